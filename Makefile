@@ -1,0 +1,33 @@
+# synchub — the two commands of the quick start:
+#   make demo   install what is missing, build, run the file-to-file example
+#   make test   install what is missing, build with ASan+UBSan, run every test
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: demo test build deps bench format clean
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DSYNCHUB_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	cmake --build build/release -j $(JOBS)
+
+demo: build
+	examples/file-to-file/run-demo build/release/synchub
+
+test: deps
+	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSYNCHUB_SANITIZE=ON -DSYNCHUB_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	cmake --build build/asan -j $(JOBS)
+	cd build/asan && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+bench: build
+	cmake -S . -B build/release -DSYNCHUB_BENCH=ON >/dev/null
+	cmake --build build/release -j $(JOBS)
+	bench/run build/release
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build

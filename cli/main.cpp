@@ -1,0 +1,45 @@
+// synchub: integration hub between a sales system (CRM) and ERP / finance / OA.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "cli/commands.hpp"
+
+namespace {
+
+const char* kUsage = R"(usage: synchub <command> [options]
+
+commands:
+  run       -c FILE [--once]     run every flow until SIGINT/SIGTERM (--once: until drained)
+  validate  -c FILE              check a config; errors as file:line:col (exit 1 when invalid)
+  schema                         print the JSON Schema of the config (for editors)
+  dlq       list|show|replay|discard ...   inspect and replay dead letters
+  version                        print the version
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string command = argv[1];
+  synchub::cli::Args args(argv + 2, argv + argc);
+  try {
+    if (command == "run") return synchub::cli::cmd_run(args);
+    if (command == "validate") return synchub::cli::cmd_validate(args);
+    if (command == "schema") return synchub::cli::cmd_schema(args);
+    if (command == "dlq") return synchub::cli::cmd_dlq(args);
+    if (command == "version" || command == "--version") return synchub::cli::cmd_version(args);
+    if (command == "help" || command == "--help" || command == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "synchub: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "synchub %s: %s\n", command.c_str(), e.what());
+    return 1;
+  }
+}

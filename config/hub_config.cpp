@@ -1,0 +1,331 @@
+#include "config/hub_config.hpp"
+
+#include <functional>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "config/yaml_reader.hpp"
+
+namespace synchub::config {
+
+const std::vector<FieldSpec>& hub_fields() {
+  static const std::vector<FieldSpec> fields = {
+      {.name = "name", .description = "Name of this hub; tags the events it publishes (origin) and its logs.",
+       .default_value = "synchub"},
+      {.name = "data_dir", .type = FieldType::Path,
+       .description = "Folder for the embedded bus and state files (relative to the config file).",
+       .default_value = "data"},
+      {.name = "topic_prefix", .description = "Prefix of every topic name: <prefix><connector>.<stream>.",
+       .default_value = ""},
+      {.name = "log_level", .type = FieldType::Enum, .description = "Least severe log level written.",
+       .default_value = "info", .options = {"debug", "info", "warn", "error"}},
+      {.name = "log_format", .type = FieldType::Enum,
+       .description = "json: one JSON object a line; text: for people; auto: text on a terminal, else json.",
+       .default_value = "auto", .options = {"auto", "json", "text"}},
+  };
+  return fields;
+}
+
+const std::vector<FieldSpec>& bus_fields() {
+  static const std::vector<FieldSpec> fields = {
+      {.name = "type", .type = FieldType::Enum, .description = "Event bus implementation.",
+       .default_value = "embedded", .options = {"embedded"}},
+      {.name = "path", .type = FieldType::Path,
+       .description = "Embedded bus database file (default: <data_dir>/bus.db)."},
+      {.name = "partitions", .type = FieldType::Int,
+       .description = "Partitions of each new topic; events are partitioned by key, so per-key order holds.",
+       .default_value = "1", .min = 1, .max = 256},
+      {.name = "fsync", .type = FieldType::Bool,
+       .description = "Flush every commit to disk (survives power loss, not only process crashes).",
+       .default_value = "true"},
+      {.name = "retention", .type = FieldType::Section, .description = "When old events are deleted.",
+       .fields = {
+           {.name = "max_age", .type = FieldType::Duration, .description = "Delete events older than this.",
+            .default_value = "7d"},
+           {.name = "max_bytes", .type = FieldType::Size,
+            .description = "Per topic, delete the oldest events above this size.", .default_value = "1GiB"},
+       }},
+  };
+  return fields;
+}
+
+const std::vector<FieldSpec>& state_fields() {
+  static const std::vector<FieldSpec> fields = {
+      {.name = "type", .type = FieldType::Enum, .description = "State store implementation.",
+       .default_value = "sqlite", .options = {"sqlite"}},
+      {.name = "path", .type = FieldType::Path,
+       .description = "SQLite state file: cursors, ledger, xref, dead letters, runs (default: <data_dir>/state.db)."},
+  };
+  return fields;
+}
+
+const std::vector<FieldSpec>& flow_fields() {
+  static const std::vector<FieldSpec> fields = {
+      {.name = "from", .description = "Source stream whose topic this flow consumes, as connector.stream.",
+       .required = true, .example = "crm.orders"},
+      {.name = "to", .description = "Sink stream this flow writes to, as connector.stream.", .required = true,
+       .example = "erp.sale_orders"},
+      {.name = "enabled", .type = FieldType::Bool, .description = "Run this flow.", .default_value = "true"},
+      {.name = "batch_size", .type = FieldType::Int, .description = "Most events handled per sink push.",
+       .default_value = "500", .min = 1, .max = 100000},
+      {.name = "retry", .type = FieldType::Section, .description = "Backoff for transient sink failures.",
+       .fields = {
+           {.name = "initial_backoff", .type = FieldType::Duration, .description = "First wait.",
+            .default_value = "1s"},
+           {.name = "max_backoff", .type = FieldType::Duration, .description = "Longest wait.",
+            .default_value = "5m"},
+           {.name = "max_attempts", .type = FieldType::Int,
+            .description = "Attempts before a record is dead-lettered; 0 retries until it succeeds.",
+            .default_value = "0", .min = 0},
+       }},
+  };
+  return fields;
+}
+
+const StreamConfig* ConnectorConfig::stream(const std::string& stream_name) const {
+  for (const auto& s : streams)
+    if (s.name == stream_name) return &s;
+  return nullptr;
+}
+
+const ConnectorConfig* HubConfig::connector(const std::string& connector_name) const {
+  for (const auto& c : connectors)
+    if (c.name == connector_name) return &c;
+  return nullptr;
+}
+
+const FlowConfig* HubConfig::flow(const std::string& flow_name) const {
+  for (const auto& f : flows)
+    if (f.name == flow_name) return &f;
+  return nullptr;
+}
+
+std::string HubConfig::topic(const StreamRef& ref) const { return hub.str("topic_prefix") + ref.str(); }
+
+namespace {
+
+const std::regex& name_pattern() {
+  static const std::regex pattern("[a-z][a-z0-9_-]*");
+  return pattern;
+}
+
+class Loader {
+ public:
+  Loader(const std::string& file, const std::vector<const ConnectorSpec*>& specs, Diagnostics& d)
+      : reader_(file, d), specs_(specs), diag_(d) {
+    config_.file = file;
+  }
+
+  HubConfig load() {
+    YAML::Node root = reader_.load();
+    if (!diag_.empty()) return config_;
+    Mark top{reader_.file(), 1, 1};
+    if (!reader_.expect_map(root, "", top)) return config_;
+    std::map<std::string, YAML::Node> sections;
+    for (auto& [key, node] : reader_.entries(root, "")) sections[key] = node;
+    const std::vector<std::string> known = {"hub", "bus", "state", "connectors", "flows"};
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (std::find(known.begin(), known.end(), key) == known.end())
+        diag_.error(reader_.mark(it->first), key, "unknown section '" + key + "'; " + suggest(key, known));
+    }
+    read_section(sections, "hub", hub_fields(), config_.hub);
+    read_section(sections, "bus", bus_fields(), config_.bus);
+    read_section(sections, "state", state_fields(), config_.state);
+    derive_default_path(config_.bus, "bus.db");
+    derive_default_path(config_.state, "state.db");
+    if (sections.count("connectors")) read_connectors(sections["connectors"], root);
+    if (sections.count("flows")) read_flows(sections["flows"], root);
+    check_cycles();
+    return config_;
+  }
+
+ private:
+  Mark key_mark(const YAML::Node& parent, const std::string& key) {
+    for (auto it = parent.begin(); it != parent.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == key) return reader_.mark(it->first);
+    return reader_.mark(parent);
+  }
+
+  void read_section(std::map<std::string, YAML::Node>& sections, const std::string& name,
+                    const std::vector<FieldSpec>& fields, Settings& out) {
+    YAML::Node node = sections.count(name) ? sections[name] : YAML::Node();
+    Mark where = sections.count(name) ? reader_.mark(node) : Mark{reader_.file(), 1, 1};
+    if (!node.IsNull() && !reader_.expect_map(node, name, where)) return;
+    reader_.read_fields(node, fields, name, where, out);
+  }
+
+  void derive_default_path(Settings& section, const std::string& file_name) {
+    if (section.has("path") || !config_.hub.has("data_dir")) return;
+    Value v;
+    v.text = (std::filesystem::path(config_.hub.str("data_dir")) / file_name).string();
+    v.from_default = true;
+    section.set("path", v);
+  }
+
+  bool check_name(const std::string& name, const Mark& mark, const std::string& path, const char* what) {
+    if (std::regex_match(name, name_pattern())) return true;
+    diag_.error(mark, path, std::string("invalid ") + what + " name '" + name +
+                                "': use lower-case letters, digits, '_' and '-', starting with a letter");
+    return false;
+  }
+
+  const ConnectorSpec* find_spec(const std::string& type) {
+    for (const auto* s : specs_)
+      if (s->type == type) return s;
+    return nullptr;
+  }
+
+  void read_connectors(const YAML::Node& node, const YAML::Node& root) {
+    if (!reader_.expect_map(node, "connectors", key_mark(root, "connectors"))) return;
+    for (auto& [name, body] : reader_.entries(node, "connectors")) {
+      const std::string path = "connectors." + name;
+      const Mark name_mark = key_mark(node, name);
+      check_name(name, name_mark, path, "connector");
+      if (!reader_.expect_map(body, path, name_mark)) continue;
+      ConnectorConfig connector;
+      connector.name = name;
+      YAML::Node type_node = body["type"];
+      if (!type_node) {
+        diag_.error(name_mark, path, "missing required field 'type'");
+        continue;
+      }
+      connector.type = type_node.IsScalar() ? type_node.Scalar() : "";
+      const ConnectorSpec* spec = find_spec(connector.type);
+      if (!spec) {
+        std::vector<std::string> types;
+        for (const auto* s : specs_) types.push_back(s->type);
+        std::sort(types.begin(), types.end());
+        std::string available;
+        for (const auto& t : types) available += (available.empty() ? "" : ", ") + t;
+        std::string hint = suggest(connector.type, types);
+        diag_.error(reader_.mark(type_node), path + ".type",
+                    "unknown connector type '" + connector.type + "'" +
+                        (hint.rfind("did you mean", 0) == 0 ? "; " + hint : "") + "; available: " + available);
+        continue;
+      }
+      reader_.read_fields(body, spec->fields, path, name_mark, connector.settings, {"type", "streams"});
+      YAML::Node streams = body["streams"];
+      if (!streams) {
+        diag_.error(name_mark, path, "missing required field 'streams'");
+      } else if (reader_.expect_map(streams, path + ".streams", key_mark(body, "streams"))) {
+        for (auto& [stream_name, stream_body] : reader_.entries(streams, path + ".streams")) {
+          const std::string stream_path = path + ".streams." + stream_name;
+          const Mark stream_mark = key_mark(streams, stream_name);
+          check_name(stream_name, stream_mark, stream_path, "stream");
+          if (!stream_body.IsNull() && !reader_.expect_map(stream_body, stream_path, stream_mark)) continue;
+          StreamConfig stream;
+          stream.name = stream_name;
+          size_t errors_before = diag_.list().size();
+          reader_.read_fields(stream_body, spec->stream_fields, stream_path, stream_mark, stream.settings);
+          if (diag_.list().size() == errors_before && spec->stream_roles)
+            stream.roles = spec->stream_roles(stream.settings);
+          connector.streams.push_back(std::move(stream));
+        }
+      }
+      config_.connectors.push_back(std::move(connector));
+    }
+  }
+
+  // Resolves "connector.stream"; reports what is wrong with it.
+  bool resolve(const Value& value, const std::string& path, bool want_sink, StreamRef& out) {
+    const std::string& text = value.text;
+    size_t dot = text.find('.');
+    if (dot == std::string::npos) {
+      diag_.error(value.mark, path, "expected connector.stream, got \"" + text + "\"");
+      return false;
+    }
+    out = {text.substr(0, dot), text.substr(dot + 1)};
+    const ConnectorConfig* connector = config_.connector(out.connector);
+    if (!connector) {
+      std::vector<std::string> names;
+      for (const auto& c : config_.connectors) names.push_back(c.name);
+      diag_.error(value.mark, path, "unknown connector '" + out.connector + "'; " + suggest(out.connector, names));
+      return false;
+    }
+    const StreamConfig* stream = connector->stream(out.stream);
+    if (!stream) {
+      std::vector<std::string> names;
+      for (const auto& s : connector->streams) names.push_back(s.name);
+      diag_.error(value.mark, path,
+                  "connector '" + out.connector + "' has no stream '" + out.stream + "'; " + suggest(out.stream, names));
+      return false;
+    }
+    if (want_sink && !stream->roles.sink) {
+      diag_.error(value.mark, path, "stream '" + text + "' cannot be written to (it is not configured as a sink)");
+      return false;
+    }
+    if (!want_sink && !stream->roles.source) {
+      diag_.error(value.mark, path, "stream '" + text + "' cannot be read from (it is not configured as a source)");
+      return false;
+    }
+    return true;
+  }
+
+  void read_flows(const YAML::Node& node, const YAML::Node& root) {
+    if (!reader_.expect_map(node, "flows", key_mark(root, "flows"))) return;
+    for (auto& [name, body] : reader_.entries(node, "flows")) {
+      const std::string path = "flows." + name;
+      const Mark name_mark = key_mark(node, name);
+      check_name(name, name_mark, path, "flow");
+      if (!reader_.expect_map(body, path, name_mark)) continue;
+      FlowConfig flow;
+      flow.name = name;
+      size_t errors_before = diag_.list().size();
+      reader_.read_fields(body, flow_fields(), path, name_mark, flow.settings);
+      if (diag_.list().size() != errors_before) continue;
+      bool ok = resolve(flow.settings.value("from"), path + ".from", false, flow.from);
+      ok = resolve(flow.settings.value("to"), path + ".to", true, flow.to) && ok;
+      if (ok) config_.flows.push_back(std::move(flow));
+    }
+  }
+
+  // A flow writes into a stream that (directly or through other flows) feeds
+  // the flow's own source: every record would circle for ever.
+  void check_cycles() {
+    std::map<std::string, std::vector<const FlowConfig*>> edges;
+    for (const auto& f : config_.flows) edges[f.from.str()].push_back(&f);
+    std::set<std::string> reported;
+    for (const auto& start : config_.flows) {
+      // Depth-first search from the flow's target back to its source.
+      std::vector<std::string> trail = {start.from.str(), start.to.str()};
+      std::set<std::string> visited;
+      std::function<bool(const std::string&)> reaches = [&](const std::string& node) -> bool {
+        if (node == start.from.str()) return true;
+        if (!visited.insert(node).second) return false;
+        for (const auto* next : edges[node]) {
+          trail.push_back(next->to.str());
+          if (reaches(next->to.str())) return true;
+          trail.pop_back();
+        }
+        return false;
+      };
+      if (!reaches(start.to.str())) continue;
+      std::set<std::string> members(trail.begin(), trail.end());
+      std::string key;
+      for (const auto& m : members) key += m + ",";
+      if (!reported.insert(key).second) continue;  // report each cycle once
+      std::string chain;
+      for (const auto& t : trail) chain += (chain.empty() ? "" : " -> ") + t;
+      diag_.error(start.settings.value("to").mark, "flows." + start.name + ".to",
+                  "flows form a cycle: " + chain + " (records would circle for ever)");
+    }
+  }
+
+  YamlReader reader_;
+  const std::vector<const ConnectorSpec*>& specs_;
+  Diagnostics& diag_;
+  HubConfig config_;
+};
+
+}  // namespace
+
+HubConfig load_hub_config(const std::string& file, const std::vector<const ConnectorSpec*>& connector_specs) {
+  Diagnostics diagnostics;
+  HubConfig config = Loader(file, connector_specs, diagnostics).load();
+  diagnostics.throw_if_any();
+  return config;
+}
+
+}  // namespace synchub::config

@@ -1,0 +1,60 @@
+// The hub config file (synchub.yaml): hub, bus, state, connectors, flows.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/spec.hpp"
+
+namespace synchub::config {
+
+struct StreamConfig {
+  std::string name;
+  Settings settings;
+  StreamRoles roles;
+};
+
+struct ConnectorConfig {
+  std::string name;
+  std::string type;
+  Settings settings;
+  std::vector<StreamConfig> streams;
+  const StreamConfig* stream(const std::string& name) const;
+};
+
+// "connector.stream"
+struct StreamRef {
+  std::string connector;
+  std::string stream;
+  std::string str() const { return connector + "." + stream; }
+};
+
+struct FlowConfig {
+  std::string name;
+  StreamRef from;
+  StreamRef to;
+  Settings settings;
+};
+
+struct HubConfig {
+  std::string file;
+  Settings hub, bus, state;
+  std::vector<ConnectorConfig> connectors;
+  std::vector<FlowConfig> flows;
+
+  const ConnectorConfig* connector(const std::string& name) const;
+  const FlowConfig* flow(const std::string& name) const;
+  // Topic a source stream publishes to: <topic_prefix><connector>.<stream>
+  std::string topic(const StreamRef& ref) const;
+};
+
+// The declared sections, shared by the loader and the JSON Schema.
+const std::vector<FieldSpec>& hub_fields();
+const std::vector<FieldSpec>& bus_fields();
+const std::vector<FieldSpec>& state_fields();
+const std::vector<FieldSpec>& flow_fields();
+
+// Loads and validates; throws ConfigError listing every problem found.
+HubConfig load_hub_config(const std::string& file, const std::vector<const ConnectorSpec*>& connector_specs);
+
+}  // namespace synchub::config

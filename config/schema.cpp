@@ -1,0 +1,92 @@
+#include "config/schema.hpp"
+
+#include "config/hub_config.hpp"
+
+namespace synchub::config {
+
+using nlohmann::json;
+
+static json field_schema(const FieldSpec& field);
+
+static json object_schema(const std::vector<FieldSpec>& fields, const std::string& description = "") {
+  json schema = {{"type", "object"}, {"additionalProperties", false}, {"properties", json::object()}};
+  if (!description.empty()) schema["description"] = description;
+  json required = json::array();
+  for (const auto& f : fields) {
+    schema["properties"][f.name] = field_schema(f);
+    if (f.required) required.push_back(f.name);
+  }
+  if (!required.empty()) schema["required"] = required;
+  return schema;
+}
+
+static json field_schema(const FieldSpec& field) {
+  json schema;
+  switch (field.type) {
+    case FieldType::Int:
+      // ${VAR} substitution makes a string legal wherever a scalar is.
+      schema["anyOf"] = json::array({{{"type", "integer"}}, {{"type", "string"}, {"pattern", "\\$\\{"}}});
+      if (field.min) schema["anyOf"][0]["minimum"] = *field.min;
+      if (field.max) schema["anyOf"][0]["maximum"] = *field.max;
+      break;
+    case FieldType::Bool: schema["type"] = json::array({"boolean", "string"}); break;
+    case FieldType::Duration:
+      schema["type"] = "string";
+      schema["pattern"] = "^([0-9]+(ms|s|m|h|d)|.*\\$\\{.*)$";
+      break;
+    case FieldType::Size:
+      schema["type"] = json::array({"string", "integer"});
+      schema["pattern"] = "^([0-9]+(B|KB|MB|GB|KiB|MiB|GiB)?|.*\\$\\{.*)$";
+      break;
+    case FieldType::Enum: schema["enum"] = field.options; break;
+    case FieldType::StringList: schema = {{"type", "array"}, {"items", {{"type", "string"}}}}; break;
+    case FieldType::Section: schema = object_schema(field.fields); break;
+    case FieldType::String:
+    case FieldType::Path: schema["type"] = "string"; break;
+  }
+  schema["description"] = field.description;
+  if (field.default_value) {
+    if (field.type == FieldType::Int) schema["default"] = std::stoll(*field.default_value);
+    else if (field.type == FieldType::Bool) schema["default"] = *field.default_value == "true";
+    else schema["default"] = *field.default_value;
+  }
+  if (field.secret) schema["writeOnly"] = true;
+  if (!field.example.empty()) schema["examples"] = json::array({field.example});
+  return schema;
+}
+
+json hub_config_schema(const std::vector<const ConnectorSpec*>& connector_specs) {
+  json connector_variants = json::array();
+  for (const auto* spec : connector_specs) {
+    json variant = object_schema(spec->fields, spec->description);
+    variant["properties"]["type"] = {{"const", spec->type}};
+    json stream = object_schema(spec->stream_fields);
+    variant["properties"]["streams"] = {
+        {"type", "object"}, {"description", "Streams of this connector, by name."}, {"additionalProperties", stream}};
+    variant["required"] = json::array({"type", "streams"});
+    for (const auto& f : spec->fields)
+      if (f.required) variant["required"].push_back(f.name);
+    connector_variants.push_back(variant);
+  }
+  json flow = object_schema(flow_fields(), "Consumes one source stream's topic and writes to one sink stream.");
+  return {
+      {"$schema", "http://json-schema.org/draft-07/schema#"},
+      {"$id", "https://synchub.dev/schema/synchub.json"},
+      {"title", "synchub hub configuration"},
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"properties",
+       {
+           {"hub", object_schema(hub_fields(), "This hub's identity, data folder and logging.")},
+           {"bus", object_schema(bus_fields(), "The event bus carrying change events between sources and flows.")},
+           {"state", object_schema(state_fields(), "Where cursors, ledger, xref, dead letters and runs are kept.")},
+           {"connectors",
+            {{"type", "object"},
+             {"description", "Connections to systems, by name."},
+             {"additionalProperties", {{"oneOf", connector_variants}}}}},
+           {"flows", {{"type", "object"}, {"description", "Flows, by name."}, {"additionalProperties", flow}}},
+       }},
+  };
+}
+
+}  // namespace synchub::config

@@ -1,0 +1,87 @@
+// Config specs declared as data in code. One declaration drives validation,
+// defaults, typed access and the JSON Schema (`synchub schema`).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/diagnostics.hpp"
+
+namespace synchub::config {
+
+enum class FieldType { String, Int, Bool, Duration, Size, Enum, Path, StringList, Section };
+
+struct FieldSpec {
+  std::string name;
+  FieldType type = FieldType::String;
+  std::string description;
+  bool required = false;
+  std::optional<std::string> default_value;  // as it would be written in YAML
+  bool secret = false;                       // never printed
+  std::vector<std::string> options;          // Enum
+  std::optional<int64_t> min, max;           // Int
+  std::vector<FieldSpec> fields;             // Section
+  std::string example;
+};
+
+// A connector type's declared configuration: fields of the connector itself
+// and of each of its streams.
+struct StreamRoles {
+  bool source = false;
+  bool sink = false;
+};
+class Settings;
+struct ConnectorSpec {
+  std::string type;
+  std::string description;
+  std::string status = "stable";  // stable | beta | experimental
+  std::string since = "0.1.0";
+  std::vector<FieldSpec> fields;
+  std::vector<FieldSpec> stream_fields;
+  // Which roles a stream with these (validated) settings can play; a flow's
+  // `from` must name a source stream and its `to` a sink stream.
+  std::function<StreamRoles(const Settings&)> stream_roles;
+};
+
+// One validated value; `sensitive` values (secret fields, or produced by
+// ${...} substitution) are never echoed in errors or output.
+struct Value {
+  std::string text;
+  std::vector<std::string> list;  // StringList
+  Mark mark;
+  bool sensitive = false;
+  bool from_default = false;
+};
+
+// A validated section: every declared field has a value (or is absent and
+// optional), keyed by dotted name ("retry.max_backoff").
+class Settings {
+ public:
+  bool has(const std::string& name) const { return values_.count(name) > 0; }
+  const std::string& str(const std::string& name) const;
+  std::string str_or(const std::string& name, const std::string& fallback) const;
+  int64_t integer(const std::string& name) const;
+  bool boolean(const std::string& name) const;
+  std::chrono::milliseconds duration(const std::string& name) const;
+  uint64_t size(const std::string& name) const;
+  const std::vector<std::string>& list(const std::string& name) const;
+  const Value& value(const std::string& name) const;
+  Mark mark() const { return mark_; }
+  const std::map<std::string, Value>& values() const { return values_; }
+
+  void set(const std::string& name, Value value) { values_[name] = std::move(value); }
+  void set_mark(Mark mark) { mark_ = std::move(mark); }
+
+ private:
+  std::map<std::string, Value> values_;
+  Mark mark_;
+};
+
+const char* type_name(FieldType type);
+
+}  // namespace synchub::config

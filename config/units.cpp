@@ -1,0 +1,61 @@
+#include "config/units.hpp"
+
+#include <charconv>
+#include <string>
+
+namespace synchub::config {
+
+std::optional<int64_t> parse_int(std::string_view text) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+  if (text == "true" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "no" || text == "off") return false;
+  return std::nullopt;
+}
+
+// Splits "123unit" into the number and the unit; the number must be whole.
+static bool split_number(std::string_view text, uint64_t& number, std::string_view& unit) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || end == text.data()) return false;
+  unit = text.substr(static_cast<size_t>(end - text.data()));
+  return true;
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  uint64_t n = 0;
+  std::string_view unit;
+  if (!split_number(text, n, unit)) return std::nullopt;
+  uint64_t factor = 0;
+  if (unit == "ms") factor = 1;
+  else if (unit == "s") factor = 1000;
+  else if (unit == "m") factor = 60'000;
+  else if (unit == "h") factor = 3'600'000;
+  else if (unit == "d") factor = 86'400'000;
+  else return std::nullopt;
+  if (n > UINT64_C(1) << 40) return std::nullopt;  // over ~34 years: a typo
+  return std::chrono::milliseconds(static_cast<int64_t>(n * factor));
+}
+
+std::optional<uint64_t> parse_size(std::string_view text) {
+  uint64_t n = 0;
+  std::string_view unit;
+  if (!split_number(text, n, unit)) return std::nullopt;
+  uint64_t factor = 0;
+  if (unit.empty() || unit == "B") factor = 1;
+  else if (unit == "KB") factor = 1000;
+  else if (unit == "MB") factor = 1000 * 1000;
+  else if (unit == "GB") factor = 1000ULL * 1000 * 1000;
+  else if (unit == "KiB") factor = 1024;
+  else if (unit == "MiB") factor = 1024 * 1024;
+  else if (unit == "GiB") factor = 1024ULL * 1024 * 1024;
+  else return std::nullopt;
+  if (n > (UINT64_C(1) << 50) / factor) return std::nullopt;
+  return n * factor;
+}
+
+}  // namespace synchub::config

@@ -1,0 +1,17 @@
+// Strict parsing of the scalar kinds config files use: integers, booleans,
+// durations ("250ms", "30s", "5m", "7d") and sizes ("512KiB", "1GiB").
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace synchub::config {
+
+std::optional<int64_t> parse_int(std::string_view text);
+std::optional<bool> parse_bool(std::string_view text);
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+std::optional<uint64_t> parse_size(std::string_view text);
+
+}  // namespace synchub::config

@@ -1,0 +1,109 @@
+// The connector interface: a connector type turns its config into source and
+// sink streams. Connectors report outcomes; the runtime owns retries,
+// backoff, the ledger and dead-lettering.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/hub_config.hpp"
+
+namespace synchub::connectors {
+
+// ---- sources ---------------------------------------------------------------
+
+struct SourceRecord {
+  std::string key;       // entity key: the bus message key
+  std::string value;     // the record as a JSON object
+  std::string position;  // where it came from, e.g. "orders-001.jsonl:17"
+};
+
+// A record the source could not turn into an event: dead-lettered with the reason.
+struct SourceReject {
+  std::string position;
+  std::string reason;
+  std::string input;  // raw input as read (capped, see the connector's docs)
+  std::string key;    // when it could be read
+};
+
+struct PullResult {
+  std::vector<SourceRecord> records;
+  std::vector<SourceReject> rejects;
+  std::string next_cursor;  // committed once `records` are durable on the bus
+  bool more = false;        // more is ready now: pull again without waiting
+  bool waiting = false;     // input exists that is not ready yet (e.g. a file still being written)
+};
+
+// Called from the runtime's scheduler thread only.
+class SourceStream {
+ public:
+  virtual ~SourceStream() = default;
+  // Reads what follows `cursor` ("" = from the start), at most `max_records`.
+  // Must not lose data when its result is not committed: the next call then
+  // gets the same cursor again.
+  virtual PullResult pull(const std::string& cursor, size_t max_records) = 0;
+  virtual std::chrono::milliseconds poll_interval() const = 0;
+  // Turns a corrected record (JSON, from `synchub dlq replay --input`) into an
+  // event the way pull() would; returns the reason when it is still invalid.
+  virtual std::string accept(const std::string& record_json, SourceRecord& out) const = 0;
+};
+
+// ---- sinks -----------------------------------------------------------------
+
+enum class Outcome { Created, Updated, Unchanged, Failed };
+enum class Failure { None, Transient, Permanent };
+
+const char* outcome_name(Outcome outcome);
+
+struct SinkRecord {
+  std::string_view key;
+  std::string_view value;      // mapped record, JSON
+  std::string_view target_id;  // from the ledger when the target already has it
+  bool known_to_target = false;
+};
+
+struct SinkResult {
+  Outcome outcome = Outcome::Failed;
+  Failure failure = Failure::None;
+  std::string target_id;
+  std::string error;
+  std::chrono::milliseconds retry_after{0};  // the target asked to wait (e.g. Retry-After)
+
+  static SinkResult failed(Failure kind, std::string message, std::chrono::milliseconds retry_after = {}) {
+    return {Outcome::Failed, kind, {}, std::move(message), retry_after};
+  }
+};
+
+struct Batch {
+  std::string flow;
+  // Deterministic for the same records after a restart, so a sink can make a
+  // repeated push overwrite instead of duplicate (e.g. a file name).
+  std::string id;
+  std::vector<SinkRecord> records;
+};
+
+class SinkStream {
+ public:
+  virtual ~SinkStream() = default;
+  // One result per record, in order.
+  virtual std::vector<SinkResult> push(const Batch& batch) = 0;
+};
+
+// ---- connector -------------------------------------------------------------
+
+struct Context {
+  std::string hub_name;
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  // Called only for streams whose roles (from the spec) allow it.
+  virtual std::unique_ptr<SourceStream> open_source(const config::StreamConfig& stream) = 0;
+  virtual std::unique_ptr<SinkStream> open_sink(const config::StreamConfig& stream) = 0;
+};
+
+}  // namespace synchub::connectors

@@ -1,0 +1,109 @@
+#include "connectors/file/record_reader.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace synchub::connectors::file {
+
+static constexpr size_t kChunk = 1 << 20;
+
+RecordReader::RecordReader(int fd, uint64_t offset, uint64_t line, bool csv_quotes, size_t keep_limit)
+    : fd_(fd), offset_(offset), line_(line), csv_quotes_(csv_quotes), keep_limit_(keep_limit),
+      file_read_pos_(offset) {}
+
+bool RecordReader::fill() {
+  if (at_eof_) return false;
+  size_t old = buffer_.size();
+  buffer_.resize(old + kChunk);
+  ssize_t n;
+  do {
+    n = ::pread(fd_, buffer_.data() + old, kChunk, static_cast<off_t>(file_read_pos_));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    buffer_.resize(old);
+    throw std::runtime_error(std::string("read failed: ") + std::strerror(errno));
+  }
+  buffer_.resize(old + static_cast<size_t>(n));
+  file_read_pos_ += static_cast<uint64_t>(n);
+  if (n == 0) at_eof_ = true;
+  return n > 0;
+}
+
+bool RecordReader::next(RawRecord& out, bool tail_is_complete) {
+  out.text.clear();
+  out.start_offset = offset_;
+  out.line = line_;
+  out.full_size = 0;
+  uint64_t newlines = 0;
+  bool in_quotes = false;
+  size_t scan = 0;  // position in buffer_ of the next byte to look at
+  while (true) {
+    // Find the terminating newline in what is buffered.
+    size_t end = std::string::npos;
+    if (!csv_quotes_) {
+      const void* hit = scan < buffer_.size() ? std::memchr(buffer_.data() + scan, '\n', buffer_.size() - scan) : nullptr;
+      if (hit) end = static_cast<size_t>(static_cast<const char*>(hit) - buffer_.data());
+      scan = buffer_.size();
+    } else {
+      for (; scan < buffer_.size(); ++scan) {
+        char c = buffer_[scan];
+        if (c == '"') in_quotes = !in_quotes;  // "" inside quotes toggles twice: fine
+        else if (c == '\n') {
+          if (!in_quotes) {
+            end = scan;
+            break;
+          }
+          ++newlines;
+        }
+      }
+    }
+    if (end != std::string::npos) {
+      size_t len = end;
+      if (len > 0 && buffer_[len - 1] == '\r') --len;
+      out.full_size += len;
+      size_t room = keep_limit_ > out.text.size() ? keep_limit_ - out.text.size() : 0;
+      out.text.append(buffer_, 0, std::min(len, room));
+      buffer_.erase(0, end + 1);
+      offset_ += end + 1;
+      line_ += newlines + 1;
+      out.end_offset = offset_;
+      return true;
+    }
+    // No terminator yet: keep at most keep_limit bytes of an over-long record.
+    if (buffer_.size() > keep_limit_ + kChunk) {
+      size_t drop = buffer_.size() - kChunk;  // keep a tail: it may hold '\r' before '\n'
+      size_t room = keep_limit_ > out.text.size() ? keep_limit_ - out.text.size() : 0;
+      out.text.append(buffer_, 0, std::min(drop, room));
+      out.full_size += drop;
+      buffer_.erase(0, drop);
+      offset_ += drop;
+      scan -= drop;
+    }
+    if (fill()) continue;
+    if (buffer_.empty() || !tail_is_complete) {
+      // Nothing complete is left: rewind to the record start for the next call.
+      if (out.start_offset != offset_) {
+        buffer_.clear();
+        offset_ = file_read_pos_ = out.start_offset;
+        line_ = out.line;
+        at_eof_ = false;
+      }
+      out.text.clear();
+      return false;
+    }
+    size_t len = buffer_.size();
+    out.full_size += len;
+    size_t room = keep_limit_ > out.text.size() ? keep_limit_ - out.text.size() : 0;
+    out.text.append(buffer_, 0, std::min(len, room));
+    buffer_.clear();
+    offset_ += len;
+    line_ += newlines + 1;
+    out.end_offset = offset_;
+    return true;
+  }
+}
+
+}  // namespace synchub::connectors::file

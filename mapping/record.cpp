@@ -1,0 +1,89 @@
+#include "mapping/record.hpp"
+
+#include <xxhash.h>
+
+#include <simdjson.h>
+
+namespace synchub::mapping {
+
+namespace {
+
+std::string json_pointer(std::string_view dotted) {
+  std::string pointer;
+  pointer.reserve(dotted.size() + 1);
+  pointer += '/';
+  for (char c : dotted) {
+    if (c == '.') pointer += '/';
+    else if (c == '~') pointer += "~0";
+    else if (c == '/') pointer += "~1";
+    else pointer += c;
+  }
+  return pointer;
+}
+
+simdjson::dom::parser& thread_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+}  // namespace
+
+std::string check_record(std::string_view json, std::string_view key_path, std::string& key_out) {
+  if (!simdjson::validate_utf8(json.data(), json.size())) return "invalid UTF-8";
+  simdjson::dom::element root;
+  auto error = thread_parser().parse(json.data(), json.size()).get(root);
+  if (error) return std::string("malformed JSON: ") + simdjson::error_message(error);
+  if (root.type() != simdjson::dom::element_type::OBJECT) return "expected a JSON object";
+  simdjson::dom::element key;
+  error = root.at_pointer(json_pointer(key_path)).get(key);
+  if (error || key.is_null()) return "missing key '" + std::string(key_path) + "'";
+  switch (key.type()) {
+    case simdjson::dom::element_type::STRING: {
+      std::string_view s = key.get_string().value_unsafe();
+      if (s.empty()) return "empty key '" + std::string(key_path) + "'";
+      key_out.assign(s);
+      return {};
+    }
+    case simdjson::dom::element_type::INT64: key_out = std::to_string(key.get_int64().value_unsafe()); return {};
+    case simdjson::dom::element_type::UINT64: key_out = std::to_string(key.get_uint64().value_unsafe()); return {};
+    default: return "key '" + std::string(key_path) + "' must be a string or an integer";
+  }
+}
+
+std::string content_hash(std::string_view data) {
+  XXH128_hash_t h = XXH3_128bits(data.data(), data.size());
+  static const char* digits = "0123456789abcdef";
+  std::string out(32, '0');
+  for (int i = 0; i < 16; ++i) {
+    out[15 - i] = digits[(h.high64 >> (4 * i)) & 0xf];
+    out[31 - i] = digits[(h.low64 >> (4 * i)) & 0xf];
+  }
+  return out;
+}
+
+bool is_valid_utf8(std::string_view text) { return simdjson::validate_utf8(text.data(), text.size()); }
+
+void append_json_string(std::string& out, std::string_view text) {
+  static const char* hex = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 0xf];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+}  // namespace synchub::mapping

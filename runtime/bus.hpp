@@ -1,0 +1,73 @@
+// The event bus, shaped after Kafka: topics split into partitions by key
+// (per-key order), offsets, consumer groups that commit after processing.
+// The embedded SQLite log implements it now; Kafka slots in behind it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace synchub::runtime {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+struct OutgoingEvent {
+  std::string topic;
+  std::string key;
+  std::string value;
+  std::vector<Header> headers;
+};
+
+struct Event {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  int64_t timestamp_ms = 0;
+  std::string key;
+  std::string value;
+  std::vector<Header> headers;
+
+  const std::string* header(const std::string& name) const {
+    for (const auto& h : headers)
+      if (h.name == name) return &h.value;
+    return nullptr;
+  }
+};
+
+// Next offset to read, by partition.
+using Positions = std::map<int32_t, int64_t>;
+
+// One consumer of one topic in a consumer group. Not thread-safe.
+class Consumer {
+ public:
+  virtual ~Consumer() = default;
+  // Up to `max_events` after the current position; does not block.
+  virtual std::vector<Event> poll(size_t max_events) = 0;
+  // Commits, for each partition, that everything before `positions` is done.
+  virtual void commit(const Positions& positions) = 0;
+  // Back to the committed positions (after a batch that must be redone).
+  virtual void rewind() = 0;
+  // Events not yet committed, over all partitions.
+  virtual int64_t lag() = 0;
+};
+
+class Bus {
+ public:
+  virtual ~Bus() = default;
+  // Appends the events; when it returns they are durable. Throws on failure
+  // (then none or some may be stored: callers publish at least once).
+  virtual void publish(const std::vector<OutgoingEvent>& events) = 0;
+  virtual std::unique_ptr<Consumer> subscribe(const std::string& group, const std::string& topic) = 0;
+  // Deletes events past the retention limits; returns how many went.
+  virtual int64_t enforce_retention() = 0;
+};
+
+// Positions after the given events (last offset + 1 per partition).
+Positions positions_after(const std::vector<Event>& events);
+
+}  // namespace synchub::runtime

@@ -1,0 +1,24 @@
+// Embedded durable bus: an append-only log in one SQLite file (WAL). Several
+// processes may share it (SQLite locking); offsets per partition only grow,
+// also across retention.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "runtime/bus.hpp"
+
+namespace synchub::runtime {
+
+struct EmbeddedBusOptions {
+  std::string path;
+  int partitions = 1;  // for topics created from now on
+  bool fsync = true;
+  std::chrono::milliseconds retention_age = std::chrono::hours(24 * 7);
+  uint64_t retention_bytes = 1ULL << 30;  // per topic
+};
+
+std::unique_ptr<Bus> open_embedded_bus(const EmbeddedBusOptions& options);
+
+}  // namespace synchub::runtime

@@ -1,0 +1,258 @@
+#include "runtime/flow_runner.hpp"
+
+#include <cstdio>
+#include <unordered_map>
+
+#include "mapping/record.hpp"
+#include "runtime/log.hpp"
+#include "runtime/sqlite.hpp"
+
+namespace synchub::runtime {
+
+using connectors::Failure;
+using connectors::Outcome;
+
+const char* flow_state_name(FlowState state) {
+  switch (state) {
+    case FlowState::Idle: return "idle";
+    case FlowState::Running: return "running";
+    case FlowState::BackingOff: return "backing-off";
+  }
+  return "idle";
+}
+
+static std::string padded(int64_t n) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%012lld", static_cast<long long>(n));
+  return buf;
+}
+
+FlowRunner::FlowRunner(FlowOptions options, Bus& bus, StateStore& state,
+                       std::unique_ptr<connectors::SinkStream> sink, std::shared_ptr<const mapping::Mapper> mapper)
+    : options_(std::move(options)),
+      state_store_(state),
+      consumer_(bus.subscribe("synchub." + options_.name, options_.topic)),
+      sink_(std::move(sink)),
+      mapper_(std::move(mapper)),
+      backoff_(options_.initial_backoff, options_.max_backoff) {
+  run_.flow = options_.name;
+}
+
+void FlowRunner::count(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::Created: ++run_.created; break;
+    case Outcome::Updated: ++run_.updated; break;
+    case Outcome::Unchanged: ++run_.unchanged; break;
+    case Outcome::Failed: ++run_.failed; break;
+  }
+}
+
+void FlowRunner::back_off(Clock::time_point now, std::chrono::milliseconds requested, const std::string& error) {
+  ++failures_;
+  auto wait = backoff_.next(failures_, requested);
+  next_attempt_ = now + wait;
+  state_ = FlowState::BackingOff;
+  run_.error = error;
+  log_warn("flow", {{"flow", options_.name}, {"attempt", std::to_string(failures_)},
+                    {"retry_in_ms", std::to_string(wait.count())}},
+           "sink failed transiently, backing off: " + error);
+}
+
+void FlowRunner::failed(Clock::time_point now, const std::string& error) {
+  try {
+    consumer_->rewind();
+  } catch (const std::exception&) {  // the bus itself failed: the next attempt rewinds again
+  }
+  back_off(now, {}, error);
+}
+
+bool FlowRunner::caught_up() {
+  return state_ != FlowState::BackingOff && consumer_->lag() == 0 &&
+         state_store_.replay_requests(options_.name, 1).empty();
+}
+
+void FlowRunner::finish_run() {
+  if (run_.started_ms == 0) return;
+  run_.finished_ms = now_ms();
+  try {
+    state_store_.record_run(run_);
+  } catch (const std::exception& e) {
+    log_warn("flow", {{"flow", options_.name}}, std::string("cannot record run history: ") + e.what());
+  }
+  log_info("flow", {{"flow", options_.name}, {"read", std::to_string(run_.read)},
+                    {"created", std::to_string(run_.created)}, {"updated", std::to_string(run_.updated)},
+                    {"unchanged", std::to_string(run_.unchanged)}, {"dead_lettered", std::to_string(run_.dead_lettered)}},
+           "run finished");
+  run_ = RunRecord{};
+  run_.flow = options_.name;
+}
+
+bool FlowRunner::run_once(Clock::time_point now) {
+  if (state_ == FlowState::BackingOff && now < next_attempt_) return false;
+  if (run_.started_ms == 0) {
+    run_.started_ms = now_ms();
+    run_started_ = now;
+  } else if (now - run_started_ > std::chrono::seconds(60)) {
+    finish_run();  // long runs are recorded in one-minute slices
+    run_.started_ms = now_ms();
+    run_started_ = now;
+  }
+
+  // Dead letters asked to be replayed go first.
+  auto replays = state_store_.replay_requests(options_.name, static_cast<int>(options_.batch_size));
+  if (!replays.empty()) {
+    std::vector<Item> items(replays.size());
+    for (size_t i = 0; i < replays.size(); ++i) {
+      items[i].key = replays[i].key;
+      items[i].input = std::move(replays[i].input);
+      items[i].origin = "replay-" + padded(replays[i].id);
+      items[i].dead_letter_id = replays[i].id;
+    }
+    if (process(items, true)) {
+      failures_ = 0;
+      state_ = FlowState::Running;
+    } else {
+      back_off(now, requested_wait_, run_.error);
+    }
+    return true;
+  }
+
+  std::vector<Event> events = consumer_->poll(options_.batch_size);
+  if (events.empty()) {
+    if (run_.read > 0 || run_.dead_lettered > 0) finish_run();
+    run_.started_ms = 0;
+    state_ = FlowState::Idle;
+    return false;
+  }
+  std::vector<Item> items(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    items[i].key = std::move(events[i].key);
+    items[i].input = std::move(events[i].value);
+    items[i].origin = "p" + std::to_string(events[i].partition) + "-" + padded(events[i].offset);
+  }
+  run_.read += static_cast<int64_t>(items.size());
+  if (!process(items, false)) {
+    consumer_->rewind();  // redo the batch; what landed is in the ledger and is skipped
+    back_off(now, requested_wait_, run_.error);
+    return true;
+  }
+  consumer_->commit(positions_after(events));
+  failures_ = 0;
+  state_ = FlowState::Running;
+  return true;
+}
+
+bool FlowRunner::process(std::vector<Item>& items, bool replay) {
+  requested_wait_ = {};
+  FlowBatchCommit commit;
+  commit.flow = options_.name;
+  const std::string version = mapper_->version();
+  auto dead_letter = [&](Item& item, DeadLetterStage stage, const std::string& error) {
+    item.outcome = Outcome::Failed;
+    log_warn("flow", {{"flow", options_.name}, {"stream", options_.sink_name}, {"key", item.key},
+                      {"outcome", "dead-lettered"}, {"stage", stage_name(stage)}},
+             error);
+    if (replay) {
+      DeadLetter d;
+      d.id = item.dead_letter_id;
+      d.error = error;
+      d.mapping_version = version;
+      commit.replay_failed.push_back(std::move(d));
+    } else {
+      commit.dead_letters.push_back({0, options_.name, stage, item.key, item.input, error, version,
+                                     options_.topic + "/" + item.origin, "pending", 1, 0, 0});
+    }
+    ++run_.dead_lettered;
+  };
+
+  // Map, then look up what the target already has.
+  std::vector<std::string_view> keys;
+  std::vector<Item*> mapped;
+  for (auto& item : items) {
+    mapping::MapResult m = mapper_->map(item.key, item.input);
+    if (!m.ok) {
+      dead_letter(item, DeadLetterStage::Mapping, m.error);
+      continue;
+    }
+    if (m.skip) {
+      ++run_.skipped;
+      item.outcome = Outcome::Unchanged;
+      if (replay) commit.replayed.push_back(item.dead_letter_id);
+      continue;
+    }
+    item.output = std::move(m.output);
+    item.hash = mapping::content_hash(item.output);
+    keys.push_back(item.key);
+    mapped.push_back(&item);
+  }
+  auto ledger = state_store_.ledger(options_.name, keys);
+  std::unordered_map<std::string_view, const Item*> earlier;  // same key earlier in this batch
+  connectors::Batch batch;
+  batch.flow = options_.name;
+  std::vector<Item*> pushed;
+  for (size_t i = 0; i < mapped.size(); ++i) {
+    Item& item = *mapped[i];
+    auto seen = earlier.find(item.key);
+    const std::string* known_hash = nullptr;
+    if (seen != earlier.end()) {
+      known_hash = &seen->second->hash;
+      item.known_to_target = true;
+      item.target_id = seen->second->target_id;
+    } else if (ledger[i]) {
+      known_hash = &ledger[i]->content_hash;
+      item.known_to_target = true;
+      item.target_id = ledger[i]->target_id;
+    }
+    earlier[item.key] = &item;
+    if (known_hash && *known_hash == item.hash) {
+      item.outcome = Outcome::Unchanged;
+      log_debug("flow", {{"flow", options_.name}, {"key", item.key}, {"outcome", "unchanged"}}, "skipped");
+      if (replay) commit.replayed.push_back(item.dead_letter_id);
+      continue;
+    }
+    if (batch.records.empty()) batch.id = item.origin;  // deterministic: first record pushed
+    batch.records.push_back({item.key, item.output, item.target_id, item.known_to_target});
+    pushed.push_back(&item);
+  }
+
+  bool retry = false;
+  if (!batch.records.empty()) {
+    std::vector<connectors::SinkResult> results = sink_->push(batch);
+    if (results.size() != batch.records.size())
+      throw std::logic_error("sink returned " + std::to_string(results.size()) + " results for " +
+                             std::to_string(batch.records.size()) + " records");
+    const int64_t now = now_ms();
+    const bool give_up = options_.max_attempts > 0 && failures_ + 1 >= options_.max_attempts;
+    for (size_t i = 0; i < pushed.size(); ++i) {
+      Item& item = *pushed[i];
+      auto& r = results[i];
+      if (r.outcome == Outcome::Failed) {
+        if (r.failure == Failure::Transient && !give_up) {
+          retry = true;
+          item.transient = true;
+          requested_wait_ = std::max(requested_wait_, r.retry_after);
+          run_.error = r.error;
+          continue;
+        }
+        std::string error = r.failure == Failure::Transient
+                                 ? "gave up after " + std::to_string(failures_ + 1) + " attempts: " + r.error
+                                 : r.error;
+        dead_letter(item, DeadLetterStage::Sink, error);
+        continue;
+      }
+      item.outcome = r.outcome;
+      item.target_id = r.target_id;
+      commit.ledger.push_back({item.key, r.target_id, item.hash, version, now});
+      if (replay) commit.replayed.push_back(item.dead_letter_id);
+      log_debug("flow", {{"flow", options_.name}, {"stream", options_.sink_name}, {"key", item.key},
+                         {"outcome", connectors::outcome_name(r.outcome)}, {"target_id", r.target_id}},
+                "delivered");
+    }
+  }
+  state_store_.commit_flow_batch(commit);
+  for (const auto& item : items)
+    if (!item.transient) count(item.outcome);  // a transient failure is counted when it settles
+  return !retry;
+}
+
+}  // namespace synchub::runtime

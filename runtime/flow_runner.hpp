@@ -1,0 +1,86 @@
+// A flow: consume a topic -> map -> ledger check -> sink push in batches ->
+// ledger + dead letters -> commit offsets. Each record lands once: the bus
+// delivers at least once, the ledger skips what the target already has, and
+// a sink sees the same batch id when a batch is repeated after a crash.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "connectors/connector.hpp"
+#include "mapping/mapper.hpp"
+#include "runtime/backoff.hpp"
+#include "runtime/bus.hpp"
+#include "runtime/state_store.hpp"
+
+namespace synchub::runtime {
+
+using Clock = std::chrono::steady_clock;
+
+struct FlowOptions {
+  std::string name;
+  std::string topic;
+  std::string sink_name;  // "connector.stream", for logs
+  size_t batch_size = 500;
+  std::chrono::milliseconds initial_backoff{1000};
+  std::chrono::milliseconds max_backoff{300000};
+  int max_attempts = 0;  // 0 = retry transient failures until they succeed
+};
+
+enum class FlowState { Idle, Running, BackingOff };
+const char* flow_state_name(FlowState state);
+
+class FlowRunner {
+ public:
+  FlowRunner(FlowOptions options, Bus& bus, StateStore& state, std::unique_ptr<connectors::SinkStream> sink,
+             std::shared_ptr<const mapping::Mapper> mapper);
+
+  // Handles one batch (dead-letter replays first) when the flow is due.
+  // Returns true when it did work.
+  bool run_once(Clock::time_point now);
+  // Nothing left to do now: topic consumed, no replay waiting, not backing off.
+  bool caught_up();
+  // An unexpected error in run_once (e.g. the state store is unreachable):
+  // redo the batch later.
+  void failed(Clock::time_point now, const std::string& error);
+  // Writes the run in progress to the run history.
+  void finish_run();
+
+  const std::string& name() const { return options_.name; }
+  FlowState state() const { return state_; }
+  const RunRecord& current_run() const { return run_; }
+
+ private:
+  struct Item {  // one record going through the batch
+    std::string key;
+    std::string input;
+    std::string output;
+    std::string hash;
+    std::string origin;
+    int64_t dead_letter_id = 0;  // for replays
+    connectors::Outcome outcome = connectors::Outcome::Failed;
+    bool transient = false;  // failed, to be retried
+    bool known_to_target = false;
+    std::string target_id;
+  };
+  // Returns false when the batch must be retried later (transient failure).
+  bool process(std::vector<Item>& items, bool replay);
+  void back_off(Clock::time_point now, std::chrono::milliseconds requested, const std::string& error);
+  void count(connectors::Outcome outcome);
+
+  FlowOptions options_;
+  StateStore& state_store_;
+  std::unique_ptr<Consumer> consumer_;
+  std::unique_ptr<connectors::SinkStream> sink_;
+  std::shared_ptr<const mapping::Mapper> mapper_;
+  Backoff backoff_;
+  FlowState state_ = FlowState::Idle;
+  Clock::time_point next_attempt_{};
+  int failures_ = 0;
+  std::chrono::milliseconds requested_wait_{0};  // longest Retry-After of the last batch
+  RunRecord run_;
+  Clock::time_point run_started_{};
+};
+
+}  // namespace synchub::runtime

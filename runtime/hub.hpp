@@ -1,0 +1,43 @@
+// The hub: bus, state store, source pollers and flow runners built from the
+// config, driven by one scheduler loop (one thread; connectors need not be
+// thread-safe).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "config/hub_config.hpp"
+#include "connectors/registry.hpp"
+#include "runtime/bus.hpp"
+#include "runtime/flow_runner.hpp"
+#include "runtime/source_poller.hpp"
+#include "runtime/state_store.hpp"
+
+namespace synchub::runtime {
+
+std::unique_ptr<Bus> open_bus(const config::HubConfig& config);
+std::unique_ptr<StateStore> open_state(const config::HubConfig& config);
+
+class Hub {
+ public:
+  Hub(const config::HubConfig& config, const connectors::Registry& registry);
+  ~Hub();
+
+  // Runs until `stop` becomes true, finishing the batch in flight. With
+  // `once`, returns as soon as every source is drained and every flow caught up.
+  void run(const std::atomic<bool>& stop, bool once);
+
+  Bus& bus() { return *bus_; }
+  StateStore& state() { return *state_; }
+
+ private:
+  const config::HubConfig& config_;
+  std::unique_ptr<Bus> bus_;
+  std::unique_ptr<StateStore> state_;
+  std::vector<std::unique_ptr<connectors::Connector>> connectors_;
+  std::vector<std::unique_ptr<SourcePoller>> sources_;
+  std::vector<std::unique_ptr<FlowRunner>> flows_;
+};
+
+}  // namespace synchub::runtime

@@ -1,0 +1,52 @@
+// Polls one source stream and publishes what it reads to the stream's topic.
+// The cursor is committed only after the events are durable on the bus, so a
+// crash in between re-reads (at least once), never skips.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "connectors/connector.hpp"
+#include "runtime/backoff.hpp"
+#include "runtime/bus.hpp"
+#include "runtime/flow_runner.hpp"
+#include "runtime/state_store.hpp"
+
+namespace synchub::runtime {
+
+struct SourceOptions {
+  std::string connector;
+  std::string stream;
+  std::string topic;
+  std::string hub_name;
+  size_t batch_size = 1000;
+};
+
+class SourcePoller {
+ public:
+  SourcePoller(SourceOptions options, Bus& bus, StateStore& state, std::unique_ptr<connectors::SourceStream> source);
+
+  // Pulls and publishes once when due; true when it did work.
+  bool poll_once(Clock::time_point now);
+  // Nothing read at the last poll, and nothing waiting to become ready.
+  bool drained() const { return drained_; }
+  std::string name() const { return options_.connector + "." + options_.stream; }
+
+ private:
+  std::vector<OutgoingEvent> to_events(std::vector<connectors::SourceRecord>& records) const;
+  bool replay_dead_letters();
+
+  SourceOptions options_;
+  Bus& bus_;
+  StateStore& state_;
+  std::unique_ptr<connectors::SourceStream> source_;
+  std::string cursor_;
+  bool cursor_loaded_ = false;
+  bool drained_ = false;
+  Clock::time_point next_poll_{};
+  Backoff backoff_{std::chrono::seconds(1), std::chrono::minutes(5)};
+  int failures_ = 0;
+};
+
+}  // namespace synchub::runtime

@@ -1,0 +1,271 @@
+// SQLite implementation of the state store.
+#include <stdexcept>
+
+#include "runtime/sqlite.hpp"
+#include "runtime/state_store.hpp"
+
+namespace synchub::runtime {
+
+const char* stage_name(DeadLetterStage stage) {
+  switch (stage) {
+    case DeadLetterStage::Source: return "source";
+    case DeadLetterStage::Mapping: return "mapping";
+    case DeadLetterStage::Sink: return "sink";
+  }
+  return "sink";
+}
+
+DeadLetterStage parse_stage(const std::string& name) {
+  if (name == "source") return DeadLetterStage::Source;
+  if (name == "mapping") return DeadLetterStage::Mapping;
+  return DeadLetterStage::Sink;
+}
+
+namespace {
+
+// Versioned migrations: each runs once, in order, recorded in schema_version.
+const std::vector<const char*> kMigrations = {
+    R"sql(
+CREATE TABLE cursors(stream TEXT PRIMARY KEY, cursor TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE TABLE ledger(
+  flow TEXT NOT NULL, key TEXT NOT NULL, target_id TEXT NOT NULL, content_hash TEXT NOT NULL,
+  mapping_version TEXT NOT NULL, updated_ms INTEGER NOT NULL, PRIMARY KEY(flow, key)) WITHOUT ROWID;
+CREATE TABLE xref(
+  entity TEXT NOT NULL, system_a TEXT NOT NULL, id_a TEXT NOT NULL, system_b TEXT NOT NULL, id_b TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL, PRIMARY KEY(entity, system_a, id_a, system_b));
+CREATE INDEX xref_reverse ON xref(entity, system_b, id_b, system_a);
+CREATE TABLE dead_letters(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, flow TEXT NOT NULL, stage TEXT NOT NULL, key TEXT NOT NULL,
+  input BLOB NOT NULL, error TEXT NOT NULL, mapping_version TEXT NOT NULL, origin TEXT NOT NULL,
+  status TEXT NOT NULL, attempts INTEGER NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE INDEX dead_letters_flow ON dead_letters(flow, status, id);
+CREATE TABLE runs(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, flow TEXT NOT NULL, started_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL,
+  read INTEGER NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL, unchanged INTEGER NOT NULL,
+  skipped INTEGER NOT NULL, failed INTEGER NOT NULL, dead_lettered INTEGER NOT NULL, error TEXT NOT NULL);
+CREATE INDEX runs_flow ON runs(flow, id);
+)sql",
+};
+
+constexpr const char* kDeadLetterColumns =
+    "id, flow, stage, key, input, error, mapping_version, origin, status, attempts, created_ms, updated_ms";
+
+DeadLetter read_dead_letter(Statement& q) {
+  DeadLetter d;
+  d.id = q.column_int(0);
+  d.flow = q.column_text(1);
+  d.stage = parse_stage(q.column_text(2));
+  d.key = q.column_text(3);
+  d.input = q.column_text(4);
+  d.error = q.column_text(5);
+  d.mapping_version = q.column_text(6);
+  d.origin = q.column_text(7);
+  d.status = q.column_text(8);
+  d.attempts = static_cast<int>(q.column_int(9));
+  d.created_ms = q.column_int(10);
+  d.updated_ms = q.column_int(11);
+  return d;
+}
+
+class SqliteState final : public StateStore {
+ public:
+  SqliteState(const std::string& path, bool fsync) : db_(path, fsync) { migrate(); }
+
+  std::string cursor(const std::string& stream) override {
+    auto q = db_.prepare("SELECT cursor FROM cursors WHERE stream=?");
+    q.bind(1, stream);
+    return q.step() ? q.column_text(0) : std::string();
+  }
+
+  void commit_source(const std::string& stream, const std::string& cursor,
+                     const std::vector<DeadLetter>& rejects) override {
+    Transaction tx(db_);
+    db_.prepare("INSERT INTO cursors(stream, cursor, updated_ms) VALUES(?,?,?) "
+                "ON CONFLICT(stream) DO UPDATE SET cursor=excluded.cursor, updated_ms=excluded.updated_ms")
+        .bind(1, stream).bind(2, cursor).bind(3, now_ms()).run();
+    insert_dead_letters(rejects);
+    tx.commit();
+  }
+
+  std::vector<std::optional<LedgerEntry>> ledger(const std::string& flow,
+                                                 const std::vector<std::string_view>& keys) override {
+    std::vector<std::optional<LedgerEntry>> out;
+    out.reserve(keys.size());
+    if (!ledger_read_) ledger_read_.emplace(db_.prepare(
+        "SELECT target_id, content_hash, mapping_version, updated_ms FROM ledger WHERE flow=? AND key=?"));
+    auto& q = *ledger_read_;
+    for (auto key : keys) {
+      q.bind(1, flow).bind(2, key);
+      if (q.step()) {
+        out.push_back(LedgerEntry{std::string(key), q.column_text(0), q.column_text(1), q.column_text(2), q.column_int(3)});
+      } else {
+        out.push_back(std::nullopt);
+      }
+      q.reset();
+    }
+    return out;
+  }
+
+  void commit_flow_batch(const FlowBatchCommit& batch) override {
+    Transaction tx(db_);
+    auto upsert = db_.prepare(
+        "INSERT INTO ledger(flow, key, target_id, content_hash, mapping_version, updated_ms) VALUES(?,?,?,?,?,?) "
+        "ON CONFLICT(flow, key) DO UPDATE SET target_id=excluded.target_id, content_hash=excluded.content_hash, "
+        "mapping_version=excluded.mapping_version, updated_ms=excluded.updated_ms");
+    for (const auto& e : batch.ledger)
+      upsert.bind(1, batch.flow).bind(2, e.key).bind(3, e.target_id).bind(4, e.content_hash)
+          .bind(5, e.mapping_version).bind(6, e.updated_ms).run();
+    insert_dead_letters(batch.dead_letters);
+    for (int64_t id : batch.replayed) set_status(id, "replayed");
+    auto failed_again = db_.prepare(
+        "UPDATE dead_letters SET status='pending', error=?, mapping_version=?, attempts=attempts+1, updated_ms=? "
+        "WHERE id=?");
+    for (const auto& d : batch.replay_failed)
+      failed_again.bind(1, d.error).bind(2, d.mapping_version).bind(3, now_ms()).bind(4, d.id).run();
+    tx.commit();
+  }
+
+  void put_xref(const std::string& entity, const std::string& system_a, const std::string& id_a,
+                const std::string& system_b, const std::string& id_b) override {
+    db_.prepare("INSERT INTO xref(entity, system_a, id_a, system_b, id_b, updated_ms) VALUES(?,?,?,?,?,?) "
+                "ON CONFLICT(entity, system_a, id_a, system_b) DO UPDATE SET id_b=excluded.id_b, "
+                "updated_ms=excluded.updated_ms")
+        .bind(1, entity).bind(2, system_a).bind(3, id_a).bind(4, system_b).bind(5, id_b).bind(6, now_ms()).run();
+  }
+
+  std::optional<std::string> find_xref(const std::string& entity, const std::string& from_system,
+                                       const std::string& from_id, const std::string& to_system) override {
+    // Either direction: a pair stored as (crm, C-1, erp, 42) answers both ways.
+    auto q = db_.prepare(
+        "SELECT id_b FROM xref WHERE entity=?1 AND system_a=?2 AND id_a=?3 AND system_b=?4 "
+        "UNION ALL SELECT id_a FROM xref WHERE entity=?1 AND system_b=?2 AND id_b=?3 AND system_a=?4 LIMIT 1");
+    q.bind(1, entity).bind(2, from_system).bind(3, from_id).bind(4, to_system);
+    if (q.step()) return q.column_text(0);
+    return std::nullopt;
+  }
+
+  std::vector<DeadLetter> dead_letters(const DeadLetterFilter& f) override {
+    std::string sql = std::string("SELECT ") + kDeadLetterColumns +
+                      " FROM dead_letters WHERE (?1='' OR flow=?1) AND (?2='' OR status=?2) AND created_ms>=?3 "
+                      "AND id>?4 ORDER BY id LIMIT ?5";
+    auto q = db_.prepare(sql);
+    q.bind(1, f.flow).bind(2, f.status).bind(3, f.since_ms).bind(4, f.after_id).bind(5, int64_t{f.limit});
+    std::vector<DeadLetter> out;
+    while (q.step()) out.push_back(read_dead_letter(q));
+    return out;
+  }
+
+  std::optional<DeadLetter> dead_letter(int64_t id) override {
+    auto q = db_.prepare(std::string("SELECT ") + kDeadLetterColumns + " FROM dead_letters WHERE id=?");
+    q.bind(1, id);
+    if (q.step()) return read_dead_letter(q);
+    return std::nullopt;
+  }
+
+  bool request_replay(int64_t id, const std::optional<std::string>& corrected_input) override {
+    auto q = corrected_input
+                 ? db_.prepare("UPDATE dead_letters SET status='replaying', input=?2, updated_ms=?3 "
+                               "WHERE id=?1 AND status IN ('pending','replaying')")
+                 : db_.prepare("UPDATE dead_letters SET status='replaying', updated_ms=?3 "
+                               "WHERE id=?1 AND status IN ('pending','replaying')");
+    q.bind(1, id).bind(3, now_ms());
+    if (corrected_input) q.bind_blob(2, *corrected_input);
+    q.run();
+    return db_.changes() > 0;
+  }
+
+  std::vector<DeadLetter> replay_requests(const std::string& flow, int limit) override {
+    return dead_letters({.flow = flow, .status = "replaying", .since_ms = 0, .after_id = 0, .limit = limit});
+  }
+
+  void mark_replayed(int64_t id) override { set_status(id, "replayed"); }
+
+  bool discard(int64_t id) override {
+    db_.prepare("UPDATE dead_letters SET status='discarded', updated_ms=?2 WHERE id=?1 AND status<>'replayed'")
+        .bind(1, id).bind(2, now_ms()).run();
+    return db_.changes() > 0;
+  }
+
+  int64_t count_dead_letters(const std::string& flow, const std::string& status) override {
+    auto q = db_.prepare("SELECT COUNT(*) FROM dead_letters WHERE (?1='' OR flow=?1) AND (?2='' OR status=?2)");
+    q.bind(1, flow).bind(2, status);
+    q.step();
+    return q.column_int(0);
+  }
+
+  void record_run(const RunRecord& r) override {
+    db_.prepare("INSERT INTO runs(flow, started_ms, finished_ms, read, created, updated, unchanged, skipped, failed, "
+                "dead_lettered, error) VALUES(?,?,?,?,?,?,?,?,?,?,?)")
+        .bind(1, r.flow).bind(2, r.started_ms).bind(3, r.finished_ms).bind(4, r.read).bind(5, r.created)
+        .bind(6, r.updated).bind(7, r.unchanged).bind(8, r.skipped).bind(9, r.failed).bind(10, r.dead_lettered)
+        .bind(11, r.error).run();
+  }
+
+  std::vector<RunRecord> runs(const std::string& flow, int limit) override {
+    auto q = db_.prepare("SELECT id, flow, started_ms, finished_ms, read, created, updated, unchanged, skipped, "
+                         "failed, dead_lettered, error FROM runs WHERE flow=? ORDER BY id DESC LIMIT ?");
+    q.bind(1, flow).bind(2, int64_t{limit});
+    std::vector<RunRecord> out;
+    while (q.step()) {
+      RunRecord r;
+      r.id = q.column_int(0);
+      r.flow = q.column_text(1);
+      r.started_ms = q.column_int(2);
+      r.finished_ms = q.column_int(3);
+      r.read = q.column_int(4);
+      r.created = q.column_int(5);
+      r.updated = q.column_int(6);
+      r.unchanged = q.column_int(7);
+      r.skipped = q.column_int(8);
+      r.failed = q.column_int(9);
+      r.dead_lettered = q.column_int(10);
+      r.error = q.column_text(11);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+ private:
+  void migrate() {
+    db_.exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
+    Transaction tx(db_);
+    auto q = db_.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    q.step();
+    int64_t version = q.column_int(0);
+    q.reset();
+    if (version > static_cast<int64_t>(kMigrations.size()))
+      throw std::runtime_error("state store " + db_.path() + " has schema version " + std::to_string(version) +
+                               ", newer than this synchub knows (" + std::to_string(kMigrations.size()) + ")");
+    for (auto v = version; v < static_cast<int64_t>(kMigrations.size()); ++v) {
+      db_.exec(kMigrations[static_cast<size_t>(v)]);
+      db_.prepare("INSERT INTO schema_version(version) VALUES(?)").bind(1, v + 1).run();
+    }
+    tx.commit();
+  }
+
+  void insert_dead_letters(const std::vector<DeadLetter>& entries) {
+    if (entries.empty()) return;
+    auto insert = db_.prepare(
+        "INSERT INTO dead_letters(flow, stage, key, input, error, mapping_version, origin, status, attempts, "
+        "created_ms, updated_ms) VALUES(?,?,?,?,?,?,?,'pending',1,?,?)");
+    const int64_t now = now_ms();
+    for (const auto& d : entries)
+      insert.bind(1, d.flow).bind(2, stage_name(d.stage)).bind(3, d.key).bind_blob(4, d.input).bind(5, d.error)
+          .bind(6, d.mapping_version).bind(7, d.origin).bind(8, now).bind(9, now).run();
+  }
+
+  void set_status(int64_t id, const char* status) {
+    db_.prepare("UPDATE dead_letters SET status=?, updated_ms=? WHERE id=?").bind(1, status).bind(2, now_ms()).bind(3, id).run();
+  }
+
+  Database db_;
+  std::optional<Statement> ledger_read_;
+};
+
+}  // namespace
+
+std::unique_ptr<StateStore> open_sqlite_state(const std::string& path, bool fsync) {
+  return std::make_unique<SqliteState>(path, fsync);
+}
+
+}  // namespace synchub::runtime

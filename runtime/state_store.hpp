@@ -1,0 +1,105 @@
+// The state store: source cursors, the per-flow delivery ledger, the
+// cross-reference table, dead letters and run history. SQLite implements it
+// now; PostgreSQL later, behind the same interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace synchub::runtime {
+
+struct LedgerEntry {
+  std::string key;
+  std::string target_id;
+  std::string content_hash;
+  std::string mapping_version;
+  int64_t updated_ms = 0;
+};
+
+enum class DeadLetterStage { Source, Mapping, Sink };
+const char* stage_name(DeadLetterStage stage);
+DeadLetterStage parse_stage(const std::string& name);
+
+struct DeadLetter {
+  int64_t id = 0;
+  std::string flow;  // the flow; for source-stage entries the stream ("crm.orders")
+  DeadLetterStage stage = DeadLetterStage::Sink;
+  std::string key;
+  std::string input;  // the record as it arrived (a corrected one after `dlq replay --input`)
+  std::string error;
+  std::string mapping_version;
+  std::string origin;  // where it came from: topic/partition/offset or file:line
+  std::string status = "pending";  // pending | replaying | replayed | discarded
+  int attempts = 1;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+struct DeadLetterFilter {
+  std::string flow;    // "" = any
+  std::string status;  // "" = any
+  int64_t since_ms = 0;
+  int64_t after_id = 0;  // paging
+  int limit = 100;
+};
+
+struct RunRecord {
+  int64_t id = 0;
+  std::string flow;
+  int64_t started_ms = 0, finished_ms = 0;
+  int64_t read = 0, created = 0, updated = 0, unchanged = 0, skipped = 0, failed = 0, dead_lettered = 0;
+  std::string error;
+};
+
+// What a flow's batch changes in the state, committed atomically.
+struct FlowBatchCommit {
+  std::string flow;
+  std::vector<LedgerEntry> ledger;
+  std::vector<DeadLetter> dead_letters;  // new entries
+  std::vector<int64_t> replayed;         // dead letters that now landed
+  std::vector<DeadLetter> replay_failed; // replayed entries that failed again (id set)
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  // Cursors of source streams ("connector.stream"); "" when none yet.
+  virtual std::string cursor(const std::string& stream) = 0;
+  // Atomically: the new cursor and the records the source rejected.
+  virtual void commit_source(const std::string& stream, const std::string& cursor,
+                             const std::vector<DeadLetter>& rejects) = 0;
+
+  // Ledger entries for `keys`, in order (nullopt = never delivered).
+  virtual std::vector<std::optional<LedgerEntry>> ledger(const std::string& flow,
+                                                         const std::vector<std::string_view>& keys) = 0;
+  virtual void commit_flow_batch(const FlowBatchCommit& batch) = 0;
+
+  // Cross-reference: the same entity's id in two systems.
+  virtual void put_xref(const std::string& entity, const std::string& system_a, const std::string& id_a,
+                        const std::string& system_b, const std::string& id_b) = 0;
+  virtual std::optional<std::string> find_xref(const std::string& entity, const std::string& from_system,
+                                               const std::string& from_id, const std::string& to_system) = 0;
+
+  // Dead letters.
+  virtual std::vector<DeadLetter> dead_letters(const DeadLetterFilter& filter) = 0;
+  virtual std::optional<DeadLetter> dead_letter(int64_t id) = 0;
+  // Marks an entry for replay by its flow, optionally with a corrected input.
+  virtual bool request_replay(int64_t id, const std::optional<std::string>& corrected_input) = 0;
+  virtual std::vector<DeadLetter> replay_requests(const std::string& flow, int limit) = 0;
+  virtual void mark_replayed(int64_t id) = 0;
+  virtual bool discard(int64_t id) = 0;
+  virtual int64_t count_dead_letters(const std::string& flow, const std::string& status) = 0;
+
+  // Run history.
+  virtual void record_run(const RunRecord& run) = 0;
+  virtual std::vector<RunRecord> runs(const std::string& flow, int limit) = 0;
+};
+
+std::unique_ptr<StateStore> open_sqlite_state(const std::string& path, bool fsync);
+
+}  // namespace synchub::runtime
