@@ -219,7 +219,9 @@ class Loader {
           stream.name = stream_name;
           size_t errors_before = diag_.list().size();
           reader_.read_fields(stream_body, spec->stream_fields, stream_path, stream_mark, stream.settings);
-          if (diag_.list().size() == errors_before && spec->stream_roles)
+          if (diag_.list().size() != errors_before)
+            stream.roles = {true, true};  // already reported: flows naming it add no follow-up errors
+          else if (spec->stream_roles)
             stream.roles = spec->stream_roles(stream.settings);
           connector.streams.push_back(std::move(stream));
         }

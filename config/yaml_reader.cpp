@@ -209,14 +209,11 @@ void YamlReader::read_value(const YAML::Node& node, const FieldSpec& field, cons
   };
   switch (field.type) {
     case FieldType::Int: {
+      std::string expected = "integer";
+      if (field.min) expected += " >= " + std::to_string(*field.min);
+      if (field.max) expected += std::string(field.min ? " and" : "") + " <= " + std::to_string(*field.max);
       auto n = parse_int(*text);
-      if (!n) return wrong("integer");
-      if ((field.min && *n < *field.min) || (field.max && *n > *field.max)) {
-        std::string range = "integer";
-        if (field.min) range += " >= " + std::to_string(*field.min);
-        if (field.max) range += std::string(field.min ? " and" : "") + " <= " + std::to_string(*field.max);
-        return wrong(range);
-      }
+      if (!n || (field.min && *n < *field.min) || (field.max && *n > *field.max)) return wrong(expected);
       break;
     }
     case FieldType::Bool:

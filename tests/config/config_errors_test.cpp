@@ -1,0 +1,232 @@
+// Every config error names file:line:col, the key path and what was expected.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "config/hub_config.hpp"
+#include "connectors/registry.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace synchub::config {
+namespace {
+
+using test::TempDir;
+
+class ConfigErrors : public ::testing::Test {
+ protected:
+  // Loads `yaml`; returns the error lines with the temp path replaced by "cfg.yaml".
+  std::vector<std::string> errors_of(const std::string& yaml) {
+    const std::string file = dir_.str("cfg.yaml");
+    test::write_file(file, yaml);
+    try {
+      load_hub_config(file, connectors::builtin_registry().specs());
+    } catch (const ConfigError& e) {
+      std::vector<std::string> out;
+      for (const auto& d : e.diagnostics()) {
+        std::string line = d.str();
+        if (line.rfind(file, 0) == 0) line = "cfg.yaml" + line.substr(file.size());
+        out.push_back(line);
+      }
+      return out;
+    }
+    return {};
+  }
+
+  HubConfig load_ok(const std::string& yaml) {
+    const std::string file = dir_.str("cfg.yaml");
+    test::write_file(file, yaml);
+    return load_hub_config(file, connectors::builtin_registry().specs());
+  }
+
+  TempDir dir_;
+};
+
+const std::string kValid = R"(hub:
+  name: test
+connectors:
+  crm:
+    type: file
+    streams:
+      orders:
+        key: order_id
+        inbox: in
+  erp:
+    type: file
+    streams:
+      sale_orders:
+        outbox: out
+flows:
+  orders:
+    from: crm.orders
+    to: erp.sale_orders
+)";
+
+TEST_F(ConfigErrors, ValidConfigLoadsWithDefaults) {
+  HubConfig c = load_ok(kValid);
+  ASSERT_EQ(c.flows.size(), 1u);
+  EXPECT_EQ(c.flows[0].from.str(), "crm.orders");
+  EXPECT_EQ(c.flows[0].settings.integer("batch_size"), 500);
+  EXPECT_EQ(c.flows[0].settings.duration("retry.max_backoff"), std::chrono::minutes(5));
+  EXPECT_EQ(c.topic(c.flows[0].from), "crm.orders");
+  EXPECT_EQ(c.bus.str("path"), dir_.str("data/bus.db"));
+  EXPECT_EQ(c.connector("crm")->stream("orders")->settings.str("inbox"), dir_.str("in"));
+  EXPECT_TRUE(c.connector("crm")->stream("orders")->roles.source);
+  EXPECT_FALSE(c.connector("crm")->stream("orders")->roles.sink);
+}
+
+TEST_F(ConfigErrors, UnknownKeySuggestsTheClosestName) {
+  std::string yaml = kValid;
+  yaml.replace(yaml.find("        key: order_id"), 21, "        kye: order_id");
+  EXPECT_EQ(errors_of(yaml),
+            std::vector<std::string>{"cfg.yaml:8:14: connectors.crm.streams.orders.kye: unknown key 'kye'; did you mean 'key'?"});
+}
+
+TEST_F(ConfigErrors, UnknownTopLevelSectionListsTheValidOnes) {
+  EXPECT_EQ(errors_of(kValid + "flowz: {}\n"),
+            std::vector<std::string>{"cfg.yaml:19:1: flowz: unknown section 'flowz'; did you mean 'flows'?"});
+  EXPECT_EQ(errors_of(kValid + "plugins: {}\n"),
+            std::vector<std::string>{
+                "cfg.yaml:19:1: plugins: unknown section 'plugins'; expected one of: bus, connectors, flows, hub, state"});
+}
+
+TEST_F(ConfigErrors, WrongTypeSaysWhatWasExpected) {
+  std::string yaml = kValid + "    batch_size: lots\n";
+  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{"cfg.yaml:19:17: flows.orders.batch_size: expected integer >= 1 "
+                                                      "and <= 100000, got \"lots\""});
+  yaml = kValid + "    retry:\n      max_backoff: soon\n";
+  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{"cfg.yaml:20:20: flows.orders.retry.max_backoff: expected "
+                                                      "duration like \"30s\", \"5m\", \"250ms\", got \"soon\""});
+  yaml = kValid + "    enabled: [1]\n";
+  EXPECT_EQ(errors_of(yaml),
+            std::vector<std::string>{"cfg.yaml:19:14: flows.orders.enabled: expected boolean (true/false), got a list"});
+}
+
+TEST_F(ConfigErrors, EnumValueOutsideTheOptions) {
+  std::string yaml = kValid;
+  yaml.replace(yaml.find("        key: order_id"), 21, "        format: xml\n        key: order_id");
+  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{"cfg.yaml:8:17: connectors.crm.streams.orders.format: unknown "
+                                                      "value \"xml\"; expected one of: csv, jsonl"});
+}
+
+TEST_F(ConfigErrors, MissingRequiredField) {
+  std::string yaml = kValid;
+  yaml.replace(yaml.find("    to: erp.sale_orders\n"), 24, "");
+  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{"cfg.yaml:16:3: flows.orders: missing required field 'to'"});
+  yaml = kValid;
+  yaml.replace(yaml.find("    type: file\n    streams:\n      orders"), 15, "");
+  const std::vector<std::string> expected = {
+      "cfg.yaml:4:3: connectors.crm: missing required field 'type'",
+      "cfg.yaml:16:11: flows.orders.from: unknown connector 'crm'; expected one of: erp"};
+  EXPECT_EQ(errors_of(yaml), expected);
+}
+
+TEST_F(ConfigErrors, UnknownConnectorTypeListsTheAvailableOnes) {
+  std::string yaml = kValid;
+  yaml.replace(yaml.find("type: file"), 10, "type: fiel");
+  auto errors = errors_of(yaml);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0], "cfg.yaml:5:11: connectors.crm.type: unknown connector type 'fiel'; did you mean 'file'?; "
+                       "available: file");
+}
+
+TEST_F(ConfigErrors, FlowNamingAStreamThatDoesNotExist) {
+  std::string yaml = kValid;
+  yaml.replace(yaml.find("from: crm.orders"), 16, "from: crm.order");
+  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{"cfg.yaml:17:11: flows.orders.from: connector 'crm' has no stream "
+                                                      "'order'; did you mean 'orders'?"});
+  yaml = kValid;
+  yaml.replace(yaml.find("from: crm.orders"), 16, "from: erp.sale_orders");
+  EXPECT_EQ(errors_of(yaml),
+            std::vector<std::string>{"cfg.yaml:17:11: flows.orders.from: stream 'erp.sale_orders' cannot be read from "
+                                     "(it is not configured as a source)"});
+  yaml = kValid;
+  yaml.replace(yaml.find("from: crm.orders"), 16, "from: orders");
+  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{
+                                 "cfg.yaml:17:11: flows.orders.from: expected connector.stream, got \"orders\""});
+}
+
+TEST_F(ConfigErrors, FlowsFormingACycle) {
+  std::string yaml = R"(connectors:
+  a:
+    type: file
+    streams:
+      s: {inbox: a-in, outbox: a-out}
+  b:
+    type: file
+    streams:
+      s: {inbox: b-in, outbox: b-out}
+flows:
+  there:
+    from: a.s
+    to: b.s
+  back:
+    from: b.s
+    to: a.s
+)";
+  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{"cfg.yaml:13:9: flows.there.to: flows form a cycle: a.s -> b.s -> "
+                                                      "a.s (records would circle for ever)"});
+}
+
+TEST_F(ConfigErrors, MissingEnvironmentVariableIsNamed) {
+  ::unsetenv("SYNCHUB_TEST_UNSET_DIR");
+  std::string yaml = kValid;
+  yaml.replace(yaml.find("inbox: in"), 9, "inbox: ${SYNCHUB_TEST_UNSET_DIR}/in");
+  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{"cfg.yaml:9:16: connectors.crm.streams.orders.inbox: environment "
+                                                      "variable 'SYNCHUB_TEST_UNSET_DIR' is not set"});
+}
+
+TEST_F(ConfigErrors, SubstitutedValuesAreNeverEchoed) {
+  ::setenv("SYNCHUB_TEST_SECRET", "hunter2-very-secret", 1);
+  test::write_file(dir_.str("token.txt"), "file-secret-value\n");
+  std::string yaml = kValid + "    batch_size: ${SYNCHUB_TEST_SECRET}\n    retry:\n      max_backoff: ${file:token.txt}\n";
+  auto errors = errors_of(yaml);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], "cfg.yaml:19:17: flows.orders.batch_size: expected integer >= 1 and <= 100000, got <hidden>");
+  EXPECT_EQ(errors[1],
+            "cfg.yaml:21:20: flows.orders.retry.max_backoff: expected duration like \"30s\", \"5m\", \"250ms\", got <hidden>");
+  for (const auto& e : errors) {
+    EXPECT_EQ(e.find("hunter2"), std::string::npos);
+    EXPECT_EQ(e.find("file-secret"), std::string::npos);
+  }
+}
+
+TEST_F(ConfigErrors, SubstitutionFillsValues) {
+  ::setenv("SYNCHUB_TEST_BATCH", "42", 1);
+  test::write_file(dir_.str("name.txt"), "from-file\n");
+  std::string yaml = kValid + "    batch_size: ${SYNCHUB_TEST_BATCH}\n";
+  yaml.replace(yaml.find("name: test"), 10, "name: ${file:name.txt}-$${literal}");
+  HubConfig c = load_ok(yaml);
+  EXPECT_EQ(c.flows[0].settings.integer("batch_size"), 42);
+  EXPECT_EQ(c.hub.str("name"), "from-file-${literal}");
+}
+
+TEST_F(ConfigErrors, YamlSyntaxErrorHasItsPosition) {
+  EXPECT_EQ(errors_of("hub:\n  name: [unclosed\n"),
+            std::vector<std::string>{"cfg.yaml:3:1: YAML syntax error: end of sequence flow not found"});
+}
+
+TEST_F(ConfigErrors, DuplicateKeyIsAnError) {
+  std::string yaml = kValid;
+  yaml.replace(yaml.find("        key: order_id"), 21, "        key: order_id\n        key: id");
+  EXPECT_EQ(errors_of(yaml),
+            std::vector<std::string>{"cfg.yaml:9:9: connectors.crm.streams.orders.key: duplicate key"});
+}
+
+TEST_F(ConfigErrors, AllErrorsAreReportedAtOnce) {
+  std::string yaml = kValid + "    batch_size: 0\n    colour: red\n";
+  yaml.replace(yaml.find("name: test"), 10, "nmae: test");
+  EXPECT_EQ(errors_of(yaml).size(), 3u);
+}
+
+TEST_F(ConfigErrors, InvalidNamesAreRejected) {
+  std::string yaml = kValid;
+  yaml.replace(yaml.find("  crm:"), 6, "  CRM Files:");
+  yaml.replace(yaml.find("from: crm.orders"), 16, "from: CRM Files.orders");
+  auto errors = errors_of(yaml);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0], "cfg.yaml:4:3: connectors.CRM Files: invalid connector name 'CRM Files': use lower-case "
+                       "letters, digits, '_' and '-', starting with a letter");
+}
+
+}  // namespace
+}  // namespace synchub::config

@@ -1,0 +1,112 @@
+// The SQLite state store: cursors, ledger, xref, dead letters, runs.
+#include <gtest/gtest.h>
+
+#include "runtime/state_store.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace synchub::runtime {
+namespace {
+
+TEST(StateStore, CursorAndSourceRejectsCommitTogether) {
+  test::TempDir dir;
+  auto state = open_sqlite_state(dir.str("state.db"), false);
+  EXPECT_EQ(state->cursor("crm.orders"), "");
+  DeadLetter reject{0, "crm.orders", DeadLetterStage::Source, "", "{broken", "malformed JSON", "", "a.jsonl:3"};
+  state->commit_source("crm.orders", R"({"file":"a.jsonl","offset":10,"line":4})", {reject});
+  EXPECT_EQ(state->cursor("crm.orders"), R"({"file":"a.jsonl","offset":10,"line":4})");
+  auto dlq = state->dead_letters({.flow = "crm.orders"});
+  ASSERT_EQ(dlq.size(), 1u);
+  EXPECT_EQ(dlq[0].input, "{broken");
+  EXPECT_EQ(dlq[0].stage, DeadLetterStage::Source);
+  EXPECT_EQ(dlq[0].status, "pending");
+  EXPECT_EQ(dlq[0].origin, "a.jsonl:3");
+}
+
+TEST(StateStore, LedgerUpsertsAndSurvivesReopen) {
+  test::TempDir dir;
+  {
+    auto state = open_sqlite_state(dir.str("state.db"), false);
+    FlowBatchCommit batch{"orders", {{"SO-1", "out.jsonl:1", "h1", "identity", 1}, {"SO-2", "out.jsonl:2", "h2", "identity", 1}}};
+    state->commit_flow_batch(batch);
+    state->commit_flow_batch({"orders", {{"SO-1", "out2.jsonl:1", "h1b", "v2", 2}}});
+  }
+  auto state = open_sqlite_state(dir.str("state.db"), false);  // migrations run once only
+  auto entries = state->ledger("orders", {"SO-1", "SO-2", "SO-3"});
+  ASSERT_EQ(entries.size(), 3u);
+  ASSERT_TRUE(entries[0]);
+  EXPECT_EQ(entries[0]->target_id, "out2.jsonl:1");
+  EXPECT_EQ(entries[0]->content_hash, "h1b");
+  EXPECT_EQ(entries[0]->mapping_version, "v2");
+  ASSERT_TRUE(entries[1]);
+  EXPECT_EQ(entries[1]->content_hash, "h2");
+  EXPECT_FALSE(entries[2]);
+  EXPECT_FALSE(state->ledger("other_flow", {"SO-1"})[0]) << "ledgers are per flow";
+}
+
+TEST(StateStore, XrefAnswersBothDirections) {
+  test::TempDir dir;
+  auto state = open_sqlite_state(dir.str("state.db"), false);
+  state->put_xref("customer", "crm", "C-1001", "erp", "42");
+  EXPECT_EQ(state->find_xref("customer", "crm", "C-1001", "erp"), "42");
+  EXPECT_EQ(state->find_xref("customer", "erp", "42", "crm"), "C-1001");
+  EXPECT_FALSE(state->find_xref("customer", "crm", "C-9", "erp"));
+  state->put_xref("customer", "crm", "C-1001", "erp", "43");
+  EXPECT_EQ(state->find_xref("customer", "crm", "C-1001", "erp"), "43");
+}
+
+TEST(StateStore, DeadLetterLifecycle) {
+  test::TempDir dir;
+  auto state = open_sqlite_state(dir.str("state.db"), false);
+  FlowBatchCommit batch;
+  batch.flow = "orders";
+  batch.dead_letters.push_back({0, "orders", DeadLetterStage::Mapping, "SO-1", "{}", "lines[3].unit_price: bad", "v1", "t/0/1"});
+  batch.dead_letters.push_back({0, "orders", DeadLetterStage::Sink, "SO-2", "{}", "HTTP 422", "v1", "t/0/2"});
+  state->commit_flow_batch(batch);
+  EXPECT_EQ(state->count_dead_letters("orders", "pending"), 2);
+  auto all = state->dead_letters({.flow = "orders"});
+  ASSERT_EQ(all.size(), 2u);
+  // Paging.
+  auto page = state->dead_letters({.flow = "orders", .after_id = all[0].id, .limit = 10});
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].key, "SO-2");
+
+  EXPECT_TRUE(state->request_replay(all[0].id, std::string(R"({"fixed":true})")));
+  auto requests = state->replay_requests("orders", 10);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].input, R"({"fixed":true})");
+  // Failing again puts it back to pending with the new error.
+  state->commit_flow_batch({"orders", {}, {}, {}, {{requests[0].id, "", {}, "", "", "still bad", "v2"}}});
+  auto entry = state->dead_letter(all[0].id);
+  EXPECT_EQ(entry->status, "pending");
+  EXPECT_EQ(entry->error, "still bad");
+  EXPECT_EQ(entry->attempts, 2);
+  EXPECT_TRUE(state->request_replay(all[0].id, std::nullopt));
+  state->commit_flow_batch({"orders", {}, {}, {all[0].id}, {}});
+  EXPECT_EQ(state->dead_letter(all[0].id)->status, "replayed");
+  EXPECT_FALSE(state->request_replay(all[0].id, std::nullopt)) << "a replayed entry is done";
+  EXPECT_FALSE(state->discard(all[0].id));
+  EXPECT_TRUE(state->discard(all[1].id));
+  EXPECT_EQ(state->dead_letter(all[1].id)->status, "discarded");
+  EXPECT_EQ(state->count_dead_letters("orders", "pending"), 0);
+}
+
+TEST(StateStore, RunHistoryNewestFirst) {
+  test::TempDir dir;
+  auto state = open_sqlite_state(dir.str("state.db"), false);
+  for (int i = 0; i < 3; ++i) {
+    RunRecord r;
+    r.flow = "orders";
+    r.started_ms = 1000 * i;
+    r.finished_ms = 1000 * i + 500;
+    r.read = 10 * i;
+    r.created = i;
+    state->record_run(r);
+  }
+  auto runs = state->runs("orders", 2);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].read, 20);
+  EXPECT_EQ(runs[1].read, 10);
+}
+
+}  // namespace
+}  // namespace synchub::runtime

@@ -1,0 +1,58 @@
+// Helpers shared by the tests: temp folders, files, and running the real
+// synchub binary as a child process.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace synchub::test {
+
+namespace fs = std::filesystem;
+
+// A fresh folder removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const fs::path& path() const { return path_; }
+  std::string str(const std::string& child = "") const { return child.empty() ? path_.string() : (path_ / child).string(); }
+
+ private:
+  fs::path path_;
+};
+
+void write_file(const fs::path& path, const std::string& content);
+std::string read_file(const fs::path& path);
+std::vector<std::string> read_lines(const fs::path& path);
+// Every line of every regular, non-hidden file in `dir` (sorted by file name).
+std::vector<std::string> lines_in_dir(const fs::path& dir);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Path of the synchub binary under test.
+std::string synchub_binary();
+// Runs synchub with `args` to completion.
+CommandResult run_synchub(const std::vector<std::string>& args, const std::string& stdin_text = "");
+
+// A synchub process in the background (stdout/stderr to `log_file`).
+class Process {
+ public:
+  Process(const std::vector<std::string>& args, const std::string& log_file);
+  ~Process();
+  pid_t pid() const { return pid_; }
+  void kill_hard();       // SIGKILL and reap
+  int terminate();        // SIGTERM, wait; returns the exit code (-signal when killed)
+  bool running();
+
+ private:
+  pid_t pid_ = -1;
+};
+
+}  // namespace synchub::test
