@@ -1,0 +1,243 @@
+// The flow runner on a real embedded bus and SQLite state, with a scripted
+// sink standing in for a target system that fails on purpose.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
+
+#include "runtime/embedded_bus.hpp"
+#include "runtime/flow_runner.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace synchub::runtime {
+namespace {
+
+using connectors::Batch;
+using connectors::Failure;
+using connectors::Outcome;
+using connectors::SinkResult;
+
+struct Pushed {
+  std::string batch_id;
+  std::string key;
+  std::string value;
+  bool known_to_target;
+};
+
+// Records what it receives; `script` decides each record's result.
+class ScriptedSink : public connectors::SinkStream {
+ public:
+  using Script = std::function<SinkResult(int push_number, const connectors::SinkRecord&)>;
+  explicit ScriptedSink(std::vector<Pushed>& log, Script script = {}) : log_(log), script_(std::move(script)) {}
+  std::vector<SinkResult> push(const Batch& batch) override {
+    ++pushes_;
+    std::vector<SinkResult> results;
+    for (const auto& r : batch.records) {
+      SinkResult result{r.known_to_target ? Outcome::Updated : Outcome::Created, Failure::None,
+                        "T-" + std::string(r.key), {}, {}};
+      if (script_) result = script_(pushes_, r);
+      if (result.outcome != Outcome::Failed)
+        log_.push_back({batch.id, std::string(r.key), std::string(r.value), r.known_to_target});
+      results.push_back(result);
+    }
+    return results;
+  }
+
+ private:
+  std::vector<Pushed>& log_;
+  Script script_;
+  int pushes_ = 0;
+};
+
+SinkResult ok(const connectors::SinkRecord& r) {
+  return {r.known_to_target ? Outcome::Updated : Outcome::Created, Failure::None, "T-" + std::string(r.key), {}, {}};
+}
+
+class FlowRunnerTest : public ::testing::Test {
+ protected:
+  FlowRunnerTest() {
+    EmbeddedBusOptions o;
+    o.path = dir_.str("bus.db");
+    o.fsync = false;
+    bus_ = open_embedded_bus(o);
+    state_ = open_sqlite_state(dir_.str("state.db"), false);
+  }
+
+  void publish(std::vector<std::pair<std::string, std::string>> records) {
+    std::vector<OutgoingEvent> events;
+    for (auto& [k, v] : records) events.push_back({"crm.orders", k, v, {}});
+    bus_->publish(events);
+  }
+
+  std::unique_ptr<FlowRunner> runner(ScriptedSink::Script script = {}, int max_attempts = 0) {
+    FlowOptions o;
+    o.name = "orders";
+    o.topic = "crm.orders";
+    o.sink_name = "erp.sale_orders";
+    o.batch_size = 100;
+    o.initial_backoff = std::chrono::seconds(1);
+    o.max_backoff = std::chrono::seconds(8);
+    o.max_attempts = max_attempts;
+    return std::make_unique<FlowRunner>(o, *bus_, *state_, std::make_unique<ScriptedSink>(pushed_, script),
+                                        std::make_shared<mapping::IdentityMapper>());
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<Bus> bus_;
+  std::unique_ptr<StateStore> state_;
+  std::vector<Pushed> pushed_;
+  Clock::time_point t0_ = Clock::now();
+};
+
+TEST_F(FlowRunnerTest, DeliversEachRecordOnceAndSkipsUnchangedContent) {
+  auto flow = runner();
+  publish({{"A", R"({"id":"A","v":1})"}, {"B", R"({"id":"B","v":1})"}, {"C", R"({"id":"C","v":1})"}});
+  EXPECT_TRUE(flow->run_once(t0_));
+  ASSERT_EQ(pushed_.size(), 3u);
+  EXPECT_FALSE(pushed_[0].known_to_target);
+  EXPECT_TRUE(flow->caught_up());
+
+  // The same records again (a source re-read) and one real change.
+  publish({{"A", R"({"id":"A","v":1})"}, {"B", R"({"id":"B","v":2})"}, {"C", R"({"id":"C","v":1})"}});
+  EXPECT_TRUE(flow->run_once(t0_));
+  ASSERT_EQ(pushed_.size(), 4u);
+  EXPECT_EQ(pushed_[3].key, "B");
+  EXPECT_TRUE(pushed_[3].known_to_target) << "a changed record updates, never duplicates";
+  EXPECT_EQ(flow->current_run().unchanged, 2);
+  EXPECT_EQ(flow->current_run().updated, 1);
+  EXPECT_EQ(flow->current_run().created, 3);
+  auto ledger = state_->ledger("orders", {"B"});
+  ASSERT_TRUE(ledger[0]);
+  EXPECT_EQ(ledger[0]->target_id, "T-B");
+  EXPECT_EQ(ledger[0]->mapping_version, "identity");
+}
+
+TEST_F(FlowRunnerTest, RedeliveryAfterALostOffsetCommitIsSkipped) {
+  publish({{"A", R"({"id":"A"})"}, {"B", R"({"id":"B"})"}});
+  runner()->run_once(t0_);
+  ASSERT_EQ(pushed_.size(), 2u);
+  // As if the process died after the ledger commit and before the offset commit.
+  bus_->subscribe("synchub.orders", "crm.orders")->commit({{0, 0}});
+  auto restarted = runner();
+  EXPECT_TRUE(restarted->run_once(t0_));
+  EXPECT_EQ(pushed_.size(), 2u);
+  EXPECT_EQ(restarted->current_run().unchanged, 2);
+  EXPECT_TRUE(restarted->caught_up());
+}
+
+TEST_F(FlowRunnerTest, TransientFailureBacksOffAndKeepsItsPlace) {
+  auto flow = runner([](int push, const connectors::SinkRecord& r) {
+    return push <= 2 ? SinkResult::failed(Failure::Transient, "HTTP 503") : ok(r);
+  });
+  publish({{"A", R"({"id":"A"})"}, {"B", R"({"id":"B"})"}});
+  EXPECT_TRUE(flow->run_once(t0_));
+  EXPECT_EQ(flow->state(), FlowState::BackingOff);
+  EXPECT_TRUE(pushed_.empty());
+  EXPECT_FALSE(flow->run_once(t0_ + std::chrono::milliseconds(100))) << "waits out the backoff";
+  EXPECT_FALSE(flow->caught_up());
+  EXPECT_TRUE(flow->run_once(t0_ + std::chrono::seconds(2)));  // second failure
+  EXPECT_EQ(flow->state(), FlowState::BackingOff);
+  EXPECT_TRUE(flow->run_once(t0_ + std::chrono::seconds(10)));
+  EXPECT_EQ(flow->state(), FlowState::Running);
+  ASSERT_EQ(pushed_.size(), 2u);
+  EXPECT_EQ(pushed_[0].key, "A");
+  EXPECT_EQ(pushed_[1].key, "B");
+  EXPECT_TRUE(flow->caught_up());
+  EXPECT_EQ(state_->count_dead_letters("orders", ""), 0);
+}
+
+TEST_F(FlowRunnerTest, RetryAfterFromTheTargetIsHonoured) {
+  auto flow = runner([](int push, const connectors::SinkRecord& r) {
+    return push == 1 ? SinkResult::failed(Failure::Transient, "HTTP 429", std::chrono::seconds(30)) : ok(r);
+  });
+  publish({{"A", R"({"id":"A"})"}});
+  flow->run_once(t0_);
+  EXPECT_FALSE(flow->run_once(t0_ + std::chrono::seconds(29)));
+  EXPECT_TRUE(flow->run_once(t0_ + std::chrono::seconds(31)));
+  EXPECT_EQ(pushed_.size(), 1u);
+}
+
+TEST_F(FlowRunnerTest, OnlyTheRecordsThatFailedAreRetried) {
+  auto flow = runner([](int push, const connectors::SinkRecord& r) {
+    return push == 1 && r.key == "B" ? SinkResult::failed(Failure::Transient, "timeout") : ok(r);
+  });
+  publish({{"A", R"({"id":"A"})"}, {"B", R"({"id":"B"})"}, {"C", R"({"id":"C"})"}});
+  flow->run_once(t0_);
+  EXPECT_EQ(pushed_.size(), 2u);
+  flow->run_once(t0_ + std::chrono::seconds(5));
+  ASSERT_EQ(pushed_.size(), 3u);
+  EXPECT_EQ(pushed_[2].key, "B");
+  EXPECT_NE(pushed_[2].batch_id, pushed_[0].batch_id) << "a different set of records is a different batch";
+}
+
+TEST_F(FlowRunnerTest, PermanentFailureIsDeadLetteredAndTheFlowGoesOn) {
+  auto flow = runner([](int, const connectors::SinkRecord& r) {
+    return r.key == "B" ? SinkResult::failed(Failure::Permanent, "HTTP 422: customer C-9 unknown") : ok(r);
+  });
+  publish({{"A", R"({"id":"A"})"}, {"B", R"({"id":"B","customer":"C-9"})"}, {"C", R"({"id":"C"})"}});
+  EXPECT_TRUE(flow->run_once(t0_));
+  EXPECT_EQ(flow->state(), FlowState::Running);
+  EXPECT_EQ(pushed_.size(), 2u);
+  EXPECT_TRUE(flow->caught_up());
+  auto dlq = state_->dead_letters({.flow = "orders"});
+  ASSERT_EQ(dlq.size(), 1u);
+  EXPECT_EQ(dlq[0].key, "B");
+  EXPECT_EQ(dlq[0].input, R"({"id":"B","customer":"C-9"})");
+  EXPECT_EQ(dlq[0].error, "HTTP 422: customer C-9 unknown");
+  EXPECT_EQ(dlq[0].stage, DeadLetterStage::Sink);
+  EXPECT_EQ(dlq[0].mapping_version, "identity");
+  EXPECT_EQ(dlq[0].origin, "crm.orders/p0-000000000001");
+}
+
+TEST_F(FlowRunnerTest, GivesUpAfterMaxAttempts) {
+  auto flow = runner([](int, const connectors::SinkRecord&) { return SinkResult::failed(Failure::Transient, "down"); }, 2);
+  publish({{"A", R"({"id":"A"})"}});
+  flow->run_once(t0_);
+  EXPECT_EQ(flow->state(), FlowState::BackingOff);
+  flow->run_once(t0_ + std::chrono::seconds(5));
+  EXPECT_EQ(flow->state(), FlowState::Running);
+  auto dlq = state_->dead_letters({.flow = "orders"});
+  ASSERT_EQ(dlq.size(), 1u);
+  EXPECT_EQ(dlq[0].error, "gave up after 2 attempts: down");
+  EXPECT_TRUE(flow->caught_up());
+}
+
+TEST_F(FlowRunnerTest, ReplayOfACorrectedDeadLetterLandsOnce) {
+  bool target_fixed = false;
+  auto flow = runner([&](int, const connectors::SinkRecord& r) {
+    return !target_fixed && r.key == "B" ? SinkResult::failed(Failure::Permanent, "bad") : ok(r);
+  });
+  publish({{"A", R"({"id":"A"})"}, {"B", R"({"id":"B"})"}});
+  flow->run_once(t0_);
+  auto dlq = state_->dead_letters({.flow = "orders"});
+  ASSERT_EQ(dlq.size(), 1u);
+  target_fixed = true;
+  ASSERT_TRUE(state_->request_replay(dlq[0].id, std::string(R"({"id":"B","fixed":true})")));
+  EXPECT_FALSE(flow->caught_up());
+  EXPECT_TRUE(flow->run_once(t0_));
+  ASSERT_EQ(pushed_.size(), 2u);
+  EXPECT_EQ(pushed_[1].value, R"({"id":"B","fixed":true})");
+  EXPECT_EQ(pushed_[1].batch_id, "replay-" + std::string(12 - std::to_string(dlq[0].id).size(), '0') + std::to_string(dlq[0].id));
+  EXPECT_EQ(state_->dead_letter(dlq[0].id)->status, "replayed");
+  EXPECT_FALSE(flow->run_once(t0_));
+  EXPECT_EQ(pushed_.size(), 2u);
+}
+
+TEST(BackoffTest, GrowsExponentiallyWithJitterCapsAndHonoursRequests) {
+  Backoff b(std::chrono::seconds(1), std::chrono::seconds(10));
+  for (int i = 0; i < 50; ++i) {
+    auto first = b.next(1);
+    EXPECT_GE(first, std::chrono::milliseconds(500));
+    EXPECT_LE(first, std::chrono::milliseconds(1000));
+    auto third = b.next(3);
+    EXPECT_GE(third, std::chrono::milliseconds(2000));
+    EXPECT_LE(third, std::chrono::milliseconds(4000));
+    auto capped = b.next(30);
+    EXPECT_GE(capped, std::chrono::milliseconds(5000));
+    EXPECT_LE(capped, std::chrono::milliseconds(10000));
+  }
+  EXPECT_EQ(b.next(1, std::chrono::seconds(60)), std::chrono::seconds(60));
+}
+
+}  // namespace
+}  // namespace synchub::runtime
