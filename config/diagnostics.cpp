@@ -49,6 +49,7 @@ static size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 std::string suggest(const std::string& wrong, const std::vector<std::string>& valid) {
+  if (valid.empty()) return "none is defined";
   const std::string* best = nullptr;
   size_t best_distance = 0;
   for (const auto& name : valid) {

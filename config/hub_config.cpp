@@ -123,7 +123,7 @@ class Loader {
     Mark top{reader_.file(), 1, 1};
     if (!reader_.expect_map(root, "", top)) return config_;
     std::map<std::string, YAML::Node> sections;
-    for (auto& [key, node] : reader_.entries(root, "")) sections[key] = node;
+    for (auto& entry : reader_.entries(root, "")) sections[entry.key] = entry.value;
     const std::vector<std::string> known = {"hub", "bus", "state", "connectors", "flows"};
     for (auto it = root.begin(); it != root.end(); ++it) {
       const std::string key = it->first.Scalar();
@@ -179,9 +179,8 @@ class Loader {
 
   void read_connectors(const YAML::Node& node, const YAML::Node& root) {
     if (!reader_.expect_map(node, "connectors", key_mark(root, "connectors"))) return;
-    for (auto& [name, body] : reader_.entries(node, "connectors")) {
+    for (auto& [name, body, name_mark] : reader_.entries(node, "connectors")) {
       const std::string path = "connectors." + name;
-      const Mark name_mark = key_mark(node, name);
       check_name(name, name_mark, path, "connector");
       if (!reader_.expect_map(body, path, name_mark)) continue;
       ConnectorConfig connector;
@@ -210,9 +209,8 @@ class Loader {
       if (!streams) {
         diag_.error(name_mark, path, "missing required field 'streams'");
       } else if (reader_.expect_map(streams, path + ".streams", key_mark(body, "streams"))) {
-        for (auto& [stream_name, stream_body] : reader_.entries(streams, path + ".streams")) {
+        for (auto& [stream_name, stream_body, stream_mark] : reader_.entries(streams, path + ".streams")) {
           const std::string stream_path = path + ".streams." + stream_name;
-          const Mark stream_mark = key_mark(streams, stream_name);
           check_name(stream_name, stream_mark, stream_path, "stream");
           if (!stream_body.IsNull() && !reader_.expect_map(stream_body, stream_path, stream_mark)) continue;
           StreamConfig stream;
@@ -267,9 +265,8 @@ class Loader {
 
   void read_flows(const YAML::Node& node, const YAML::Node& root) {
     if (!reader_.expect_map(node, "flows", key_mark(root, "flows"))) return;
-    for (auto& [name, body] : reader_.entries(node, "flows")) {
+    for (auto& [name, body, name_mark] : reader_.entries(node, "flows")) {
       const std::string path = "flows." + name;
-      const Mark name_mark = key_mark(node, name);
       check_name(name, name_mark, path, "flow");
       if (!reader_.expect_map(body, path, name_mark)) continue;
       FlowConfig flow;

@@ -107,8 +107,8 @@ std::optional<std::string> YamlReader::key_text(const YAML::Node& key, const std
   return key.Scalar();
 }
 
-std::vector<std::pair<std::string, YAML::Node>> YamlReader::entries(const YAML::Node& map, const std::string& path) {
-  std::vector<std::pair<std::string, YAML::Node>> out;
+std::vector<YamlReader::Entry> YamlReader::entries(const YAML::Node& map, const std::string& path) {
+  std::vector<Entry> out;
   std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
     auto key = key_text(it->first, path);
@@ -117,7 +117,7 @@ std::vector<std::pair<std::string, YAML::Node>> YamlReader::entries(const YAML::
       diagnostics_.error(mark(it->first), join_path(path, *key), "duplicate key");
       continue;
     }
-    out.emplace_back(*key, it->second);
+    out.push_back({*key, it->second, mark(it->first)});
   }
   return out;
 }
@@ -132,13 +132,13 @@ void YamlReader::read_fields(const YAML::Node& map, const std::vector<FieldSpec>
 
   std::set<std::string> present;
   if (map.IsMap()) {
-    for (auto& [key, node] : entries(map, path)) {
+    for (auto& [key, node, key_mark] : entries(map, path)) {
       if (handled.count(key)) continue;
       const FieldSpec* field = nullptr;
       for (const auto& f : fields)
         if (f.name == key) field = &f;
       if (!field) {
-        diagnostics_.error(mark(map[key].IsNull() ? map : node), join_path(path, key),
+        diagnostics_.error(key_mark, join_path(path, key),
                            "unknown key '" + key + "'; " + suggest(key, valid));
         continue;
       }

@@ -32,7 +32,12 @@ class YamlReader {
   // Keys of a mapping in file order, reporting duplicates. Null when `node` is
   // not a mapping (reported with `what`).
   bool expect_map(const YAML::Node& node, const std::string& path, const Mark& where);
-  std::vector<std::pair<std::string, YAML::Node>> entries(const YAML::Node& map, const std::string& path);
+  struct Entry {
+    std::string key;
+    YAML::Node value;
+    Mark key_mark;
+  };
+  std::vector<Entry> entries(const YAML::Node& map, const std::string& path);
   std::optional<std::string> key_text(const YAML::Node& key, const std::string& path);
 
   // Validates `map` against `fields` into `out`; keys in `handled` belong to

@@ -1,6 +1,7 @@
 #include "runtime/flow_runner.hpp"
 
 #include <cstdio>
+#include <map>
 #include <unordered_map>
 
 #include "mapping/record.hpp"
@@ -89,6 +90,7 @@ void FlowRunner::finish_run() {
 
 bool FlowRunner::run_once(Clock::time_point now) {
   if (state_ == FlowState::BackingOff && now < next_attempt_) return false;
+  requested_wait_ = {};
   if (run_.started_ms == 0) {
     run_.started_ms = now_ms();
     run_started_ = now;
@@ -124,14 +126,21 @@ bool FlowRunner::run_once(Clock::time_point now) {
     state_ = FlowState::Idle;
     return false;
   }
-  std::vector<Item> items(events.size());
-  for (size_t i = 0; i < events.size(); ++i) {
-    items[i].key = std::move(events[i].key);
-    items[i].input = std::move(events[i].value);
-    items[i].origin = "p" + std::to_string(events[i].partition) + "-" + padded(events[i].offset);
+  // One sink batch per partition: after a restart a partition's batch starts
+  // at the same committed offset, so a repeated push gets the same batch id
+  // whatever the other partitions hold.
+  std::map<int32_t, std::vector<Item>> by_partition;
+  for (auto& e : events) {
+    Item item;
+    item.key = std::move(e.key);
+    item.input = std::move(e.value);
+    item.origin = "p" + std::to_string(e.partition) + "-" + padded(e.offset);
+    by_partition[e.partition].push_back(std::move(item));
   }
-  run_.read += static_cast<int64_t>(items.size());
-  if (!process(items, false)) {
+  run_.read += static_cast<int64_t>(events.size());
+  bool all_done = true;
+  for (auto& [partition, items] : by_partition) all_done = process(items, false) && all_done;
+  if (!all_done) {
     consumer_->rewind();  // redo the batch; what landed is in the ledger and is skipped
     back_off(now, requested_wait_, run_.error);
     return true;
@@ -143,7 +152,6 @@ bool FlowRunner::run_once(Clock::time_point now) {
 }
 
 bool FlowRunner::process(std::vector<Item>& items, bool replay) {
-  requested_wait_ = {};
   FlowBatchCommit commit;
   commit.flow = options_.name;
   const std::string version = mapper_->version();

@@ -78,7 +78,7 @@ TEST_F(ConfigErrors, UnknownKeySuggestsTheClosestName) {
   std::string yaml = kValid;
   yaml.replace(yaml.find("        key: order_id"), 21, "        kye: order_id");
   EXPECT_EQ(errors_of(yaml),
-            std::vector<std::string>{"cfg.yaml:8:14: connectors.crm.streams.orders.kye: unknown key 'kye'; did you mean 'key'?"});
+            std::vector<std::string>{"cfg.yaml:8:9: connectors.crm.streams.orders.kye: unknown key 'kye'; did you mean 'key'?"});
 }
 
 TEST_F(ConfigErrors, UnknownTopLevelSectionListsTheValidOnes) {
