@@ -113,7 +113,7 @@ class EmbeddedConsumer final : public Consumer {
 
   void commit(const Positions& positions) override {
     Transaction tx(db_);
-    auto upsert = db_.prepare(
+    auto& upsert = db_.cached(
         "INSERT INTO group_offsets(grp, topic_id, partition, next_offset) VALUES(?,?,?,?) "
         "ON CONFLICT(grp, topic_id, partition) DO UPDATE SET next_offset=excluded.next_offset");
     for (const auto& [p, offset] : positions) upsert.bind(1, group_).bind(2, info_.id).bind(3, int64_t{p}).bind(4, offset).run();
@@ -168,21 +168,21 @@ class EmbeddedConsumer final : public Consumer {
 
 class EmbeddedBus final : public Bus {
  public:
-  explicit EmbeddedBus(const EmbeddedBusOptions& options) : options_(options), db_(options.path, options.fsync) {
+  explicit EmbeddedBus(const EmbeddedBusOptions& options) : options_(options), db_(options.path, options.fsync, Journal::Rollback) {
     db_.exec(kSchema);
   }
 
   void publish(const std::vector<OutgoingEvent>& events) override {
     if (events.empty()) return;
     Transaction tx(db_);
-    auto insert = db_.prepare(
+    auto& insert = db_.cached(
         "INSERT INTO events(topic_id, partition, offset, ts_ms, key, value, headers, size) VALUES(?,?,?,?,?,?,?,?)");
     struct Next {
       int64_t offset;
       int64_t bytes;
     };
     std::map<std::pair<int64_t, int32_t>, Next> touched;
-    auto read_next = db_.prepare("SELECT next_offset FROM partitions WHERE topic_id=? AND partition=?");
+    auto& read_next = db_.cached("SELECT next_offset FROM partitions WHERE topic_id=? AND partition=?");
     const int64_t now = now_ms();
     for (const auto& e : events) {
       Topic topic = ensure_topic(e.topic);
@@ -196,10 +196,10 @@ class EmbeddedBus final : public Bus {
       std::string headers = encode_headers(e.headers);
       int64_t size = static_cast<int64_t>(e.key.size() + e.value.size() + headers.size());
       insert.bind(1, topic.id).bind(2, int64_t{partition}).bind(3, it->second.offset++).bind(4, now);
-      insert.bind_blob(5, e.key).bind_blob(6, e.value).bind_blob(7, headers).bind(8, size).run();
+      insert.bind_blob_static(5, e.key).bind_blob_static(6, e.value).bind_blob_static(7, headers).bind(8, size).run();
       it->second.bytes += size;
     }
-    auto update = db_.prepare("UPDATE partitions SET next_offset=?, bytes=bytes+? WHERE topic_id=? AND partition=?");
+    auto& update = db_.cached("UPDATE partitions SET next_offset=?, bytes=bytes+? WHERE topic_id=? AND partition=?");
     for (const auto& [tp, next] : touched) update.bind(1, next.offset).bind(2, next.bytes).bind(3, tp.first).bind(4, int64_t{tp.second}).run();
     tx.commit();
   }

@@ -34,6 +34,11 @@ Statement& Statement::bind_blob(int index, std::string_view bytes) {
   return *this;
 }
 
+Statement& Statement::bind_blob_static(int index, std::string_view bytes) {
+  sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_STATIC);
+  return *this;
+}
+
 Statement& Statement::bind_null(int index) {
   sqlite3_bind_null(stmt_, index);
   return *this;
@@ -71,7 +76,7 @@ std::string_view Statement::column_view(int index) const {
 
 bool Statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
 
-Database::Database(const std::string& path, bool full_sync) : path_(path) {
+Database::Database(const std::string& path, bool full_sync, Journal journal) : path_(path) {
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -81,12 +86,26 @@ Database::Database(const std::string& path, bool full_sync) : path_(path) {
     throw std::runtime_error("cannot open " + path + ": " + message);
   }
   sqlite3_busy_timeout(db_, 10000);  // other synchub processes (CLI) share the file
-  exec("PRAGMA journal_mode=WAL");
+  exec(journal == Journal::Wal ? "PRAGMA journal_mode=WAL" : "PRAGMA journal_mode=PERSIST");
   exec(full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
+  // A bigger page cache: bus rows are ~1 KB, and the default 2 MB cache
+  // re-reads pages through syscalls.
+  exec("PRAGMA cache_size=-16384");
+  exec("PRAGMA temp_store=MEMORY");
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  statements_.clear();
+  sqlite3_close_v2(db_);
+}
+
+Statement& Database::cached(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) it = statements_.emplace(sql, Statement(db_, sql)).first;
+  it->second.reset();
+  return it->second;
+}
 
 void Database::exec(std::string_view sql) {
   char* message = nullptr;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace synchub::runtime {
 
@@ -21,6 +22,8 @@ class Statement {
   Statement& bind(int index, int64_t value);
   Statement& bind(int index, std::string_view text);
   Statement& bind_blob(int index, std::string_view bytes);
+  // Binds without copying: `bytes` must stay alive until the statement is reset.
+  Statement& bind_blob_static(int index, std::string_view bytes);
   Statement& bind_null(int index);
   // True while a row is available; false when done. Throws on error.
   bool step();
@@ -38,16 +41,23 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+enum class Journal {
+  Wal,       // readers never block the writer; every page is written twice (WAL, then checkpoint)
+  Rollback,  // appended pages are written once: for the append-only bus log
+};
+
 class Database {
  public:
-  // Opens (creating) the file in WAL mode; `full_sync` flushes every commit.
-  Database(const std::string& path, bool full_sync);
+  // Opens (creating) the file; `full_sync` flushes every commit to disk.
+  Database(const std::string& path, bool full_sync, Journal journal = Journal::Wal);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
   void exec(std::string_view sql);
   Statement prepare(std::string_view sql) { return Statement(db_, sql); }
+  // A prepared statement kept for reuse (hot paths), reset and unbound.
+  Statement& cached(const std::string& sql);
   int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
   const std::string& path() const { return path_; }
@@ -55,6 +65,7 @@ class Database {
  private:
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::unordered_map<std::string, Statement> statements_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed uncommitted.

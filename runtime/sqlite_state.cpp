@@ -1,6 +1,7 @@
 // SQLite implementation of the state store.
 #include <stdexcept>
 
+#include "mapping/record.hpp"
 #include "runtime/sqlite.hpp"
 #include "runtime/state_store.hpp"
 
@@ -89,26 +90,31 @@ class SqliteState final : public StateStore {
 
   std::vector<std::optional<LedgerEntry>> ledger(const std::string& flow,
                                                  const std::vector<std::string_view>& keys) override {
-    std::vector<std::optional<LedgerEntry>> out;
-    out.reserve(keys.size());
-    if (!ledger_read_) ledger_read_.emplace(db_.prepare(
-        "SELECT target_id, content_hash, mapping_version, updated_ms FROM ledger WHERE flow=? AND key=?"));
-    auto& q = *ledger_read_;
+    std::vector<std::optional<LedgerEntry>> out(keys.size());
+    if (keys.empty()) return out;
+    // One query for the whole batch: the keys travel as a JSON array.
+    std::string array = "[";
     for (auto key : keys) {
-      q.bind(1, flow).bind(2, key);
-      if (q.step()) {
-        out.push_back(LedgerEntry{std::string(key), q.column_text(0), q.column_text(1), q.column_text(2), q.column_int(3)});
-      } else {
-        out.push_back(std::nullopt);
-      }
-      q.reset();
+      if (array.size() > 1) array += ',';
+      mapping::append_json_string(array, key);
     }
+    array += ']';
+    auto& q = db_.cached(
+        "SELECT j.key, l.target_id, l.content_hash, l.mapping_version, l.updated_ms FROM json_each(?2) j "
+        "CROSS JOIN ledger l ON l.flow=?1 AND l.key=j.value");  // CROSS: keys drive the index lookups
+    q.bind(1, flow).bind(2, array);
+    while (q.step()) {
+      auto index = static_cast<size_t>(q.column_int(0));
+      out[index] = LedgerEntry{std::string(keys[index]), q.column_text(1), q.column_text(2), q.column_text(3),
+                               q.column_int(4)};
+    }
+    q.reset();
     return out;
   }
 
   void commit_flow_batch(const FlowBatchCommit& batch) override {
     Transaction tx(db_);
-    auto upsert = db_.prepare(
+    auto& upsert = db_.cached(
         "INSERT INTO ledger(flow, key, target_id, content_hash, mapping_version, updated_ms) VALUES(?,?,?,?,?,?) "
         "ON CONFLICT(flow, key) DO UPDATE SET target_id=excluded.target_id, content_hash=excluded.content_hash, "
         "mapping_version=excluded.mapping_version, updated_ms=excluded.updated_ms");
@@ -259,7 +265,6 @@ class SqliteState final : public StateStore {
   }
 
   Database db_;
-  std::optional<Statement> ledger_read_;
 };
 
 }  // namespace

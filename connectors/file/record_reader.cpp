@@ -16,6 +16,10 @@ RecordReader::RecordReader(int fd, uint64_t offset, uint64_t line, bool csv_quot
 
 bool RecordReader::fill() {
   if (at_eof_) return false;
+  if (head_ > 0) {  // compact once per chunk, not once per record
+    buffer_.erase(0, head_);
+    head_ = 0;
+  }
   size_t old = buffer_.size();
   buffer_.resize(old + kChunk);
   ssize_t n;
@@ -32,6 +36,12 @@ bool RecordReader::fill() {
   return n > 0;
 }
 
+// Appends up to `len` bytes at head_ to the record, within keep_limit, and consumes them.
+static void take(std::string& buffer, size_t& head, size_t len, std::string& text, size_t keep_limit) {
+  size_t room = keep_limit > text.size() ? keep_limit - text.size() : 0;
+  text.append(buffer, head, std::min(len, room));
+}
+
 bool RecordReader::next(RawRecord& out, bool tail_is_complete) {
   out.text.clear();
   out.start_offset = offset_;
@@ -39,7 +49,7 @@ bool RecordReader::next(RawRecord& out, bool tail_is_complete) {
   out.full_size = 0;
   uint64_t newlines = 0;
   bool in_quotes = false;
-  size_t scan = 0;  // position in buffer_ of the next byte to look at
+  size_t scan = head_;  // next byte of buffer_ to look at
   while (true) {
     // Find the terminating newline in what is buffered.
     size_t end = std::string::npos;
@@ -61,32 +71,34 @@ bool RecordReader::next(RawRecord& out, bool tail_is_complete) {
       }
     }
     if (end != std::string::npos) {
-      size_t len = end;
-      if (len > 0 && buffer_[len - 1] == '\r') --len;
+      size_t len = end - head_;
+      if (len > 0 && buffer_[end - 1] == '\r') --len;
       out.full_size += len;
-      size_t room = keep_limit_ > out.text.size() ? keep_limit_ - out.text.size() : 0;
-      out.text.append(buffer_, 0, std::min(len, room));
-      buffer_.erase(0, end + 1);
-      offset_ += end + 1;
+      take(buffer_, head_, len, out.text, keep_limit_);
+      offset_ += end + 1 - head_;
+      head_ = end + 1;
       line_ += newlines + 1;
       out.end_offset = offset_;
       return true;
     }
     // No terminator yet: keep at most keep_limit bytes of an over-long record.
-    if (buffer_.size() > keep_limit_ + kChunk) {
-      size_t drop = buffer_.size() - kChunk;  // keep a tail: it may hold '\r' before '\n'
-      size_t room = keep_limit_ > out.text.size() ? keep_limit_ - out.text.size() : 0;
-      out.text.append(buffer_, 0, std::min(drop, room));
+    if (buffer_.size() - head_ > keep_limit_ + kChunk) {
+      size_t drop = buffer_.size() - head_ - kChunk;  // keep a tail: it may hold '\r' before '\n'
+      take(buffer_, head_, drop, out.text, keep_limit_);
       out.full_size += drop;
-      buffer_.erase(0, drop);
+      head_ += drop;
       offset_ += drop;
-      scan -= drop;
     }
-    if (fill()) continue;
-    if (buffer_.empty() || !tail_is_complete) {
+    size_t scanned = scan - head_;
+    if (fill()) {  // compaction moved the bytes: keep the scan position relative
+      scan = head_ + scanned;
+      continue;
+    }
+    if (buffer_.size() == head_ || !tail_is_complete) {
       // Nothing complete is left: rewind to the record start for the next call.
       if (out.start_offset != offset_) {
         buffer_.clear();
+        head_ = 0;
         offset_ = file_read_pos_ = out.start_offset;
         line_ = out.line;
         at_eof_ = false;
@@ -94,11 +106,10 @@ bool RecordReader::next(RawRecord& out, bool tail_is_complete) {
       out.text.clear();
       return false;
     }
-    size_t len = buffer_.size();
+    size_t len = buffer_.size() - head_;
     out.full_size += len;
-    size_t room = keep_limit_ > out.text.size() ? keep_limit_ - out.text.size() : 0;
-    out.text.append(buffer_, 0, std::min(len, room));
-    buffer_.clear();
+    take(buffer_, head_, len, out.text, keep_limit_);
+    head_ = buffer_.size();
     offset_ += len;
     line_ += newlines + 1;
     out.end_offset = offset_;

@@ -37,7 +37,8 @@ class RecordReader {
   uint64_t line_;
   bool csv_quotes_;
   size_t keep_limit_;
-  std::string buffer_;  // file bytes from offset_ on
+  std::string buffer_;  // file bytes; buffer_[head_] is at file offset offset_
+  size_t head_ = 0;     // consumed bytes at the front, dropped at the next fill
   uint64_t file_read_pos_;
   bool at_eof_ = false;
 };
