@@ -24,7 +24,7 @@ struct FieldSpec {
   std::optional<std::string> default_value;  // as it would be written in YAML
   bool secret = false;                       // never printed
   std::vector<std::string> options;          // Enum
-  std::optional<int64_t> min, max;           // Int
+  std::optional<int64_t> min, max;           // Int: value; String: length
   std::vector<FieldSpec> fields;             // Section
   std::string example;
 };

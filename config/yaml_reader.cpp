@@ -1,5 +1,6 @@
 #include "config/yaml_reader.hpp"
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -241,6 +242,14 @@ void YamlReader::read_value(const YAML::Node& node, const FieldSpec& field, cons
       break;
     default:
       if (field.required && text->empty()) return wrong("a non-empty string");
+      // For strings, min and max bound the length.
+      if ((field.min && static_cast<int64_t>(text->size()) < *field.min) ||
+          (field.max && static_cast<int64_t>(text->size()) > *field.max)) {
+        if (field.min && field.max && *field.min == *field.max)
+          return wrong("exactly " + std::to_string(*field.min) + " character(s)");
+        return wrong("a string of " + std::to_string(field.min.value_or(0)) + " to " +
+                     std::to_string(field.max.value_or(INT64_MAX)) + " characters");
+      }
       break;
   }
   value.text = std::move(*text);

@@ -196,19 +196,18 @@ PullResult FileSource::pull(const std::string& cursor_text, size_t max_records) 
       continue;
     }
 
-    if (csv_ && cursor.offset == 0) {
-      // The header row is not a record.
+    if (csv_) {
       csv_header(name, fd.get());
-      RecordReader header_reader(fd.get(), 0, 1, true, kRejectInputLimit);
-      RawRecord header_row;
-      if (!header_reader.next(header_row, settled)) {
-        result.waiting = true;
-        return result;
+      if (cursor.offset == 0) {  // the header row is not a record
+        RecordReader header_reader(fd.get(), 0, 1, true, kRejectInputLimit);
+        RawRecord header_row;
+        if (!header_reader.next(header_row, settled)) {
+          result.waiting = true;
+          return result;
+        }
+        cursor.offset = header_row.end_offset;
+        cursor.line = header_reader.line();
       }
-      cursor.offset = header_row.end_offset;
-      cursor.line = header_reader.line();
-    } else if (csv_) {
-      csv_header(name, fd.get());
     }
 
     RecordReader reader(fd.get(), cursor.offset, cursor.line, csv_, kRejectInputLimit);

@@ -108,6 +108,13 @@ TEST_F(ConfigErrors, EnumValueOutsideTheOptions) {
                                                       "value \"xml\"; expected one of: csv, jsonl"});
 }
 
+TEST_F(ConfigErrors, StringOfTheWrongLength) {
+  std::string yaml = kValid;
+  yaml.replace(yaml.find("        key: order_id"), 21, "        delimiter: ';;'\n        key: order_id");
+  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{"cfg.yaml:8:20: connectors.crm.streams.orders.delimiter: "
+                                                      "expected exactly 1 character(s), got \";;\""});
+}
+
 TEST_F(ConfigErrors, MissingRequiredField) {
   std::string yaml = kValid;
   yaml.replace(yaml.find("    to: erp.sale_orders\n"), 24, "");
