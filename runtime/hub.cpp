@@ -31,7 +31,7 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
     by_name[c.name] = connectors_.back().get();
     for (const auto& s : c.streams) {
       if (!s.roles.source) continue;
-      SourceOptions options{c.name, s.name, config.topic({c.name, s.name}), context.hub_name, 1000};
+      SourceOptions options{c.name, s.name, config.topic({c.name, s.name}), context.hub_name, 5000};
       sources_.push_back(std::make_unique<SourcePoller>(options, *bus_, *state_, connectors_.back()->open_source(s)));
     }
   }
