@@ -174,6 +174,15 @@ class EmbeddedBus final : public Bus {
 
   void publish(const std::vector<OutgoingEvent>& events) override {
     if (events.empty()) return;
+    try {
+      append(events);
+    } catch (...) {
+      topics_.clear();  // a topic created in the rolled-back transaction is gone
+      throw;
+    }
+  }
+
+  void append(const std::vector<OutgoingEvent>& events) {
     Transaction tx(db_);
     auto& insert = db_.cached(
         "INSERT INTO events(topic_id, partition, offset, ts_ms, key, value, headers, size) VALUES(?,?,?,?,?,?,?,?)");
