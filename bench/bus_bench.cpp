@@ -28,7 +28,9 @@ int main(int argc, char** argv) {
   for (size_t done = 0; done < events;) {
     std::vector<OutgoingEvent> out;
     for (size_t i = 0; i < batch && done < events; ++i, ++done)
-      out.push_back({"bench.orders", "SO-" + std::to_string(done), payload,
+      out.push_back({"bench.orders",
+                     "SO-" + std::to_string(done),
+                     payload,
                      {{"ce_id", std::to_string(done)}, {"ce_type", "synchub.orders.upserted"}}});
     bus->publish(out);
   }

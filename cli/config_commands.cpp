@@ -21,7 +21,8 @@ int cmd_validate(const Args& raw) {
   for (const auto& c : config->connectors) streams += c.streams.size();
   std::printf("%s: OK (%zu connectors, %zu streams, %zu flows)\n", config->file.c_str(), config->connectors.size(),
               streams, config->flows.size());
-  for (const auto& f : config->flows) std::printf("  flow %s: %s -> %s\n", f.name.c_str(), f.from.str().c_str(), f.to.str().c_str());
+  for (const auto& f : config->flows)
+    std::printf("  flow %s: %s -> %s\n", f.name.c_str(), f.from.str().c_str(), f.to.str().c_str());
   return 0;
 }
 
@@ -32,7 +33,8 @@ int cmd_schema(const Args&) {
 
 int cmd_version(const Args&) {
   std::string connectors;
-  for (const auto& n : connectors::builtin_registry().registered_names()) connectors += (connectors.empty() ? "" : ", ") + n;
+  for (const auto& n : connectors::builtin_registry().registered_names())
+    connectors += (connectors.empty() ? "" : ", ") + n;
   std::printf("synchub %s (connectors: %s)\n", SYNCHUB_VERSION, connectors.c_str());
   return 0;
 }

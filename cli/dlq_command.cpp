@@ -72,7 +72,10 @@ int cmd_dlq(const Args& raw) {
   };
 
   if (action == "list") {
-    auto entries = state->dead_letters({.flow = flow, .status = status, .since_ms = 0, .after_id = 0,
+    auto entries = state->dead_letters({.flow = flow,
+                                        .status = status,
+                                        .since_ms = 0,
+                                        .after_id = 0,
                                         .limit = static_cast<int>(config::parse_int(limit).value_or(50))});
     if (as_json) {
       nlohmann::json out = nlohmann::json::array();
@@ -90,8 +93,8 @@ int cmd_dlq(const Args& raw) {
 
   if (action == "replay" && all) {
     int count = 0;
-    for (const auto& d : state->dead_letters({.flow = flow, .status = "pending", .since_ms = 0, .after_id = 0,
-                                              .limit = 1000000}))
+    for (const auto& d :
+         state->dead_letters({.flow = flow, .status = "pending", .since_ms = 0, .after_id = 0, .limit = 1000000}))
       count += state->request_replay(d.id, std::nullopt) ? 1 : 0;
     std::printf("%d dead letter%s queued for replay\n", count, count == 1 ? "" : "s");
     return 0;

@@ -5,8 +5,9 @@
 namespace synchub::cli {
 
 bool take_flag(Args& args, const std::string& long_name, const std::string& short_name) {
-  auto it = std::find_if(args.begin(), args.end(),
-                         [&](const std::string& a) { return a == long_name || (!short_name.empty() && a == short_name); });
+  auto it = std::find_if(args.begin(), args.end(), [&](const std::string& a) {
+    return a == long_name || (!short_name.empty() && a == short_name);
+  });
   if (it == args.end()) return false;
   args.erase(it);
   return true;

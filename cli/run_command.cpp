@@ -13,7 +13,9 @@ namespace synchub::cli {
 
 namespace {
 std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop.store(true); }
+extern "C" void on_signal(int) {
+  g_stop.store(true);
+}
 }  // namespace
 
 int cmd_run(const Args& raw) {

@@ -11,50 +11,77 @@ namespace synchub::config {
 
 const std::vector<FieldSpec>& hub_fields() {
   static const std::vector<FieldSpec> fields = {
-      {.name = "name", .description = "Name of this hub; tags the events it publishes (origin) and its logs.",
+      {.name = "name",
+       .description = "Name of this hub; tags the events it publishes (origin) and its logs.",
        .default_value = "synchub"},
-      {.name = "data_dir", .type = FieldType::Path,
+      {.name = "data_dir",
+       .type = FieldType::Path,
        .description = "Folder for the embedded bus and state files (relative to the config file).",
        .default_value = "data"},
-      {.name = "topic_prefix", .description = "Prefix of every topic name: <prefix><connector>.<stream>.",
+      {.name = "topic_prefix",
+       .description = "Prefix of every topic name: <prefix><connector>.<stream>.",
        .default_value = ""},
-      {.name = "log_level", .type = FieldType::Enum, .description = "Least severe log level written.",
-       .default_value = "info", .options = {"debug", "info", "warn", "error"}},
-      {.name = "log_format", .type = FieldType::Enum,
+      {.name = "log_level",
+       .type = FieldType::Enum,
+       .description = "Least severe log level written.",
+       .default_value = "info",
+       .options = {"debug", "info", "warn", "error"}},
+      {.name = "log_format",
+       .type = FieldType::Enum,
        .description = "json: one JSON object a line; text: for people; auto: text on a terminal, else json.",
-       .default_value = "auto", .options = {"auto", "json", "text"}},
+       .default_value = "auto",
+       .options = {"auto", "json", "text"}},
   };
   return fields;
 }
 
 const std::vector<FieldSpec>& bus_fields() {
   static const std::vector<FieldSpec> fields = {
-      {.name = "type", .type = FieldType::Enum, .description = "Event bus implementation.",
-       .default_value = "embedded", .options = {"embedded"}},
-      {.name = "path", .type = FieldType::Path,
+      {.name = "type",
+       .type = FieldType::Enum,
+       .description = "Event bus implementation.",
+       .default_value = "embedded",
+       .options = {"embedded"}},
+      {.name = "path",
+       .type = FieldType::Path,
        .description = "Embedded bus database file (default: <data_dir>/bus.db)."},
-      {.name = "partitions", .type = FieldType::Int,
+      {.name = "partitions",
+       .type = FieldType::Int,
        .description = "Partitions of each new topic; events are partitioned by key, so per-key order holds.",
-       .default_value = "1", .min = 1, .max = 256},
-      {.name = "fsync", .type = FieldType::Bool,
+       .default_value = "1",
+       .min = 1,
+       .max = 256},
+      {.name = "fsync",
+       .type = FieldType::Bool,
        .description = "Flush every commit to disk (survives power loss, not only process crashes).",
        .default_value = "true"},
-      {.name = "retention", .type = FieldType::Section, .description = "When old events are deleted.",
-       .fields = {
-           {.name = "max_age", .type = FieldType::Duration, .description = "Delete events older than this.",
-            .default_value = "7d"},
-           {.name = "max_bytes", .type = FieldType::Size,
-            .description = "Per topic, delete the oldest events above this size.", .default_value = "1GiB"},
-       }},
+      {.name = "retention",
+       .type = FieldType::Section,
+       .description = "When old events are deleted.",
+       .fields =
+           {
+               {.name = "max_age",
+                .type = FieldType::Duration,
+                .description = "Delete events older than this.",
+                .default_value = "7d"},
+               {.name = "max_bytes",
+                .type = FieldType::Size,
+                .description = "Per topic, delete the oldest events above this size.",
+                .default_value = "1GiB"},
+           }},
   };
   return fields;
 }
 
 const std::vector<FieldSpec>& state_fields() {
   static const std::vector<FieldSpec> fields = {
-      {.name = "type", .type = FieldType::Enum, .description = "State store implementation.",
-       .default_value = "sqlite", .options = {"sqlite"}},
-      {.name = "path", .type = FieldType::Path,
+      {.name = "type",
+       .type = FieldType::Enum,
+       .description = "State store implementation.",
+       .default_value = "sqlite",
+       .options = {"sqlite"}},
+      {.name = "path",
+       .type = FieldType::Path,
        .description = "SQLite state file: cursors, ledger, xref, dead letters, runs (default: <data_dir>/state.db)."},
   };
   return fields;
@@ -62,23 +89,40 @@ const std::vector<FieldSpec>& state_fields() {
 
 const std::vector<FieldSpec>& flow_fields() {
   static const std::vector<FieldSpec> fields = {
-      {.name = "from", .description = "Source stream whose topic this flow consumes, as connector.stream.",
-       .required = true, .example = "crm.orders"},
-      {.name = "to", .description = "Sink stream this flow writes to, as connector.stream.", .required = true,
+      {.name = "from",
+       .description = "Source stream whose topic this flow consumes, as connector.stream.",
+       .required = true,
+       .example = "crm.orders"},
+      {.name = "to",
+       .description = "Sink stream this flow writes to, as connector.stream.",
+       .required = true,
        .example = "erp.sale_orders"},
       {.name = "enabled", .type = FieldType::Bool, .description = "Run this flow.", .default_value = "true"},
-      {.name = "batch_size", .type = FieldType::Int, .description = "Most events handled per sink push.",
-       .default_value = "500", .min = 1, .max = 100000},
-      {.name = "retry", .type = FieldType::Section, .description = "Backoff for transient sink failures.",
-       .fields = {
-           {.name = "initial_backoff", .type = FieldType::Duration, .description = "First wait.",
-            .default_value = "1s"},
-           {.name = "max_backoff", .type = FieldType::Duration, .description = "Longest wait.",
-            .default_value = "5m"},
-           {.name = "max_attempts", .type = FieldType::Int,
-            .description = "Attempts before a record is dead-lettered; 0 retries until it succeeds.",
-            .default_value = "0", .min = 0},
-       }},
+      {.name = "batch_size",
+       .type = FieldType::Int,
+       .description = "Most events handled per sink push.",
+       .default_value = "500",
+       .min = 1,
+       .max = 100000},
+      {.name = "retry",
+       .type = FieldType::Section,
+       .description = "Backoff for transient sink failures.",
+       .fields =
+           {
+               {.name = "initial_backoff",
+                .type = FieldType::Duration,
+                .description = "First wait.",
+                .default_value = "1s"},
+               {.name = "max_backoff",
+                .type = FieldType::Duration,
+                .description = "Longest wait.",
+                .default_value = "5m"},
+               {.name = "max_attempts",
+                .type = FieldType::Int,
+                .description = "Attempts before a record is dead-lettered; 0 retries until it succeeds.",
+                .default_value = "0",
+                .min = 0},
+           }},
   };
   return fields;
 }
@@ -101,7 +145,9 @@ const FlowConfig* HubConfig::flow(const std::string& flow_name) const {
   return nullptr;
 }
 
-std::string HubConfig::topic(const StreamRef& ref) const { return hub.str("topic_prefix") + ref.str(); }
+std::string HubConfig::topic(const StreamRef& ref) const {
+  return hub.str("topic_prefix") + ref.str();
+}
 
 namespace {
 
@@ -166,8 +212,9 @@ class Loader {
 
   bool check_name(const std::string& name, const Mark& mark, const std::string& path, const char* what) {
     if (std::regex_match(name, name_pattern())) return true;
-    diag_.error(mark, path, std::string("invalid ") + what + " name '" + name +
-                                "': use lower-case letters, digits, '_' and '-', starting with a letter");
+    diag_.error(mark, path,
+                std::string("invalid ") + what + " name '" + name +
+                    "': use lower-case letters, digits, '_' and '-', starting with a letter");
     return false;
   }
 
@@ -248,8 +295,9 @@ class Loader {
     if (!stream) {
       std::vector<std::string> names;
       for (const auto& s : connector->streams) names.push_back(s.name);
-      diag_.error(value.mark, path,
-                  "connector '" + out.connector + "' has no stream '" + out.stream + "'; " + suggest(out.stream, names));
+      diag_.error(
+          value.mark, path,
+          "connector '" + out.connector + "' has no stream '" + out.stream + "'; " + suggest(out.stream, names));
       return false;
     }
     if (want_sink && !stream->roles.sink) {

@@ -46,9 +46,12 @@ static json field_schema(const FieldSpec& field) {
   }
   schema["description"] = field.description;
   if (field.default_value) {
-    if (field.type == FieldType::Int) schema["default"] = std::stoll(*field.default_value);
-    else if (field.type == FieldType::Bool) schema["default"] = *field.default_value == "true";
-    else schema["default"] = *field.default_value;
+    if (field.type == FieldType::Int)
+      schema["default"] = std::stoll(*field.default_value);
+    else if (field.type == FieldType::Bool)
+      schema["default"] = *field.default_value == "true";
+    else
+      schema["default"] = *field.default_value;
   }
   if (field.secret) schema["writeOnly"] = true;
   if (!field.example.empty()) schema["examples"] = json::array({field.example});

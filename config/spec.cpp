@@ -10,7 +10,9 @@ const Value& Settings::value(const std::string& name) const {
   return it->second;
 }
 
-const std::string& Settings::str(const std::string& name) const { return value(name).text; }
+const std::string& Settings::str(const std::string& name) const {
+  return value(name).text;
+}
 
 std::string Settings::str_or(const std::string& name, const std::string& fallback) const {
   auto it = values_.find(name);
@@ -18,13 +20,21 @@ std::string Settings::str_or(const std::string& name, const std::string& fallbac
 }
 
 // Values were checked at validation; a failure here is a programming error.
-int64_t Settings::integer(const std::string& name) const { return parse_int(str(name)).value(); }
-bool Settings::boolean(const std::string& name) const { return parse_bool(str(name)).value(); }
+int64_t Settings::integer(const std::string& name) const {
+  return parse_int(str(name)).value();
+}
+bool Settings::boolean(const std::string& name) const {
+  return parse_bool(str(name)).value();
+}
 std::chrono::milliseconds Settings::duration(const std::string& name) const {
   return parse_duration(str(name)).value();
 }
-uint64_t Settings::size(const std::string& name) const { return parse_size(str(name)).value(); }
-const std::vector<std::string>& Settings::list(const std::string& name) const { return value(name).list; }
+uint64_t Settings::size(const std::string& name) const {
+  return parse_size(str(name)).value();
+}
+const std::vector<std::string>& Settings::list(const std::string& name) const {
+  return value(name).list;
+}
 
 const char* type_name(FieldType type) {
   switch (type) {

@@ -31,12 +31,18 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   std::string_view unit;
   if (!split_number(text, n, unit)) return std::nullopt;
   uint64_t factor = 0;
-  if (unit == "ms") factor = 1;
-  else if (unit == "s") factor = 1000;
-  else if (unit == "m") factor = 60'000;
-  else if (unit == "h") factor = 3'600'000;
-  else if (unit == "d") factor = 86'400'000;
-  else return std::nullopt;
+  if (unit == "ms")
+    factor = 1;
+  else if (unit == "s")
+    factor = 1000;
+  else if (unit == "m")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else if (unit == "d")
+    factor = 86'400'000;
+  else
+    return std::nullopt;
   if (n > UINT64_C(1) << 40) return std::nullopt;  // over ~34 years: a typo
   return std::chrono::milliseconds(static_cast<int64_t>(n * factor));
 }
@@ -46,14 +52,22 @@ std::optional<uint64_t> parse_size(std::string_view text) {
   std::string_view unit;
   if (!split_number(text, n, unit)) return std::nullopt;
   uint64_t factor = 0;
-  if (unit.empty() || unit == "B") factor = 1;
-  else if (unit == "KB") factor = 1000;
-  else if (unit == "MB") factor = 1000 * 1000;
-  else if (unit == "GB") factor = 1000ULL * 1000 * 1000;
-  else if (unit == "KiB") factor = 1024;
-  else if (unit == "MiB") factor = 1024 * 1024;
-  else if (unit == "GiB") factor = 1024ULL * 1024 * 1024;
-  else return std::nullopt;
+  if (unit.empty() || unit == "B")
+    factor = 1;
+  else if (unit == "KB")
+    factor = 1000;
+  else if (unit == "MB")
+    factor = 1000 * 1000;
+  else if (unit == "GB")
+    factor = 1000ULL * 1000 * 1000;
+  else if (unit == "KiB")
+    factor = 1024;
+  else if (unit == "MiB")
+    factor = 1024 * 1024;
+  else if (unit == "GiB")
+    factor = 1024ULL * 1024 * 1024;
+  else
+    return std::nullopt;
   if (n > (UINT64_C(1) << 50) / factor) return std::nullopt;
   return n * factor;
 }

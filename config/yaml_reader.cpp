@@ -13,8 +13,7 @@ std::string join_path(const std::string& parent, const std::string& child) {
   return parent.empty() ? child : parent + "." + child;
 }
 
-YamlReader::YamlReader(std::string file, Diagnostics& diagnostics)
-    : file_(std::move(file)), diagnostics_(diagnostics) {
+YamlReader::YamlReader(std::string file, Diagnostics& diagnostics) : file_(std::move(file)), diagnostics_(diagnostics) {
   base_dir_ = std::filesystem::absolute(file_).parent_path();
 }
 
@@ -38,8 +37,8 @@ Mark YamlReader::mark(const YAML::Node& node) const {
   return {file_, m.line + 1, m.column + 1};
 }
 
-std::optional<std::string> YamlReader::substitute(const std::string& text, const Mark& mark,
-                                                  const std::string& path, bool& sensitive) {
+std::optional<std::string> YamlReader::substitute(const std::string& text, const Mark& mark, const std::string& path,
+                                                  bool& sensitive) {
   if (text.find('$') == std::string::npos) return text;
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -139,8 +138,7 @@ void YamlReader::read_fields(const YAML::Node& map, const std::vector<FieldSpec>
       for (const auto& f : fields)
         if (f.name == key) field = &f;
       if (!field) {
-        diagnostics_.error(key_mark, join_path(path, key),
-                           "unknown key '" + key + "'; " + suggest(key, valid));
+        diagnostics_.error(key_mark, join_path(path, key), "unknown key '" + key + "'; " + suggest(key, valid));
         continue;
       }
       present.insert(key);
@@ -198,7 +196,9 @@ void YamlReader::read_value(const YAML::Node& node, const FieldSpec& field, cons
   if (!node.IsScalar()) {
     diagnostics_.error(where, path,
                        std::string("expected ") + type_name(field.type) + ", got " +
-                           (node.IsMap() ? "a mapping" : node.IsSequence() ? "a list" : "nothing"));
+                           (node.IsMap()        ? "a mapping"
+                            : node.IsSequence() ? "a list"
+                                                : "nothing"));
     return;
   }
   auto text = scalar(node, path, value.sensitive);

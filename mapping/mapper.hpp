@@ -9,9 +9,9 @@ namespace synchub::mapping {
 
 struct MapResult {
   bool ok = true;
-  bool skip = false;     // filtered out: counted, not pushed
-  std::string output;    // target record as JSON text
-  std::string error;     // with the field path, when !ok
+  bool skip = false;   // filtered out: counted, not pushed
+  std::string output;  // target record as JSON text
+  std::string error;   // with the field path, when !ok
 };
 
 class Mapper {

@@ -1,8 +1,7 @@
 #include "mapping/record.hpp"
 
-#include <xxhash.h>
-
 #include <simdjson.h>
+#include <xxhash.h>
 
 namespace synchub::mapping {
 
@@ -13,10 +12,14 @@ std::string json_pointer(std::string_view dotted) {
   pointer.reserve(dotted.size() + 1);
   pointer += '/';
   for (char c : dotted) {
-    if (c == '.') pointer += '/';
-    else if (c == '~') pointer += "~0";
-    else if (c == '/') pointer += "~1";
-    else pointer += c;
+    if (c == '.')
+      pointer += '/';
+    else if (c == '~')
+      pointer += "~0";
+    else if (c == '/')
+      pointer += "~1";
+    else
+      pointer += c;
   }
   return pointer;
 }
@@ -61,7 +64,9 @@ std::string content_hash(std::string_view data) {
   return out;
 }
 
-bool is_valid_utf8(std::string_view text) { return simdjson::validate_utf8(text.data(), text.size()); }
+bool is_valid_utf8(std::string_view text) {
+  return simdjson::validate_utf8(text.data(), text.size());
+}
 
 void append_json_string(std::string& out, std::string_view text) {
   static const char* hex = "0123456789abcdef";

@@ -81,7 +81,10 @@ class EmbeddedBus;
 class EmbeddedConsumer final : public Consumer {
  public:
   EmbeddedConsumer(Database& db, std::string group, std::string topic, Topic info)
-      : db_(db), group_(std::move(group)), topic_(std::move(topic)), info_(info),
+      : db_(db),
+        group_(std::move(group)),
+        topic_(std::move(topic)),
+        info_(info),
         read_(db.prepare("SELECT offset, ts_ms, key, value, headers FROM events "
                          "WHERE topic_id=? AND partition=? AND offset>=? ORDER BY offset LIMIT ?")) {
     rewind();
@@ -92,7 +95,10 @@ class EmbeddedConsumer final : public Consumer {
     // Partitions in turn, starting after the one served last, so none starves.
     for (int i = 0; i < info_.partitions && out.size() < max_events; ++i) {
       int32_t p = (next_partition_ + i) % info_.partitions;
-      read_.bind(1, info_.id).bind(2, int64_t{p}).bind(3, position_[p]).bind(4, static_cast<int64_t>(max_events - out.size()));
+      read_.bind(1, info_.id)
+          .bind(2, int64_t{p})
+          .bind(3, position_[p])
+          .bind(4, static_cast<int64_t>(max_events - out.size()));
       while (read_.step()) {
         Event e;
         e.topic = topic_;
@@ -116,7 +122,8 @@ class EmbeddedConsumer final : public Consumer {
     auto& upsert = db_.cached(
         "INSERT INTO group_offsets(grp, topic_id, partition, next_offset) VALUES(?,?,?,?) "
         "ON CONFLICT(grp, topic_id, partition) DO UPDATE SET next_offset=excluded.next_offset");
-    for (const auto& [p, offset] : positions) upsert.bind(1, group_).bind(2, info_.id).bind(3, int64_t{p}).bind(4, offset).run();
+    for (const auto& [p, offset] : positions)
+      upsert.bind(1, group_).bind(2, info_.id).bind(3, int64_t{p}).bind(4, offset).run();
     tx.commit();
   }
 
@@ -168,7 +175,8 @@ class EmbeddedConsumer final : public Consumer {
 
 class EmbeddedBus final : public Bus {
  public:
-  explicit EmbeddedBus(const EmbeddedBusOptions& options) : options_(options), db_(options.path, options.fsync, Journal::Rollback) {
+  explicit EmbeddedBus(const EmbeddedBusOptions& options)
+      : options_(options), db_(options.path, options.fsync, Journal::Rollback) {
     db_.exec(kSchema);
   }
 
@@ -209,7 +217,8 @@ class EmbeddedBus final : public Bus {
       it->second.bytes += size;
     }
     auto& update = db_.cached("UPDATE partitions SET next_offset=?, bytes=bytes+? WHERE topic_id=? AND partition=?");
-    for (const auto& [tp, next] : touched) update.bind(1, next.offset).bind(2, next.bytes).bind(3, tp.first).bind(4, int64_t{tp.second}).run();
+    for (const auto& [tp, next] : touched)
+      update.bind(1, next.offset).bind(2, next.bytes).bind(3, tp.first).bind(4, int64_t{tp.second}).run();
     tx.commit();
   }
 
@@ -231,8 +240,9 @@ class EmbeddedBus final : public Bus {
     deleted += db_.changes();
     // Recount sizes where age retention removed events, then trim by size.
     if (deleted > 0)
-      db_.exec("UPDATE partitions SET bytes=(SELECT COALESCE(SUM(size),0) FROM events e "
-               "WHERE e.topic_id=partitions.topic_id AND e.partition=partitions.partition)");
+      db_.exec(
+          "UPDATE partitions SET bytes=(SELECT COALESCE(SUM(size),0) FROM events e "
+          "WHERE e.topic_id=partitions.topic_id AND e.partition=partitions.partition)");
     auto parts = db_.prepare(
         "SELECT p.topic_id, p.partition, p.bytes, t.partitions FROM partitions p JOIN topics t ON t.id=p.topic_id");
     struct Trim {
@@ -241,7 +251,8 @@ class EmbeddedBus final : public Bus {
     std::vector<Trim> trims;
     while (parts.step()) {
       int64_t limit = static_cast<int64_t>(options_.retention_bytes) / std::max<int64_t>(1, parts.column_int(3));
-      if (parts.column_int(2) > limit) trims.push_back({parts.column_int(0), parts.column_int(1), parts.column_int(2) - limit});
+      if (parts.column_int(2) > limit)
+        trims.push_back({parts.column_int(0), parts.column_int(1), parts.column_int(2) - limit});
     }
     for (const auto& t : trims) {
       auto oldest = db_.prepare("SELECT offset, size FROM events WHERE topic_id=? AND partition=? ORDER BY offset");
@@ -253,9 +264,17 @@ class EmbeddedBus final : public Bus {
       }
       oldest.reset();
       if (cut < 0) continue;
-      db_.prepare("DELETE FROM events WHERE topic_id=? AND partition=? AND offset<=?").bind(1, t.topic_id).bind(2, t.partition).bind(3, cut).run();
+      db_.prepare("DELETE FROM events WHERE topic_id=? AND partition=? AND offset<=?")
+          .bind(1, t.topic_id)
+          .bind(2, t.partition)
+          .bind(3, cut)
+          .run();
       deleted += db_.changes();
-      db_.prepare("UPDATE partitions SET bytes=bytes-? WHERE topic_id=? AND partition=?").bind(1, freed).bind(2, t.topic_id).bind(3, t.partition).run();
+      db_.prepare("UPDATE partitions SET bytes=bytes-? WHERE topic_id=? AND partition=?")
+          .bind(1, freed)
+          .bind(2, t.topic_id)
+          .bind(3, t.partition)
+          .run();
     }
     tx.commit();
     return deleted;
@@ -274,7 +293,10 @@ class EmbeddedBus final : public Bus {
     } else {
       find.reset();
       db_.prepare("INSERT INTO topics(name, partitions, created_ms) VALUES(?,?,?)")
-          .bind(1, name).bind(2, int64_t{options_.partitions}).bind(3, now_ms()).run();
+          .bind(1, name)
+          .bind(2, int64_t{options_.partitions})
+          .bind(3, now_ms())
+          .run();
       topic = {db_.last_insert_id(), options_.partitions};
       auto add = db_.prepare("INSERT OR IGNORE INTO partitions(topic_id, partition) VALUES(?,?)");
       for (int p = 0; p < topic.partitions; ++p) add.bind(1, topic.id).bind(2, int64_t{p}).run();

@@ -28,8 +28,8 @@ static std::string padded(int64_t n) {
   return buf;
 }
 
-FlowRunner::FlowRunner(FlowOptions options, Bus& bus, StateStore& state,
-                       std::unique_ptr<connectors::SinkStream> sink, std::shared_ptr<const mapping::Mapper> mapper)
+FlowRunner::FlowRunner(FlowOptions options, Bus& bus, StateStore& state, std::unique_ptr<connectors::SinkStream> sink,
+                       std::shared_ptr<const mapping::Mapper> mapper)
     : options_(std::move(options)),
       state_store_(state),
       consumer_(bus.subscribe("synchub." + options_.name, options_.topic)),
@@ -54,9 +54,10 @@ void FlowRunner::back_off(Clock::time_point now, std::chrono::milliseconds reque
   next_attempt_ = now + wait;
   state_ = FlowState::BackingOff;
   run_.error = error;
-  log_warn("flow", {{"flow", options_.name}, {"attempt", std::to_string(failures_)},
-                    {"retry_in_ms", std::to_string(wait.count())}},
-           "sink failed transiently, backing off: " + error);
+  log_warn(
+      "flow",
+      {{"flow", options_.name}, {"attempt", std::to_string(failures_)}, {"retry_in_ms", std::to_string(wait.count())}},
+      "sink failed transiently, backing off: " + error);
 }
 
 void FlowRunner::failed(Clock::time_point now, const std::string& error) {
@@ -80,9 +81,13 @@ void FlowRunner::finish_run() {
   } catch (const std::exception& e) {
     log_warn("flow", {{"flow", options_.name}}, std::string("cannot record run history: ") + e.what());
   }
-  log_info("flow", {{"flow", options_.name}, {"read", std::to_string(run_.read)},
-                    {"created", std::to_string(run_.created)}, {"updated", std::to_string(run_.updated)},
-                    {"unchanged", std::to_string(run_.unchanged)}, {"dead_lettered", std::to_string(run_.dead_lettered)}},
+  log_info("flow",
+           {{"flow", options_.name},
+            {"read", std::to_string(run_.read)},
+            {"created", std::to_string(run_.created)},
+            {"updated", std::to_string(run_.updated)},
+            {"unchanged", std::to_string(run_.unchanged)},
+            {"dead_lettered", std::to_string(run_.dead_lettered)}},
            "run finished");
   run_ = RunRecord{};
   run_.flow = options_.name;
@@ -157,8 +162,12 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
   const std::string version = mapper_->version();
   auto dead_letter = [&](Item& item, DeadLetterStage stage, const std::string& error) {
     item.outcome = Outcome::Failed;
-    log_warn("flow", {{"flow", options_.name}, {"stream", options_.sink_name}, {"key", item.key},
-                      {"outcome", "dead-lettered"}, {"stage", stage_name(stage)}},
+    log_warn("flow",
+             {{"flow", options_.name},
+              {"stream", options_.sink_name},
+              {"key", item.key},
+              {"outcome", "dead-lettered"},
+              {"stage", stage_name(stage)}},
              error);
     if (replay) {
       DeadLetter d;
@@ -243,8 +252,8 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
           continue;
         }
         std::string error = r.failure == Failure::Transient
-                                 ? "gave up after " + std::to_string(failures_ + 1) + " attempts: " + r.error
-                                 : r.error;
+                                ? "gave up after " + std::to_string(failures_ + 1) + " attempts: " + r.error
+                                : r.error;
         dead_letter(item, DeadLetterStage::Sink, error);
         continue;
       }
@@ -252,8 +261,12 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
       item.target_id = r.target_id;
       commit.ledger.push_back({item.key, r.target_id, item.hash, version, now});
       if (replay) commit.replayed.push_back(item.dead_letter_id);
-      log_debug("flow", {{"flow", options_.name}, {"stream", options_.sink_name}, {"key", item.key},
-                         {"outcome", connectors::outcome_name(r.outcome)}, {"target_id", r.target_id}},
+      log_debug("flow",
+                {{"flow", options_.name},
+                 {"stream", options_.sink_name},
+                 {"key", item.key},
+                 {"outcome", connectors::outcome_name(r.outcome)},
+                 {"target_id", r.target_id}},
                 "delivered");
     }
   }

@@ -52,8 +52,11 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
   }
   std::string linked;
   for (const auto& n : registry.registered_names()) linked += (linked.empty() ? "" : ",") + n;
-  log_info("hub", {{"hub", context.hub_name}, {"connectors", linked}, {"sources", std::to_string(sources_.size())},
-                   {"flows", std::to_string(flows_.size())}},
+  log_info("hub",
+           {{"hub", context.hub_name},
+            {"connectors", linked},
+            {"sources", std::to_string(sources_.size())},
+            {"flows", std::to_string(flows_.size())}},
            "hub started");
 }
 

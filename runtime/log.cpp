@@ -40,8 +40,9 @@ std::string iso_time(int64_t epoch_ms) {
 }
 
 static std::string timestamp() {
-  return iso_time(std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch()).count());
+  return iso_time(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
 }
 
 void configure_log(LogLevel level, const std::string& format) {
@@ -56,7 +57,9 @@ LogLevel parse_log_level(const std::string& name) {
   return LogLevel::Info;
 }
 
-bool log_enabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+bool log_enabled(LogLevel level) {
+  return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
+}
 
 void log(LogLevel level, const std::string& component, const LogFields& fields, const std::string& message) {
   if (!log_enabled(level)) return;

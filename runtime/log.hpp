@@ -21,9 +21,17 @@ bool log_enabled(LogLevel level);
 std::string iso_time(int64_t epoch_ms);
 
 void log(LogLevel level, const std::string& component, const LogFields& fields, const std::string& message);
-inline void log_debug(const std::string& c, const LogFields& f, const std::string& m) { log(LogLevel::Debug, c, f, m); }
-inline void log_info(const std::string& c, const LogFields& f, const std::string& m) { log(LogLevel::Info, c, f, m); }
-inline void log_warn(const std::string& c, const LogFields& f, const std::string& m) { log(LogLevel::Warn, c, f, m); }
-inline void log_error(const std::string& c, const LogFields& f, const std::string& m) { log(LogLevel::Error, c, f, m); }
+inline void log_debug(const std::string& c, const LogFields& f, const std::string& m) {
+  log(LogLevel::Debug, c, f, m);
+}
+inline void log_info(const std::string& c, const LogFields& f, const std::string& m) {
+  log(LogLevel::Info, c, f, m);
+}
+inline void log_warn(const std::string& c, const LogFields& f, const std::string& m) {
+  log(LogLevel::Warn, c, f, m);
+}
+inline void log_error(const std::string& c, const LogFields& f, const std::string& m) {
+  log(LogLevel::Error, c, f, m);
+}
 
 }  // namespace synchub::runtime

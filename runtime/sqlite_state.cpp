@@ -81,9 +81,13 @@ class SqliteState final : public StateStore {
   void commit_source(const std::string& stream, const std::string& cursor,
                      const std::vector<DeadLetter>& rejects) override {
     Transaction tx(db_);
-    db_.prepare("INSERT INTO cursors(stream, cursor, updated_ms) VALUES(?,?,?) "
-                "ON CONFLICT(stream) DO UPDATE SET cursor=excluded.cursor, updated_ms=excluded.updated_ms")
-        .bind(1, stream).bind(2, cursor).bind(3, now_ms()).run();
+    db_.prepare(
+           "INSERT INTO cursors(stream, cursor, updated_ms) VALUES(?,?,?) "
+           "ON CONFLICT(stream) DO UPDATE SET cursor=excluded.cursor, updated_ms=excluded.updated_ms")
+        .bind(1, stream)
+        .bind(2, cursor)
+        .bind(3, now_ms())
+        .run();
     insert_dead_letters(rejects);
     tx.commit();
   }
@@ -105,8 +109,8 @@ class SqliteState final : public StateStore {
     q.bind(1, flow).bind(2, array);
     while (q.step()) {
       auto index = static_cast<size_t>(q.column_int(0));
-      out[index] = LedgerEntry{std::string(keys[index]), q.column_text(1), q.column_text(2), q.column_text(3),
-                               q.column_int(4)};
+      out[index] =
+          LedgerEntry{std::string(keys[index]), q.column_text(1), q.column_text(2), q.column_text(3), q.column_int(4)};
     }
     q.reset();
     return out;
@@ -119,8 +123,13 @@ class SqliteState final : public StateStore {
         "ON CONFLICT(flow, key) DO UPDATE SET target_id=excluded.target_id, content_hash=excluded.content_hash, "
         "mapping_version=excluded.mapping_version, updated_ms=excluded.updated_ms");
     for (const auto& e : batch.ledger)
-      upsert.bind(1, batch.flow).bind(2, e.key).bind(3, e.target_id).bind(4, e.content_hash)
-          .bind(5, e.mapping_version).bind(6, e.updated_ms).run();
+      upsert.bind(1, batch.flow)
+          .bind(2, e.key)
+          .bind(3, e.target_id)
+          .bind(4, e.content_hash)
+          .bind(5, e.mapping_version)
+          .bind(6, e.updated_ms)
+          .run();
     insert_dead_letters(batch.dead_letters);
     for (int64_t id : batch.replayed) set_status(id, "replayed");
     auto failed_again = db_.prepare(
@@ -133,10 +142,17 @@ class SqliteState final : public StateStore {
 
   void put_xref(const std::string& entity, const std::string& system_a, const std::string& id_a,
                 const std::string& system_b, const std::string& id_b) override {
-    db_.prepare("INSERT INTO xref(entity, system_a, id_a, system_b, id_b, updated_ms) VALUES(?,?,?,?,?,?) "
-                "ON CONFLICT(entity, system_a, id_a, system_b) DO UPDATE SET id_b=excluded.id_b, "
-                "updated_ms=excluded.updated_ms")
-        .bind(1, entity).bind(2, system_a).bind(3, id_a).bind(4, system_b).bind(5, id_b).bind(6, now_ms()).run();
+    db_.prepare(
+           "INSERT INTO xref(entity, system_a, id_a, system_b, id_b, updated_ms) VALUES(?,?,?,?,?,?) "
+           "ON CONFLICT(entity, system_a, id_a, system_b) DO UPDATE SET id_b=excluded.id_b, "
+           "updated_ms=excluded.updated_ms")
+        .bind(1, entity)
+        .bind(2, system_a)
+        .bind(3, id_a)
+        .bind(4, system_b)
+        .bind(5, id_b)
+        .bind(6, now_ms())
+        .run();
   }
 
   std::optional<std::string> find_xref(const std::string& entity, const std::string& from_system,
@@ -169,11 +185,12 @@ class SqliteState final : public StateStore {
   }
 
   bool request_replay(int64_t id, const std::optional<std::string>& corrected_input) override {
-    auto q = corrected_input
-                 ? db_.prepare("UPDATE dead_letters SET status='replaying', input=?2, updated_ms=?3 "
-                               "WHERE id=?1 AND status IN ('pending','replaying')")
-                 : db_.prepare("UPDATE dead_letters SET status='replaying', updated_ms=?3 "
-                               "WHERE id=?1 AND status IN ('pending','replaying')");
+    auto q = corrected_input ? db_.prepare(
+                                   "UPDATE dead_letters SET status='replaying', input=?2, updated_ms=?3 "
+                                   "WHERE id=?1 AND status IN ('pending','replaying')")
+                             : db_.prepare(
+                                   "UPDATE dead_letters SET status='replaying', updated_ms=?3 "
+                                   "WHERE id=?1 AND status IN ('pending','replaying')");
     q.bind(1, id).bind(3, now_ms());
     if (corrected_input) q.bind_blob(2, *corrected_input);
     q.run();
@@ -188,7 +205,9 @@ class SqliteState final : public StateStore {
 
   bool discard(int64_t id) override {
     db_.prepare("UPDATE dead_letters SET status='discarded', updated_ms=?2 WHERE id=?1 AND status<>'replayed'")
-        .bind(1, id).bind(2, now_ms()).run();
+        .bind(1, id)
+        .bind(2, now_ms())
+        .run();
     return db_.changes() > 0;
   }
 
@@ -200,16 +219,27 @@ class SqliteState final : public StateStore {
   }
 
   void record_run(const RunRecord& r) override {
-    db_.prepare("INSERT INTO runs(flow, started_ms, finished_ms, read, created, updated, unchanged, skipped, failed, "
-                "dead_lettered, error) VALUES(?,?,?,?,?,?,?,?,?,?,?)")
-        .bind(1, r.flow).bind(2, r.started_ms).bind(3, r.finished_ms).bind(4, r.read).bind(5, r.created)
-        .bind(6, r.updated).bind(7, r.unchanged).bind(8, r.skipped).bind(9, r.failed).bind(10, r.dead_lettered)
-        .bind(11, r.error).run();
+    db_.prepare(
+           "INSERT INTO runs(flow, started_ms, finished_ms, read, created, updated, unchanged, skipped, failed, "
+           "dead_lettered, error) VALUES(?,?,?,?,?,?,?,?,?,?,?)")
+        .bind(1, r.flow)
+        .bind(2, r.started_ms)
+        .bind(3, r.finished_ms)
+        .bind(4, r.read)
+        .bind(5, r.created)
+        .bind(6, r.updated)
+        .bind(7, r.unchanged)
+        .bind(8, r.skipped)
+        .bind(9, r.failed)
+        .bind(10, r.dead_lettered)
+        .bind(11, r.error)
+        .run();
   }
 
   std::vector<RunRecord> runs(const std::string& flow, int limit) override {
-    auto q = db_.prepare("SELECT id, flow, started_ms, finished_ms, read, created, updated, unchanged, skipped, "
-                         "failed, dead_lettered, error FROM runs WHERE flow=? ORDER BY id DESC LIMIT ?");
+    auto q = db_.prepare(
+        "SELECT id, flow, started_ms, finished_ms, read, created, updated, unchanged, skipped, "
+        "failed, dead_lettered, error FROM runs WHERE flow=? ORDER BY id DESC LIMIT ?");
     q.bind(1, flow).bind(2, int64_t{limit});
     std::vector<RunRecord> out;
     while (q.step()) {
@@ -256,12 +286,24 @@ class SqliteState final : public StateStore {
         "created_ms, updated_ms) VALUES(?,?,?,?,?,?,?,'pending',1,?,?)");
     const int64_t now = now_ms();
     for (const auto& d : entries)
-      insert.bind(1, d.flow).bind(2, stage_name(d.stage)).bind(3, d.key).bind_blob(4, d.input).bind(5, d.error)
-          .bind(6, d.mapping_version).bind(7, d.origin).bind(8, now).bind(9, now).run();
+      insert.bind(1, d.flow)
+          .bind(2, stage_name(d.stage))
+          .bind(3, d.key)
+          .bind_blob(4, d.input)
+          .bind(5, d.error)
+          .bind(6, d.mapping_version)
+          .bind(7, d.origin)
+          .bind(8, now)
+          .bind(9, now)
+          .run();
   }
 
   void set_status(int64_t id, const char* status) {
-    db_.prepare("UPDATE dead_letters SET status=?, updated_ms=? WHERE id=?").bind(1, status).bind(2, now_ms()).bind(3, id).run();
+    db_.prepare("UPDATE dead_letters SET status=?, updated_ms=? WHERE id=?")
+        .bind(1, status)
+        .bind(2, now_ms())
+        .bind(3, id)
+        .run();
   }
 
   Database db_;

@@ -32,7 +32,7 @@ struct DeadLetter {
   std::string input;  // the record as it arrived (a corrected one after `dlq replay --input`)
   std::string error;
   std::string mapping_version;
-  std::string origin;  // where it came from: topic/partition/offset or file:line
+  std::string origin;              // where it came from: topic/partition/offset or file:line
   std::string status = "pending";  // pending | replaying | replayed | discarded
   int attempts = 1;
   int64_t created_ms = 0;
@@ -59,9 +59,9 @@ struct RunRecord {
 struct FlowBatchCommit {
   std::string flow;
   std::vector<LedgerEntry> ledger;
-  std::vector<DeadLetter> dead_letters;  // new entries
-  std::vector<int64_t> replayed;         // dead letters that now landed
-  std::vector<DeadLetter> replay_failed; // replayed entries that failed again (id set)
+  std::vector<DeadLetter> dead_letters;   // new entries
+  std::vector<int64_t> replayed;          // dead letters that now landed
+  std::vector<DeadLetter> replay_failed;  // replayed entries that failed again (id set)
 };
 
 class StateStore {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <simdjson.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +11,6 @@
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <simdjson.h>
 #include <stdexcept>
 
 #include "connectors/file/csv.hpp"
@@ -177,8 +177,8 @@ PullResult FileSource::pull(const std::string& cursor_text, size_t max_records) 
     if (fd.get() < 0) throw std::runtime_error(errno_text("cannot open", path));
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw std::runtime_error(errno_text("cannot stat", path));
-    const auto modified = std::chrono::system_clock::time_point(
-        std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+    const auto modified = std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec) +
+                                                                std::chrono::nanoseconds(st.st_mtim.tv_nsec));
     const bool settled = std::chrono::system_clock::now() - modified >= settle_;
     const uint64_t size = static_cast<uint64_t>(st.st_size);
     if (cursor.file != name) cursor = {name, 0, 1};

@@ -11,8 +11,7 @@ namespace synchub::connectors::file {
 static constexpr size_t kChunk = 1 << 20;
 
 RecordReader::RecordReader(int fd, uint64_t offset, uint64_t line, bool csv_quotes, size_t keep_limit)
-    : fd_(fd), offset_(offset), line_(line), csv_quotes_(csv_quotes), keep_limit_(keep_limit),
-      file_read_pos_(offset) {}
+    : fd_(fd), offset_(offset), line_(line), csv_quotes_(csv_quotes), keep_limit_(keep_limit), file_read_pos_(offset) {}
 
 bool RecordReader::fill() {
   if (at_eof_) return false;
@@ -54,13 +53,15 @@ bool RecordReader::next(RawRecord& out, bool tail_is_complete) {
     // Find the terminating newline in what is buffered.
     size_t end = std::string::npos;
     if (!csv_quotes_) {
-      const void* hit = scan < buffer_.size() ? std::memchr(buffer_.data() + scan, '\n', buffer_.size() - scan) : nullptr;
+      const void* hit =
+          scan < buffer_.size() ? std::memchr(buffer_.data() + scan, '\n', buffer_.size() - scan) : nullptr;
       if (hit) end = static_cast<size_t>(static_cast<const char*>(hit) - buffer_.data());
       scan = buffer_.size();
     } else {
       for (; scan < buffer_.size(); ++scan) {
         char c = buffer_[scan];
-        if (c == '"') in_quotes = !in_quotes;  // "" inside quotes toggles twice: fine
+        if (c == '"')
+          in_quotes = !in_quotes;  // "" inside quotes toggles twice: fine
         else if (c == '\n') {
           if (!in_quotes) {
             end = scan;

@@ -9,11 +9,11 @@
 namespace synchub::connectors::file {
 
 struct RawRecord {
-  std::string text;          // without the line terminator (capped at keep_limit)
+  std::string text;  // without the line terminator (capped at keep_limit)
   uint64_t start_offset = 0;
-  uint64_t end_offset = 0;   // just past the terminator
-  uint64_t line = 0;         // 1-based line where the record starts
-  uint64_t full_size = 0;    // size before capping
+  uint64_t end_offset = 0;  // just past the terminator
+  uint64_t line = 0;        // 1-based line where the record starts
+  uint64_t full_size = 0;   // size before capping
 };
 
 class RecordReader {

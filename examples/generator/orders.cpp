@@ -7,14 +7,15 @@ namespace synchub::examples {
 
 namespace {
 const char* kCustomers[] = {"Acme Trading Ltd", "Northwind GmbH", "上海华联贸易有限公司", "Globex S.A.",
-                            "深圳前海科技", "Initech LLC", "Umbrella Supplies", "Contoso Pty"};
-const char* kProducts[] = {"Steel bolt M8", "Copper wire 2.5mm", "LED panel 60x60", "办公椅 人体工学",
-                           "Laptop stand", "Thermal paper roll", "Safety gloves L", "Cable tray 3m"};
+                            "深圳前海科技",     "Initech LLC",    "Umbrella Supplies",    "Contoso Pty"};
+const char* kProducts[] = {"Steel bolt M8", "Copper wire 2.5mm",  "LED panel 60x60", "办公椅 人体工学",
+                           "Laptop stand",  "Thermal paper roll", "Safety gloves L", "Cable tray 3m"};
 const char* kStates[] = {"won", "confirmed", "shipped", "invoiced"};
 
 std::string money(int64_t cents) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(cents / 100), static_cast<long long>(cents % 100));
+  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(cents / 100),
+                static_cast<long long>(cents % 100));
   return buf;
 }
 }  // namespace

@@ -78,15 +78,17 @@ TEST_F(ConfigErrors, UnknownKeySuggestsTheClosestName) {
   std::string yaml = kValid;
   yaml.replace(yaml.find("        key: order_id"), 21, "        kye: order_id");
   EXPECT_EQ(errors_of(yaml),
-            std::vector<std::string>{"cfg.yaml:8:9: connectors.crm.streams.orders.kye: unknown key 'kye'; did you mean 'key'?"});
+            std::vector<std::string>{
+                "cfg.yaml:8:9: connectors.crm.streams.orders.kye: unknown key 'kye'; did you mean 'key'?"});
 }
 
 TEST_F(ConfigErrors, UnknownTopLevelSectionListsTheValidOnes) {
   EXPECT_EQ(errors_of(kValid + "flowz: {}\n"),
             std::vector<std::string>{"cfg.yaml:19:1: flowz: unknown section 'flowz'; did you mean 'flows'?"});
-  EXPECT_EQ(errors_of(kValid + "plugins: {}\n"),
-            std::vector<std::string>{
-                "cfg.yaml:19:1: plugins: unknown section 'plugins'; expected one of: bus, connectors, flows, hub, state"});
+  EXPECT_EQ(
+      errors_of(kValid + "plugins: {}\n"),
+      std::vector<std::string>{
+          "cfg.yaml:19:1: plugins: unknown section 'plugins'; expected one of: bus, connectors, flows, hub, state"});
 }
 
 TEST_F(ConfigErrors, WrongTypeSaysWhatWasExpected) {
@@ -97,8 +99,8 @@ TEST_F(ConfigErrors, WrongTypeSaysWhatWasExpected) {
   EXPECT_EQ(errors_of(yaml), std::vector<std::string>{"cfg.yaml:20:20: flows.orders.retry.max_backoff: expected "
                                                       "duration like \"30s\", \"5m\", \"250ms\", got \"soon\""});
   yaml = kValid + "    enabled: [1]\n";
-  EXPECT_EQ(errors_of(yaml),
-            std::vector<std::string>{"cfg.yaml:19:14: flows.orders.enabled: expected boolean (true/false), got a list"});
+  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{
+                                 "cfg.yaml:19:14: flows.orders.enabled: expected boolean (true/false), got a list"});
 }
 
 TEST_F(ConfigErrors, EnumValueOutsideTheOptions) {
@@ -132,15 +134,17 @@ TEST_F(ConfigErrors, UnknownConnectorTypeListsTheAvailableOnes) {
   yaml.replace(yaml.find("type: file"), 10, "type: fiel");
   auto errors = errors_of(yaml);
   ASSERT_FALSE(errors.empty());
-  EXPECT_EQ(errors[0], "cfg.yaml:5:11: connectors.crm.type: unknown connector type 'fiel'; did you mean 'file'?; "
-                       "available: file");
+  EXPECT_EQ(errors[0],
+            "cfg.yaml:5:11: connectors.crm.type: unknown connector type 'fiel'; did you mean 'file'?; "
+            "available: file");
 }
 
 TEST_F(ConfigErrors, FlowNamingAStreamThatDoesNotExist) {
   std::string yaml = kValid;
   yaml.replace(yaml.find("from: crm.orders"), 16, "from: crm.order");
-  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{"cfg.yaml:17:11: flows.orders.from: connector 'crm' has no stream "
-                                                      "'order'; did you mean 'orders'?"});
+  EXPECT_EQ(errors_of(yaml),
+            std::vector<std::string>{"cfg.yaml:17:11: flows.orders.from: connector 'crm' has no stream "
+                                     "'order'; did you mean 'orders'?"});
   yaml = kValid;
   yaml.replace(yaml.find("from: crm.orders"), 16, "from: erp.sale_orders");
   EXPECT_EQ(errors_of(yaml),
@@ -148,8 +152,8 @@ TEST_F(ConfigErrors, FlowNamingAStreamThatDoesNotExist) {
                                      "(it is not configured as a source)"});
   yaml = kValid;
   yaml.replace(yaml.find("from: crm.orders"), 16, "from: orders");
-  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{
-                                 "cfg.yaml:17:11: flows.orders.from: expected connector.stream, got \"orders\""});
+  EXPECT_EQ(errors_of(yaml),
+            std::vector<std::string>{"cfg.yaml:17:11: flows.orders.from: expected connector.stream, got \"orders\""});
 }
 
 TEST_F(ConfigErrors, FlowsFormingACycle) {
@@ -170,8 +174,9 @@ flows:
     from: b.s
     to: a.s
 )";
-  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{"cfg.yaml:13:9: flows.there.to: flows form a cycle: a.s -> b.s -> "
-                                                      "a.s (records would circle for ever)"});
+  EXPECT_EQ(errors_of(yaml),
+            std::vector<std::string>{"cfg.yaml:13:9: flows.there.to: flows form a cycle: a.s -> b.s -> "
+                                     "a.s (records would circle for ever)"});
 }
 
 TEST_F(ConfigErrors, MissingEnvironmentVariableIsNamed) {
@@ -185,12 +190,14 @@ TEST_F(ConfigErrors, MissingEnvironmentVariableIsNamed) {
 TEST_F(ConfigErrors, SubstitutedValuesAreNeverEchoed) {
   ::setenv("SYNCHUB_TEST_SECRET", "hunter2-very-secret", 1);
   test::write_file(dir_.str("token.txt"), "file-secret-value\n");
-  std::string yaml = kValid + "    batch_size: ${SYNCHUB_TEST_SECRET}\n    retry:\n      max_backoff: ${file:token.txt}\n";
+  std::string yaml =
+      kValid + "    batch_size: ${SYNCHUB_TEST_SECRET}\n    retry:\n      max_backoff: ${file:token.txt}\n";
   auto errors = errors_of(yaml);
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0], "cfg.yaml:19:17: flows.orders.batch_size: expected integer >= 1 and <= 100000, got <hidden>");
   EXPECT_EQ(errors[1],
-            "cfg.yaml:21:20: flows.orders.retry.max_backoff: expected duration like \"30s\", \"5m\", \"250ms\", got <hidden>");
+            "cfg.yaml:21:20: flows.orders.retry.max_backoff: expected duration like \"30s\", \"5m\", \"250ms\", got "
+            "<hidden>");
   for (const auto& e : errors) {
     EXPECT_EQ(e.find("hunter2"), std::string::npos);
     EXPECT_EQ(e.find("file-secret"), std::string::npos);
@@ -231,8 +238,9 @@ TEST_F(ConfigErrors, InvalidNamesAreRejected) {
   yaml.replace(yaml.find("from: crm.orders"), 16, "from: CRM Files.orders");
   auto errors = errors_of(yaml);
   ASSERT_FALSE(errors.empty());
-  EXPECT_EQ(errors[0], "cfg.yaml:4:3: connectors.CRM Files: invalid connector name 'CRM Files': use lower-case "
-                       "letters, digits, '_' and '-', starting with a letter");
+  EXPECT_EQ(errors[0],
+            "cfg.yaml:4:3: connectors.CRM Files: invalid connector name 'CRM Files': use lower-case "
+            "letters, digits, '_' and '-', starting with a letter");
 }
 
 }  // namespace

@@ -11,7 +11,8 @@ namespace {
 
 TEST(Examples, EveryExampleConfigIsValid) {
   int checked = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(SYNCHUB_SOURCE_DIR) + "/examples")) {
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(std::string(SYNCHUB_SOURCE_DIR) + "/examples")) {
     if (entry.path().filename() != "synchub.yaml") continue;
     EXPECT_NO_THROW(load_hub_config(entry.path().string(), connectors::builtin_registry().specs())) << entry.path();
     ++checked;

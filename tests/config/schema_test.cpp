@@ -1,8 +1,9 @@
 // The JSON Schema comes from the same specs as validation.
+#include "config/schema.hpp"
+
 #include <gtest/gtest.h>
 
 #include "config/hub_config.hpp"
-#include "config/schema.hpp"
 #include "connectors/registry.hpp"
 
 namespace synchub::config {
@@ -13,7 +14,8 @@ TEST(Schema, DescribesEverySectionAndConnectorField) {
   nlohmann::json schema = hub_config_schema(registry.specs());
   EXPECT_EQ(schema["$schema"], "http://json-schema.org/draft-07/schema#");
   EXPECT_FALSE(schema["additionalProperties"].get<bool>());
-  for (const auto& f : flow_fields()) EXPECT_TRUE(schema["properties"]["flows"]["additionalProperties"]["properties"].contains(f.name)) << f.name;
+  for (const auto& f : flow_fields())
+    EXPECT_TRUE(schema["properties"]["flows"]["additionalProperties"]["properties"].contains(f.name)) << f.name;
   EXPECT_EQ(schema["properties"]["flows"]["additionalProperties"]["required"], nlohmann::json::array({"from", "to"}));
   const auto& variants = schema["properties"]["connectors"]["additionalProperties"]["oneOf"];
   ASSERT_EQ(variants.size(), registry.specs().size());

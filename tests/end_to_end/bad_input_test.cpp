@@ -18,13 +18,15 @@ TEST(BadInput, BadRecordsAreDeadLetteredGoodOnesSyncedAndAFixLandsOnce) {
   const std::string ten_mb(10 * 1024 * 1024, 'z');
   write_file(dir.path() / "inbox/orders/a-good.jsonl", good);
   write_file(dir.path() / "inbox/orders/b-bad.jsonl",
-             "{\"order_id\":\"SO-BAD-1\",\"total\":12.5\n"                       // malformed JSON
-             "{\"order_id\":{\"id\":1},\"total\":\"1.00\"}\n"                      // key of the wrong type
-             "\"just a string\"\n"                                                // not an object
-             "{\"customer\":\"C-1\",\"total\":\"3.00\"}\n"                        // no key
-             "{\"order_id\":\"SO-BIG\",\"blob\":\"" + ten_mb + "\"}\n"           // 10 MB line
-             "{\"order_id\":\"SO-UTF\",\"name\":\"\xc3\x28\"}\n"                  // invalid UTF-8
-             "{\"order_id\":\"SO-GOOD-AFTER\",\"total\":\"9.99\"}\n");
+             "{\"order_id\":\"SO-BAD-1\",\"total\":12.5\n"     // malformed JSON
+             "{\"order_id\":{\"id\":1},\"total\":\"1.00\"}\n"  // key of the wrong type
+             "\"just a string\"\n"                             // not an object
+             "{\"customer\":\"C-1\",\"total\":\"3.00\"}\n"     // no key
+             "{\"order_id\":\"SO-BIG\",\"blob\":\"" +
+                 ten_mb +
+                 "\"}\n"                                              // 10 MB line
+                 "{\"order_id\":\"SO-UTF\",\"name\":\"\xc3\x28\"}\n"  // invalid UTF-8
+                 "{\"order_id\":\"SO-GOOD-AFTER\",\"total\":\"9.99\"}\n");
 
   CommandResult run = run_synchub({"run", "-c", config, "--once"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -73,8 +75,8 @@ TEST(BadInput, BadRecordsAreDeadLetteredGoodOnesSyncedAndAFixLandsOnce) {
 
   // With the record corrected it lands once.
   write_file(dir.path() / "fixed.json", "{\"order_id\":\"SO-FIXED\",\"customer\":\"C-1\",\"total\":\"3.00\"}\n");
-  CommandResult replay = run_synchub(
-      {"dlq", "replay", "-c", config, std::to_string(missing_key_id), "--input", dir.str("fixed.json")});
+  CommandResult replay =
+      run_synchub({"dlq", "replay", "-c", config, std::to_string(missing_key_id), "--input", dir.str("fixed.json")});
   ASSERT_EQ(replay.exit_code, 0) << replay.err;
   ASSERT_EQ(run_synchub({"run", "-c", config, "--once"}).exit_code, 0);
   ASSERT_EQ(run_synchub({"run", "-c", config, "--once"}).exit_code, 0);

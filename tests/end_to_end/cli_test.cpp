@@ -27,7 +27,9 @@ TEST(Cli, ValidateReportsOkOrEveryErrorWithItsPosition) {
   EXPECT_NE(bad.err.find(dir.str("bad.yaml") + ":2:3: hub.nmae: unknown key 'nmae'; did you mean 'name'?"),
             std::string::npos)
       << bad.err;
-  EXPECT_NE(bad.err.find(dir.str("bad.yaml") + ":5:11: flows.f.from: unknown connector 'a'; none is defined"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find(dir.str("bad.yaml") + ":5:11: flows.f.from: unknown connector 'a'; none is defined"),
+            std::string::npos)
+      << bad.err;
   EXPECT_NE(bad.err.find("3 errors in"), std::string::npos) << bad.err;
 }
 

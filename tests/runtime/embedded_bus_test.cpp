@@ -1,12 +1,13 @@
 // The embedded bus on a real SQLite file: per-key order, consumer groups,
 // offsets across restarts, retention.
+#include "runtime/embedded_bus.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
 #include <thread>
 
-#include "runtime/embedded_bus.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::runtime {

@@ -1,12 +1,13 @@
 // The flow runner on a real embedded bus and SQLite state, with a scripted
 // sink standing in for a target system that fails on purpose.
+#include "runtime/flow_runner.hpp"
+
 #include <gtest/gtest.h>
 
 #include <deque>
 #include <functional>
 
 #include "runtime/embedded_bus.hpp"
-#include "runtime/flow_runner.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::runtime {
@@ -33,8 +34,8 @@ class ScriptedSink : public connectors::SinkStream {
     ++pushes_;
     std::vector<SinkResult> results;
     for (const auto& r : batch.records) {
-      SinkResult result{r.known_to_target ? Outcome::Updated : Outcome::Created, Failure::None,
-                        "T-" + std::string(r.key), {}, {}};
+      SinkResult result{
+          r.known_to_target ? Outcome::Updated : Outcome::Created, Failure::None, "T-" + std::string(r.key), {}, {}};
       if (script_) result = script_(pushes_, r);
       if (result.outcome != Outcome::Failed)
         log_.push_back({batch.id, std::string(r.key), std::string(r.value), r.known_to_target});
@@ -190,7 +191,8 @@ TEST_F(FlowRunnerTest, PermanentFailureIsDeadLetteredAndTheFlowGoesOn) {
 }
 
 TEST_F(FlowRunnerTest, GivesUpAfterMaxAttempts) {
-  auto flow = runner([](int, const connectors::SinkRecord&) { return SinkResult::failed(Failure::Transient, "down"); }, 2);
+  auto flow =
+      runner([](int, const connectors::SinkRecord&) { return SinkResult::failed(Failure::Transient, "down"); }, 2);
   publish({{"A", R"({"id":"A"})"}});
   flow->run_once(t0_);
   EXPECT_EQ(flow->state(), FlowState::BackingOff);
@@ -217,7 +219,8 @@ TEST_F(FlowRunnerTest, ReplayOfACorrectedDeadLetterLandsOnce) {
   EXPECT_TRUE(flow->run_once(t0_));
   ASSERT_EQ(pushed_.size(), 2u);
   EXPECT_EQ(pushed_[1].value, R"({"id":"B","fixed":true})");
-  EXPECT_EQ(pushed_[1].batch_id, "replay-" + std::string(12 - std::to_string(dlq[0].id).size(), '0') + std::to_string(dlq[0].id));
+  EXPECT_EQ(pushed_[1].batch_id,
+            "replay-" + std::string(12 - std::to_string(dlq[0].id).size(), '0') + std::to_string(dlq[0].id));
   EXPECT_EQ(state_->dead_letter(dlq[0].id)->status, "replayed");
   EXPECT_FALSE(flow->run_once(t0_));
   EXPECT_EQ(pushed_.size(), 2u);

@@ -1,7 +1,8 @@
 // The SQLite state store: cursors, ledger, xref, dead letters, runs.
+#include "runtime/state_store.hpp"
+
 #include <gtest/gtest.h>
 
-#include "runtime/state_store.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::runtime {
@@ -26,7 +27,8 @@ TEST(StateStore, LedgerUpsertsAndSurvivesReopen) {
   test::TempDir dir;
   {
     auto state = open_sqlite_state(dir.str("state.db"), false);
-    FlowBatchCommit batch{"orders", {{"SO-1", "out.jsonl:1", "h1", "identity", 1}, {"SO-2", "out.jsonl:2", "h2", "identity", 1}}};
+    FlowBatchCommit batch{"orders",
+                          {{"SO-1", "out.jsonl:1", "h1", "identity", 1}, {"SO-2", "out.jsonl:2", "h2", "identity", 1}}};
     state->commit_flow_batch(batch);
     state->commit_flow_batch({"orders", {{"SO-1", "out2.jsonl:1", "h1b", "v2", 2}}});
   }
@@ -59,7 +61,8 @@ TEST(StateStore, DeadLetterLifecycle) {
   auto state = open_sqlite_state(dir.str("state.db"), false);
   FlowBatchCommit batch;
   batch.flow = "orders";
-  batch.dead_letters.push_back({0, "orders", DeadLetterStage::Mapping, "SO-1", "{}", "lines[3].unit_price: bad", "v1", "t/0/1"});
+  batch.dead_letters.push_back(
+      {0, "orders", DeadLetterStage::Mapping, "SO-1", "{}", "lines[3].unit_price: bad", "v1", "t/0/1"});
   batch.dead_letters.push_back({0, "orders", DeadLetterStage::Sink, "SO-2", "{}", "HTTP 422", "v1", "t/0/2"});
   state->commit_flow_batch(batch);
   EXPECT_EQ(state->count_dead_letters("orders", "pending"), 2);

@@ -18,7 +18,9 @@ class TempDir {
   TempDir();
   ~TempDir();
   const fs::path& path() const { return path_; }
-  std::string str(const std::string& child = "") const { return child.empty() ? path_.string() : (path_ / child).string(); }
+  std::string str(const std::string& child = "") const {
+    return child.empty() ? path_.string() : (path_ / child).string();
+  }
 
  private:
   fs::path path_;
@@ -47,8 +49,8 @@ class Process {
   Process(const std::vector<std::string>& args, const std::string& log_file);
   ~Process();
   pid_t pid() const { return pid_; }
-  void kill_hard();       // SIGKILL and reap
-  int terminate();        // SIGTERM, wait; returns the exit code (-signal when killed)
+  void kill_hard();  // SIGKILL and reap
+  int terminate();   // SIGTERM, wait; returns the exit code (-signal when killed)
   bool running();
 
  private:

@@ -29,10 +29,13 @@ TEST(FileSink, WritesABatchFileAtomicallyAndReportsTargetIds) {
 
 TEST(FileSink, CsvKeepsNumberDigitsAndQuotesWhereNeeded) {
   TempDir dir;
-  FileSink sink(test::file_stream(dir, "        format: csv\n        outbox: out\n        columns: [id, amount, note, lines, missing]\n"));
-  Batch batch{"f", "p0-1", {{"1", R"({"id":"1","amount":12345678901234.56,"note":"a, \"b\"","lines":[1,2]})", "", false},
-                            {"2", R"({"id":"2","amount":0.10,"note":null})", "", false},
-                            {"3", R"(["not","an","object"])", "", false}}};
+  FileSink sink(test::file_stream(
+      dir, "        format: csv\n        outbox: out\n        columns: [id, amount, note, lines, missing]\n"));
+  Batch batch{"f",
+              "p0-1",
+              {{"1", R"({"id":"1","amount":12345678901234.56,"note":"a, \"b\"","lines":[1,2]})", "", false},
+               {"2", R"({"id":"2","amount":0.10,"note":null})", "", false},
+               {"3", R"(["not","an","object"])", "", false}}};
   auto results = sink.push(batch);
   EXPECT_EQ(results[0].outcome, Outcome::Created);
   EXPECT_EQ(results[1].outcome, Outcome::Created);

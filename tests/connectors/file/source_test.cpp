@@ -1,7 +1,6 @@
 // The file source on real folders: order, cursors, half-written files,
 // CSV quoting, bad records, archiving.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <thread>
@@ -16,7 +15,8 @@ using test::TempDir;
 using test::write_file;
 
 std::unique_ptr<SourceStream> jsonl_source(const TempDir& dir, const std::string& extra = "") {
-  return std::make_unique<FileSource>(test::file_stream(dir, "        key: id\n        inbox: in\n        settle: 0s\n" + extra));
+  return std::make_unique<FileSource>(
+      test::file_stream(dir, "        key: id\n        inbox: in\n        settle: 0s\n" + extra));
 }
 
 TEST(FileSource, ReadsFilesInNameOrderAndArchivesThemAfterCommit) {
@@ -99,9 +99,11 @@ TEST(FileSource, BadRecordsAreRejectedWithTheirReasonAndTheRestIsRead) {
              "{\"name\":\"no key\"}\n"
              "{\"id\":{\"nested\":true}}\n"
              "{\"id\":\"bad-\xff\xfe\"}\n"
-             "{\"id\":\"big\",\"blob\":\"" + big + "\"}\n"
-             "\n"
-             "{\"id\":\"ok-2\"}\n");
+             "{\"id\":\"big\",\"blob\":\"" +
+                 big +
+                 "\"}\n"
+                 "\n"
+                 "{\"id\":\"ok-2\"}\n");
   auto source = jsonl_source(dir);
   PullResult r = source->pull("", 100);
   ASSERT_EQ(r.records.size(), 2u);
