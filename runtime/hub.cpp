@@ -23,7 +23,7 @@ std::unique_ptr<StateStore> open_state(const config::HubConfig& config) {
 }
 
 Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
-    : config_(config), bus_(open_bus(config)), state_(open_state(config)) {
+    : bus_(open_bus(config)), state_(open_state(config)) {
   const connectors::Context context{config.hub.str("name")};
   std::map<std::string, connectors::Connector*> by_name;
   for (const auto& c : config.connectors) {

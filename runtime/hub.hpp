@@ -32,7 +32,6 @@ class Hub {
   StateStore& state() { return *state_; }
 
  private:
-  const config::HubConfig& config_;
   std::unique_ptr<Bus> bus_;
   std::unique_ptr<StateStore> state_;
   std::vector<std::unique_ptr<connectors::Connector>> connectors_;
