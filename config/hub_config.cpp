@@ -168,13 +168,13 @@ class Loader {
     if (!diag_.empty()) return config_;
     Mark top{reader_.file(), 1, 1};
     if (!reader_.expect_map(root, "", top)) return config_;
-    std::map<std::string, YAML::Node> sections;
-    for (auto& entry : reader_.entries(root, "")) sections[entry.key] = entry.value;
     const std::vector<std::string> known = {"hub", "bus", "state", "connectors", "flows"};
-    for (auto it = root.begin(); it != root.end(); ++it) {
-      const std::string key = it->first.Scalar();
+    std::map<std::string, YAML::Node> sections;
+    for (auto& [key, value, key_mark] : reader_.entries(root, "")) {
       if (std::find(known.begin(), known.end(), key) == known.end())
-        diag_.error(reader_.mark(it->first), key, "unknown section '" + key + "'; " + suggest(key, known));
+        diag_.error(key_mark, key, "unknown section '" + key + "'; " + suggest(key, known));
+      else
+        sections[key] = value;
     }
     read_section(sections, "hub", hub_fields(), config_.hub);
     read_section(sections, "bus", bus_fields(), config_.bus);

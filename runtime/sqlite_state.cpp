@@ -132,11 +132,15 @@ class SqliteState final : public StateStore {
           .run();
     insert_dead_letters(batch.dead_letters);
     for (int64_t id : batch.replayed) set_status(id, "replayed");
-    auto failed_again = db_.prepare(
-        "UPDATE dead_letters SET status='pending', error=?, mapping_version=?, attempts=attempts+1, updated_ms=? "
-        "WHERE id=?");
     for (const auto& d : batch.replay_failed)
-      failed_again.bind(1, d.error).bind(2, d.mapping_version).bind(3, now_ms()).bind(4, d.id).run();
+      db_.cached(
+             "UPDATE dead_letters SET status='pending', error=?, mapping_version=?, attempts=attempts+1, "
+             "updated_ms=? WHERE id=?")
+          .bind(1, d.error)
+          .bind(2, d.mapping_version)
+          .bind(3, now_ms())
+          .bind(4, d.id)
+          .run();
     tx.commit();
   }
 

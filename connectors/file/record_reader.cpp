@@ -35,8 +35,9 @@ bool RecordReader::fill() {
   return n > 0;
 }
 
-// Appends up to `len` bytes at head_ to the record, within keep_limit, and consumes them.
-static void take(std::string& buffer, size_t& head, size_t len, std::string& text, size_t keep_limit) {
+// Appends up to `len` bytes from buffer[head] to the record, within keep_limit;
+// the caller moves head past them.
+static void take(const std::string& buffer, size_t head, size_t len, std::string& text, size_t keep_limit) {
   size_t room = keep_limit > text.size() ? keep_limit - text.size() : 0;
   text.append(buffer, head, std::min(len, room));
 }
