@@ -27,14 +27,29 @@ CREATE TABLE IF NOT EXISTS partitions(
   next_offset INTEGER NOT NULL DEFAULT 0,  -- never goes back, even when retention empties the log
   bytes INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY(topic_id, partition));
+-- pos packs (topic_id, partition, offset) into the rowid: one B-tree, appends at its right edge.
 CREATE TABLE IF NOT EXISTS events(
-  topic_id INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
-  ts_ms INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, headers BLOB NOT NULL, size INTEGER NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS events_position ON events(topic_id, partition, offset);
+  pos INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, headers BLOB NOT NULL,
+  size INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS group_offsets(
   grp TEXT NOT NULL, topic_id INTEGER NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
   PRIMARY KEY(grp, topic_id, partition));
 )sql";
+
+// Event position as one integer: 14 bits topic id, 9 bits partition (at most
+// 256), 40 bits offset (10^12 events per partition). Ordered like the tuple.
+constexpr int kOffsetBits = 40;
+constexpr int kPartitionBits = 9;
+constexpr int64_t kMaxTopics = int64_t{1} << 14;
+static_assert(kOffsetBits + kPartitionBits == 49, "the retention SQL shifts by 49 and 40");
+constexpr int64_t kOffsetMask = (int64_t{1} << kOffsetBits) - 1;
+
+int64_t pos_of(int64_t topic_id, int64_t partition, int64_t offset) {
+  return (topic_id << (kOffsetBits + kPartitionBits)) | (partition << kOffsetBits) | offset;
+}
+int64_t offset_of(int64_t pos) {
+  return pos & kOffsetMask;
+}
 
 // Headers as "<len>:<name><len>:<value>..." (binary-safe, cheap to parse).
 std::string encode_headers(const std::vector<Header>& headers) {
@@ -85,8 +100,8 @@ class EmbeddedConsumer final : public Consumer {
         group_(std::move(group)),
         topic_(std::move(topic)),
         info_(info),
-        read_(db.prepare("SELECT offset, ts_ms, key, value, headers FROM events "
-                         "WHERE topic_id=? AND partition=? AND offset>=? ORDER BY offset LIMIT ?")) {
+        read_(db.prepare(
+            "SELECT pos, ts_ms, key, value, headers FROM events WHERE pos>=? AND pos<? ORDER BY pos LIMIT ?")) {
     rewind();
   }
 
@@ -95,15 +110,14 @@ class EmbeddedConsumer final : public Consumer {
     // Partitions in turn, starting after the one served last, so none starves.
     for (int i = 0; i < info_.partitions && out.size() < max_events; ++i) {
       int32_t p = (next_partition_ + i) % info_.partitions;
-      read_.bind(1, info_.id)
-          .bind(2, int64_t{p})
-          .bind(3, position_[p])
-          .bind(4, static_cast<int64_t>(max_events - out.size()));
+      read_.bind(1, pos_of(info_.id, p, position_[p]))
+          .bind(2, pos_of(info_.id, p + 1, 0))
+          .bind(3, static_cast<int64_t>(max_events - out.size()));
       while (read_.step()) {
         Event e;
         e.topic = topic_;
         e.partition = p;
-        e.offset = read_.column_int(0);
+        e.offset = offset_of(read_.column_int(0));
         e.timestamp_ms = read_.column_int(1);
         e.key = read_.column_text(2);
         e.value = read_.column_text(3);
@@ -137,11 +151,11 @@ class EmbeddedConsumer final : public Consumer {
     }
     // Retention may have deleted what the group had not read yet: start at
     // the oldest event left, and say so.
-    auto earliest = db_.prepare("SELECT MIN(offset) FROM events WHERE topic_id=? AND partition=?");
+    auto earliest = db_.prepare("SELECT MIN(pos) FROM events WHERE pos>=? AND pos<?");
     for (int p = 0; p < info_.partitions; ++p) {
-      earliest.bind(1, info_.id).bind(2, int64_t{p});
+      earliest.bind(1, pos_of(info_.id, p, 0)).bind(2, pos_of(info_.id, p + 1, 0));
       if (earliest.step() && !earliest.column_is_null(0)) {
-        int64_t first = earliest.column_int(0);
+        int64_t first = offset_of(earliest.column_int(0));
         if (position_[p] < first) {
           log_warn("bus", {{"topic", topic_}, {"group", group_}, {"partition", std::to_string(p)}},
                    "events " + std::to_string(position_[p]) + ".." + std::to_string(first - 1) +
@@ -192,8 +206,7 @@ class EmbeddedBus final : public Bus {
 
   void append(const std::vector<OutgoingEvent>& events) {
     Transaction tx(db_);
-    auto& insert = db_.cached(
-        "INSERT INTO events(topic_id, partition, offset, ts_ms, key, value, headers, size) VALUES(?,?,?,?,?,?,?,?)");
+    auto& insert = db_.cached("INSERT INTO events(pos, ts_ms, key, value, headers, size) VALUES(?,?,?,?,?,?)");
     struct Next {
       int64_t offset;
       int64_t bytes;
@@ -212,8 +225,8 @@ class EmbeddedBus final : public Bus {
       }
       std::string headers = encode_headers(e.headers);
       int64_t size = static_cast<int64_t>(e.key.size() + e.value.size() + headers.size());
-      insert.bind(1, topic.id).bind(2, int64_t{partition}).bind(3, it->second.offset++).bind(4, now);
-      insert.bind_blob_static(5, e.key).bind_blob_static(6, e.value).bind_blob_static(7, headers).bind(8, size).run();
+      insert.bind(1, pos_of(topic.id, partition, it->second.offset++)).bind(2, now);
+      insert.bind_blob_static(3, e.key).bind_blob_static(4, e.value).bind_blob_static(5, headers).bind(6, size).run();
       it->second.bytes += size;
     }
     auto& update = db_.cached("UPDATE partitions SET next_offset=?, bytes=bytes+? WHERE topic_id=? AND partition=?");
@@ -242,7 +255,7 @@ class EmbeddedBus final : public Bus {
     if (deleted > 0)
       db_.exec(
           "UPDATE partitions SET bytes=(SELECT COALESCE(SUM(size),0) FROM events e "
-          "WHERE e.topic_id=partitions.topic_id AND e.partition=partitions.partition)");
+          "WHERE e.pos>=(topic_id<<49)|(partition<<40) AND e.pos<(topic_id<<49)|((partition+1)<<40))");
     auto parts = db_.prepare(
         "SELECT p.topic_id, p.partition, p.bytes, t.partitions FROM partitions p JOIN topics t ON t.id=p.topic_id");
     struct Trim {
@@ -255,8 +268,8 @@ class EmbeddedBus final : public Bus {
         trims.push_back({parts.column_int(0), parts.column_int(1), parts.column_int(2) - limit});
     }
     for (const auto& t : trims) {
-      auto oldest = db_.prepare("SELECT offset, size FROM events WHERE topic_id=? AND partition=? ORDER BY offset");
-      oldest.bind(1, t.topic_id).bind(2, t.partition);
+      auto oldest = db_.prepare("SELECT pos, size FROM events WHERE pos>=? AND pos<? ORDER BY pos");
+      oldest.bind(1, pos_of(t.topic_id, t.partition, 0)).bind(2, pos_of(t.topic_id, t.partition + 1, 0));
       int64_t freed = 0, cut = -1;
       while (freed < t.excess && oldest.step()) {
         cut = oldest.column_int(0);
@@ -264,10 +277,9 @@ class EmbeddedBus final : public Bus {
       }
       oldest.reset();
       if (cut < 0) continue;
-      db_.prepare("DELETE FROM events WHERE topic_id=? AND partition=? AND offset<=?")
-          .bind(1, t.topic_id)
-          .bind(2, t.partition)
-          .bind(3, cut)
+      db_.prepare("DELETE FROM events WHERE pos>=? AND pos<=?")
+          .bind(1, pos_of(t.topic_id, t.partition, 0))
+          .bind(2, cut)
           .run();
       deleted += db_.changes();
       db_.prepare("UPDATE partitions SET bytes=bytes-? WHERE topic_id=? AND partition=?")
@@ -298,6 +310,7 @@ class EmbeddedBus final : public Bus {
           .bind(3, now_ms())
           .run();
       topic = {db_.last_insert_id(), options_.partitions};
+      if (topic.id >= kMaxTopics) throw std::runtime_error("embedded bus: more than 16383 topics");
       auto add = db_.prepare("INSERT OR IGNORE INTO partitions(topic_id, partition) VALUES(?,?)");
       for (int p = 0; p < topic.partitions; ++p) add.bind(1, topic.id).bind(2, int64_t{p}).run();
     }
