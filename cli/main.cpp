@@ -13,6 +13,8 @@ commands:
   run       -c FILE [--once]     run every flow until SIGINT/SIGTERM (--once: until drained)
   validate  -c FILE              check a config; errors as file:line:col (exit 1 when invalid)
   schema                         print the JSON Schema of the config (for editors)
+  map       -m MAPPING [-i IN] [-o OUT]   apply a mapping file offline (dry run)
+  test      [PATH...]            run the tests: of mapping files
   dlq       list|show|replay|discard ...   inspect and replay dead letters
   version                        print the version
 )";
@@ -31,6 +33,8 @@ int main(int argc, char** argv) {
     if (command == "validate") return synchub::cli::cmd_validate(args);
     if (command == "schema") return synchub::cli::cmd_schema(args);
     if (command == "dlq") return synchub::cli::cmd_dlq(args);
+    if (command == "map") return synchub::cli::cmd_map(args);
+    if (command == "test") return synchub::cli::cmd_test(args);
     if (command == "version" || command == "--version") return synchub::cli::cmd_version(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::fputs(kUsage, stdout);

@@ -1,0 +1,405 @@
+// synchub map / synchub test: run mapping files offline.
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "config/diagnostics.hpp"
+#include "mapping/json_writer.hpp"
+#include "mapping/plan.hpp"
+#include "mapping/record.hpp"
+#include "runtime/state_store.hpp"
+
+namespace synchub::cli {
+namespace {
+
+const char* kMapUsage = R"(usage: synchub map -m MAPPING [-i FILE|-] [-o FILE|-] [--xref FILE | --state FILE]
+Applies a mapping to JSON-lines (one record per line), a JSON array or one
+JSON object. Mapped records go to the output as JSON lines; records that
+cannot be mapped are reported on stderr as JSON ({"line", "key", "error"}).
+  --xref FILE   cross references for lookups: a YAML/JSON list of
+                {entity, from, id, to, target}
+  --state FILE  read cross references from a synchub state database
+Exit status: 0 when every record mapped (or was filtered out), 1 otherwise.
+)";
+
+const char* kTestUsage = R"(usage: synchub test [PATH...]
+Runs the tests: section of each mapping file (directories are searched for
+*.yaml / *.yml files that have one). Prints one line per case; exit 1 if any fail.
+)";
+
+class FixtureXref final : public mapping::XrefResolver {
+ public:
+  explicit FixtureXref(const std::string& file) {
+    YAML::Node rows = YAML::LoadFile(file);
+    if (!rows.IsSequence()) throw std::runtime_error(file + ": expected a list of {entity, from, id, to, target}");
+    for (const auto& r : rows) {
+      for (const char* k : {"entity", "from", "id", "to", "target"})
+        if (!r[k]) throw std::runtime_error(file + ":" + std::to_string(r.Mark().line + 1) + ": missing '" + k + "'");
+      map_[r["entity"].as<std::string>() + '\n' + r["from"].as<std::string>() + '\n' + r["to"].as<std::string>() +
+           '\n' + r["id"].as<std::string>()] = r["target"].as<std::string>();
+    }
+  }
+  std::optional<std::string> find(const std::string& entity, const std::string& from, const std::string& to,
+                                  const std::string& id) override {
+    auto it = map_.find(entity + '\n' + from + '\n' + to + '\n' + id);
+    if (it == map_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, std::string> map_;
+};
+
+class StateXref final : public mapping::XrefResolver {
+ public:
+  explicit StateXref(const std::string& file) : state_(runtime::open_sqlite_state(file, false)) {}
+  std::optional<std::string> find(const std::string& entity, const std::string& from, const std::string& to,
+                                  const std::string& id) override {
+    return state_->find_xref(entity, from, id, to);
+  }
+
+ private:
+  std::unique_ptr<runtime::StateStore> state_;
+};
+
+bool print_config_error(const config::ConfigError& e) {
+  for (const auto& d : e.diagnostics()) std::fprintf(stderr, "%s\n", d.str().c_str());
+  return false;
+}
+
+struct MapCounts {
+  int64_t mapped = 0, skipped = 0, failed = 0;
+};
+
+class MapSession {
+ public:
+  MapSession(mapping::PlanRunner& runner, std::FILE* out) : runner_(runner), out_(out) {}
+
+  void record(std::string_view text, int64_t line) {
+    size_t before = buffer_.size();
+    key_.clear();
+    error_.clear();
+    switch (runner_.run(text, buffer_, key_, error_)) {
+      case mapping::MapStatus::Mapped:
+        buffer_ += '\n';
+        ++counts.mapped;
+        break;
+      case mapping::MapStatus::Skipped:
+        buffer_.resize(before);
+        ++counts.skipped;
+        break;
+      case mapping::MapStatus::Failed: {
+        buffer_.resize(before);
+        ++counts.failed;
+        std::string report = "{\"line\":" + std::to_string(line);
+        if (!key_.empty()) {
+          report += ",\"key\":";
+          mapping::append_json_string(report, key_);
+        }
+        report += ",\"error\":";
+        mapping::append_json_string(report, mapping::is_valid_utf8(error_) ? error_ : "record is not valid UTF-8");
+        report += "}\n";
+        std::fputs(report.c_str(), stderr);
+      }
+    }
+    if (buffer_.size() > (1 << 20)) flush();
+  }
+  void flush() {
+    if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size())
+      throw std::runtime_error("cannot write the output: " + std::string(std::strerror(errno)));
+    buffer_.clear();
+  }
+  MapCounts counts;
+
+ private:
+  mapping::PlanRunner& runner_;
+  std::FILE* out_;
+  std::string buffer_, key_, error_;
+};
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return std::string(s);
+}
+
+// A JSON array or one object, read whole: each element is one record.
+void map_document(MapSession& session, const std::string& all) {
+  mapping::Document doc;
+  std::string reason = doc.parse(all);
+  if (!reason.empty()) throw std::runtime_error("input is neither JSON lines nor one JSON value: " + reason);
+  if (doc.root().kind == mapping::JsonKind::Object) {
+    session.record(all, 1);
+    return;
+  }
+  std::vector<std::string> elements;
+  uint32_t child = mapping::Document::first_child(doc.root_index());
+  for (uint32_t i = 0; i < doc.root().count; ++i) {
+    std::string text;
+    mapping::write_node(text, doc, child);
+    elements.push_back(std::move(text));
+    child = doc.at(child).next;
+  }
+  for (size_t i = 0; i < elements.size(); ++i) session.record(elements[i], static_cast<int64_t>(i + 1));
+}
+
+void map_stream(MapSession& session, std::FILE* in) {
+  std::string pending;
+  std::vector<char> chunk(1 << 20);
+  int64_t line = 0;
+  bool first = true;
+  size_t n;
+  while ((n = std::fread(chunk.data(), 1, chunk.size(), in)) > 0) {
+    pending.append(chunk.data(), n);
+    if (first) {
+      // JSON lines unless the input starts like a multi-line document.
+      size_t start = pending.find_first_not_of(" \t\r\n");
+      if (start == std::string::npos) continue;
+      first = false;
+      size_t eol = pending.find('\n', start);
+      bool whole = pending[start] == '[';
+      if (!whole && pending[start] == '{' && eol != std::string::npos) {
+        std::string head = trim(std::string_view(pending).substr(start, eol - start));
+        whole = head.empty() || head.back() != '}';
+      }
+      if (whole) {
+        while ((n = std::fread(chunk.data(), 1, chunk.size(), in)) > 0) pending.append(chunk.data(), n);
+        map_document(session, pending);
+        return;
+      }
+    }
+    size_t pos = 0, eol;
+    while ((eol = pending.find('\n', pos)) != std::string::npos) {
+      ++line;
+      std::string_view text(pending.data() + pos, eol - pos);
+      if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+      if (text.find_first_not_of(" \t") != std::string_view::npos) session.record(text, line);
+      pos = eol + 1;
+    }
+    pending.erase(0, pos);
+  }
+  if (first && pending.find_first_not_of(" \t\r\n") != std::string::npos) {
+    map_document(session, pending);
+    return;
+  }
+  if (pending.find_first_not_of(" \t\r\n") != std::string::npos) session.record(trim(pending), line + 1);
+}
+
+}  // namespace
+
+int cmd_map(const Args& given) {
+  Args args = given;
+  if (take_flag(args, "--help", "-h")) {
+    std::fputs(kMapUsage, stdout);
+    return 0;
+  }
+  std::string mapping_file, input = "-", output = "-", xref_file, state_file;
+  take_option(args, "--mapping", "-m", mapping_file);
+  take_option(args, "--input", "-i", input);
+  take_option(args, "--output", "-o", output);
+  take_option(args, "--xref", "", xref_file);
+  take_option(args, "--state", "", state_file);
+  if (mapping_file.empty() || !args.empty()) {
+    std::fputs(kMapUsage, stderr);
+    return 2;
+  }
+  std::shared_ptr<const mapping::Plan> plan;
+  try {
+    plan = mapping::load_mapping(mapping_file);
+  } catch (const config::ConfigError& e) {
+    print_config_error(e);
+    return 1;
+  }
+  std::unique_ptr<mapping::XrefResolver> xref;
+  if (!xref_file.empty()) xref = std::make_unique<FixtureXref>(xref_file);
+  if (!state_file.empty()) xref = std::make_unique<StateXref>(state_file);
+  mapping::PlanRunner runner(plan, xref.get());
+
+  std::FILE* in = input == "-" ? stdin : std::fopen(input.c_str(), "rb");
+  if (!in) throw std::runtime_error("cannot read " + input + ": " + std::strerror(errno));
+  std::FILE* out = output == "-" ? stdout : std::fopen(output.c_str(), "wb");
+  if (!out) throw std::runtime_error("cannot write " + output + ": " + std::strerror(errno));
+  MapSession session(runner, out);
+  map_stream(session, in);
+  session.flush();
+  if (in != stdin) std::fclose(in);
+  if (out != stdout && std::fclose(out) != 0) throw std::runtime_error("cannot write " + output);
+  std::fflush(stdout);
+  std::fprintf(stderr, "synchub map: %lld mapped, %lld filtered out, %lld failed\n",
+               static_cast<long long>(session.counts.mapped), static_cast<long long>(session.counts.skipped),
+               static_cast<long long>(session.counts.failed));
+  return session.counts.failed > 0 ? 1 : 0;
+}
+
+namespace {
+
+// Differences between expected and actual JSON, one line per path.
+void diff(const nlohmann::ordered_json& want, const nlohmann::ordered_json& got, const std::string& path,
+          std::vector<std::string>& out) {
+  auto at = [&](const std::string& p) { return p.empty() ? std::string("(record)") : p; };
+  if (want.is_object() && got.is_object()) {
+    for (auto it = want.begin(); it != want.end(); ++it) {
+      std::string p = path.empty() ? it.key() : path + "." + it.key();
+      if (!got.contains(it.key()))
+        out.push_back(at(p) + ": missing (expected " + it.value().dump() + ")");
+      else
+        diff(it.value(), got[it.key()], p, out);
+    }
+    for (auto it = got.begin(); it != got.end(); ++it)
+      if (!want.contains(it.key()))
+        out.push_back(at(path.empty() ? it.key() : path + "." + it.key()) + ": unexpected " + it.value().dump());
+    return;
+  }
+  if (want.is_array() && got.is_array()) {
+    for (size_t i = 0; i < std::max(want.size(), got.size()); ++i) {
+      std::string p = path + "[" + std::to_string(i) + "]";
+      if (i >= got.size()) out.push_back(p + ": missing (expected " + want[i].dump() + ")");
+      else if (i >= want.size()) out.push_back(p + ": unexpected " + got[i].dump());
+      else diff(want[i], got[i], p, out);
+    }
+    return;
+  }
+  if (want != got || want.type() != got.type())
+    out.push_back(at(path) + ": expected " + want.dump() + ", got " + got.dump());
+}
+
+// Numbers are compared as written (100.10 is not 100.1): parse them as text.
+nlohmann::ordered_json parse_exact(const std::string& text) {
+  std::string marked;
+  mapping::Document doc;
+  if (!doc.parse(text).empty()) return nlohmann::ordered_json::parse(text);
+  std::function<nlohmann::ordered_json(uint32_t)> build = [&](uint32_t i) -> nlohmann::ordered_json {
+    const auto& n = doc.at(i);
+    switch (n.kind) {
+      case mapping::JsonKind::Null: return nullptr;
+      case mapping::JsonKind::Bool: return n.boolean;
+      case mapping::JsonKind::Number: return nlohmann::ordered_json::parse(n.text).is_number_integer()
+                                                ? nlohmann::ordered_json::parse(n.text)
+                                                : nlohmann::ordered_json("\x01" + std::string(n.text));
+      case mapping::JsonKind::String: return std::string(n.text);
+      case mapping::JsonKind::Object: {
+        nlohmann::ordered_json o = nlohmann::ordered_json::object();
+        uint32_t c = i + 1;
+        for (uint32_t k = 0; k < n.count; ++k) {
+          o[std::string(doc.at(c).key)] = build(c);
+          c = doc.at(c).next;
+        }
+        return o;
+      }
+      case mapping::JsonKind::Array: {
+        nlohmann::ordered_json a = nlohmann::ordered_json::array();
+        uint32_t c = i + 1;
+        for (uint32_t k = 0; k < n.count; ++k) {
+          a.push_back(build(c));
+          c = doc.at(c).next;
+        }
+        return a;
+      }
+    }
+    return nullptr;
+  };
+  return build(0);
+}
+
+std::string readable(std::string s) {
+  // decimal numbers were carried as "\u0001<digits>" strings: show them as numbers again
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s.compare(i, 7, "\"\\u0001") == 0) {
+      size_t end = s.find('"', i + 7);
+      out += s.substr(i + 7, end - i - 7);
+      i = end;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+void collect(const std::filesystem::path& p, std::vector<std::string>& files) {
+  if (std::filesystem::is_directory(p)) {
+    std::vector<std::string> found;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(p)) {
+      auto ext = e.path().extension();
+      if (!e.is_regular_file() || (ext != ".yaml" && ext != ".yml")) continue;
+      try {
+        YAML::Node n = YAML::LoadFile(e.path().string());
+        if (n.IsMap() && n["tests"] && n["fields"]) found.push_back(e.path().string());
+      } catch (const std::exception&) {
+        found.push_back(e.path().string());  // let the loader report it
+      }
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  } else {
+    files.push_back(p.string());
+  }
+}
+
+}  // namespace
+
+int cmd_test(const Args& given) {
+  Args args = given;
+  if (take_flag(args, "--help", "-h")) {
+    std::fputs(kTestUsage, stdout);
+    return 0;
+  }
+  std::vector<std::string> files;
+  if (args.empty()) args.push_back(".");
+  for (const auto& a : args) collect(a, files);
+  int passed = 0, failed = 0;
+  for (const auto& file : files) {
+    std::shared_ptr<const mapping::Plan> plan;
+    try {
+      plan = mapping::load_mapping(file);
+    } catch (const config::ConfigError& e) {
+      print_config_error(e);
+      ++failed;
+      continue;
+    }
+    mapping::PlanRunner runner(plan);
+    for (const auto& t : plan->tests) {
+      std::string out, key, error;
+      mapping::MapStatus status = runner.run(t.input, out, key, error);
+      std::vector<std::string> problems;
+      if (t.expect_skip) {
+        if (status != mapping::MapStatus::Skipped)
+          problems.push_back(status == mapping::MapStatus::Failed ? "expected the filter to skip it, got error: " + error
+                                                                  : "expected the filter to skip it, got " + out);
+      } else if (t.expect_error) {
+        if (status != mapping::MapStatus::Failed)
+          problems.push_back("expected error containing \"" + *t.expect_error + "\", got " +
+                             (status == mapping::MapStatus::Skipped ? "filtered out" : out));
+        else if (error.find(*t.expect_error) == std::string::npos)
+          problems.push_back("expected error containing \"" + *t.expect_error + "\", got \"" + error + "\"");
+      } else if (status == mapping::MapStatus::Failed) {
+        problems.push_back("mapping failed: " + error);
+      } else if (status == mapping::MapStatus::Skipped) {
+        problems.push_back("the filter skipped the record");
+      } else {
+        std::vector<std::string> lines;
+        diff(parse_exact(*t.expect), parse_exact(out), "", lines);
+        for (auto& l : lines) problems.push_back(readable(l));
+      }
+      if (problems.empty()) {
+        ++passed;
+        std::printf("PASS %s:%d %s\n", file.c_str(), t.line, t.name.c_str());
+      } else {
+        ++failed;
+        std::printf("FAIL %s:%d %s\n", file.c_str(), t.line, t.name.c_str());
+        for (const auto& p : problems) std::printf("    %s\n", p.c_str());
+      }
+    }
+  }
+  std::printf("%d passed, %d failed\n", passed, failed);
+  return failed > 0 || passed == 0 ? 1 : 0;
+}
+
+}  // namespace synchub::cli

@@ -1,0 +1,345 @@
+#include "mapping/datetime.hpp"
+
+#include <date/tz.h>
+
+#include <chrono>
+
+namespace synchub::mapping {
+namespace {
+
+constexpr int64_t kMicrosPerSecond = 1000000;
+constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+void put2(std::string& out, unsigned v) {
+  out.push_back(static_cast<char>('0' + v / 10 % 10));
+  out.push_back(static_cast<char>('0' + v % 10));
+}
+
+void put_n(std::string& out, int64_t v, int width) {
+  char buf[24];
+  int n = 0;
+  bool negative = v < 0;
+  uint64_t u = negative ? static_cast<uint64_t>(-v) : static_cast<uint64_t>(v);
+  do {
+    buf[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (negative) out.push_back('-');
+  for (int i = n; i < width; ++i) out.push_back('0');
+  while (n > 0) out.push_back(buf[--n]);
+}
+
+void put_offset(std::string& out, int minutes, bool colon) {
+  out.push_back(minutes < 0 ? '-' : '+');
+  unsigned m = static_cast<unsigned>(minutes < 0 ? -minutes : minutes);
+  put2(out, m / 60);
+  if (colon) out.push_back(':');
+  put2(out, m % 60);
+}
+
+// Reads exactly `width` digits (or 1..width when !exact).
+bool read_int(std::string_view s, size_t& i, int width, bool exact, int64_t& v) {
+  size_t start = i;
+  v = 0;
+  while (i < s.size() && i - start < static_cast<size_t>(width) && s[i] >= '0' && s[i] <= '9')
+    v = v * 10 + (s[i++] - '0');
+  return exact ? i - start == static_cast<size_t>(width) : i > start;
+}
+
+bool read_offset(std::string_view s, size_t& i, int& minutes) {
+  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+    ++i;
+    minutes = 0;
+    return true;
+  }
+  if (i >= s.size() || (s[i] != '+' && s[i] != '-')) return false;
+  int sign = s[i++] == '-' ? -1 : 1;
+  int64_t h, m = 0;
+  if (!read_int(s, i, 2, true, h)) return false;
+  if (i < s.size() && s[i] == ':') ++i;
+  if (i < s.size() && s[i] >= '0' && s[i] <= '9' && !read_int(s, i, 2, true, m)) return false;
+  if (h > 23 || m > 59) return false;
+  minutes = sign * static_cast<int>(h * 60 + m);
+  return true;
+}
+
+// Fraction digits after the decimal point, to microseconds (extra digits dropped).
+bool read_fraction(std::string_view s, size_t& i, int64_t& micros) {
+  size_t start = i;
+  micros = 0;
+  int digits = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+    if (digits < 6) {
+      micros = micros * 10 + (s[i] - '0');
+      ++digits;
+    }
+    ++i;
+  }
+  while (digits < 6) {
+    micros *= 10;
+    ++digits;
+  }
+  return i > start;
+}
+
+struct Fields {
+  int64_t year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, micros = 0;
+  bool has_offset = false;
+  int offset = 0;
+};
+
+bool valid(const Fields& f) {
+  if (f.month < 1 || f.month > 12 || f.day < 1 || f.hour > 23 || f.minute > 59 || f.second > 60) return false;
+  static const unsigned kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (f.day > kDays[f.month - 1]) return false;
+  bool leap = (f.year % 4 == 0 && f.year % 100 != 0) || f.year % 400 == 0;
+  return !(f.month == 2 && f.day == 29 && !leap);
+}
+
+bool parse_iso(std::string_view s, Fields& f, bool date_only) {
+  size_t i = 0;
+  if (!read_int(s, i, 4, true, f.year) || i >= s.size() || s[i++] != '-') return false;
+  if (!read_int(s, i, 2, true, f.month) || i >= s.size() || s[i++] != '-') return false;
+  if (!read_int(s, i, 2, true, f.day)) return false;
+  if (i == s.size()) return true;
+  if (date_only) return false;
+  if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') return false;
+  ++i;
+  if (!read_int(s, i, 2, true, f.hour) || i >= s.size() || s[i++] != ':') return false;
+  if (!read_int(s, i, 2, true, f.minute)) return false;
+  if (i < s.size() && s[i] == ':') {
+    ++i;
+    if (!read_int(s, i, 2, true, f.second)) return false;
+    if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
+      ++i;
+      if (!read_fraction(s, i, f.micros)) return false;
+    }
+  }
+  if (i < s.size()) {
+    if (!read_offset(s, i, f.offset)) return false;
+    f.has_offset = true;
+  }
+  return i == s.size();
+}
+
+bool parse_pattern(std::string_view s, std::string_view pattern, Fields& f) {
+  size_t i = 0;
+  for (size_t p = 0; p < pattern.size(); ++p) {
+    char c = pattern[p];
+    if (c != '%' || p + 1 >= pattern.size()) {
+      if (i >= s.size() || s[i] != c) return false;
+      ++i;
+      continue;
+    }
+    char spec = pattern[++p];
+    bool ok = true;
+    switch (spec) {
+      case 'Y': ok = read_int(s, i, 4, true, f.year); break;
+      case 'm': ok = read_int(s, i, 2, false, f.month); break;
+      case 'd': ok = read_int(s, i, 2, false, f.day); break;
+      case 'H': ok = read_int(s, i, 2, false, f.hour); break;
+      case 'M': ok = read_int(s, i, 2, false, f.minute); break;
+      case 'S': ok = read_int(s, i, 2, false, f.second); break;
+      case 'f': ok = read_fraction(s, i, f.micros); break;
+      case 'z':
+        ok = read_offset(s, i, f.offset);
+        f.has_offset = true;
+        break;
+      case ':':
+        if (p + 1 < pattern.size() && pattern[p + 1] == 'z') {
+          ++p;
+          ok = read_offset(s, i, f.offset);
+          f.has_offset = true;
+        } else {
+          ok = false;
+        }
+        break;
+      case '%': ok = i < s.size() && s[i++] == '%'; break;
+      default: ok = false;
+    }
+    if (!ok) return false;
+  }
+  return i == s.size();
+}
+
+unsigned day_of_year(int64_t y, unsigned m, unsigned d) {
+  return static_cast<unsigned>(days_from_civil(y, m, d) - days_from_civil(y, 1, 1) + 1);
+}
+
+void format_fields(std::string& out, int64_t local_micros, int offset, std::string_view pattern, bool has_time) {
+  int64_t days = floor_div(local_micros, kMicrosPerDay);
+  int64_t in_day = local_micros - days * kMicrosPerDay;
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  unsigned secs = static_cast<unsigned>(in_day / kMicrosPerSecond);
+  int64_t frac = in_day % kMicrosPerSecond;
+  for (size_t p = 0; p < pattern.size(); ++p) {
+    char c = pattern[p];
+    if (c != '%' || p + 1 >= pattern.size()) {
+      out.push_back(c);
+      continue;
+    }
+    switch (char spec = pattern[++p]) {
+      case 'Y': put_n(out, y, 4); break;
+      case 'y': put2(out, static_cast<unsigned>((y % 100 + 100) % 100)); break;
+      case 'm': put2(out, m); break;
+      case 'd': put2(out, d); break;
+      case 'j': put_n(out, day_of_year(y, m, d), 3); break;
+      case 'F':
+        put_n(out, y, 4);
+        out.push_back('-');
+        put2(out, m);
+        out.push_back('-');
+        put2(out, d);
+        break;
+      case 'H': put2(out, secs / 3600); break;
+      case 'M': put2(out, secs / 60 % 60); break;
+      case 'S': put2(out, secs % 60); break;
+      case 'T':
+        put2(out, secs / 3600);
+        out.push_back(':');
+        put2(out, secs / 60 % 60);
+        out.push_back(':');
+        put2(out, secs % 60);
+        break;
+      case 'L': put_n(out, frac / 1000, 3); break;
+      case 'f': put_n(out, frac, 6); break;
+      case 'z': put_offset(out, offset, false); break;
+      case ':':
+        if (p + 1 < pattern.size() && pattern[p + 1] == 'z') {
+          ++p;
+          put_offset(out, offset, true);
+        }
+        break;
+      case '%': out.push_back('%'); break;
+      default:
+        out.push_back('%');
+        out.push_back(spec);
+    }
+  }
+  (void)has_time;
+}
+
+}  // namespace
+
+// Howard Hinnant's civil calendar algorithms (proleptic Gregorian).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
+}
+
+std::optional<TimeZone> TimeZone::find(std::string_view name) {
+  TimeZone tz;
+  tz.name_ = std::string(name);
+  if (name == "UTC" || name == "Z" || name == "Etc/UTC") return tz;
+  if (!name.empty() && (name[0] == '+' || name[0] == '-')) {
+    size_t i = 0;
+    if (!read_offset(name, i, tz.fixed_minutes_) || i != name.size()) return std::nullopt;
+    return tz;
+  }
+  try {
+    tz.zone_ = date::locate_zone(name);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return tz;
+}
+
+int TimeZone::offset_at(int64_t utc_micros) const {
+  if (!zone_) return fixed_minutes_;
+  using namespace std::chrono;
+  auto info = zone_->get_info(date::sys_seconds{seconds{floor_div(utc_micros, kMicrosPerSecond)}});
+  return static_cast<int>(info.offset.count() / 60);
+}
+
+int64_t TimeZone::to_utc(int64_t local_micros) const {
+  if (!zone_) return local_micros - int64_t{fixed_minutes_} * 60 * kMicrosPerSecond;
+  using namespace std::chrono;
+  int64_t secs = floor_div(local_micros, kMicrosPerSecond);
+  int64_t frac = local_micros - secs * kMicrosPerSecond;
+  auto info = zone_->get_info(date::local_seconds{seconds{secs}});
+  // In a gap (spring forward) the earlier offset moves the time forward, as
+  // clocks do; in an overlap the first occurrence is taken.
+  auto offset = info.first.offset;
+  return (secs - offset.count()) * kMicrosPerSecond + frac;
+}
+
+std::optional<DateTime> parse_datetime(std::string_view text, std::string_view pattern, const TimeZone& zone) {
+  Fields f;
+  if (!(pattern.empty() ? parse_iso(text, f, false) : parse_pattern(text, pattern, f)) || !valid(f))
+    return std::nullopt;
+  int64_t local = (days_from_civil(f.year, static_cast<unsigned>(f.month), static_cast<unsigned>(f.day)) * 86400 +
+                   f.hour * 3600 + f.minute * 60 + f.second) *
+                      kMicrosPerSecond +
+                  f.micros;
+  DateTime t;
+  if (f.has_offset) {
+    t.micros = local - int64_t{f.offset} * 60 * kMicrosPerSecond;
+    t.offset_minutes = f.offset;
+  } else {
+    t.micros = zone.to_utc(local);
+    t.offset_minutes = zone.offset_at(t.micros);
+  }
+  return t;
+}
+
+std::optional<int64_t> parse_date(std::string_view text, std::string_view pattern) {
+  Fields f;
+  if (!(pattern.empty() ? parse_iso(text, f, true) : parse_pattern(text, pattern, f)) || !valid(f))
+    return std::nullopt;
+  return days_from_civil(f.year, static_cast<unsigned>(f.month), static_cast<unsigned>(f.day));
+}
+
+void format_datetime(std::string& out, const DateTime& t, std::string_view pattern) {
+  int64_t local = t.micros + int64_t{t.offset_minutes} * 60 * kMicrosPerSecond;
+  if (pattern.empty()) {
+    bool fraction = local % kMicrosPerSecond != 0;
+    format_fields(out, local, t.offset_minutes, fraction ? "%Y-%m-%dT%H:%M:%S.%f" : "%Y-%m-%dT%H:%M:%S", true);
+    if (t.offset_minutes == 0)
+      out.push_back('Z');
+    else
+      put_offset(out, t.offset_minutes, true);
+    return;
+  }
+  format_fields(out, local, t.offset_minutes, pattern, true);
+}
+
+void format_date(std::string& out, int64_t days, std::string_view pattern) {
+  format_fields(out, days * kMicrosPerDay, 0, pattern.empty() ? "%Y-%m-%d" : pattern, false);
+}
+
+std::string check_pattern(std::string_view pattern) {
+  for (size_t p = 0; p < pattern.size(); ++p) {
+    if (pattern[p] != '%') continue;
+    if (p + 1 >= pattern.size()) return "pattern ends with a lone '%'";
+    char spec = pattern[++p];
+    if (spec == ':' && p + 1 < pattern.size() && pattern[p + 1] == 'z') {
+      ++p;
+      continue;
+    }
+    if (std::string_view("YymdjFHMSTLfz%").find(spec) == std::string_view::npos)
+      return std::string("unknown pattern field '%") + spec + "' (expected one of %Y %y %m %d %j %F %H %M %S %T %L %f %z %:z %%)";
+  }
+  return {};
+}
+
+}  // namespace synchub::mapping

@@ -1,0 +1,261 @@
+#include "mapping/decimal.hpp"
+
+#include <array>
+#include <limits>
+
+namespace synchub::mapping {
+namespace {
+
+using i128 = __int128;
+
+constexpr std::array<i128, 39> make_powers() {
+  std::array<i128, 39> p{};
+  p[0] = 1;
+  for (size_t i = 1; i < p.size(); ++i) p[i] = p[i - 1] * 10;
+  return p;
+}
+constexpr auto kPow10 = make_powers();
+const i128 kMaxCoef = kPow10[38] - 1;  // 38 digits
+
+[[noreturn]] void overflow() { throw DecimalError("decimal overflow (more than 38 digits)"); }
+
+i128 checked_mul(i128 a, i128 b) {
+  i128 r;
+  if (__builtin_mul_overflow(a, b, &r) || r > kMaxCoef || r < -kMaxCoef) overflow();
+  return r;
+}
+
+i128 checked_add(i128 a, i128 b) {
+  i128 r;
+  if (__builtin_add_overflow(a, b, &r) || r > kMaxCoef || r < -kMaxCoef) overflow();
+  return r;
+}
+
+// Divides n by d (d > 0) rounding the quotient with `mode`.
+i128 divide_rounded(i128 n, i128 d, Rounding mode) {
+  i128 q = n / d, r = n % d;
+  if (r == 0) return q;
+  const bool negative = n < 0;
+  i128 twice = (r < 0 ? -r : r) * 2;  // |r| < d <= 10^38, so no overflow in 128 bits
+  bool away = false;
+  switch (mode) {
+    case Rounding::HalfUp: away = twice >= d; break;
+    case Rounding::HalfEven: away = twice > d || (twice == d && (q % 2 != 0)); break;
+    case Rounding::Floor: away = negative; break;
+    case Rounding::Ceil: away = !negative; break;
+    case Rounding::Down: away = false; break;
+  }
+  return away ? (negative ? q - 1 : q + 1) : q;
+}
+
+// Brings a and b to the same scale (the larger one), exactly.
+void align(i128& a, int& as, i128& b, int& bs) {
+  if (as < bs) {
+    a = checked_mul(a, kPow10[static_cast<size_t>(bs - as)]);
+    as = bs;
+  } else if (bs < as) {
+    b = checked_mul(b, kPow10[static_cast<size_t>(as - bs)]);
+    bs = as;
+  }
+}
+
+}  // namespace
+
+Decimal Decimal::from_parts(__int128 coefficient, int scale) {
+  if (coefficient > kMaxCoef || coefficient < -kMaxCoef || scale < 0 || scale > kMaxDigits) overflow();
+  Decimal d;
+  d.coef_ = coefficient;
+  d.scale_ = scale;
+  return d;
+}
+
+std::optional<Decimal> Decimal::parse(std::string_view text) {
+  size_t i = 0;
+  const size_t n = text.size();
+  bool negative = false;
+  if (i < n && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  i128 coef = 0;
+  int digits = 0, scale = 0;
+  size_t int_start = i;
+  while (i < n && text[i] >= '0' && text[i] <= '9') {
+    if (coef != 0 || text[i] != '0') ++digits;
+    if (digits > kMaxDigits) return std::nullopt;
+    coef = coef * 10 + (text[i++] - '0');
+  }
+  if (i == int_start) return std::nullopt;
+  if (i < n && text[i] == '.') {
+    size_t frac_start = ++i;
+    while (i < n && text[i] >= '0' && text[i] <= '9') {
+      if (coef != 0 || text[i] != '0') ++digits;
+      if (digits > kMaxDigits || scale >= kMaxDigits) return std::nullopt;
+      coef = coef * 10 + (text[i++] - '0');
+      ++scale;
+    }
+    if (i == frac_start) return std::nullopt;
+  }
+  if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    bool exp_negative = false;
+    if (i < n && (text[i] == '-' || text[i] == '+')) exp_negative = text[i++] == '-';
+    size_t exp_start = i;
+    int exponent = 0;
+    while (i < n && text[i] >= '0' && text[i] <= '9') {
+      exponent = exponent * 10 + (text[i++] - '0');
+      if (exponent > 100) return std::nullopt;
+    }
+    if (i == exp_start) return std::nullopt;
+    if (exp_negative) {
+      scale += exponent;
+    } else if (exponent <= scale) {
+      scale -= exponent;
+    } else {
+      int grow = exponent - scale;
+      if (digits + grow > kMaxDigits) return std::nullopt;
+      coef *= kPow10[static_cast<size_t>(grow)];
+      scale = 0;
+    }
+    if (scale > kMaxDigits) return std::nullopt;
+  }
+  if (i != n) return std::nullopt;
+  Decimal d;
+  d.coef_ = negative ? -coef : coef;
+  d.scale_ = scale;
+  return d;
+}
+
+Decimal Decimal::operator+(const Decimal& o) const {
+  i128 a = coef_, b = o.coef_;
+  int as = scale_, bs = o.scale_;
+  align(a, as, b, bs);
+  return from_parts(checked_add(a, b), as);
+}
+
+Decimal Decimal::operator-(const Decimal& o) const { return *this + (-o); }
+
+Decimal Decimal::operator*(const Decimal& o) const {
+  i128 r;
+  int scale = scale_ + o.scale_;
+  if (!__builtin_mul_overflow(coef_, o.coef_, &r) && r <= kMaxCoef && r >= -kMaxCoef && scale <= kMaxDigits)
+    return from_parts(r, scale);
+  // Retry without the factors' trailing zeros before giving up.
+  Decimal a = normalized(), b = o.normalized();
+  scale = a.scale_ + b.scale_;
+  if (scale > kMaxDigits) overflow();
+  return from_parts(checked_mul(a.coef_, b.coef_), scale);
+}
+
+Decimal Decimal::operator/(const Decimal& o) const {
+  if (o.coef_ == 0) throw DecimalError("division by zero");
+  // q = (a / 10^as) / (b / 10^bs) = a * 10^(bs - as + S) / b * 10^-S
+  Decimal a = normalized(), b = o.normalized();
+  i128 divisor = b.coef_ < 0 ? -b.coef_ : b.coef_;
+  i128 dividend = b.coef_ < 0 ? -a.coef_ : a.coef_;
+  for (int s = kDivisionScale; s >= 0; --s) {
+    int shift = b.scale_ - a.scale_ + s;
+    i128 n = dividend;
+    if (shift >= 0) {
+      if (shift > kMaxDigits || __builtin_mul_overflow(n, kPow10[static_cast<size_t>(shift)], &n) || n > kMaxCoef ||
+          n < -kMaxCoef)
+        continue;
+      return from_parts(divide_rounded(n, divisor, Rounding::HalfEven), s).normalized();
+    }
+    // shift < 0: the divisor absorbs the extra power of ten
+    i128 d;
+    if (-shift > kMaxDigits || __builtin_mul_overflow(divisor, kPow10[static_cast<size_t>(-shift)], &d)) continue;
+    return from_parts(divide_rounded(n, d, Rounding::HalfEven), s).normalized();
+  }
+  overflow();
+}
+
+Decimal Decimal::operator%(const Decimal& o) const {
+  if (o.coef_ == 0) throw DecimalError("division by zero");
+  i128 a = coef_, b = o.coef_;
+  int as = scale_, bs = o.scale_;
+  align(a, as, b, bs);
+  return from_parts(a % b, as);
+}
+
+int Decimal::compare(const Decimal& o) const {
+  if (scale_ == o.scale_) return coef_ < o.coef_ ? -1 : coef_ > o.coef_;
+  if (sign() != o.sign()) return sign() < o.sign() ? -1 : 1;
+  try {
+    i128 a = coef_, b = o.coef_;
+    int as = scale_, bs = o.scale_;
+    align(a, as, b, bs);
+    return a < b ? -1 : a > b;
+  } catch (const DecimalError&) {
+    // Aligning overflowed: compare the normalized forms instead.
+    Decimal x = normalized(), y = o.normalized();
+    i128 a = x.coef_, b = y.coef_;
+    int as = x.scale_, bs = y.scale_;
+    align(a, as, b, bs);
+    return a < b ? -1 : a > b;
+  }
+}
+
+Decimal Decimal::round(int scale, Rounding mode) const {
+  if (scale < 0) scale = 0;
+  if (scale >= scale_) return *this;
+  return from_parts(divide_rounded(coef_, kPow10[static_cast<size_t>(scale_ - scale)], mode), scale);
+}
+
+Decimal Decimal::rescale(int scale) const {
+  if (scale == scale_) return *this;
+  if (scale > scale_) {
+    if (scale > kMaxDigits) overflow();
+    return from_parts(checked_mul(coef_, kPow10[static_cast<size_t>(scale - scale_)]), scale);
+  }
+  Decimal r = round(scale, Rounding::Down);
+  if (r.compare(*this) != 0) throw DecimalError("value has more than " + std::to_string(scale) + " decimal places");
+  return r;
+}
+
+Decimal Decimal::normalized() const {
+  Decimal d = *this;
+  while (d.scale_ > 0 && d.coef_ % 10 == 0) {
+    d.coef_ /= 10;
+    --d.scale_;
+  }
+  return d;
+}
+
+int Decimal::digits() const {
+  i128 c = coef_ < 0 ? -coef_ : coef_;
+  int n = 1;
+  while (n < kMaxDigits && c >= kPow10[static_cast<size_t>(n)]) ++n;
+  return n;
+}
+
+bool Decimal::is_integer() const { return scale_ == 0 || coef_ % kPow10[static_cast<size_t>(scale_)] == 0; }
+
+std::optional<int64_t> Decimal::to_int64() const {
+  if (!is_integer()) return std::nullopt;
+  i128 v = coef_ / kPow10[static_cast<size_t>(scale_)];
+  if (v > std::numeric_limits<int64_t>::max() || v < std::numeric_limits<int64_t>::min()) return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
+void Decimal::append_to(std::string& out) const {
+  char buf[48];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  // Work on the negative magnitude so the most negative value is safe too.
+  i128 c = coef_ > 0 ? -coef_ : coef_;
+  int written = 0;
+  do {
+    *--p = static_cast<char>('0' - static_cast<int>(c % 10));
+    c /= 10;
+    if (++written == scale_) *--p = '.';
+  } while (c != 0 || written < scale_);
+  if (*p == '.') *--p = '0';
+  if (coef_ < 0) *--p = '-';
+  out.append(p, static_cast<size_t>(end - p));
+}
+
+std::string Decimal::str() const {
+  std::string s;
+  append_to(s);
+  return s;
+}
+
+}  // namespace synchub::mapping

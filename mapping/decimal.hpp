@@ -1,0 +1,71 @@
+// Exact decimal numbers for money: a 128-bit coefficient and a decimal scale
+// (value = coefficient * 10^-scale), so 0.1 + 0.2 == 0.3 and 38 significant
+// digits are kept. Operations that would lose digits throw DecimalError
+// (overflow is a record error, never a silent truncation).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace synchub::mapping {
+
+struct DecimalError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class Rounding {
+  HalfUp,    // 2.5 -> 3, -2.5 -> -3 (commercial rounding)
+  HalfEven,  // 2.5 -> 2, 3.5 -> 4 (banker's rounding)
+  Floor,     // towards -infinity
+  Ceil,      // towards +infinity
+  Down,      // towards zero (truncate)
+};
+
+class Decimal {
+ public:
+  static constexpr int kMaxDigits = 38;
+  static constexpr int kDivisionScale = 20;  // fractional digits kept by '/', rounded half-even
+
+  Decimal() = default;
+  Decimal(int64_t value) : coef_(value), scale_(0) {}  // NOLINT: ints are decimals
+  static Decimal from_parts(__int128 coefficient, int scale);
+
+  // JSON number text (also "+1", " 1.50 " is not accepted; "1e3" is).
+  static std::optional<Decimal> parse(std::string_view text);
+
+  Decimal operator+(const Decimal& o) const;
+  Decimal operator-(const Decimal& o) const;
+  Decimal operator*(const Decimal& o) const;
+  Decimal operator/(const Decimal& o) const;  // throws on division by zero
+  Decimal operator%(const Decimal& o) const;
+  Decimal operator-() const { return from_parts(-coef_, scale_); }
+
+  int compare(const Decimal& o) const;
+  bool operator==(const Decimal& o) const { return compare(o) == 0; }
+  bool operator<(const Decimal& o) const { return compare(o) < 0; }
+
+  Decimal round(int scale, Rounding mode) const;
+  Decimal rescale(int scale) const;  // exact: throws if digits would be lost or overflow
+  Decimal normalized() const;        // trailing fractional zeros removed
+  Decimal abs() const { return coef_ < 0 ? -*this : *this; }
+
+  int scale() const { return scale_; }
+  int digits() const;  // significant digits of the coefficient (0 has 1)
+  bool is_integer() const;
+  bool is_zero() const { return coef_ == 0; }
+  int sign() const { return coef_ < 0 ? -1 : coef_ > 0; }
+  std::optional<int64_t> to_int64() const;  // only when integral and in range
+
+  // Plain notation, all `scale` fractional digits: "100.10", "-0.5", "3".
+  std::string str() const;
+  void append_to(std::string& out) const;
+
+ private:
+  __int128 coef_ = 0;
+  int scale_ = 0;
+};
+
+}  // namespace synchub::mapping

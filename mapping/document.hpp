@@ -1,0 +1,55 @@
+// A parsed input record: a flat tree of nodes pointing into the parser's
+// buffers. Numbers keep their literal text (exact decimals, nothing goes
+// through double); strings are unescaped once. Built with simdjson
+// on-demand, which also validates UTF-8. Reused across records: parsing the
+// next record invalidates the previous tree.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace synchub::mapping {
+
+enum class JsonKind : uint8_t { Null, Bool, Number, String, Object, Array };
+
+struct Node {
+  JsonKind kind = JsonKind::Null;
+  bool boolean = false;
+  uint32_t count = 0;  // members of an object / elements of an array
+  uint32_t next = 0;   // index of the node after this subtree
+  std::string_view key;   // member name when the parent is an object
+  std::string_view text;  // string content or number literal
+};
+
+class Document {
+ public:
+  Document();
+  ~Document();
+  Document(const Document&) = delete;
+  Document& operator=(const Document&) = delete;
+
+  // Parses one JSON value. Returns "" or the reason it is not valid JSON.
+  std::string parse(std::string_view json);
+
+  const Node& root() const { return nodes_[0]; }
+  uint32_t root_index() const { return 0; }
+  const Node& at(uint32_t index) const { return nodes_[index]; }
+  // Member `name` of the object at `object`, or npos.
+  uint32_t member(uint32_t object, std::string_view name) const;
+  // Element `i` of the array at `array`, or npos.
+  uint32_t element(uint32_t array, uint32_t i) const;
+  // First child of an object or array (children follow through `next`).
+  static uint32_t first_child(uint32_t index) { return index + 1; }
+
+  static constexpr uint32_t npos = UINT32_MAX;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::vector<Node> nodes_;
+};
+
+}  // namespace synchub::mapping

@@ -1,0 +1,113 @@
+// The mapping expression language: small, safe (no loops, no I/O, linear-time
+// regular expressions), compiled once per mapping file and evaluated per record.
+//
+//   literals   12  -3.50  "text"  'text'  true  false  null  [a, b]
+//   paths      customer.id  lines[0].sku  lines[*].amount  a["odd key"]
+//              $this (current record)  $parent  $root  $out (fields mapped so far)
+//   operators  + - * / %  == != < <= > >=  and or not  c ? a : b  a ?? b
+//   functions  see functions.cpp (if, concat, round, sum, format_date, ...)
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <unordered_map>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mapping/value.hpp"
+
+namespace synchub::mapping {
+
+// A record could not be mapped; the message names the path and the value.
+struct MappingError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A mistake in an expression, found when the mapping is loaded.
+struct ExpressionError : std::runtime_error {
+  ExpressionError(int column, const std::string& message) : std::runtime_error(message), column(column) {}
+  int column;  // 1-based, inside the expression text
+};
+
+// Value tables (`map:`, `lookup(table, v)`): text keys to JSON values.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+struct Table {
+  std::string name;
+  std::deque<std::string> storage;  // text the values point into (stable addresses)
+  std::unordered_map<std::string, Value, TextHash, std::equal_to<>> values;
+  const Value* find(std::string_view key) const {
+    auto it = values.find(key);
+    return it == values.end() ? nullptr : &it->second;
+  }
+};
+
+// Cross references kept by the state store (customer C001 in crm = KH0001 in erp).
+class XrefResolver {
+ public:
+  virtual ~XrefResolver() = default;
+  virtual std::optional<std::string> find(const std::string& entity, const std::string& from_system,
+                                          const std::string& to_system, const std::string& id) = 0;
+};
+
+// Where paths are read: the current record and its ancestors (`each`), and
+// the output fields mapped so far at this level.
+struct Scope {
+  Value record;
+  const Scope* parent = nullptr;
+  const Member* out = nullptr;
+  uint32_t out_size = 0;
+};
+
+struct EvalContext {
+  const Document& doc;
+  Arena& arena;
+  const Scope* scope = nullptr;
+  XrefResolver* xref = nullptr;
+  int64_t now_micros = 0;
+};
+
+class Expr {
+ public:
+  explicit Expr(int column) : column_(column) {}
+  virtual ~Expr() = default;
+  virtual Value eval(EvalContext& ctx) const = 0;
+  // The path text when this is a plain path (for error messages), else "".
+  virtual std::string path_text() const { return {}; }
+  int column() const { return column_; }
+
+ private:
+  int column_;
+};
+using ExprPtr = std::unique_ptr<Expr>;
+
+struct CompileEnv {
+  const std::map<std::string, std::shared_ptr<Table>, std::less<>>* tables = nullptr;
+};
+
+// Parses and checks `text` (function names and arities, table names, regular
+// expressions, date patterns); throws ExpressionError with the column.
+ExprPtr compile_expression(std::string_view text, const CompileEnv& env);
+
+// Resolves a value at a path in the record (used by `from:`).
+ExprPtr compile_path(std::string_view text, const CompileEnv& env);
+
+// A constant; a string's or number literal's text is copied from `storage`.
+ExprPtr make_constant(const Value& v, std::string storage);
+
+// Helpers shared by the evaluator and the field plan.
+Value node_value(const Document& doc, uint32_t index);
+std::string describe(const Document& doc, const Value& v);  // short JSON-ish text for error messages
+bool truthy(const Document& doc, const Value& v, const char* what);
+std::optional<Decimal> to_decimal(const Value& v);  // numbers and numeric strings
+std::string_view to_text(EvalContext& ctx, const Value& v);  // strings, numbers, bools, dates as text
+bool values_equal(const Document& doc, const Value& a, const Value& b);
+
+}  // namespace synchub::mapping

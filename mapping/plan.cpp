@@ -1,0 +1,308 @@
+#include "mapping/plan.hpp"
+
+#include <chrono>
+
+#include "mapping/json_writer.hpp"
+
+namespace synchub::mapping {
+namespace {
+
+struct Where {
+  std::string source;  // "lines[3]" inside each, "" at the top
+  std::string target;  // "entries[3]"
+};
+
+std::string join(const std::string& prefix, const std::string& name) {
+  if (prefix.empty()) return name;
+  if (name.empty()) return prefix;
+  return prefix + "." + name;
+}
+
+[[noreturn]] void type_error(EvalContext& ctx, const Value& v, const std::string& expected) {
+  throw MappingError("expected " + expected + ", got " + describe(ctx.doc, v));
+}
+
+// "#,##0.00" style: grouping when the pattern has a comma, decimals = zeros after '.'.
+std::string format_number(const Decimal& d, const std::string& pattern, Rounding mode) {
+  size_t dot = pattern.find('.');
+  int places = dot == std::string::npos ? 0 : static_cast<int>(pattern.size() - dot - 1);
+  Decimal r = d.round(places, mode).rescale(places);
+  std::string digits = r.abs().str();
+  if (pattern.find(',') != std::string::npos) {
+    size_t int_end = digits.find('.');
+    if (int_end == std::string::npos) int_end = digits.size();
+    for (size_t i = int_end; i > 3; i -= 3) digits.insert(i - 3, ",");
+  }
+  return r.sign() < 0 ? "-" + digits : digits;
+}
+
+Value convert(EvalContext& ctx, const FieldPlan& f, Value v) {
+  switch (f.type) {
+    case FieldType::Any: return v;
+    case FieldType::String: {
+      if (v.kind == ValueKind::Number && !f.format.empty())
+        return Value::of_string(ctx.arena.copy(format_number(v.number, f.format, f.rounding.value_or(Rounding::HalfUp))));
+      if ((v.kind == ValueKind::Date || v.kind == ValueKind::DateTime) && !f.format.empty()) {
+        std::string s;
+        if (v.kind == ValueKind::Date)
+          format_date(s, v.time, f.format);
+        else
+          format_datetime(s, {v.time, f.zone ? f.zone->offset_at(v.time) : v.offset_minutes}, f.format);
+        return Value::of_string(ctx.arena.copy(s));
+      }
+      if (v.kind == ValueKind::Node || v.kind == ValueKind::List || v.kind == ValueKind::Object)
+        type_error(ctx, v, "text");
+      return Value::of_string(to_text(ctx, v));
+    }
+    case FieldType::Int: {
+      auto d = to_decimal(v);
+      if (!d || !d->is_integer()) type_error(ctx, v, "an integer");
+      return Value::of_number(d->rescale(0));
+    }
+    case FieldType::Number: {
+      auto d = to_decimal(v);
+      if (!d) type_error(ctx, v, "a number");
+      return Value::of_number(d->normalized());
+    }
+    case FieldType::Decimal: {
+      auto d = to_decimal(v);
+      if (!d) type_error(ctx, v, "decimal(" + std::to_string(f.precision) + "," + std::to_string(f.scale) + ")");
+      Decimal r = *d;
+      if (r.normalized().scale() > f.scale) {
+        if (!f.rounding)
+          throw MappingError(describe(ctx.doc, v) + " has more than " + std::to_string(f.scale) +
+                             " decimal places (set rounding: half_up or half_even to round)");
+        r = r.round(f.scale, *f.rounding);
+      }
+      r = r.normalized().rescale(f.scale);
+      if (r.digits() > f.precision)
+        throw MappingError(describe(ctx.doc, v) + " does not fit decimal(" + std::to_string(f.precision) + "," +
+                           std::to_string(f.scale) + ")");
+      return Value::of_number(r);
+    }
+    case FieldType::Bool:
+      if (v.kind == ValueKind::Bool) return v;
+      if (v.kind == ValueKind::String && (v.text == "true" || v.text == "false"))
+        return Value::of_bool(v.text == "true");
+      type_error(ctx, v, "true or false");
+    case FieldType::Date: {
+      int64_t days;
+      if (v.kind == ValueKind::Date) {
+        days = v.time;
+      } else if (v.kind == ValueKind::DateTime) {
+        int offset = f.zone ? f.zone->offset_at(v.time) : v.offset_minutes;
+        int64_t local = v.time + int64_t{offset} * 60000000;
+        days = local / 86400000000LL - (local % 86400000000LL < 0);
+      } else if (v.kind == ValueKind::String) {
+        auto parsed = parse_date(v.text, f.input_format);
+        if (!parsed) {
+          auto t = parse_datetime(v.text, f.input_format, f.zone ? *f.zone : TimeZone::utc());
+          if (!t) type_error(ctx, v, f.input_format.empty() ? "a date (YYYY-MM-DD)" : "a date like " + f.input_format);
+          int offset = f.zone ? f.zone->offset_at(t->micros) : t->offset_minutes;
+          int64_t local = t->micros + int64_t{offset} * 60000000;
+          parsed = local / 86400000000LL - (local % 86400000000LL < 0);
+        }
+        days = *parsed;
+      } else {
+        type_error(ctx, v, "a date");
+      }
+      std::string s;
+      format_date(s, days, f.format);
+      return Value::of_string(ctx.arena.copy(s));
+    }
+    case FieldType::DateTime: {
+      DateTime t;
+      if (v.kind == ValueKind::DateTime) {
+        t = {v.time, v.offset_minutes};
+      } else if (v.kind == ValueKind::Date) {
+        t = {f.zone ? f.zone->to_utc(v.time * 86400000000LL) : v.time * 86400000000LL, 0};
+      } else if (v.kind == ValueKind::String) {
+        auto parsed = parse_datetime(v.text, f.input_format, f.zone ? *f.zone : TimeZone::utc());
+        if (!parsed)
+          type_error(ctx, v, f.input_format.empty() ? "a date-time (ISO-8601)" : "a date-time like " + f.input_format);
+        t = *parsed;
+      } else {
+        type_error(ctx, v, "a date-time");
+      }
+      if (f.zone) t.offset_minutes = f.zone->offset_at(t.micros);
+      std::string s;
+      format_datetime(s, t, f.format);
+      return Value::of_string(ctx.arena.copy(s));
+    }
+    case FieldType::Object:
+      if (v.kind == ValueKind::Object || (v.kind == ValueKind::Node && ctx.doc.at(v.node).kind == JsonKind::Object))
+        return v;
+      type_error(ctx, v, "an object");
+    case FieldType::Array:
+      if (v.kind == ValueKind::List || (v.kind == ValueKind::Node && ctx.doc.at(v.node).kind == JsonKind::Array))
+        return v;
+      type_error(ctx, v, "an array");
+  }
+  return v;
+}
+
+Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const Value& record, const Scope* parent,
+                 const Where& where);
+
+Value field_value(EvalContext& ctx, const FieldPlan& f, const Where& where) {
+  Value v = f.source ? f.source->eval(ctx) : ctx.scope->record;
+  if (f.each) {
+    // nested array -> nested array, each element mapped with the fields of `each`
+    std::vector<Value> elements;
+    uint32_t n = 0;
+    if (v.kind == ValueKind::Node && ctx.doc.at(v.node).kind == JsonKind::Array) {
+      n = ctx.doc.at(v.node).count;
+    } else if (v.kind == ValueKind::List) {
+      n = v.size;
+    } else if (!v.is_null()) {
+      type_error(ctx, v, "an array to map with each");
+    }
+    if (v.is_null()) return v;
+    Value* out = ctx.arena.array<Value>(n);
+    uint32_t child = v.kind == ValueKind::Node ? Document::first_child(v.node) : 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      Value element;
+      if (v.kind == ValueKind::Node) {
+        element = node_value(ctx.doc, child);
+        child = ctx.doc.at(child).next;
+      } else {
+        element = v.items[i];
+      }
+      std::string index = "[" + std::to_string(i) + "]";
+      Where inner{join(where.source, f.source_path) + index, join(where.target, f.name) + index};
+      out[i] = map_object(ctx, f.fields, element, ctx.scope, inner);
+    }
+    return Value::of_list(out, n);
+  }
+  if (f.map && !v.is_null()) {
+    const Value* hit = f.map->find(to_text(ctx, v));
+    if (hit) {
+      v = *hit;
+    } else if (f.fallback) {
+      return *f.fallback;
+    } else {
+      throw MappingError("value " + describe(ctx.doc, v) + " is not in " + f.miss_what);
+    }
+  } else if (!f.xref_entity.empty() && !v.is_null()) {
+    if (!ctx.xref) throw MappingError("no cross-reference store to look up " + f.miss_what);
+    auto found = ctx.xref->find(f.xref_entity, f.xref_from, f.xref_to, std::string(to_text(ctx, v)));
+    if (found) {
+      v = Value::of_string(ctx.arena.copy(*found));
+    } else if (f.fallback) {
+      return *f.fallback;
+    } else {
+      throw MappingError("value " + describe(ctx.doc, v) + " has no " + f.miss_what);
+    }
+  }
+  if (v.kind == ValueKind::String && (f.trim || f.upper || f.lower)) {
+    std::string_view t = v.text;
+    if (f.trim) {
+      while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+      while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+    }
+    if (f.upper || f.lower) {
+      std::string s(t);
+      for (char& c : s) {
+        if (f.upper && c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+        if (f.lower && c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      }
+      t = ctx.arena.copy(s);
+    }
+    v = Value::of_string(t);
+  }
+  if (v.is_null()) {
+    if (f.fallback) return *f.fallback;
+    if (f.required) throw MappingError("required value is missing");
+    return v;
+  }
+  return convert(ctx, f, v);
+}
+
+Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const Value& record, const Scope* parent,
+                 const Where& where) {
+  Member* members = ctx.arena.array<Member>(fields.size());
+  Scope scope{record, parent, members, 0};
+  const Scope* saved = ctx.scope;
+  ctx.scope = &scope;
+  for (const auto& f : fields) {
+    Value v;
+    try {
+      v = field_value(ctx, f, where);
+    } catch (const MappingError& e) {
+      ctx.scope = saved;
+      const std::string target = join(where.target, f.name);
+      if (f.each || std::string_view(e.what()).find(" (field ") != std::string_view::npos) throw;
+      if (!f.source_path.empty())
+        throw MappingError(join(where.source, f.source_path) + ": " + e.what() + " (field " + target + ")");
+      throw MappingError(target + ": " + e.what());
+    } catch (const DecimalError& e) {
+      ctx.scope = saved;
+      throw MappingError(join(where.target, f.name) + ": " + e.what());
+    }
+    new (&members[scope.out_size]) Member{f.name, v};
+    ++scope.out_size;
+  }
+  ctx.scope = saved;
+  return Value::of_object(members, scope.out_size);
+}
+
+int64_t now_micros() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+PlanRunner::PlanRunner(std::shared_ptr<const Plan> plan, XrefResolver* xref) : plan_(std::move(plan)), xref_(xref) {}
+
+MapStatus PlanRunner::run(std::string_view record, std::string& out, std::string& key, std::string& error) {
+  arena_.reset();
+  std::string reason = doc_.parse(record);
+  if (!reason.empty()) {
+    error = "invalid JSON: " + reason;
+    return MapStatus::Failed;
+  }
+  if (doc_.root().kind != JsonKind::Object) {
+    error = "expected a JSON object";
+    return MapStatus::Failed;
+  }
+  EvalContext ctx{doc_, arena_, nullptr, xref_, now_micros()};
+  Scope root{Value::of_node(doc_.root_index()), nullptr, nullptr, 0};
+  ctx.scope = &root;
+  try {
+    if (plan_->filter && !truthy(doc_, plan_->filter->eval(ctx), "filter")) return MapStatus::Skipped;
+    if (plan_->key) {
+      Value k = plan_->key->eval(ctx);
+      if (k.is_null()) throw MappingError("key: the key expression gave null");
+      key.assign(to_text(ctx, k));
+    }
+    Value result = map_object(ctx, plan_->fields, root.record, nullptr, Where{});
+    write_json(out, doc_, result);
+  } catch (const MappingError& e) {
+    error = e.what();
+    return MapStatus::Failed;
+  } catch (const DecimalError& e) {
+    error = e.what();
+    return MapStatus::Failed;
+  }
+  return MapStatus::Mapped;
+}
+
+PlanMapper::PlanMapper(std::shared_ptr<const Plan> plan, XrefResolver* xref) : runner_(std::move(plan), xref) {}
+
+MapResult PlanMapper::map(std::string_view key, std::string_view record) const {
+  MapResult r;
+  std::string mapped_key;
+  MapStatus status = runner_.run(record, r.output, mapped_key, r.error);
+  r.ok = status != MapStatus::Failed;
+  r.skip = status == MapStatus::Skipped;
+  (void)key;
+  return r;
+}
+
+std::string PlanMapper::version() const {
+  const Plan& p = runner_.plan();
+  return p.version.empty() ? p.file : p.version;
+}
+
+}  // namespace synchub::mapping

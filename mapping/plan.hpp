@@ -1,0 +1,96 @@
+// A mapping file compiled to a plan: the fields in output order, each with
+// its source (path, constant, table, expression, lookup or nested `each`),
+// type and format. Applying the plan to a record writes the target JSON.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mapping/datetime.hpp"
+#include "mapping/expression.hpp"
+#include "mapping/mapper.hpp"
+
+namespace synchub::mapping {
+
+enum class FieldType { Any, String, Int, Number, Decimal, Bool, Date, DateTime, Object, Array };
+
+struct FieldPlan {
+  std::string name;
+  ExprPtr source;              // from / value / expr / lookup key (null for `each` without from)
+  std::string source_path;     // the `from:` path, for error messages
+  const Table* map = nullptr;  // `map:` value table applied to the source value
+  std::string xref_entity, xref_from, xref_to;  // `lookup: {xref: ...}` (the source value is the id)
+  std::string miss_what;       // "table 'status'", "xref customer crm -> erp"
+  std::optional<Value> fallback;
+  std::unique_ptr<std::string> fallback_storage;  // text the fallback value points into (stable address)
+  bool required = false;
+  bool trim = false, upper = false, lower = false;
+  FieldType type = FieldType::Any;
+  int precision = 0, scale = 0;             // decimal(p,s)
+  std::optional<Rounding> rounding;         // decimals with more places: error unless set
+  std::string format;                       // date/time pattern or number pattern
+  std::string input_format;                 // how date strings are read
+  std::optional<TimeZone> zone;             // shown in (datetime) / read in (local times)
+  bool each = false;
+  std::vector<FieldPlan> fields;            // of `each`
+};
+
+struct MappingTestCase {
+  std::string name;
+  int line = 0;
+  std::string input;            // JSON text
+  std::optional<std::string> expect;  // JSON text
+  std::optional<std::string> expect_error;
+  bool expect_skip = false;
+};
+
+struct Plan {
+  std::string file;
+  std::string source, target, version;
+  ExprPtr key;
+  ExprPtr filter;
+  std::map<std::string, std::shared_ptr<Table>, std::less<>> tables;
+  std::vector<FieldPlan> fields;
+  std::vector<MappingTestCase> tests;
+};
+
+// Loads and checks a mapping file; throws config::ConfigError listing every
+// problem with file:line:col.
+std::shared_ptr<const Plan> load_mapping(const std::string& path);
+
+enum class MapStatus { Mapped, Skipped, Failed };
+
+// Applies a plan, reusing its parser and per-record memory (one per thread).
+class PlanRunner {
+ public:
+  explicit PlanRunner(std::shared_ptr<const Plan> plan, XrefResolver* xref = nullptr);
+  // Appends the target record to `out`; on failure `error` says why.
+  MapStatus run(std::string_view record, std::string& out, std::string& key, std::string& error);
+  const Plan& plan() const { return *plan_; }
+  void set_xref(XrefResolver* xref) { xref_ = xref; }
+
+ private:
+  std::shared_ptr<const Plan> plan_;
+  XrefResolver* xref_;
+  Document doc_;
+  Arena arena_;
+};
+
+// The flow's mapping step backed by a plan (the mapping version goes into
+// the ledger and dead letters).
+class PlanMapper final : public Mapper {
+ public:
+  PlanMapper(std::shared_ptr<const Plan> plan, XrefResolver* xref);
+  MapResult map(std::string_view key, std::string_view record) const override;
+  std::string version() const override;
+
+ private:
+  mutable PlanRunner runner_;
+};
+
+}  // namespace synchub::mapping
