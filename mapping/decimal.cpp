@@ -33,7 +33,14 @@ i128 checked_add(i128 a, i128 b) {
 
 // Divides n by d (d > 0) rounding the quotient with `mode`.
 i128 divide_rounded(i128 n, i128 d, Rounding mode) {
-  i128 q = n / d, r = n % d;
+  i128 q, r;
+  if (n > INT64_MIN && n < INT64_MAX && d < INT64_MAX) {  // 64-bit division is much cheaper
+    q = static_cast<int64_t>(n) / static_cast<int64_t>(d);
+    r = static_cast<int64_t>(n) % static_cast<int64_t>(d);
+  } else {
+    q = n / d;
+    r = n % d;
+  }
   if (r == 0) return q;
   const bool negative = n < 0;
   i128 twice = (r < 0 ? -r : r) * 2;  // |r| < d <= 10^38, so no overflow in 128 bits
@@ -64,7 +71,7 @@ void align(i128& a, int& as, i128& b, int& bs) {
 Decimal Decimal::from_parts(__int128 coefficient, int scale) {
   if (coefficient > kMaxCoef || coefficient < -kMaxCoef || scale < 0 || scale > kMaxDigits) overflow();
   Decimal d;
-  d.coef_ = coefficient;
+  d.set_coef(coefficient);
   d.scale_ = scale;
   return d;
 }
@@ -118,13 +125,13 @@ std::optional<Decimal> Decimal::parse(std::string_view text) {
   }
   if (i != n) return std::nullopt;
   Decimal d;
-  d.coef_ = negative ? -coef : coef;
+  d.set_coef(negative ? -coef : coef);
   d.scale_ = scale;
   return d;
 }
 
 Decimal Decimal::operator+(const Decimal& o) const {
-  i128 a = coef_, b = o.coef_;
+  i128 a = coef(), b = o.coef();
   int as = scale_, bs = o.scale_;
   align(a, as, b, bs);
   return from_parts(checked_add(a, b), as);
@@ -135,21 +142,21 @@ Decimal Decimal::operator-(const Decimal& o) const { return *this + (-o); }
 Decimal Decimal::operator*(const Decimal& o) const {
   i128 r;
   int scale = scale_ + o.scale_;
-  if (!__builtin_mul_overflow(coef_, o.coef_, &r) && r <= kMaxCoef && r >= -kMaxCoef && scale <= kMaxDigits)
+  if (!__builtin_mul_overflow(coef(), o.coef(), &r) && r <= kMaxCoef && r >= -kMaxCoef && scale <= kMaxDigits)
     return from_parts(r, scale);
   // Retry without the factors' trailing zeros before giving up.
   Decimal a = normalized(), b = o.normalized();
   scale = a.scale_ + b.scale_;
   if (scale > kMaxDigits) overflow();
-  return from_parts(checked_mul(a.coef_, b.coef_), scale);
+  return from_parts(checked_mul(a.coef(), b.coef()), scale);
 }
 
 Decimal Decimal::operator/(const Decimal& o) const {
-  if (o.coef_ == 0) throw DecimalError("division by zero");
+  if (o.coef() == 0) throw DecimalError("division by zero");
   // q = (a / 10^as) / (b / 10^bs) = a * 10^(bs - as + S) / b * 10^-S
   Decimal a = normalized(), b = o.normalized();
-  i128 divisor = b.coef_ < 0 ? -b.coef_ : b.coef_;
-  i128 dividend = b.coef_ < 0 ? -a.coef_ : a.coef_;
+  i128 divisor = b.coef() < 0 ? -b.coef() : b.coef();
+  i128 dividend = b.coef() < 0 ? -a.coef() : a.coef();
   for (int s = kDivisionScale; s >= 0; --s) {
     int shift = b.scale_ - a.scale_ + s;
     i128 n = dividend;
@@ -168,25 +175,25 @@ Decimal Decimal::operator/(const Decimal& o) const {
 }
 
 Decimal Decimal::operator%(const Decimal& o) const {
-  if (o.coef_ == 0) throw DecimalError("division by zero");
-  i128 a = coef_, b = o.coef_;
+  if (o.coef() == 0) throw DecimalError("division by zero");
+  i128 a = coef(), b = o.coef();
   int as = scale_, bs = o.scale_;
   align(a, as, b, bs);
   return from_parts(a % b, as);
 }
 
 int Decimal::compare(const Decimal& o) const {
-  if (scale_ == o.scale_) return coef_ < o.coef_ ? -1 : coef_ > o.coef_;
+  if (scale_ == o.scale_) return coef() < o.coef() ? -1 : coef() > o.coef();
   if (sign() != o.sign()) return sign() < o.sign() ? -1 : 1;
   try {
-    i128 a = coef_, b = o.coef_;
+    i128 a = coef(), b = o.coef();
     int as = scale_, bs = o.scale_;
     align(a, as, b, bs);
     return a < b ? -1 : a > b;
   } catch (const DecimalError&) {
     // Aligning overflowed: compare the normalized forms instead.
     Decimal x = normalized(), y = o.normalized();
-    i128 a = x.coef_, b = y.coef_;
+    i128 a = x.coef(), b = y.coef();
     int as = x.scale_, bs = y.scale_;
     align(a, as, b, bs);
     return a < b ? -1 : a > b;
@@ -196,14 +203,14 @@ int Decimal::compare(const Decimal& o) const {
 Decimal Decimal::round(int scale, Rounding mode) const {
   if (scale < 0) scale = 0;
   if (scale >= scale_) return *this;
-  return from_parts(divide_rounded(coef_, kPow10[static_cast<size_t>(scale_ - scale)], mode), scale);
+  return from_parts(divide_rounded(coef(), kPow10[static_cast<size_t>(scale_ - scale)], mode), scale);
 }
 
 Decimal Decimal::rescale(int scale) const {
   if (scale == scale_) return *this;
   if (scale > scale_) {
     if (scale > kMaxDigits) overflow();
-    return from_parts(checked_mul(coef_, kPow10[static_cast<size_t>(scale - scale_)]), scale);
+    return from_parts(checked_mul(coef(), kPow10[static_cast<size_t>(scale - scale_)]), scale);
   }
   Decimal r = round(scale, Rounding::Down);
   if (r.compare(*this) != 0) throw DecimalError("value has more than " + std::to_string(scale) + " decimal places");
@@ -212,25 +219,34 @@ Decimal Decimal::rescale(int scale) const {
 
 Decimal Decimal::normalized() const {
   Decimal d = *this;
-  while (d.scale_ > 0 && d.coef_ % 10 == 0) {
-    d.coef_ /= 10;
+  if (d.scale_ > 0 && d.coef() > INT64_MIN && d.coef() < INT64_MAX) {
+    int64_t c = static_cast<int64_t>(d.coef());
+    while (d.scale_ > 0 && c % 10 == 0) {
+      c /= 10;
+      --d.scale_;
+    }
+    d.set_coef(c);
+    return d;
+  }
+  while (d.scale_ > 0 && d.coef() % 10 == 0) {
+    d.set_coef(d.coef() / 10);
     --d.scale_;
   }
   return d;
 }
 
 int Decimal::digits() const {
-  i128 c = coef_ < 0 ? -coef_ : coef_;
+  i128 c = coef() < 0 ? -coef() : coef();
   int n = 1;
   while (n < kMaxDigits && c >= kPow10[static_cast<size_t>(n)]) ++n;
   return n;
 }
 
-bool Decimal::is_integer() const { return scale_ == 0 || coef_ % kPow10[static_cast<size_t>(scale_)] == 0; }
+bool Decimal::is_integer() const { return scale_ == 0 || coef() % kPow10[static_cast<size_t>(scale_)] == 0; }
 
 std::optional<int64_t> Decimal::to_int64() const {
   if (!is_integer()) return std::nullopt;
-  i128 v = coef_ / kPow10[static_cast<size_t>(scale_)];
+  i128 v = coef() / kPow10[static_cast<size_t>(scale_)];
   if (v > std::numeric_limits<int64_t>::max() || v < std::numeric_limits<int64_t>::min()) return std::nullopt;
   return static_cast<int64_t>(v);
 }
@@ -239,16 +255,29 @@ void Decimal::append_to(std::string& out) const {
   char buf[48];
   char* end = buf + sizeof buf;
   char* p = end;
-  // Work on the negative magnitude so the most negative value is safe too.
-  i128 c = coef_ > 0 ? -coef_ : coef_;
+  const bool negative = coef() < 0;
   int written = 0;
-  do {
-    *--p = static_cast<char>('0' - static_cast<int>(c % 10));
-    c /= 10;
+  auto digit = [&](int d) {
+    *--p = static_cast<char>('0' + d);
     if (++written == scale_) *--p = '.';
-  } while (c != 0 || written < scale_);
+  };
+  if (coef() > -static_cast<i128>(UINT64_MAX) && coef() < static_cast<i128>(UINT64_MAX)) {
+    // 64-bit division is much cheaper than 128-bit: the common case for money
+    uint64_t c = static_cast<uint64_t>(negative ? -coef() : coef());
+    do {
+      digit(static_cast<int>(c % 10));
+      c /= 10;
+    } while (c != 0 || written < scale_);
+  } else {
+    // Work on the negative magnitude so the most negative value is safe too.
+    i128 c = negative ? coef() : -coef();
+    do {
+      digit(-static_cast<int>(c % 10));
+      c /= 10;
+    } while (c != 0 || written < scale_);
+  }
   if (*p == '.') *--p = '0';
-  if (coef_ < 0) *--p = '-';
+  if (negative) *--p = '-';
   out.append(p, static_cast<size_t>(end - p));
 }
 

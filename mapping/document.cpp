@@ -167,8 +167,12 @@ uint32_t Document::member(uint32_t object, std::string_view name) const {
   const Node& o = nodes_[object];
   if (o.kind != JsonKind::Object) return npos;
   uint32_t child = object + 1;
+  const size_t size = name.size();
+  const char first = size ? name[0] : 0;
   for (uint32_t i = 0; i < o.count; ++i) {
-    if (nodes_[child].key == name) return child;
+    const std::string_view key = nodes_[child].key;
+    if (key.size() == size && (size == 0 || (key[0] == first && std::memcmp(key.data(), name.data(), size) == 0)))
+      return child;
     child = nodes_[child].next;
   }
   return npos;

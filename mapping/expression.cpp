@@ -180,8 +180,8 @@ Value spread(EvalContext& ctx, const Value& v, const std::vector<Segment>& path,
   else return Value::of_list(nullptr, 0);
   bool nested = false;
   for (size_t i = from; i < path.size(); ++i) nested = nested || path[i].kind == Segment::Wildcard;
-  std::vector<Value> results;
-  results.reserve(n);
+  Value* items = ctx.arena.array<Value>(n);
+  uint32_t size = 0;
   uint32_t child = v.kind == ValueKind::Node ? Document::first_child(v.node) : 0;
   for (uint32_t i = 0; i < n; ++i) {
     Value element;
@@ -193,22 +193,40 @@ Value spread(EvalContext& ctx, const Value& v, const std::vector<Segment>& path,
     }
     Value r = navigate(ctx, element, path, from);
     if (nested && r.kind == ValueKind::List) {
-      for (uint32_t k = 0; k < r.size; ++k) results.push_back(r.items[k]);
+      // flatten: grow into a fresh arena array (rare: wildcards inside wildcards)
+      Value* grown = ctx.arena.array<Value>(size + r.size + (n - i - 1));
+      std::copy(items, items + size, grown);
+      std::copy(r.items, r.items + r.size, grown + size);
+      items = grown;
+      size += r.size;
     } else {
-      results.push_back(r);
+      items[size++] = r;
     }
   }
-  Value* items = ctx.arena.array<Value>(results.size());
-  std::copy(results.begin(), results.end(), items);
-  return Value::of_list(items, static_cast<uint32_t>(results.size()));
+  return Value::of_list(items, size);
 }
 
 Value navigate(EvalContext& ctx, const Value& start, const std::vector<Segment>& path, size_t from) {
+  if (start.kind == ValueKind::Node) {
+    // Walk the document by node index; build a Value only at the end.
+    const Document& doc = ctx.doc;
+    uint32_t index = start.node;
+    for (size_t i = from; i < path.size(); ++i) {
+      const Segment& s = path[i];
+      if (s.kind == Segment::Wildcard) return spread(ctx, Value::of_node(index), path, i + 1);
+      index = s.kind == Segment::Key ? doc.member(index, s.key) : doc.element(index, s.index);
+      if (index == Document::npos) return Value::null();
+      JsonKind kind = doc.at(index).kind;
+      if (kind != JsonKind::Object && kind != JsonKind::Array) return i + 1 == path.size() ? node_value(doc, index) : Value::null();
+    }
+    return Value::of_node(index);
+  }
   Value v = start;
   for (size_t i = from; i < path.size(); ++i) {
     if (path[i].kind == Segment::Wildcard) return spread(ctx, v, path, i + 1);
     v = member_of(ctx, v, path[i]);
     if (v.is_null()) return v;
+    if (v.kind == ValueKind::Node) return navigate(ctx, v, path, i + 1);
   }
   return v;
 }
@@ -263,59 +281,77 @@ Decimal number_operand(EvalContext& ctx, const Value& v, const char* op) {
   throw MappingError(std::string("'") + op + "' expects numbers, got " + describe(ctx.doc, v));
 }
 
+enum class Op { And, Or, Coalesce, Eq, Ne, Lt, Le, Gt, Ge, Add, Sub, Mul, Div, Mod };
+
+Op op_code(const std::string& op) {
+  static const std::pair<const char*, Op> kOps[] = {
+      {"and", Op::And}, {"or", Op::Or}, {"??", Op::Coalesce}, {"==", Op::Eq}, {"!=", Op::Ne},
+      {"<", Op::Lt},    {"<=", Op::Le}, {">", Op::Gt},        {">=", Op::Ge}, {"+", Op::Add},
+      {"-", Op::Sub},   {"*", Op::Mul}, {"/", Op::Div},       {"%", Op::Mod}};
+  for (const auto& [text, code] : kOps)
+    if (op == text) return code;
+  throw std::logic_error("unknown operator " + op);
+}
+
 class Binary final : public Expr {
  public:
   Binary(int column, std::string op, ExprPtr a, ExprPtr b)
-      : Expr(column), op_(std::move(op)), a_(std::move(a)), b_(std::move(b)) {}
+      : Expr(column), text_(std::move(op)), op_(op_code(text_)), a_(std::move(a)), b_(std::move(b)) {}
 
   Value eval(EvalContext& ctx) const override {
-    const std::string& op = op_;
-    if (op == "and") {
-      if (!truthy(ctx.doc, a_->eval(ctx), "'and'")) return Value::of_bool(false);
-      return Value::of_bool(truthy(ctx.doc, b_->eval(ctx), "'and'"));
-    }
-    if (op == "or") {
-      if (truthy(ctx.doc, a_->eval(ctx), "'or'")) return Value::of_bool(true);
-      return Value::of_bool(truthy(ctx.doc, b_->eval(ctx), "'or'"));
-    }
-    if (op == "??") {
-      Value a = a_->eval(ctx);
-      return a.is_null() ? b_->eval(ctx) : a;
+    switch (op_) {
+      case Op::And:
+        if (!truthy(ctx.doc, a_->eval(ctx), "'and'")) return Value::of_bool(false);
+        return Value::of_bool(truthy(ctx.doc, b_->eval(ctx), "'and'"));
+      case Op::Or:
+        if (truthy(ctx.doc, a_->eval(ctx), "'or'")) return Value::of_bool(true);
+        return Value::of_bool(truthy(ctx.doc, b_->eval(ctx), "'or'"));
+      case Op::Coalesce: {
+        Value a = a_->eval(ctx);
+        return a.is_null() ? b_->eval(ctx) : a;
+      }
+      default: break;
     }
     Value a = a_->eval(ctx), b = b_->eval(ctx);
-    if (op == "==") return Value::of_bool(values_equal(ctx.doc, a, b));
-    if (op == "!=") return Value::of_bool(!values_equal(ctx.doc, a, b));
-    if (op == "<" || op == "<=" || op == ">" || op == ">=") {
-      if (a.is_null() || b.is_null()) return Value::null();
-      bool comparable;
-      int c = compare_values(ctx.doc, a, b, comparable);
-      if (!comparable)
-        throw MappingError("cannot compare " + describe(ctx.doc, a) + " with " + describe(ctx.doc, b));
-      bool r = op == "<" ? c < 0 : op == "<=" ? c <= 0 : op == ">" ? c > 0 : c >= 0;
-      return Value::of_bool(r);
+    switch (op_) {
+      case Op::Eq: return Value::of_bool(values_equal(ctx.doc, a, b));
+      case Op::Ne: return Value::of_bool(!values_equal(ctx.doc, a, b));
+      case Op::Lt:
+      case Op::Le:
+      case Op::Gt:
+      case Op::Ge: {
+        if (a.is_null() || b.is_null()) return Value::null();
+        bool comparable;
+        int c = compare_values(ctx.doc, a, b, comparable);
+        if (!comparable)
+          throw MappingError("cannot compare " + describe(ctx.doc, a) + " with " + describe(ctx.doc, b));
+        return Value::of_bool(op_ == Op::Lt ? c < 0 : op_ == Op::Le ? c <= 0 : op_ == Op::Gt ? c > 0 : c >= 0);
+      }
+      default: break;
     }
     if (a.is_null() || b.is_null()) return Value::null();  // arithmetic with null is null
-    if (op == "+" && a.kind == ValueKind::String && b.kind == ValueKind::String) {
+    if (op_ == Op::Add && a.kind == ValueKind::String && b.kind == ValueKind::String) {
       std::string s(a.text);
       s += b.text;
       return Value::of_string(ctx.arena.copy(s));
     }
-    Decimal x = number_operand(ctx, a, op.c_str()), y = number_operand(ctx, b, op.c_str());
+    Decimal x = number_operand(ctx, a, text_.c_str()), y = number_operand(ctx, b, text_.c_str());
     try {
-      switch (op[0]) {
-        case '+': return Value::of_number(x + y);
-        case '-': return Value::of_number(x - y);
-        case '*': return Value::of_number(x * y);
-        case '/': return Value::of_number(x / y);
+      switch (op_) {
+        case Op::Add: return Value::of_number(x + y);
+        case Op::Sub: return Value::of_number(x - y);
+        case Op::Mul: return Value::of_number(x * y);
+        case Op::Div: return Value::of_number(x / y);
         default: return Value::of_number(x % y);
       }
     } catch (const DecimalError& e) {
-      throw MappingError(describe(ctx.doc, a) + " " + op + " " + describe(ctx.doc, b) + ": " + e.what());
+      throw MappingError(describe(ctx.doc, a) + " " + text_ + " " + describe(ctx.doc, b) + ": " + e.what());
     }
   }
 
  private:
-  std::string op_;
+  std::string text_;
+  Op op_;
   ExprPtr a_, b_;
 };
 
@@ -400,13 +436,7 @@ class Call final : public Expr {
   Call(int column, const FunctionSpec* fn, std::vector<ExprPtr> args, std::any state)
       : Expr(column), fn_(fn), args_(std::move(args)), state_(std::move(state)) {}
   Value eval(EvalContext& ctx) const override {
-    Value stack[8];
-    std::vector<Value> heap;
-    Value* values = stack;
-    if (args_.size() > 8) {
-      heap.resize(args_.size());
-      values = heap.data();
-    }
+    Value* values = ctx.arena.array<Value>(args_.size());
     for (size_t i = 0; i < args_.size(); ++i) values[i] = args_[i]->eval(ctx);
     try {
       return fn_->call(ctx, CallArgs{values, args_.size(), state_});

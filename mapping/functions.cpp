@@ -28,21 +28,35 @@ int64_t integer(EvalContext& ctx, std::string_view fn, const Value& v) {
 
 Value text_value(EvalContext& ctx, std::string s) { return Value::of_string(ctx.arena.copy(s)); }
 
-// Elements of an array value (input array or computed list).
-std::vector<Value> elements(EvalContext& ctx, std::string_view fn, const Value& v) {
-  std::vector<Value> out;
-  if (v.kind == ValueKind::List) {
-    out.assign(v.items, v.items + v.size);
-  } else if (v.kind == ValueKind::Node && ctx.doc.at(v.node).kind == JsonKind::Array) {
+struct Span {
+  const Value* data = nullptr;
+  uint32_t size = 0;
+  const Value* begin() const { return data; }
+  const Value* end() const { return data + size; }
+};
+
+// Elements of an array value (input array or computed list), without copying lists.
+Span elements(EvalContext& ctx, std::string_view fn, const Value& v) {
+  if (v.kind == ValueKind::List) return {v.items, v.size};
+  if (v.kind == ValueKind::Node && ctx.doc.at(v.node).kind == JsonKind::Array) {
+    uint32_t n = ctx.doc.at(v.node).count;
+    Value* out = ctx.arena.array<Value>(n);
     uint32_t child = Document::first_child(v.node);
-    for (uint32_t i = 0; i < ctx.doc.at(v.node).count; ++i) {
-      out.push_back(node_value(ctx.doc, child));
+    for (uint32_t i = 0; i < n; ++i) {
+      out[i] = node_value(ctx.doc, child);
       child = ctx.doc.at(child).next;
     }
-  } else if (!v.is_null()) {
-    bad(ctx, fn, v, "an array");
+    return {out, n};
   }
-  return out;
+  if (!v.is_null()) bad(ctx, fn, v, "an array");
+  return {};
+}
+
+uint32_t count_elements(EvalContext& ctx, std::string_view fn, const Value& v) {
+  if (v.kind == ValueKind::List) return v.size;
+  if (v.kind == ValueKind::Node && ctx.doc.at(v.node).kind == JsonKind::Array) return ctx.doc.at(v.node).count;
+  if (!v.is_null()) bad(ctx, fn, v, "an array");
+  return 0;
 }
 
 Value make_list(EvalContext& ctx, const std::vector<Value>& items) {
@@ -176,7 +190,7 @@ Value f_matches(EvalContext& ctx, Args a) {
 Value f_length(EvalContext& ctx, Args a) {
   if (a[0].is_null()) return a[0];
   if (a[0].kind == ValueKind::String) return Value::of_number(utf8_length(a[0].text));
-  return Value::of_number(static_cast<int64_t>(elements(ctx, "length", a[0]).size()));
+  return Value::of_number(int64_t{count_elements(ctx, "length", a[0])});
 }
 Value f_contains(EvalContext& ctx, Args a) {
   if (a[0].is_null()) return Value::of_bool(false);
@@ -205,10 +219,12 @@ Value f_number(EvalContext& ctx, Args a) {
   return Value::of_number(num(ctx, "number", a[0]));
 }
 Value f_compact(EvalContext& ctx, Args a) {
-  std::vector<Value> kept;
-  for (const Value& v : elements(ctx, "compact", a[0]))
-    if (!v.is_null() && !(v.kind == ValueKind::String && v.text.empty())) kept.push_back(v);
-  return make_list(ctx, kept);
+  Span all = elements(ctx, "compact", a[0]);
+  Value* kept = ctx.arena.array<Value>(all.size);
+  uint32_t n = 0;
+  for (const Value& v : all)
+    if (!v.is_null() && !(v.kind == ValueKind::String && v.text.empty())) kept[n++] = v;
+  return Value::of_list(kept, n);
 }
 
 // ---- numbers
@@ -243,8 +259,7 @@ Value f_abs(EvalContext& ctx, Args a) {
 
 // min/max of the arguments, or of one array argument; nulls are ignored.
 Value extreme(EvalContext& ctx, Args a, bool want_max, const char* fn) {
-  std::vector<Value> values =
-      a.size == 1 ? elements(ctx, fn, a[0]) : std::vector<Value>(a.values, a.values + a.size);
+  Span values = a.size == 1 ? elements(ctx, fn, a[0]) : Span{a.values, static_cast<uint32_t>(a.size)};
   std::optional<Decimal> best;
   for (const Value& v : values) {
     if (v.is_null()) continue;
@@ -262,7 +277,7 @@ Value f_sum(EvalContext& ctx, Args a) {
   return Value::of_number(total);
 }
 Value f_count(EvalContext& ctx, Args a) {
-  return Value::of_number(static_cast<int64_t>(elements(ctx, "count", a[0]).size()));
+  return Value::of_number(int64_t{count_elements(ctx, "count", a[0])});
 }
 Value f_avg(EvalContext& ctx, Args a) {
   Decimal total;

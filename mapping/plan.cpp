@@ -7,9 +7,22 @@
 namespace synchub::mapping {
 namespace {
 
+// Where a nested record sits, spelled out only when an error needs it.
 struct Where {
-  std::string source;  // "lines[3]" inside each, "" at the top
-  std::string target;  // "entries[3]"
+  const Where* parent = nullptr;
+  const FieldPlan* each = nullptr;  // the `each` field this element belongs to
+  uint32_t index = 0;
+
+  std::string source() const {  // "lines[3]" inside each, "" at the top
+    if (!each) return {};
+    std::string p = parent->source();
+    return (p.empty() ? each->source_path : p + "." + each->source_path) + "[" + std::to_string(index) + "]";
+  }
+  std::string target() const {  // "entries[3]"
+    if (!each) return {};
+    std::string p = parent->target();
+    return (p.empty() ? each->name : p + "." + each->name) + "[" + std::to_string(index) + "]";
+  }
 };
 
 std::string join(const std::string& prefix, const std::string& name) {
@@ -36,7 +49,7 @@ std::string format_number(const Decimal& d, const std::string& pattern, Rounding
   return r.sign() < 0 ? "-" + digits : digits;
 }
 
-Value convert(EvalContext& ctx, const FieldPlan& f, Value v) {
+Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
   switch (f.type) {
     case FieldType::Any: return v;
     case FieldType::String: {
@@ -148,7 +161,6 @@ Value field_value(EvalContext& ctx, const FieldPlan& f, const Where& where) {
   Value v = f.source ? f.source->eval(ctx) : ctx.scope->record;
   if (f.each) {
     // nested array -> nested array, each element mapped with the fields of `each`
-    std::vector<Value> elements;
     uint32_t n = 0;
     if (v.kind == ValueKind::Node && ctx.doc.at(v.node).kind == JsonKind::Array) {
       n = ctx.doc.at(v.node).count;
@@ -168,8 +180,7 @@ Value field_value(EvalContext& ctx, const FieldPlan& f, const Where& where) {
       } else {
         element = v.items[i];
       }
-      std::string index = "[" + std::to_string(i) + "]";
-      Where inner{join(where.source, f.source_path) + index, join(where.target, f.name) + index};
+      Where inner{&where, &f, i};
       out[i] = map_object(ctx, f.fields, element, ctx.scope, inner);
     }
     return Value::of_list(out, n);
@@ -225,21 +236,21 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
   const Scope* saved = ctx.scope;
   ctx.scope = &scope;
   for (const auto& f : fields) {
-    Value v;
+    Member& m = members[scope.out_size];
     try {
-      v = field_value(ctx, f, where);
+      m.value = field_value(ctx, f, where);
     } catch (const MappingError& e) {
       ctx.scope = saved;
-      const std::string target = join(where.target, f.name);
+      const std::string target = join(where.target(), f.name);
       if (f.each || std::string_view(e.what()).find(" (field ") != std::string_view::npos) throw;
       if (!f.source_path.empty())
-        throw MappingError(join(where.source, f.source_path) + ": " + e.what() + " (field " + target + ")");
+        throw MappingError(join(where.source(), f.source_path) + ": " + e.what() + " (field " + target + ")");
       throw MappingError(target + ": " + e.what());
     } catch (const DecimalError& e) {
       ctx.scope = saved;
-      throw MappingError(join(where.target, f.name) + ": " + e.what());
+      throw MappingError(join(where.target(), f.name) + ": " + e.what());
     }
-    new (&members[scope.out_size]) Member{f.name, v};
+    m.name = f.name;
     ++scope.out_size;
   }
   ctx.scope = saved;

@@ -1,5 +1,7 @@
 #include "mapping/record.hpp"
 
+#include <cstring>
+
 #include <simdjson.h>
 #include <xxhash.h>
 
@@ -73,6 +75,17 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   size_t run = 0;  // start of the bytes not yet copied: copied in bulk
   for (size_t i = 0; i < text.size(); ++i) {
+    // Skip 8 bytes at a time while none needs escaping (control, '"', '\\').
+    while (i + 8 <= text.size()) {
+      uint64_t w;
+      std::memcpy(&w, text.data() + i, 8);
+      constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+      uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+      uint64_t special = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash);
+      if (special & highs) break;
+      i += 8;
+    }
+    if (i >= text.size()) break;
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run, i - run);

@@ -25,13 +25,16 @@ struct Value {
   bool boolean = false;
   int16_t offset_minutes = 0;  // DateTime: the UTC offset it is shown in
   uint32_t size = 0;           // List / Object: element count
-  uint32_t node = 0;           // Node: index into the Document (object or array)
-  Decimal number;
-  std::string_view text;  // String; Number: the literal text when it came from input
-  int64_t time = 0;       // Date: days since 1970-01-01; DateTime: microseconds since the epoch (UTC)
-  const Value* items = nullptr;    // List
-  const Member* members = nullptr;  // Object
+  std::string_view text;       // String; Number: the literal text when it came from input
+  union {                      // by kind (kept small: values are copied a lot)
+    Decimal number;            // Number
+    int64_t time;              // Date: days since 1970-01-01; DateTime: microseconds since the epoch (UTC)
+    uint32_t node;             // Node: index into the Document (object or array)
+    const Value* items;        // List
+    const Member* members;     // Object
+  };
 
+  Value() : number() {}
   static Value null() { return {}; }
   static Value of_bool(bool b) {
     Value v;
