@@ -1,22 +1,51 @@
 #include "cli/load.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "connectors/registry.hpp"
+#include "mapping/plan.hpp"
 
 namespace synchub::cli {
+
+namespace {
+
+void print(const std::vector<config::Diagnostic>& diagnostics) {
+  for (const auto& d : diagnostics) std::fprintf(stderr, "%s\n", d.str().c_str());
+}
+
+}  // namespace
 
 std::optional<config::HubConfig> load_config(Args& args) {
   std::string file = "synchub.yaml";
   take_option(args, "--config", "-c", file);
+  std::vector<config::Diagnostic> errors;
+  std::optional<config::HubConfig> loaded;
   try {
-    return config::load_hub_config(file, connectors::builtin_registry().specs());
+    loaded = config::load_hub_config(file, connectors::builtin_registry().specs());
   } catch (const config::ConfigError& e) {
-    for (const auto& d : e.diagnostics()) std::fprintf(stderr, "%s\n", d.str().c_str());
-    std::fprintf(stderr, "%zu error%s in %s\n", e.diagnostics().size(), e.diagnostics().size() == 1 ? "" : "s",
-                 file.c_str());
-    return std::nullopt;
+    errors = e.diagnostics();
   }
+  // Mapping files referenced by flows are checked too, each error in its own file.
+  if (loaded) {
+    for (const auto& flow : loaded->flows) {
+      if (!flow.settings.has("mapping")) continue;
+      const auto& path = flow.settings.value("mapping");
+      if (!std::filesystem::is_regular_file(path.text)) {
+        errors.push_back({path.mark, "flows." + flow.name + ".mapping", "mapping file " + path.text + " not found"});
+        continue;
+      }
+      try {
+        mapping::load_mapping(path.text);
+      } catch (const config::ConfigError& e) {
+        errors.insert(errors.end(), e.diagnostics().begin(), e.diagnostics().end());
+      }
+    }
+  }
+  if (errors.empty()) return loaded;
+  print(errors);
+  std::fprintf(stderr, "%zu error%s in %s\n", errors.size(), errors.size() == 1 ? "" : "s", file.c_str());
+  return std::nullopt;
 }
 
 }  // namespace synchub::cli

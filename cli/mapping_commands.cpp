@@ -14,7 +14,7 @@
 #include "mapping/json_writer.hpp"
 #include "mapping/plan.hpp"
 #include "mapping/record.hpp"
-#include "runtime/state_store.hpp"
+#include "runtime/state_xref.hpp"
 
 namespace synchub::cli {
 namespace {
@@ -57,16 +57,18 @@ class FixtureXref final : public mapping::XrefResolver {
   std::map<std::string, std::string> map_;
 };
 
-class StateXref final : public mapping::XrefResolver {
+// Cross references from a synchub state database.
+class StateFileXref final : public mapping::XrefResolver {
  public:
-  explicit StateXref(const std::string& file) : state_(runtime::open_sqlite_state(file, false)) {}
+  explicit StateFileXref(const std::string& file) : state_(runtime::open_sqlite_state(file, false)), xref_(*state_) {}
   std::optional<std::string> find(const std::string& entity, const std::string& from, const std::string& to,
                                   const std::string& id) override {
-    return state_->find_xref(entity, from, id, to);
+    return xref_.find(entity, from, to, id);
   }
 
  private:
   std::unique_ptr<runtime::StateStore> state_;
+  runtime::StateXref xref_;
 };
 
 bool print_config_error(const config::ConfigError& e) {
@@ -219,7 +221,7 @@ int cmd_map(const Args& given) {
   }
   std::unique_ptr<mapping::XrefResolver> xref;
   if (!xref_file.empty()) xref = std::make_unique<FixtureXref>(xref_file);
-  if (!state_file.empty()) xref = std::make_unique<StateXref>(state_file);
+  if (!state_file.empty()) xref = std::make_unique<StateFileXref>(state_file);
   mapping::PlanRunner runner(plan, xref.get());
 
   std::FILE* in = input == "-" ? stdin : std::fopen(input.c_str(), "rb");

@@ -98,6 +98,11 @@ const std::vector<FieldSpec>& flow_fields() {
        .required = true,
        .example = "erp.sale_orders"},
       {.name = "enabled", .type = FieldType::Bool, .description = "Run this flow.", .default_value = "true"},
+      {.name = "mapping",
+       .type = FieldType::Path,
+       .description = "Mapping file (YAML field-mapping rules) applied to each record; without one records pass "
+                      "through unchanged.",
+       .example = "mappings/crm-order-to-erp.yaml"},
       {.name = "batch_size",
        .type = FieldType::Int,
        .description = "Most events handled per sink push.",

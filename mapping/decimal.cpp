@@ -191,12 +191,14 @@ int Decimal::compare(const Decimal& o) const {
     align(a, as, b, bs);
     return a < b ? -1 : a > b;
   } catch (const DecimalError&) {
-    // Aligning overflowed: compare the normalized forms instead.
-    Decimal x = normalized(), y = o.normalized();
-    i128 a = x.coef(), b = y.coef();
-    int as = x.scale_, bs = y.scale_;
-    align(a, as, b, bs);
-    return a < b ? -1 : a > b;
+    // Aligning overflowed (38 integer digits against 20 decimals): compare the
+    // magnitudes' text, integer part first.
+    std::string x = abs().str(), y = o.abs().str();
+    size_t xi = x.find('.'), yi = y.find('.');
+    if (xi == std::string::npos) xi = x.size();
+    if (yi == std::string::npos) yi = y.size();
+    int c = xi != yi ? (xi < yi ? -1 : 1) : (x < y ? -1 : x > y);
+    return sign() < 0 ? -c : c;
   }
 }
 

@@ -12,6 +12,7 @@ struct MapResult {
   bool skip = false;   // filtered out: counted, not pushed
   std::string output;  // target record as JSON text
   std::string error;   // with the field path, when !ok
+  std::string key;     // the mapping's idempotency key, when it defines one
 };
 
 class Mapper {
@@ -25,7 +26,7 @@ class Mapper {
 class IdentityMapper final : public Mapper {
  public:
   MapResult map(std::string_view, std::string_view record) const override {
-    return {.ok = true, .skip = false, .output = std::string(record), .error = {}};
+    return {.ok = true, .skip = false, .output = std::string(record), .error = {}, .key = {}};
   }
   std::string version() const override { return "identity"; }
 };

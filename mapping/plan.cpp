@@ -169,7 +169,7 @@ Value field_value(EvalContext& ctx, const FieldPlan& f, const Where& where) {
     } else if (!v.is_null()) {
       type_error(ctx, v, "an array to map with each");
     }
-    if (v.is_null()) return v;
+    if (v.is_null()) return f.fallback ? *f.fallback : v;
     Value* out = ctx.arena.array<Value>(n);
     uint32_t child = v.kind == ValueKind::Node ? Document::first_child(v.node) : 0;
     for (uint32_t i = 0; i < n; ++i) {
@@ -303,8 +303,7 @@ PlanMapper::PlanMapper(std::shared_ptr<const Plan> plan, XrefResolver* xref) : r
 
 MapResult PlanMapper::map(std::string_view key, std::string_view record) const {
   MapResult r;
-  std::string mapped_key;
-  MapStatus status = runner_.run(record, r.output, mapped_key, r.error);
+  MapStatus status = runner_.run(record, r.output, r.key, r.error);
   r.ok = status != MapStatus::Failed;
   r.skip = status == MapStatus::Skipped;
   (void)key;

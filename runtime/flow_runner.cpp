@@ -198,6 +198,7 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
       continue;
     }
     item.output = std::move(m.output);
+    if (!m.key.empty()) item.key = std::move(m.key);  // the mapping names the idempotency key
     item.hash = mapping::content_hash(item.output);
     keys.push_back(item.key);
     mapped.push_back(&item);

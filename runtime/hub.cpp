@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "runtime/embedded_bus.hpp"
+#include "mapping/plan.hpp"
 #include "runtime/log.hpp"
 
 namespace synchub::runtime {
@@ -36,6 +37,7 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
     }
   }
   auto identity = std::make_shared<mapping::IdentityMapper>();
+  xref_ = std::make_unique<StateXref>(*state_);
   for (const auto& f : config.flows) {
     if (!f.settings.boolean("enabled")) continue;
     FlowOptions options;
@@ -47,8 +49,11 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
     options.max_backoff = f.settings.duration("retry.max_backoff");
     options.max_attempts = static_cast<int>(f.settings.integer("retry.max_attempts"));
     const auto* stream = config.connector(f.to.connector)->stream(f.to.stream);
+    std::shared_ptr<const mapping::Mapper> mapper = identity;
+    if (f.settings.has("mapping"))
+      mapper = std::make_shared<mapping::PlanMapper>(mapping::load_mapping(f.settings.str("mapping")), xref_.get());
     flows_.push_back(std::make_unique<FlowRunner>(options, *bus_, *state_,
-                                                  by_name.at(f.to.connector)->open_sink(*stream), identity));
+                                                  by_name.at(f.to.connector)->open_sink(*stream), mapper));
   }
   std::string linked;
   for (const auto& n : registry.registered_names()) linked += (linked.empty() ? "" : ",") + n;

@@ -13,6 +13,7 @@
 #include "runtime/flow_runner.hpp"
 #include "runtime/source_poller.hpp"
 #include "runtime/state_store.hpp"
+#include "runtime/state_xref.hpp"
 
 namespace synchub::runtime {
 
@@ -34,6 +35,7 @@ class Hub {
  private:
   std::unique_ptr<Bus> bus_;
   std::unique_ptr<StateStore> state_;
+  std::unique_ptr<StateXref> xref_;  // mapping lookups, answered by state_
   std::vector<std::unique_ptr<connectors::Connector>> connectors_;
   std::vector<std::unique_ptr<SourcePoller>> sources_;
   std::vector<std::unique_ptr<FlowRunner>> flows_;

@@ -1,0 +1,90 @@
+#include "mapping/decimal.hpp"
+
+#include <gtest/gtest.h>
+
+namespace synchub::mapping {
+namespace {
+
+Decimal d(const char* text) {
+  auto v = Decimal::parse(text);
+  if (!v) throw std::runtime_error(std::string("bad literal in test: ") + text);
+  return *v;
+}
+
+TEST(Decimal, ParsesJsonNumbersKeepingTheirDigits) {
+  EXPECT_EQ(d("100.10").str(), "100.10");
+  EXPECT_EQ(d("-0.5").str(), "-0.5");
+  EXPECT_EQ(d("0").str(), "0");
+  EXPECT_EQ(d("12345678901234.56").str(), "12345678901234.56");
+  EXPECT_EQ(d("1e3").str(), "1000");
+  EXPECT_EQ(d("1.5E-3").str(), "0.0015");
+  EXPECT_EQ(d("12345678901234567890123456789012345678").str(), "12345678901234567890123456789012345678");
+  for (const char* bad : {"", "-", "1.", ".5", "abc", "1e", "1..2", "1 ", "123456789012345678901234567890123456789"})
+    EXPECT_FALSE(Decimal::parse(bad)) << bad;
+}
+
+TEST(Decimal, ArithmeticIsExact) {
+  EXPECT_EQ(d("0.1") + d("0.2"), d("0.3"));
+  EXPECT_EQ((d("0.1") + d("0.2")).str(), "0.3");
+  EXPECT_EQ((d("12345678901234.56") * d("1")).str(), "12345678901234.56");
+  EXPECT_EQ((d("12345678901234.56") * d("7")).str(), "86419752308641.92");
+  EXPECT_EQ((d("353.90") * d("27") * (d("1") - d("0.15"))).str(), "8122.0050");
+  EXPECT_EQ((d("100.10") - d("0.10")).str(), "100.00");
+  EXPECT_EQ((d("7") % d("3")).str(), "1");
+  EXPECT_EQ((d("-7.5") % d("2")).str(), "-1.5");
+}
+
+TEST(Decimal, DivisionKeepsTwentyDigitsRoundedHalfEven) {
+  EXPECT_EQ((d("1") / d("3")).str(), "0.33333333333333333333");
+  EXPECT_EQ((d("2") / d("3")).str(), "0.66666666666666666667");
+  EXPECT_EQ((d("10") / d("4")).str(), "2.5");
+  EXPECT_EQ((d("-1") / d("8")).str(), "-0.125");
+  EXPECT_THROW(d("1") / d("0"), DecimalError);
+  EXPECT_THROW(d("1") % d("0.0"), DecimalError);
+}
+
+TEST(Decimal, RoundingModesAreExplicit) {
+  EXPECT_EQ(d("8122.005").round(2, Rounding::HalfUp).str(), "8122.01");
+  EXPECT_EQ(d("2.5").round(0, Rounding::HalfUp).str(), "3");
+  EXPECT_EQ(d("-2.5").round(0, Rounding::HalfUp).str(), "-3");
+  EXPECT_EQ(d("2.5").round(0, Rounding::HalfEven).str(), "2");
+  EXPECT_EQ(d("3.5").round(0, Rounding::HalfEven).str(), "4");
+  EXPECT_EQ(d("2.51").round(0, Rounding::HalfEven).str(), "3");
+  EXPECT_EQ(d("-2.1").round(0, Rounding::Floor).str(), "-3");
+  EXPECT_EQ(d("-2.9").round(0, Rounding::Ceil).str(), "-2");
+  EXPECT_EQ(d("2.99").round(1, Rounding::Down).str(), "2.9");
+  EXPECT_EQ(d("1.2").round(4, Rounding::HalfUp).str(), "1.2");  // never adds digits
+}
+
+TEST(Decimal, ScaleIsKeptAndCheckedOnRescale) {
+  EXPECT_EQ(d("100.1").rescale(2).str(), "100.10");
+  EXPECT_EQ(d("100.100").rescale(2).str(), "100.10");
+  EXPECT_THROW(d("100.105").rescale(2), DecimalError);
+  EXPECT_EQ(d("100.100").normalized().str(), "100.1");
+  EXPECT_EQ(d("5.000").normalized().str(), "5");
+  EXPECT_EQ(d("123.45").digits(), 5);
+  EXPECT_EQ(d("0.001").digits(), 1);
+}
+
+TEST(Decimal, OverflowIsAnErrorNotATruncation) {
+  Decimal big = d("99999999999999999999999999999999999999");
+  EXPECT_THROW(big + d("1"), DecimalError);
+  EXPECT_THROW(big * d("10"), DecimalError);
+  EXPECT_THROW(d("0.00000000000000000001") * d("0.0000000000000000001"), DecimalError);
+  // trailing zeros are dropped before giving up
+  EXPECT_EQ((d("1000000000000000000000.000000000000") * d("1000000000000000.000000000000")).str(),
+            "1000000000000000000000000000000000000");
+}
+
+TEST(Decimal, ComparesAcrossScales) {
+  EXPECT_EQ(d("1.10"), d("1.1"));
+  EXPECT_LT(d("-3"), d("-2.99"));
+  EXPECT_LT(d("0.0001"), d("0.001"));
+  EXPECT_EQ(d("99999999999999999999999999999999999999").compare(d("0.00000000000000000001")), 1);
+  EXPECT_EQ(d("-0.0").sign(), 0);
+  EXPECT_EQ(*d("42.000").to_int64(), 42);
+  EXPECT_FALSE(d("42.5").to_int64());
+}
+
+}  // namespace
+}  // namespace synchub::mapping

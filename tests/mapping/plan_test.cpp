@@ -1,0 +1,223 @@
+#include "mapping/plan.hpp"
+
+#include <gtest/gtest.h>
+
+#include "config/diagnostics.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace synchub::mapping {
+namespace {
+
+class FakeXref final : public XrefResolver {
+ public:
+  std::optional<std::string> find(const std::string& entity, const std::string& from, const std::string& to,
+                                  const std::string& id) override {
+    if (entity == "customer" && from == "crm" && to == "erp" && id == "C1") return "KH-0001";
+    return std::nullopt;
+  }
+};
+
+class PlanTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<const Plan> load(const std::string& yaml) {
+    test::write_file(dir_.path() / "m.yaml", yaml);
+    return load_mapping(dir_.str("m.yaml"));
+  }
+  // Loads `yaml` and maps `record`: the output JSON, or "error: ..." / "skipped".
+  std::string map(const std::string& yaml, const std::string& record) {
+    PlanRunner runner(load(yaml), &xref_);
+    std::string out, key, error;
+    switch (runner.run(record, out, key, error)) {
+      case MapStatus::Mapped: return out;
+      case MapStatus::Skipped: return "skipped";
+      case MapStatus::Failed: return "error: " + error;
+    }
+    return {};
+  }
+  // The diagnostics of a bad mapping file, one per line, without the folder.
+  std::string errors(const std::string& yaml) {
+    try {
+      load(yaml);
+    } catch (const config::ConfigError& e) {
+      std::string out;
+      for (const auto& d : e.diagnostics()) {
+        std::string s = d.str();
+        out += s.substr(s.find("m.yaml")) + "\n";
+      }
+      return out;
+    }
+    return "loaded";
+  }
+  test::TempDir dir_;
+  FakeXref xref_;
+};
+
+TEST_F(PlanTest, FieldKindsInFileOrder) {
+  const char* yaml = R"Y(
+source: crm.orders
+target: erp.orders
+tables:
+  status: {draft: A, approved: C}
+fields:
+  z_first: {value: fixed}
+  code: order_no
+  status: {from: status, map: status}
+  region: {from: region, map: {east: E, west: W}, default: X}
+  customer: {from: customer.id, lookup: {xref: customer, from: crm, to: erp}}
+  label: {expr: "concat(order_no, '/', customer.name)"}
+  count: {value: 3}
+  nothing: {value: null}
+  empty: {value: []}
+)Y";
+  EXPECT_EQ(map(yaml, R"({"order_no":"SO1","status":"draft","region":"north","customer":{"id":"C1","name":"华信"}})"),
+            R"({"z_first":"fixed","code":"SO1","status":"A","region":"X","customer":"KH-0001","label":"SO1/华信",)"
+            R"("count":3,"nothing":null,"empty":[]})");
+}
+
+TEST_F(PlanTest, MissesAreErrorsNamingTheValueUnlessDefaulted) {
+  const char* yaml = R"Y(
+tables: {status: {draft: A}}
+fields:
+  status: {from: status, map: status}
+  customer: {from: customer_id, lookup: {xref: customer, from: crm, to: erp}}
+)Y";
+  EXPECT_EQ(map(yaml, R"({"status":"lost","customer_id":"C1"})"),
+            "error: status: value \"lost\" is not in table 'status' (field status)");
+  EXPECT_EQ(map(yaml, R"({"status":"draft","customer_id":"C9"})"),
+            "error: customer_id: value \"C9\" has no xref customer crm -> erp (field customer)");
+  EXPECT_EQ(map(yaml, R"({"status":null})"), R"({"status":null,"customer":null})");
+}
+
+TEST_F(PlanTest, EachMapsNestedArraysWithParentAccess) {
+  const char* yaml = R"Y(
+fields:
+  lines:
+    each: items
+    fields:
+      no: {expr: "concat($parent.order_no, '-', line)"}
+      sku: {from: sku, upper: true, trim: true}
+      amount: {expr: "qty * price", type: "decimal(18,2)"}
+      parts:
+        each: parts
+        default: []
+        fields:
+          p: {expr: "concat($root.order_no, ':', $this)"}
+  total: {expr: "sum($out.lines[*].amount)", type: "decimal(18,2)"}
+)Y";
+  EXPECT_EQ(map(yaml, R"({"order_no":"SO1","items":[{"line":1,"sku":" ab ","qty":"2","price":1.5,"parts":["x"]},)"
+                      R"({"line":2,"sku":"c","qty":1,"price":0.1}]})"),
+            R"({"lines":[{"no":"SO1-1","sku":"AB","amount":3.00,"parts":[{"p":"SO1:x"}]},)"
+            R"({"no":"SO1-2","sku":"C","amount":0.10,"parts":[]}],"total":3.10})");
+  EXPECT_EQ(map(yaml, R"({"order_no":"SO1"})"), R"({"lines":null,"total":0.00})");
+  EXPECT_EQ(map(yaml, R"({"order_no":"SO1","items":[{"line":1,"qty":1,"price":1},{"line":2,"qty":"x","price":1}]})"),
+            "error: lines[1].amount: '*' expects numbers, got \"x\"");
+}
+
+TEST_F(PlanTest, TypesConvertAndCheck) {
+  const char* yaml = R"Y(
+fields:
+  s: {from: n, type: string}
+  i: {from: i, type: int}
+  n: {from: text, type: number}
+  d: {from: d, type: "decimal(6,2)"}
+  r: {from: r, type: "decimal(6,2)", rounding: half_even}
+  b: {from: b, type: bool}
+  day: {from: t, type: date, timezone: Asia/Shanghai}
+  at: {from: t, type: datetime, timezone: America/New_York}
+  local: {from: local, type: datetime, input_format: "%d/%m/%Y %H:%M", timezone: Europe/Berlin}
+  money: {from: d, type: string, format: "#,##0.00"}
+  o: {from: obj, type: object}
+  a: {from: arr, type: array}
+)Y";
+  EXPECT_EQ(map(yaml, R"({"n":100.10,"i":"42","text":"2.500","d":100.1,"r":0.125,"b":"true","t":"2024-03-10T20:00:00Z",)"
+                      R"("local":"01/07/2024 09:30","obj":{"k":[1,{"z":null}]},"arr":[]})"),
+            R"({"s":"100.10","i":42,"n":2.5,"d":100.10,"r":0.12,"b":true,"day":"2024-03-11",)"
+            R"("at":"2024-03-10T16:00:00-04:00","local":"2024-07-01T09:30:00+02:00","money":"100.10",)"
+            R"("o":{"k":[1,{"z":null}]},"a":[]})");
+  const std::string base = R"("n":1,"i":1,"text":"1","r":1,"b":true,"t":"2024-01-01","local":"01/01/2024 00:00","obj":{},"arr":[])";
+  EXPECT_EQ(map(yaml, "{\"d\":12345.67," + base + "}"), "error: d: 12345.67 does not fit decimal(6,2) (field d)");
+  EXPECT_EQ(map(yaml, "{\"d\":1.234," + base + "}"),
+            "error: d: 1.234 has more than 2 decimal places (set rounding: half_up or half_even to round) (field d)");
+  EXPECT_EQ(map(yaml, "{\"d\":\"abc\"," + base + "}"), "error: d: expected decimal(6,2), got \"abc\" (field d)");
+  EXPECT_EQ(map(yaml, R"({"i":2.5})"), "error: i: expected an integer, got 2.5 (field i)");
+}
+
+TEST_F(PlanTest, DefaultsRequiredFilterAndKey) {
+  const char* yaml = R"Y(
+key: "concat(type, '-', id)"
+filter: "status != 'cancelled'"
+version: v7
+fields:
+  id: {from: id, required: true}
+  note: {from: note, default: "n/a"}
+)Y";
+  auto plan = load(yaml);
+  PlanRunner runner(plan);
+  std::string out, key, error;
+  ASSERT_EQ(runner.run(R"({"id":5,"type":"SO","status":"open"})", out, key, error), MapStatus::Mapped) << error;
+  EXPECT_EQ(out, R"({"id":5,"note":"n/a"})");
+  EXPECT_EQ(key, "SO-5");
+  EXPECT_EQ(runner.run(R"({"id":6,"status":"cancelled"})", out, key, error), MapStatus::Skipped);
+  EXPECT_EQ(runner.run(R"({"type":"SO","status":"open"})", out, key, error), MapStatus::Failed);
+  EXPECT_EQ(error, "id: required value is missing (field id)");
+  EXPECT_EQ(runner.run(R"({"id":1,)", out, key, error), MapStatus::Failed);
+  EXPECT_EQ(error.rfind("invalid JSON: ", 0), 0u) << error;
+  EXPECT_EQ(PlanMapper(plan, nullptr).version(), "v7");
+}
+
+TEST_F(PlanTest, NumbersPassThroughWithTheirDigits) {
+  EXPECT_EQ(map("fields: {a: a, b: b}", R"({"a":100.10,"b":12345678901234567890.123456789})"),
+            R"({"a":100.10,"b":12345678901234567890.123456789})");
+  EXPECT_EQ(map("fields: {t: t}", "{\"t\":\"tab\\there \\\"q\\\" \\u00e9\\ud83d\\ude9a\"}"),
+            "{\"t\":\"tab\\there \\\"q\\\" é🚚\"}");
+  // deep nesting is kept, and over 200 levels is refused
+  std::string deep(150, '['), end(150, ']');
+  EXPECT_EQ(map("fields: {d: d}", "{\"d\":" + deep + end + "}"), "{\"d\":" + deep + end + "}");
+  std::string deeper(250, '[');
+  EXPECT_EQ(map("fields: {d: d}", "{\"d\":" + deeper + std::string(250, ']') + "}").rfind("error: invalid JSON", 0), 0u);
+}
+
+TEST_F(PlanTest, SharedTableFilesAndTablesFromFiles) {
+  test::write_file(dir_.path() / "shared.yaml", "currency: {CNY: PRE001, USD: PRE007}\n");
+  test::write_file(dir_.path() / "customers.json", R"({"C1":"KH1","C2":"KH2"})");
+  const char* yaml = R"Y(
+table_files: [shared.yaml]
+tables: {customers: customers.json}
+fields:
+  cur: {from: cur, map: currency}
+  cust: {expr: "lookup(customers, c, 'none')"}
+)Y";
+  EXPECT_EQ(map(yaml, R"({"cur":"USD","c":"C2"})"), R"({"cur":"PRE007","cust":"KH2"})");
+  EXPECT_EQ(map(yaml, R"({"cur":"CNY","c":"C3"})"), R"({"cur":"PRE001","cust":"none"})");
+}
+
+TEST_F(PlanTest, LoadErrorsPointAtFileLineAndColumn) {
+  EXPECT_EQ(errors("fields:\n  a: {from: x, tpye: int}\n"),
+            "m.yaml:2:16: fields.a.tpye: unknown key; did you mean 'type'?\n");
+  EXPECT_EQ(errors("fields:\n  a: {expr: \"round(x, 2) +\"}\n"),
+            "m.yaml:2:27: fields.a.expr: in expression: unexpected end of expression\n");
+  EXPECT_EQ(errors("fields:\n  a:\n    expr: uper(x)\n"),
+            "m.yaml:3:11: fields.a.expr: in expression: unknown function 'uper'; did you mean 'upper'?\n");
+  EXPECT_EQ(errors("fields:\n  a: {from: x, type: 'decimal(40,2)'}\n"),
+            "m.yaml:2:22: fields.a.type: decimal(p,s) needs 1 <= p <= 38 and s <= p\n");
+  EXPECT_EQ(errors("fields:\n  a: {from: x, type: float}\n"),
+            "m.yaml:2:22: fields.a.type: unknown type 'float'; expected one of: array, bool, date, datetime, "
+            "decimal(p,s), int, number, object, string\n");
+  EXPECT_EQ(errors("fields:\n  a: {from: x, map: stauts}\ntables: {status: {a: b}}\n"),
+            "m.yaml:2:21: fields.a.map: unknown table 'stauts'; did you mean 'status'?\n");
+  EXPECT_EQ(errors("fields:\n  a: {from: x, expr: y}\n"),
+            "m.yaml:2:3: fields.a: use one of from, value, expr, each (found from and expr)\n");
+  EXPECT_EQ(errors("fields:\n  a: {from: x, timezone: Mars/Olympus}\n"),
+            "m.yaml:2:26: fields.a.timezone: unknown time zone 'Mars/Olympus' (IANA name like Asia/Shanghai, or UTC, "
+            "or +08:00)\n");
+  EXPECT_EQ(errors("fields:\n  a: {each: lines}\n"), "m.yaml:2:3: fields.a: each needs fields: for the elements\n");
+  EXPECT_EQ(errors("source: x\n"), "m.yaml:1:1: fields: missing required key 'fields'\n");
+  EXPECT_EQ(errors("fields: {a: x}\nfilds: {}\n"), "m.yaml:2:1: filds: unknown key; did you mean 'fields'?\n");
+  EXPECT_EQ(errors("fields:\n  a: x\n  a: y\n"), "m.yaml:3:3: fields.a: duplicate key\n");
+  EXPECT_EQ(errors("fields: {a: x}\ntests:\n  - {input: {}}\n"),
+            "m.yaml:3:5: tests[0]: a test case needs expect:, expect_error: or expect_skip: true\n");
+  EXPECT_EQ(errors("fields: [a\n"), "m.yaml:2:1: YAML syntax error: end of sequence flow not found\n");
+}
+
+}  // namespace
+}  // namespace synchub::mapping
