@@ -578,7 +578,18 @@ class Parser {
     return peek().kind == Tok::End ? " at the end of the expression" : ", found '" + peek().text + "'";
   }
 
+  // Bounds the recursion: expressions come from files, and a deep one must
+  // be an error, not a stack overflow.
+  struct Nesting {
+    Nesting(Parser& p, const Token& at) : p(p) {
+      if (++p.depth_ > 100) p.fail(at, "expression nested too deeply");
+    }
+    ~Nesting() { --p.depth_; }
+    Parser& p;
+  };
+
   ExprPtr expression() {
+    Nesting guard(*this, peek());
     ExprPtr c = coalesce();
     if (is_op("?")) {
       int column = take().column;
@@ -615,6 +626,7 @@ class Parser {
   }
   ExprPtr logical_not() {
     if (is_word("not") || is_op("not")) {
+      Nesting guard(*this, peek());
       int column = take().column;
       return std::make_unique<Unary>(column, '!', logical_not());
     }
@@ -651,8 +663,11 @@ class Parser {
       int column = take().column;
       if (peek().kind == Tok::Number) {  // negative literal
         const Token& t = take();
-        return std::make_unique<Literal>(column, Value::of_number(-*Decimal::parse(t.text)));
+        auto d = Decimal::parse(t.text);
+        if (!d) fail(t, "number " + t.text + " has more than 38 digits");
+        return postfix(std::make_unique<Literal>(column, Value::of_number(-*d)), column);
       }
+      Nesting guard(*this, peek());
       return std::make_unique<Unary>(column, '-', unary());
     }
     const Token& start = peek();
@@ -753,6 +768,7 @@ class Parser {
         segments.push_back({Segment::Wildcard, {}, 0});
         text += "[*]";
       } else if (inside.kind == Tok::Number && inside.text.find('.') == std::string::npos) {
+        if (inside.text.size() > 9) fail(inside, "index " + inside.text + " is too large");
         segments.push_back({Segment::Index, {}, static_cast<uint32_t>(std::stoul(inside.text))});
         text += "[" + inside.text + "]";
       } else if (inside.kind == Tok::String) {
@@ -878,6 +894,7 @@ class Parser {
   std::string_view text_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  int depth_ = 0;
   const CompileEnv& env_;
 };
 

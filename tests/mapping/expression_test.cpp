@@ -216,6 +216,12 @@ TEST(Expression, CompileErrorsNameTheColumn) {
   EXPECT_EQ(eval.compile_error("$self.x"), "1: unknown variable '$self' (expected $this, $parent, $root or $out)");
   EXPECT_EQ(eval.compile_error("(1 + 2"), "7: expected ')' at the end of the expression");
   EXPECT_EQ(eval.compile_error("a b"), "3: unexpected 'b' after the expression");
+  // found by the fuzzer: huge indexes and deep nesting are errors, not crashes
+  EXPECT_EQ(eval.compile_error("a[11111111111111111111]"), "3: index 11111111111111111111 is too large");
+  EXPECT_EQ(eval.compile_error("-111111111111111111111111111111111111111"),
+            "2: number 111111111111111111111111111111111111111 has more than 38 digits");
+  EXPECT_EQ(eval.compile_error(std::string(500, '(') + "1" + std::string(500, ')')),
+            "100: expression nested too deeply");
 }
 
 }  // namespace
