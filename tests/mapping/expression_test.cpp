@@ -221,7 +221,7 @@ TEST(Expression, CompileErrorsNameTheColumn) {
   EXPECT_EQ(eval.compile_error("-111111111111111111111111111111111111111"),
             "2: number 111111111111111111111111111111111111111 has more than 38 digits");
   EXPECT_EQ(eval.compile_error(std::string(500, '(') + "1" + std::string(500, ')')),
-            "100: expression nested too deeply");
+            "101: expression nested too deeply");
 }
 
 }  // namespace
