@@ -29,6 +29,7 @@ bench: build
 	cmake -S . -B build/release -DSYNCHUB_BENCH=ON >/dev/null
 	cmake --build build/release -j $(JOBS)
 	bench/run build/release
+	bench/mapping build/release
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

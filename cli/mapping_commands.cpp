@@ -282,9 +282,11 @@ nlohmann::ordered_json parse_exact(const std::string& text) {
     switch (n.kind) {
       case mapping::JsonKind::Null: return nullptr;
       case mapping::JsonKind::Bool: return n.boolean;
-      case mapping::JsonKind::Number: return nlohmann::ordered_json::parse(n.text).is_number_integer()
-                                                ? nlohmann::ordered_json::parse(n.text)
-                                                : nlohmann::ordered_json("\x01" + std::string(n.text));
+      case mapping::JsonKind::Number: {  // compared as written: carried as marked text
+        std::string marked(1, '\x01');
+        marked.append(n.text);
+        return marked;
+      }
       case mapping::JsonKind::String: return std::string(n.text);
       case mapping::JsonKind::Object: {
         nlohmann::ordered_json o = nlohmann::ordered_json::object();

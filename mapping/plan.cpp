@@ -46,7 +46,8 @@ std::string format_number(const Decimal& d, const std::string& pattern, Rounding
     if (int_end == std::string::npos) int_end = digits.size();
     for (size_t i = int_end; i > 3; i -= 3) digits.insert(i - 3, ",");
   }
-  return r.sign() < 0 ? "-" + digits : digits;
+  if (r.sign() < 0) digits.insert(0, 1, '-');
+  return digits;
 }
 
 Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
