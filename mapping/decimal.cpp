@@ -81,13 +81,24 @@ std::optional<Decimal> Decimal::parse(std::string_view text) {
   const size_t n = text.size();
   bool negative = false;
   if (i < n && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  // Digits accumulate in 64 bits while they fit (19 digits), then in 128.
+  uint64_t small = 0;
   i128 coef = 0;
-  int digits = 0, scale = 0;
+  int digits = 0, scale = 0, taken = 0;
+  auto digit = [&](int d) {
+    if (taken < 19) {
+      small = small * 10 + static_cast<uint64_t>(d);
+      coef = static_cast<i128>(small);
+    } else {
+      coef = coef * 10 + d;
+    }
+    ++taken;
+  };
   size_t int_start = i;
   while (i < n && text[i] >= '0' && text[i] <= '9') {
     if (coef != 0 || text[i] != '0') ++digits;
     if (digits > kMaxDigits) return std::nullopt;
-    coef = coef * 10 + (text[i++] - '0');
+    digit(text[i++] - '0');
   }
   if (i == int_start) return std::nullopt;
   if (i < n && text[i] == '.') {
@@ -95,7 +106,7 @@ std::optional<Decimal> Decimal::parse(std::string_view text) {
     while (i < n && text[i] >= '0' && text[i] <= '9') {
       if (coef != 0 || text[i] != '0') ++digits;
       if (digits > kMaxDigits || scale >= kMaxDigits) return std::nullopt;
-      coef = coef * 10 + (text[i++] - '0');
+      digit(text[i++] - '0');
       ++scale;
     }
     if (i == frac_start) return std::nullopt;

@@ -62,6 +62,7 @@ struct Builder {
     uint32_t index = static_cast<uint32_t>(nodes.size());
     nodes.push_back(Node{});
     nodes[index].key = key;
+    nodes[index].key_sig = key_signature(key);
     switch (type) {
       case od::json_type::null: {
         bool is_null = false;
@@ -163,17 +164,14 @@ std::string Document::parse(std::string_view json) {
   return {};
 }
 
-uint32_t Document::member(uint32_t object, std::string_view name) const {
+uint32_t Document::member(uint32_t object, std::string_view name, uint32_t signature) const {
   const Node& o = nodes_[object];
   if (o.kind != JsonKind::Object) return npos;
   uint32_t child = object + 1;
-  const size_t size = name.size();
-  const char first = size ? name[0] : 0;
   for (uint32_t i = 0; i < o.count; ++i) {
-    const std::string_view key = nodes_[child].key;
-    if (key.size() == size && (size == 0 || (key[0] == first && std::memcmp(key.data(), name.data(), size) == 0)))
-      return child;
-    child = nodes_[child].next;
+    const Node& n = nodes_[child];
+    if (n.key_sig == signature && std::memcmp(n.key.data(), name.data(), name.size()) == 0) return child;
+    child = n.next;
   }
   return npos;
 }

@@ -15,11 +15,20 @@ namespace synchub::mapping {
 
 enum class JsonKind : uint8_t { Null, Bool, Number, String, Object, Array };
 
+// A cheap fingerprint of a member name (length, first and last byte): most
+// non-matching names are rejected without comparing bytes.
+inline uint32_t key_signature(std::string_view key) {
+  if (key.empty()) return 0;
+  return static_cast<uint32_t>(key.size()) << 16 | static_cast<uint32_t>(static_cast<unsigned char>(key.front())) << 8 |
+         static_cast<unsigned char>(key.back());
+}
+
 struct Node {
   JsonKind kind = JsonKind::Null;
   bool boolean = false;
   uint32_t count = 0;  // members of an object / elements of an array
   uint32_t next = 0;   // index of the node after this subtree
+  uint32_t key_sig = 0;  // key_signature(key)
   std::string_view key;   // member name when the parent is an object
   std::string_view text;  // string content or number literal
 };
@@ -38,7 +47,8 @@ class Document {
   uint32_t root_index() const { return 0; }
   const Node& at(uint32_t index) const { return nodes_[index]; }
   // Member `name` of the object at `object`, or npos.
-  uint32_t member(uint32_t object, std::string_view name) const;
+  uint32_t member(uint32_t object, std::string_view name) const { return member(object, name, key_signature(name)); }
+  uint32_t member(uint32_t object, std::string_view name, uint32_t signature) const;
   // Element `i` of the array at `array`, or npos.
   uint32_t element(uint32_t array, uint32_t i) const;
   // First child of an object or array (children follow through `next`).

@@ -145,9 +145,12 @@ class Literal final : public Expr {
 };
 
 struct Segment {
+  Segment(int kind, std::string key, uint32_t index)
+      : kind(static_cast<Kind>(kind)), key(std::move(key)), index(index), signature(key_signature(this->key)) {}
   enum Kind { Key, Index, Wildcard } kind;
   std::string key;
   uint32_t index = 0;
+  uint32_t signature = 0;  // key_signature(key)
 };
 
 enum class Base { This, Parent, Root, Out, Value };
@@ -155,7 +158,7 @@ enum class Base { This, Parent, Root, Out, Value };
 Value member_of(EvalContext& ctx, const Value& v, const Segment& s) {
   if (v.kind == ValueKind::Node) {
     if (s.kind == Segment::Key) {
-      uint32_t m = ctx.doc.member(v.node, s.key);
+      uint32_t m = ctx.doc.member(v.node, s.key, s.signature);
       return m == Document::npos ? Value::null() : node_value(ctx.doc, m);
     }
     uint32_t e = ctx.doc.element(v.node, s.index);
@@ -214,7 +217,7 @@ Value navigate(EvalContext& ctx, const Value& start, const std::vector<Segment>&
     for (size_t i = from; i < path.size(); ++i) {
       const Segment& s = path[i];
       if (s.kind == Segment::Wildcard) return spread(ctx, Value::of_node(index), path, i + 1);
-      index = s.kind == Segment::Key ? doc.member(index, s.key) : doc.element(index, s.index);
+      index = s.kind == Segment::Key ? doc.member(index, s.key, s.signature) : doc.element(index, s.index);
       if (index == Document::npos) return Value::null();
       JsonKind kind = doc.at(index).kind;
       if (kind != JsonKind::Object && kind != JsonKind::Array) return i + 1 == path.size() ? node_value(doc, index) : Value::null();

@@ -67,8 +67,12 @@ void write_json(std::string& out, const Document& doc, const Value& v) {
       out += '{';
       for (uint32_t i = 0; i < v.size; ++i) {
         if (i) out += ',';
-        append_json_string(out, v.members[i].name);
-        out += ':';
+        if (!v.members[i].json_name.empty()) {
+          out += v.members[i].json_name;
+        } else {
+          append_json_string(out, v.members[i].name);
+          out += ':';
+        }
         write_json(out, doc, v.members[i].value);
       }
       out += '}';

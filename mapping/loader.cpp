@@ -278,6 +278,8 @@ class Loader {
     for (const auto& e : reader_.entries(n, path)) {
       FieldPlan f;
       f.name = e.key;
+      append_json_string(f.json_name, f.name);
+      f.json_name += ':';
       read_field(e.value, join_path(path, e.key), e.key_mark, f);
       fields.push_back(std::move(f));
     }

@@ -21,6 +21,7 @@ enum class FieldType { Any, String, Int, Number, Decimal, Bool, Date, DateTime, 
 
 struct FieldPlan {
   std::string name;
+  std::string json_name;       // the name as written in the output: "\"name\":"
   ExprPtr source;              // from / value / expr / lookup key (null for `each` without from)
   std::string source_path;     // the `from:` path, for error messages
   const Table* map = nullptr;  // `map:` value table applied to the source value
