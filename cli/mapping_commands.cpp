@@ -262,9 +262,12 @@ void diff(const nlohmann::ordered_json& want, const nlohmann::ordered_json& got,
   if (want.is_array() && got.is_array()) {
     for (size_t i = 0; i < std::max(want.size(), got.size()); ++i) {
       std::string p = path + "[" + std::to_string(i) + "]";
-      if (i >= got.size()) out.push_back(p + ": missing (expected " + want[i].dump() + ")");
-      else if (i >= want.size()) out.push_back(p + ": unexpected " + got[i].dump());
-      else diff(want[i], got[i], p, out);
+      if (i >= got.size())
+        out.push_back(p + ": missing (expected " + want[i].dump() + ")");
+      else if (i >= want.size())
+        out.push_back(p + ": unexpected " + got[i].dump());
+      else
+        diff(want[i], got[i], p, out);
     }
     return;
   }
@@ -375,8 +378,9 @@ int cmd_test(const Args& given) {
       std::vector<std::string> problems;
       if (t.expect_skip) {
         if (status != mapping::MapStatus::Skipped)
-          problems.push_back(status == mapping::MapStatus::Failed ? "expected the filter to skip it, got error: " + error
-                                                                  : "expected the filter to skip it, got " + out);
+          problems.push_back(status == mapping::MapStatus::Failed
+                                 ? "expected the filter to skip it, got error: " + error
+                                 : "expected the filter to skip it, got " + out);
       } else if (t.expect_error) {
         if (status != mapping::MapStatus::Failed)
           problems.push_back("expected error containing \"" + *t.expect_error + "\", got " +

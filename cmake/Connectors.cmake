@@ -1,12 +1,13 @@
-# synchub_connector(NAME SOURCES ...) adds one connector folder's sources to
+# synchub_connector(NAME SOURCES ... [LIBS ...]) adds one connector folder's sources to
 # the connectors library and registers it in the generated registry_all.cpp
 # (explicit registration: nothing for the linker to strip). Each connector
 # can be left out with -DSYNCHUB_CONNECTOR_<NAME>=OFF.
 set_property(GLOBAL PROPERTY SYNCHUB_CONNECTORS "")
 set_property(GLOBAL PROPERTY SYNCHUB_CONNECTOR_SOURCES "")
+set_property(GLOBAL PROPERTY SYNCHUB_CONNECTOR_LIBS "")
 
 function(synchub_connector name)
-  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   string(TOUPPER ${name} upper)
   option(SYNCHUB_CONNECTOR_${upper} "Build the ${name} connector" ON)
   if(NOT SYNCHUB_CONNECTOR_${upper})
@@ -18,6 +19,7 @@ function(synchub_connector name)
   endforeach()
   set_property(GLOBAL APPEND PROPERTY SYNCHUB_CONNECTORS ${name})
   set_property(GLOBAL APPEND PROPERTY SYNCHUB_CONNECTOR_SOURCES ${sources})
+  set_property(GLOBAL APPEND PROPERTY SYNCHUB_CONNECTOR_LIBS ${ARG_LIBS})
 endfunction()
 
 function(synchub_generate_registry out)

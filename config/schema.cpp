@@ -40,6 +40,9 @@ static json field_schema(const FieldSpec& field) {
       break;
     case FieldType::Enum: schema["enum"] = field.options; break;
     case FieldType::StringList: schema = {{"type", "array"}, {"items", {{"type", "string"}}}}; break;
+    case FieldType::StringMap:
+      schema = {{"type", "object"}, {"additionalProperties", {{"type", {"string", "number", "boolean"}}}}};
+      break;
     case FieldType::Section: schema = object_schema(field.fields); break;
     case FieldType::String:
     case FieldType::Path: schema["type"] = "string"; break;

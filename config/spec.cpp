@@ -36,6 +36,11 @@ const std::vector<std::string>& Settings::list(const std::string& name) const {
   return value(name).list;
 }
 
+const std::vector<std::pair<std::string, std::string>>& Settings::map(const std::string& name) const {
+  static const std::vector<std::pair<std::string, std::string>> none;
+  return has(name) ? value(name).map : none;
+}
+
 const char* type_name(FieldType type) {
   switch (type) {
     case FieldType::String: return "string";
@@ -46,6 +51,7 @@ const char* type_name(FieldType type) {
     case FieldType::Enum: return "one of the listed values";
     case FieldType::Path: return "path";
     case FieldType::StringList: return "list of strings";
+    case FieldType::StringMap: return "mapping of strings";
     case FieldType::Section: return "mapping";
   }
   return "value";

@@ -14,7 +14,7 @@
 
 namespace synchub::config {
 
-enum class FieldType { String, Int, Bool, Duration, Size, Enum, Path, StringList, Section };
+enum class FieldType { String, Int, Bool, Duration, Size, Enum, Path, StringList, StringMap, Section };
 
 struct FieldSpec {
   std::string name;
@@ -52,7 +52,8 @@ struct ConnectorSpec {
 // ${...} substitution) are never echoed in errors or output.
 struct Value {
   std::string text;
-  std::vector<std::string> list;  // StringList
+  std::vector<std::string> list;                         // StringList
+  std::vector<std::pair<std::string, std::string>> map;  // StringMap, in file order
   Mark mark;
   bool sensitive = false;
   bool from_default = false;
@@ -70,6 +71,8 @@ class Settings {
   std::chrono::milliseconds duration(const std::string& name) const;
   uint64_t size(const std::string& name) const;
   const std::vector<std::string>& list(const std::string& name) const;
+  // StringMap entries; empty when the field is absent.
+  const std::vector<std::pair<std::string, std::string>>& map(const std::string& name) const;
   const Value& value(const std::string& name) const;
   Mark mark() const { return mark_; }
   const std::map<std::string, Value>& values() const { return values_; }

@@ -176,6 +176,23 @@ void YamlReader::read_value(const YAML::Node& node, const FieldSpec& field, cons
   Value value;
   value.mark = where;
   value.sensitive = field.secret;
+  if (field.type == FieldType::StringMap) {
+    if (!node.IsMap()) {
+      diagnostics_.error(where, path, "expected a mapping of names to values");
+      return;
+    }
+    for (const auto& e : entries(node, path)) {
+      if (!e.value.IsScalar()) {
+        diagnostics_.error(mark(e.value), join_path(path, e.key), "expected a single value");
+        continue;
+      }
+      auto text = scalar(e.value, join_path(path, e.key), value.sensitive);
+      if (!text) continue;
+      value.map.emplace_back(e.key, *text);
+    }
+    out.set(name, std::move(value));
+    return;
+  }
   if (field.type == FieldType::StringList) {
     if (!node.IsSequence()) {
       diagnostics_.error(where, path, "expected a list of strings");

@@ -10,7 +10,9 @@ namespace {
 constexpr int64_t kMicrosPerSecond = 1000000;
 constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 void put2(std::string& out, unsigned v) {
   out.push_back(static_cast<char>('0' + v / 10 % 10));
@@ -215,9 +217,7 @@ void format_fields(std::string& out, int64_t local_micros, int offset, std::stri
         }
         break;
       case '%': out.push_back('%'); break;
-      default:
-        out.push_back('%');
-        out.push_back(spec);
+      default: out.push_back('%'); out.push_back(spec);
     }
   }
   (void)has_time;
@@ -304,8 +304,7 @@ std::optional<DateTime> parse_datetime(std::string_view text, std::string_view p
 
 std::optional<int64_t> parse_date(std::string_view text, std::string_view pattern) {
   Fields f;
-  if (!(pattern.empty() ? parse_iso(text, f, true) : parse_pattern(text, pattern, f)) || !valid(f))
-    return std::nullopt;
+  if (!(pattern.empty() ? parse_iso(text, f, true) : parse_pattern(text, pattern, f)) || !valid(f)) return std::nullopt;
   return days_from_civil(f.year, static_cast<unsigned>(f.month), static_cast<unsigned>(f.day));
 }
 
@@ -337,7 +336,8 @@ std::string check_pattern(std::string_view pattern) {
       continue;
     }
     if (std::string_view("YymdjFHMSTLfz%").find(spec) == std::string_view::npos)
-      return std::string("unknown pattern field '%") + spec + "' (expected one of %Y %y %m %d %j %F %H %M %S %T %L %f %z %:z %%)";
+      return std::string("unknown pattern field '%") + spec +
+             "' (expected one of %Y %y %m %d %j %F %H %M %S %T %L %f %z %:z %%)";
   }
   return {};
 }

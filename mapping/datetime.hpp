@@ -14,8 +14,8 @@ class time_zone;
 namespace synchub::mapping {
 
 struct DateTime {
-  int64_t micros = 0;       // since 1970-01-01T00:00:00Z
-  int offset_minutes = 0;   // the UTC offset it is shown in
+  int64_t micros = 0;      // since 1970-01-01T00:00:00Z
+  int offset_minutes = 0;  // the UTC offset it is shown in
 };
 
 // An IANA zone ("Asia/Shanghai") or a fixed one ("UTC", "+08:00").
@@ -23,8 +23,8 @@ class TimeZone {
  public:
   static std::optional<TimeZone> find(std::string_view name);  // nullopt when unknown
   static TimeZone utc() { return TimeZone{}; }
-  int offset_at(int64_t utc_micros) const;       // minutes east of UTC
-  int64_t to_utc(int64_t local_micros) const;    // earliest match across DST changes
+  int offset_at(int64_t utc_micros) const;     // minutes east of UTC
+  int64_t to_utc(int64_t local_micros) const;  // earliest match across DST changes
   const std::string& name() const { return name_; }
 
  private:

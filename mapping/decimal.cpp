@@ -17,7 +17,9 @@ constexpr std::array<i128, 39> make_powers() {
 constexpr auto kPow10 = make_powers();
 const i128 kMaxCoef = kPow10[38] - 1;  // 38 digits
 
-[[noreturn]] void overflow() { throw DecimalError("decimal overflow (more than 38 digits)"); }
+[[noreturn]] void overflow() {
+  throw DecimalError("decimal overflow (more than 38 digits)");
+}
 
 i128 checked_mul(i128 a, i128 b) {
   i128 r;
@@ -148,7 +150,9 @@ Decimal Decimal::operator+(const Decimal& o) const {
   return from_parts(checked_add(a, b), as);
 }
 
-Decimal Decimal::operator-(const Decimal& o) const { return *this + (-o); }
+Decimal Decimal::operator-(const Decimal& o) const {
+  return *this + (-o);
+}
 
 Decimal Decimal::operator*(const Decimal& o) const {
   i128 r;
@@ -255,7 +259,9 @@ int Decimal::digits() const {
   return n;
 }
 
-bool Decimal::is_integer() const { return scale_ == 0 || coef() % kPow10[static_cast<size_t>(scale_)] == 0; }
+bool Decimal::is_integer() const {
+  return scale_ == 0 || coef() % kPow10[static_cast<size_t>(scale_)] == 0;
+}
 
 std::optional<int64_t> Decimal::to_int64() const {
   if (!is_integer()) return std::nullopt;

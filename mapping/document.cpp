@@ -121,8 +121,7 @@ struct Builder {
         nodes[index].count = count;
         break;
       }
-      default:
-        return fail("unexpected value");
+      default: return fail("unexpected value");
     }
     nodes[index].next = static_cast<uint32_t>(nodes.size());
     return true;

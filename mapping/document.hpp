@@ -26,9 +26,9 @@ inline uint32_t key_signature(std::string_view key) {
 struct Node {
   JsonKind kind = JsonKind::Null;
   bool boolean = false;
-  uint32_t count = 0;  // members of an object / elements of an array
-  uint32_t next = 0;   // index of the node after this subtree
-  uint32_t key_sig = 0;  // key_signature(key)
+  uint32_t count = 0;     // members of an object / elements of an array
+  uint32_t next = 0;      // index of the node after this subtree
+  uint32_t key_sig = 0;   // key_signature(key)
   std::string_view key;   // member name when the parent is an object
   std::string_view text;  // string content or number literal
 };

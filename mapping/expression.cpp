@@ -178,9 +178,12 @@ Value navigate(EvalContext& ctx, const Value& start, const std::vector<Segment>&
 // `[*]`: the rest of the path applied to every element; nested wildcards flatten.
 Value spread(EvalContext& ctx, const Value& v, const std::vector<Segment>& path, size_t from) {
   uint32_t n = 0;
-  if (v.kind == ValueKind::Node && ctx.doc.at(v.node).kind == JsonKind::Array) n = ctx.doc.at(v.node).count;
-  else if (v.kind == ValueKind::List) n = v.size;
-  else return Value::of_list(nullptr, 0);
+  if (v.kind == ValueKind::Node && ctx.doc.at(v.node).kind == JsonKind::Array)
+    n = ctx.doc.at(v.node).count;
+  else if (v.kind == ValueKind::List)
+    n = v.size;
+  else
+    return Value::of_list(nullptr, 0);
   bool nested = false;
   for (size_t i = from; i < path.size(); ++i) nested = nested || path[i].kind == Segment::Wildcard;
   Value* items = ctx.arena.array<Value>(n);
@@ -220,7 +223,8 @@ Value navigate(EvalContext& ctx, const Value& start, const std::vector<Segment>&
       index = s.kind == Segment::Key ? doc.member(index, s.key, s.signature) : doc.element(index, s.index);
       if (index == Document::npos) return Value::null();
       JsonKind kind = doc.at(index).kind;
-      if (kind != JsonKind::Object && kind != JsonKind::Array) return i + 1 == path.size() ? node_value(doc, index) : Value::null();
+      if (kind != JsonKind::Object && kind != JsonKind::Array)
+        return i + 1 == path.size() ? node_value(doc, index) : Value::null();
     }
     return Value::of_node(index);
   }
@@ -326,8 +330,7 @@ class Binary final : public Expr {
         if (a.is_null() || b.is_null()) return Value::null();
         bool comparable;
         int c = compare_values(ctx.doc, a, b, comparable);
-        if (!comparable)
-          throw MappingError("cannot compare " + describe(ctx.doc, a) + " with " + describe(ctx.doc, b));
+        if (!comparable) throw MappingError("cannot compare " + describe(ctx.doc, a) + " with " + describe(ctx.doc, b));
         return Value::of_bool(op_ == Op::Lt ? c < 0 : op_ == Op::Le ? c <= 0 : op_ == Op::Gt ? c > 0 : c >= 0);
       }
       default: break;
@@ -464,8 +467,12 @@ struct Token {
   int column = 1;
 };
 
-bool ident_start(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
-bool ident_char(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
+bool ident_start(unsigned char c) {
+  return std::isalpha(c) || c == '_' || c >= 0x80;
+}
+bool ident_char(unsigned char c) {
+  return std::isalnum(c) || c == '_' || c >= 0x80;
+}
 
 std::vector<Token> lex(std::string_view s) {
   std::vector<Token> out;
@@ -518,8 +525,8 @@ std::vector<Token> lex(std::string_view s) {
       t.kind = c == '$' ? Tok::Variable : Tok::Ident;
       t.text = std::string(s.substr(start, i - start));
     } else {
-      static const char* kOps[] = {"??", "==", "!=", "<=", ">=", "&&", "||", "+", "-", "*", "/", "%", "<",
-                                   ">",  "?",  ":",  "(",  ")",  "[",  "]",  ",", ".", "!"};
+      static const char* kOps[] = {"??", "==", "!=", "<=", ">=", "&&", "||", "+", "-", "*", "/", "%",
+                                   "<",  ">",  "?",  ":",  "(",  ")",  "[",  "]", ",", ".", "!"};
       bool matched = false;
       for (const char* op : kOps) {
         std::string_view o(op);
@@ -569,9 +576,8 @@ class Parser {
   }
   bool is_word(const char* w) const { return peek().kind == Tok::Ident && peek().text == w; }
   [[noreturn]] void fail(const Token& t, const std::string& message) const {
-    throw ExpressionError(t.column, t.kind == Tok::End && message.rfind("unexpected", 0) == 0
-                                        ? "unexpected end of expression"
-                                        : message);
+    throw ExpressionError(
+        t.column, t.kind == Tok::End && message.rfind("unexpected", 0) == 0 ? "unexpected end of expression" : message);
   }
   void expect(const char* op) {
     if (!is_op(op)) fail(peek(), std::string("expected '") + op + "'" + found());
@@ -707,11 +713,16 @@ class Parser {
       case Tok::Variable: {
         take();
         Base base;
-        if (t.text == "$this") base = Base::This;
-        else if (t.text == "$parent") base = Base::Parent;
-        else if (t.text == "$root") base = Base::Root;
-        else if (t.text == "$out") base = Base::Out;
-        else fail(t, "unknown variable '" + t.text + "' (expected $this, $parent, $root or $out)");
+        if (t.text == "$this")
+          base = Base::This;
+        else if (t.text == "$parent")
+          base = Base::Parent;
+        else if (t.text == "$root")
+          base = Base::Root;
+        else if (t.text == "$out")
+          base = Base::Out;
+        else
+          fail(t, "unknown variable '" + t.text + "' (expected $this, $parent, $root or $out)");
         return std::make_unique<PathExpr>(t.column, base, nullptr, std::vector<Segment>{}, t.text);
       }
       case Tok::Ident: {
@@ -811,7 +822,8 @@ class Parser {
     if (name.text == "if") {
       int column = peek().column;
       auto args = call_args();
-      if (args.size() != 3) fail(name, "if() takes 3 arguments (condition, then, else), got " + std::to_string(args.size()));
+      if (args.size() != 3)
+        fail(name, "if() takes 3 arguments (condition, then, else), got " + std::to_string(args.size()));
       (void)column;
       return std::make_unique<Conditional>(name.column, std::move(args[0]), std::move(args[1]), std::move(args[2]));
     }
@@ -834,8 +846,8 @@ class Parser {
     int n = static_cast<int>(args.size());
     if (n < fn->min_args || (fn->max_args >= 0 && n > fn->max_args)) {
       std::string expected = fn->min_args == fn->max_args ? std::to_string(fn->min_args)
-                             : fn->max_args < 0          ? "at least " + std::to_string(fn->min_args)
-                                                 : std::to_string(fn->min_args) + " to " + std::to_string(fn->max_args);
+                             : fn->max_args < 0           ? "at least " + std::to_string(fn->min_args)
+                                                : std::to_string(fn->min_args) + " to " + std::to_string(fn->max_args);
       fail(name, name.text + "() takes " + expected + " argument" + (expected == "1" ? "" : "s") + ", got " +
                      std::to_string(n));
     }
@@ -888,7 +900,8 @@ class Parser {
     std::string fixed[3];
     for (int i = 0; i < 3; ++i) {
       auto* lit = dynamic_cast<Literal*>(args[static_cast<size_t>(i)].get());
-      if (!lit || !lit->is_string()) throw ExpressionError(args[static_cast<size_t>(i)]->column(), "xref(): expected a quoted name");
+      if (!lit || !lit->is_string())
+        throw ExpressionError(args[static_cast<size_t>(i)]->column(), "xref(): expected a quoted name");
       fixed[i] = lit->storage();
     }
     return std::make_unique<XrefLookup>(name.column, fixed[0], fixed[1], fixed[2], std::move(args[3]));

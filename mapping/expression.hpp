@@ -10,13 +10,13 @@
 
 #include <deque>
 #include <functional>
-#include <unordered_map>
 #include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "mapping/value.hpp"
@@ -106,7 +106,7 @@ ExprPtr make_constant(const Value& v, std::string storage);
 Value node_value(const Document& doc, uint32_t index);
 std::string describe(const Document& doc, const Value& v);  // short JSON-ish text for error messages
 bool truthy(const Document& doc, const Value& v, const char* what);
-std::optional<Decimal> to_decimal(const Value& v);  // numbers and numeric strings
+std::optional<Decimal> to_decimal(const Value& v);           // numbers and numeric strings
 std::string_view to_text(EvalContext& ctx, const Value& v);  // strings, numbers, bools, dates as text
 bool values_equal(const Document& doc, const Value& a, const Value& b);
 

@@ -26,7 +26,9 @@ int64_t integer(EvalContext& ctx, std::string_view fn, const Value& v) {
   bad(ctx, fn, v, "an integer");
 }
 
-Value text_value(EvalContext& ctx, std::string s) { return Value::of_string(ctx.arena.copy(s)); }
+Value text_value(EvalContext& ctx, std::string s) {
+  return Value::of_string(ctx.arena.copy(s));
+}
 
 struct Span {
   const Value* data = nullptr;
@@ -93,8 +95,8 @@ Value f_substr(EvalContext& ctx, Args a) {
   int64_t start = integer(ctx, "substr", a[1]);
   if (start < 0) start = std::max<int64_t>(0, utf8_length(s) + start);
   size_t from = utf8_offset(s, start);
-  size_t to = a.size > 2 ? from + utf8_offset(s.substr(from), std::max<int64_t>(0, integer(ctx, "substr", a[2])))
-                         : s.size();
+  size_t to =
+      a.size > 2 ? from + utf8_offset(s.substr(from), std::max<int64_t>(0, integer(ctx, "substr", a[2]))) : s.size();
   return Value::of_string(s.substr(from, to - from));
 }
 Value f_replace(EvalContext& ctx, Args a) {
@@ -149,8 +151,12 @@ Value change_case(EvalContext& ctx, Args a, bool up) {
   }
   return text_value(ctx, std::move(s));
 }
-Value f_upper(EvalContext& ctx, Args a) { return change_case(ctx, a, true); }
-Value f_lower(EvalContext& ctx, Args a) { return change_case(ctx, a, false); }
+Value f_upper(EvalContext& ctx, Args a) {
+  return change_case(ctx, a, true);
+}
+Value f_lower(EvalContext& ctx, Args a) {
+  return change_case(ctx, a, false);
+}
 std::string_view trim_view(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -172,8 +178,12 @@ Value pad(EvalContext& ctx, Args a, bool left) {
   for (int64_t i = 0; i < missing; ++i) padding += fill;
   return text_value(ctx, left ? padding + std::string(s) : std::string(s) + padding);
 }
-Value f_pad_left(EvalContext& ctx, Args a) { return pad(ctx, a, true); }
-Value f_pad_right(EvalContext& ctx, Args a) { return pad(ctx, a, false); }
+Value f_pad_left(EvalContext& ctx, Args a) {
+  return pad(ctx, a, true);
+}
+Value f_pad_right(EvalContext& ctx, Args a) {
+  return pad(ctx, a, false);
+}
 
 std::any prepare_regex(const std::vector<std::optional<std::string>>& lit) {
   if (!lit[1]) throw ArgumentError(1, "the pattern must be a quoted string");
@@ -194,7 +204,8 @@ Value f_length(EvalContext& ctx, Args a) {
 }
 Value f_contains(EvalContext& ctx, Args a) {
   if (a[0].is_null()) return Value::of_bool(false);
-  if (a[0].kind == ValueKind::String) return Value::of_bool(a[0].text.find(to_text(ctx, a[1])) != std::string_view::npos);
+  if (a[0].kind == ValueKind::String)
+    return Value::of_bool(a[0].text.find(to_text(ctx, a[1])) != std::string_view::npos);
   for (const Value& v : elements(ctx, "contains", a[0]))
     if (values_equal(ctx.doc, v, a[1])) return Value::of_bool(true);
   return Value::of_bool(false);
@@ -234,8 +245,8 @@ Rounding rounding_mode(std::string_view name) {
   if (name == "floor") return Rounding::Floor;
   if (name == "ceil") return Rounding::Ceil;
   if (name == "down") return Rounding::Down;
-  throw ArgumentError(2, "unknown rounding mode '" + std::string(name) +
-                             "' (expected half_up, half_even, floor, ceil or down)");
+  throw ArgumentError(
+      2, "unknown rounding mode '" + std::string(name) + "' (expected half_up, half_even, floor, ceil or down)");
 }
 std::any prepare_round(const std::vector<std::optional<std::string>>& lit) {
   if (lit.size() < 3) return Rounding::HalfUp;
@@ -248,10 +259,18 @@ Value round_with(EvalContext& ctx, Args a, const char* fn, Rounding mode) {
   if (places < 0 || places > 30) throw MappingError(std::string(fn) + "(): places must be 0..30");
   return Value::of_number(num(ctx, fn, a[0]).round(static_cast<int>(places), mode));
 }
-Value f_round(EvalContext& ctx, Args a) { return round_with(ctx, a, "round", std::any_cast<Rounding>(a.state)); }
-Value f_round_half_even(EvalContext& ctx, Args a) { return round_with(ctx, a, "round_half_even", Rounding::HalfEven); }
-Value f_floor(EvalContext& ctx, Args a) { return round_with(ctx, a, "floor", Rounding::Floor); }
-Value f_ceil(EvalContext& ctx, Args a) { return round_with(ctx, a, "ceil", Rounding::Ceil); }
+Value f_round(EvalContext& ctx, Args a) {
+  return round_with(ctx, a, "round", std::any_cast<Rounding>(a.state));
+}
+Value f_round_half_even(EvalContext& ctx, Args a) {
+  return round_with(ctx, a, "round_half_even", Rounding::HalfEven);
+}
+Value f_floor(EvalContext& ctx, Args a) {
+  return round_with(ctx, a, "floor", Rounding::Floor);
+}
+Value f_ceil(EvalContext& ctx, Args a) {
+  return round_with(ctx, a, "ceil", Rounding::Ceil);
+}
 Value f_abs(EvalContext& ctx, Args a) {
   if (a[0].is_null()) return a[0];
   return Value::of_number(num(ctx, "abs", a[0]).abs());
@@ -268,8 +287,12 @@ Value extreme(EvalContext& ctx, Args a, bool want_max, const char* fn) {
   }
   return best ? Value::of_number(*best) : Value::null();
 }
-Value f_min(EvalContext& ctx, Args a) { return extreme(ctx, a, false, "min"); }
-Value f_max(EvalContext& ctx, Args a) { return extreme(ctx, a, true, "max"); }
+Value f_min(EvalContext& ctx, Args a) {
+  return extreme(ctx, a, false, "min");
+}
+Value f_max(EvalContext& ctx, Args a) {
+  return extreme(ctx, a, true, "max");
+}
 Value f_sum(EvalContext& ctx, Args a) {
   Decimal total;
   for (const Value& v : elements(ctx, "sum", a[0]))
@@ -310,13 +333,16 @@ std::any prepare_dates(const std::vector<std::optional<std::string>>& lit, size_
   }
   return std::make_shared<const DateArgs>(std::move(d));
 }
-const DateArgs& date_args(Args a) { return *std::any_cast<const std::shared_ptr<const DateArgs>&>(a.state); }
+const DateArgs& date_args(Args a) {
+  return *std::any_cast<const std::shared_ptr<const DateArgs>&>(a.state);
+}
 
 Value f_parse_date(EvalContext& ctx, Args a) {
   if (a[0].is_null()) return a[0];
   const auto& d = date_args(a);
   auto days = parse_date(to_text(ctx, a[0]), d.pattern);
-  if (!days) bad(ctx, "parse_date", a[0], d.pattern.empty() ? "a date like 2024-03-01" : ("a date like " + d.pattern).c_str());
+  if (!days)
+    bad(ctx, "parse_date", a[0], d.pattern.empty() ? "a date like 2024-03-01" : ("a date like " + d.pattern).c_str());
   return Value::of_date(*days);
 }
 Value f_parse_datetime(EvalContext& ctx, Args a) {
@@ -362,7 +388,9 @@ Value f_add_days(EvalContext& ctx, Args a) {
   if (t.kind == ValueKind::Date) return Value::of_date(t.time + n);
   return Value::of_datetime(t.time + n * 86400LL * 1000000, t.offset_minutes);
 }
-Value f_now(EvalContext& ctx, Args) { return Value::of_datetime(ctx.now_micros, 0); }
+Value f_now(EvalContext& ctx, Args) {
+  return Value::of_datetime(ctx.now_micros, 0);
+}
 Value f_today(EvalContext& ctx, Args a) {
   const auto& d = date_args(a);
   int offset = d.zone ? d.zone->offset_at(ctx.now_micros) : 0;

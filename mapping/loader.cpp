@@ -20,7 +20,9 @@ bool is_number_text(const std::string& s) {
   return std::regex_match(s, number);
 }
 
-bool plain(const YAML::Node& n) { return n.Tag() != "!"; }
+bool plain(const YAML::Node& n) {
+  return n.Tag() != "!";
+}
 
 // YAML (core schema) as JSON text: used for test inputs and expectations.
 void yaml_to_json(const YAML::Node& n, std::string& out) {
@@ -72,14 +74,15 @@ class Loader {
       if (e.key == "tables") read_tables(e.value, "tables", e.key_mark);
       if (e.key == "table_files") read_table_files(e.value);
     }
-    static const std::vector<std::string> kTop = {"description", "source", "target", "version", "key",
-                                                  "filter",      "tables", "table_files", "fields", "tests"};
+    static const std::vector<std::string> kTop = {"description", "source", "target",      "version", "key",
+                                                  "filter",      "tables", "table_files", "fields",  "tests"};
     bool has_fields = false;
     for (const auto& e : entries) {
       if (e.key == "source" || e.key == "target" || e.key == "version" || e.key == "description") {
-        std::string* into = e.key == "source" ? &plan_->source : e.key == "target" ? &plan_->target
-                            : e.key == "version"                                 ? &plan_->version
-                                                                                 : nullptr;
+        std::string* into = e.key == "source"    ? &plan_->source
+                            : e.key == "target"  ? &plan_->target
+                            : e.key == "version" ? &plan_->version
+                                                 : nullptr;
         if (!e.value.IsScalar()) {
           error(e.value, e.key, "expected text");
         } else if (into) {
@@ -249,8 +252,8 @@ class Loader {
   void read_type(const YAML::Node& n, const std::string& path, FieldPlan& f) {
     static const std::regex decimal(R"(decimal\(\s*([0-9]+)\s*,\s*([0-9]+)\s*\))");
     static const std::vector<std::pair<std::string, FieldType>> kTypes = {
-        {"string", FieldType::String}, {"int", FieldType::Int},   {"number", FieldType::Number},
-        {"bool", FieldType::Bool},     {"date", FieldType::Date}, {"datetime", FieldType::DateTime},
+        {"string", FieldType::String}, {"int", FieldType::Int},    {"number", FieldType::Number},
+        {"bool", FieldType::Bool},     {"date", FieldType::Date},  {"datetime", FieldType::DateTime},
         {"object", FieldType::Object}, {"array", FieldType::Array}};
     std::string t = n.IsScalar() ? n.Scalar() : "";
     std::smatch m;
@@ -294,8 +297,8 @@ class Loader {
     }
     if (!reader_.expect_map(n, path, mark)) return;
     static const std::vector<std::string> kKeys = {
-        "from",    "value",  "map",      "expr",  "lookup", "each",         "fields",   "type",        "format",
-        "timezone", "input_format", "default", "required", "trim", "upper", "lower", "rounding", "description"};
+        "from",     "value",        "map",     "expr",     "lookup", "each",  "fields", "type",     "format",
+        "timezone", "input_format", "default", "required", "trim",   "upper", "lower",  "rounding", "description"};
     auto entries = reader_.entries(n, path);
     std::vector<std::string> sources;
     YAML::Node fields_node, map_node, lookup_node;
@@ -338,24 +341,34 @@ class Loader {
         (e.key == "format" ? f.format : f.input_format) = text;
       } else if (e.key == "timezone") {
         if (v.IsScalar()) f.zone = TimeZone::find(v.Scalar());
-        if (!f.zone) error(v, p, "unknown time zone '" + (v.IsScalar() ? v.Scalar() : "") + "' (IANA name like Asia/Shanghai, or UTC, or +08:00)");
+        if (!f.zone)
+          error(v, p,
+                "unknown time zone '" + (v.IsScalar() ? v.Scalar() : "") +
+                    "' (IANA name like Asia/Shanghai, or UTC, or +08:00)");
       } else if (e.key == "default") {
         f.fallback_storage = std::make_unique<std::string>();
         if (auto c = constant(v, p, *f.fallback_storage)) {
           f.fallback = c;
-          if (f.fallback->kind == ValueKind::String || !f.fallback->text.empty()) f.fallback->text = *f.fallback_storage;
+          if (f.fallback->kind == ValueKind::String || !f.fallback->text.empty())
+            f.fallback->text = *f.fallback_storage;
         }
       } else if (e.key == "required" || e.key == "trim" || e.key == "upper" || e.key == "lower") {
         bool b = flag(v, p);
         (e.key == "required" ? f.required : e.key == "trim" ? f.trim : e.key == "upper" ? f.upper : f.lower) = b;
       } else if (e.key == "rounding") {
         std::string m = v.IsScalar() ? v.Scalar() : "";
-        if (m == "half_up") f.rounding = Rounding::HalfUp;
-        else if (m == "half_even") f.rounding = Rounding::HalfEven;
-        else if (m == "floor") f.rounding = Rounding::Floor;
-        else if (m == "ceil") f.rounding = Rounding::Ceil;
-        else if (m == "down") f.rounding = Rounding::Down;
-        else error(v, p, "unknown rounding '" + m + "' (expected half_up, half_even, floor, ceil or down)");
+        if (m == "half_up")
+          f.rounding = Rounding::HalfUp;
+        else if (m == "half_even")
+          f.rounding = Rounding::HalfEven;
+        else if (m == "floor")
+          f.rounding = Rounding::Floor;
+        else if (m == "ceil")
+          f.rounding = Rounding::Ceil;
+        else if (m == "down")
+          f.rounding = Rounding::Down;
+        else
+          error(v, p, "unknown rounding '" + m + "' (expected half_up, half_even, floor, ceil or down)");
       } else if (e.key != "description") {
         diags_.error(e.key_mark, p, "unknown key; " + config::suggest(e.key, kKeys));
       }
@@ -369,8 +382,10 @@ class Loader {
     if (sources.empty() && !has_map && !has_lookup)
       diags_.error(mark, path, "a field needs one of from, value, expr, map, lookup or each");
     if (f.each) {
-      if (!has_fields) diags_.error(mark, path, "each needs fields: for the elements");
-      else f.fields = read_fields(fields_node, join_path(path, "fields"), fields_mark);
+      if (!has_fields)
+        diags_.error(mark, path, "each needs fields: for the elements");
+      else
+        f.fields = read_fields(fields_node, join_path(path, "fields"), fields_mark);
     } else if (has_fields) {
       diags_.error(fields_mark, join_path(path, "fields"), "fields: belongs to each:");
     }
@@ -415,9 +430,11 @@ class Loader {
     YAML::Node table_node;
     for (const auto& e : reader_.entries(n, path)) {
       std::string p = join_path(path, e.key);
-      std::string* into = e.key == "xref" ? &xref : e.key == "from" ? &from : e.key == "to" ? &to
-                          : e.key == "table"                                          ? &table
-                                                                                      : nullptr;
+      std::string* into = e.key == "xref"    ? &xref
+                          : e.key == "from"  ? &from
+                          : e.key == "to"    ? &to
+                          : e.key == "table" ? &table
+                                             : nullptr;
       if (!into) {
         diags_.error(e.key_mark, p, "unknown key; " + config::suggest(e.key, {"xref", "from", "to", "table"}));
         continue;
@@ -470,8 +487,9 @@ class Loader {
         } else if (e.key == "expect_skip") {
           t.expect_skip = flag(e.value, join_path(p, e.key));
         } else {
-          diags_.error(e.key_mark, join_path(p, e.key),
-                       "unknown key; " + config::suggest(e.key, {"name", "input", "expect", "expect_error", "expect_skip"}));
+          diags_.error(
+              e.key_mark, join_path(p, e.key),
+              "unknown key; " + config::suggest(e.key, {"name", "input", "expect", "expect_error", "expect_skip"}));
         }
       }
       if (!has_input) error(c, p, "a test case needs input:");

@@ -55,7 +55,8 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
     case FieldType::Any: return v;
     case FieldType::String: {
       if (v.kind == ValueKind::Number && !f.format.empty())
-        return Value::of_string(ctx.arena.copy(format_number(v.number, f.format, f.rounding.value_or(Rounding::HalfUp))));
+        return Value::of_string(
+            ctx.arena.copy(format_number(v.number, f.format, f.rounding.value_or(Rounding::HalfUp))));
       if ((v.kind == ValueKind::Date || v.kind == ValueKind::DateTime) && !f.format.empty()) {
         std::string s;
         if (v.kind == ValueKind::Date)

@@ -21,30 +21,30 @@ enum class FieldType { Any, String, Int, Number, Decimal, Bool, Date, DateTime, 
 
 struct FieldPlan {
   std::string name;
-  std::string json_name;       // the name as written in the output: "\"name\":"
-  ExprPtr source;              // from / value / expr / lookup key (null for `each` without from)
-  std::string source_path;     // the `from:` path, for error messages
-  const Table* map = nullptr;  // `map:` value table applied to the source value
+  std::string json_name;                        // the name as written in the output: "\"name\":"
+  ExprPtr source;                               // from / value / expr / lookup key (null for `each` without from)
+  std::string source_path;                      // the `from:` path, for error messages
+  const Table* map = nullptr;                   // `map:` value table applied to the source value
   std::string xref_entity, xref_from, xref_to;  // `lookup: {xref: ...}` (the source value is the id)
-  std::string miss_what;       // "table 'status'", "xref customer crm -> erp"
+  std::string miss_what;                        // "table 'status'", "xref customer crm -> erp"
   std::optional<Value> fallback;
   std::unique_ptr<std::string> fallback_storage;  // text the fallback value points into (stable address)
   bool required = false;
   bool trim = false, upper = false, lower = false;
   FieldType type = FieldType::Any;
-  int precision = 0, scale = 0;             // decimal(p,s)
-  std::optional<Rounding> rounding;         // decimals with more places: error unless set
-  std::string format;                       // date/time pattern or number pattern
-  std::string input_format;                 // how date strings are read
-  std::optional<TimeZone> zone;             // shown in (datetime) / read in (local times)
+  int precision = 0, scale = 0;      // decimal(p,s)
+  std::optional<Rounding> rounding;  // decimals with more places: error unless set
+  std::string format;                // date/time pattern or number pattern
+  std::string input_format;          // how date strings are read
+  std::optional<TimeZone> zone;      // shown in (datetime) / read in (local times)
   bool each = false;
-  std::vector<FieldPlan> fields;            // of `each`
+  std::vector<FieldPlan> fields;  // of `each`
 };
 
 struct MappingTestCase {
   std::string name;
   int line = 0;
-  std::string input;            // JSON text
+  std::string input;                  // JSON text
   std::optional<std::string> expect;  // JSON text
   std::optional<std::string> expect_error;
   bool expect_skip = false;

@@ -1,9 +1,9 @@
 #include "mapping/record.hpp"
 
-#include <cstring>
-
 #include <simdjson.h>
 #include <xxhash.h>
+
+#include <cstring>
 
 namespace synchub::mapping {
 

@@ -2,8 +2,8 @@
 
 #include <thread>
 
-#include "runtime/embedded_bus.hpp"
 #include "mapping/plan.hpp"
+#include "runtime/embedded_bus.hpp"
 #include "runtime/log.hpp"
 
 namespace synchub::runtime {
@@ -52,8 +52,8 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
     std::shared_ptr<const mapping::Mapper> mapper = identity;
     if (f.settings.has("mapping"))
       mapper = std::make_shared<mapping::PlanMapper>(mapping::load_mapping(f.settings.str("mapping")), xref_.get());
-    flows_.push_back(std::make_unique<FlowRunner>(options, *bus_, *state_,
-                                                  by_name.at(f.to.connector)->open_sink(*stream), mapper));
+    flows_.push_back(
+        std::make_unique<FlowRunner>(options, *bus_, *state_, by_name.at(f.to.connector)->open_sink(*stream), mapper));
   }
   std::string linked;
   for (const auto& n : registry.registered_names()) linked += (linked.empty() ? "" : ",") + n;

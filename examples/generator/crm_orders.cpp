@@ -20,9 +20,11 @@ const City kCities[] = {{"上海市", "上海市", {"浦东新区", "徐汇区",
 const char* kCompanies[] = {"华信科技有限公司", "恒通贸易有限公司", "Acme Trading Ltd.", "智联电子股份有限公司",
                             "Globex GmbH"};
 const char* kPeople[] = {"王伟", "李娜", "张敏", "刘洋", "陈静", "Bob Müller", "Carlos Díaz"};
-const char* kProducts[][2] = {{"智能温控模块", "PCS"},   {"工业级交换机 24口", "台"},  {"不锈钢法兰 DN50", "件"},
-                              {"锂电池组 48V/100Ah", "组"}, {"光纤跳线 LC-LC 3m", "根"}, {"Industrial Sensor Kit", "SET"}};
-const char* kRemarks[] = {"请于月底前发货，需开具增值税专用发票。", "Urgent: ship via SF Express 🚚, contact before delivery.",
+const char* kProducts[][2] = {{"智能温控模块", "PCS"},     {"工业级交换机 24口", "台"},
+                              {"不锈钢法兰 DN50", "件"},   {"锂电池组 48V/100Ah", "组"},
+                              {"光纤跳线 LC-LC 3m", "根"}, {"Industrial Sensor Kit", "SET"}};
+const char* kRemarks[] = {"请于月底前发货，需开具增值税专用发票。",
+                          "Urgent: ship via SF Express 🚚, contact before delivery.",
                           "合同编号见附件\\n付款方式：月结30天", "含\\\"样品\\\"两件，不计费\\t备注结束", ""};
 const char* kDiscounts[] = {"0", "0", "0", "0.05", "0.1", "0.15", "0.2", "0.075", "0.085"};
 const char* kTaxes[] = {"0.13", "0.13", "0.09", "0.06"};
@@ -60,7 +62,8 @@ std::string iso8(int64_t epoch) {  // "+08:00" local time
 std::string price(std::mt19937_64& rng) {
   double band = static_cast<double>(rng() % 1000) / 1000;
   uint64_t cents = band < 0.5 ? 100 + rng() % 99900 : band < 0.9 ? 100000 + rng() % 9900000 : (1 + rng() % 99) * 100;
-  return format("%llu.%02llu", static_cast<unsigned long long>(cents / 100), static_cast<unsigned long long>(cents % 100));
+  return format("%llu.%02llu", static_cast<unsigned long long>(cents / 100),
+                static_cast<unsigned long long>(cents % 100));
 }
 
 std::string quantity(std::mt19937_64& rng) {
@@ -92,7 +95,8 @@ std::string make_crm_order(uint64_t i, uint64_t seed) {
     }
     if (i % 211 == 17 && k == 0) unit_price = "12345678901234.56";
     if (!drop) discount = std::string(",\"discount_rate\":") + (i % 97 == 11 ? "0" : pick(rng, kDiscounts));
-    std::string warehouse = !drop && rng() % 10 < 6 ? format(",\"warehouse\":\"WH%02d\"", 1 + static_cast<int>(rng() % 6)) : "";
+    std::string warehouse =
+        !drop && rng() % 10 < 6 ? format(",\"warehouse\":\"WH%02d\"", 1 + static_cast<int>(rng() % 6)) : "";
     lines += format("%s{\"line_no\":%zu,\"product_code\":\"%s%c%05d\",\"name\":\"%s\",\"uom\":\"%s\",", k ? "," : "",
                     k + 1, rng() % 2 ? "sku-" : "P-", "abcxyz"[rng() % 6], static_cast<int>(rng() % 100000), product[0],
                     product[1]);
@@ -115,15 +119,17 @@ std::string make_crm_order(uint64_t i, uint64_t seed) {
     const bool municipality = std::string(city.province) == city.city;
     out += ",\"shipping_address\":{\"country\":\"中国\",";
     if (!municipality) out += format("\"province\":\"%s\",", city.province);
-    out += format("\"city\":\"%s\",\"district\":\"%s\",\"street\":\"科技路%d号\",\"postal_code\":\"%06d\","
-                  "\"contact\":\"%s\",\"phone\":\"+86 138%08d\"}",
-                  city.city, rng() % 20 == 0 ? "" : city.districts[rng() % city.districts.size()],
-                  1 + static_cast<int>(rng() % 999), 100000 + static_cast<int>(rng() % 900000), pick(rng, kPeople),
-                  static_cast<int>(rng() % 100000000));
+    out += format(
+        "\"city\":\"%s\",\"district\":\"%s\",\"street\":\"科技路%d号\",\"postal_code\":\"%06d\","
+        "\"contact\":\"%s\",\"phone\":\"+86 138%08d\"}",
+        city.city, rng() % 20 == 0 ? "" : city.districts[rng() % city.districts.size()],
+        1 + static_cast<int>(rng() % 999), 100000 + static_cast<int>(rng() % 900000), pick(rng, kPeople),
+        static_cast<int>(rng() % 100000000));
     out += std::string(",\"remarks\":\"") + pick(rng, kRemarks) + "\"";
-    out += format(",\"custom_fields\":{\"cf_channel\":\"直销\",\"cf_region\":\"华东\",\"cf_project_code\":\"PRJ-2024-%03d\","
-                  "\"cf_priority\":%d,\"cf_contract_signed\":%s}",
-                  1 + static_cast<int>(rng() % 999), 1 + static_cast<int>(rng() % 5), rng() % 2 ? "true" : "false");
+    out += format(
+        ",\"custom_fields\":{\"cf_channel\":\"直销\",\"cf_region\":\"华东\",\"cf_project_code\":\"PRJ-2024-%03d\","
+        "\"cf_priority\":%d,\"cf_contract_signed\":%s}",
+        1 + static_cast<int>(rng() % 999), 1 + static_cast<int>(rng() % 5), rng() % 2 ? "true" : "false");
   }
   out += format(",\"source\":\"web\",\"tags\":[\"VIP\",\"重点客户\"],\"version\":%d}", 1 + static_cast<int>(rng() % 9));
   return out;
@@ -133,7 +139,8 @@ std::string make_crm_customer_table() {
   std::mt19937_64 rng(424242);
   std::string out = "{";
   for (unsigned k = 1; k <= 1000; ++k)
-    out += format("%s\"C%06u\":\"KH%c%04d\"", k > 1 ? "," : "", k, "ABCDEFGH"[rng() % 8], static_cast<int>(rng() % 10000));
+    out +=
+        format("%s\"C%06u\":\"KH%c%04d\"", k > 1 ? "," : "", k, "ABCDEFGH"[rng() % 8], static_cast<int>(rng() % 10000));
   return out + "}";
 }
 

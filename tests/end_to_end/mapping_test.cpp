@@ -13,10 +13,14 @@ namespace {
 const std::string kMapping = std::string(SYNCHUB_SOURCE_DIR) + "/examples/mappings/crm-order-to-erp.yaml";
 
 std::string crm_order(const std::string& no, const std::string& status, const std::string& price) {
-  return R"({"id":"88)" + no + R"(","order_no":"SO-)" + no + R"(","customer":{"id":"C000001","name":"华信"},)"
-         R"("owner":{"id":"U1","name":"王伟"},"status":")" + status + R"(","currency":"CNY",)"
+  return R"({"id":"88)" + no + R"(","order_no":"SO-)" + no +
+         R"(","customer":{"id":"C000001","name":"华信"},)"
+         R"("owner":{"id":"U1","name":"王伟"},"status":")" +
+         status +
+         R"(","currency":"CNY",)"
          R"("created_at":"2024-03-01T08:00:00+08:00","lines":[{"line_no":1,"product_code":"sku-1","name":"模块",)"
-         R"("uom":"PCS","quantity":"2.500","unit_price":)" + price + R"(,"tax_rate":0.13}]})";
+         R"("uom":"PCS","quantity":"2.500","unit_price":)" +
+         price + R"(,"tax_rate":0.13}]})";
 }
 
 std::string write_config(const TempDir& dir, const std::string& mapping) {
@@ -41,10 +45,9 @@ flows:
 TEST(MappingFlow, MapsFiltersAndDeadLettersWithTheFieldPath) {
   TempDir dir;
   const std::string config = write_config(dir, kMapping);
-  write_file(dir.path() / "inbox/orders.jsonl", crm_order("1", "approved", "100.10") + "\n" +
-                                                    crm_order("2", "cancelled", "5.00") + "\n" +
-                                                    crm_order("3", "draft", "\"abc\"") + "\n" +
-                                                    crm_order("4", "submitted", "0.1") + "\n");
+  write_file(dir.path() / "inbox/orders.jsonl",
+             crm_order("1", "approved", "100.10") + "\n" + crm_order("2", "cancelled", "5.00") + "\n" +
+                 crm_order("3", "draft", "\"abc\"") + "\n" + crm_order("4", "submitted", "0.1") + "\n");
   CommandResult run = run_synchub({"run", "-c", config, "--once"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
 
@@ -77,9 +80,9 @@ TEST(MappingFlow, MapsFiltersAndDeadLettersWithTheFieldPath) {
 
 TEST(MapCommand, ReportsBadRecordsWithLineNumbersAndKeepsGoing) {
   TempDir dir;
-  write_file(dir.path() / "in.jsonl", crm_order("1", "approved", "1.00") + "\n\n" + "{broken\n" +
-                                          crm_order("2", "cancelled", "1.00") + "\n" +
-                                          crm_order("3", "draft", "\"x\"") + "\n" + crm_order("4", "draft", "2") + "\n");
+  write_file(dir.path() / "in.jsonl",
+             crm_order("1", "approved", "1.00") + "\n\n" + "{broken\n" + crm_order("2", "cancelled", "1.00") + "\n" +
+                 crm_order("3", "draft", "\"x\"") + "\n" + crm_order("4", "draft", "2") + "\n");
   CommandResult r = run_synchub({"map", "-m", kMapping, "-i", dir.str("in.jsonl")});
   EXPECT_EQ(r.exit_code, 1);
   std::istringstream out(r.out);
@@ -108,12 +111,16 @@ fields:
   customer: {from: customer, lookup: {xref: customer, from: crm, to: erp}}
 )");
   write_file(dir.path() / "xref.yaml", "- {entity: customer, from: crm, id: C1, to: erp, target: KH-1}\n");
-  write_file(dir.path() / "in.json", "[\n  {\"id\": 1, \"customer\": \"C1\"},\n  {\"id\": 2, \"customer\": \"C2\"}\n]\n");
-  CommandResult r = run_synchub({"map", "-m", dir.str("m.yaml"), "-i", dir.str("in.json"), "--xref", dir.str("xref.yaml")});
+  write_file(dir.path() / "in.json",
+             "[\n  {\"id\": 1, \"customer\": \"C1\"},\n  {\"id\": 2, \"customer\": \"C2\"}\n]\n");
+  CommandResult r =
+      run_synchub({"map", "-m", dir.str("m.yaml"), "-i", dir.str("in.json"), "--xref", dir.str("xref.yaml")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "{\"id\":1,\"customer\":\"KH-1\"}\n");
-  EXPECT_NE(r.err.find(R"J({"line":2,"key":"2","error":"customer: value \"C2\" has no xref customer crm -> erp (field customer)"})J"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find(
+          R"J({"line":2,"key":"2","error":"customer: value \"C2\" has no xref customer crm -> erp (field customer)"})J"),
+      std::string::npos)
       << r.err;
   // one pretty-printed object from stdin
   CommandResult one = run_synchub({"map", "-m", dir.str("m.yaml"), "--xref", dir.str("xref.yaml")},
@@ -141,7 +148,8 @@ tests:
   CommandResult r = run_synchub({"test", dir.str()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("PASS " + dir.str("m.yaml") + ":5 rounds half up"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("FAIL " + dir.str("m.yaml") + ":8 wrong on purpose\n"
+  EXPECT_NE(r.out.find("FAIL " + dir.str("m.yaml") +
+                       ":8 wrong on purpose\n"
                        "    amount: expected 2, got 2.00\n"
                        "    name: expected \"Y\", got \"X\"\n"),
             std::string::npos)

@@ -12,7 +12,8 @@ using namespace synchub::mapping;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Document* doc = [] {
     auto* d = new Document;
-    d->parse(R"({"a":1.5,"s":"上海 x","n":null,"b":true,"l":[1,{"x":"2"},[3]],"o":{"k":"v"},"t":"2024-03-10T02:30:00Z"})");
+    d->parse(
+        R"({"a":1.5,"s":"上海 x","n":null,"b":true,"l":[1,{"x":"2"},[3]],"o":{"k":"v"},"t":"2024-03-10T02:30:00Z"})");
     return d;
   }();
   static auto tables = [] {

@@ -186,7 +186,8 @@ TEST(Expression, DatesAndTimeZones) {
   EXPECT_EQ(eval("format_date(now(), '%F %T')"), "\"2024-03-10 06:30:00\"");
   EXPECT_EQ(eval("today('Asia/Shanghai')"), "\"2024-03-10\"");
   EXPECT_EQ(eval("parse_datetime('2024-03-10T01:30:00.250+01:00')"), "\"2024-03-10T01:30:00.250000+01:00\"");
-  EXPECT_EQ(eval.error("parse_date('2024-02-30')"), "parse_date(): expected a date like 2024-03-01, got \"2024-02-30\"");
+  EXPECT_EQ(eval.error("parse_date('2024-02-30')"),
+            "parse_date(): expected a date like 2024-03-01, got \"2024-02-30\"");
   EXPECT_EQ(eval("parse_date(missing)", kOrder), "null");
 }
 

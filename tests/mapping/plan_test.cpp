@@ -129,12 +129,14 @@ fields:
   o: {from: obj, type: object}
   a: {from: arr, type: array}
 )Y";
-  EXPECT_EQ(map(yaml, R"({"n":100.10,"i":"42","text":"2.500","d":100.1,"r":0.125,"b":"true","t":"2024-03-10T20:00:00Z",)"
-                      R"("local":"01/07/2024 09:30","obj":{"k":[1,{"z":null}]},"arr":[]})"),
-            R"({"s":"100.10","i":42,"n":2.5,"d":100.10,"r":0.12,"b":true,"day":"2024-03-11",)"
-            R"("at":"2024-03-10T16:00:00-04:00","local":"2024-07-01T09:30:00+02:00","money":"100.10",)"
-            R"("o":{"k":[1,{"z":null}]},"a":[]})");
-  const std::string base = R"("n":1,"i":1,"text":"1","r":1,"b":true,"t":"2024-01-01","local":"01/01/2024 00:00","obj":{},"arr":[])";
+  EXPECT_EQ(
+      map(yaml, R"({"n":100.10,"i":"42","text":"2.500","d":100.1,"r":0.125,"b":"true","t":"2024-03-10T20:00:00Z",)"
+                R"("local":"01/07/2024 09:30","obj":{"k":[1,{"z":null}]},"arr":[]})"),
+      R"({"s":"100.10","i":42,"n":2.5,"d":100.10,"r":0.12,"b":true,"day":"2024-03-11",)"
+      R"("at":"2024-03-10T16:00:00-04:00","local":"2024-07-01T09:30:00+02:00","money":"100.10",)"
+      R"("o":{"k":[1,{"z":null}]},"a":[]})");
+  const std::string base =
+      R"("n":1,"i":1,"text":"1","r":1,"b":true,"t":"2024-01-01","local":"01/01/2024 00:00","obj":{},"arr":[])";
   EXPECT_EQ(map(yaml, "{\"d\":12345.67," + base + "}"), "error: d: 12345.67 does not fit decimal(6,2) (field d)");
   EXPECT_EQ(map(yaml, "{\"d\":1.234," + base + "}"),
             "error: d: 1.234 has more than 2 decimal places (set rounding: half_up or half_even to round) (field d)");
@@ -174,7 +176,8 @@ TEST_F(PlanTest, NumbersPassThroughWithTheirDigits) {
   std::string deep(150, '['), end(150, ']');
   EXPECT_EQ(map("fields: {d: d}", "{\"d\":" + deep + end + "}"), "{\"d\":" + deep + end + "}");
   std::string deeper(250, '[');
-  EXPECT_EQ(map("fields: {d: d}", "{\"d\":" + deeper + std::string(250, ']') + "}").rfind("error: invalid JSON", 0), 0u);
+  EXPECT_EQ(map("fields: {d: d}", "{\"d\":" + deeper + std::string(250, ']') + "}").rfind("error: invalid JSON", 0),
+            0u);
 }
 
 TEST_F(PlanTest, SharedTableFilesAndTablesFromFiles) {

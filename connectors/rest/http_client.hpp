@@ -1,0 +1,51 @@
+// HTTP client for connectors (libcurl): one connection reused across calls
+// (keep-alive), connect and total timeouts, TLS verification on by default.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace synchub::connectors::rest {
+
+struct HttpClientOptions {
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds timeout{30000};
+  bool verify_tls = true;
+  std::string ca_file;  // empty: the system's CA bundle
+};
+
+struct HttpCall {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct HttpReply {
+  int status = 0;                                            // 0: no HTTP answer (see transport_error)
+  std::string transport_error;                               // timeout, refused, reset, TLS...
+  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+  std::string body;
+  std::string header(const std::string& lower_name) const;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+  HttpReply send(const HttpCall& call);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Seconds to wait from a Retry-After header (delta seconds or an HTTP date); -1 when absent or unreadable.
+long retry_after_seconds(const std::string& value);
+
+}  // namespace synchub::connectors::rest
