@@ -31,6 +31,25 @@ const std::vector<FieldSpec>& hub_fields() {
        .description = "json: one JSON object a line; text: for people; auto: text on a terminal, else json.",
        .default_value = "auto",
        .options = {"auto", "json", "text"}},
+      {.name = "http",
+       .type = FieldType::Section,
+       .description = "synchub's HTTP server (webhooks; started when a webhook stream exists).",
+       .fields =
+           {
+               {.name = "address",
+                .description = "Address to listen on (loopback by default).",
+                .default_value = "127.0.0.1"},
+               {.name = "port",
+                .type = FieldType::Int,
+                .description = "Port.",
+                .default_value = "8088",
+                .min = 0,
+                .max = 65535},
+               {.name = "max_body",
+                .type = FieldType::Size,
+                .description = "Largest request body accepted.",
+                .default_value = "1MiB"},
+           }},
   };
   return fields;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +38,24 @@ struct PullResult {
   bool waiting = false;     // input exists that is not ready yet (e.g. a file still being written)
 };
 
+// Sources that are pushed to (webhooks): the runtime's HTTP server hands
+// them each request; what they return is made durable on the bus before the
+// sender gets its 2xx. Called from the server's threads: must be thread-safe.
+struct PushRequest {
+  std::function<std::string(std::string_view)> header;  // case-insensitive; "" when absent
+  std::string_view body;
+};
+struct PushReply {
+  int status = 202;  // an error status (4xx) means: nothing is published
+  std::string error;
+  std::vector<SourceRecord> records;
+};
+class PushSource {
+ public:
+  virtual ~PushSource() = default;
+  virtual PushReply receive(const PushRequest& request) const = 0;
+};
+
 // Called from the runtime's scheduler thread only.
 class SourceStream {
  public:
@@ -49,6 +68,8 @@ class SourceStream {
   // Turns a corrected record (JSON, from `synchub dlq replay --input`) into an
   // event the way pull() would; returns the reason when it is still invalid.
   virtual std::string accept(const std::string& record_json, SourceRecord& out) const = 0;
+  // Non-null for push sources (served at POST /hooks/<connector>/<stream>).
+  virtual const PushSource* push() const { return nullptr; }
 };
 
 // ---- sinks -----------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "mapping/plan.hpp"
+#include "mapping/record.hpp"
 #include "runtime/embedded_bus.hpp"
 #include "runtime/log.hpp"
 
@@ -55,6 +56,17 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
     flows_.push_back(
         std::make_unique<FlowRunner>(options, *bus_, *state_, by_name.at(f.to.connector)->open_sink(*stream), mapper));
   }
+  bool has_push = false;
+  for (const auto& s : sources_) has_push = has_push || s->push_source();
+  if (has_push) {
+    HttpServerOptions http;
+    http.address = config.hub.str("http.address");
+    http.port = static_cast<uint16_t>(config.hub.integer("http.port"));
+    http.max_body = config.hub.size("http.max_body");
+    http.threads = 4;
+    http_ = std::make_unique<HttpServer>(http, [this](const HttpRequest& r) { return serve(r); });
+    log_info("hub", {{"url", http_->base_url()}}, "HTTP server listening");
+  }
   std::string linked;
   for (const auto& n : registry.registered_names()) linked += (linked.empty() ? "" : ",") + n;
   log_info("hub",
@@ -66,14 +78,71 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
 }
 
 Hub::~Hub() {
+  ingress_.close();
+  if (http_) http_->stop();
   for (auto& f : flows_) f->finish_run();
+}
+
+namespace {
+HttpResponse error_reply(int status, const std::string& code, const std::string& message) {
+  std::string body = "{\"error\":";
+  mapping::append_json_string(body, code);
+  body += ",\"message\":";
+  mapping::append_json_string(body, message);
+  return HttpResponse::json(status, body + "}");
+}
+}  // namespace
+
+// Runs on the server's threads: checks the request with the push source
+// (signature, body), then waits until the scheduler thread made it durable.
+HttpResponse Hub::serve(const HttpRequest& request) {
+  if (request.path == "/healthz") return HttpResponse::json(200, R"({"status":"ok"})");
+  const std::string prefix = "/hooks/";
+  if (request.path.rfind(prefix, 0) != 0) return error_reply(404, "not_found", "no route " + request.path);
+  std::string rest = request.path.substr(prefix.size());
+  size_t slash = rest.find('/');
+  std::string name = slash == std::string::npos ? rest : rest.substr(0, slash) + "." + rest.substr(slash + 1);
+  SourcePoller* target = nullptr;
+  for (auto& s : sources_)
+    if (s->push_source() && s->name() == name) target = s.get();
+  if (!target) return error_reply(404, "not_found", "no webhook stream " + name);
+  if (request.method != "POST") {
+    HttpResponse r = error_reply(405, "method_not_allowed", "use POST");
+    r.headers.emplace_back("Allow", "POST");
+    return r;
+  }
+  connectors::PushRequest push{[&](std::string_view h) { return request.header(h); }, request.body};
+  connectors::PushReply reply = target->push_source()->receive(push);
+  if (reply.status >= 400) {
+    log_warn("webhook", {{"stream", name}, {"status", std::to_string(reply.status)}}, reply.error);
+    return error_reply(reply.status, reply.status == 401 ? "unauthorized" : "bad_request", reply.error);
+  }
+  const size_t count = reply.records.size();
+  std::string error = ingress_.submit(target, std::move(reply.records), std::chrono::seconds(10));
+  if (!error.empty()) return error_reply(503, "unavailable", error);
+  return HttpResponse::json(202, "{\"accepted\":" + std::to_string(count) + "}");
+}
+
+// Scheduler thread: publishes what webhooks brought, then releases the senders.
+bool Hub::publish_pushed() {
+  auto items = ingress_.take();
+  for (auto& item : items) {
+    try {
+      item->source->publish_pushed(item->records);
+      item->done.set_value("");
+    } catch (const std::exception& e) {
+      log_error("webhook", {{"stream", item->source->name()}}, e.what());
+      item->done.set_value(std::string("cannot store the records: ") + e.what());
+    }
+  }
+  return !items.empty();
 }
 
 void Hub::run(const std::atomic<bool>& stop, bool once) {
   auto next_retention = Clock::now();
   while (!stop.load()) {
     const auto now = Clock::now();
-    bool worked = false;
+    bool worked = publish_pushed();
     for (auto& s : sources_) {
       if (stop.load()) break;
       worked = s->poll_once(now) || worked;
@@ -103,7 +172,7 @@ void Hub::run(const std::atomic<bool>& stop, bool once) {
       for (auto& f : flows_) done = done && f->caught_up();
       if (done) break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ingress_.wait(std::chrono::milliseconds(20));
   }
 }
 

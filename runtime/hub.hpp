@@ -11,6 +11,8 @@
 #include "connectors/registry.hpp"
 #include "runtime/bus.hpp"
 #include "runtime/flow_runner.hpp"
+#include "runtime/http_server.hpp"
+#include "runtime/push_ingress.hpp"
 #include "runtime/source_poller.hpp"
 #include "runtime/state_store.hpp"
 #include "runtime/state_xref.hpp"
@@ -39,6 +41,11 @@ class Hub {
   std::vector<std::unique_ptr<connectors::Connector>> connectors_;
   std::vector<std::unique_ptr<SourcePoller>> sources_;
   std::vector<std::unique_ptr<FlowRunner>> flows_;
+  PushIngress ingress_;
+  std::unique_ptr<HttpServer> http_;  // started when a push (webhook) stream exists
+
+  HttpResponse serve(const HttpRequest& request);
+  bool publish_pushed();
 };
 
 }  // namespace synchub::runtime

@@ -37,6 +37,10 @@ std::vector<OutgoingEvent> SourcePoller::to_events(std::vector<connectors::Sourc
   return events;
 }
 
+void SourcePoller::publish_pushed(std::vector<connectors::SourceRecord>& records) {
+  bus_.publish(to_events(records));
+}
+
 // Source-stage dead letters asked to be replayed: the corrected record is
 // checked like a read one and published.
 bool SourcePoller::replay_dead_letters() {

@@ -29,6 +29,9 @@ class SourcePoller {
 
   // Pulls and publishes once when due; true when it did work.
   bool poll_once(Clock::time_point now);
+  // Publishes records pushed to the stream (webhooks); throws when the bus fails.
+  void publish_pushed(std::vector<connectors::SourceRecord>& records);
+  const connectors::PushSource* push_source() const { return source_->push(); }
   // Nothing read at the last poll, and nothing waiting to become ready.
   bool drained() const { return drained_; }
   std::string name() const { return options_.connector + "." + options_.stream; }
