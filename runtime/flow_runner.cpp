@@ -51,7 +51,9 @@ void FlowRunner::count(Outcome outcome) {
 void FlowRunner::back_off(Clock::time_point now, std::chrono::milliseconds requested, const std::string& error) {
   ++failures_;
   auto wait = backoff_.next(failures_, requested);
-  next_attempt_ = now + wait;
+  // Counted from now, not from the start of the attempt: a Retry-After runs
+  // from when the target said it.
+  next_attempt_ = std::max(now, Clock::now()) + wait;
   state_ = FlowState::BackingOff;
   run_.error = error;
   log_warn(

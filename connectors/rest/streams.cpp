@@ -1,9 +1,11 @@
 // Source and sink streams of the `rest` connector.
+#include <optional>
 #include <thread>
 
 #include "config/units.hpp"
 #include "connectors/rest/api.hpp"
 #include "connectors/rest/connector.hpp"
+#include "mapping/json_writer.hpp"
 
 namespace synchub::connectors::rest {
 namespace {
@@ -116,32 +118,39 @@ class RestSource final : public SourceStream {
     if (r.status < 200 || r.status >= 300)
       throw std::runtime_error(method_ + " " + url_path + " answered HTTP " + std::to_string(r.status) + ": " +
                                trimmed_body(r.body));
-    Json body = Json::parse(r.body, nullptr, false);
-    if (body.is_discarded()) throw std::runtime_error(method_ + " " + url_path + ": the response is not JSON");
-    const Json* rows = find(body, records_);
-    if (!rows || !rows->is_array())
+    // Parsed exactly: amounts keep their digits (no double on the way).
+    mapping::Document& doc = doc_;
+    if (std::string e = doc.parse(r.body); !e.empty())
+      throw std::runtime_error(method_ + " " + url_path + ": the response is not JSON (" + e + ")");
+    using mapping::Document;
+    using mapping::JsonKind;
+    const uint32_t rows = find(doc, doc.root_index(), records_);
+    if (rows == Document::npos || doc.at(rows).kind != JsonKind::Array)
       throw std::runtime_error(method_ + " " + url_path + ": no array at '" + records_ + "' in the response");
+    const size_t row_count = doc.at(rows).count;
 
     PullResult out;
-    for (size_t i = 0; i < rows->size(); ++i) {
-      const Json& row = (*rows)[i];
+    uint32_t row = Document::first_child(rows);
+    for (size_t i = 0; i < row_count; ++i, row = doc.at(row).next) {
       std::string position = url_path + "#" + std::to_string(i);
-      if (!row.is_object()) {
-        out.rejects.push_back({position, "record is not a JSON object", row.dump(), {}});
+      std::string text;
+      mapping::write_node(text, doc, row);
+      if (doc.at(row).kind != JsonKind::Object) {
+        out.rejects.push_back({position, "record is not a JSON object", text, {}});
         continue;
       }
-      const Json* key = find(row, key_);
-      if (!key || key->is_null() || key->is_object() || key->is_array()) {
-        out.rejects.push_back({position, "missing key '" + key_ + "'", row.dump(), {}});
+      const uint32_t key = find(doc, row, key_);
+      if (key == Document::npos || doc.at(key).kind == JsonKind::Null || doc.at(key).kind == JsonKind::Object ||
+          doc.at(key).kind == JsonKind::Array) {
+        out.rejects.push_back({position, "missing key '" + key_ + "'", text, {}});
         continue;
       }
       if (!cursor_field_.empty()) {
-        const Json* v = find(row, cursor_field_);
-        std::string value = v ? scalar_text(*v) : "";
-        std::string id = tiebreak_.empty() ? "" : [&] {
-          const Json* t = find(row, tiebreak_);
-          return t ? scalar_text(*t) : std::string();
-        }();
+        const uint32_t v = find(doc, row, cursor_field_);
+        std::string value = v == Document::npos ? "" : scalar_text(doc, v);
+        std::string id;
+        if (!tiebreak_.empty())
+          if (uint32_t t = find(doc, row, tiebreak_); t != Document::npos) id = scalar_text(doc, t);
         // >= on the server, so rows at the same cursor value come again:
         // skip what was taken (value and id at or before the cursor).
         int c = compare_cursor(value, since);
@@ -152,7 +161,7 @@ class RestSource final : public SourceStream {
           max_id = id;
         }
       }
-      out.records.push_back({scalar_text(*key), row.dump(), position});
+      out.records.push_back({scalar_text(doc, key), std::move(text), position});
     }
 
     // Is there another page of this listing?
@@ -160,17 +169,19 @@ class RestSource final : public SourceStream {
     Json next = cursor;
     if (paging_ == "page" || paging_ == "offset") {
       int64_t at = cursor.value("page", first_page_);
-      more = !rows->empty() && (size_ <= 0 || static_cast<int64_t>(rows->size()) >= size_);
-      if (const Json* total = total_path_.empty() ? nullptr : find(body, total_path_); total && total->is_number()) {
-        int64_t seen = paging_ == "offset" ? at + static_cast<int64_t>(rows->size())
-                                           : (at - first_page_ + 1) * std::max<int64_t>(size_, 1);
-        more = more && seen < total->get<int64_t>();
+      const auto n = static_cast<int64_t>(row_count);
+      more = n > 0 && (size_ <= 0 || n >= size_);
+      if (uint32_t total = total_path_.empty() ? Document::npos : find(doc, doc.root_index(), total_path_);
+          total != Document::npos && doc.at(total).kind == JsonKind::Number) {
+        int64_t seen = paging_ == "offset" ? at + n : (at - first_page_ + 1) * std::max<int64_t>(size_, 1);
+        more = more && seen < std::stoll(std::string(doc.at(total).text));
       }
-      next["page"] = paging_ == "offset" ? at + static_cast<int64_t>(rows->size()) : at + 1;
+      next["page"] = paging_ == "offset" ? at + n : at + 1;
     } else if (paging_ == "cursor") {
-      const Json* token = find(body, next_path_);
-      more = token && !token->is_null() && scalar_text(*token) != "" && !rows->empty();
-      if (more) next["next"] = scalar_text(*token);
+      const uint32_t token = find(doc, doc.root_index(), next_path_);
+      const std::string value = token == Document::npos ? "" : scalar_text(doc, token);
+      more = !value.empty() && row_count > 0;
+      if (more) next["next"] = value;
     } else if (paging_ == "link") {
       std::string link = link_next(r.header("link"));
       more = !link.empty();
@@ -209,6 +220,7 @@ class RestSource final : public SourceStream {
   int64_t size_, first_page_;
   std::string next_path_, total_path_, cursor_field_, cursor_param_, tiebreak_, initial_;
   std::chrono::milliseconds poll_;
+  mapping::Document doc_;  // reused for every response
 };
 
 class RestSink final : public SinkStream {
@@ -228,34 +240,57 @@ class RestSink final : public SinkStream {
   std::vector<SinkResult> push(const Batch& batch) override {
     std::vector<SinkResult> results;
     results.reserve(batch.records.size());
-    for (const auto& record : batch.records) results.push_back(write(record));
+    for (const auto& record : batch.records) {
+      if (!results.empty() && results.back().retry_after.count() > 0) {
+        // The target asked to wait (429/503 with Retry-After): send nothing
+        // more until then; the runtime retries these after the wait.
+        results.push_back(
+            SinkResult::failed(Failure::Transient, "not sent: the target asked to wait", results.back().retry_after));
+        continue;
+      }
+      results.push_back(write(record));
+    }
     return results;
   }
 
  private:
+  // Finds the target id of `key` with the lookup call: "" when absent, or a failure.
+  std::optional<SinkResult> lookup(const std::string& key, std::string& target) {
+    HttpReply r = api_->send("GET", fill(lookup_path_, {{"key", config::url_encode(key)}}), headers_, "");
+    if (r.status < 200 || r.status >= 300) return failure_from(r, "lookup of " + key);
+    Json found = Json::parse(r.body, nullptr, false);
+    if (found.is_discarded())  // a cut-off answer says nothing: creating now could duplicate
+      return SinkResult::failed(Failure::Transient, "lookup of " + key + ": the answer is not JSON");
+    const Json* rows = find(found, lookup_records_);
+    const Json* hit = rows && rows->is_array() ? (rows->empty() ? nullptr : &(*rows)[0]) : rows;
+    if (hit && hit->is_object())
+      if (const Json* id = find(*hit, id_path_); id && !id->is_null()) target = scalar_text(*id);
+    return std::nullopt;
+  }
+
   SinkResult write(const SinkRecord& record) {
     const std::string key(record.key), body(record.value);
     std::string target(record.target_id);
-    if (mode_ == "upsert" && target.empty() && !lookup_path_.empty()) {
-      // Look the record up by its external key first.
-      HttpReply r = api_->send("GET", fill(lookup_path_, {{"key", config::url_encode(key)}}), headers_, "");
-      if (r.status < 200 || r.status >= 300) return failure_from(r, "lookup of " + key);
-      Json found = Json::parse(r.body, nullptr, false);
-      const Json* rows = found.is_discarded() ? nullptr : find(found, lookup_records_);
-      if (rows && rows->is_array() && !rows->empty()) {
-        const Json* id = find((*rows)[0], id_path_);
-        if (id) target = scalar_text(*id);
-      } else if (rows && rows->is_object()) {
-        const Json* id = find(*rows, id_path_);
-        if (id) target = scalar_text(*id);
-      }
-    }
-    const bool update = !target.empty() && mode_ != "create" && !update_path_.empty();
+    const bool can_look_up = mode_ == "upsert" && !lookup_path_.empty();
+    if (can_look_up && target.empty())
+      if (auto failed = lookup(key, target)) return *failed;
     if (mode_ == "update" && target.empty())
       return SinkResult::failed(Failure::Permanent, "update of " + key + ": the target has no id for it yet");
-    const Params values{{"key", config::url_encode(key)}, {"id", config::url_encode(target)}};
-    HttpReply r = update ? api_->send(update_method_, fill(update_path_, values), headers_, body)
-                         : api_->send(create_method_, fill(create_path_, values), headers_, body);
+    bool update = !target.empty() && mode_ != "create" && !update_path_.empty();
+    auto send = [&] {
+      const Params values{{"key", config::url_encode(key)}, {"id", config::url_encode(target)}};
+      return update ? api_->send(update_method_, fill(update_path_, values), headers_, body)
+                    : api_->send(create_method_, fill(create_path_, values), headers_, body);
+    };
+    HttpReply r = send();
+    if (r.status == 409 && !update && can_look_up) {
+      // It exists after all (an earlier create landed though its answer was
+      // lost, and HTTP clients resend on a dead connection): update it.
+      if (auto failed = lookup(key, target)) return *failed;
+      if (target.empty()) return failure_from(r, "create of " + key);
+      update = !update_path_.empty();
+      if (update) r = send();
+    }
     if (r.status < 200 || r.status >= 300) return failure_from(r, (update ? "update of " : "create of ") + key);
     SinkResult ok;
     ok.outcome = update ? Outcome::Updated : Outcome::Created;
