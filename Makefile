@@ -1,10 +1,10 @@
 # synchub — the two commands of the quick start:
-#   make demo   install what is missing, build, run the file-to-file example
+#   make demo   install what is missing, build, run the lead-to-cash quick start (simulators + synchub)
 #   make test   install what is missing, build with ASan+UBSan, run every test
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: demo test build deps bench format clean
+.PHONY: demo demo-files test build deps bench format clean
 
 deps:
 	@scripts/install-deps
@@ -14,6 +14,9 @@ build: deps
 	cmake --build build/release -j $(JOBS)
 
 demo: build
+	examples/quickstart/run-demo build/release
+
+demo-files: build
 	examples/file-to-file/run-demo build/release/synchub
 
 test: deps

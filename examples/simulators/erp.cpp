@@ -81,9 +81,19 @@ HttpResponse ErpSimulator::save_order(const Json& body, const std::string& id) {
   }
   Json order = body;
   order["id"] = target;
+  order["status"] = "confirmed";
   order["modified_at"] = ++clock_;
   by_id_[target] = order;
   id_of_[no] = target;
+  // Confirmed orders are invoiced; a changed order gets its invoice amended.
+  const std::string number = "INV-" + std::string(6 - std::min<size_t>(6, target.size()), '0') + target;
+  invoices_[number] = Json{{"number", number},
+                           {"order_no", no},
+                           {"customer_code", order["customer_code"]},
+                           {"currency", order.value("currency", "CNY")},
+                           {"amount", order["total"]},
+                           {"status", "open"},
+                           {"modified_at", ++clock_}};
   return HttpResponse::json(id.empty() ? 201 : 200, order.dump());
 }
 
@@ -111,6 +121,19 @@ HttpResponse ErpSimulator::handle(const HttpRequest& request) {
       for (size_t i = offset; i < match.size() && items.size() < limit; ++i) items.push_back(*match[i]);
       response = HttpResponse::json(200, Json{{"items", items}, {"total", match.size()}}.dump());
     }
+  } else if (request.path == "/invoices" && request.method == "GET") {
+    std::lock_guard lock(mu_);
+    int64_t after = request.has_param("modified_after") ? std::stoll(request.param("modified_after")) : 0;
+    size_t offset = request.has_param("offset") ? std::stoul(request.param("offset")) : 0;
+    size_t limit = request.has_param("limit") ? std::stoul(request.param("limit")) : 100;
+    std::vector<const Json*> match;
+    for (const auto& [number, inv] : invoices_)
+      if (inv["modified_at"].get<int64_t>() > after) match.push_back(&inv);
+    std::sort(match.begin(), match.end(),
+              [](const Json* a, const Json* b) { return (*a)["modified_at"] < (*b)["modified_at"]; });
+    Json items = Json::array();
+    for (size_t i = offset; i < match.size() && items.size() < limit; ++i) items.push_back(*match[i]);
+    response = HttpResponse::json(200, Json{{"items", items}, {"total", match.size()}}.dump());
   } else if (request.path == "/sales_orders" && request.method == "POST") {
     response = save_order(Json::parse(request.body, nullptr, false), "");
   } else if (request.path.rfind("/sales_orders/", 0) == 0 && request.method == "PUT") {

@@ -1,6 +1,7 @@
 // ERP simulator: API-key auth; sales orders created and updated by external
 // order number (bad data refused with 422 and a reason), listable with
-// offset pagination and modified_after. Money fields are decimal strings with
+// offset pagination and modified_after. Orders are confirmed on arrival and
+// invoiced (GET /invoices, same paging). Money fields are decimal strings with
 // two places. Faults injectable (faults.hpp).
 #pragma once
 
@@ -37,8 +38,9 @@ class ErpSimulator {
   ErpOptions options_;
   Faults faults_;
   mutable std::mutex mu_;
-  std::map<std::string, nlohmann::ordered_json> by_id_;  // id -> order
-  std::map<std::string, std::string> id_of_;             // external no -> id
+  std::map<std::string, nlohmann::ordered_json> by_id_;     // id -> order
+  std::map<std::string, std::string> id_of_;                // external no -> id
+  std::map<std::string, nlohmann::ordered_json> invoices_;  // number -> invoice (one per confirmed order)
   int next_id_ = 1;
   int creates_ = 0;
   int64_t clock_ = 0;  // modification counter, shown as modified_at

@@ -5,6 +5,9 @@
 // Retry-After.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <thread>
+
 #include "examples/simulators/crm.hpp"
 #include "examples/simulators/erp.hpp"
 #include "mapping/decimal.hpp"
@@ -116,6 +119,54 @@ TEST(Simulators, FiveThousandOrdersLandExactlyOnceThroughFaults) {
   // Nothing was dead-lettered: every failure was transient.
   CommandResult dlq = run_synchub({"dlq", "list", "-c", config, "--json"});
   EXPECT_EQ(dlq.out, "[]\n") << dlq.out;
+}
+
+}  // namespace
+}  // namespace synchub::test
+
+namespace synchub::test {
+namespace {
+
+// The quick start (examples/quickstart) as make demo runs it, for a bounded time.
+TEST(QuickStart, OrdersReachTheErpAndInvoicesTheFinanceFolder) {
+  simulators::CrmOptions crm_options;
+  crm_options.orders = 300;
+  simulators::CrmSimulator crm(crm_options);
+  simulators::ErpSimulator erp({});
+  TempDir dir;
+  ::setenv("CRM_URL", crm.base_url().c_str(), 1);
+  ::setenv("ERP_URL", erp.base_url().c_str(), 1);
+  ::setenv("DEMO_DIR", dir.str().c_str(), 1);
+  const std::string config = std::string(SYNCHUB_SOURCE_DIR) + "/examples/quickstart/synchub.yaml";
+  ASSERT_EQ(run_synchub({"validate", "-c", config}).exit_code, 0);
+  size_t expected = 0;
+  for (const auto& o : crm.orders()) expected += o["status"] != "cancelled" && !o["lines"].empty();
+  {
+    Process hub({"run", "-c", config}, dir.str("log"));
+    // Orders first, then their invoices: wait until the finance folder has them all.
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (fs::exists(dir.path() / "finance") && lines_in_dir(dir.path() / "finance").size() >= expected) break;
+    }
+    EXPECT_EQ(hub.terminate(), 0);
+  }
+  auto stored = erp.orders();
+  EXPECT_EQ(stored.size(), expected);
+  auto finance = lines_in_dir(dir.path() / "finance");
+  ASSERT_EQ(finance.size(), expected) << read_file(dir.path() / "log");
+  // Each invoice carries its order's total, to the cent.
+  std::map<std::string, std::string> total_of;
+  for (const auto& [no, order] : stored) total_of[no] = order["total"].get<std::string>();
+  for (const auto& line : finance) {
+    Json invoice = Json::parse(line);  // (doubles: only for the order number)
+    const std::string& total = total_of[invoice["order_no"].get<std::string>()];
+    EXPECT_NE(line.find("\"amount\":" + total + ","), std::string::npos) << line << " vs " << total;
+  }
+  size_t csv_rows = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path() / "finance-csv"))
+    csv_rows += read_lines(entry.path()).size() - 1;  // minus the header row
+  EXPECT_EQ(csv_rows, expected);
 }
 
 }  // namespace
