@@ -33,6 +33,7 @@ bench: build
 	cmake --build build/release -j $(JOBS)
 	bench/run build/release
 	bench/mapping build/release
+	bench/lead-to-cash build/release
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
