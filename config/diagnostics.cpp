@@ -6,7 +6,12 @@ namespace synchub::config {
 
 std::string Diagnostic::str() const {
   std::string out = mark.file;
-  if (mark.line > 0) out += ":" + std::to_string(mark.line) + ":" + std::to_string(mark.column);
+  if (mark.line > 0) {
+    out += ':';
+    out += std::to_string(mark.line);
+    out += ':';
+    out += std::to_string(mark.column);
+  }
   out += ": ";
   if (!path.empty()) out += path + ": ";
   out += message;

@@ -99,6 +99,30 @@ ExprPtr compile_expression(std::string_view text, const CompileEnv& env);
 // Resolves a value at a path in the record (used by `from:`).
 ExprPtr compile_path(std::string_view text, const CompileEnv& env);
 
+// Walks the elements of an array value: an input array or a computed list.
+class Elements {
+ public:
+  Elements(const Document& doc, const Value& v) : doc_(doc), v_(v) {
+    if (v.kind == ValueKind::List) {
+      size_ = v.size;
+      array_ = true;
+    } else if (v.kind == ValueKind::Node && doc.at(v.node).kind == JsonKind::Array) {
+      size_ = doc.at(v.node).count;
+      child_ = Document::first_child(v.node);
+      array_ = true;
+    }
+  }
+  bool is_array() const { return array_; }
+  uint32_t size() const { return size_; }
+  Value next();  // the next element; call size() times
+
+ private:
+  const Document& doc_;
+  const Value& v_;
+  uint32_t size_ = 0, at_ = 0, child_ = 0;
+  bool array_ = false;
+};
+
 // A constant; a string's or number literal's text is copied from `storage`.
 ExprPtr make_constant(const Value& v, std::string storage);
 
@@ -109,5 +133,7 @@ bool truthy(const Document& doc, const Value& v, const char* what);
 std::optional<Decimal> to_decimal(const Value& v);           // numbers and numeric strings
 std::string_view to_text(EvalContext& ctx, const Value& v);  // strings, numbers, bools, dates as text
 bool values_equal(const Document& doc, const Value& a, const Value& b);
+// <0, 0, >0; `comparable` is false for values of different kinds (or lists, objects).
+int compare_values(const Document& doc, const Value& a, const Value& b, bool& comparable);
 
 }  // namespace synchub::mapping

@@ -40,18 +40,14 @@ struct Span {
 // Elements of an array value (input array or computed list), without copying lists.
 Span elements(EvalContext& ctx, std::string_view fn, const Value& v) {
   if (v.kind == ValueKind::List) return {v.items, v.size};
-  if (v.kind == ValueKind::Node && ctx.doc.at(v.node).kind == JsonKind::Array) {
-    uint32_t n = ctx.doc.at(v.node).count;
-    Value* out = ctx.arena.array<Value>(n);
-    uint32_t child = Document::first_child(v.node);
-    for (uint32_t i = 0; i < n; ++i) {
-      out[i] = node_value(ctx.doc, child);
-      child = ctx.doc.at(child).next;
-    }
-    return {out, n};
+  Elements walk(ctx.doc, v);
+  if (!walk.is_array()) {
+    if (!v.is_null()) bad(ctx, fn, v, "an array");
+    return {};
   }
-  if (!v.is_null()) bad(ctx, fn, v, "an array");
-  return {};
+  Value* out = ctx.arena.array<Value>(walk.size());
+  for (uint32_t i = 0; i < walk.size(); ++i) out[i] = walk.next();
+  return {out, walk.size()};
 }
 
 uint32_t count_elements(EvalContext& ctx, std::string_view fn, const Value& v) {

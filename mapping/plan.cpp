@@ -44,7 +44,7 @@ std::string format_number(const Decimal& d, const std::string& pattern, Rounding
   if (pattern.find(',') != std::string::npos) {
     size_t int_end = digits.find('.');
     if (int_end == std::string::npos) int_end = digits.size();
-    for (size_t i = int_end; i > 3; i -= 3) digits.insert(i - 3, ",");
+    for (size_t i = int_end; i > 3; i -= 3) digits.insert(i - 3, 1, ',');
   }
   if (r.sign() < 0) digits.insert(0, 1, '-');
   return digits;
@@ -163,27 +163,14 @@ Value field_value(EvalContext& ctx, const FieldPlan& f, const Where& where) {
   Value v = f.source ? f.source->eval(ctx) : ctx.scope->record;
   if (f.each) {
     // nested array -> nested array, each element mapped with the fields of `each`
-    uint32_t n = 0;
-    if (v.kind == ValueKind::Node && ctx.doc.at(v.node).kind == JsonKind::Array) {
-      n = ctx.doc.at(v.node).count;
-    } else if (v.kind == ValueKind::List) {
-      n = v.size;
-    } else if (!v.is_null()) {
-      type_error(ctx, v, "an array to map with each");
-    }
     if (v.is_null()) return f.fallback ? *f.fallback : v;
+    Elements elements(ctx.doc, v);
+    if (!elements.is_array()) type_error(ctx, v, "an array to map with each");
+    const uint32_t n = elements.size();
     Value* out = ctx.arena.array<Value>(n);
-    uint32_t child = v.kind == ValueKind::Node ? Document::first_child(v.node) : 0;
     for (uint32_t i = 0; i < n; ++i) {
-      Value element;
-      if (v.kind == ValueKind::Node) {
-        element = node_value(ctx.doc, child);
-        child = ctx.doc.at(child).next;
-      } else {
-        element = v.items[i];
-      }
       Where inner{&where, &f, i};
-      out[i] = map_object(ctx, f.fields, element, ctx.scope, inner);
+      out[i] = map_object(ctx, f.fields, elements.next(), ctx.scope, inner);
     }
     return Value::of_list(out, n);
   }

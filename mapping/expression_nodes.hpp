@@ -1,0 +1,329 @@
+// The evaluator's node types (internal to mapping/): the expression compiler
+// builds trees of these, each evaluating itself on a record.
+#pragma once
+
+#include <any>
+#include <string>
+#include <vector>
+
+#include "mapping/expression.hpp"
+#include "mapping/functions.hpp"
+
+namespace synchub::mapping::nodes {
+
+class Literal final : public Expr {
+ public:
+  Literal(int column, Value v, std::string storage = {}) : Expr(column), storage_(std::move(storage)), value_(v) {
+    if (value_.kind == ValueKind::String || (value_.kind == ValueKind::Number && !value_.text.empty()))
+      value_.text = storage_;
+  }
+  Value eval(EvalContext&) const override { return value_; }
+  const std::string& storage() const { return storage_; }
+  bool is_string() const { return value_.kind == ValueKind::String; }
+
+ private:
+  std::string storage_;
+  Value value_;
+};
+
+struct Segment {
+  Segment(int kind, std::string key, uint32_t index)
+      : kind(static_cast<Kind>(kind)), key(std::move(key)), index(index), signature(key_signature(this->key)) {}
+  enum Kind { Key, Index, Wildcard } kind;
+  std::string key;
+  uint32_t index = 0;
+  uint32_t signature = 0;  // key_signature(key)
+};
+
+enum class Base { This, Parent, Root, Out, Value };
+
+inline Value member_of(EvalContext& ctx, const Value& v, const Segment& s) {
+  if (v.kind == ValueKind::Node) {
+    if (s.kind == Segment::Key) {
+      uint32_t m = ctx.doc.member(v.node, s.key, s.signature);
+      return m == Document::npos ? Value::null() : node_value(ctx.doc, m);
+    }
+    uint32_t e = ctx.doc.element(v.node, s.index);
+    return e == Document::npos ? Value::null() : node_value(ctx.doc, e);
+  }
+  if (v.kind == ValueKind::Object && s.kind == Segment::Key) {
+    for (uint32_t i = 0; i < v.size; ++i)
+      if (v.members[i].name == s.key) return v.members[i].value;
+    return Value::null();
+  }
+  if (v.kind == ValueKind::List && s.kind == Segment::Index) return s.index < v.size ? v.items[s.index] : Value::null();
+  return Value::null();
+}
+
+inline Value navigate(EvalContext& ctx, const Value& start, const std::vector<Segment>& path, size_t from);
+
+// `[*]`: the rest of the path applied to every element; nested wildcards flatten.
+inline Value spread(EvalContext& ctx, const Value& v, const std::vector<Segment>& path, size_t from) {
+  Elements elements(ctx.doc, v);
+  const uint32_t n = elements.size();
+  bool nested = false;
+  for (size_t i = from; i < path.size(); ++i) nested = nested || path[i].kind == Segment::Wildcard;
+  Value* items = ctx.arena.array<Value>(n);
+  uint32_t size = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    Value r = navigate(ctx, elements.next(), path, from);
+    if (nested && r.kind == ValueKind::List) {
+      // flatten: grow into a fresh arena array (rare: wildcards inside wildcards)
+      Value* grown = ctx.arena.array<Value>(size + r.size + (n - i - 1));
+      std::copy(items, items + size, grown);
+      std::copy(r.items, r.items + r.size, grown + size);
+      items = grown;
+      size += r.size;
+    } else {
+      items[size++] = r;
+    }
+  }
+  return Value::of_list(items, size);
+}
+
+inline Value navigate(EvalContext& ctx, const Value& start, const std::vector<Segment>& path, size_t from) {
+  if (start.kind == ValueKind::Node) {
+    // Walk the document by node index; build a Value only at the end.
+    const Document& doc = ctx.doc;
+    uint32_t index = start.node;
+    for (size_t i = from; i < path.size(); ++i) {
+      const Segment& s = path[i];
+      if (s.kind == Segment::Wildcard) return spread(ctx, Value::of_node(index), path, i + 1);
+      index = s.kind == Segment::Key ? doc.member(index, s.key, s.signature) : doc.element(index, s.index);
+      if (index == Document::npos) return Value::null();
+      JsonKind kind = doc.at(index).kind;
+      if (kind != JsonKind::Object && kind != JsonKind::Array)
+        return i + 1 == path.size() ? node_value(doc, index) : Value::null();
+    }
+    return Value::of_node(index);
+  }
+  Value v = start;
+  for (size_t i = from; i < path.size(); ++i) {
+    if (path[i].kind == Segment::Wildcard) return spread(ctx, v, path, i + 1);
+    v = member_of(ctx, v, path[i]);
+    if (v.is_null()) return v;
+    if (v.kind == ValueKind::Node) return navigate(ctx, v, path, i + 1);
+  }
+  return v;
+}
+
+class PathExpr final : public Expr {
+ public:
+  PathExpr(int column, Base base, ExprPtr value, std::vector<Segment> segments, std::string text)
+      : Expr(column), base_(base), value_(std::move(value)), segments_(std::move(segments)), text_(std::move(text)) {}
+
+  Value eval(EvalContext& ctx) const override {
+    Value start;
+    const Scope* scope = ctx.scope;
+    switch (base_) {
+      case Base::This: start = scope->record; break;
+      case Base::Parent:
+        if (!scope->parent) return Value::null();
+        start = scope->parent->record;
+        break;
+      case Base::Root:
+        while (scope->parent) scope = scope->parent;
+        start = scope->record;
+        break;
+      case Base::Out: start = Value::of_object(scope->out, scope->out_size); break;
+      case Base::Value: start = value_->eval(ctx); break;
+    }
+    return navigate(ctx, start, segments_, 0);
+  }
+  std::string path_text() const override { return base_ == Base::This ? text_ : std::string(); }
+
+ private:
+  Base base_;
+  ExprPtr value_;
+  std::vector<Segment> segments_;
+  std::string text_;
+};
+
+class ListExpr final : public Expr {
+ public:
+  ListExpr(int column, std::vector<ExprPtr> items) : Expr(column), items_(std::move(items)) {}
+  Value eval(EvalContext& ctx) const override {
+    Value* out = ctx.arena.array<Value>(items_.size());
+    for (size_t i = 0; i < items_.size(); ++i) out[i] = items_[i]->eval(ctx);
+    return Value::of_list(out, static_cast<uint32_t>(items_.size()));
+  }
+
+ private:
+  std::vector<ExprPtr> items_;
+};
+
+inline Decimal number_operand(EvalContext& ctx, const Value& v, const char* op) {
+  if (auto d = to_decimal(v)) return *d;
+  throw MappingError(std::string("'") + op + "' expects numbers, got " + describe(ctx.doc, v));
+}
+
+enum class Op { And, Or, Coalesce, Eq, Ne, Lt, Le, Gt, Ge, Add, Sub, Mul, Div, Mod };
+
+inline Op op_code(const std::string& op) {
+  static const std::pair<const char*, Op> kOps[] = {
+      {"and", Op::And}, {"or", Op::Or}, {"??", Op::Coalesce}, {"==", Op::Eq}, {"!=", Op::Ne},
+      {"<", Op::Lt},    {"<=", Op::Le}, {">", Op::Gt},        {">=", Op::Ge}, {"+", Op::Add},
+      {"-", Op::Sub},   {"*", Op::Mul}, {"/", Op::Div},       {"%", Op::Mod}};
+  for (const auto& [text, code] : kOps)
+    if (op == text) return code;
+  throw std::logic_error("unknown operator " + op);
+}
+
+class Binary final : public Expr {
+ public:
+  Binary(int column, std::string op, ExprPtr a, ExprPtr b)
+      : Expr(column), text_(std::move(op)), op_(op_code(text_)), a_(std::move(a)), b_(std::move(b)) {}
+
+  Value eval(EvalContext& ctx) const override {
+    switch (op_) {
+      case Op::And:
+        if (!truthy(ctx.doc, a_->eval(ctx), "'and'")) return Value::of_bool(false);
+        return Value::of_bool(truthy(ctx.doc, b_->eval(ctx), "'and'"));
+      case Op::Or:
+        if (truthy(ctx.doc, a_->eval(ctx), "'or'")) return Value::of_bool(true);
+        return Value::of_bool(truthy(ctx.doc, b_->eval(ctx), "'or'"));
+      case Op::Coalesce: {
+        Value a = a_->eval(ctx);
+        return a.is_null() ? b_->eval(ctx) : a;
+      }
+      default: break;
+    }
+    Value a = a_->eval(ctx), b = b_->eval(ctx);
+    switch (op_) {
+      case Op::Eq: return Value::of_bool(values_equal(ctx.doc, a, b));
+      case Op::Ne: return Value::of_bool(!values_equal(ctx.doc, a, b));
+      case Op::Lt:
+      case Op::Le:
+      case Op::Gt:
+      case Op::Ge: {
+        if (a.is_null() || b.is_null()) return Value::null();
+        bool comparable;
+        int c = compare_values(ctx.doc, a, b, comparable);
+        if (!comparable) throw MappingError("cannot compare " + describe(ctx.doc, a) + " with " + describe(ctx.doc, b));
+        return Value::of_bool(op_ == Op::Lt ? c < 0 : op_ == Op::Le ? c <= 0 : op_ == Op::Gt ? c > 0 : c >= 0);
+      }
+      default: break;
+    }
+    if (a.is_null() || b.is_null()) return Value::null();  // arithmetic with null is null
+    if (op_ == Op::Add && a.kind == ValueKind::String && b.kind == ValueKind::String) {
+      std::string s(a.text);
+      s += b.text;
+      return Value::of_string(ctx.arena.copy(s));
+    }
+    Decimal x = number_operand(ctx, a, text_.c_str()), y = number_operand(ctx, b, text_.c_str());
+    try {
+      switch (op_) {
+        case Op::Add: return Value::of_number(x + y);
+        case Op::Sub: return Value::of_number(x - y);
+        case Op::Mul: return Value::of_number(x * y);
+        case Op::Div: return Value::of_number(x / y);
+        default: return Value::of_number(x % y);
+      }
+    } catch (const DecimalError& e) {
+      throw MappingError(describe(ctx.doc, a) + " " + text_ + " " + describe(ctx.doc, b) + ": " + e.what());
+    }
+  }
+
+ private:
+  std::string text_;
+  Op op_;
+  ExprPtr a_, b_;
+};
+
+class Unary final : public Expr {
+ public:
+  Unary(int column, char op, ExprPtr a) : Expr(column), op_(op), a_(std::move(a)) {}
+  Value eval(EvalContext& ctx) const override {
+    Value a = a_->eval(ctx);
+    if (op_ == '!') return Value::of_bool(!truthy(ctx.doc, a, "'not'"));
+    if (a.is_null()) return a;
+    return Value::of_number(-number_operand(ctx, a, "-"));
+  }
+
+ private:
+  char op_;
+  ExprPtr a_;
+};
+
+class Conditional final : public Expr {
+ public:
+  Conditional(int column, ExprPtr c, ExprPtr a, ExprPtr b)
+      : Expr(column), c_(std::move(c)), a_(std::move(a)), b_(std::move(b)) {}
+  Value eval(EvalContext& ctx) const override {
+    return truthy(ctx.doc, c_->eval(ctx), "condition") ? a_->eval(ctx) : (b_ ? b_->eval(ctx) : Value::null());
+  }
+
+ private:
+  ExprPtr c_, a_, b_;
+};
+
+class Coalesce final : public Expr {
+ public:
+  Coalesce(int column, std::vector<ExprPtr> args) : Expr(column), args_(std::move(args)) {}
+  Value eval(EvalContext& ctx) const override {
+    for (const auto& a : args_) {
+      Value v = a->eval(ctx);
+      if (!v.is_null()) return v;
+    }
+    return Value::null();
+  }
+
+ private:
+  std::vector<ExprPtr> args_;
+};
+
+class TableLookup final : public Expr {
+ public:
+  TableLookup(int column, const Table* table, ExprPtr key, ExprPtr fallback)
+      : Expr(column), table_(table), key_(std::move(key)), fallback_(std::move(fallback)) {}
+  Value eval(EvalContext& ctx) const override {
+    Value k = key_->eval(ctx);
+    if (!k.is_null()) {
+      if (const Value* v = table_->find(to_text(ctx, k))) return *v;
+    }
+    return fallback_ ? fallback_->eval(ctx) : Value::null();
+  }
+
+ private:
+  const Table* table_;
+  ExprPtr key_, fallback_;
+};
+
+class XrefLookup final : public Expr {
+ public:
+  XrefLookup(int column, std::string entity, std::string from, std::string to, ExprPtr id)
+      : Expr(column), entity_(std::move(entity)), from_(std::move(from)), to_(std::move(to)), id_(std::move(id)) {}
+  Value eval(EvalContext& ctx) const override {
+    Value id = id_->eval(ctx);
+    if (id.is_null()) return id;
+    if (!ctx.xref) throw MappingError("no cross-reference store for xref(" + entity_ + ")");
+    auto found = ctx.xref->find(entity_, from_, to_, std::string(to_text(ctx, id)));
+    return found ? Value::of_string(ctx.arena.copy(*found)) : Value::null();
+  }
+
+ private:
+  std::string entity_, from_, to_;
+  ExprPtr id_;
+};
+
+class Call final : public Expr {
+ public:
+  Call(int column, const FunctionSpec* fn, std::vector<ExprPtr> args, std::any state)
+      : Expr(column), fn_(fn), args_(std::move(args)), state_(std::move(state)) {}
+  Value eval(EvalContext& ctx) const override {
+    Value* values = ctx.arena.array<Value>(args_.size());
+    for (size_t i = 0; i < args_.size(); ++i) values[i] = args_[i]->eval(ctx);
+    try {
+      return fn_->call(ctx, CallArgs{values, args_.size(), state_});
+    } catch (const DecimalError& e) {
+      throw MappingError(std::string(fn_->name) + ": " + e.what());
+    }
+  }
+
+ private:
+  const FunctionSpec* fn_;
+  std::vector<ExprPtr> args_;
+  std::any state_;
+};
+
+}  // namespace synchub::mapping::nodes

@@ -1,0 +1,127 @@
+// Helpers on mapping values: conversions, comparisons, text for messages.
+#include "config/diagnostics.hpp"
+#include "mapping/datetime.hpp"
+#include "mapping/expression.hpp"
+#include "mapping/record.hpp"
+
+namespace synchub::mapping {
+
+const char* kind_name(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::Null: return "null";
+    case ValueKind::Bool: return "bool";
+    case ValueKind::Number: return "number";
+    case ValueKind::String: return "string";
+    case ValueKind::Date: return "date";
+    case ValueKind::DateTime: return "datetime";
+    case ValueKind::Node: return "object";
+    case ValueKind::List: return "array";
+    case ValueKind::Object: return "object";
+  }
+  return "value";
+}
+
+Value Elements::next() {
+  if (v_.kind == ValueKind::List) return v_.items[at_++];
+  Value element = node_value(doc_, child_);
+  child_ = doc_.at(child_).next;
+  ++at_;
+  return element;
+}
+
+Value node_value(const Document& doc, uint32_t index) {
+  const Node& n = doc.at(index);
+  switch (n.kind) {
+    case JsonKind::Null: return Value::null();
+    case JsonKind::Bool: return Value::of_bool(n.boolean);
+    case JsonKind::String: return Value::of_string(n.text);
+    case JsonKind::Number: {
+      auto d = Decimal::parse(n.text);
+      if (!d) throw MappingError("number " + std::string(n.text.substr(0, 60)) + " has more than 38 digits");
+      return Value::of_number(*d, n.text);
+    }
+    case JsonKind::Object:
+    case JsonKind::Array: return Value::of_node(index);
+  }
+  return Value::null();
+}
+
+std::string describe(const Document& doc, const Value& v) {
+  std::string out;
+  switch (v.kind) {
+    case ValueKind::Null: return "null";
+    case ValueKind::Bool: return v.boolean ? "true" : "false";
+    case ValueKind::Number: return v.text.empty() ? v.number.str() : std::string(v.text);
+    case ValueKind::String: {
+      append_json_string(out, v.text.size() > 60 ? v.text.substr(0, 60) : v.text);
+      if (v.text.size() > 60) out.insert(out.size() - 1, "...");
+      return out;
+    }
+    case ValueKind::Date: format_date(out, v.time, {}); return out;
+    case ValueKind::DateTime: format_datetime(out, {v.time, v.offset_minutes}, {}); return out;
+    case ValueKind::Node: return doc.at(v.node).kind == JsonKind::Array ? "an array" : "an object";
+    case ValueKind::List: return "an array";
+    case ValueKind::Object: return "an object";
+  }
+  return out;
+}
+
+bool truthy(const Document& doc, const Value& v, const char* what) {
+  if (v.kind == ValueKind::Bool) return v.boolean;
+  if (v.kind == ValueKind::Null) return false;
+  throw MappingError(std::string(what) + ": expected true or false, got " + describe(doc, v));
+}
+
+std::optional<Decimal> to_decimal(const Value& v) {
+  if (v.kind == ValueKind::Number) return v.number;
+  if (v.kind == ValueKind::String) {
+    std::string_view t = v.text;
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+    return Decimal::parse(t);
+  }
+  return std::nullopt;
+}
+
+std::string_view to_text(EvalContext& ctx, const Value& v) {
+  std::string s;
+  switch (v.kind) {
+    case ValueKind::String: return v.text;
+    case ValueKind::Null: return {};
+    case ValueKind::Bool: return v.boolean ? "true" : "false";
+    case ValueKind::Number:
+      if (!v.text.empty()) return v.text;
+      v.number.append_to(s);
+      break;
+    case ValueKind::Date: format_date(s, v.time, {}); break;
+    case ValueKind::DateTime: format_datetime(s, {v.time, v.offset_minutes}, {}); break;
+    default: throw MappingError("expected text, got " + describe(ctx.doc, v));
+  }
+  return ctx.arena.copy(s);
+}
+
+int compare_values(const Document& doc, const Value& a, const Value& b, bool& comparable) {
+  comparable = true;
+  if (a.kind == ValueKind::Number && b.kind == ValueKind::Number) return a.number.compare(b.number);
+  if (a.kind != b.kind) {
+    comparable = false;
+    return 0;
+  }
+  switch (a.kind) {
+    case ValueKind::Null: return 0;
+    case ValueKind::Bool: return static_cast<int>(a.boolean) - static_cast<int>(b.boolean);
+    case ValueKind::String: return a.text.compare(b.text) < 0 ? -1 : a.text.compare(b.text) > 0;
+    case ValueKind::Date:
+    case ValueKind::DateTime: return a.time < b.time ? -1 : a.time > b.time;
+    default: comparable = false; return 0;
+  }
+  (void)doc;
+}
+
+bool values_equal(const Document& doc, const Value& a, const Value& b) {
+  bool comparable;
+  int c = compare_values(doc, a, b, comparable);
+  return comparable && c == 0;
+}
+
+}  // namespace synchub::mapping
