@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace synchub::mapping {
@@ -173,6 +174,39 @@ uint32_t Document::member(uint32_t object, std::string_view name, uint32_t signa
     child = n.next;
   }
   return npos;
+}
+
+uint32_t Document::find(uint32_t from, std::string_view path) const {
+  if (path.empty() || path == "/") return from;
+  uint32_t at = from;
+  const bool pointer = path[0] == '/';
+  size_t pos = pointer ? 1 : 0;
+  while (pos <= path.size()) {
+    size_t end = path.find(pointer ? '/' : '.', pos);
+    std::string_view part = path.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    const Node& node = nodes_[at];
+    if (node.kind == JsonKind::Object) {
+      at = member(at, part);
+    } else if (node.kind == JsonKind::Array && !part.empty() && part.size() < 10 &&
+               std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      at = element(at, static_cast<uint32_t>(std::stoul(std::string(part))));
+    } else {
+      return npos;
+    }
+    if (at == npos || end == std::string_view::npos) return at;
+    pos = end + 1;
+  }
+  return at;
+}
+
+std::string Document::scalar_text(uint32_t index) const {
+  const Node& n = nodes_[index];
+  switch (n.kind) {
+    case JsonKind::String:
+    case JsonKind::Number: return std::string(n.text);
+    case JsonKind::Bool: return n.boolean ? "true" : "false";
+    default: return {};
+  }
 }
 
 uint32_t Document::element(uint32_t array, uint32_t i) const {

@@ -51,6 +51,11 @@ class Document {
   uint32_t member(uint32_t object, std::string_view name, uint32_t signature) const;
   // Element `i` of the array at `array`, or npos.
   uint32_t element(uint32_t array, uint32_t i) const;
+  // The node at a JSON pointer ("/data/0/id") or dotted path ("data.items")
+  // below `from`; "" is `from` itself. npos when absent.
+  uint32_t find(uint32_t from, std::string_view path) const;
+  // Text of a scalar node: strings unescaped, numbers as written, true/false; "" for null.
+  std::string scalar_text(uint32_t index) const;
   // First child of an object or array (children follow through `next`).
   static uint32_t first_child(uint32_t index) { return index + 1; }
 

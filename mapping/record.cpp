@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "mapping/document.hpp"
+
 namespace synchub::mapping {
 
 namespace {
@@ -53,6 +55,18 @@ std::string check_record(std::string_view json, std::string_view key_path, std::
     case simdjson::dom::element_type::UINT64: key_out = std::to_string(key.get_uint64().value_unsafe()); return {};
     default: return "key '" + std::string(key_path) + "' must be a string or an integer";
   }
+}
+
+std::string record_key(const Document& doc, uint32_t row, std::string_view key_path, std::string& key_out) {
+  if (doc.at(row).kind != JsonKind::Object) return "expected a JSON object";
+  const uint32_t key = doc.find(row, key_path);
+  if (key == Document::npos || doc.at(key).kind == JsonKind::Null) return "missing key '" + std::string(key_path) + "'";
+  const Node& k = doc.at(key);
+  const bool integer = k.kind == JsonKind::Number && k.text.find_first_of(".eE") == std::string_view::npos;
+  if (k.kind != JsonKind::String && !integer)
+    return "key '" + std::string(key_path) + "' must be a string or an integer";
+  key_out.assign(k.text);
+  return {};
 }
 
 std::string content_hash(std::string_view data) {

@@ -145,39 +145,6 @@ const Json* find(const Json& value, const std::string& path) {
   return at;
 }
 
-uint32_t find(const mapping::Document& doc, uint32_t from, const std::string& path) {
-  if (path.empty() || path == "/") return from;
-  uint32_t at = from;
-  const bool pointer = path[0] == '/';
-  size_t pos = pointer ? 1 : 0;
-  while (pos <= path.size()) {
-    size_t end = path.find(pointer ? '/' : '.', pos);
-    std::string part = path.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-    const auto& node = doc.at(at);
-    if (node.kind == mapping::JsonKind::Object) {
-      at = doc.member(at, part);
-    } else if (node.kind == mapping::JsonKind::Array && !part.empty() && part.size() < 10 &&
-               std::all_of(part.begin(), part.end(), ::isdigit)) {
-      at = doc.element(at, static_cast<uint32_t>(std::stoul(part)));
-    } else {
-      return mapping::Document::npos;
-    }
-    if (at == mapping::Document::npos || end == std::string::npos) return at;
-    pos = end + 1;
-  }
-  return at;
-}
-
-std::string scalar_text(const mapping::Document& doc, uint32_t node) {
-  const auto& n = doc.at(node);
-  switch (n.kind) {
-    case mapping::JsonKind::String:
-    case mapping::JsonKind::Number: return std::string(n.text);
-    case mapping::JsonKind::Bool: return n.boolean ? "true" : "false";
-    default: return {};
-  }
-}
-
 std::string scalar_text(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_null()) return {};

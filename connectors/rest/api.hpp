@@ -46,12 +46,6 @@ class Api {
   std::chrono::steady_clock::time_point last_refill_ = std::chrono::steady_clock::now();
 };
 
-// The same on a record document (exact: numbers keep their text): the node
-// index, or Document::npos.
-uint32_t find(const mapping::Document& doc, uint32_t from, const std::string& path);
-// Text of a scalar node: strings unescaped, numbers as written; "" for null.
-std::string scalar_text(const mapping::Document& doc, uint32_t node);
-
 // A JSON pointer ("/data/items") or a dotted path ("data.items"); "" is the whole value.
 const Json* find(const Json& value, const std::string& path);
 // Text of a scalar: strings as they are, numbers and bools as JSON.

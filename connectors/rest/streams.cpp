@@ -124,7 +124,7 @@ class RestSource final : public SourceStream {
       throw std::runtime_error(method_ + " " + url_path + ": the response is not JSON (" + e + ")");
     using mapping::Document;
     using mapping::JsonKind;
-    const uint32_t rows = find(doc, doc.root_index(), records_);
+    const uint32_t rows = doc.find(doc.root_index(), records_);
     if (rows == Document::npos || doc.at(rows).kind != JsonKind::Array)
       throw std::runtime_error(method_ + " " + url_path + ": no array at '" + records_ + "' in the response");
     const size_t row_count = doc.at(rows).count;
@@ -139,18 +139,17 @@ class RestSource final : public SourceStream {
         out.rejects.push_back({position, "record is not a JSON object", text, {}});
         continue;
       }
-      const uint32_t key = find(doc, row, key_);
-      if (key == Document::npos || doc.at(key).kind == JsonKind::Null || doc.at(key).kind == JsonKind::Object ||
-          doc.at(key).kind == JsonKind::Array) {
-        out.rejects.push_back({position, "missing key '" + key_ + "'", text, {}});
+      if (std::string e = key_problem(doc, row); !e.empty()) {
+        out.rejects.push_back({position, e, text, {}});
         continue;
       }
+      const uint32_t key = doc.find(row, key_);
       if (!cursor_field_.empty()) {
-        const uint32_t v = find(doc, row, cursor_field_);
-        std::string value = v == Document::npos ? "" : scalar_text(doc, v);
+        const uint32_t v = doc.find(row, cursor_field_);
+        std::string value = v == Document::npos ? "" : doc.scalar_text(v);
         std::string id;
         if (!tiebreak_.empty())
-          if (uint32_t t = find(doc, row, tiebreak_); t != Document::npos) id = scalar_text(doc, t);
+          if (uint32_t t = doc.find(row, tiebreak_); t != Document::npos) id = doc.scalar_text(t);
         // >= on the server, so rows at the same cursor value come again:
         // skip what was taken (value and id at or before the cursor).
         int c = compare_cursor(value, since);
@@ -161,7 +160,7 @@ class RestSource final : public SourceStream {
           max_id = id;
         }
       }
-      out.records.push_back({scalar_text(doc, key), std::move(text), position});
+      out.records.push_back({doc.scalar_text(key), std::move(text), position});
     }
 
     // Is there another page of this listing?
@@ -171,15 +170,15 @@ class RestSource final : public SourceStream {
       int64_t at = cursor.value("page", first_page_);
       const auto n = static_cast<int64_t>(row_count);
       more = n > 0 && (size_ <= 0 || n >= size_);
-      if (uint32_t total = total_path_.empty() ? Document::npos : find(doc, doc.root_index(), total_path_);
+      if (uint32_t total = total_path_.empty() ? Document::npos : doc.find(doc.root_index(), total_path_);
           total != Document::npos && doc.at(total).kind == JsonKind::Number) {
         int64_t seen = paging_ == "offset" ? at + n : (at - first_page_ + 1) * std::max<int64_t>(size_, 1);
         more = more && seen < std::stoll(std::string(doc.at(total).text));
       }
       next["page"] = paging_ == "offset" ? at + n : at + 1;
     } else if (paging_ == "cursor") {
-      const uint32_t token = find(doc, doc.root_index(), next_path_);
-      const std::string value = token == Document::npos ? "" : scalar_text(doc, token);
+      const uint32_t token = doc.find(doc.root_index(), next_path_);
+      const std::string value = token == Document::npos ? "" : doc.scalar_text(token);
       more = !value.empty() && row_count > 0;
       if (more) next["next"] = value;
     } else if (paging_ == "link") {
@@ -204,15 +203,26 @@ class RestSource final : public SourceStream {
   }
 
   std::string accept(const std::string& record_json, SourceRecord& out) const override {
-    Json row = Json::parse(record_json, nullptr, false);
-    if (!row.is_object()) return "expected a JSON object";
-    const Json* key = find(row, key_);
-    if (!key || key->is_null() || key->is_object() || key->is_array()) return "missing key '" + key_ + "'";
-    out = {scalar_text(*key), row.dump(), "replay"};
+    // Parsed exactly, and kept as written: a replayed record keeps its digits too.
+    mapping::Document doc;
+    if (std::string e = doc.parse(record_json); !e.empty()) return "invalid JSON: " + e;
+    if (doc.root().kind != mapping::JsonKind::Object) return "expected a JSON object";
+    if (std::string e = key_problem(doc, doc.root_index()); !e.empty()) return e;
+    out = {doc.scalar_text(doc.find(doc.root_index(), key_)), record_json, "replay"};
     return {};
   }
 
  private:
+  // "" when `row` has a usable key (any scalar but null), else why not.
+  std::string key_problem(const mapping::Document& doc, uint32_t row) const {
+    const uint32_t key = doc.find(row, key_);
+    if (key == mapping::Document::npos) return "missing key '" + key_ + "'";
+    const auto kind = doc.at(key).kind;
+    if (kind == mapping::JsonKind::Null || kind == mapping::JsonKind::Object || kind == mapping::JsonKind::Array)
+      return "missing key '" + key_ + "'";
+    return {};
+  }
+
   std::shared_ptr<Api> api_;
   std::string method_, path_;
   Params query_, headers_;

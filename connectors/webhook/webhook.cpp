@@ -10,25 +10,12 @@
 #include "config/units.hpp"
 #include "connectors/registry.hpp"
 #include "connectors/signing.hpp"
+#include "mapping/document.hpp"
+#include "mapping/json_writer.hpp"
+#include "mapping/record.hpp"
 
 namespace synchub::connectors {
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-const Json* at_path(const Json& v, const std::string& dotted) {
-  const Json* at = &v;
-  size_t pos = 0;
-  while (pos <= dotted.size()) {
-    size_t dot = dotted.find('.', pos);
-    std::string part = dotted.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
-    if (!at->is_object() || !at->contains(part)) return nullptr;
-    at = &(*at)[part];
-    if (dot == std::string::npos) break;
-    pos = dot + 1;
-  }
-  return at;
-}
 
 class WebhookStream final : public SourceStream, public PushSource {
  public:
@@ -44,8 +31,9 @@ class WebhookStream final : public SourceStream, public PushSource {
   const PushSource* push() const override { return this; }
 
   std::string accept(const std::string& record_json, SourceRecord& out) const override {
-    Json row = Json::parse(record_json, nullptr, false);
-    return to_record(row, "replay", out);
+    mapping::Document doc;
+    if (std::string e = doc.parse(record_json); !e.empty()) return "invalid JSON: " + e;
+    return to_record(doc, doc.root_index(), "replay", out);
   }
 
   PushReply receive(const PushRequest& request) const override {
@@ -64,43 +52,47 @@ class WebhookStream final : public SourceStream, public PushSource {
       std::string expected = hmac_sha256_hex(secret_, stamp + "." + std::string(request.body));
       if (!constant_time_equal(signature, expected)) return refuse(401, "bad signature");
     }
-    std::vector<Json> rows;
-    Json whole = Json::parse(request.body, nullptr, false);
-    if (!whole.is_discarded()) {
-      if (whole.is_array())
-        for (auto& r : whole) rows.push_back(std::move(r));
-      else
-        rows.push_back(std::move(whole));
+    // Parsed exactly (amounts keep their digits): one object, an array of
+    // objects, or JSON lines.
+    mapping::Document doc;
+    std::vector<SourceRecord> records;
+    auto add_all = [&](const std::string& where, bool arrays) -> std::string {
+      const bool array = arrays && doc.root().kind == mapping::JsonKind::Array;
+      uint32_t row = array ? mapping::Document::first_child(doc.root_index()) : doc.root_index();
+      for (uint32_t i = 0; i < (array ? doc.root().count : 1); ++i, row = doc.at(row).next) {
+        SourceRecord record;
+        std::string error = to_record(doc, row, "push", record);
+        if (!error.empty()) return "record " + std::to_string(records.size() + 1) + where + ": " + error;
+        records.push_back(std::move(record));
+      }
+      return {};
+    };
+    if (doc.parse(request.body).empty()) {
+      if (std::string e = add_all("", true); !e.empty()) return refuse(400, e);
     } else {
-      // JSON lines
       std::istringstream lines{std::string(request.body)};
       std::string line;
       int n = 0;
       while (std::getline(lines, line)) {
         ++n;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        Json row = Json::parse(line, nullptr, false);
-        if (row.is_discarded()) return refuse(400, "invalid JSON (line " + std::to_string(n) + ")");
-        rows.push_back(std::move(row));
+        if (!doc.parse(line).empty()) return refuse(400, "invalid JSON (line " + std::to_string(n) + ")");
+        if (std::string e = add_all(" (line " + std::to_string(n) + ")", false); !e.empty()) return refuse(400, e);
       }
     }
-    if (rows.empty()) return refuse(400, "no records in the body");
-    for (size_t i = 0; i < rows.size(); ++i) {
-      SourceRecord record;
-      std::string error = to_record(rows[i], "push", record);
-      if (!error.empty()) return refuse(400, "record " + std::to_string(i + 1) + ": " + error);
-      reply.records.push_back(std::move(record));
-    }
+    if (records.empty()) return refuse(400, "no records in the body");
+    reply.records = std::move(records);
     return reply;
   }
 
  private:
-  std::string to_record(const Json& row, const std::string& position, SourceRecord& out) const {
-    if (!row.is_object()) return "expected a JSON object";
-    const Json* key = at_path(row, key_);
-    if (!key || key->is_null()) return "missing key '" + key_ + "'";
-    if (!key->is_string() && !key->is_number_integer()) return "key '" + key_ + "' must be a string or an integer";
-    out = {key->is_string() ? key->get<std::string>() : key->dump(), row.dump(), position};
+  std::string to_record(const mapping::Document& doc, uint32_t row, const std::string& position,
+                        SourceRecord& out) const {
+    std::string key;
+    if (std::string e = mapping::record_key(doc, row, key_, key); !e.empty()) return e;
+    std::string text;
+    mapping::write_node(text, doc, row);
+    out = {std::move(key), std::move(text), position};
     return {};
   }
   static PushReply refuse(int status, std::string error) {

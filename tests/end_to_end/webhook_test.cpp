@@ -95,7 +95,7 @@ long now_seconds() {
 TEST(Webhook, RefusesWhatItMustAndStoresNothingForIt) {
   WebhookHub hub;
   const long now = now_seconds();
-  const std::string good = R"({"order_no":"SO-1","total":"10.50"})";
+  const std::string good = R"({"order_no":"SO-1","total":10.50,"big":12345678901234567890.12})";  // digits kept
   EXPECT_EQ(hub.post(good, now, "wrong-secret").status, 401);
   EXPECT_EQ(hub.post(good, now - 3600).status, 401);  // stale: replay protection
   EXPECT_EQ(hub.post(good, now + 3600).status, 401);

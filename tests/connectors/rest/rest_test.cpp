@@ -143,7 +143,7 @@ TEST(RestSource, CursorTokensLinkHeadersAndOffsets) {
 }
 
 TEST(RestSource, BadRowsAreRejectedAndBadResponsesThrow) {
-  std::string answer = R"({"data":[{"id":1},{"noid":2},"text",{"id":{"x":1}}]})";
+  std::string answer = R"({"data":[{"id":1,"amount":100.10,"big":12345678901234567890.123},{"noid":2},"text",{"id":{"x":1}}]})";
   int status = 200;
   runtime::HttpServer server({}, [&](const HttpRequest&) { return HttpResponse::json(status, answer); });
   RestFixture api("  api:\n    type: rest\n    base_url: " + server.base_url() +
@@ -151,6 +151,11 @@ TEST(RestSource, BadRowsAreRejectedAndBadResponsesThrow) {
   auto source = api.source("things");
   PullResult r = source->pull("", 100);
   ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0].value, R"({"id":1,"amount":100.10,"big":12345678901234567890.123})");  // digits kept
+  SourceRecord replayed;
+  EXPECT_EQ(source->accept(R"({"id":7,"amount":0.10})", replayed), "");
+  EXPECT_EQ(replayed.value, R"({"id":7,"amount":0.10})");
+  EXPECT_EQ(source->accept(R"({"amount":1})", replayed), "missing key 'id'");
   ASSERT_EQ(r.rejects.size(), 3u);
   EXPECT_EQ(r.rejects[0].reason, "missing key 'id'");
   EXPECT_EQ(r.rejects[1].reason, "record is not a JSON object");
