@@ -165,7 +165,12 @@ Value f_trim(EvalContext& ctx, Args a) {
 Value pad(EvalContext& ctx, Args a, bool left) {
   if (a[0].is_null()) return a[0];
   std::string_view s = to_text(ctx, a[0]);
-  int64_t width = integer(ctx, left ? "pad_left" : "pad_right", a[1]);
+  const char* fn = left ? "pad_left" : "pad_right";
+  int64_t width = integer(ctx, fn, a[1]);
+  // Found by the fuzzer: a width from data must not make a gigabyte string.
+  constexpr int64_t kMaxWidth = 10000;
+  if (width > kMaxWidth)
+    throw MappingError(std::string(fn) + "(): width " + std::to_string(width) + " is over " + std::to_string(kMaxWidth));
   std::string_view fill = a.size > 2 ? to_text(ctx, a[2]) : " ";
   if (fill.empty()) fill = " ";
   int64_t missing = width - utf8_length(s);

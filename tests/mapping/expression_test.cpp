@@ -131,6 +131,7 @@ TEST(Expression, StringFunctions) {
   EXPECT_EQ(eval("trim(name)", kOrder), "\"Widget\"");
   EXPECT_EQ(eval("pad_left(qty, 5, '0')", kOrder), "\"00003\"");
   EXPECT_EQ(eval("pad_right('上海', 4, '*')"), "\"上海**\"");
+  EXPECT_EQ(eval.error("pad_left('a', 40000000000, '0')"), "pad_left(): width 40000000000 is over 10000");
   EXPECT_EQ(eval("matches('SO-2024-001', '^SO-[0-9]{4}-')"), "true");
   EXPECT_EQ(eval("matches(cn, '华信')", kOrder), "true");
   EXPECT_EQ(eval("length(cn)", kOrder), "6");
