@@ -33,7 +33,8 @@ uint64_t Settings::size(const std::string& name) const {
   return parse_size(str(name)).value();
 }
 const std::vector<std::string>& Settings::list(const std::string& name) const {
-  return value(name).list;
+  static const std::vector<std::string> none;
+  return has(name) ? value(name).list : none;
 }
 
 const std::vector<std::pair<std::string, std::string>>& Settings::map(const std::string& name) const {

@@ -70,7 +70,7 @@ class Settings {
   bool boolean(const std::string& name) const;
   std::chrono::milliseconds duration(const std::string& name) const;
   uint64_t size(const std::string& name) const;
-  const std::vector<std::string>& list(const std::string& name) const;
+  const std::vector<std::string>& list(const std::string& name) const;  // empty when absent
   // StringMap entries; empty when the field is absent.
   const std::vector<std::pair<std::string, std::string>>& map(const std::string& name) const;
   const Value& value(const std::string& name) const;

@@ -92,7 +92,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->result(static_cast<unsigned>(response.status));
     res->set(http::field::server, "synchub");
     if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers) res->set(name, value);
+    for (const auto& [name, value] : response.headers) res->insert(name, value);
     res->body() = response.body;
     res->keep_alive(keep_alive);
     res->prepare_payload();

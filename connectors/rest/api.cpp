@@ -1,123 +1,118 @@
 #include "connectors/rest/api.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include "config/units.hpp"
+#include "connectors/rest/auth.hpp"
+#include "mapping/document.hpp"
 
 namespace synchub::connectors::rest {
 
-namespace {
-
-std::string base64(const std::string& in) {
-  static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char c : in) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(table[(val >> bits) & 0x3F]);
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out.push_back(table[((val << 8) >> (bits + 8)) & 0x3F]);
-  while (out.size() % 4) out.push_back('=');
-  return out;
-}
-
-}  // namespace
-
 Api::Api(const config::Settings& s)
     : base_url_(s.str("base_url")),
-      client_(HttpClientOptions{s.duration("connect_timeout"), s.duration("timeout"), s.boolean("verify_tls"),
-                                s.str_or("ca_file", "")}),
+      client_options_{s.duration("connect_timeout"), s.duration("timeout"), s.boolean("verify_tls"),
+                      s.str_or("ca_file", "")},
       default_headers_(s.map("headers")),
-      auth_type_(s.str("auth.type")),
-      username_(s.str_or("auth.username", "")),
-      password_(s.str_or("auth.password", "")),
-      token_(s.str_or("auth.token", "")),
-      key_name_(s.str_or("auth.name", "X-API-Key")),
-      key_value_(s.str_or("auth.value", "")),
-      key_in_(s.str_or("auth.in", "header")),
-      token_url_(s.str_or("auth.token_url", "")),
-      client_id_(s.str_or("auth.client_id", "")),
-      client_secret_(s.str_or("auth.client_secret", "")),
-      scope_(s.str_or("auth.scope", "")),
+      concurrency_(static_cast<int>(s.integer("concurrency"))),
       rate_(static_cast<double>(s.integer("rate_limit"))),
-      tokens_(rate_) {
+      tokens_(rate_),
+      error_code_path_(s.str_or("errors.code", "")),
+      error_message_path_(s.str_or("errors.message", "")),
+      ok_codes_(s.list("errors.ok")),
+      transient_codes_(s.list("errors.transient")),
+      relogin_codes_(s.list("errors.relogin")) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+  if (ok_codes_.empty()) ok_codes_ = {"0", "true"};
+  auth_ = std::make_unique<Auth>(s, base_url_);
+}
+
+Api::~Api() = default;
+
+std::unique_ptr<HttpClient> Api::lease() {
+  std::unique_lock lock(pool_mu_);
+  pool_cv_.wait(lock, [&] { return !idle_.empty() || created_ < concurrency_; });
+  if (!idle_.empty()) {
+    auto client = std::move(idle_.back());
+    idle_.pop_back();
+    return client;
+  }
+  ++created_;
+  lock.unlock();
+  return std::make_unique<HttpClient>(client_options_);
+}
+
+void Api::give_back(std::unique_ptr<HttpClient> client) {
+  {
+    std::lock_guard lock(pool_mu_);
+    idle_.push_back(std::move(client));
+  }
+  pool_cv_.notify_one();
 }
 
 void Api::wait_for_rate_limit() {
   if (rate_ <= 0) return;
-  auto now = std::chrono::steady_clock::now();
-  tokens_ = std::min(rate_, tokens_ + std::chrono::duration<double>(now - last_refill_).count() * rate_);
-  last_refill_ = now;
-  if (tokens_ < 1) {
-    auto wait = std::chrono::duration<double>((1 - tokens_) / rate_);
-    std::this_thread::sleep_for(wait);
-    tokens_ = 1;
-    last_refill_ = std::chrono::steady_clock::now();
+  double deficit;
+  {
+    std::lock_guard lock(rate_mu_);
+    auto now = std::chrono::steady_clock::now();
+    tokens_ = std::min(rate_, tokens_ + std::chrono::duration<double>(now - last_refill_).count() * rate_);
+    last_refill_ = now;
+    tokens_ -= 1;  // reserved now, paid for by waiting below
+    deficit = -tokens_;
   }
-  tokens_ -= 1;
+  if (deficit > 0) std::this_thread::sleep_for(std::chrono::duration<double>(deficit / rate_));
 }
 
-std::string Api::oauth_token(bool force_refresh) {
-  auto now = std::chrono::steady_clock::now();
-  if (!force_refresh && !access_token_.empty() && now < token_expires_) return access_token_;
-  std::string form = "grant_type=client_credentials&client_id=" + config::url_encode(client_id_) +
-                     "&client_secret=" + config::url_encode(client_secret_);
-  if (!scope_.empty()) form += "&scope=" + config::url_encode(scope_);
-  wait_for_rate_limit();
-  HttpReply r = client_.send({"POST", token_url_, {{"Content-Type", "application/x-www-form-urlencoded"}}, form});
-  if (r.status != 200) {
-    access_token_.clear();
-    throw std::runtime_error(r.status == 0
-                                 ? "token request failed: " + r.transport_error
-                                 : "token request answered " + std::to_string(r.status) + ": " + trimmed_body(r.body));
-  }
-  Json body = Json::parse(r.body, nullptr, false);
-  if (body.is_discarded() || !body.contains("access_token") || !body["access_token"].is_string())
-    throw std::runtime_error("token response has no access_token");
-  access_token_ = body["access_token"].get<std::string>();
-  long ttl = body.contains("expires_in") && body["expires_in"].is_number() ? body["expires_in"].get<long>() : 3600;
-  // Refreshed before it expires: a margin of 30 s (or a tenth of short lifetimes).
-  long margin = std::min<long>(30, ttl / 10);
-  token_expires_ = now + std::chrono::seconds(std::max<long>(1, ttl - margin));
-  return access_token_;
+// `errors: {code: errorCode, ok: ["0"], message: errorMsg, transient: [...]}`:
+// a 2xx answer whose code is not an ok value is a failure.
+void Api::read_body_errors(HttpReply& reply) const {
+  if (error_code_path_.empty() || reply.status < 200 || reply.status >= 300) return;
+  mapping::Document doc;
+  if (!doc.parse(reply.body).empty() || doc.root().kind != mapping::JsonKind::Object) return;
+  const uint32_t code_at = doc.find(doc.root_index(), error_code_path_);
+  if (code_at == mapping::Document::npos) return;  // no envelope: nothing reported
+  const std::string code = doc.scalar_text(code_at);
+  if (std::find(ok_codes_.begin(), ok_codes_.end(), code) != ok_codes_.end()) return;
+  std::string message;
+  if (!error_message_path_.empty())
+    if (uint32_t m = doc.find(doc.root_index(), error_message_path_); m != mapping::Document::npos)
+      message = doc.scalar_text(m);
+  reply.api_error_code = code;
+  reply.api_error =
+      "error code " + (code.empty() ? std::string("(empty)") : code) + (message.empty() ? "" : ": " + message);
+  reply.api_error_transient =
+      std::find(transient_codes_.begin(), transient_codes_.end(), code) != transient_codes_.end() ||
+      std::find(relogin_codes_.begin(), relogin_codes_.end(), code) != relogin_codes_.end();
 }
 
-HttpReply Api::send_once(const std::string& method, const std::string& path_and_query,
-                         std::vector<std::pair<std::string, std::string>> headers, const std::string& body) {
-  std::string url = base_url_ + path_and_query;
+bool Api::wants_relogin(const HttpReply& reply) const {
+  if (reply.status == 401) return true;
+  return !reply.api_error.empty() &&
+         std::find(relogin_codes_.begin(), relogin_codes_.end(), reply.api_error_code) != relogin_codes_.end();
+}
+
+HttpReply Api::send(const std::string& method, const std::string& path_and_query, Params headers, std::string body) {
   for (const auto& h : default_headers_) headers.push_back(h);
-  if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
   headers.emplace_back("Accept", "application/json");
-  if (auth_type_ == "basic") {
-    headers.emplace_back("Authorization", "Basic " + base64(username_ + ":" + password_));
-  } else if (auth_type_ == "bearer") {
-    headers.emplace_back("Authorization", "Bearer " + token_);
-  } else if (auth_type_ == "api_key") {
-    if (key_in_ == "query")
-      url += (url.find('?') == std::string::npos ? "?" : "&") + config::url_encode(key_name_) + "=" +
-             config::url_encode(key_value_);
-    else
-      headers.emplace_back(key_name_, key_value_);
-  } else if (auth_type_ == "oauth2") {
-    headers.emplace_back("Authorization", "Bearer " + oauth_token(false));
+  std::unique_ptr<HttpClient> client = lease();
+  struct GiveBack {
+    Api* api;
+    std::unique_ptr<HttpClient>& client;
+    ~GiveBack() { api->give_back(std::move(client)); }
+  } give_back{this, client};
+  HttpReply reply;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    HttpCall call{method, base_url_ + path_and_query, headers, body};
+    const uint64_t generation = auth_->apply(*client, call);
+    if (!call.body.empty()) call.headers.emplace_back("Content-Type", "application/json");
+    wait_for_rate_limit();
+    reply = client->send(call);
+    read_body_errors(reply);
+    // The session or token was lost (expired, revoked, server restarted): once more with new ones.
+    if (!(attempt == 0 && wants_relogin(reply) && auth_->renew(generation))) break;
   }
-  wait_for_rate_limit();
-  return client_.send({method, url, std::move(headers), body});
-}
-
-HttpReply Api::send(const std::string& method, const std::string& path_and_query,
-                    std::vector<std::pair<std::string, std::string>> headers, const std::string& body) {
-  HttpReply r = send_once(method, path_and_query, headers, body);
-  if (r.status == 401 && auth_type_ == "oauth2") {
-    oauth_token(true);  // the token was revoked or expired early
-    r = send_once(method, path_and_query, std::move(headers), body);
-  }
-  return r;
+  return reply;
 }
 
 const Json* find(const Json& value, const std::string& path) {
@@ -174,6 +169,24 @@ std::string fill(const std::string& text, const std::vector<std::pair<std::strin
     out += text[i];
   }
   return out;
+}
+
+std::string json_string(const std::string& text) {
+  return Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string add_members(const std::string& object, const Params& members) {
+  std::string added;
+  for (const auto& [name, value] : members) {
+    if (!added.empty()) added += ',';
+    added += json_string(name) + ":" + value;
+  }
+  size_t open = object.find_first_not_of(" \t\r\n");
+  if (open == std::string::npos) return "{" + added + "}";
+  if (object[open] != '{' || added.empty()) return object;  // not an object: left as the template wrote it
+  size_t first = object.find_first_not_of(" \t\r\n", open + 1);
+  const bool empty = first != std::string::npos && object[first] == '}';
+  return object.substr(0, open + 1) + added + (empty ? "" : ",") + object.substr(open + 1);
 }
 
 std::string trimmed_body(const std::string& body) {

@@ -1,57 +1,83 @@
-// What the streams of one `rest` connector share: the HTTP client, the
-// authentication (tokens cached and refreshed), default headers and the
-// rate limit. Also the JSON helpers the streams use.
+// What the streams of one `rest` connector share: a pool of HTTP clients
+// (the concurrency cap), authentication (tokens and sessions cached and
+// renewed, request signing), default headers, the rate limit and the
+// reading of errors an API reports inside a 200 body. Also the JSON text
+// helpers the streams use.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "config/hub_config.hpp"
 #include "connectors/rest/http_client.hpp"
-#include "mapping/document.hpp"
 
 namespace synchub::connectors::rest {
 
 using Json = nlohmann::ordered_json;
 
+class Auth;
+
 class Api {
  public:
   explicit Api(const config::Settings& settings);
+  ~Api();
 
   // Sends a request to base_url + path (query already in `path`), adding
-  // authentication and default headers, waiting for the rate limit. A 401
-  // refreshes an OAuth2 token and retries once.
-  HttpReply send(const std::string& method, const std::string& path_and_query,
-                 std::vector<std::pair<std::string, std::string>> headers, const std::string& body);
+  // authentication and default headers, waiting for the rate limit and for
+  // a free client (at most `concurrency` requests in flight). A lost
+  // session or token (401, or an in-body `relogin` code) logs in again and
+  // retries once. In-body errors are set on the reply (api_error). Throws
+  // when authentication itself fails (login or token call refused).
+  HttpReply send(const std::string& method, const std::string& path_and_query, Params headers, std::string body);
   const std::string& base_url() const { return base_url_; }
+  int concurrency() const { return concurrency_; }
 
  private:
-  HttpReply send_once(const std::string& method, const std::string& path_and_query,
-                      std::vector<std::pair<std::string, std::string>> headers, const std::string& body);
-  std::string oauth_token(bool force_refresh);
+  std::unique_ptr<HttpClient> lease();
+  void give_back(std::unique_ptr<HttpClient> client);
   void wait_for_rate_limit();
+  void read_body_errors(HttpReply& reply) const;
+  bool wants_relogin(const HttpReply& reply) const;
 
   std::string base_url_;
-  HttpClient client_;
-  std::vector<std::pair<std::string, std::string>> default_headers_;
-  std::string auth_type_;
-  std::string username_, password_, token_, key_name_, key_value_, key_in_;
-  std::string token_url_, client_id_, client_secret_, scope_;
-  std::string access_token_;
-  std::chrono::steady_clock::time_point token_expires_{};
+  HttpClientOptions client_options_;
+  Params default_headers_;
+  std::unique_ptr<Auth> auth_;
+
+  // clients: one connection each, reused (keep-alive)
+  int concurrency_ = 1;
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<HttpClient>> idle_;
+  int created_ = 0;
+
+  // token bucket; reservations may go negative: each caller sleeps its share
+  std::mutex rate_mu_;
   double rate_ = 0;  // requests per second, 0 = unlimited
   double tokens_ = 0;
   std::chrono::steady_clock::time_point last_refill_ = std::chrono::steady_clock::now();
+
+  // errors inside a 2xx body
+  std::string error_code_path_, error_message_path_;
+  std::vector<std::string> ok_codes_, transient_codes_, relogin_codes_;
 };
 
 // A JSON pointer ("/data/items") or a dotted path ("data.items"); "" is the whole value.
 const Json* find(const Json& value, const std::string& path);
 // Text of a scalar: strings as they are, numbers and bools as JSON.
 std::string scalar_text(const Json& value);
-// "{name}" placeholders replaced from `values`.
-std::string fill(const std::string& text, const std::vector<std::pair<std::string, std::string>>& values);
+// "{name}" placeholders replaced from `values`; unknown names stay as written.
+std::string fill(const std::string& text, const Params& values);
+// A JSON string literal (quoted, escaped) of `text`.
+std::string json_string(const std::string& text);
+// Adds members (name, JSON value text) to the JSON object text `object`
+// without re-encoding it (numbers keep their digits); "" becomes an object.
+std::string add_members(const std::string& object, const Params& members);
 std::string trimmed_body(const std::string& body);  // for error messages and dead letters
 
 }  // namespace synchub::connectors::rest

@@ -1,7 +1,8 @@
 // The declarative `rest` connector: HTTP+JSON APIs described in YAML.
 // Sources page through a listing (page, offset, cursor, Link header) and
 // follow an incremental cursor on a record field with an id tiebreak; sinks
-// create, update or upsert records, one request per record.
+// create, update or upsert records, one per request or in batches, with
+// follow-up steps (submit, approve).
 #pragma once
 
 #include <memory>

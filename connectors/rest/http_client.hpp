@@ -10,6 +10,8 @@
 
 namespace synchub::connectors::rest {
 
+using Params = std::vector<std::pair<std::string, std::string>>;  // headers, query parameters, placeholders
+
 struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds timeout{30000};
@@ -29,7 +31,12 @@ struct HttpReply {
   std::string transport_error;                               // timeout, refused, reset, TLS...
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
+  // Set by the connector's Api when a 2xx body reports a failure (`errors:`).
+  std::string api_error;       // "error code 1001: busy"
+  std::string api_error_code;  // "1001"
+  bool api_error_transient = false;
   std::string header(const std::string& lower_name) const;
+  bool ok() const { return status >= 200 && status < 300 && api_error.empty(); }
 };
 
 class HttpClient {

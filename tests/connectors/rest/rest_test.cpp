@@ -9,6 +9,7 @@
 #include "config/hub_config.hpp"
 #include "connectors/registry.hpp"
 #include "runtime/http_server.hpp"
+#include "tests/connectors/rest/rest_fixture.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::connectors {
@@ -17,43 +18,6 @@ namespace {
 using Json = nlohmann::json;
 using runtime::HttpRequest;
 using runtime::HttpResponse;
-
-// Loads a config whose `api` connector is of type rest, and opens its streams.
-class RestFixture {
- public:
-  explicit RestFixture(const std::string& connector_yaml) {
-    test::write_file(dir_.path() / "synchub.yaml", "hub: {name: t}\nconnectors:\n" + connector_yaml +
-                                                       "  files:\n    type: file\n    streams:\n"
-                                                       "      in: {inbox: in}\n      out: {outbox: out}\n" +
-                                                       "flows: {}\n");
-    config_ = config::load_hub_config(dir_.str("synchub.yaml"), builtin_registry().specs());
-    const auto* c = config_->connector("api");
-    connector_ = builtin_registry().get("rest").create(*c, Context{"t"});
-  }
-  std::unique_ptr<SourceStream> source(const std::string& name) {
-    return connector_->open_source(*config_->connector("api")->stream(name));
-  }
-  std::unique_ptr<SinkStream> sink(const std::string& name) {
-    return connector_->open_sink(*config_->connector("api")->stream(name));
-  }
-
- private:
-  test::TempDir dir_;
-  std::optional<config::HubConfig> config_;
-  std::unique_ptr<Connector> connector_;
-};
-
-// Pulls until the listing is done; returns the keys in order and the final cursor.
-std::vector<std::string> drain(SourceStream& source, std::string& cursor) {
-  std::vector<std::string> keys;
-  for (int guard = 0; guard < 100; ++guard) {
-    PullResult r = source.pull(cursor, 1000);
-    for (const auto& rec : r.records) keys.push_back(rec.key);
-    cursor = r.next_cursor;
-    if (!r.more) break;
-  }
-  return keys;
-}
 
 struct Row {
   int id;
@@ -143,7 +107,8 @@ TEST(RestSource, CursorTokensLinkHeadersAndOffsets) {
 }
 
 TEST(RestSource, BadRowsAreRejectedAndBadResponsesThrow) {
-  std::string answer = R"({"data":[{"id":1,"amount":100.10,"big":12345678901234567890.123},{"noid":2},"text",{"id":{"x":1}}]})";
+  std::string answer =
+      R"({"data":[{"id":1,"amount":100.10,"big":12345678901234567890.123},{"noid":2},"text",{"id":{"x":1}}]})";
   int status = 200;
   runtime::HttpServer server({}, [&](const HttpRequest&) { return HttpResponse::json(status, answer); });
   RestFixture api("  api:\n    type: rest\n    base_url: " + server.base_url() +

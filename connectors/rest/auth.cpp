@@ -1,0 +1,214 @@
+#include "connectors/rest/auth.hpp"
+
+#include <ctime>
+#include <random>
+#include <stdexcept>
+
+#include "config/units.hpp"
+#include "connectors/rest/api.hpp"
+#include "connectors/signing.hpp"
+#include "mapping/document.hpp"
+
+namespace synchub::connectors::rest {
+
+namespace {
+
+std::string append_query(const std::string& url, const std::string& name, const std::string& value) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + config::url_encode(name) + "=" +
+         config::url_encode(value);
+}
+
+// "a=1; Path=/; HttpOnly" -> "a=1"; all of a reply's cookies joined for a Cookie header.
+std::string cookies_of(const HttpReply& reply) {
+  std::string out;
+  for (const auto& [name, value] : reply.headers) {
+    if (name != "set-cookie") continue;
+    std::string pair = value.substr(0, value.find(';'));
+    if (pair.find('=') == std::string::npos) continue;
+    if (!out.empty()) out += "; ";
+    out += pair;
+  }
+  return out;
+}
+
+std::string random_hex(size_t bytes) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < bytes * 2; ++i) out += digits[rng() & 15];
+  return out;
+}
+
+std::runtime_error call_failed(const std::string& what, const HttpReply& r) {
+  return std::runtime_error(r.status == 0
+                                ? what + " failed: " + r.transport_error
+                                : what + " answered HTTP " + std::to_string(r.status) + ": " + trimmed_body(r.body));
+}
+
+}  // namespace
+
+Auth::Auth(const config::Settings& s, const std::string& base_url)
+    : base_url_(base_url),
+      type_(s.str("auth.type")),
+      username_(s.str_or("auth.username", "")),
+      password_(s.str_or("auth.password", "")),
+      token_(s.str_or("auth.token", "")),
+      name_(s.str_or("auth.name", "")),
+      value_(s.str_or("auth.value", "")),
+      in_(s.str_or("auth.in", "")),
+      token_url_(s.str_or("auth.token_url", "")),
+      client_id_(s.str_or("auth.client_id", "")),
+      client_secret_(s.str_or("auth.client_secret", "")),
+      scope_(s.str_or("auth.scope", "")),
+      login_path_(s.str_or("auth.login_path", "")),
+      login_body_(s.str_or("auth.login_body", "")),
+      token_path_(s.str_or("auth.token_path", "")),
+      key_id_(s.str_or("auth.key_id", "")),
+      secret_(s.str_or("auth.secret", "")),
+      canonical_(s.str("auth.canonical")),
+      signature_header_(s.str("auth.signature_header")),
+      signature_format_(s.str("auth.signature_format")),
+      timestamp_header_(s.str("auth.timestamp_header")),
+      key_header_(s.str("auth.key_header")),
+      encoding_(s.str("auth.encoding")),
+      fields_(s.map("auth.fields")) {
+  if (type_ == "api_key" && name_.empty()) name_ = "X-API-Key";
+  if (in_.empty()) in_ = type_ == "session" && token_path_.empty() ? "cookie" : "header";
+  if (type_ == "session" && name_.empty()) name_ = in_ == "header" ? "Authorization" : "token";
+  if (type_ == "session" && login_path_.empty())
+    throw std::runtime_error("auth: type session needs login_path (the login call)");
+  if (type_ == "hmac" && secret_.empty()) throw std::runtime_error("auth: type hmac needs secret");
+}
+
+std::string Auth::fetch_oauth_token(HttpClient& client) {
+  std::string form = "grant_type=client_credentials&client_id=" + config::url_encode(client_id_) +
+                     "&client_secret=" + config::url_encode(client_secret_);
+  if (!scope_.empty()) form += "&scope=" + config::url_encode(scope_);
+  HttpReply r = client.send({"POST", token_url_, {{"Content-Type", "application/x-www-form-urlencoded"}}, form});
+  if (r.status != 200) throw call_failed("token request", r);
+  Json body = Json::parse(r.body, nullptr, false);
+  if (body.is_discarded() || !body.contains("access_token") || !body["access_token"].is_string())
+    throw std::runtime_error("token response has no access_token");
+  long ttl = body.contains("expires_in") && body["expires_in"].is_number() ? body["expires_in"].get<long>() : 3600;
+  // Refreshed before it expires: a margin of 30 s (or a tenth of short lifetimes).
+  long margin = std::min<long>(30, ttl / 10);
+  expires_ = std::chrono::steady_clock::now() + std::chrono::seconds(std::max<long>(1, ttl - margin));
+  return body["access_token"].get<std::string>();
+}
+
+std::string Auth::log_in(HttpClient& client) {
+  const Params values{{"username", json_string(username_)}, {"password", json_string(password_)}};
+  std::string url = login_path_.rfind("http", 0) == 0 ? login_path_ : base_url_ + login_path_;
+  HttpReply r = client.send({"POST", url, {{"Content-Type", "application/json"}}, fill(login_body_, values)});
+  if (r.status < 200 || r.status >= 300) throw call_failed("login", r);
+  if (token_path_.empty()) {
+    std::string cookie = cookies_of(r);
+    if (cookie.empty()) throw std::runtime_error("login answered without a session cookie");
+    return cookie;
+  }
+  mapping::Document doc;
+  if (!doc.parse(r.body).empty()) throw std::runtime_error("login answer is not JSON: " + trimmed_body(r.body));
+  uint32_t at = doc.find(doc.root_index(), token_path_);
+  std::string token = at == mapping::Document::npos ? "" : doc.scalar_text(at);
+  if (token.empty())
+    throw std::runtime_error("login answer has no token at '" + token_path_ + "': " + trimmed_body(r.body));
+  return token;
+}
+
+std::string Auth::credential(HttpClient& client) {
+  // Under mu_: one login at a time, the others wait for its result.
+  if (!current_.empty() && std::chrono::steady_clock::now() < expires_) return current_;
+  expires_ = std::chrono::steady_clock::time_point::max();
+  current_ = type_ == "oauth2" ? fetch_oauth_token(client) : log_in(client);
+  ++generation_;
+  return current_;
+}
+
+uint64_t Auth::apply(HttpClient& client, HttpCall& call) {
+  Params body_fields;
+  uint64_t generation = 0;
+  std::string secret;  // the credential placed by `in`
+  if (type_ == "basic") {
+    call.headers.emplace_back("Authorization", "Basic " + base64_encode(username_ + ":" + password_));
+  } else if (type_ == "bearer") {
+    call.headers.emplace_back("Authorization", "Bearer " + token_);
+  } else if (type_ == "api_key") {
+    secret = value_;
+  } else if (type_ == "oauth2" || type_ == "session") {
+    std::lock_guard lock(mu_);
+    secret = credential(client);
+    generation = generation_;
+  }
+  if (type_ == "oauth2") {
+    call.headers.emplace_back("Authorization", "Bearer " + secret);
+  } else if (type_ == "api_key" || type_ == "session") {
+    if (in_ == "cookie")
+      call.headers.emplace_back("Cookie", type_ == "session" && token_path_.empty() ? secret : name_ + "=" + secret);
+    else if (in_ == "query")
+      call.url = append_query(call.url, name_, secret);
+    else if (in_ == "body")
+      body_fields.emplace_back(name_, json_string(secret));
+    else
+      call.headers.emplace_back(name_, name_ == "Authorization" && type_ == "session" ? "Bearer " + secret : secret);
+  }
+  for (const auto& [name, value] : fields_) body_fields.emplace_back(name, json_string(value));
+  if (!body_fields.empty()) call.body = add_members(call.body, body_fields);
+  if (type_ == "hmac") sign(call);
+  return generation;
+}
+
+bool Auth::renew(uint64_t generation) {
+  if (type_ != "oauth2" && type_ != "session") return false;
+  std::lock_guard lock(mu_);
+  if (generation == generation_) current_.clear();  // else someone renewed it already
+  return true;
+}
+
+// The canonical string (e.g. "{method}\n{path}\n{timestamp}\n{body_sha256}")
+// signed with the secret; signature, timestamp and key id go in headers.
+void Auth::sign(HttpCall& call) const {
+  std::string path = call.url.substr(std::min(call.url.size(), base_url_.size()));
+  if (call.url.rfind(base_url_, 0) != 0) path = call.url;
+  const size_t host = base_url_.find("://");
+  const size_t root = host == std::string::npos ? std::string::npos : base_url_.find('/', host + 3);
+  const std::string prefix = root == std::string::npos ? "" : base_url_.substr(root);  // e.g. "/api/v2"
+  const std::string full_path = prefix + path;
+  const size_t q = full_path.find('?');
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const Params values{
+      {"method", call.method},
+      {"path", full_path},
+      {"path_only", full_path.substr(0, q)},
+      {"query", q == std::string::npos ? "" : full_path.substr(q + 1)},
+      {"timestamp", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count())},
+      {"timestamp_ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count())},
+      {"nonce", random_hex(8)},
+      {"body", call.body},
+      {"body_sha256", sha256_hex(call.body)},
+      {"key_id", key_id_},
+  };
+  // YAML "\n" escapes arrive as real newlines; a literal backslash-n is read the same way.
+  std::string canonical;
+  for (size_t i = 0; i < canonical_.size(); ++i) {
+    if (canonical_[i] == '\\' && i + 1 < canonical_.size() && canonical_[i + 1] == 'n') {
+      canonical += '\n';
+      ++i;
+    } else {
+      canonical += canonical_[i];
+    }
+  }
+  const std::string signed_text = fill(canonical, values);
+  const std::string signature =
+      encoding_ == "base64" ? hmac_sha256_base64(secret_, signed_text) : hmac_sha256_hex(secret_, signed_text);
+  Params with_signature = values;
+  with_signature.emplace_back("signature", signature);
+  call.headers.emplace_back(signature_header_, fill(signature_format_, with_signature));
+  if (canonical.find("{timestamp") != std::string::npos) {
+    const bool ms = canonical.find("{timestamp_ms}") != std::string::npos;
+    call.headers.emplace_back(timestamp_header_, ms ? values[5].second : values[4].second);
+  }
+  if (canonical.find("{nonce}") != std::string::npos) call.headers.emplace_back("X-Nonce", values[6].second);
+  if (!key_id_.empty()) call.headers.emplace_back(key_header_, key_id_);
+}
+
+}  // namespace synchub::connectors::rest

@@ -1,0 +1,339 @@
+// Source streams of the `rest` connector: a listing request (query or JSON
+// body template), pages followed by number, offset, token or Link header,
+// an incremental cursor on a record field (ties broken by id, any time
+// format, optional overlap), rows as objects or as arrays named by a field
+// list, and details fetched by one more call per page.
+#include <unordered_map>
+
+#include "config/units.hpp"
+#include "connectors/rest/api.hpp"
+#include "connectors/rest/cursor_order.hpp"
+#include "connectors/rest/streams.hpp"
+#include "mapping/document.hpp"
+#include "mapping/json_writer.hpp"
+
+namespace synchub::connectors::rest {
+namespace {
+
+using mapping::Document;
+using mapping::JsonKind;
+
+std::string query_string(const Params& params) {
+  std::string q;
+  for (const auto& [name, value] : params) {
+    q += q.empty() ? "?" : "&";
+    q += config::url_encode(name) + "=" + config::url_encode(value);
+  }
+  return q;
+}
+
+// Link: <https://api/x?page=3>; rel="next" -> the URL of the next page.
+std::string link_next(const std::string& header) {
+  size_t pos = 0;
+  while ((pos = header.find('<', pos)) != std::string::npos) {
+    size_t close = header.find('>', pos);
+    if (close == std::string::npos) return {};
+    size_t end = header.find(',', close);
+    std::string params = header.substr(close + 1, end == std::string::npos ? std::string::npos : end - close - 1);
+    if (params.find("rel=\"next\"") != std::string::npos || params.find("rel=next") != std::string::npos)
+      return header.substr(pos + 1, close - pos - 1);
+    pos = close;
+  }
+  return {};
+}
+
+// Appends `,"name":value` inside the closing brace of a compact JSON object.
+void add_member(std::string& object, const std::string& name, const std::string& value) {
+  object.pop_back();  // '}'
+  if (object.size() > 1) object += ',';
+  object += json_string(name) + ":" + value + "}";
+}
+
+class RestSource final : public SourceStream {
+ public:
+  RestSource(std::shared_ptr<Api> api, const config::Settings& s)
+      : api_(std::move(api)),
+        method_(s.str("method")),
+        path_(s.str("path")),
+        query_(s.map("query")),
+        headers_(s.map("headers")),
+        body_(s.str_or("body", "")),
+        records_(s.str_or("records", "")),
+        key_(s.str("key")),
+        fields_(s.list("fields")),
+        paging_(s.str("pagination.type")),
+        paging_in_query_(s.str("pagination.in") == "query"),
+        page_param_(s.str_or("pagination.param", paging_ == "offset"   ? "offset"
+                                                 : paging_ == "cursor" ? "cursor"
+                                                                       : "page")),
+        size_param_(s.str_or("pagination.size_param", "")),
+        size_(s.integer("pagination.size")),
+        first_page_(s.integer("pagination.first")),
+        next_path_(s.str_or("pagination.next", "next")),
+        total_path_(s.str_or("pagination.total", "")),
+        cursor_field_(s.str_or("cursor.field", "")),
+        cursor_param_(s.str_or("cursor.param", "")),
+        tiebreak_(s.str_or("cursor.tiebreak", "")),
+        initial_(s.str_or("cursor.initial", "")),
+        order_(s.str("cursor.format"), s.str("cursor.time_zone")),
+        overlap_(s.duration("cursor.overlap")),
+        detail_path_(s.str_or("detail.path", "")),
+        detail_method_(s.str("detail.method")),
+        detail_param_(s.str_or("detail.param", "")),
+        detail_body_(s.str_or("detail.body", "")),
+        detail_records_(s.str_or("detail.records", "")),
+        detail_match_(s.str_or("detail.match", "")),
+        detail_by_(s.str_or("detail.by", s.str("key"))),
+        detail_into_(s.str("detail.into")),
+        poll_(s.duration("poll_interval")) {
+    if (overlap_.count() > 0 && !order_.is_time())
+      throw std::runtime_error("cursor.overlap needs a time cursor.format (iso, epoch_ms, epoch_s or a pattern)");
+    if (!detail_path_.empty() && detail_match_.empty())
+      throw std::runtime_error("detail needs match (the detail field naming its master)");
+  }
+
+  std::chrono::milliseconds poll_interval() const override { return poll_; }
+
+  PullResult pull(const std::string& cursor_text, size_t) override {
+    // The cursor: where the incremental field stands ("since" values) and
+    // which page of the current listing comes next.
+    Json cursor = cursor_text.empty() ? Json::object() : Json::parse(cursor_text, nullptr, false);
+    if (!cursor.is_object()) cursor = Json::object();
+    const std::string since = cursor.value("since", initial_), since_id = cursor.value("since_id", "");
+    std::string max = cursor.value("max", since), max_id = cursor.value("max_id", since_id);
+    const std::string asked = since.empty() ? since : order_.minus(since, overlap_);
+    const int64_t page = cursor.value("page", first_page_);
+    const std::string token = cursor.value("next", "");
+
+    Params params = query_;
+    for (auto& [name, value] : params) value = fill(value, {{"cursor", asked}});
+    if (!cursor_param_.empty() && !asked.empty()) params.emplace_back(cursor_param_, asked);
+    const std::string url_path = fill(path_, {{"cursor", config::url_encode(asked)}});
+    if (paging_in_query_) {
+      if (paging_ == "page" || paging_ == "offset") {
+        params.emplace_back(page_param_, std::to_string(page));
+        if (!size_param_.empty()) params.emplace_back(size_param_, std::to_string(size_));
+      } else if (paging_ == "cursor" && !token.empty()) {
+        params.emplace_back(page_param_, token);
+      }
+    }
+    const std::string body = fill(body_, {{"cursor", asked.empty() ? "null" : json_string(asked)},
+                                          {"next", token.empty() ? "null" : json_string(token)},
+                                          {"page", std::to_string(page)},
+                                          {"offset", std::to_string(page)},
+                                          {"size", std::to_string(size_)}});
+    HttpReply r;
+    if (paging_ == "link" && !token.empty()) {
+      // the server's own next link: relative to the base URL when it shares it
+      const std::string& base = api_->base_url();
+      r = api_->send(method_, token.rfind(base, 0) == 0 ? token.substr(base.size()) : token, headers_, body);
+    } else {
+      r = api_->send(method_, url_path + query_string(params), headers_, body);
+    }
+    check(r, method_ + " " + url_path);
+    // Parsed exactly: amounts keep their digits (no double on the way).
+    Document& doc = doc_;
+    if (std::string e = doc.parse(r.body); !e.empty())
+      throw std::runtime_error(method_ + " " + url_path + ": the response is not JSON (" + e + ")");
+    const uint32_t rows = doc.find(doc.root_index(), records_);
+    if (rows == Document::npos || doc.at(rows).kind != JsonKind::Array)
+      throw std::runtime_error(method_ + " " + url_path + ": no array at '" + records_ + "' in the response");
+    const size_t row_count = doc.at(rows).count;
+
+    PullResult out;
+    std::vector<std::string> masters;  // detail_by_ value of each record
+    uint32_t row = Document::first_child(rows);
+    for (size_t i = 0; i < row_count; ++i, row = doc.at(row).next) {
+      std::string position = url_path + "#" + std::to_string(i);
+      std::string text;
+      const Document* rd = &doc;
+      uint32_t at = row;
+      if (doc.at(row).kind == JsonKind::Array && !fields_.empty()) {
+        text = named_row(doc, row);
+        if (std::string e = row_doc_.parse(text); !e.empty()) throw std::runtime_error("internal: " + e);
+        rd = &row_doc_;
+        at = row_doc_.root_index();
+      } else {
+        mapping::write_node(text, doc, row);
+      }
+      if (rd->at(at).kind != JsonKind::Object) {
+        out.rejects.push_back(
+            {position,
+             fields_.empty() ? "record is not a JSON object" : "record is neither an object nor an array of values",
+             text,
+             {}});
+        continue;
+      }
+      if (std::string e = key_problem(*rd, at); !e.empty()) {
+        out.rejects.push_back({position, e, text, {}});
+        continue;
+      }
+      if (!cursor_field_.empty()) {
+        const uint32_t v = rd->find(at, cursor_field_);
+        std::string value = v == Document::npos ? "" : rd->scalar_text(v);
+        std::string id;
+        if (!tiebreak_.empty())
+          if (uint32_t t = rd->find(at, tiebreak_); t != Document::npos) id = rd->scalar_text(t);
+        // >= on the server, so rows at the same cursor value come again:
+        // skip what was taken (value and id at or before the cursor). With an
+        // overlap everything asked for passes (the ledger drops repeats).
+        int c = order_.compare(value, since);
+        if (!since.empty() && overlap_.count() == 0 &&
+            (c < 0 || (c == 0 && (tiebreak_.empty() || compare_text_or_number(id, since_id) <= 0))))
+          continue;
+        int m = order_.compare(value, max);
+        if (max.empty() || m > 0 || (m == 0 && compare_text_or_number(id, max_id) > 0)) {
+          max = value;
+          max_id = id;
+        }
+      }
+      if (!detail_path_.empty()) {
+        uint32_t by = rd->find(at, detail_by_);
+        masters.push_back(by == Document::npos ? "" : rd->scalar_text(by));
+      }
+      out.records.push_back({rd->scalar_text(rd->find(at, key_)), std::move(text), position});
+    }
+    if (!detail_path_.empty() && !out.records.empty()) add_details(out, masters);
+
+    // Is there another page of this listing?
+    bool more = false;
+    Json next = cursor;
+    if (paging_ == "page" || paging_ == "offset") {
+      const auto n = static_cast<int64_t>(row_count);
+      more = n > 0 && (size_ <= 0 || n >= size_);
+      if (uint32_t total = total_path_.empty() ? Document::npos : doc.find(doc.root_index(), total_path_);
+          total != Document::npos && doc.at(total).kind == JsonKind::Number) {
+        int64_t seen = paging_ == "offset" ? page + n : (page - first_page_ + 1) * std::max<int64_t>(size_, 1);
+        more = more && seen < std::stoll(std::string(doc.at(total).text));
+      }
+      next["page"] = paging_ == "offset" ? page + n : page + 1;
+    } else if (paging_ == "cursor") {
+      const uint32_t at = doc.find(doc.root_index(), next_path_);
+      const std::string value = at == Document::npos ? "" : doc.scalar_text(at);
+      more = !value.empty() && row_count > 0;
+      if (more) next["next"] = value;
+    } else if (paging_ == "link") {
+      std::string link = link_next(r.header("link"));
+      more = !link.empty();
+      if (more) next["next"] = link;
+    }
+    if (more) {
+      next["max"] = max;
+      next["max_id"] = max_id;
+    } else {
+      // Listing done: the next poll asks for what changed after the newest row seen.
+      next = Json::object();
+      if (!cursor_field_.empty()) {
+        next["since"] = max;
+        next["since_id"] = max_id;
+      }
+    }
+    out.next_cursor = next.dump();
+    out.more = more;
+    return out;
+  }
+
+  std::string accept(const std::string& record_json, SourceRecord& out) const override {
+    // Parsed exactly, and kept as written: a replayed record keeps its digits too.
+    Document doc;
+    if (std::string e = doc.parse(record_json); !e.empty()) return "invalid JSON: " + e;
+    if (doc.root().kind != JsonKind::Object) return "expected a JSON object";
+    if (std::string e = key_problem(doc, doc.root_index()); !e.empty()) return e;
+    out = {doc.scalar_text(doc.find(doc.root_index(), key_)), record_json, "replay"};
+    return {};
+  }
+
+ private:
+  static void check(const HttpReply& r, const std::string& what) {
+    if (r.status == 0) throw std::runtime_error(what + ": " + r.transport_error);
+    if (r.status < 200 || r.status >= 300)
+      throw std::runtime_error(what + " answered HTTP " + std::to_string(r.status) + ": " + trimmed_body(r.body));
+    if (!r.api_error.empty()) throw std::runtime_error(what + ": " + r.api_error);
+  }
+
+  // ["A1", 3, "x"] with fields [id, qty, name] -> {"id":"A1","qty":3,"name":"x"}
+  std::string named_row(const Document& doc, uint32_t row) const {
+    std::string text = "{";
+    uint32_t value = Document::first_child(row);
+    const size_t n = std::min<size_t>(fields_.size(), doc.at(row).count);
+    for (size_t i = 0; i < n; ++i, value = doc.at(value).next) {
+      if (i) text += ',';
+      text += json_string(fields_[i]) + ":";
+      mapping::write_node(text, doc, value);
+    }
+    return text + "}";
+  }
+
+  // One call for the page's details, each added to its master's record.
+  void add_details(PullResult& out, const std::vector<std::string>& masters) {
+    std::string keys_json = "[", keys_csv;
+    for (const auto& m : masters) {
+      if (keys_json.size() > 1) {
+        keys_json += ',';
+        keys_csv += ',';
+      }
+      keys_json += json_string(m);
+      keys_csv += m;
+    }
+    keys_json += "]";
+    std::string path = detail_path_;
+    if (!detail_param_.empty()) path += query_string({{detail_param_, keys_csv}});
+    HttpReply r = api_->send(detail_method_, path, headers_, fill(detail_body_, {{"keys", keys_json}}));
+    check(r, "detail " + detail_method_ + " " + detail_path_);
+    Document doc;
+    if (std::string e = doc.parse(r.body); !e.empty())
+      throw std::runtime_error("detail " + detail_path_ + ": the response is not JSON (" + e + ")");
+    const uint32_t rows = doc.find(doc.root_index(), detail_records_);
+    if (rows == Document::npos || doc.at(rows).kind != JsonKind::Array)
+      throw std::runtime_error("detail " + detail_path_ + ": no array at '" + detail_records_ + "'");
+    std::unordered_map<std::string, std::string> by_master;  // master key -> detail rows, comma-joined
+    uint32_t row = Document::first_child(rows);
+    for (uint32_t i = 0; i < doc.at(rows).count; ++i, row = doc.at(row).next) {
+      const uint32_t match = doc.find(row, detail_match_);
+      if (match == Document::npos) continue;
+      std::string& list = by_master[doc.scalar_text(match)];
+      if (!list.empty()) list += ',';
+      mapping::write_node(list, doc, row);
+    }
+    for (size_t i = 0; i < out.records.size(); ++i) {
+      auto it = by_master.find(masters[i]);
+      add_member(out.records[i].value, detail_into_, "[" + (it == by_master.end() ? "" : it->second) + "]");
+    }
+  }
+
+  // "" when `row` has a usable key (any scalar but null), else why not.
+  std::string key_problem(const Document& doc, uint32_t row) const {
+    const uint32_t key = doc.find(row, key_);
+    if (key == Document::npos) return "missing key '" + key_ + "'";
+    const auto kind = doc.at(key).kind;
+    if (kind == JsonKind::Null || kind == JsonKind::Object || kind == JsonKind::Array)
+      return "missing key '" + key_ + "'";
+    return {};
+  }
+
+  std::shared_ptr<Api> api_;
+  std::string method_, path_;
+  Params query_, headers_;
+  std::string body_, records_, key_;
+  std::vector<std::string> fields_;
+  std::string paging_;
+  bool paging_in_query_;
+  std::string page_param_, size_param_;
+  int64_t size_, first_page_;
+  std::string next_path_, total_path_, cursor_field_, cursor_param_, tiebreak_, initial_;
+  CursorOrder order_;
+  std::chrono::milliseconds overlap_;
+  std::string detail_path_, detail_method_, detail_param_, detail_body_, detail_records_, detail_match_, detail_by_,
+      detail_into_;
+  std::chrono::milliseconds poll_;
+  Document doc_;      // reused for every response
+  Document row_doc_;  // a row built from an array of values
+};
+
+}  // namespace
+
+std::unique_ptr<SourceStream> open_rest_source(std::shared_ptr<Api> api, const config::Settings& settings) {
+  return std::make_unique<RestSource>(std::move(api), settings);
+}
+
+}  // namespace synchub::connectors::rest
