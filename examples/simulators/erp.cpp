@@ -1,6 +1,11 @@
+// ERP simulator: routing, sales orders (single and batch) and invoices.
+// Master data, stock, credit and approvals: erp_master.cpp.
 #include "examples/simulators/erp.hpp"
 
 #include <regex>
+
+#include "examples/simulators/erp_listing.hpp"
+#include "examples/simulators/money.hpp"
 
 namespace synchub::simulators {
 
@@ -10,22 +15,20 @@ using runtime::HttpResponse;
 
 namespace {
 
-HttpResponse error(int status, const std::string& message) {
-  return HttpResponse::json(status, Json{{"error", message}}.dump());
-}
-
-// Quantities: a number or decimal text with at most 3 places.
-bool is_quantity(const Json& v) {
-  static const std::regex three(R"([0-9]+(\.[0-9]{1,3})?)");
-  std::string text = v.is_string() ? v.get<std::string>() : v.is_number() ? v.dump() : "";
-  return std::regex_match(text, three);
-}
-
 // Money is decimal text with exactly 2 places ("12.50"), as many ERP APIs
 // require: no client can lose a cent to binary floating point on the way.
 bool is_money(const Json& v) {
   static const std::regex money(R"(-?[0-9]+\.[0-9]{2})");
   return v.is_string() && std::regex_match(v.get<std::string>(), money);
+}
+
+std::optional<int64_t> thousandths(const Json& v) {
+  if (v.is_number()) return scaled(v.dump(), 3);
+  return scaled(v, 3);
+}
+
+std::string invoice_number(const std::string& id) {
+  return "INV-" + std::string(6 - std::min<size_t>(6, id.size()), '0') + id;
 }
 
 }  // namespace
@@ -35,6 +38,14 @@ ErpSimulator::ErpSimulator(ErpOptions options) : options_(std::move(options)), f
   http.port = options_.port;
   http.threads = 4;
   server_ = std::make_unique<runtime::HttpServer>(http, [this](const HttpRequest& r) { return handle(r); });
+}
+
+ErpSimulator::~ErpSimulator() {
+  server_->stop();  // no handler runs on a half-destroyed simulator
+}
+
+std::string ErpSimulator::base_url() const {
+  return server_->base_url();
 }
 
 std::map<std::string, Json> ErpSimulator::orders() const {
@@ -49,97 +60,154 @@ int ErpSimulator::creates() const {
   return creates_;
 }
 
-HttpResponse ErpSimulator::save_order(const Json& body, const std::string& id) {
-  if (!body.is_object()) return error(400, "expected a JSON object");
-  if (!body.contains("external_no") || !body["external_no"].is_string() ||
-      body["external_no"].get<std::string>().empty())
-    return error(422, "external_no is required");
-  if (!body.contains("customer_code") || !body["customer_code"].is_string())
-    return error(422, "customer_code is required (unknown customer)");
-  if (!body.contains("lines") || !body["lines"].is_array() || body["lines"].empty())
-    return error(422, "an order needs at least one line");
-  for (size_t i = 0; i < body["lines"].size(); ++i) {
-    const Json& l = body["lines"][i];
-    if (!l.contains("qty") || !is_quantity(l["qty"]) || l["qty"].dump() == "0")
-      return error(422, "lines[" + std::to_string(i) + "].qty must be a positive number (3 decimals at most)");
-    if (!l.contains("amount") || !is_money(l["amount"]))
-      return error(422, "lines[" + std::to_string(i) + "].amount must be decimal text with 2 places, like \"12.50\"");
-  }
-  if (!body.contains("total") || !is_money(body["total"]))
-    return error(422, "total must be decimal text with 2 places, like \"12.50\"");
-  std::lock_guard lock(mu_);
-  const std::string no = body["external_no"].get<std::string>();
-  std::string target = id;
-  if (target.empty()) {
-    if (id_of_.count(no)) return error(409, "order " + no + " exists as id " + id_of_[no]);
-    target = std::to_string(next_id_++);
-    ++creates_;
-  } else if (!by_id_.count(target)) {
-    return error(404, "no sales order " + target);
-  } else if (by_id_[target]["external_no"] != no) {
-    return error(422, "external_no cannot change");
-  }
-  Json order = body;
-  order["id"] = target;
+void ErpSimulator::confirm(Json& order) {
   order["status"] = "confirmed";
-  order["modified_at"] = ++clock_;
-  by_id_[target] = order;
-  id_of_[no] = target;
-  // Confirmed orders are invoiced; a changed order gets its invoice amended.
-  const std::string number = "INV-" + std::string(6 - std::min<size_t>(6, target.size()), '0') + target;
+  const std::string id = order["id"];
+  const std::string number = invoice_number(id);
   invoices_[number] = Json{{"number", number},
-                           {"order_no", no},
+                           {"order_no", order["external_no"]},
                            {"customer_code", order["customer_code"]},
                            {"currency", order.value("currency", "CNY")},
                            {"amount", order["total"]},
                            {"status", "open"},
                            {"modified_at", ++clock_}};
-  return HttpResponse::json(id.empty() ? 201 : 200, order.dump());
+  const std::string code = order["customer_code"];
+  if (customers_.count(code)) {
+    used_cents_[code] += *scaled(order["total"], 2);
+    credit_modified_[code] = ++clock_;
+  }
+  for (const auto& line : order["lines"]) {  // shipped from stock
+    const std::string sku = line.value("sku", "");
+    if (!on_hand_.count(sku)) continue;
+    on_hand_[sku] -= *thousandths(line["qty"]);
+    stock_modified_[sku] = ++clock_;
+  }
+}
+
+void ErpSimulator::unconfirm(Json& order) {
+  if (order["status"] != "confirmed") return;
+  const std::string code = order["customer_code"];
+  if (customers_.count(code)) {
+    used_cents_[code] -= *scaled(order["total"], 2);
+    credit_modified_[code] = ++clock_;
+  }
+  for (const auto& line : order["lines"]) {  // back into stock
+    const std::string sku = line.value("sku", "");
+    if (!on_hand_.count(sku)) continue;
+    on_hand_[sku] += *thousandths(line["qty"]);
+    stock_modified_[sku] = ++clock_;
+  }
+}
+
+ErpSimulator::Saved ErpSimulator::save_order(const Json& body, std::string id) {
+  auto refuse = [](int status, const std::string& message) { return Saved{status, Json{{"error", message}}}; };
+  if (!body.is_object()) return refuse(400, "expected a JSON object");
+  if (!body.contains("external_no") || !body["external_no"].is_string() ||
+      body["external_no"].get<std::string>().empty())
+    return refuse(422, "external_no is required");
+  if (!body.contains("customer_code") || !body["customer_code"].is_string())
+    return refuse(422, "customer_code is required (unknown customer)");
+  if (options_.strict_customers && !customers_.count(body["customer_code"].get<std::string>()))
+    return refuse(422, "unknown customer " + body["customer_code"].get<std::string>());
+  if (!body.contains("lines") || !body["lines"].is_array() || body["lines"].empty())
+    return refuse(422, "an order needs at least one line");
+  for (size_t i = 0; i < body["lines"].size(); ++i) {
+    const Json& l = body["lines"][i];
+    auto qty = l.contains("qty") ? thousandths(l["qty"]) : std::nullopt;
+    if (!qty || *qty <= 0)
+      return refuse(422, "lines[" + std::to_string(i) + "].qty must be a positive number (3 decimals at most)");
+    if (!l.contains("amount") || !is_money(l["amount"]))
+      return refuse(422, "lines[" + std::to_string(i) + "].amount must be decimal text with 2 places, like \"12.50\"");
+  }
+  if (!body.contains("total") || !is_money(body["total"]))
+    return refuse(422, "total must be decimal text with 2 places, like \"12.50\"");
+  const std::string no = body["external_no"].get<std::string>();
+  const bool create = id.empty();
+  if (create) {
+    if (id_of_.count(no)) return refuse(409, "order " + no + " exists as id " + id_of_[no]);
+    id = std::to_string(next_id_++);
+    ++creates_;
+  } else if (!by_id_.count(id)) {
+    return refuse(404, "no sales order " + id);
+  } else if (by_id_[id]["external_no"] != no) {
+    return refuse(422, "external_no cannot change");
+  } else {
+    unconfirm(by_id_[id]);
+  }
+  Json order = body;
+  order["id"] = id;
+  order["modified_at"] = ++clock_;
+  const std::string code = order["customer_code"];
+  const bool approved = !create && by_id_[id].value("approved", false);
+  if (approved) order["approved"] = true;
+  if (options_.strict_customers && !approved &&
+      used_cents_[code] + *scaled(order["total"], 2) > *scaled(customers_[code]["credit_limit"], 2)) {
+    order["status"] = "credit_hold";  // waits for an approval (POST /approvals/{id}/approve)
+  } else {
+    confirm(order);
+  }
+  by_id_[id] = order;
+  id_of_[no] = id;
+  return Saved{create ? 201 : 200, order};
+}
+
+// {"orders": [...]} -> {"results": [{"status", "id"} or {"status", "error"}]}, in order.
+HttpResponse ErpSimulator::save_batch(const std::string& text) {
+  Json body = Json::parse(text, nullptr, false);
+  if (!body.is_object() || !body.contains("orders") || !body["orders"].is_array())
+    return HttpResponse::json(400, R"({"error":"expected {\"orders\": [...]}"})");
+  if (body["orders"].size() > 1000) return HttpResponse::json(413, R"({"error":"at most 1000 orders per batch"})");
+  Json results = Json::array();
+  std::lock_guard lock(mu_);
+  for (const auto& order : body["orders"]) {
+    std::string id;
+    if (order.is_object() && order.contains("external_no") && order["external_no"].is_string())
+      if (auto it = id_of_.find(order["external_no"].get<std::string>()); it != id_of_.end()) id = it->second;
+    Saved saved = save_order(order, id);
+    if (saved.status < 300)
+      results.push_back({{"status", saved.status}, {"id", saved.body["id"]}, {"state", saved.body["status"]}});
+    else
+      results.push_back({{"status", saved.status}, {"error", saved.body["error"]}});
+  }
+  return HttpResponse::json(200, Json{{"results", results}}.dump());
 }
 
 HttpResponse ErpSimulator::handle(const HttpRequest& request) {
   if (request.path == "/healthz") return HttpResponse::json(200, R"({"status":"ok"})");
-  if (request.header("X-Api-Key") != options_.api_key) return error(401, "missing or wrong X-Api-Key");
+  if (request.header("X-Api-Key") != options_.api_key)
+    return HttpResponse::json(401, R"({"error":"missing or wrong X-Api-Key"})");
   if (auto refusal = faults_.before()) return *refusal;
   HttpResponse response;
   if (request.path == "/sales_orders" && request.method == "GET") {
     std::lock_guard lock(mu_);
-    Json items = Json::array();
     if (request.has_param("external_no")) {
-      auto it = id_of_.find(request.param("external_no"));
-      if (it != id_of_.end()) items.push_back(by_id_[it->second]);
+      Json items = Json::array();
+      if (auto it = id_of_.find(request.param("external_no")); it != id_of_.end()) items.push_back(by_id_[it->second]);
       response = HttpResponse::json(200, Json{{"items", items}, {"total", items.size()}}.dump());
     } else {
-      int64_t after = request.has_param("modified_after") ? std::stoll(request.param("modified_after")) : 0;
-      size_t offset = request.has_param("offset") ? std::stoul(request.param("offset")) : 0;
-      size_t limit = request.has_param("limit") ? std::stoul(request.param("limit")) : 100;
-      std::vector<const Json*> match;
+      const std::string status = request.param("status");
+      std::vector<const Json*> rows;
       for (const auto& [id, o] : by_id_)
-        if (o["modified_at"].get<int64_t>() > after) match.push_back(&o);
-      std::sort(match.begin(), match.end(),
-                [](const Json* a, const Json* b) { return (*a)["modified_at"] < (*b)["modified_at"]; });
-      for (size_t i = offset; i < match.size() && items.size() < limit; ++i) items.push_back(*match[i]);
-      response = HttpResponse::json(200, Json{{"items", items}, {"total", match.size()}}.dump());
+        if (status.empty() || o["status"] == status) rows.push_back(&o);
+      response = listing(rows, request);
     }
   } else if (request.path == "/invoices" && request.method == "GET") {
     std::lock_guard lock(mu_);
-    int64_t after = request.has_param("modified_after") ? std::stoll(request.param("modified_after")) : 0;
-    size_t offset = request.has_param("offset") ? std::stoul(request.param("offset")) : 0;
-    size_t limit = request.has_param("limit") ? std::stoul(request.param("limit")) : 100;
-    std::vector<const Json*> match;
-    for (const auto& [number, inv] : invoices_)
-      if (inv["modified_at"].get<int64_t>() > after) match.push_back(&inv);
-    std::sort(match.begin(), match.end(),
-              [](const Json* a, const Json* b) { return (*a)["modified_at"] < (*b)["modified_at"]; });
-    Json items = Json::array();
-    for (size_t i = offset; i < match.size() && items.size() < limit; ++i) items.push_back(*match[i]);
-    response = HttpResponse::json(200, Json{{"items", items}, {"total", match.size()}}.dump());
+    std::vector<const Json*> rows;
+    for (const auto& [number, inv] : invoices_) rows.push_back(&inv);
+    response = listing(rows, request);
+  } else if (request.path == "/sales_orders/batch" && request.method == "POST") {
+    response = save_batch(request.body);
   } else if (request.path == "/sales_orders" && request.method == "POST") {
-    response = save_order(Json::parse(request.body, nullptr, false), "");
+    std::lock_guard lock(mu_);
+    Saved saved = save_order(Json::parse(request.body, nullptr, false), "");
+    response = HttpResponse::json(saved.status, saved.body.dump());
   } else if (request.path.rfind("/sales_orders/", 0) == 0 && request.method == "PUT") {
-    response = save_order(Json::parse(request.body, nullptr, false), request.path.substr(14));
+    std::lock_guard lock(mu_);
+    Saved saved = save_order(Json::parse(request.body, nullptr, false), request.path.substr(14));
+    response = HttpResponse::json(saved.status, saved.body.dump());
   } else {
-    return error(404, "no route " + request.method + " " + request.path);
+    response = route_master(request);
   }
   faults_.after(response);
   return response;

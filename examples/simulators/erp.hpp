@@ -1,8 +1,20 @@
-// ERP simulator: API-key auth; sales orders created and updated by external
-// order number (bad data refused with 422 and a reason), listable with
-// offset pagination and modified_after. Orders are confirmed on arrival and
-// invoiced (GET /invoices, same paging). Money fields are decimal strings with
-// two places. Faults injectable (faults.hpp).
+// ERP simulator, API-key auth (X-Api-Key). Money is decimal text with two
+// places ("12.50"), quantities numbers or text with three places at most.
+//   customers   POST /customers, PUT /customers/{code}, GET /customers?crm_id=
+//               (code "CUS-000001"; the ERP sets each credit limit)
+//   products    POST /products, PUT /products/{sku}, GET /products?sku=
+//   orders      POST /sales_orders, PUT /sales_orders/{id}, GET ?external_no=,
+//               POST /sales_orders/batch {"orders": [...]} -> {"results": [...]}
+//               (upsert by external_no, one result per order); bad data 422.
+//               An order within the customer's credit is confirmed, invoiced
+//               and shipped (stock goes down); over it, it waits in
+//               status credit_hold for an approval.
+//   listings    GET /sales_orders, /invoices, /stock, /credit with
+//               modified_after (>), offset, limit; status= for orders.
+//   OA          POST /approvals {order_no, ...} (409 when one exists),
+//               GET /approvals?order_no=, POST /approvals/{id}/approve
+//               (confirms the held order).
+// Faults injectable (faults.hpp).
 #pragma once
 
 #include <map>
@@ -19,28 +31,52 @@ namespace synchub::simulators {
 struct ErpOptions {
   std::string api_key = "erp-demo-key";
   uint16_t port = 0;
+  // Orders must name a customer created through /customers (else 422), and
+  // are held when over the customer's credit.
+  bool strict_customers = false;
   FaultOptions faults;
 };
 
 class ErpSimulator {
  public:
   explicit ErpSimulator(ErpOptions options);
-  std::string base_url() const { return server_->base_url(); }
-  // For tests and the demo: the orders as stored, by external number.
-  std::map<std::string, nlohmann::ordered_json> orders() const;
+  ~ErpSimulator();
+  std::string base_url() const;
+  // For tests and the demo (copies, taken under the lock).
+  std::map<std::string, nlohmann::ordered_json> orders() const;     // by external number
+  std::map<std::string, nlohmann::ordered_json> customers() const;  // by code
+  std::map<std::string, nlohmann::ordered_json> approvals() const;  // by order number
+  std::string stock_of(const std::string& sku) const;               // on hand, "" when unknown
   int creates() const;
   int early_retries() const { return faults_.early_retries(); }
 
  private:
+  using Json = nlohmann::ordered_json;
+  struct Saved {
+    int status;  // 201 created, 200 updated, 4xx refused
+    Json body;   // the order, or {"error": ...}
+  };
   runtime::HttpResponse handle(const runtime::HttpRequest& request);
-  runtime::HttpResponse save_order(const nlohmann::ordered_json& body, const std::string& id);
+  runtime::HttpResponse route_master(const runtime::HttpRequest& request);  // customers, products, stock, credit, OA
+  Saved save_order(const Json& body, std::string id);                       // under mu_
+  runtime::HttpResponse save_batch(const std::string& body);
+  void confirm(Json& order);    // invoice, ship, use credit (under mu_)
+  void unconfirm(Json& order);  // undoes confirm() before a change (under mu_)
+  Json credit_of(const std::string& code) const;
 
   ErpOptions options_;
   Faults faults_;
   mutable std::mutex mu_;
-  std::map<std::string, nlohmann::ordered_json> by_id_;     // id -> order
-  std::map<std::string, std::string> id_of_;                // external no -> id
-  std::map<std::string, nlohmann::ordered_json> invoices_;  // number -> invoice (one per confirmed order)
+  std::map<std::string, Json> by_id_;                            // id -> order
+  std::map<std::string, std::string> id_of_;                     // external no -> id
+  std::map<std::string, Json> invoices_;                         // number -> invoice (one per confirmed order)
+  std::map<std::string, Json> customers_;                        // code -> customer
+  std::map<std::string, std::string> code_of_;                   // CRM id -> code
+  std::map<std::string, int64_t> used_cents_, credit_modified_;  // code -> open order totals; when they changed
+  std::map<std::string, Json> products_;                         // sku -> product
+  std::map<std::string, int64_t> on_hand_, stock_modified_;      // sku -> thousandths; when it changed
+  std::map<std::string, Json> approvals_;                        // id -> approval
+  std::map<std::string, std::string> approval_of_;               // order no -> approval id
   int next_id_ = 1;
   int creates_ = 0;
   int64_t clock_ = 0;  // modification counter, shown as modified_at

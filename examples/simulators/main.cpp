@@ -1,7 +1,8 @@
 // synchub-sim crm|erp [--port N] [options]: the simulators as processes (demo, benchmarks).
 //   crm: --orders N --seed N --trickle-ms N (new and edited orders while running)
-//        --client-id ID --client-secret S
-//   erp: --api-key KEY
+//        --client-id ID --client-secret S --webhook-url URL --webhook-secret S
+//   erp: --api-key KEY --strict true (orders need a customer created through
+//        /customers, and wait for approval when over its credit)
 //   both, fault injection: --error-rate R --throttle-rate R --retry-after S --latency-rate R
 //        --latency-ms N --drop-rate R --malformed-rate R --seed N
 #include <csignal>
@@ -45,6 +46,12 @@ int main(int argc, char** argv) {
         crm.client_secret = value;
       else if (flag == "--api-key")
         erp.api_key = value;
+      else if (flag == "--strict")
+        erp.strict_customers = value == "true";
+      else if (flag == "--webhook-url")
+        crm.webhook_url = value;
+      else if (flag == "--webhook-secret")
+        crm.webhook_secret = value;
       else {
         faults = parse_fault_flag(faults, flag, value);
         if (flag == "--seed") crm.seed = std::stoull(value);
