@@ -97,7 +97,8 @@ class MapSession {
         buffer_.resize(before);
         ++counts.skipped;
         break;
-      case mapping::MapStatus::Failed: {
+      case mapping::MapStatus::Failed:
+      case mapping::MapStatus::MissingReference: {
         buffer_.resize(before);
         ++counts.failed;
         std::string report = "{\"line\":" + std::to_string(line);
@@ -375,6 +376,7 @@ int cmd_test(const Args& given) {
     for (const auto& t : plan->tests) {
       std::string out, key, error;
       mapping::MapStatus status = runner.run(t.input, out, key, error);
+      if (status == mapping::MapStatus::MissingReference) status = mapping::MapStatus::Failed;
       std::vector<std::string> problems;
       if (t.expect_skip) {
         if (status != mapping::MapStatus::Skipped)

@@ -128,9 +128,20 @@ const std::vector<FieldSpec>& flow_fields() {
        .default_value = "500",
        .min = 1,
        .max = 100000},
+      {.name = "xref",
+       .type = FieldType::Section,
+       .description = "Fill the cross-reference table from this flow: each record's key in the source system "
+                      "is the target id the sink returned (mappings look it up with `lookup: {xref: ...}`).",
+       .fields =
+           {
+               {.name = "entity", .description = "Entity name, e.g. customer.", .example = "customer"},
+               {.name = "from", .description = "System of the record keys (default: the source connector)."},
+               {.name = "to", .description = "System of the target ids (default: the sink connector)."},
+           }},
       {.name = "retry",
        .type = FieldType::Section,
-       .description = "Backoff for transient sink failures.",
+       .description = "Backoff for transient failures: sink errors, and cross-references not there yet (the "
+                      "master data may still be on its way).",
        .fields =
            {
                {.name = "initial_backoff",

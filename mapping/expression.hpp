@@ -28,6 +28,12 @@ struct MappingError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A cross-reference not found (yet): the master data it needs may still be
+// on its way, so a flow retries the record instead of dead-lettering it at once.
+struct MissingReference : MappingError {
+  using MappingError::MappingError;
+};
+
 // A mistake in an expression, found when the mapping is loaded.
 struct ExpressionError : std::runtime_error {
   ExpressionError(int column, const std::string& message) : std::runtime_error(message), column(column) {}

@@ -13,6 +13,7 @@ struct MapResult {
   std::string output;  // target record as JSON text
   std::string error;   // with the field path, when !ok
   std::string key;     // the mapping's idempotency key, when it defines one
+  bool retry = false;  // failed on a cross-reference not there yet (master data on its way)
 };
 
 class Mapper {

@@ -191,7 +191,7 @@ Value field_value(EvalContext& ctx, const FieldPlan& f, const Where& where) {
     } else if (f.fallback) {
       return *f.fallback;
     } else {
-      throw MappingError("value " + describe(ctx.doc, v) + " has no " + f.miss_what);
+      throw MissingReference("value " + describe(ctx.doc, v) + " has no " + f.miss_what);
     }
   }
   if (v.kind == ValueKind::String && (f.trim || f.upper || f.lower)) {
@@ -232,9 +232,11 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
       ctx.scope = saved;
       const std::string target = join(where.target(), f.name);
       if (f.each || std::string_view(e.what()).find(" (field ") != std::string_view::npos) throw;
-      if (!f.source_path.empty())
-        throw MappingError(join(where.source(), f.source_path) + ": " + e.what() + " (field " + target + ")");
-      throw MappingError(target + ": " + e.what());
+      std::string message = f.source_path.empty()
+                                ? target + ": " + e.what()
+                                : join(where.source(), f.source_path) + ": " + e.what() + " (field " + target + ")";
+      if (dynamic_cast<const MissingReference*>(&e)) throw MissingReference(message);
+      throw MappingError(message);
     } catch (const DecimalError& e) {
       ctx.scope = saved;
       throw MappingError(join(where.target(), f.name) + ": " + e.what());
@@ -279,6 +281,9 @@ MapStatus PlanRunner::run(std::string_view record, std::string& out, std::string
     }
     Value result = map_object(ctx, plan_->fields, root.record, nullptr, Where{});
     write_json(out, doc_, result);
+  } catch (const MissingReference& e) {
+    error = e.what();
+    return MapStatus::MissingReference;
   } catch (const MappingError& e) {
     error = e.what();
     return MapStatus::Failed;
@@ -294,8 +299,9 @@ PlanMapper::PlanMapper(std::shared_ptr<const Plan> plan, XrefResolver* xref) : r
 MapResult PlanMapper::map(std::string_view key, std::string_view record) const {
   MapResult r;
   MapStatus status = runner_.run(record, r.output, r.key, r.error);
-  r.ok = status != MapStatus::Failed;
+  r.ok = status == MapStatus::Mapped || status == MapStatus::Skipped;
   r.skip = status == MapStatus::Skipped;
+  r.retry = status == MapStatus::MissingReference;
   (void)key;
   return r;
 }

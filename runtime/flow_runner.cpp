@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "mapping/record.hpp"
@@ -59,7 +60,7 @@ void FlowRunner::back_off(Clock::time_point now, std::chrono::milliseconds reque
   log_warn(
       "flow",
       {{"flow", options_.name}, {"attempt", std::to_string(failures_)}, {"retry_in_ms", std::to_string(wait.count())}},
-      "sink failed transiently, backing off: " + error);
+      "transient failure, backing off: " + error);
 }
 
 void FlowRunner::failed(Clock::time_point now, const std::string& error) {
@@ -185,12 +186,31 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
   };
 
   // Map, then look up what the target already has.
+  bool retry = false;
+  const bool give_up = options_.max_attempts > 0 && failures_ + 1 >= options_.max_attempts;
+  auto gave_up = [&](const std::string& error) {
+    return "gave up after " + std::to_string(failures_ + 1) + " attempts: " + error;
+  };
   std::vector<std::string_view> keys;
   std::vector<Item*> mapped;
+  std::set<std::string> waiting;  // keys held back: a later change of the same key must not overtake
   for (auto& item : items) {
+    if (!waiting.empty() && waiting.count(item.key)) {
+      item.transient = true;
+      continue;
+    }
     mapping::MapResult m = mapper_->map(item.key, item.input);
+    if (!m.ok && m.retry && !give_up) {
+      // A cross-reference is missing: its master data may still be on the
+      // way (another flow). Retried with the batch, like a transient failure.
+      retry = true;
+      item.transient = true;
+      run_.error = m.error;
+      waiting.insert(item.key);
+      continue;
+    }
     if (!m.ok) {
-      dead_letter(item, DeadLetterStage::Mapping, m.error);
+      dead_letter(item, DeadLetterStage::Mapping, m.retry ? gave_up(m.error) : m.error);
       continue;
     }
     if (m.skip) {
@@ -235,14 +255,12 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
     pushed.push_back(&item);
   }
 
-  bool retry = false;
   if (!batch.records.empty()) {
     std::vector<connectors::SinkResult> results = sink_->push(batch);
     if (results.size() != batch.records.size())
       throw std::logic_error("sink returned " + std::to_string(results.size()) + " results for " +
                              std::to_string(batch.records.size()) + " records");
     const int64_t now = now_ms();
-    const bool give_up = options_.max_attempts > 0 && failures_ + 1 >= options_.max_attempts;
     for (size_t i = 0; i < pushed.size(); ++i) {
       Item& item = *pushed[i];
       auto& r = results[i];
@@ -254,15 +272,15 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
           run_.error = r.error;
           continue;
         }
-        std::string error = r.failure == Failure::Transient
-                                ? "gave up after " + std::to_string(failures_ + 1) + " attempts: " + r.error
-                                : r.error;
+        std::string error = r.failure == Failure::Transient ? gave_up(r.error) : r.error;
         dead_letter(item, DeadLetterStage::Sink, error);
         continue;
       }
       item.outcome = r.outcome;
       item.target_id = r.target_id;
       commit.ledger.push_back({item.key, r.target_id, item.hash, version, now});
+      if (!options_.xref_entity.empty() && !r.target_id.empty())
+        commit.xrefs.push_back({options_.xref_entity, options_.xref_from, item.key, options_.xref_to, r.target_id});
       if (replay) commit.replayed.push_back(item.dead_letter_id);
       log_debug("flow",
                 {{"flow", options_.name},

@@ -26,6 +26,8 @@ struct FlowOptions {
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{300000};
   int max_attempts = 0;  // 0 = retry transient failures until they succeed
+  // Cross-reference filled from the sink's ids: (xref_from, key) = (xref_to, target id).
+  std::string xref_entity, xref_from, xref_to;
 };
 
 enum class FlowState { Idle, Running, BackingOff };

@@ -49,6 +49,9 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
     options.initial_backoff = f.settings.duration("retry.initial_backoff");
     options.max_backoff = f.settings.duration("retry.max_backoff");
     options.max_attempts = static_cast<int>(f.settings.integer("retry.max_attempts"));
+    options.xref_entity = f.settings.str_or("xref.entity", "");
+    options.xref_from = f.settings.str_or("xref.from", f.from.connector);
+    options.xref_to = f.settings.str_or("xref.to", f.to.connector);
     const auto* stream = config.connector(f.to.connector)->stream(f.to.stream);
     std::shared_ptr<const mapping::Mapper> mapper = identity;
     if (f.settings.has("mapping"))

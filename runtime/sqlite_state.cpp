@@ -132,6 +132,7 @@ class SqliteState final : public StateStore {
           .run();
     insert_dead_letters(batch.dead_letters);
     for (int64_t id : batch.replayed) set_status(id, "replayed");
+    for (const auto& x : batch.xrefs) put_xref(x.entity, x.system_a, x.id_a, x.system_b, x.id_b);
     for (const auto& d : batch.replay_failed)
       db_.cached(
              "UPDATE dead_letters SET status='pending', error=?, mapping_version=?, attempts=attempts+1, "
@@ -146,7 +147,7 @@ class SqliteState final : public StateStore {
 
   void put_xref(const std::string& entity, const std::string& system_a, const std::string& id_a,
                 const std::string& system_b, const std::string& id_b) override {
-    db_.prepare(
+    db_.cached(
            "INSERT INTO xref(entity, system_a, id_a, system_b, id_b, updated_ms) VALUES(?,?,?,?,?,?) "
            "ON CONFLICT(entity, system_a, id_a, system_b) DO UPDATE SET id_b=excluded.id_b, "
            "updated_ms=excluded.updated_ms")

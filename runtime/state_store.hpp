@@ -20,6 +20,11 @@ struct LedgerEntry {
   int64_t updated_ms = 0;
 };
 
+// The same entity in two systems: (system_a, id_a) is (system_b, id_b).
+struct XrefEntry {
+  std::string entity, system_a, id_a, system_b, id_b;
+};
+
 enum class DeadLetterStage { Source, Mapping, Sink };
 const char* stage_name(DeadLetterStage stage);
 DeadLetterStage parse_stage(const std::string& name);
@@ -62,6 +67,7 @@ struct FlowBatchCommit {
   std::vector<DeadLetter> dead_letters;   // new entries
   std::vector<int64_t> replayed;          // dead letters that now landed
   std::vector<DeadLetter> replay_failed;  // replayed entries that failed again (id set)
+  std::vector<XrefEntry> xrefs;           // ids the sink assigned (the flow's `xref:`)
 };
 
 class StateStore {

@@ -31,6 +31,7 @@ class PlanTest : public ::testing::Test {
       case MapStatus::Mapped: return out;
       case MapStatus::Skipped: return "skipped";
       case MapStatus::Failed: return "error: " + error;
+      case MapStatus::MissingReference: return "missing reference: " + error;
     }
     return {};
   }
@@ -84,7 +85,7 @@ fields:
   EXPECT_EQ(map(yaml, R"({"status":"lost","customer_id":"C1"})"),
             "error: status: value \"lost\" is not in table 'status' (field status)");
   EXPECT_EQ(map(yaml, R"({"status":"draft","customer_id":"C9"})"),
-            "error: customer_id: value \"C9\" has no xref customer crm -> erp (field customer)");
+            "missing reference: customer_id: value \"C9\" has no xref customer crm -> erp (field customer)");
   EXPECT_EQ(map(yaml, R"({"status":null})"), R"({"status":null,"customer":null})");
 }
 

@@ -7,7 +7,9 @@
 #include <deque>
 #include <functional>
 
+#include "mapping/plan.hpp"
 #include "runtime/embedded_bus.hpp"
+#include "runtime/state_xref.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::runtime {
@@ -224,6 +226,65 @@ TEST_F(FlowRunnerTest, ReplayOfACorrectedDeadLetterLandsOnce) {
   EXPECT_EQ(state_->dead_letter(dlq[0].id)->status, "replayed");
   EXPECT_FALSE(flow->run_once(t0_));
   EXPECT_EQ(pushed_.size(), 2u);
+}
+
+// Customers flow fills the xref; the orders flow looks customers up in it
+// and waits (retries) for one that has not arrived yet.
+TEST_F(FlowRunnerTest, OrdersWaitForTheirCustomerCrossReference) {
+  StateXref xref(*state_);
+  test::write_file(dir_.path() / "orders.yaml",
+                   "key: no\nfields:\n  no: no\n  customer: {from: customer, lookup: {xref: customer, from: crm, "
+                   "to: erp}}\n  v: v\n");
+  auto mapper = std::make_shared<mapping::PlanMapper>(mapping::load_mapping(dir_.str("orders.yaml")), &xref);
+  FlowOptions o;
+  o.name = "orders";
+  o.topic = "crm.orders";
+  o.sink_name = "erp.sale_orders";
+  o.initial_backoff = std::chrono::seconds(1);
+  o.max_attempts = 4;
+  std::vector<Pushed> orders, customers;
+  FlowRunner order_flow(o, *bus_, *state_, std::make_unique<ScriptedSink>(orders), mapper);
+  o.name = "customers";
+  o.topic = "crm.customers";
+  o.xref_entity = "customer";
+  o.xref_from = "crm";
+  o.xref_to = "erp";
+  FlowRunner customer_flow(o, *bus_, *state_, std::make_unique<ScriptedSink>(customers),
+                           std::make_shared<mapping::IdentityMapper>());
+  auto publish_to = [&](const std::string& topic, const std::string& key, const std::string& value) {
+    bus_->publish({{topic, key, value, {}}});
+  };
+  publish_to("crm.customers", "C1", R"({"id":"C1"})");
+  EXPECT_TRUE(customer_flow.run_once(t0_));
+  EXPECT_EQ(state_->find_xref("customer", "crm", "C1", "erp"), "T-C1");
+
+  publish_to("crm.orders", "O1", R"({"no":"O1","customer":"C2","v":1})");  // C2 is still on its way
+  publish_to("crm.orders", "O2", R"({"no":"O2","customer":"C1","v":1})");
+  publish_to("crm.orders", "O1", R"({"no":"O1","customer":"C2","v":2})");  // must not overtake v1
+  EXPECT_TRUE(order_flow.run_once(t0_));
+  EXPECT_EQ(order_flow.state(), FlowState::BackingOff);
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].value, R"({"no":"O2","customer":"T-C1","v":1})");
+  EXPECT_TRUE(state_->dead_letters({.flow = "orders"}).empty());
+
+  publish_to("crm.customers", "C2", R"({"id":"C2"})");
+  EXPECT_TRUE(customer_flow.run_once(t0_));
+  EXPECT_TRUE(order_flow.run_once(t0_ + std::chrono::seconds(2)));
+  ASSERT_EQ(orders.size(), 3u);
+  EXPECT_EQ(orders[1].value, R"({"no":"O1","customer":"T-C2","v":1})");
+  EXPECT_EQ(orders[2].value, R"({"no":"O1","customer":"T-C2","v":2})");
+  EXPECT_TRUE(order_flow.caught_up());
+
+  // A customer that never comes: dead-lettered after max_attempts, the flow goes on.
+  publish_to("crm.orders", "O3", R"({"no":"O3","customer":"C9","v":1})");
+  auto later = t0_ + std::chrono::seconds(10);
+  for (int i = 0; i < 4; ++i, later += std::chrono::seconds(20)) order_flow.run_once(later);
+  auto dlq = state_->dead_letters({.flow = "orders"});
+  ASSERT_EQ(dlq.size(), 1u);
+  EXPECT_EQ(dlq[0].error,
+            "gave up after 4 attempts: customer: value \"C9\" has no xref customer crm -> erp (field "
+            "customer)");
+  EXPECT_TRUE(order_flow.caught_up());
 }
 
 TEST(BackoffTest, GrowsExponentiallyWithJitterCapsAndHonoursRequests) {
