@@ -57,6 +57,24 @@ class FixtureXref final : public mapping::XrefResolver {
   std::map<std::string, std::string> map_;
 };
 
+// The cross-references a mapping test case lists (either direction).
+class CaseXref final : public mapping::XrefResolver {
+ public:
+  explicit CaseXref(const std::vector<mapping::XrefFixture>& rows) : rows_(rows) {}
+  std::optional<std::string> find(const std::string& entity, const std::string& from, const std::string& to,
+                                  const std::string& id) override {
+    for (const auto& r : rows_) {
+      if (r.entity != entity) continue;
+      if (r.from == from && r.to == to && r.id == id) return r.target;
+      if (r.from == to && r.to == from && r.target == id) return r.id;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const std::vector<mapping::XrefFixture>& rows_;
+};
+
 // Cross references from a synchub state database.
 class StateFileXref final : public mapping::XrefResolver {
  public:
@@ -372,8 +390,9 @@ int cmd_test(const Args& given) {
       ++failed;
       continue;
     }
-    mapping::PlanRunner runner(plan);
     for (const auto& t : plan->tests) {
+      CaseXref xref(t.xref);
+      mapping::PlanRunner runner(plan, &xref);
       std::string out, key, error;
       mapping::MapStatus status = runner.run(t.input, out, key, error);
       if (status == mapping::MapStatus::MissingReference) status = mapping::MapStatus::Failed;

@@ -460,6 +460,38 @@ class Loader {
     f.miss_what = "xref " + xref + " " + from + " -> " + to;
   }
 
+  // xref: [{entity: customer, from: crm, id: C1, to: erp, target: CUS-7}]
+  void read_xref_fixtures(const YAML::Node& n, const std::string& path, std::vector<XrefFixture>& out) {
+    if (!n.IsSequence()) {
+      error(n, path, "expected a list of {entity, from, id, to, target}");
+      return;
+    }
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string p = path + "[" + std::to_string(i) + "]";
+      if (!reader_.expect_map(n[i], p, reader_.mark(n[i]))) continue;
+      XrefFixture x;
+      for (const auto& e : reader_.entries(n[i], p)) {
+        std::string* into = e.key == "entity"   ? &x.entity
+                            : e.key == "from"   ? &x.from
+                            : e.key == "id"     ? &x.id
+                            : e.key == "to"     ? &x.to
+                            : e.key == "target" ? &x.target
+                                                : nullptr;
+        if (!into) {
+          diags_.error(e.key_mark, join_path(p, e.key),
+                       "unknown key; " + config::suggest(e.key, {"entity", "from", "id", "to", "target"}));
+        } else if (!e.value.IsScalar()) {
+          error(e.value, join_path(p, e.key), "expected a value");
+        } else {
+          *into = e.value.Scalar();
+        }
+      }
+      if (x.entity.empty() || x.from.empty() || x.id.empty() || x.to.empty() || x.target.empty())
+        error(n[i], p, "expected {entity, from, id, to, target}");
+      out.push_back(std::move(x));
+    }
+  }
+
   void read_tests(const YAML::Node& n) {
     if (!n.IsSequence()) {
       error(n, "tests", "expected a list of cases");
@@ -486,10 +518,12 @@ class Loader {
           t.expect_error = e.value.Scalar();
         } else if (e.key == "expect_skip") {
           t.expect_skip = flag(e.value, join_path(p, e.key));
+        } else if (e.key == "xref") {
+          read_xref_fixtures(e.value, join_path(p, e.key), t.xref);
         } else {
-          diags_.error(
-              e.key_mark, join_path(p, e.key),
-              "unknown key; " + config::suggest(e.key, {"name", "input", "expect", "expect_error", "expect_skip"}));
+          diags_.error(e.key_mark, join_path(p, e.key),
+                       "unknown key; " +
+                           config::suggest(e.key, {"name", "input", "expect", "expect_error", "expect_skip", "xref"}));
         }
       }
       if (!has_input) error(c, p, "a test case needs input:");

@@ -41,10 +41,16 @@ struct FieldPlan {
   std::vector<FieldPlan> fields;  // of `each`
 };
 
+// A cross-reference a test case provides: (from, id) is (to, target).
+struct XrefFixture {
+  std::string entity, from, id, to, target;
+};
+
 struct MappingTestCase {
   std::string name;
   int line = 0;
   std::string input;                  // JSON text
+  std::vector<XrefFixture> xref;      // answers the case's lookups
   std::optional<std::string> expect;  // JSON text
   std::optional<std::string> expect_error;
   bool expect_skip = false;

@@ -144,11 +144,15 @@ class RestSink final : public SinkStream {
     const std::string key(record.key), body(record.value);
     std::string target(record.target_id);
     const bool can_look_up = mode_ == "upsert" && !lookup_path_.empty();
-    if (can_look_up && target.empty())
+    if (can_look_up && target.empty()) {
       if (auto failed = lookup(key, target)) return *failed;
-    if (mode_ == "update" && target.empty())
+      if (!target.empty() && update_path_.empty()) return exists(key, target);
+    }
+    // An update path without {id} addresses the record by its key: no id needed.
+    const bool by_key = update_path_.find("{id}") == std::string::npos;
+    if (mode_ == "update" && target.empty() && !by_key)
       return SinkResult::failed(Failure::Permanent, "update of " + key + ": the target has no id for it yet");
-    bool update = !target.empty() && mode_ != "create" && !update_path_.empty();
+    bool update = (!target.empty() || (mode_ == "update" && by_key)) && mode_ != "create" && !update_path_.empty();
     auto send = [&] {
       const Params values{{"key", config::url_encode(key)}, {"id", config::url_encode(target)}};
       return update ? api_->send(update_method_, fill(update_path_, values), headers_, body)
@@ -160,8 +164,9 @@ class RestSink final : public SinkStream {
       // lost, and HTTP clients resend on a dead connection): update it.
       if (auto failed = lookup(key, target)) return *failed;
       if (target.empty()) return failure_from(r, "create of " + key);
-      update = !update_path_.empty();
-      if (update) r = send();
+      if (update_path_.empty()) return exists(key, target);
+      update = true;
+      r = send();
     }
     if (!r.ok()) return failure_from(r, (update ? "update of " : "create of ") + key);
     SinkResult ok;
@@ -172,6 +177,16 @@ class RestSink final : public SinkStream {
       if (uint32_t id = answer.find(answer.root_index(), id_path_); id != Document::npos)
         if (std::string text = answer.scalar_text(id); !text.empty()) ok.target_id = text;
     return then_steps(key, std::move(ok));
+  }
+
+  // Found in the target, with nothing configured to update it with (e.g. an
+  // approval request that was raised already): it stands as it is.
+  SinkResult exists(const std::string& key, const std::string& target) {
+    SinkResult ok;
+    (void)key;
+    ok.outcome = Outcome::Unchanged;
+    ok.target_id = target;
+    return ok;  // no follow-up steps: they ran when it was saved
   }
 
   // One request for `chunk`; the answer holds one result per record, in order.

@@ -249,7 +249,8 @@ void register_rest(Registry& registry) {
                        {.name = "path", .description = "Create path ({key} replaced).", .example = "/sales_orders"},
                        {.name = "method", .description = "Create method.", .default_value = "POST"},
                        {.name = "update_path",
-                        .description = "Update path; {id} is the target id, {key} the record key.",
+                        .description = "Update path; {id} is the target id, {key} the record key. Without {id}, "
+                                       "mode update needs no id (the key addresses the record).",
                         .example = "/sales_orders/{id}"},
                        {.name = "update_method", .description = "Update method.", .default_value = "PUT"},
                        {.name = "lookup_path",
@@ -298,8 +299,9 @@ void register_rest(Registry& registry) {
           },
       .stream_roles =
           [](const config::Settings& s) {
-            return config::StreamRoles{.source = s.has("path"),
-                                       .sink = s.has("write.path") || s.has("write.batch.path")};
+            return config::StreamRoles{
+                .source = s.has("path"),
+                .sink = s.has("write.path") || s.has("write.batch.path") || s.has("write.update_path")};
           },
   };
   registry.add({std::move(spec), [](const config::ConnectorConfig& c, const Context&) {

@@ -224,7 +224,19 @@ HttpResponse CrmSimulator::handle(const HttpRequest& request) {
   HttpResponse response;
   {
     std::lock_guard lock(mu_);
-    if (request.method == "GET" && path == "/orders") {
+    if (request.method == "GET" && path == "/stats") {  // what the demo prints
+      auto count = [](const std::vector<Json>& rows, const char* field) {
+        return std::count_if(rows.begin(), rows.end(),
+                             [&](const Json& r) { return r.contains(field) && !r[field].is_null(); });
+      };
+      return HttpResponse::json(200, Json{{"orders", orders_.size()},
+                                          {"orders_with_invoice", count(orders_, "invoice")},
+                                          {"customers", customers_.size()},
+                                          {"customers_with_credit", count(customers_, "credit_limit")},
+                                          {"products", products_.size()},
+                                          {"products_with_stock", count(products_, "stock_level")}}
+                                         .dump());
+    } else if (request.method == "GET" && path == "/orders") {
       response = list(orders_, request);
     } else if (request.method == "GET" && path == "/customers") {
       response = list(customers_, request);

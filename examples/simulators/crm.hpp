@@ -5,7 +5,7 @@
 //        credit_available, erp_code)
 //   PATCH /products/{code}  stock_level shown to reps
 //   PUT  /orders/{order_no}/invoice   the invoice attached to an order
-//   GET  /orders/{order_no}
+//   GET  /orders/{order_no}, /stats (counts, for the demo)
 // Orders come from a seed (examples/generator/crm_orders); each order's
 // customer and products exist as master data. With a webhook URL, every new
 // or edited order is also POSTed there, signed (X-Synchub-Signature:

@@ -11,6 +11,7 @@
 //               status credit_hold for an approval.
 //   listings    GET /sales_orders, /invoices, /stock, /credit with
 //               modified_after (>), offset, limit; status= for orders.
+//   GET /stats  counts, for the demo
 //   OA          POST /approvals {order_no, ...} (409 when one exists),
 //               GET /approvals?order_no=, POST /approvals/{id}/approve
 //               (confirms the held order).

@@ -75,6 +75,19 @@ HttpResponse ErpSimulator::route_master(const HttpRequest& request) {
   const std::string& path = request.path;
   const std::string& method = request.method;
   std::lock_guard lock(mu_);
+  if (path == "/stats" && method == "GET") {  // what the demo prints
+    size_t held = 0, pending = 0;
+    for (const auto& [id, o] : by_id_) held += o["status"] == "credit_hold";
+    for (const auto& [id, a] : approvals_) pending += a["status"] == "pending";
+    return HttpResponse::json(200, Json{{"customers", customers_.size()},
+                                        {"products", products_.size()},
+                                        {"orders", by_id_.size()},
+                                        {"orders_on_credit_hold", held},
+                                        {"invoices", invoices_.size()},
+                                        {"approvals", approvals_.size()},
+                                        {"approvals_pending", pending}}
+                                       .dump());
+  }
   // ---- customers: created from the CRM's, identified by code -------------
   if (path == "/customers" && method == "GET") {
     std::vector<const Json*> rows;

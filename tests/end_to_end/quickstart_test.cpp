@@ -1,0 +1,113 @@
+// The quick start (examples/quickstart) as `make demo` runs it, against both
+// simulators in this process, until its four flows have moved everything:
+// master data and orders to the ERP, stock and credit back to the CRM,
+// orders over credit to approval, invoices to the CRM and to finance; each
+// amount exact to the cent.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "examples/simulators/crm.hpp"
+#include "examples/simulators/erp.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace synchub::test {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+TEST(QuickStart, TheFourFlowsMoveEverythingExactly) {
+  simulators::CrmOptions crm_options;
+  crm_options.orders = 120;
+  simulators::CrmSimulator crm(crm_options);
+  simulators::ErpOptions erp_options;
+  erp_options.strict_customers = true;
+  simulators::ErpSimulator erp(erp_options);
+  TempDir dir;
+  ::setenv("CRM_URL", crm.base_url().c_str(), 1);
+  ::setenv("ERP_URL", erp.base_url().c_str(), 1);
+  ::setenv("DEMO_DIR", dir.str().c_str(), 1);
+  const std::string config = std::string(SYNCHUB_SOURCE_DIR) + "/examples/quickstart/synchub.yaml";
+  ASSERT_EQ(run_synchub({"validate", "-c", config}).exit_code, 0);
+
+  size_t expected_orders = 0, walk_ins = 0;
+  for (const auto& o : crm.orders()) {
+    if (o["status"] == "cancelled" || o["lines"].empty()) continue;  // the mapping's filter
+    if (o["customer"].contains("id"))
+      ++expected_orders;
+    else
+      ++walk_ins;  // no customer: dead-lettered by the mapping
+  }
+  const size_t customers = crm.customers().size(), products = crm.products().size();
+  auto done = [&] {
+    size_t with_stock = 0, with_credit = 0, with_invoice = 0, held = 0;
+    for (const auto& p : crm.products()) with_stock += !p["stock_level"].is_null();
+    for (const auto& c : crm.customers()) with_credit += !c["credit_limit"].is_null();
+    for (const auto& o : crm.orders()) with_invoice += o.contains("invoice");
+    auto orders = erp.orders();
+    for (const auto& [no, o] : orders) held += o["status"] == "credit_hold";
+    const size_t confirmed = orders.size() - held;
+    return orders.size() == expected_orders && with_stock == products && with_credit == customers &&
+           with_invoice == confirmed && erp.approvals().size() == held && fs::exists(dir.path() / "finance") &&
+           lines_in_dir(dir.path() / "finance").size() == confirmed;
+  };
+  {
+    Process hub({"run", "-c", config}, dir.str("log"));
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(150);
+    while (std::chrono::steady_clock::now() < until && !done())
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(hub.terminate(), 0);
+  }
+  ASSERT_TRUE(done()) << read_file(dir.path() / "log").substr(0, 4000);
+
+  // 1. Every order once, with its customer's ERP code (from the xref).
+  auto erp_orders = erp.orders();
+  auto erp_customers = erp.customers();
+  std::map<std::string, std::string> code_of;  // CRM id -> ERP code
+  for (const auto& [code, c] : erp_customers) code_of[c["crm_id"]] = code;
+  EXPECT_EQ(erp_customers.size(), customers);
+  EXPECT_EQ(erp.creates(), static_cast<int>(expected_orders));
+  size_t held = 0;
+  for (const auto& o : crm.orders()) {
+    auto it = erp_orders.find(o["order_no"]);
+    if (it == erp_orders.end()) continue;
+    EXPECT_EQ(it->second["customer_code"], code_of[o["customer"]["id"]]) << o["order_no"];
+    held += it->second["status"] == "credit_hold";
+  }
+  EXPECT_GT(held, 0u) << "some orders should exceed their customer's credit";
+  EXPECT_LT(held, erp_orders.size());
+  // 2. Stock: what the ERP has on hand, to the thousandth.
+  for (const auto& p : crm.products()) EXPECT_EQ(p["stock_level"], erp.stock_of(p["code"])) << p["code"];
+  // 3. Credit: the ERP's numbers, to the cent; approvals for the held orders.
+  for (const auto& c : crm.customers()) {
+    const Json& credit = erp_customers[code_of[c["id"]]];
+    EXPECT_EQ(c["credit_limit"], credit["credit_limit"]) << c["id"];
+    EXPECT_EQ(c["credit_used"], credit["credit_used"]) << c["id"];
+    EXPECT_EQ(c["credit_available"], credit["credit_available"]) << c["id"];
+    EXPECT_EQ(c["erp_code"], code_of[c["id"]]);
+  }
+  for (const auto& [no, approval] : erp.approvals()) {
+    EXPECT_EQ(erp_orders[no]["status"], "credit_hold");
+    EXPECT_EQ(approval["amount"], erp_orders[no]["total"]) << no;
+  }
+  // 4. Invoices on the CRM orders and in the finance folder, equal to the order totals.
+  for (const auto& o : crm.orders()) {
+    if (!o.contains("invoice")) continue;
+    EXPECT_EQ(o["invoice"]["amount"], erp_orders[o["order_no"]]["total"]) << o["order_no"];
+  }
+  for (const auto& line : lines_in_dir(dir.path() / "finance")) {
+    Json invoice = Json::parse(line);  // (doubles: only for the order number)
+    const std::string total = erp_orders[invoice["order_no"].get<std::string>()]["total"];
+    EXPECT_NE(line.find("\"amount\":" + total + ","), std::string::npos) << line << " vs " << total;
+  }
+  // The orders without a customer, and nothing else, wait in the dead-letter queue.
+  CommandResult dlq = run_synchub({"dlq", "list", "-c", config, "--json"});
+  Json entries = Json::parse(dlq.out);
+  EXPECT_EQ(entries.size(), walk_ins) << dlq.out;
+  for (const auto& e : entries)
+    EXPECT_NE(e["error"].get<std::string>().find("customer.id: required"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace synchub::test
