@@ -174,6 +174,8 @@ void Hub::run(const std::atomic<bool>& stop, bool once) {
       for (auto& s : sources_) done = done && s->drained();
       for (auto& f : flows_) done = done && f->caught_up();
       if (done) break;
+      for (auto& s : sources_)
+        if (!s->drained()) s->poll_soon();
     }
     ingress_.wait(std::chrono::milliseconds(20));
   }

@@ -15,7 +15,8 @@ std::vector<OutgoingEvent> SourcePoller::to_events(std::vector<connectors::Sourc
   const std::string time = iso_time(now);
   const std::string source = "/synchub/" + options_.connector + "/" + options_.stream;
   const std::string type = "synchub." + options_.stream + ".upserted";
-  const std::string id_suffix = "@" + std::to_string(now);
+  std::string id_suffix = "@";  // (not "@" + to_string(): a GCC 12 -Wrestrict false positive)
+  id_suffix += std::to_string(now);
   std::vector<OutgoingEvent> events;
   events.reserve(records.size());
   for (auto& r : records) {
@@ -93,6 +94,7 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     if (read > 0) log_debug("source", {{"stream", name()}, {"records", std::to_string(read)}}, "published");
     failures_ = 0;
     drained_ = read == 0 && rejects.empty() && !pulled.more && !pulled.waiting && !replayed;
+    waiting_ = pulled.waiting;
     next_poll_ = pulled.more ? now : now + source_->poll_interval();
     return read > 0 || !rejects.empty() || moved || replayed;
   } catch (const std::exception& e) {

@@ -34,6 +34,12 @@ class SourcePoller {
   const connectors::PushSource* push_source() const { return source_->push(); }
   // Nothing read at the last poll, and nothing waiting to become ready.
   bool drained() const { return drained_; }
+  // Poll at the next chance instead of after the poll interval (run --once
+  // confirms a finished listing has nothing more without waiting).
+  // Not while backing off, nor while input is still being written.
+  void poll_soon() {
+    if (failures_ == 0 && !waiting_) next_poll_ = {};
+  }
   std::string name() const { return options_.connector + "." + options_.stream; }
 
  private:
@@ -47,6 +53,7 @@ class SourcePoller {
   std::string cursor_;
   bool cursor_loaded_ = false;
   bool drained_ = false;
+  bool waiting_ = false;
   Clock::time_point next_poll_{};
   Backoff backoff_{std::chrono::seconds(1), std::chrono::minutes(5)};
   int failures_ = 0;

@@ -61,6 +61,7 @@ CrmSimulator::~CrmSimulator() {
 }
 
 void CrmSimulator::touch(Json& row) {
+  if (row.contains("_seq")) text_.erase(row["_seq"].get<int64_t>());
   // Several rows share a second: clients must break ties by id.
   row["updated_at"] = stamp(++seq_ / 3);
   row["_seq"] = seq_;
@@ -170,15 +171,31 @@ HttpResponse CrmSimulator::list(const std::vector<Json>& rows, const HttpRequest
   } catch (const std::exception&) {
     return error(400, "invalid_paging");
   }
-  Json data = Json::array();
-  size_t next = 0;
-  std::vector<const Json*> match;
-  for (const auto& r : rows)
-    if (r["updated_at"].get<std::string>() >= since) match.push_back(&r);
-  for (size_t i = start; i < match.size() && data.size() < limit; ++i) data.push_back(without_seq(*match[i]));
-  if (start + data.size() < match.size()) next = start + data.size();
-  return HttpResponse::json(
-      200, Json{{"data", data}, {"next_cursor", next ? Json(std::to_string(next)) : Json(nullptr)}}.dump());
+  // Rows are in _seq order, and updated_at grows with _seq: the rows since
+  // `since` are a tail, found by binary search.
+  auto first = std::partition_point(
+      rows.begin(), rows.end(), [&](const Json& r) { return r["updated_at"].get_ref<const std::string&>() < since; });
+  const size_t match = static_cast<size_t>(rows.end() - first);
+  std::string body = "{\"data\":[";
+  size_t taken = 0;
+  for (size_t i = start; i < match && taken < limit; ++i, ++taken) {
+    const Json& row = *(first + static_cast<long>(i));
+    std::string& text = text_[row["_seq"].get<int64_t>()];  // serialised once per version
+    if (text.empty()) text = without_seq(row).dump();
+    if (taken) body += ',';
+    body += text;
+  }
+  const size_t next = start + taken < match ? start + taken : 0;
+  body += "],\"next_cursor\":";
+  if (next) {
+    body += '"';
+    body += std::to_string(next);
+    body += '"';
+  } else {
+    body += "null";
+  }
+  body += '}';
+  return HttpResponse::json(200, std::move(body));
 }
 
 // Changes the `writable` fields of one row; it becomes the newest.

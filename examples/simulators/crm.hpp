@@ -67,7 +67,8 @@ class CrmSimulator {
   mutable std::mutex mu_;
   std::vector<Json> orders_, customers_, products_;  // each sorted by (updated_at, id) via `_seq`
   std::set<std::string> customer_ids_, product_codes_;
-  std::map<std::string, int64_t> tokens_;  // token -> expiry (steady seconds)
+  mutable std::map<int64_t, std::string> text_;  // row JSON by `_seq` (each change has a new one)
+  std::map<std::string, int64_t> tokens_;        // token -> expiry (steady seconds)
   int64_t seq_ = 0;
   int next_index_ = 0;
 

@@ -2,8 +2,6 @@
 // Master data, stock, credit and approvals: erp_master.cpp.
 #include "examples/simulators/erp.hpp"
 
-#include <regex>
-
 #include "examples/simulators/erp_listing.hpp"
 #include "examples/simulators/money.hpp"
 
@@ -18,8 +16,10 @@ namespace {
 // Money is decimal text with exactly 2 places ("12.50"), as many ERP APIs
 // require: no client can lose a cent to binary floating point on the way.
 bool is_money(const Json& v) {
-  static const std::regex money(R"(-?[0-9]+\.[0-9]{2})");
-  return v.is_string() && std::regex_match(v.get<std::string>(), money);
+  if (!v.is_string()) return false;
+  const std::string& t = v.get_ref<const std::string&>();
+  const size_t dot = t.find('.');
+  return dot != std::string::npos && dot + 3 == t.size() && scaled(t, 2).has_value();
 }
 
 std::optional<int64_t> thousandths(const Json& v) {
@@ -53,6 +53,11 @@ std::map<std::string, Json> ErpSimulator::orders() const {
   std::map<std::string, Json> out;
   for (const auto& [no, id] : id_of_) out[no] = by_id_.at(id);
   return out;
+}
+
+std::map<std::string, std::chrono::steady_clock::time_point> ErpSimulator::creation_times() const {
+  std::lock_guard lock(mu_);
+  return created_at_;
 }
 
 int ErpSimulator::creates() const {
@@ -99,8 +104,8 @@ void ErpSimulator::unconfirm(Json& order) {
   }
 }
 
-ErpSimulator::Saved ErpSimulator::save_order(const Json& body, std::string id) {
-  auto refuse = [](int status, const std::string& message) { return Saved{status, Json{{"error", message}}}; };
+ErpSimulator::Saved ErpSimulator::save_order(Json body, std::string id) {
+  auto refuse = [](int status, const std::string& message) { return Saved{status, "", message}; };
   if (!body.is_object()) return refuse(400, "expected a JSON object");
   if (!body.contains("external_no") || !body["external_no"].is_string() ||
       body["external_no"].get<std::string>().empty())
@@ -127,6 +132,7 @@ ErpSimulator::Saved ErpSimulator::save_order(const Json& body, std::string id) {
     if (id_of_.count(no)) return refuse(409, "order " + no + " exists as id " + id_of_[no]);
     id = std::to_string(next_id_++);
     ++creates_;
+    created_at_[no] = std::chrono::steady_clock::now();
   } else if (!by_id_.count(id)) {
     return refuse(404, "no sales order " + id);
   } else if (by_id_[id]["external_no"] != no) {
@@ -134,7 +140,7 @@ ErpSimulator::Saved ErpSimulator::save_order(const Json& body, std::string id) {
   } else {
     unconfirm(by_id_[id]);
   }
-  Json order = body;
+  Json& order = body;
   order["id"] = id;
   order["modified_at"] = ++clock_;
   const std::string code = order["customer_code"];
@@ -146,9 +152,14 @@ ErpSimulator::Saved ErpSimulator::save_order(const Json& body, std::string id) {
   } else {
     confirm(order);
   }
-  by_id_[id] = order;
+  by_id_[id] = std::move(order);
   id_of_[no] = id;
-  return Saved{create ? 201 : 200, order};
+  return Saved{create ? 201 : 200, id, ""};
+}
+
+HttpResponse ErpSimulator::answer(const Saved& saved) const {
+  if (saved.status >= 300) return HttpResponse::json(saved.status, Json{{"error", saved.error}}.dump());
+  return HttpResponse::json(saved.status, by_id_.at(saved.id).dump());
 }
 
 // {"orders": [...]} -> {"results": [{"status", "id"} or {"status", "error"}]}, in order.
@@ -159,15 +170,15 @@ HttpResponse ErpSimulator::save_batch(const std::string& text) {
   if (body["orders"].size() > 1000) return HttpResponse::json(413, R"({"error":"at most 1000 orders per batch"})");
   Json results = Json::array();
   std::lock_guard lock(mu_);
-  for (const auto& order : body["orders"]) {
+  for (auto& order : body["orders"]) {
     std::string id;
     if (order.is_object() && order.contains("external_no") && order["external_no"].is_string())
       if (auto it = id_of_.find(order["external_no"].get<std::string>()); it != id_of_.end()) id = it->second;
-    Saved saved = save_order(order, id);
+    Saved saved = save_order(std::move(order), id);
     if (saved.status < 300)
-      results.push_back({{"status", saved.status}, {"id", saved.body["id"]}, {"state", saved.body["status"]}});
+      results.push_back({{"status", saved.status}, {"id", saved.id}, {"state", by_id_[saved.id]["status"]}});
     else
-      results.push_back({{"status", saved.status}, {"error", saved.body["error"]}});
+      results.push_back({{"status", saved.status}, {"error", saved.error}});
   }
   return HttpResponse::json(200, Json{{"results", results}}.dump());
 }
@@ -200,12 +211,10 @@ HttpResponse ErpSimulator::handle(const HttpRequest& request) {
     response = save_batch(request.body);
   } else if (request.path == "/sales_orders" && request.method == "POST") {
     std::lock_guard lock(mu_);
-    Saved saved = save_order(Json::parse(request.body, nullptr, false), "");
-    response = HttpResponse::json(saved.status, saved.body.dump());
+    response = answer(save_order(Json::parse(request.body, nullptr, false), ""));
   } else if (request.path.rfind("/sales_orders/", 0) == 0 && request.method == "PUT") {
     std::lock_guard lock(mu_);
-    Saved saved = save_order(Json::parse(request.body, nullptr, false), request.path.substr(14));
-    response = HttpResponse::json(saved.status, saved.body.dump());
+    response = answer(save_order(Json::parse(request.body, nullptr, false), request.path.substr(14)));
   } else {
     response = route_master(request);
   }

@@ -18,6 +18,7 @@
 // Faults injectable (faults.hpp).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,17 +50,20 @@ class ErpSimulator {
   std::map<std::string, nlohmann::ordered_json> approvals() const;  // by order number
   std::string stock_of(const std::string& sku) const;               // on hand, "" when unknown
   int creates() const;
+  // When each order was created (benchmarks: webhook-to-ERP latency), by external number.
+  std::map<std::string, std::chrono::steady_clock::time_point> creation_times() const;
   int early_retries() const { return faults_.early_retries(); }
 
  private:
   using Json = nlohmann::ordered_json;
   struct Saved {
-    int status;  // 201 created, 200 updated, 4xx refused
-    Json body;   // the order, or {"error": ...}
+    int status;             // 201 created, 200 updated, 4xx refused
+    std::string id, error;  // the order's id, or why it was refused
   };
   runtime::HttpResponse handle(const runtime::HttpRequest& request);
   runtime::HttpResponse route_master(const runtime::HttpRequest& request);  // customers, products, stock, credit, OA
-  Saved save_order(const Json& body, std::string id);                       // under mu_
+  Saved save_order(Json body, std::string id);                              // under mu_
+  runtime::HttpResponse answer(const Saved& saved) const;                   // under mu_
   runtime::HttpResponse save_batch(const std::string& body);
   void confirm(Json& order);    // invoice, ship, use credit (under mu_)
   void unconfirm(Json& order);  // undoes confirm() before a change (under mu_)
@@ -80,6 +84,7 @@ class ErpSimulator {
   std::map<std::string, std::string> approval_of_;               // order no -> approval id
   int next_id_ = 1;
   int creates_ = 0;
+  std::map<std::string, std::chrono::steady_clock::time_point> created_at_;
   int64_t clock_ = 0;  // modification counter, shown as modified_at
   std::unique_ptr<runtime::HttpServer> server_;
 };

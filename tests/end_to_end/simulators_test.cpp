@@ -57,7 +57,7 @@ flows:
     from: crm.orders
     to: erp.sale_orders
     mapping: )" + std::string(SYNCHUB_SOURCE_DIR) +
-                                              R"(/examples/quickstart/mappings/crm-order-to-erp.yaml
+                                              R"(/examples/simulators/crm-order-to-erp-any-customer.yaml
     batch_size: 200
     retry: {initial_backoff: 20ms, max_backoff: 500ms}
 )");
