@@ -42,8 +42,11 @@ Json without_seq(Json row) {
 }  // namespace
 
 CrmSimulator::CrmSimulator(CrmOptions options) : options_(std::move(options)), faults_(options_.faults) {
-  if (!options_.webhook_url.empty()) sender_ = std::thread([this] { send_webhooks(); });
-  trickle(options_.orders, 0);
+  trickle(options_.orders, 0);  // what the CRM holds already: no webhooks for it
+  if (!options_.webhook_url.empty()) {
+    hooks_on_ = true;
+    sender_ = std::thread([this] { send_webhooks(); });
+  }
   runtime::HttpServerOptions http;
   http.port = options_.port;
   http.threads = 4;
@@ -97,7 +100,7 @@ void CrmSimulator::trickle(int count, int edits) {
       Json order = Json::parse(examples::make_crm_order(static_cast<uint64_t>(next_index_++), options_.seed));
       add_master_data(order);
       touch(order);
-      if (!options_.webhook_url.empty()) hooks.push_back(without_seq(order).dump());
+      if (hooks_on_) hooks.push_back(without_seq(order).dump());
       orders_.push_back(std::move(order));
     }
     for (int i = 0; i < edits && !orders_.empty(); ++i) {
@@ -106,7 +109,7 @@ void CrmSimulator::trickle(int count, int edits) {
       orders_.erase(orders_.begin() + static_cast<long>(at));
       order["remarks"] = "edited " + std::to_string(seq_);
       touch(order);  // the newest: it goes last
-      if (!options_.webhook_url.empty()) hooks.push_back(without_seq(order).dump());
+      if (hooks_on_) hooks.push_back(without_seq(order).dump());
       orders_.push_back(std::move(order));
     }
     for (auto& h : hooks) hooks_.push_back(std::move(h));

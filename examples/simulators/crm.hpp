@@ -76,6 +76,7 @@ class CrmSimulator {
   std::condition_variable hooks_cv_;
   std::deque<std::string> hooks_;
   bool stopping_ = false;
+  bool hooks_on_ = false;  // changes after start-up are sent
   int hooks_sent_ = 0;
   std::thread sender_;
 

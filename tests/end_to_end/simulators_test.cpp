@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <thread>
 
+#include "connectors/signing.hpp"
 #include "examples/simulators/crm.hpp"
 #include "examples/simulators/erp.hpp"
 #include "mapping/decimal.hpp"
+#include "runtime/http_server.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::test {
@@ -119,6 +122,32 @@ TEST(Simulators, FiveThousandOrdersLandExactlyOnceThroughFaults) {
   // Nothing was dead-lettered: every failure was transient.
   CommandResult dlq = run_synchub({"dlq", "list", "-c", config, "--json"});
   EXPECT_EQ(dlq.out, "[]\n") << dlq.out;
+}
+
+TEST(Simulators, CrmSendsSignedWebhooksForNewAndEditedOrders) {
+  std::mutex mu;
+  std::vector<std::string> verdicts;
+  int calls = 0;
+  runtime::HttpServer receiver({}, [&](const runtime::HttpRequest& req) {
+    std::lock_guard lock(mu);
+    if (++calls == 1) return runtime::HttpResponse::json(503, R"({"error":"busy"})");  // retried by the CRM
+    const std::string ts = req.header("X-Synchub-Timestamp");
+    const bool signed_ok =
+        req.header("X-Synchub-Signature") == "sha256=" + connectors::hmac_sha256_hex("s3cret", ts + "." + req.body);
+    Json order = Json::parse(req.body, nullptr, false);
+    verdicts.push_back(signed_ok && order.is_object() && order.contains("order_no") ? "ok" : "bad: " + req.body);
+    return runtime::HttpResponse::json(202, R"({"accepted":1})");
+  });
+  simulators::CrmOptions options;
+  options.orders = 10;  // already there: no webhooks
+  options.webhook_url = receiver.base_url() + "/hooks/crm/orders";
+  options.webhook_secret = "s3cret";
+  simulators::CrmSimulator crm(options);
+  crm.trickle(3, 2);  // three new orders, two edits
+  for (int i = 0; i < 100 && crm.webhooks_sent() < 5; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(crm.webhooks_sent(), 5);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(verdicts, std::vector<std::string>(5, "ok"));
 }
 
 }  // namespace
