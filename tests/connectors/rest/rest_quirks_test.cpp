@@ -398,5 +398,30 @@ TEST(RestSink, ConcurrencyCapKeepsEachKeyInOrder) {
   for (const auto& [key, order] : versions) EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3})) << key;
 }
 
+TEST(RestSink, RateLimitSpacesRequestsAcrossLanes) {
+  std::mutex mu;
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  runtime::HttpServer server({.threads = 4}, [&](const HttpRequest&) {
+    std::lock_guard lock(mu);
+    arrivals.push_back(std::chrono::steady_clock::now());
+    return HttpResponse::json(201, R"({"id":"1"})");
+  });
+  RestFixture fixture(api(server.base_url(),
+                          "    rate_limit: 10\n    concurrency: 3\n"
+                          "    streams:\n      out: {write: {mode: create, path: /o}}\n"));
+  Batch batch{"f", "b", {}};
+  std::vector<std::string> keys;
+  for (int i = 0; i < 25; ++i) keys.push_back("K" + std::to_string(i));
+  for (const auto& k : keys) batch.records.push_back({k, "{}", "", false});
+  for (const auto& r : fixture.sink("out")->push(batch)) EXPECT_EQ(r.outcome, Outcome::Created);
+  ASSERT_EQ(arrivals.size(), 25u);
+  std::sort(arrivals.begin(), arrivals.end());
+  // A burst of 10, then 10 per second: never more than 20 in any second, and
+  // the 25th no sooner than 1.5 s after the first (less a scheduling margin).
+  for (size_t i = 0; i + 20 < arrivals.size(); ++i)
+    EXPECT_GE(arrivals[i + 20] - arrivals[i], std::chrono::milliseconds(950)) << i;
+  EXPECT_GE(arrivals.back() - arrivals.front(), std::chrono::milliseconds(1400));
+}
+
 }  // namespace
 }  // namespace synchub::connectors
