@@ -1,10 +1,19 @@
 // The `rest` connector against a real HTTP server on 127.0.0.1 (scripted
 // routes): pagination styles, the incremental cursor at ties, every auth
 // style, and sink writes with their failure classes.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "config/hub_config.hpp"
 #include "connectors/registry.hpp"
@@ -242,6 +251,72 @@ TEST(RestSink, UpsertsAndClassifiesFailures) {
   auto down = sink->push(Batch{"f", "b2", {{"SO-9", R"({"no":"SO-9"})", "", false}}});
   EXPECT_EQ(down[0].failure, Failure::Transient);
   EXPECT_NE(down[0].error.find("lookup of SO-9"), std::string::npos) << down[0].error;
+}
+
+// TLS against `openssl s_server` with a self-signed certificate made here:
+// refused by default, accepted with that certificate as the CA file or with
+// verification off (then the HTML page it serves is "not JSON").
+TEST(RestTls, CertificatesAreVerifiedByDefault) {
+  test::TempDir dir;
+  const std::string cert = dir.str("cert.pem"), key = dir.str("key.pem");
+  const std::string make_cert =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " > " + dir.str("req.log") + " 2>&1";
+  ASSERT_EQ(std::system(make_cert.c_str()), 0) << test::read_file(dir.path() / "req.log");
+  int port = 0;
+  {  // a free loopback port
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    close(fd);
+  }
+  const std::string accept = "127.0.0.1:" + std::to_string(port);
+  pid_t server = fork();
+  if (server == 0) {
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execlp("openssl", "openssl", "s_server", "-accept", accept.c_str(), "-cert", cert.c_str(), "-key", key.c_str(),
+           "-www", "-quiet", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  struct Stop {
+    pid_t pid;
+    ~Stop() {
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+    }
+  } stop{server};
+  for (int i = 0; i < 100; ++i) {  // until it listens
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool up = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(fd);
+    if (up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto error_of = [&](const std::string& tls) {
+    RestFixture fixture("  api:\n    type: rest\n    base_url: https://" + accept + "\n" + tls +
+                        "    streams:\n      s: {path: /s}\n");
+    try {
+      fixture.source("s")->pull("", 1);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string refused = error_of("");
+  EXPECT_NE(refused.find("certificate"), std::string::npos) << refused;
+  EXPECT_NE(error_of("    ca_file: " + cert + "\n").find("not JSON"), std::string::npos);
+  EXPECT_NE(error_of("    verify_tls: false\n").find("not JSON"), std::string::npos);
 }
 
 }  // namespace
