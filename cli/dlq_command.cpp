@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/load.hpp"
 #include "config/units.hpp"
+#include "runtime/dead_letter_json.hpp"
 #include "runtime/hub.hpp"
 #include "runtime/log.hpp"
 
@@ -26,20 +27,7 @@ next time `synchub run` polls it.
 )";
 
 nlohmann::json to_json(const runtime::DeadLetter& d, bool with_input) {
-  nlohmann::json j = {{"id", d.id},
-                      {"flow", d.flow},
-                      {"stage", runtime::stage_name(d.stage)},
-                      {"key", d.key},
-                      {"error", d.error},
-                      {"origin", d.origin},
-                      {"status", d.status},
-                      {"attempts", d.attempts},
-                      {"mapping_version", d.mapping_version},
-                      {"created", runtime::iso_time(d.created_ms)},
-                      {"updated", runtime::iso_time(d.updated_ms)}};
-  // Input bytes may not be valid UTF-8 (that can be why it was rejected).
-  if (with_input) j["input"] = d.input;
-  return j;
+  return runtime::dead_letter_json(d, with_input);
 }
 
 std::optional<int64_t> parse_id(const Args& args) {

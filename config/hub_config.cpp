@@ -33,7 +33,7 @@ const std::vector<FieldSpec>& hub_fields() {
        .options = {"auto", "json", "text"}},
       {.name = "http",
        .type = FieldType::Section,
-       .description = "synchub's HTTP server (webhooks; started when a webhook stream exists).",
+       .description = "synchub's HTTP server (webhooks and the admin API; started when either is used).",
        .fields =
            {
                {.name = "address",
@@ -49,6 +49,21 @@ const std::vector<FieldSpec>& hub_fields() {
                 .type = FieldType::Size,
                 .description = "Largest request body accepted.",
                 .default_value = "1MiB"},
+           }},
+      {.name = "admin",
+       .type = FieldType::Section,
+       .description = "The admin API (/api/v1, /metrics, /healthz, /readyz) on the HTTP server.",
+       .fields =
+           {
+               {.name = "enabled", .type = FieldType::Bool, .description = "Serve it.", .default_value = "false"},
+               {.name = "viewer_tokens",
+                .type = FieldType::StringList,
+                .description = "Bearer tokens that may read (GET).",
+                .secret = true},
+               {.name = "operator_tokens",
+                .type = FieldType::StringList,
+                .description = "Bearer tokens that may also pause, resume, trigger, replay and discard.",
+                .secret = true},
            }},
   };
   return fields;

@@ -57,6 +57,8 @@ void FlowRunner::back_off(Clock::time_point now, std::chrono::milliseconds reque
   next_attempt_ = std::max(now, Clock::now()) + wait;
   state_ = FlowState::BackingOff;
   run_.error = error;
+  last_error_ = error;
+  last_error_ms_ = now_ms();
   log_warn(
       "flow",
       {{"flow", options_.name}, {"attempt", std::to_string(failures_)}, {"retry_in_ms", std::to_string(wait.count())}},
@@ -72,12 +74,44 @@ void FlowRunner::failed(Clock::time_point now, const std::string& error) {
 }
 
 bool FlowRunner::caught_up() {
+  if (paused_) return true;  // nothing more will happen until resumed
   return state_ != FlowState::BackingOff && consumer_->lag() == 0 &&
          state_store_.replay_requests(options_.name, 1).empty();
 }
 
+FlowStatus FlowRunner::status() {
+  FlowStatus s;
+  s.name = options_.name;
+  s.state = paused_                           ? "paused"
+            : state_ == FlowState::BackingOff ? (failures_ >= 3 ? "failing" : "backing-off")
+                                              : flow_state_name(state_);
+  s.lag_events = consumer_->lag();
+  s.read = totals_.read + run_.read;
+  s.created = totals_.created + run_.created;
+  s.updated = totals_.updated + run_.updated;
+  s.unchanged = totals_.unchanged + run_.unchanged;
+  s.skipped = totals_.skipped + run_.skipped;
+  s.failed = totals_.failed + run_.failed;
+  s.dead_lettered = totals_.dead_lettered + run_.dead_lettered;
+  s.last_success_ms = last_success_ms_;
+  s.last_error = last_error_;
+  s.last_error_ms = last_error_ms_;
+  s.attempt = failures_;
+  if (state_ == FlowState::BackingOff)
+    s.next_attempt_ms =
+        now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ - Clock::now()).count();
+  return s;
+}
+
 void FlowRunner::finish_run() {
   if (run_.started_ms == 0) return;
+  totals_.read += run_.read;
+  totals_.created += run_.created;
+  totals_.updated += run_.updated;
+  totals_.unchanged += run_.unchanged;
+  totals_.skipped += run_.skipped;
+  totals_.failed += run_.failed;
+  totals_.dead_lettered += run_.dead_lettered;
   run_.finished_ms = now_ms();
   try {
     state_store_.record_run(run_);
@@ -97,6 +131,7 @@ void FlowRunner::finish_run() {
 }
 
 bool FlowRunner::run_once(Clock::time_point now) {
+  if (paused_) return false;
   if (state_ == FlowState::BackingOff && now < next_attempt_) return false;
   requested_wait_ = {};
   if (run_.started_ms == 0) {
@@ -120,6 +155,7 @@ bool FlowRunner::run_once(Clock::time_point now) {
     }
     if (process(items, true)) {
       failures_ = 0;
+      last_success_ms_ = now_ms();
       state_ = FlowState::Running;
     } else {
       back_off(now, requested_wait_, run_.error);
@@ -155,6 +191,7 @@ bool FlowRunner::run_once(Clock::time_point now) {
   }
   consumer_->commit(positions_after(events));
   failures_ = 0;
+  last_success_ms_ = now_ms();
   state_ = FlowState::Running;
   return true;
 }
@@ -165,6 +202,8 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
   const std::string version = mapper_->version();
   auto dead_letter = [&](Item& item, DeadLetterStage stage, const std::string& error) {
     item.outcome = Outcome::Failed;
+    last_error_ = error;
+    last_error_ms_ = now_ms();
     log_warn("flow",
              {{"flow", options_.name},
               {"stream", options_.sink_name},

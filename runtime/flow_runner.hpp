@@ -10,6 +10,7 @@
 
 #include "connectors/connector.hpp"
 #include "mapping/mapper.hpp"
+#include "runtime/admin_board.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/bus.hpp"
 #include "runtime/state_store.hpp"
@@ -50,6 +51,12 @@ class FlowRunner {
   void finish_run();
 
   const std::string& name() const { return options_.name; }
+  // Paused flows consume nothing until resumed (admin API).
+  void pause() { paused_ = true; }
+  void resume() { paused_ = false; }
+  bool paused() const { return paused_; }
+  // For the admin API: state, lag, counts since start, last success and error.
+  FlowStatus status();
   FlowState state() const { return state_; }
   const RunRecord& current_run() const { return run_; }
 
@@ -80,6 +87,10 @@ class FlowRunner {
   FlowState state_ = FlowState::Idle;
   Clock::time_point next_attempt_{};
   int failures_ = 0;
+  bool paused_ = false;
+  RunRecord totals_;  // finished runs, added up
+  int64_t last_success_ms_ = 0, last_error_ms_ = 0;
+  std::string last_error_;
   std::chrono::milliseconds requested_wait_{0};  // longest Retry-After of the last batch
   RunRecord run_;
   Clock::time_point run_started_{};

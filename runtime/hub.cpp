@@ -58,10 +58,15 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
       mapper = std::make_shared<mapping::PlanMapper>(mapping::load_mapping(f.settings.str("mapping")), xref_.get());
     flows_.push_back(
         std::make_unique<FlowRunner>(options, *bus_, *state_, by_name.at(f.to.connector)->open_sink(*stream), mapper));
+    flow_ends_.emplace_back(f.from.str(), f.to.str());
   }
   bool has_push = false;
   for (const auto& s : sources_) has_push = has_push || s->push_source();
-  if (has_push) {
+  if (config.hub.boolean("admin.enabled"))
+    admin_ = std::make_unique<AdminApi>(AdminOptions{config.state.str("path"), config.hub.list("admin.viewer_tokens"),
+                                                     config.hub.list("admin.operator_tokens")},
+                                        board_);
+  if (has_push || admin_) {
     HttpServerOptions http;
     http.address = config.hub.str("http.address");
     http.port = static_cast<uint16_t>(config.hub.integer("http.port"));
@@ -99,8 +104,9 @@ HttpResponse error_reply(int status, const std::string& code, const std::string&
 // Runs on the server's threads: checks the request with the push source
 // (signature, body), then waits until the scheduler thread made it durable.
 HttpResponse Hub::serve(const HttpRequest& request) {
-  if (request.path == "/healthz") return HttpResponse::json(200, R"({"status":"ok"})");
   const std::string prefix = "/hooks/";
+  if (request.path.rfind(prefix, 0) != 0 && admin_) return admin_->handle(request);
+  if (request.path == "/healthz") return HttpResponse::json(200, R"({"status":"ok"})");
   if (request.path.rfind(prefix, 0) != 0) return error_reply(404, "not_found", "no route " + request.path);
   std::string rest = request.path.substr(prefix.size());
   size_t slash = rest.find('/');
@@ -141,10 +147,42 @@ bool Hub::publish_pushed() {
   return !items.empty();
 }
 
+// Scheduler thread: what the admin API asked, and a fresh snapshot for it (4 a second).
+void Hub::admin_tick(Clock::time_point now) {
+  if (!admin_) return;
+  for (const auto& c : board_.take_commands()) {
+    for (size_t i = 0; i < flows_.size(); ++i) {
+      if (flows_[i]->name() != c.flow) continue;
+      if (c.action == "pause") flows_[i]->pause();
+      if (c.action == "resume") flows_[i]->resume();
+      if (c.action == "trigger")
+        for (auto& s : sources_)
+          if (s->name() == flow_ends_[i].first) s->poll_soon();
+    }
+    next_board_ = {};  // show the change at once
+  }
+  if (now < next_board_) return;
+  next_board_ = now + std::chrono::milliseconds(250);
+  std::vector<FlowStatus> snapshot;
+  for (size_t i = 0; i < flows_.size(); ++i) {
+    try {
+      FlowStatus s = flows_[i]->status();
+      s.from = flow_ends_[i].first;
+      s.to = flow_ends_[i].second;
+      s.source_cursor = state_->cursor(s.from);
+      snapshot.push_back(std::move(s));
+    } catch (const std::exception& e) {
+      log_warn("admin", {{"flow", flows_[i]->name()}}, std::string("no status: ") + e.what());
+    }
+  }
+  board_.publish(std::move(snapshot));
+}
+
 void Hub::run(const std::atomic<bool>& stop, bool once) {
   auto next_retention = Clock::now();
   while (!stop.load()) {
     const auto now = Clock::now();
+    admin_tick(now);
     bool worked = publish_pushed();
     for (auto& s : sources_) {
       if (stop.load()) break;

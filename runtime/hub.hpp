@@ -9,6 +9,8 @@
 
 #include "config/hub_config.hpp"
 #include "connectors/registry.hpp"
+#include "runtime/admin_api.hpp"
+#include "runtime/admin_board.hpp"
 #include "runtime/bus.hpp"
 #include "runtime/flow_runner.hpp"
 #include "runtime/http_server.hpp"
@@ -32,6 +34,8 @@ class Hub {
   void run(const std::atomic<bool>& stop, bool once);
 
   Bus& bus() { return *bus_; }
+  // "http://127.0.0.1:PORT" of the HTTP server (webhooks, admin API); "" when it is not running.
+  std::string http_url() const { return http_ ? http_->base_url() : ""; }
   StateStore& state() { return *state_; }
 
  private:
@@ -42,10 +46,15 @@ class Hub {
   std::vector<std::unique_ptr<SourcePoller>> sources_;
   std::vector<std::unique_ptr<FlowRunner>> flows_;
   PushIngress ingress_;
-  std::unique_ptr<HttpServer> http_;  // started when a push (webhook) stream exists
+  std::unique_ptr<HttpServer> http_;  // started when a push (webhook) stream exists or the admin API is on
+  AdminBoard board_;                  // flow snapshots for the admin API, its commands for the scheduler
+  std::unique_ptr<AdminApi> admin_;
+  std::vector<std::pair<std::string, std::string>> flow_ends_;  // each flow's from and to
+  Clock::time_point next_board_{};
 
   HttpResponse serve(const HttpRequest& request);
   bool publish_pushed();
+  void admin_tick(Clock::time_point now);  // commands in, snapshot out
 };
 
 }  // namespace synchub::runtime

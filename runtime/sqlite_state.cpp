@@ -209,7 +209,9 @@ class SqliteState final : public StateStore {
   void mark_replayed(int64_t id) override { set_status(id, "replayed"); }
 
   bool discard(int64_t id) override {
-    db_.prepare("UPDATE dead_letters SET status='discarded', updated_ms=?2 WHERE id=?1 AND status<>'replayed'")
+    db_.prepare(
+           "UPDATE dead_letters SET status='discarded', updated_ms=?2 WHERE id=?1 AND status NOT IN ('replayed', "
+           "'discarded')")
         .bind(1, id)
         .bind(2, now_ms())
         .run();

@@ -1,0 +1,299 @@
+#include "runtime/admin_api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "config/units.hpp"
+#include "connectors/signing.hpp"
+#include "runtime/dead_letter_json.hpp"
+#include "runtime/log.hpp"
+
+namespace synchub::runtime {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+HttpResponse reply(int status, const Json& body) {
+  return HttpResponse::json(status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+HttpResponse error(int status, const std::string& code, const std::string& message) {
+  return reply(status, Json{{"error", code}, {"message", message}});
+}
+
+HttpResponse wrong_method(const std::string& allowed) {
+  HttpResponse r = error(405, "method_not_allowed", "allowed: " + allowed);
+  r.headers.emplace_back("Allow", allowed);
+  return r;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t at = 1;
+  while (at <= path.size()) {
+    size_t slash = path.find('/', at);
+    std::string part = path.substr(at, slash == std::string::npos ? std::string::npos : slash - at);
+    if (!part.empty()) parts.push_back(config::url_decode(part));
+    if (slash == std::string::npos) break;
+    at = slash + 1;
+  }
+  return parts;
+}
+
+Json flow_json(const FlowStatus& f) {
+  auto time_or_null = [](int64_t ms) { return ms ? Json(iso_time(ms)) : Json(nullptr); };
+  return Json{
+      {"name", f.name},
+      {"from", f.from},
+      {"to", f.to},
+      {"state", f.state},
+      {"source_cursor", f.source_cursor},
+      {"lag_events", f.lag_events},
+      {"counts",
+       {{"read", f.read},
+        {"created", f.created},
+        {"updated", f.updated},
+        {"unchanged", f.unchanged},
+        {"skipped", f.skipped},
+        {"failed", f.failed},
+        {"dead_lettered", f.dead_lettered}}},
+      {"last_success", time_or_null(f.last_success_ms)},
+      {"last_error",
+       f.last_error.empty() ? Json(nullptr) : Json{{"message", f.last_error}, {"time", time_or_null(f.last_error_ms)}}},
+      {"retry", {{"attempt", f.attempt}, {"next_attempt", time_or_null(f.next_attempt_ms)}}}};
+}
+
+Json run_json(const RunRecord& r) {
+  return Json{{"id", r.id},
+              {"started", iso_time(r.started_ms)},
+              {"finished", r.finished_ms ? Json(iso_time(r.finished_ms)) : Json(nullptr)},
+              {"duration_ms", r.finished_ms ? r.finished_ms - r.started_ms : 0},
+              {"read", r.read},
+              {"created", r.created},
+              {"updated", r.updated},
+              {"unchanged", r.unchanged},
+              {"skipped", r.skipped},
+              {"failed", r.failed},
+              {"dead_lettered", r.dead_lettered},
+              {"error", r.error.empty() ? Json(nullptr) : Json(r.error)}};
+}
+
+// "2024-03-01T00:00:00Z" or epoch milliseconds; nullopt when neither.
+std::optional<int64_t> since_ms(const std::string& text) {
+  if (text.empty()) return 0;
+  if (auto n = config::parse_int(text)) return *n;
+  int y, mo, d, h = 0, mi = 0, s = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) < 3) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  return static_cast<int64_t>(timegm(&tm)) * 1000;
+}
+
+}  // namespace
+
+AdminApi::AdminApi(AdminOptions options, AdminBoard& board)
+    : options_(std::move(options)), board_(board), state_(open_sqlite_state(options_.state_path, false)) {
+  if (options_.viewer_tokens.empty() && options_.operator_tokens.empty())
+    log_warn("admin", {}, "no admin tokens configured: the admin API is open to anyone who can reach it");
+}
+
+AdminApi::~AdminApi() = default;
+
+AdminApi::Role AdminApi::role_of(const HttpRequest& request) const {
+  if (options_.viewer_tokens.empty() && options_.operator_tokens.empty()) return Role::Operator;
+  const std::string auth = request.header("Authorization");
+  if (auth.rfind("Bearer ", 0) != 0) return Role::None;
+  const std::string token = auth.substr(7);
+  bool viewer = false, operator_ = false;
+  // Every token is compared (no early exit): the time taken says nothing about which matched.
+  for (const auto& t : options_.operator_tokens) operator_ = connectors::constant_time_equal(t, token) || operator_;
+  for (const auto& t : options_.viewer_tokens) viewer = connectors::constant_time_equal(t, token) || viewer;
+  return operator_ ? Role::Operator : viewer ? Role::Viewer : Role::None;
+}
+
+HttpResponse AdminApi::handle(const HttpRequest& request) {
+  const std::vector<std::string> parts = split_path(request.path);
+  if (request.path == "/healthz") {
+    if (request.method != "GET") return wrong_method("GET");
+    return reply(200, Json{{"status", "ok"}});
+  }
+  if (request.path == "/readyz") {
+    if (request.method != "GET") return wrong_method("GET");
+    try {
+      std::lock_guard lock(state_mu_);
+      state_->count_dead_letters("", "pending");
+    } catch (const std::exception& e) {
+      return reply(503, Json{{"status", "unavailable"}, {"message", std::string("state store: ") + e.what()}});
+    }
+    return reply(200, Json{{"status", "ready"}, {"flows", board_.flows().size()}});
+  }
+  const bool api = parts.size() >= 2 && parts[0] == "api" && parts[1] == "v1";
+  if (!api && request.path != "/metrics") return error(404, "not_found", "no route " + request.path);
+  const Role role = role_of(request);
+  if (role == Role::None) {
+    HttpResponse r = error(401, "unauthorized", "a valid bearer token is required");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  if (request.method != "GET" && role != Role::Operator) return error(403, "forbidden", "this needs the operator role");
+  try {
+    if (request.path == "/metrics") return request.method == "GET" ? metrics() : wrong_method("GET");
+    if (parts.size() >= 3 && parts[2] == "flows") return flows(request, parts);
+    if (parts.size() >= 3 && parts[2] == "dlq") return dlq(request, parts);
+  } catch (const std::exception& e) {
+    log_error("admin", {{"path", request.path}}, e.what());
+    return error(500, "internal", e.what());
+  }
+  return error(404, "not_found", "no route " + request.path);
+}
+
+HttpResponse AdminApi::flows(const HttpRequest& request, const std::vector<std::string>& parts) {
+  const auto all = board_.flows();
+  if (parts.size() == 3) {
+    if (request.method != "GET") return wrong_method("GET");
+    Json list = Json::array();
+    for (const auto& f : all) list.push_back(flow_json(f));
+    return reply(200, Json{{"flows", list}});
+  }
+  const std::string& name = parts[3];
+  auto it = std::find_if(all.begin(), all.end(), [&](const FlowStatus& f) { return f.name == name; });
+  if (it == all.end()) return error(404, "not_found", "no flow " + name);
+  if (parts.size() == 4) return request.method == "GET" ? reply(200, flow_json(*it)) : wrong_method("GET");
+  if (parts.size() != 5) return error(404, "not_found", "no route " + request.path);
+  const std::string& what = parts[4];
+  if (what == "runs") {
+    if (request.method != "GET") return wrong_method("GET");
+    const int limit =
+        static_cast<int>(std::clamp<int64_t>(config::parse_int(request.param("limit")).value_or(20), 1, 500));
+    std::vector<RunRecord> runs;
+    {
+      std::lock_guard lock(state_mu_);
+      runs = state_->runs(name, limit);
+    }
+    Json list = Json::array();
+    for (const auto& r : runs) list.push_back(run_json(r));
+    return reply(200, Json{{"flow", name}, {"runs", list}});
+  }
+  if (what == "pause" || what == "resume" || what == "trigger") {
+    if (request.method != "POST") return wrong_method("POST");
+    board_.ask({name, what});
+    log_info("admin", {{"flow", name}, {"action", what}}, "requested");
+    return reply(202, Json{{"flow", name}, {"action", what}, {"accepted", true}});
+  }
+  return error(404, "not_found", "no route " + request.path);
+}
+
+HttpResponse AdminApi::dlq(const HttpRequest& request, const std::vector<std::string>& parts) {
+  std::lock_guard lock(state_mu_);
+  if (parts.size() == 3) {  // the list, paged by id
+    if (request.method != "GET") return wrong_method("GET");
+    DeadLetterFilter filter;
+    filter.flow = request.param("flow");
+    filter.status = request.param("status");
+    auto since = since_ms(request.param("since"));
+    auto after = config::parse_int(request.param("after").empty() ? "0" : request.param("after"));
+    auto limit = config::parse_int(request.param("limit").empty() ? "50" : request.param("limit"));
+    if (!since || !after || !limit || *limit < 1 || *limit > 1000)
+      return error(400, "bad_request", "since: ISO time or epoch ms; after: an id; limit: 1 to 1000");
+    filter.since_ms = *since;
+    filter.after_id = *after;
+    filter.limit = static_cast<int>(*limit);
+    auto entries = state_->dead_letters(filter);
+    Json list = Json::array();
+    for (const auto& d : entries) list.push_back(dead_letter_json<Json>(d, false));
+    const bool full = static_cast<int64_t>(entries.size()) == *limit;
+    return reply(200, Json{{"entries", list}, {"next_after", full ? Json(entries.back().id) : Json(nullptr)}});
+  }
+  if (parts.size() == 4 && parts[3] == "replay") {  // by filter
+    if (request.method != "POST") return wrong_method("POST");
+    DeadLetterFilter filter;
+    filter.flow = request.param("flow");
+    filter.status = "pending";
+    filter.limit = 100000;
+    int requested = 0;
+    for (const auto& d : state_->dead_letters(filter)) requested += state_->request_replay(d.id, std::nullopt);
+    log_info("admin", {{"flow", filter.flow}, {"requested", std::to_string(requested)}}, "replay requested");
+    return reply(202, Json{{"requested", requested}});
+  }
+  auto id = config::parse_int(parts[3]);
+  if (!id) return error(404, "not_found", "no dead letter " + parts[3]);
+  if (parts.size() == 4) {
+    if (request.method == "GET") {
+      auto d = state_->dead_letter(*id);
+      return d ? reply(200, dead_letter_json<Json>(*d, true)) : error(404, "not_found", "no dead letter " + parts[3]);
+    }
+    if (request.method == "DELETE") {
+      if (!state_->discard(*id)) return error(404, "not_found", "no pending dead letter " + parts[3]);
+      return reply(200, Json{{"id", *id}, {"status", "discarded"}});
+    }
+    return wrong_method("GET, DELETE");
+  }
+  if (parts.size() == 5 && parts[4] == "replay") {
+    if (request.method != "POST") return wrong_method("POST");
+    if (!state_->request_replay(*id, std::nullopt))
+      return error(404, "not_found", "no pending dead letter " + parts[3]);
+    return reply(202, Json{{"id", *id}, {"status", "replaying"}});
+  }
+  return error(404, "not_found", "no route " + request.path);
+}
+
+// Prometheus text format, one family per metric; labels: flow (and outcome).
+HttpResponse AdminApi::metrics() {
+  const auto all = board_.flows();
+  std::string out;
+  auto family = [&](const char* name, const char* type, const char* help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  };
+  auto label = [](const std::string& v) {  // escaped label value
+    std::string e;
+    for (char c : v) {
+      if (c == '\\' || c == '"') e += '\\';
+      if (c == '\n') {
+        e += "\\n";
+        continue;
+      }
+      e += c;
+    }
+    return e;
+  };
+  family("synchub_records_total", "counter", "Records handled by a flow since start, by outcome.");
+  for (const auto& f : all) {
+    const std::pair<const char*, int64_t> outcomes[] = {{"read", f.read},
+                                                        {"created", f.created},
+                                                        {"updated", f.updated},
+                                                        {"unchanged", f.unchanged},
+                                                        {"skipped", f.skipped},
+                                                        {"failed", f.failed},
+                                                        {"dead_lettered", f.dead_lettered}};
+    for (const auto& [outcome, n] : outcomes)
+      out += "synchub_records_total{flow=\"" + label(f.name) + "\",outcome=\"" + outcome + "\"} " + std::to_string(n) +
+             "\n";
+  }
+  family("synchub_flow_lag_events", "gauge", "Events on the flow's topic not yet handled.");
+  for (const auto& f : all)
+    out += "synchub_flow_lag_events{flow=\"" + label(f.name) + "\"} " + std::to_string(f.lag_events) + "\n";
+  family("synchub_flow_up", "gauge", "1 when the flow is not failing or paused.");
+  for (const auto& f : all)
+    out += "synchub_flow_up{flow=\"" + label(f.name) + "\"} " +
+           (f.state == "failing" || f.state == "paused" ? "0" : "1") + "\n";
+  family("synchub_flow_retry_attempt", "gauge", "Failed attempts in a row (0 when healthy).");
+  for (const auto& f : all)
+    out += "synchub_flow_retry_attempt{flow=\"" + label(f.name) + "\"} " + std::to_string(f.attempt) + "\n";
+  family("synchub_dlq_entries", "gauge", "Pending dead letters.");
+  {
+    std::lock_guard lock(state_mu_);
+    for (const auto& f : all)
+      out += "synchub_dlq_entries{flow=\"" + label(f.name) + "\"} " +
+             std::to_string(state_->count_dead_letters(f.name, "pending")) + "\n";
+  }
+  HttpResponse r = HttpResponse::json(200, std::move(out));
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  return r;
+}
+
+}  // namespace synchub::runtime

@@ -1,0 +1,54 @@
+// The admin HTTP API (JSON under /api/v1, Prometheus text at /metrics),
+// served by the hub's HTTP server threads. Flow state comes from the
+// AdminBoard snapshot; pause/resume/trigger are handed to the scheduler
+// through it; dead letters and run history are read and changed through a
+// state-store connection of its own.
+//   GET  /healthz, /readyz                       open to all
+//   GET  /api/v1/flows, /api/v1/flows/{name}     viewer
+//   POST /api/v1/flows/{name}/pause|resume|trigger   operator
+//   GET  /api/v1/flows/{name}/runs?limit=        viewer
+//   GET  /api/v1/dlq?flow=&status=&since=&after=&limit=, /api/v1/dlq/{id}   viewer
+//   POST /api/v1/dlq/{id}/replay, /api/v1/dlq/replay?flow=   operator
+//   DELETE /api/v1/dlq/{id}                      operator
+//   GET  /metrics                                viewer
+// Tokens: `Authorization: Bearer <token>`, compared in constant time; with
+// no token configured the API is open (it listens on loopback by default).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/admin_board.hpp"
+#include "runtime/http_server.hpp"
+#include "runtime/state_store.hpp"
+
+namespace synchub::runtime {
+
+struct AdminOptions {
+  std::string state_path;  // the SQLite state file (a connection of its own)
+  std::vector<std::string> viewer_tokens, operator_tokens;
+};
+
+class AdminApi {
+ public:
+  AdminApi(AdminOptions options, AdminBoard& board);
+  ~AdminApi();
+  // Any path; answers 404 for what is not its own.
+  HttpResponse handle(const HttpRequest& request);
+
+ private:
+  enum class Role { None, Viewer, Operator };
+  Role role_of(const HttpRequest& request) const;
+  HttpResponse flows(const HttpRequest& request, const std::vector<std::string>& parts);
+  HttpResponse dlq(const HttpRequest& request, const std::vector<std::string>& parts);
+  HttpResponse metrics();
+
+  AdminOptions options_;
+  AdminBoard& board_;
+  std::mutex state_mu_;
+  std::unique_ptr<StateStore> state_;
+};
+
+}  // namespace synchub::runtime

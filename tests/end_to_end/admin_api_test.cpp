@@ -1,0 +1,184 @@
+// The admin API of a running `synchub run` (file -> file flow with a mapping
+// that dead-letters records without an id): every route, status code and
+// role; pause/resume; dead-letter replay and discard; /metrics in the
+// Prometheus text format.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "connectors/rest/http_client.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace synchub::test {
+namespace {
+
+using connectors::rest::HttpCall;
+using connectors::rest::HttpClient;
+using connectors::rest::HttpReply;
+using Json = nlohmann::json;
+
+class AdminHub {
+ public:
+  AdminHub() {
+    fs::create_directories(dir_.path() / "inbox");
+    write_file(dir_.path() / "map.yaml", "key: id\nfields:\n  id: {from: id, required: true}\n  name: name\n");
+    write_file(dir_.path() / "synchub.yaml", R"(hub:
+  name: admin
+  http: {port: 0}
+  admin: {enabled: true, viewer_tokens: [view-1], operator_tokens: [op-1]}
+connectors:
+  crm:
+    type: file
+    streams:
+      orders: {key: order_id, inbox: inbox, settle: 0s, poll_interval: 50ms}
+  erp:
+    type: file
+    streams:
+      orders: {outbox: outbox, fsync: false}
+flows:
+  orders:
+    from: crm.orders
+    to: erp.orders
+    mapping: map.yaml
+)");
+    process_ =
+        std::make_unique<Process>(std::vector<std::string>{"run", "-c", dir_.str("synchub.yaml")}, dir_.str("log"));
+    const std::regex url("\"url\":\"(http://127\\.0\\.0\\.1:[0-9]+)\"");
+    for (int i = 0; i < 200 && base_.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      std::smatch m;
+      std::string log = read_file(dir_.path() / "log");
+      if (std::regex_search(log, m, url)) base_ = m[1];
+    }
+    if (base_.empty()) throw std::runtime_error("hub did not start: " + read_file(dir_.path() / "log"));
+  }
+  HttpReply call(const std::string& method, const std::string& path, const std::string& token = "") {
+    HttpCall c{method, base_ + path, {}, ""};
+    if (!token.empty()) c.headers.emplace_back("Authorization", "Bearer " + token);
+    return client_.send(c);
+  }
+  Json get(const std::string& path) {
+    HttpReply r = call("GET", path, "view-1");
+    EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+    return Json::parse(r.body);
+  }
+  // Waits until the flow's status satisfies `ok`.
+  Json flow_until(const std::function<bool(const Json&)>& ok) {
+    Json flow;
+    for (int i = 0; i < 200; ++i) {
+      flow = get("/api/v1/flows/orders");
+      if (ok(flow)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return flow;
+  }
+  void drop(const std::string& name, const std::string& lines) { write_file(dir_.path() / "inbox" / name, lines); }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<Process> process_;
+  std::string base_;
+  HttpClient client_;
+};
+
+TEST(AdminApi, RoutesRolesAndErrors) {
+  AdminHub hub;
+  EXPECT_EQ(hub.call("GET", "/healthz").status, 200);
+  EXPECT_EQ(hub.call("GET", "/readyz").status, 200);
+  HttpReply anonymous = hub.call("GET", "/api/v1/flows");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(Json::parse(anonymous.body)["error"], "unauthorized");
+  EXPECT_EQ(anonymous.header("www-authenticate"), "Bearer");
+  EXPECT_EQ(hub.call("GET", "/api/v1/flows", "wrong").status, 401);
+  EXPECT_EQ(hub.call("GET", "/metrics").status, 401);
+  EXPECT_EQ(hub.call("POST", "/api/v1/flows/orders/pause", "view-1").status, 403);
+  HttpReply unknown = hub.call("GET", "/api/v1/nothing", "view-1");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(Json::parse(unknown.body)["error"], "not_found");
+  EXPECT_EQ(hub.call("GET", "/api/v1/flows/nope", "view-1").status, 404);
+  HttpReply wrong = hub.call("PUT", "/api/v1/flows", "op-1");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.header("allow"), "GET");
+  EXPECT_EQ(hub.call("GET", "/api/v1/flows/orders/pause", "op-1").status, 405);
+  EXPECT_EQ(hub.call("GET", "/api/v1/dlq?limit=0", "view-1").status, 400);
+  EXPECT_EQ(hub.call("GET", "/api/v1/dlq/999", "view-1").status, 404);
+
+  Json flows = hub.get("/api/v1/flows");
+  ASSERT_EQ(flows["flows"].size(), 1u);
+  EXPECT_EQ(flows["flows"][0]["name"], "orders");
+  EXPECT_EQ(flows["flows"][0]["from"], "crm.orders");
+  EXPECT_EQ(flows["flows"][0]["to"], "erp.orders");
+}
+
+TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
+  AdminHub hub;
+  hub.drop("a.jsonl", "{\"order_id\":\"A\",\"id\":\"A\",\"name\":\"华信\"}\n{\"order_id\":\"B\",\"name\":\"no id\"}\n");
+  Json flow = hub.flow_until([](const Json& f) { return f["counts"]["read"] == 2; });
+  EXPECT_EQ(flow["counts"]["created"], 1);
+  EXPECT_EQ(flow["counts"]["dead_lettered"], 1);
+  EXPECT_EQ(flow["last_error"]["message"], "key: the key expression gave null") << flow;
+
+  // Paused: new input waits on the topic (lag) until resumed.
+  EXPECT_EQ(hub.call("POST", "/api/v1/flows/orders/pause", "op-1").status, 202);
+  flow = hub.flow_until([](const Json& f) { return f["state"] == "paused"; });
+  EXPECT_EQ(flow["state"], "paused");
+  hub.drop("b.jsonl", "{\"order_id\":\"C\",\"id\":\"C\"}\n");
+  flow = hub.flow_until([](const Json& f) { return f["lag_events"] == 1; });
+  EXPECT_EQ(flow["lag_events"], 1);
+  EXPECT_EQ(flow["counts"]["read"], 2);
+  EXPECT_EQ(hub.call("POST", "/api/v1/flows/orders/resume", "op-1").status, 202);
+  flow = hub.flow_until([](const Json& f) { return f["counts"]["read"] == 3; });
+  EXPECT_EQ(flow["counts"]["created"], 2);
+  EXPECT_EQ(flow["lag_events"], 0);
+  EXPECT_EQ(hub.call("POST", "/api/v1/flows/orders/trigger", "op-1").status, 202);
+
+  // The dead letter: listed, shown with its input, replayed (fails again), discarded.
+  Json list = hub.get("/api/v1/dlq?flow=orders");
+  ASSERT_EQ(list["entries"].size(), 1u);
+  EXPECT_EQ(list["next_after"], nullptr);
+  const int64_t id = list["entries"][0]["id"];
+  Json entry = hub.get("/api/v1/dlq/" + std::to_string(id));
+  EXPECT_EQ(entry["input"], "{\"order_id\":\"B\",\"name\":\"no id\"}");
+  EXPECT_EQ(entry["stage"], "mapping");
+  EXPECT_EQ(hub.call("POST", "/api/v1/dlq/" + std::to_string(id) + "/replay", "view-1").status, 403);
+  EXPECT_EQ(hub.call("POST", "/api/v1/dlq/" + std::to_string(id) + "/replay", "op-1").status, 202);
+  for (int i = 0; i < 100 && hub.get("/api/v1/dlq/" + std::to_string(id))["attempts"] != 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  entry = hub.get("/api/v1/dlq/" + std::to_string(id));
+  EXPECT_EQ(entry["attempts"], 2);
+  EXPECT_EQ(entry["status"], "pending");
+  EXPECT_EQ(Json::parse(hub.call("POST", "/api/v1/dlq/replay?flow=orders", "op-1").body)["requested"], 1);
+  for (int i = 0; i < 100 && hub.get("/api/v1/dlq/" + std::to_string(id))["attempts"] != 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(hub.call("DELETE", "/api/v1/dlq/" + std::to_string(id), "op-1").status, 200);
+  EXPECT_EQ(hub.get("/api/v1/dlq/" + std::to_string(id))["status"], "discarded");
+  EXPECT_EQ(hub.call("DELETE", "/api/v1/dlq/" + std::to_string(id), "op-1").status, 404);
+
+  // Runs: the history the flow recorded.
+  int64_t read = 0;
+  for (int i = 0; i < 100 && read < 3; ++i) {
+    read = 0;
+    const Json runs = hub.get("/api/v1/flows/orders/runs");
+    for (const auto& run : runs["runs"]) read += run["read"].get<int64_t>();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(read, 3) << hub.get("/api/v1/flows/orders/runs");
+
+  // Metrics: Prometheus text format, one sample per line.
+  HttpReply metrics = hub.call("GET", "/metrics", "view-1");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  const std::regex sample(R"re(^[a-z_]+(\{([a-z_]+="[^"]*",?)*\})? -?[0-9]+(\.[0-9]+)?$)re");
+  const std::regex comment(R"re(^# (HELP|TYPE) [a-z_]+ .+$)re");
+  std::istringstream lines(metrics.body);
+  for (std::string line; std::getline(lines, line);)
+    EXPECT_TRUE(std::regex_match(line, sample) || std::regex_match(line, comment)) << line;
+  EXPECT_NE(metrics.body.find("synchub_records_total{flow=\"orders\",outcome=\"created\"} 2\n"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("synchub_dlq_entries{flow=\"orders\"} 0\n"), std::string::npos) << metrics.body;
+}
+
+}  // namespace
+}  // namespace synchub::test
