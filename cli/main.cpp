@@ -16,6 +16,7 @@ commands:
   map       -m MAPPING [-i IN] [-o OUT]   apply a mapping file offline (dry run)
   test      [PATH...]            run the tests: of mapping files
   dlq       list|show|replay|discard ...   inspect and replay dead letters
+  status    [--url URL] [--json] the flows of a running hub (exit 1 when one is failing)
   version                        print the version
 )";
 
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     if (command == "dlq") return synchub::cli::cmd_dlq(args);
     if (command == "map") return synchub::cli::cmd_map(args);
     if (command == "test") return synchub::cli::cmd_test(args);
+    if (command == "status") return synchub::cli::cmd_status(args);
     if (command == "version" || command == "--version") return synchub::cli::cmd_version(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::fputs(kUsage, stdout);

@@ -21,7 +21,7 @@ using Json = nlohmann::json;
 
 class AdminHub {
  public:
-  AdminHub() {
+  explicit AdminHub(const std::string& outbox = "{outbox: outbox, fsync: false}") {
     fs::create_directories(dir_.path() / "inbox");
     write_file(dir_.path() / "map.yaml", "key: id\nfields:\n  id: {from: id, required: true}\n  name: name\n");
     write_file(dir_.path() / "synchub.yaml", R"(hub:
@@ -36,12 +36,13 @@ connectors:
   erp:
     type: file
     streams:
-      orders: {outbox: outbox, fsync: false}
+      orders: )" + outbox + R"(
 flows:
   orders:
     from: crm.orders
     to: erp.orders
     mapping: map.yaml
+    retry: {initial_backoff: 10ms, max_backoff: 50ms}
 )");
     process_ =
         std::make_unique<Process>(std::vector<std::string>{"run", "-c", dir_.str("synchub.yaml")}, dir_.str("log"));
@@ -75,6 +76,8 @@ flows:
     return flow;
   }
   void drop(const std::string& name, const std::string& lines) { write_file(dir_.path() / "inbox" / name, lines); }
+  const std::string& base() const { return base_; }
+  const TempDir& dir() const { return dir_; }
 
  private:
   TempDir dir_;
@@ -178,6 +181,38 @@ TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
   EXPECT_NE(metrics.body.find("synchub_records_total{flow=\"orders\",outcome=\"created\"} 2\n"), std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("synchub_dlq_entries{flow=\"orders\"} 0\n"), std::string::npos) << metrics.body;
+}
+
+TEST(StatusCommand, TableJsonAndExitCodes) {
+  AdminHub hub;
+  hub.drop("a.jsonl", "{\"order_id\":\"A\",\"id\":\"A\"}\n");
+  hub.flow_until([](const Json& f) { return f["counts"]["created"] == 1; });
+  CommandResult table = run_synchub({"status", "--url", hub.base(), "--token", "view-1"});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("FLOW"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("orders"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find("\033["), std::string::npos) << "no colour when not on a terminal";
+  CommandResult json = run_synchub({"status", "--url", hub.base(), "--token", "view-1", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(Json::parse(json.out)[0]["counts"]["created"], 1);
+  CommandResult refused = run_synchub({"status", "--url", hub.base()});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("HTTP 401"), std::string::npos) << refused.err;
+  CommandResult nobody = run_synchub({"status", "--url", "http://127.0.0.1:1"});
+  EXPECT_EQ(nobody.exit_code, 2);
+}
+
+TEST(StatusCommand, AFailingFlowExitsOne) {
+  TempDir elsewhere;
+  write_file(elsewhere.path() / "not-a-folder", "x");  // the outbox is a file: every write fails (transiently)
+  AdminHub hub("{outbox: " + elsewhere.str("not-a-folder") + ", fsync: false}");
+  hub.drop("a.jsonl", "{\"order_id\":\"A\",\"id\":\"A\"}\n");
+  Json flow = hub.flow_until([](const Json& f) { return f["state"] == "failing"; });
+  EXPECT_EQ(flow["state"], "failing") << flow;
+  EXPECT_GE(flow["retry"]["attempt"].get<int>(), 3);
+  CommandResult status = run_synchub({"status", "--url", hub.base(), "--token", "view-1"});
+  EXPECT_EQ(status.exit_code, 1) << status.out;
+  EXPECT_NE(status.out.find("failing"), std::string::npos) << status.out;
 }
 
 }  // namespace
