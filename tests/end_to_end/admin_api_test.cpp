@@ -46,14 +46,7 @@ flows:
 )");
     process_ =
         std::make_unique<Process>(std::vector<std::string>{"run", "-c", dir_.str("synchub.yaml")}, dir_.str("log"));
-    const std::regex url("\"url\":\"(http://127\\.0\\.0\\.1:[0-9]+)\"");
-    for (int i = 0; i < 200 && base_.empty(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-      std::smatch m;
-      std::string log = read_file(dir_.path() / "log");
-      if (std::regex_search(log, m, url)) base_ = m[1];
-    }
-    if (base_.empty()) throw std::runtime_error("hub did not start: " + read_file(dir_.path() / "log"));
+    base_ = wait_for_hub_url(dir_.path() / "log");
   }
   HttpReply call(const std::string& method, const std::string& path, const std::string& token = "") {
     HttpCall c{method, base_ + path, {}, ""};

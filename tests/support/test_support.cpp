@@ -10,8 +10,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace synchub::test {
 
@@ -38,6 +40,17 @@ std::string read_file(const fs::path& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+std::string wait_for_hub_url(const fs::path& log) {
+  const std::regex url("\"url\":\"(http://127\\.0\\.0\\.1:[0-9]+)\"");
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    std::smatch m;
+    const std::string text = read_file(log);
+    if (std::regex_search(text, m, url)) return m[1];
+  }
+  throw std::runtime_error("hub did not start: " + read_file(log));
 }
 
 std::vector<std::string> read_lines(const fs::path& path) {

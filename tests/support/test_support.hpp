@@ -28,6 +28,9 @@ class TempDir {
 
 void write_file(const fs::path& path, const std::string& content);
 std::string read_file(const fs::path& path);
+// The HTTP server URL a starting `synchub run` logs ("HTTP server listening")
+// in `log`, waited for up to 5 s; throws with the log when it never comes.
+std::string wait_for_hub_url(const fs::path& log);
 std::vector<std::string> read_lines(const fs::path& path);
 // Every line of every regular, non-hidden file in `dir` (sorted by file name).
 std::vector<std::string> lines_in_dir(const fs::path& dir);
