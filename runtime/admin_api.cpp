@@ -6,6 +6,7 @@
 #include "connectors/signing.hpp"
 #include "runtime/dead_letter_json.hpp"
 #include "runtime/log.hpp"
+#include "runtime/sqlite.hpp"
 
 namespace synchub::runtime {
 
@@ -152,18 +153,58 @@ HttpResponse AdminApi::handle(const HttpRequest& request) {
   return error(404, "not_found", "no route " + request.path);
 }
 
+// Counts of the last 5 minutes, hour and day from the run history (a run is
+// recorded when the flow goes idle, and at least once a minute), with the
+// records read per second over each window.
+Json AdminApi::windows(const std::string& flow) {
+  std::vector<RunRecord> runs;
+  {
+    std::lock_guard lock(state_mu_);
+    runs = state_->runs(flow, 24 * 60 * 4);
+  }
+  const int64_t now = now_ms();
+  Json out = Json::object();
+  for (const auto& [name, seconds] : {std::pair<const char*, int64_t>{"5m", 300}, {"1h", 3600}, {"24h", 86400}}) {
+    RunRecord sum;
+    for (const auto& r : runs) {
+      if ((r.finished_ms ? r.finished_ms : r.started_ms) < now - seconds * 1000) continue;
+      sum.read += r.read;
+      sum.created += r.created;
+      sum.updated += r.updated;
+      sum.unchanged += r.unchanged;
+      sum.failed += r.failed;
+      sum.dead_lettered += r.dead_lettered;
+    }
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.2f", static_cast<double>(sum.read) / static_cast<double>(seconds));
+    out[name] = Json{{"read", sum.read},
+                     {"created", sum.created},
+                     {"updated", sum.updated},
+                     {"unchanged", sum.unchanged},
+                     {"failed", sum.failed},
+                     {"dead_lettered", sum.dead_lettered},
+                     {"read_per_second", Json::parse(rate)}};
+  }
+  return out;
+}
+
 HttpResponse AdminApi::flows(const HttpRequest& request, const std::vector<std::string>& parts) {
   const auto all = board_.flows();
+  auto with_windows = [&](const FlowStatus& f) {
+    Json j = flow_json(f);
+    j["windows"] = windows(f.name);
+    return j;
+  };
   if (parts.size() == 3) {
     if (request.method != "GET") return wrong_method("GET");
     Json list = Json::array();
-    for (const auto& f : all) list.push_back(flow_json(f));
+    for (const auto& f : all) list.push_back(with_windows(f));
     return reply(200, Json{{"flows", list}});
   }
   const std::string& name = parts[3];
   auto it = std::find_if(all.begin(), all.end(), [&](const FlowStatus& f) { return f.name == name; });
   if (it == all.end()) return error(404, "not_found", "no flow " + name);
-  if (parts.size() == 4) return request.method == "GET" ? reply(200, flow_json(*it)) : wrong_method("GET");
+  if (parts.size() == 4) return request.method == "GET" ? reply(200, with_windows(*it)) : wrong_method("GET");
   if (parts.size() != 5) return error(404, "not_found", "no route " + request.path);
   const std::string& what = parts[4];
   if (what == "runs") {

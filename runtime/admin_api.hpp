@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,7 @@ class AdminApi {
   HttpResponse flows(const HttpRequest& request, const std::vector<std::string>& parts);
   HttpResponse dlq(const HttpRequest& request, const std::vector<std::string>& parts);
   HttpResponse metrics();
+  nlohmann::ordered_json windows(const std::string& flow);  // counts of the last 5 min, 1 h, 24 h
 
   AdminOptions options_;
   AdminBoard& board_;

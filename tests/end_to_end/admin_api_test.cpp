@@ -161,6 +161,13 @@ TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(read, 3) << hub.get("/api/v1/flows/orders/runs");
+  // The same runs, summed over the last 5 minutes, hour and day.
+  Json windows = hub.get("/api/v1/flows/orders")["windows"];
+  for (const char* w : {"5m", "1h", "24h"}) {
+    EXPECT_EQ(windows[w]["read"], 3) << w << windows;
+    EXPECT_EQ(windows[w]["created"], 2) << w << windows;
+  }
+  EXPECT_EQ(windows["5m"]["read_per_second"], 0.01);
 
   // Metrics: Prometheus text format, one sample per line.
   HttpReply metrics = hub.call("GET", "/metrics", "view-1");
