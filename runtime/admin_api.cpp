@@ -168,12 +168,7 @@ Json AdminApi::windows(const std::string& flow) {
     RunRecord sum;
     for (const auto& r : runs) {
       if ((r.finished_ms ? r.finished_ms : r.started_ms) < now - seconds * 1000) continue;
-      sum.read += r.read;
-      sum.created += r.created;
-      sum.updated += r.updated;
-      sum.unchanged += r.unchanged;
-      sum.failed += r.failed;
-      sum.dead_lettered += r.dead_lettered;
+      add_counts(sum, r);
     }
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.2f", static_cast<double>(sum.read) / static_cast<double>(seconds));

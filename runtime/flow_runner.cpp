@@ -86,13 +86,15 @@ FlowStatus FlowRunner::status() {
             : state_ == FlowState::BackingOff ? (failures_ >= 3 ? "failing" : "backing-off")
                                               : flow_state_name(state_);
   s.lag_events = consumer_->lag();
-  s.read = totals_.read + run_.read;
-  s.created = totals_.created + run_.created;
-  s.updated = totals_.updated + run_.updated;
-  s.unchanged = totals_.unchanged + run_.unchanged;
-  s.skipped = totals_.skipped + run_.skipped;
-  s.failed = totals_.failed + run_.failed;
-  s.dead_lettered = totals_.dead_lettered + run_.dead_lettered;
+  RunRecord sum = totals_;
+  add_counts(sum, run_);
+  s.read = sum.read;
+  s.created = sum.created;
+  s.updated = sum.updated;
+  s.unchanged = sum.unchanged;
+  s.skipped = sum.skipped;
+  s.failed = sum.failed;
+  s.dead_lettered = sum.dead_lettered;
   s.last_success_ms = last_success_ms_;
   s.last_error = last_error_;
   s.last_error_ms = last_error_ms_;
@@ -105,13 +107,7 @@ FlowStatus FlowRunner::status() {
 
 void FlowRunner::finish_run() {
   if (run_.started_ms == 0) return;
-  totals_.read += run_.read;
-  totals_.created += run_.created;
-  totals_.updated += run_.updated;
-  totals_.unchanged += run_.unchanged;
-  totals_.skipped += run_.skipped;
-  totals_.failed += run_.failed;
-  totals_.dead_lettered += run_.dead_lettered;
+  add_counts(totals_, run_);
   run_.finished_ms = now_ms();
   try {
     state_store_.record_run(run_);

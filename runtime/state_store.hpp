@@ -60,6 +60,17 @@ struct RunRecord {
   std::string error;
 };
 
+// Adds the counts of `run` to `total` (run history sums, totals since start).
+inline void add_counts(RunRecord& total, const RunRecord& run) {
+  total.read += run.read;
+  total.created += run.created;
+  total.updated += run.updated;
+  total.unchanged += run.unchanged;
+  total.skipped += run.skipped;
+  total.failed += run.failed;
+  total.dead_lettered += run.dead_lettered;
+}
+
 // What a flow's batch changes in the state, committed atomically.
 struct FlowBatchCommit {
   std::string flow;
