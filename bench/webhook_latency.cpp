@@ -131,13 +131,12 @@ int main(int argc, char** argv) {
         const std::string ts = std::to_string(std::time(nullptr));
         const std::string& body = bodies[static_cast<size_t>(i)];
         sent[static_cast<size_t>(i)] = Clock::now();
-        auto r = client.send(
-            {"POST",
-             hook_url,
-             {{"Content-Type", "application/json"},
-              {"X-Synchub-Timestamp", ts},
-              {"X-Synchub-Signature", "sha256=" + synchub::connectors::hmac_sha256_hex(kSecret, ts + "." + body)}},
-             body});
+        auto r = client.send({"POST",
+                              hook_url,
+                              {{"Content-Type", "application/json"},
+                               {"X-Synchub-Timestamp", ts},
+                               {"X-Synchub-Signature", synchub::connectors::webhook_signature(kSecret, ts, body)}},
+                              body});
         if (r.status != 202) ++failed;
       }
     });

@@ -61,6 +61,13 @@ std::string base64_encode(std::string_view in) {
   return out;
 }
 
+std::string webhook_signature(std::string_view secret, std::string_view timestamp, std::string_view body) {
+  std::string signed_text;
+  signed_text.reserve(timestamp.size() + 1 + body.size());
+  signed_text.append(timestamp).append(".").append(body);
+  return "sha256=" + hmac_sha256_hex(secret, signed_text);
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;  // lengths are not secret (fixed hex length)
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;

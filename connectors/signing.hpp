@@ -12,5 +12,8 @@ std::string hmac_sha256_base64(std::string_view key, std::string_view data);
 std::string sha256_hex(std::string_view data);
 std::string base64_encode(std::string_view data);
 bool constant_time_equal(std::string_view a, std::string_view b);
+// synchub's webhook signature: "sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>"
+// (X-Synchub-Signature; checked by the webhook connector, sent by the simulators).
+std::string webhook_signature(std::string_view secret, std::string_view timestamp, std::string_view body);
 
 }  // namespace synchub::connectors

@@ -130,13 +130,13 @@ void CrmSimulator::send_webhooks() {
     for (int attempt = 0; attempt < 5 && !delivered; ++attempt) {
       if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
       const std::string ts = std::to_string(std::time(nullptr));
-      auto reply = client.send(
-          {"POST",
-           options_.webhook_url,
-           {{"Content-Type", "application/json"},
-            {"X-Synchub-Timestamp", ts},
-            {"X-Synchub-Signature", "sha256=" + connectors::hmac_sha256_hex(options_.webhook_secret, ts + "." + body)}},
-           body});
+      auto reply =
+          client.send({"POST",
+                       options_.webhook_url,
+                       {{"Content-Type", "application/json"},
+                        {"X-Synchub-Timestamp", ts},
+                        {"X-Synchub-Signature", connectors::webhook_signature(options_.webhook_secret, ts, body)}},
+                       body});
       delivered = reply.status >= 200 && reply.status < 300;
     }
     lock.lock();

@@ -54,13 +54,12 @@ flows:
   HttpReply post_with(HttpClient& client, const std::string& body, long timestamp, const std::string& secret = kSecret,
                       const std::string& path = "/hooks/crm/orders", const std::string& method = "POST") {
     std::string stamp = std::to_string(timestamp);
-    return client.send(
-        HttpCall{method,
-                 base_ + path,
-                 {{"Content-Type", "application/json"},
-                  {"X-Synchub-Timestamp", stamp},
-                  {"X-Synchub-Signature", "sha256=" + connectors::hmac_sha256_hex(secret, stamp + "." + body)}},
-                 body});
+    return client.send(HttpCall{method,
+                                base_ + path,
+                                {{"Content-Type", "application/json"},
+                                 {"X-Synchub-Timestamp", stamp},
+                                 {"X-Synchub-Signature", connectors::webhook_signature(secret, stamp, body)}},
+                                body});
   }
   std::vector<std::string> delivered(size_t expect, std::chrono::seconds patience) {
     auto until = std::chrono::steady_clock::now() + patience;

@@ -32,6 +32,9 @@ TEST(Signing, KnownVectors) {
   EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   EXPECT_EQ(hmac_sha256_base64("Jefe", "what do ya want for nothing?"), "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+  // Webhooks sign "<timestamp>.<body>".
+  EXPECT_EQ(webhook_signature("k", "1700000000", R"({"id":1})"),
+            "sha256=" + hmac_sha256_hex("k", R"(1700000000.{"id":1})"));
 }
 
 TEST(RestAuth, HmacSignsMethodPathTimestampAndBodyHash) {
