@@ -4,6 +4,7 @@
 
 #include "config/units.hpp"
 #include "connectors/signing.hpp"
+#include "mapping/datetime.hpp"
 #include "runtime/dead_letter_json.hpp"
 #include "runtime/log.hpp"
 #include "runtime/sqlite.hpp"
@@ -79,20 +80,13 @@ Json run_json(const RunRecord& r) {
               {"error", r.error.empty() ? Json(nullptr) : Json(r.error)}};
 }
 
-// "2024-03-01T00:00:00Z" or epoch milliseconds; nullopt when neither.
+// "2024-03-01", "2024-03-01T00:00:00Z" (ISO-8601, UTC unless an offset is
+// given) or epoch milliseconds; nullopt when neither.
 std::optional<int64_t> since_ms(const std::string& text) {
   if (text.empty()) return 0;
   if (auto n = config::parse_int(text)) return *n;
-  int y, mo, d, h = 0, mi = 0, s = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) < 3) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return static_cast<int64_t>(timegm(&tm)) * 1000;
+  if (auto t = mapping::parse_datetime(text, "", mapping::TimeZone::utc())) return t->micros / 1000;
+  return std::nullopt;
 }
 
 }  // namespace

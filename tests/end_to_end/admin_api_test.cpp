@@ -99,6 +99,9 @@ TEST(AdminApi, RoutesRolesAndErrors) {
   EXPECT_EQ(wrong.header("allow"), "GET");
   EXPECT_EQ(hub.call("GET", "/api/v1/flows/orders/pause", "op-1").status, 405);
   EXPECT_EQ(hub.call("GET", "/api/v1/dlq?limit=0", "view-1").status, 400);
+  EXPECT_EQ(hub.call("GET", "/api/v1/dlq?since=yesterday", "view-1").status, 400);
+  EXPECT_EQ(hub.call("GET", "/api/v1/dlq?since=2024-03-01", "view-1").status, 200);
+  EXPECT_EQ(hub.call("GET", "/api/v1/dlq?since=2024-03-01T08:00:00%2B08:00", "view-1").status, 200);
   EXPECT_EQ(hub.call("GET", "/api/v1/dlq/999", "view-1").status, 404);
 
   Json flows = hub.get("/api/v1/flows");
