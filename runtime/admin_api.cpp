@@ -1,12 +1,16 @@
 #include "runtime/admin_api.hpp"
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "config/units.hpp"
 #include "connectors/signing.hpp"
 #include "mapping/datetime.hpp"
+#include "runtime/dashboard_assets.hpp"
 #include "runtime/dead_letter_json.hpp"
 #include "runtime/log.hpp"
+#include "runtime/process_metrics.hpp"
 #include "runtime/sqlite.hpp"
 
 namespace synchub::runtime {
@@ -51,6 +55,8 @@ Json flow_json(const FlowStatus& f) {
       {"state", f.state},
       {"source_cursor", f.source_cursor},
       {"lag_events", f.lag_events},
+      {"lag_seconds",
+       f.oldest_pending_ms ? Json(std::max<int64_t>(0, now_ms() - f.oldest_pending_ms) / 1000.0) : Json(0)},
       {"counts",
        {{"read", f.read},
         {"created", f.created},
@@ -127,6 +133,19 @@ HttpResponse AdminApi::handle(const HttpRequest& request) {
     }
     return reply(200, Json{{"status", "ready"}, {"flows", board_.flows().size()}});
   }
+  if (const DashboardAsset* asset = find_dashboard_asset(request.path)) {  // open: the data needs a token
+    if (request.method != "GET") return wrong_method("GET");
+    HttpResponse r;
+    r.content_type = std::string(asset->content_type);
+    r.body = std::string(asset->body);
+    r.headers = {{"Content-Security-Policy",
+                  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+                  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+                 {"X-Content-Type-Options", "nosniff"},
+                 {"Referrer-Policy", "no-referrer"},
+                 {"Cache-Control", "no-cache"}};
+    return r;
+  }
   const bool api = parts.size() >= 2 && parts[0] == "api" && parts[1] == "v1";
   if (!api && request.path != "/metrics") return error(404, "not_found", "no route " + request.path);
   const Role role = role_of(request);
@@ -138,6 +157,9 @@ HttpResponse AdminApi::handle(const HttpRequest& request) {
   if (request.method != "GET" && role != Role::Operator) return error(403, "forbidden", "this needs the operator role");
   try {
     if (request.path == "/metrics") return request.method == "GET" ? metrics() : wrong_method("GET");
+    if (request.path == "/api/v1/whoami")
+      return request.method == "GET" ? reply(200, Json{{"role", role == Role::Operator ? "operator" : "viewer"}})
+                                     : wrong_method("GET");
     if (parts.size() >= 3 && parts[2] == "flows") return flows(request, parts);
     if (parts.size() >= 3 && parts[2] == "dlq") return dlq(request, parts);
   } catch (const std::exception& e) {
@@ -149,15 +171,24 @@ HttpResponse AdminApi::handle(const HttpRequest& request) {
 
 // Counts of the last 5 minutes, hour and day from the run history (a run is
 // recorded when the flow goes idle, and at least once a minute), with the
-// records read per second over each window.
-Json AdminApi::windows(const std::string& flow) {
+// records read per second over each window; records read in each of the
+// last 30 minutes (the dashboard's sparkline); pending dead letters.
+void AdminApi::add_history(Json& flow) {
+  const std::string name = flow["name"];
   std::vector<RunRecord> runs;
   {
     std::lock_guard lock(state_mu_);
-    runs = state_->runs(flow, 24 * 60 * 4);
+    runs = state_->runs(name, 24 * 60 * 4);
+    flow["dead_letters"] = state_->count_dead_letters(name, "pending");
   }
   const int64_t now = now_ms();
-  Json out = Json::object();
+  std::vector<int64_t> per_minute(30, 0);
+  for (const auto& r : runs) {
+    const int64_t age = (now - (r.finished_ms ? r.finished_ms : r.started_ms)) / 60000;
+    if (age >= 0 && age < 30) per_minute[29 - age] += r.read;
+  }
+  flow["read_per_minute"] = per_minute;
+  Json& out = flow["windows"];
   for (const auto& [name, seconds] : {std::pair<const char*, int64_t>{"5m", 300}, {"1h", 3600}, {"24h", 86400}}) {
     RunRecord sum;
     for (const auto& r : runs) {
@@ -174,14 +205,13 @@ Json AdminApi::windows(const std::string& flow) {
                      {"dead_lettered", sum.dead_lettered},
                      {"read_per_second", Json::parse(rate)}};
   }
-  return out;
 }
 
 HttpResponse AdminApi::flows(const HttpRequest& request, const std::vector<std::string>& parts) {
   const auto all = board_.flows();
   auto with_windows = [&](const FlowStatus& f) {
     Json j = flow_json(f);
-    j["windows"] = windows(f.name);
+    add_history(j);
     return j;
   };
   if (parts.size() == 3) {
@@ -272,12 +302,14 @@ HttpResponse AdminApi::dlq(const HttpRequest& request, const std::vector<std::st
   return error(404, "not_found", "no route " + request.path);
 }
 
-// Prometheus text format, one family per metric; labels: flow (and outcome).
+// Prometheus text format, one family per metric. Labels are bounded: flow,
+// outcome, source stream, sink connector; never a record's key.
 HttpResponse AdminApi::metrics() {
   const auto all = board_.flows();
   std::string out;
   auto family = [&](const char* name, const char* type, const char* help) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ");
+    out.append(name).append(" ").append(type).append("\n");
   };
   auto label = [](const std::string& v) {  // escaped label value
     std::string e;
@@ -291,6 +323,16 @@ HttpResponse AdminApi::metrics() {
     }
     return e;
   };
+  auto sample = [&](const char* name, const std::string& labels, const std::string& value) {
+    out.append(name).append(labels.empty() ? "" : "{" + labels + "}").append(" ").append(value).append("\n");
+  };
+  auto real = [](double v) {
+    char text[40];
+    std::snprintf(text, sizeof text, "%.6g", v);
+    return std::string(text);
+  };
+  auto flow_label = [&](const FlowStatus& f) { return "flow=\"" + label(f.name) + "\""; };
+
   family("synchub_records_total", "counter", "Records handled by a flow since start, by outcome.");
   for (const auto& f : all) {
     const std::pair<const char*, int64_t> outcomes[] = {{"read", f.read},
@@ -301,26 +343,59 @@ HttpResponse AdminApi::metrics() {
                                                         {"failed", f.failed},
                                                         {"dead_lettered", f.dead_lettered}};
     for (const auto& [outcome, n] : outcomes)
-      out += "synchub_records_total{flow=\"" + label(f.name) + "\",outcome=\"" + outcome + "\"} " + std::to_string(n) +
-             "\n";
+      sample("synchub_records_total", flow_label(f) + ",outcome=\"" + outcome + "\"", std::to_string(n));
   }
   family("synchub_flow_lag_events", "gauge", "Events on the flow's topic not yet handled.");
+  for (const auto& f : all) sample("synchub_flow_lag_events", flow_label(f), std::to_string(f.lag_events));
+  family("synchub_flow_lag_seconds", "gauge", "Age of the oldest event on the flow's topic not yet handled (0: none).");
+  const int64_t now = now_ms();
   for (const auto& f : all)
-    out += "synchub_flow_lag_events{flow=\"" + label(f.name) + "\"} " + std::to_string(f.lag_events) + "\n";
+    sample("synchub_flow_lag_seconds", flow_label(f),
+           real(f.oldest_pending_ms ? std::max<int64_t>(0, now - f.oldest_pending_ms) / 1000.0 : 0));
   family("synchub_flow_up", "gauge", "1 when the flow is not failing or paused.");
   for (const auto& f : all)
-    out += "synchub_flow_up{flow=\"" + label(f.name) + "\"} " +
-           (f.state == "failing" || f.state == "paused" ? "0" : "1") + "\n";
+    sample("synchub_flow_up", flow_label(f), f.state == "failing" || f.state == "paused" ? "0" : "1");
   family("synchub_flow_retry_attempt", "gauge", "Failed attempts in a row (0 when healthy).");
-  for (const auto& f : all)
-    out += "synchub_flow_retry_attempt{flow=\"" + label(f.name) + "\"} " + std::to_string(f.attempt) + "\n";
+  for (const auto& f : all) sample("synchub_flow_retry_attempt", flow_label(f), std::to_string(f.attempt));
+  family("synchub_retries_total", "counter", "Transient failures a flow backed off from and retried, since start.");
+  for (const auto& f : all) sample("synchub_retries_total", flow_label(f), std::to_string(f.retries));
   family("synchub_dlq_entries", "gauge", "Pending dead letters.");
   {
     std::lock_guard lock(state_mu_);
     for (const auto& f : all)
-      out += "synchub_dlq_entries{flow=\"" + label(f.name) + "\"} " +
-             std::to_string(state_->count_dead_letters(f.name, "pending")) + "\n";
+      sample("synchub_dlq_entries", flow_label(f), std::to_string(state_->count_dead_letters(f.name, "pending")));
   }
+  // Sources whose cursor is a point in time (incremental pulls by a modified-at field).
+  family("synchub_source_cursor_timestamp_seconds", "gauge",
+         "The time a source has read up to, for sources whose cursor is a time.");
+  std::set<std::string> sources;
+  for (const auto& f : all) {
+    if (!sources.insert(f.from).second) continue;
+    std::string since = f.source_cursor;
+    if (auto j = Json::parse(f.source_cursor, nullptr, false);
+        j.is_object() && j.contains("since") && j["since"].is_string())
+      since = j["since"].get<std::string>();
+    if (since.size() < 10 || since[4] != '-') continue;  // a date, not a counter or file position
+    if (auto t = mapping::parse_datetime(since, "", mapping::TimeZone::utc()))
+      sample("synchub_source_cursor_timestamp_seconds", "source=\"" + label(f.from) + "\"", real(t->micros / 1e6));
+  }
+  // Sink write durations, merged per sink connector (flows writing to one connector share it).
+  family("synchub_sink_request_duration_seconds", "histogram", "Time of one write of a batch to a sink.");
+  std::map<std::string, DurationHistogram> by_connector;
+  for (const auto& f : all) by_connector[f.to.substr(0, f.to.find('.'))].add(f.sink_writes);
+  for (const auto& [connector, h] : by_connector) {
+    const std::string c = "connector=\"" + label(connector) + "\"";
+    int64_t cumulative = 0;
+    for (size_t i = 0; i < h.kBounds.size(); ++i) {
+      cumulative += h.in_bucket[i];
+      sample("synchub_sink_request_duration_seconds_bucket", c + ",le=\"" + real(h.kBounds[i]) + "\"",
+             std::to_string(cumulative));
+    }
+    sample("synchub_sink_request_duration_seconds_bucket", c + ",le=\"+Inf\"", std::to_string(h.count));
+    sample("synchub_sink_request_duration_seconds_sum", c, real(h.sum_seconds));
+    sample("synchub_sink_request_duration_seconds_count", c, std::to_string(h.count));
+  }
+  append_process_metrics(out);
   HttpResponse r = HttpResponse::json(200, std::move(out));
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return r;

@@ -4,6 +4,8 @@
 // through it; dead letters and run history are read and changed through a
 // state-store connection of its own.
 //   GET  /healthz, /readyz                       open to all
+//   GET  /, /dashboard.js, /dashboard.css         the dashboard (open; it asks for a token)
+//   GET  /api/v1/whoami                          the caller's role
 //   GET  /api/v1/flows, /api/v1/flows/{name}     viewer
 //   POST /api/v1/flows/{name}/pause|resume|trigger   operator
 //   GET  /api/v1/flows/{name}/runs?limit=        viewer
@@ -45,7 +47,7 @@ class AdminApi {
   HttpResponse flows(const HttpRequest& request, const std::vector<std::string>& parts);
   HttpResponse dlq(const HttpRequest& request, const std::vector<std::string>& parts);
   HttpResponse metrics();
-  nlohmann::ordered_json windows(const std::string& flow);  // counts of the last 5 min, 1 h, 24 h
+  void add_history(nlohmann::ordered_json& flow);  // windowed counts, sparkline, dead letters
 
   AdminOptions options_;
   AdminBoard& board_;

@@ -3,6 +3,7 @@
 // handed over under one lock: flows and sources stay single-threaded.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -12,16 +13,43 @@
 
 namespace synchub::runtime {
 
+// How long writes to a sink took (one push of a batch), in Prometheus'
+// histogram buckets (upper bounds in seconds; +Inf is `count`).
+struct DurationHistogram {
+  static constexpr std::array<double, 12> kBounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  std::array<int64_t, kBounds.size()> in_bucket{};  // per bucket, not cumulative
+  int64_t count = 0;
+  double sum_seconds = 0;
+
+  void observe(double seconds) {
+    for (size_t i = 0; i < kBounds.size(); ++i)
+      if (seconds <= kBounds[i]) {
+        ++in_bucket[i];
+        break;
+      }
+    ++count;
+    sum_seconds += seconds;
+  }
+  void add(const DurationHistogram& other) {
+    for (size_t i = 0; i < kBounds.size(); ++i) in_bucket[i] += other.in_bucket[i];
+    count += other.count;
+    sum_seconds += other.sum_seconds;
+  }
+};
+
 struct FlowStatus {
   std::string name, from, to;
   std::string state;  // running, idle, paused, backing-off, failing
   std::string source_cursor;
   int64_t lag_events = 0;
+  int64_t oldest_pending_ms = 0;  // when the oldest unhandled event arrived (0: none)
   int64_t read = 0, created = 0, updated = 0, unchanged = 0, skipped = 0, failed = 0, dead_lettered = 0;  // since start
   int64_t last_success_ms = 0;
   std::string last_error;
   int64_t last_error_ms = 0;
-  int attempt = 0;              // failed attempts in a row
+  int attempt = 0;      // failed attempts in a row
+  int64_t retries = 0;  // transient failures retried since start
+  DurationHistogram sink_writes;
   int64_t next_attempt_ms = 0;  // when backing off
 };
 

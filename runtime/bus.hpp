@@ -54,6 +54,8 @@ class Consumer {
   virtual void rewind() = 0;
   // Events not yet committed, over all partitions.
   virtual int64_t lag() = 0;
+  // When the oldest event not yet committed was appended (epoch ms); 0 when none is.
+  virtual int64_t oldest_pending_ms() = 0;
 };
 
 class Bus {

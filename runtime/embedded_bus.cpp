@@ -178,6 +178,18 @@ class EmbeddedConsumer final : public Consumer {
     return total;
   }
 
+  int64_t oldest_pending_ms() override {
+    // One index seek per partition: the event at the group's committed offset.
+    auto q = db_.prepare(
+        "SELECT MIN(e.ts_ms) FROM partitions p "
+        "LEFT JOIN group_offsets g ON g.grp=?1 AND g.topic_id=p.topic_id AND g.partition=p.partition "
+        "JOIN events e ON e.pos = (SELECT pos FROM events WHERE pos >= (p.topic_id << 49) + (p.partition << 40) + "
+        "COALESCE(g.next_offset, 0) AND pos < (p.topic_id << 49) + ((p.partition + 1) << 40) ORDER BY pos LIMIT 1) "
+        "WHERE p.topic_id=?2");
+    q.bind(1, group_).bind(2, info_.id);
+    return q.step() && !q.column_is_null(0) ? q.column_int(0) : 0;
+  }
+
  private:
   Database& db_;
   std::string group_, topic_;

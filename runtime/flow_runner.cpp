@@ -51,6 +51,7 @@ void FlowRunner::count(Outcome outcome) {
 
 void FlowRunner::back_off(Clock::time_point now, std::chrono::milliseconds requested, const std::string& error) {
   ++failures_;
+  ++retries_;
   auto wait = backoff_.next(failures_, requested);
   // Counted from now, not from the start of the attempt: a Retry-After runs
   // from when the target said it.
@@ -86,6 +87,7 @@ FlowStatus FlowRunner::status() {
             : state_ == FlowState::BackingOff ? (failures_ >= 3 ? "failing" : "backing-off")
                                               : flow_state_name(state_);
   s.lag_events = consumer_->lag();
+  s.oldest_pending_ms = s.lag_events > 0 ? consumer_->oldest_pending_ms() : 0;
   RunRecord sum = totals_;
   add_counts(sum, run_);
   s.read = sum.read;
@@ -99,6 +101,8 @@ FlowStatus FlowRunner::status() {
   s.last_error = last_error_;
   s.last_error_ms = last_error_ms_;
   s.attempt = failures_;
+  s.retries = retries_;
+  s.sink_writes = sink_writes_;
   if (state_ == FlowState::BackingOff)
     s.next_attempt_ms =
         now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ - Clock::now()).count();
@@ -291,7 +295,15 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
   }
 
   if (!batch.records.empty()) {
-    std::vector<connectors::SinkResult> results = sink_->push(batch);
+    const auto started = Clock::now();
+    std::vector<connectors::SinkResult> results;
+    try {
+      results = sink_->push(batch);
+    } catch (...) {
+      sink_writes_.observe(std::chrono::duration<double>(Clock::now() - started).count());
+      throw;
+    }
+    sink_writes_.observe(std::chrono::duration<double>(Clock::now() - started).count());
     if (results.size() != batch.records.size())
       throw std::logic_error("sink returned " + std::to_string(results.size()) + " results for " +
                              std::to_string(batch.records.size()) + " records");

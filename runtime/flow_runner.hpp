@@ -55,6 +55,8 @@ class FlowRunner {
   void pause() { paused_ = true; }
   void resume() { paused_ = false; }
   bool paused() const { return paused_; }
+  // An operator's "try now": a flow backing off retries at its next turn.
+  void retry_now() { next_attempt_ = {}; }
   // For the admin API: state, lag, counts since start, last success and error.
   FlowStatus status();
   FlowState state() const { return state_; }
@@ -87,6 +89,8 @@ class FlowRunner {
   FlowState state_ = FlowState::Idle;
   Clock::time_point next_attempt_{};
   int failures_ = 0;
+  int64_t retries_ = 0;  // since start
+  DurationHistogram sink_writes_;
   bool paused_ = false;
   RunRecord totals_;  // finished runs, added up
   int64_t last_success_ms_ = 0, last_error_ms_ = 0;

@@ -155,6 +155,7 @@ void Hub::admin_tick(Clock::time_point now) {
       if (flows_[i]->name() != c.flow) continue;
       if (c.action == "pause") flows_[i]->pause();
       if (c.action == "resume") flows_[i]->resume();
+      if (c.action == "trigger") flows_[i]->retry_now();
       if (c.action == "trigger")
         for (auto& s : sources_)
           if (s->name() == flow_ends_[i].first) s->poll_soon();

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <thread>
 
 #include "connectors/rest/http_client.hpp"
@@ -18,6 +17,16 @@ using connectors::rest::HttpCall;
 using connectors::rest::HttpClient;
 using connectors::rest::HttpReply;
 using Json = nlohmann::json;
+
+// /metrics as the Prometheus client library parses it (tests/support/prometheus_check.py),
+// which also checks every family is typed and histograms are cumulative.
+Json parse_prometheus(const TempDir& dir, const std::string& text) {
+  write_file(dir.path() / "metrics.txt", text);
+  const std::string command = "/usr/bin/python3 " SYNCHUB_SOURCE_DIR "/tests/support/prometheus_check.py " +
+                              dir.str("metrics.txt") + " > " + dir.str("metrics.json");
+  EXPECT_EQ(std::system(command.c_str()), 0) << text;
+  return Json::parse(read_file(dir.path() / "metrics.json"));
+}
 
 class AdminHub {
  public:
@@ -104,6 +113,21 @@ TEST(AdminApi, RoutesRolesAndErrors) {
   EXPECT_EQ(hub.call("GET", "/api/v1/dlq?since=2024-03-01T08:00:00%2B08:00", "view-1").status, 200);
   EXPECT_EQ(hub.call("GET", "/api/v1/dlq/999", "view-1").status, 404);
 
+  EXPECT_EQ(hub.get("/api/v1/whoami")["role"], "viewer");
+  EXPECT_EQ(Json::parse(hub.call("GET", "/api/v1/whoami", "op-1").body)["role"], "operator");
+
+  // The dashboard's files are open (the page asks for a token), with a strict CSP.
+  HttpReply page = hub.call("GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("<script src=\"/dashboard.js\""), std::string::npos);
+  EXPECT_NE(page.header("content-security-policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(page.header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(hub.call("GET", "/dashboard.js").header("content-type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(hub.call("GET", "/dashboard.css").header("content-type"), "text/css; charset=utf-8");
+  EXPECT_EQ(hub.call("POST", "/", "op-1").status, 405);
+  EXPECT_EQ(hub.call("GET", "/dashboard.map").status, 404);
+
   Json flows = hub.get("/api/v1/flows");
   ASSERT_EQ(flows["flows"].size(), 1u);
   EXPECT_EQ(flows["flows"][0]["name"], "orders");
@@ -124,13 +148,18 @@ TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
   flow = hub.flow_until([](const Json& f) { return f["state"] == "paused"; });
   EXPECT_EQ(flow["state"], "paused");
   hub.drop("b.jsonl", "{\"order_id\":\"C\",\"id\":\"C\"}\n");
-  flow = hub.flow_until([](const Json& f) { return f["lag_events"] == 1; });
+  flow = hub.flow_until([](const Json& f) { return f["lag_events"] == 1 && f["lag_seconds"] > 0.05; });
   EXPECT_EQ(flow["lag_events"], 1);
+  EXPECT_GT(flow["lag_seconds"], 0.05);  // the age of the waiting event
+  EXPECT_LT(flow["lag_seconds"], 60);
   EXPECT_EQ(flow["counts"]["read"], 2);
   EXPECT_EQ(hub.call("POST", "/api/v1/flows/orders/resume", "op-1").status, 202);
   flow = hub.flow_until([](const Json& f) { return f["counts"]["read"] == 3; });
   EXPECT_EQ(flow["counts"]["created"], 2);
   EXPECT_EQ(flow["lag_events"], 0);
+  EXPECT_EQ(flow["lag_seconds"], 0);
+  EXPECT_EQ(flow["dead_letters"], 1);
+  EXPECT_EQ(flow["read_per_minute"].size(), 30u);
   EXPECT_EQ(hub.call("POST", "/api/v1/flows/orders/trigger", "op-1").status, 202);
 
   // The dead letter: listed, shown with its input, replayed (fails again), discarded.
@@ -172,18 +201,29 @@ TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
   }
   EXPECT_EQ(windows["5m"]["read_per_second"], 0.01);
 
-  // Metrics: Prometheus text format, one sample per line.
+  // Metrics: parsed by the Prometheus client library's own text parser.
   HttpReply metrics = hub.call("GET", "/metrics", "view-1");
   ASSERT_EQ(metrics.status, 200);
   EXPECT_EQ(metrics.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
-  const std::regex sample(R"re(^[a-z_]+(\{([a-z_]+="[^"]*",?)*\})? -?[0-9]+(\.[0-9]+)?$)re");
-  const std::regex comment(R"re(^# (HELP|TYPE) [a-z_]+ .+$)re");
-  std::istringstream lines(metrics.body);
-  for (std::string line; std::getline(lines, line);)
-    EXPECT_TRUE(std::regex_match(line, sample) || std::regex_match(line, comment)) << line;
-  EXPECT_NE(metrics.body.find("synchub_records_total{flow=\"orders\",outcome=\"created\"} 2\n"), std::string::npos)
-      << metrics.body;
-  EXPECT_NE(metrics.body.find("synchub_dlq_entries{flow=\"orders\"} 0\n"), std::string::npos) << metrics.body;
+  const Json families = parse_prometheus(hub.dir(), metrics.body);
+  auto value = [&](const std::string& family, const std::string& sample, const Json& labels) -> Json {
+    for (const auto& s : families[family]["samples"])
+      if (s["name"] == sample && s["labels"] == labels) return s["value"];
+    return nullptr;
+  };
+  EXPECT_EQ(families["synchub_records"]["type"], "counter");  // the parser drops _total from a counter's name
+  EXPECT_EQ(value("synchub_records", "synchub_records_total", {{"flow", "orders"}, {"outcome", "created"}}), 2.0);
+  EXPECT_EQ(value("synchub_dlq_entries", "synchub_dlq_entries", {{"flow", "orders"}}), 0.0);
+  EXPECT_EQ(value("synchub_flow_lag_seconds", "synchub_flow_lag_seconds", {{"flow", "orders"}}), 0.0);
+  EXPECT_EQ(families["synchub_retries"]["type"], "counter");
+  EXPECT_EQ(families["synchub_sink_request_duration_seconds"]["type"], "histogram");
+  // Every sink write was timed: the count equals the batches written (3 records, 2 or 3 batches).
+  const Json writes = value("synchub_sink_request_duration_seconds", "synchub_sink_request_duration_seconds_count",
+                            {{"connector", "erp"}});
+  ASSERT_TRUE(writes.is_number()) << metrics.body;
+  EXPECT_GE(writes.get<double>(), 2.0);
+  EXPECT_GT(value("process_resident_memory_bytes", "process_resident_memory_bytes", Json::object()).get<double>(), 1e6);
+  EXPECT_GT(value("process_start_time_seconds", "process_start_time_seconds", Json::object()).get<double>(), 1.7e9);
 }
 
 TEST(StatusCommand, TableJsonAndExitCodes) {
