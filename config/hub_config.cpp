@@ -121,6 +121,57 @@ const std::vector<FieldSpec>& state_fields() {
   return fields;
 }
 
+const std::vector<FieldSpec>& alert_fields() {
+  static const std::vector<FieldSpec> fields = {
+      {.name = "webhook",
+       .type = FieldType::Section,
+       .description = "Where alerts are posted (on when url is set).",
+       .fields =
+           {
+               {.name = "url",
+                .description = "Receiver URL: an HTTP endpoint or a DingTalk/WeCom/Feishu group robot.",
+                .secret = true,  // robot URLs carry their access token
+                .example = "https://oapi.dingtalk.com/robot/send?access_token=${DINGTALK_TOKEN}"},
+               {.name = "format",
+                .type = FieldType::Enum,
+                .description = "generic: synchub's JSON; dingtalk, wecom, feishu: those robots' text messages.",
+                .default_value = "generic",
+                .options = {"generic", "dingtalk", "wecom", "feishu"}},
+               {.name = "secret",
+                .description = "Signing secret of a DingTalk or Feishu robot with signature checks on.",
+                .secret = true},
+               {.name = "timeout", .type = FieldType::Duration, .description = "Per post.", .default_value = "10s"},
+           }},
+      {.name = "failing_for",
+       .type = FieldType::Duration,
+       .description = "Alert when a flow has kept failing (backing off) this long; 0s: never.",
+       .default_value = "5m"},
+      {.name = "lag_events",
+       .type = FieldType::Int,
+       .description = "Alert when more events than this wait on a flow's topic; 0: never.",
+       .default_value = "0",
+       .min = 0},
+      {.name = "lag_age",
+       .type = FieldType::Duration,
+       .description = "Alert when the oldest waiting event is older than this; 0s: never.",
+       .default_value = "15m"},
+      {.name = "dead_letters",
+       .type = FieldType::Int,
+       .description = "Alert when a flow has more pending dead letters than this; 0: never.",
+       .default_value = "0",
+       .min = 0},
+      {.name = "repeat",
+       .type = FieldType::Duration,
+       .description = "Remind while an alert lasts, this often; 0s: one message per outage (and one on recovery).",
+       .default_value = "4h"},
+      {.name = "check_every",
+       .type = FieldType::Duration,
+       .description = "How often the conditions are checked.",
+       .default_value = "15s"},
+  };
+  return fields;
+}
+
 const std::vector<FieldSpec>& flow_fields() {
   static const std::vector<FieldSpec> fields = {
       {.name = "from",
@@ -218,7 +269,7 @@ class Loader {
     if (!diag_.empty()) return config_;
     Mark top{reader_.file(), 1, 1};
     if (!reader_.expect_map(root, "", top)) return config_;
-    const std::vector<std::string> known = {"hub", "bus", "state", "connectors", "flows"};
+    const std::vector<std::string> known = {"hub", "bus", "state", "alerts", "connectors", "flows"};
     std::map<std::string, YAML::Node> sections;
     for (auto& [key, value, key_mark] : reader_.entries(root, "")) {
       if (std::find(known.begin(), known.end(), key) == known.end())
@@ -229,6 +280,7 @@ class Loader {
     read_section(sections, "hub", hub_fields(), config_.hub);
     read_section(sections, "bus", bus_fields(), config_.bus);
     read_section(sections, "state", state_fields(), config_.state);
+    read_section(sections, "alerts", alert_fields(), config_.alerts);
     derive_default_path(config_.bus, "bus.db");
     derive_default_path(config_.state, "state.db");
     if (sections.count("connectors")) read_connectors(sections["connectors"], root);

@@ -38,7 +38,7 @@ struct FlowConfig {
 
 struct HubConfig {
   std::string file;
-  Settings hub, bus, state;
+  Settings hub, bus, state, alerts;
   std::vector<ConnectorConfig> connectors;
   std::vector<FlowConfig> flows;
 
@@ -52,6 +52,7 @@ struct HubConfig {
 const std::vector<FieldSpec>& hub_fields();
 const std::vector<FieldSpec>& bus_fields();
 const std::vector<FieldSpec>& state_fields();
+const std::vector<FieldSpec>& alert_fields();
 const std::vector<FieldSpec>& flow_fields();
 
 // Loads and validates; throws ConfigError listing every problem found.

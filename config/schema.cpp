@@ -86,6 +86,7 @@ json hub_config_schema(const std::vector<const ConnectorSpec*>& connector_specs)
            {"hub", object_schema(hub_fields(), "This hub's identity, data folder and logging.")},
            {"bus", object_schema(bus_fields(), "The event bus carrying change events between sources and flows.")},
            {"state", object_schema(state_fields(), "Where cursors, ledger, xref, dead letters and runs are kept.")},
+           {"alerts", object_schema(alert_fields(), "When to tell people a flow needs attention, and where.")},
            {"connectors",
             {{"type", "object"},
              {"description", "Connections to systems, by name."},

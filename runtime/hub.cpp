@@ -66,6 +66,21 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
     admin_ = std::make_unique<AdminApi>(AdminOptions{config.state.str("path"), config.hub.list("admin.viewer_tokens"),
                                                      config.hub.list("admin.operator_tokens")},
                                         board_);
+  if (config.alerts.has("webhook.url")) {
+    AlertOptions alerts;
+    alerts.hub_name = context.hub_name;
+    alerts.url = config.alerts.str("webhook.url");
+    alerts.format = config.alerts.str("webhook.format");
+    alerts.secret = config.alerts.str_or("webhook.secret", "");
+    alerts.timeout = config.alerts.duration("webhook.timeout");
+    alerts.failing_for = config.alerts.duration("failing_for");
+    alerts.lag_age = config.alerts.duration("lag_age");
+    alerts.repeat = config.alerts.duration("repeat");
+    alerts.check_every = config.alerts.duration("check_every");
+    alerts.lag_events = config.alerts.integer("lag_events");
+    alerts.dead_letters = config.alerts.integer("dead_letters");
+    alerts_ = std::make_unique<AlertMonitor>(alerts, board_, open_sqlite_state(config.state.str("path"), false));
+  }
   if (has_push || admin_) {
     HttpServerOptions http;
     http.address = config.hub.str("http.address");
@@ -86,6 +101,7 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
 }
 
 Hub::~Hub() {
+  alerts_.reset();
   ingress_.close();
   if (http_) http_->stop();
   for (auto& f : flows_) f->finish_run();
@@ -149,7 +165,7 @@ bool Hub::publish_pushed() {
 
 // Scheduler thread: what the admin API asked, and a fresh snapshot for it (4 a second).
 void Hub::admin_tick(Clock::time_point now) {
-  if (!admin_) return;
+  if (!admin_ && !alerts_) return;
   for (const auto& c : board_.take_commands()) {
     for (size_t i = 0; i < flows_.size(); ++i) {
       if (flows_[i]->name() != c.flow) continue;

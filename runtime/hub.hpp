@@ -11,6 +11,7 @@
 #include "connectors/registry.hpp"
 #include "runtime/admin_api.hpp"
 #include "runtime/admin_board.hpp"
+#include "runtime/alerts.hpp"
 #include "runtime/bus.hpp"
 #include "runtime/flow_runner.hpp"
 #include "runtime/http_server.hpp"
@@ -49,6 +50,7 @@ class Hub {
   std::unique_ptr<HttpServer> http_;  // started when a push (webhook) stream exists or the admin API is on
   AdminBoard board_;                  // flow snapshots for the admin API, its commands for the scheduler
   std::unique_ptr<AdminApi> admin_;
+  std::unique_ptr<AlertMonitor> alerts_;                        // watches board_ when alerts.webhook.url is set
   std::vector<std::pair<std::string, std::string>> flow_ends_;  // each flow's from and to
   Clock::time_point next_board_{};
 

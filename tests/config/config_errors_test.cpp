@@ -88,7 +88,7 @@ TEST_F(ConfigErrors, UnknownTopLevelSectionListsTheValidOnes) {
   EXPECT_EQ(
       errors_of(kValid + "plugins: {}\n"),
       std::vector<std::string>{
-          "cfg.yaml:19:1: plugins: unknown section 'plugins'; expected one of: bus, connectors, flows, hub, state"});
+          "cfg.yaml:19:1: plugins: unknown section 'plugins'; expected one of: alerts, bus, connectors, flows, hub, state"});
 }
 
 TEST_F(ConfigErrors, WrongTypeSaysWhatWasExpected) {

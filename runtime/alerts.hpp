@@ -1,0 +1,92 @@
+// Alerts: when a flow keeps failing, falls behind, or collects dead letters,
+// post a message to a webhook (synchub's JSON, or a DingTalk / WeCom / Feishu
+// group robot), then one reminder per `repeat` at most, and one message when
+// it recovers. AlertRules decides (pure, testable with any clock);
+// AlertMonitor watches the admin board on a thread of its own and delivers,
+// retrying a receiver that is down with back-off without losing a message.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/admin_board.hpp"
+#include "runtime/state_store.hpp"
+
+namespace synchub::connectors::rest {
+class HttpClient;
+}
+
+namespace synchub::runtime {
+
+struct AlertOptions {
+  std::string hub_name;
+  std::string url, format = "generic", secret;  // receiver
+  std::chrono::milliseconds timeout{10000};
+  std::chrono::milliseconds failing_for{0}, lag_age{0}, repeat{0}, check_every{15000};  // 0: off
+  int64_t lag_events = 0, dead_letters = 0;                                             // 0: off
+};
+
+struct AlertEvent {
+  std::string flow;
+  std::string condition;  // flow_failing | lag_events | lag_age | dead_letters
+  std::string status;     // firing | resolved
+  std::string summary;    // one line for people
+  int64_t at_ms = 0;
+  int64_t since_ms = 0;  // when the condition started
+};
+
+class AlertRules {
+ public:
+  explicit AlertRules(AlertOptions options) : options_(std::move(options)) {}
+  // What to send now, given each flow's state and its pending dead letters.
+  std::vector<AlertEvent> evaluate(const std::vector<FlowStatus>& flows,
+                                   const std::map<std::string, int64_t>& dead_letters, int64_t now_ms);
+
+ private:
+  struct Condition {
+    int64_t since_ms = 0;      // true since (0: false)
+    bool firing = false;       // an alert went out and no recovery yet
+    int64_t last_sent_ms = 0;  // firing or reminder
+  };
+  AlertOptions options_;
+  std::map<std::pair<std::string, std::string>, Condition> conditions_;
+};
+
+// The request body (and URL, for DingTalk's signature) of one alert for the
+// configured receiver format.
+struct AlertPost {
+  std::string url;
+  std::string body;
+};
+AlertPost alert_post(const AlertOptions& options, const AlertEvent& event, int64_t now_ms);
+
+class AlertMonitor {
+ public:
+  AlertMonitor(AlertOptions options, const AdminBoard& board, std::unique_ptr<StateStore> state);
+  ~AlertMonitor();  // stops the thread (messages not yet delivered are logged as lost)
+
+ private:
+  void loop();
+  bool deliver(const AlertEvent& event);  // false: try again later
+
+  AlertOptions options_;
+  const AdminBoard& board_;
+  std::unique_ptr<StateStore> state_;
+  AlertRules rules_;
+  std::unique_ptr<connectors::rest::HttpClient> client_;  // used by the monitor thread only
+  std::deque<AlertEvent> outbox_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace synchub::runtime

@@ -1,0 +1,122 @@
+// Alert decisions (when to fire, remind and resolve) and the message each
+// receiver format gets, with a clock the test moves.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "config/units.hpp"
+#include "connectors/signing.hpp"
+#include "runtime/alerts.hpp"
+
+namespace synchub::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+using Json = nlohmann::json;
+
+FlowStatus flow(const std::string& name) {
+  FlowStatus f;
+  f.name = name;
+  f.state = "idle";
+  return f;
+}
+
+TEST(AlertRules, AFailingFlowAlertsOnceAfterTheDelayThenRecovers) {
+  AlertRules rules({.failing_for = 60s});
+  FlowStatus f = flow("orders");
+  EXPECT_TRUE(rules.evaluate({f}, {}, 1000).empty());
+  f.attempt = 2;
+  f.last_error = "HTTP 503";
+  EXPECT_TRUE(rules.evaluate({f}, {}, 2000).empty()) << "failing, but not for 60 s yet";
+  EXPECT_TRUE(rules.evaluate({f}, {}, 61000).empty());
+  auto fired = rules.evaluate({f}, {}, 62000);
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].status, "firing");
+  EXPECT_EQ(fired[0].condition, "flow_failing");
+  EXPECT_EQ(fired[0].since_ms, 2000);
+  EXPECT_NE(fired[0].summary.find("HTTP 503"), std::string::npos) << fired[0].summary;
+  EXPECT_TRUE(rules.evaluate({f}, {}, 10'000'000).empty()) << "repeat 0: one alert per outage";
+  f.attempt = 0;
+  auto resolved = rules.evaluate({f}, {}, 10'001'000);
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0].status, "resolved");
+  EXPECT_TRUE(rules.evaluate({f}, {}, 10'002'000).empty());
+}
+
+TEST(AlertRules, AShortHiccupSendsNothing) {
+  AlertRules rules({.failing_for = 60s});
+  FlowStatus f = flow("orders");
+  f.attempt = 1;
+  EXPECT_TRUE(rules.evaluate({f}, {}, 0 + 1).empty());
+  f.attempt = 0;
+  EXPECT_TRUE(rules.evaluate({f}, {}, 30000).empty()) << "recovered before it was due: no alert, no recovery";
+  f.attempt = 1;
+  EXPECT_TRUE(rules.evaluate({f}, {}, 80000).empty()) << "a new outage starts its own clock";
+}
+
+TEST(AlertRules, RemindersFollowRepeat) {
+  AlertRules rules({.repeat = 3600s, .lag_events = 100});
+  FlowStatus f = flow("stock");
+  f.lag_events = 101;
+  EXPECT_EQ(rules.evaluate({f}, {}, 0 + 1).size(), 1u);
+  EXPECT_TRUE(rules.evaluate({f}, {}, 3'599'000).empty());
+  auto reminder = rules.evaluate({f}, {}, 3'600'001);
+  ASSERT_EQ(reminder.size(), 1u);
+  EXPECT_EQ(reminder[0].status, "firing");
+  EXPECT_NE(reminder[0].summary.find("still"), std::string::npos) << reminder[0].summary;
+  f.lag_events = 100;  // at the threshold is fine
+  EXPECT_EQ(rules.evaluate({f}, {}, 3'700'000).at(0).status, "resolved");
+}
+
+TEST(AlertRules, LagAgeAndDeadLettersPerFlow) {
+  AlertRules rules({.lag_age = 600s, .dead_letters = 10});
+  FlowStatus a = flow("a"), b = flow("b");
+  const int64_t now = 1'000'000'000;
+  a.lag_events = 3;
+  a.oldest_pending_ms = now - 601'000;
+  b.lag_events = 3;
+  b.oldest_pending_ms = now - 599'000;
+  auto events = rules.evaluate({a, b}, {{"a", 10}, {"b", 11}}, now);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].flow, "a");
+  EXPECT_EQ(events[0].condition, "lag_age");
+  EXPECT_NE(events[0].summary.find("10 min old"), std::string::npos) << events[0].summary;
+  EXPECT_EQ(events[1].flow, "b");
+  EXPECT_EQ(events[1].condition, "dead_letters");
+  EXPECT_NE(events[1].summary.find("11 pending dead letters"), std::string::npos) << events[1].summary;
+}
+
+TEST(AlertPost, ReceiverFormats) {
+  AlertEvent e{"orders", "flow_failing", "firing", "flow orders failing: 货款 HTTP 503", 1'700'000'000'000, 1};
+  AlertOptions o{.hub_name = "prod", .url = "http://127.0.0.1:9/hook"};
+  Json generic = Json::parse(alert_post(o, e, 0).body);
+  EXPECT_EQ(generic["status"], "firing");
+  EXPECT_EQ(generic["flow"], "orders");
+  EXPECT_EQ(generic["alert"], "flow_failing");
+  EXPECT_EQ(generic["hub"], "prod");
+  EXPECT_EQ(generic["time"], "2023-11-14T22:13:20.000Z");
+
+  o.format = "wecom";
+  Json wecom = Json::parse(alert_post(o, e, 0).body);
+  EXPECT_EQ(wecom["msgtype"], "text");
+  EXPECT_EQ(wecom["text"]["content"], "[synchub prod] ALERT: flow orders failing: 货款 HTTP 503");
+
+  o.format = "dingtalk";
+  o.url = "https://oapi.dingtalk.com/robot/send?access_token=t";
+  o.secret = "SEC123";
+  AlertPost ding = alert_post(o, e, 1'700'000'000'123);
+  const std::string sign = connectors::hmac_sha256_base64("SEC123", "1700000000123\nSEC123");
+  EXPECT_EQ(ding.url, o.url + "&timestamp=1700000000123&sign=" + config::url_encode(sign));
+  EXPECT_EQ(Json::parse(ding.body)["text"]["content"], "[synchub prod] ALERT: flow orders failing: 货款 HTTP 503");
+
+  o.format = "feishu";
+  e.status = "resolved";
+  Json feishu = Json::parse(alert_post(o, e, 1'700'000'000'123).body);
+  EXPECT_EQ(feishu["timestamp"], "1700000000");
+  EXPECT_EQ(feishu["sign"], connectors::hmac_sha256_base64("1700000000\nSEC123", ""));
+  EXPECT_EQ(feishu["msg_type"], "text");
+  EXPECT_EQ(feishu["content"]["text"], "[synchub prod] RESOLVED: flow orders failing: 货款 HTTP 503");
+}
+
+}  // namespace
+}  // namespace synchub::runtime
