@@ -17,6 +17,7 @@ commands:
   test      [PATH...]            run the tests: of mapping files
   dlq       list|show|replay|discard ...   inspect and replay dead letters
   status    [--url URL] [--json] the flows of a running hub (exit 1 when one is failing)
+  backfill  FLOW --since DATE    read the flow's source again from DATE (its flows deliver it)
   version                        print the version
 )";
 
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
     if (command == "map") return synchub::cli::cmd_map(args);
     if (command == "test") return synchub::cli::cmd_test(args);
     if (command == "status") return synchub::cli::cmd_status(args);
+    if (command == "backfill") return synchub::cli::cmd_backfill(args);
     if (command == "version" || command == "--version") return synchub::cli::cmd_version(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::fputs(kUsage, stdout);

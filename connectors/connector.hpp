@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,11 @@ class SourceStream {
   // Turns a corrected record (JSON, from `synchub dlq replay --input`) into an
   // event the way pull() would; returns the reason when it is still invalid.
   virtual std::string accept(const std::string& record_json, SourceRecord& out) const = 0;
+  // Backfill: the cursor that reads again what changed at or after `epoch_ms`;
+  // nullopt when the stream's cursor is not a time (then it cannot backfill).
+  virtual std::optional<std::string> cursor_at(int64_t /*epoch_ms*/) const { return std::nullopt; }
+  // The time a cursor stands at (for a backfill's progress); nullopt when unknown.
+  virtual std::optional<int64_t> cursor_time_ms(const std::string& /*cursor*/) const { return std::nullopt; }
   // Non-null for push sources (served at POST /hooks/<connector>/<stream>).
   virtual const PushSource* push() const { return nullptr; }
 };

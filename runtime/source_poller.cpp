@@ -9,27 +9,27 @@ SourcePoller::SourcePoller(SourceOptions options, Bus& bus, StateStore& state,
                            std::unique_ptr<connectors::SourceStream> source)
     : options_(std::move(options)), bus_(bus), state_(state), source_(std::move(source)) {}
 
-std::vector<OutgoingEvent> SourcePoller::to_events(std::vector<connectors::SourceRecord>& records) const {
-  // CloudEvents 1.0, Kafka binary mode: the record is the value, attributes are ce_* headers.
+std::vector<OutgoingEvent> source_events(const SourceOptions& options, std::vector<connectors::SourceRecord>& records) {
+  const std::string name = options.connector + "." + options.stream;
   const int64_t now = now_ms();
   const std::string time = iso_time(now);
-  const std::string source = "/synchub/" + options_.connector + "/" + options_.stream;
-  const std::string type = "synchub." + options_.stream + ".upserted";
+  const std::string source = "/synchub/" + options.connector + "/" + options.stream;
+  const std::string type = "synchub." + options.stream + ".upserted";
   std::string id_suffix = "@";  // (not "@" + to_string(): a GCC 12 -Wrestrict false positive)
   id_suffix += std::to_string(now);
   std::vector<OutgoingEvent> events;
   events.reserve(records.size());
   for (auto& r : records) {
     OutgoingEvent e;
-    e.topic = options_.topic;
+    e.topic = options.topic;
     e.headers = {{"ce_specversion", "1.0"},
-                 {"ce_id", name() + ":" + r.position + id_suffix},
+                 {"ce_id", name + ":" + r.position + id_suffix},
                  {"ce_source", source},
                  {"ce_type", type},
                  {"ce_time", time},
                  {"ce_subject", r.key},
                  {"content-type", "application/json"},
-                 {"synchub_origin", options_.hub_name},
+                 {"synchub_origin", options.hub_name},
                  {"synchub_cursor", r.position}};
     e.key = std::move(r.key);
     e.value = std::move(r.value);

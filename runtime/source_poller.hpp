@@ -23,6 +23,10 @@ struct SourceOptions {
   size_t batch_size = 1000;
 };
 
+// Records read from a source as events for its topic: CloudEvents 1.0 in
+// Kafka's binary mode (the record is the value, attributes are ce_* headers).
+std::vector<OutgoingEvent> source_events(const SourceOptions& options, std::vector<connectors::SourceRecord>& records);
+
 class SourcePoller {
  public:
   SourcePoller(SourceOptions options, Bus& bus, StateStore& state, std::unique_ptr<connectors::SourceStream> source);
@@ -43,7 +47,9 @@ class SourcePoller {
   std::string name() const { return options_.connector + "." + options_.stream; }
 
  private:
-  std::vector<OutgoingEvent> to_events(std::vector<connectors::SourceRecord>& records) const;
+  std::vector<OutgoingEvent> to_events(std::vector<connectors::SourceRecord>& records) const {
+    return source_events(options_, records);
+  }
   bool replay_dead_letters();
 
   SourceOptions options_;

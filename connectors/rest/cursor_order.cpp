@@ -48,15 +48,21 @@ std::string CursorOrder::minus(const std::string& value, std::chrono::millisecon
   auto at = micros(value);
   if (!at) return value;
   const int64_t earlier = *at - overlap.count() * 1000;
-  if (format_ == "epoch_ms") return std::to_string(earlier / 1000);
-  if (format_ == "epoch_s") return std::to_string(earlier / 1000000);
-  mapping::DateTime t{earlier, zone_.offset_at(earlier)};
-  if (format_ == "iso") {
-    // the offset the value was written in
+  if (format_ == "iso") {  // in the offset the value was written in
+    mapping::DateTime t{earlier, zone_.offset_at(earlier)};
     if (auto parsed = mapping::parse_datetime(value, "", zone_)) t.offset_minutes = parsed->offset_minutes;
+    std::string out;
+    mapping::format_datetime(out, t, "");
+    return out;
   }
+  return format(earlier);
+}
+
+std::string CursorOrder::format(int64_t epoch_micros) const {
+  if (format_ == "epoch_ms") return std::to_string(epoch_micros / 1000);
+  if (format_ == "epoch_s") return std::to_string(epoch_micros / 1000000);
   std::string out;
-  mapping::format_datetime(out, t, format_ == "iso" ? "" : format_);
+  mapping::format_datetime(out, {epoch_micros, zone_.offset_at(epoch_micros)}, format_ == "iso" ? "" : format_);
   return out;
 }
 

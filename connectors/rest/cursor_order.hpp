@@ -22,10 +22,11 @@ class CursorOrder {
   int compare(const std::string& a, const std::string& b) const;  // <0, 0, >0
   // The value `overlap` earlier, written the way the field writes it.
   std::string minus(const std::string& value, std::chrono::milliseconds overlap) const;
-
- private:
+  // A point in time written the way the field writes it (a time format only).
+  std::string format(int64_t epoch_micros) const;
   std::optional<int64_t> micros(const std::string& value) const;  // since the epoch, UTC
 
+ private:
   std::string format_;
   mapping::TimeZone zone_ = mapping::TimeZone::utc();
 };

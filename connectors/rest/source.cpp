@@ -94,6 +94,19 @@ class RestSource final : public SourceStream {
 
   std::chrono::milliseconds poll_interval() const override { return poll_; }
 
+  // One second early: a cursor compares "after", and re-reading is harmless (the ledger skips unchanged records).
+  std::optional<std::string> cursor_at(int64_t epoch_ms) const override {
+    if (!order_.is_time()) return std::nullopt;
+    return Json{{"since", order_.format((epoch_ms - 1000) * 1000)}, {"since_id", ""}}.dump();
+  }
+  std::optional<int64_t> cursor_time_ms(const std::string& cursor_text) const override {
+    Json cursor = Json::parse(cursor_text, nullptr, false);
+    if (!order_.is_time() || !cursor.is_object() || !cursor.contains("since") || !cursor["since"].is_string())
+      return std::nullopt;
+    auto at = order_.micros(cursor["since"].get<std::string>());
+    return at ? std::optional<int64_t>(*at / 1000) : std::nullopt;
+  }
+
   PullResult pull(const std::string& cursor_text, size_t) override {
     // The cursor: where the incremental field stands ("since" values) and
     // which page of the current listing comes next.
