@@ -13,11 +13,12 @@ namespace synchub::cli {
 
 namespace {
 
-const char* kUsage = R"(usage: synchub status [--url URL] [--token TOKEN] [--json]
+const char* kUsage = R"(usage: synchub status [--url URL] [--token TOKEN] [--ca FILE] [--json]
 Shows each flow of a running hub (its admin API, hub.admin): state, lag,
 counts since start, last success and last error.
   --url URL      the hub's HTTP server (default http://127.0.0.1:8088)
   --token TOKEN  a viewer or operator token (default: $SYNCHUB_TOKEN)
+  --ca FILE      CA certificate(s) to trust for an https:// URL (default: the system's)
   --json         the flows as JSON, for scripts
 Exit status: 0 when no flow is failing, 1 when one is, 2 when the hub cannot be asked.
 )";
@@ -51,13 +52,16 @@ int cmd_status(const Args& given) {
   if (const char* env = std::getenv("SYNCHUB_TOKEN")) token = env;
   take_option(args, "--url", "", url);
   take_option(args, "--token", "", token);
+  std::string ca_file;
+  take_option(args, "--ca", "", ca_file);
   const bool as_json = take_flag(args, "--json");
   if (!args.empty()) {
     std::fprintf(stderr, "synchub status: unexpected '%s'\n%s", args[0].c_str(), kUsage);
     return 2;
   }
   while (!url.empty() && url.back() == '/') url.pop_back();
-  connectors::rest::HttpClient client({std::chrono::milliseconds(3000), std::chrono::milliseconds(10000), true, ""});
+  connectors::rest::HttpClient client(
+      {std::chrono::milliseconds(3000), std::chrono::milliseconds(10000), true, ca_file});
   connectors::rest::HttpCall call{"GET", url + "/api/v1/flows", {}, ""};
   if (!token.empty()) call.headers.emplace_back("Authorization", "Bearer " + token);
   auto reply = client.send(call);

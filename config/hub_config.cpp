@@ -49,6 +49,14 @@ const std::vector<FieldSpec>& hub_fields() {
                 .type = FieldType::Size,
                 .description = "Largest request body accepted.",
                 .default_value = "1MiB"},
+               {.name = "tls",
+                .type = FieldType::Section,
+                .description = "Serve HTTPS only (both files in PEM).",
+                .fields =
+                    {
+                        {.name = "cert", .type = FieldType::Path, .description = "Certificate chain file."},
+                        {.name = "key", .type = FieldType::Path, .description = "Private key file."},
+                    }},
            }},
       {.name = "admin",
        .type = FieldType::Section,

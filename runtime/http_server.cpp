@@ -2,10 +2,12 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 #include <cctype>
 #include <thread>
@@ -37,25 +39,44 @@ const char* reason_json(int status) {
   }
 }
 
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+// One connection: plain TCP, or TLS (handshake first) when the server has a certificate.
+template <bool Tls>
+class Session : public std::enable_shared_from_this<Session<Tls>> {
+  using Stream = std::conditional_t<Tls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
-  void start() { read(); }
+ public:
+  Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler) requires(!Tls)
+      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+  Session(tcp::socket socket, asio::ssl::context& tls, const HttpServerOptions& options,
+          const HttpHandler& handler) requires Tls : stream_(std::move(socket), tls),
+                                                     options_(options),
+                                                     handler_(handler) {}
+
+  void start() {
+    if constexpr (Tls) {
+      beast::get_lowest_layer(stream_).expires_after(options_.read_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) return self->close();  // not TLS, or a certificate the client refused
+        self->read();
+      });
+    } else {
+      read();
+    }
+  }
 
  private:
   void read() {
     parser_.emplace();
     parser_->body_limit(options_.max_body);
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(options_.read_timeout);
+    beast::get_lowest_layer(stream_).expires_after(options_.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::eof)
+    if (ec == http::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::eof ||
+        ec == asio::ssl::error::stream_truncated)
       return close();
     if (ec == http::error::body_limit) return answer_error(413);
     if (ec == beast::error::timeout) return close();
@@ -96,8 +117,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = response.body;
     res->keep_alive(keep_alive);
     res->prepare_payload();
-    stream_.expires_after(options_.read_timeout);
-    http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+    beast::get_lowest_layer(stream_).expires_after(options_.read_timeout);
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
       if (ec || !keep_alive) return self->close();
       self->read();
     });
@@ -105,11 +126,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    auto& tcp_stream = beast::get_lowest_layer(stream_);
+    tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp_stream.close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServerOptions& options_;
@@ -123,6 +145,7 @@ struct HttpServer::Impl {
   HttpHandler handler;
   std::unique_ptr<asio::io_context> io = std::make_unique<asio::io_context>();
   std::optional<tcp::acceptor> acceptor{std::in_place, *io};
+  std::optional<asio::ssl::context> tls;  // set when the server has a certificate
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
   uint16_t port = 0;
@@ -135,7 +158,10 @@ struct HttpServer::Impl {
       }
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<Session>(std::move(socket), options, handler)->start();
+      if (tls)
+        std::make_shared<Session<true>>(std::move(socket), *tls, options, handler)->start();
+      else
+        std::make_shared<Session<false>>(std::move(socket), options, handler)->start();
       accept();
     });
   }
@@ -144,6 +170,19 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(const HttpServerOptions& options, HttpHandler handler) : impl_(std::make_unique<Impl>()) {
   impl_->options = options;
   impl_->handler = std::move(handler);
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    if (options.tls_cert_file.empty() || options.tls_key_file.empty())
+      throw std::runtime_error("TLS needs both a certificate file and a key file");
+    impl_->tls.emplace(asio::ssl::context::tls_server);
+    impl_->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                            asio::ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    impl_->tls->use_certificate_chain_file(options.tls_cert_file, ec);
+    if (ec) throw std::runtime_error("cannot use certificate " + options.tls_cert_file + ": " + ec.message());
+    impl_->tls->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("cannot use key " + options.tls_key_file + ": " + ec.message());
+  }
   tcp::endpoint endpoint(asio::ip::make_address(options.address), options.port);
   impl_->acceptor->open(endpoint.protocol());
   impl_->acceptor->set_option(asio::socket_base::reuse_address(true));
@@ -174,7 +213,7 @@ uint16_t HttpServer::port() const {
 }
 
 std::string HttpServer::base_url() const {
-  return "http://" + impl_->options.address + ":" + std::to_string(port());
+  return (impl_->tls ? "https://" : "http://") + impl_->options.address + ":" + std::to_string(port());
 }
 
 std::string HttpRequest::header(std::string_view name) const {

@@ -54,6 +54,7 @@ struct HttpServerOptions {
   size_t max_body = 1024 * 1024;
   std::chrono::milliseconds read_timeout{30000};
   int threads = 2;
+  std::string tls_cert_file, tls_key_file;  // PEM; both set: HTTPS only
 };
 
 class HttpServer {
@@ -64,7 +65,7 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   uint16_t port() const;
-  std::string base_url() const;  // "http://127.0.0.1:PORT"
+  std::string base_url() const;  // "http://127.0.0.1:PORT" ("https://..." with TLS)
   void stop();
 
  private:

@@ -87,6 +87,10 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
     http.port = static_cast<uint16_t>(config.hub.integer("http.port"));
     http.max_body = config.hub.size("http.max_body");
     http.threads = 4;
+    http.tls_cert_file = config.hub.str_or("http.tls.cert", "");
+    http.tls_key_file = config.hub.str_or("http.tls.key", "");
+    if (http.tls_cert_file.empty() != http.tls_key_file.empty())
+      throw std::runtime_error("hub.http.tls: set both cert and key");
     http_ = std::make_unique<HttpServer>(http, [this](const HttpRequest& r) { return serve(r); });
     log_info("hub", {{"url", http_->base_url()}}, "HTTP server listening");
   }

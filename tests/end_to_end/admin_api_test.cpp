@@ -30,12 +30,14 @@ Json parse_prometheus(const TempDir& dir, const std::string& text) {
 
 class AdminHub {
  public:
-  explicit AdminHub(const std::string& outbox = "{outbox: outbox, fsync: false}") {
+  explicit AdminHub(const std::string& outbox = "{outbox: outbox, fsync: false}", const std::string& http = "{port: 0}",
+                    const std::string& ca_file = "")
+      : client_({.ca_file = ca_file}) {
     fs::create_directories(dir_.path() / "inbox");
     write_file(dir_.path() / "map.yaml", "key: id\nfields:\n  id: {from: id, required: true}\n  name: name\n");
     write_file(dir_.path() / "synchub.yaml", R"(hub:
   name: admin
-  http: {port: 0}
+  http: )" + http + R"(
   admin: {enabled: true, viewer_tokens: [view-1], operator_tokens: [op-1]}
 connectors:
   crm:
@@ -224,6 +226,27 @@ TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
   EXPECT_GE(writes.get<double>(), 2.0);
   EXPECT_GT(value("process_resident_memory_bytes", "process_resident_memory_bytes", Json::object()).get<double>(), 1e6);
   EXPECT_GT(value("process_start_time_seconds", "process_start_time_seconds", Json::object()).get<double>(), 1.7e9);
+}
+
+// HTTPS with the configured certificate; plain HTTP to it and clients that
+// do not trust the certificate get nothing.
+TEST(AdminApi, ServesHttpsWithTheConfiguredCertificate) {
+  TempDir keys;
+  const TestCertificate tls = make_test_certificate(keys);
+  AdminHub hub("{outbox: outbox, fsync: false}", "{port: 0, tls: {cert: " + tls.cert + ", key: " + tls.key + "}}",
+               tls.cert);
+  ASSERT_EQ(hub.base().rfind("https://127.0.0.1:", 0), 0u) << hub.base();
+  EXPECT_EQ(hub.call("GET", "/healthz").status, 200);
+  EXPECT_EQ(hub.get("/api/v1/flows")["flows"].size(), 1u);
+  HttpClient untrusting;
+  HttpReply refused = untrusting.send({"GET", hub.base() + "/healthz", {}, ""});
+  EXPECT_EQ(refused.status, 0);
+  EXPECT_FALSE(refused.transport_error.empty());
+  HttpReply plain = untrusting.send({"GET", "http://" + hub.base().substr(8) + "/healthz", {}, ""});
+  EXPECT_NE(plain.status, 200);
+  CommandResult status = run_synchub({"status", "--url", hub.base(), "--token", "view-1", "--ca", tls.cert});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(run_synchub({"status", "--url", hub.base(), "--token", "view-1"}).exit_code, 2);
 }
 
 TEST(StatusCommand, TableJsonAndExitCodes) {

@@ -43,7 +43,7 @@ std::string read_file(const fs::path& path) {
 }
 
 std::string wait_for_hub_url(const fs::path& log) {
-  const std::regex url("\"url\":\"(http://127\\.0\\.0\\.1:[0-9]+)\"");
+  const std::regex url("\"url\":\"(https?://127\\.0\\.0\\.1:[0-9]+)\"");
   for (int i = 0; i < 200; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
     std::smatch m;
@@ -51,6 +51,16 @@ std::string wait_for_hub_url(const fs::path& log) {
     if (std::regex_search(text, m, url)) return m[1];
   }
   throw std::runtime_error("hub did not start: " + read_file(log));
+}
+
+TestCertificate make_test_certificate(const TempDir& dir) {
+  TestCertificate c{dir.str("cert.pem"), dir.str("key.pem")};
+  const std::string command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+      "-keyout " +
+      c.key + " -out " + c.cert + " > " + dir.str("openssl.log") + " 2>&1";
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("openssl: " + read_file(dir.path() / "openssl.log"));
+  return c;
 }
 
 std::vector<std::string> read_lines(const fs::path& path) {

@@ -32,6 +32,11 @@ std::string read_file(const fs::path& path);
 // in `log`, waited for up to 5 s; throws with the log when it never comes.
 std::string wait_for_hub_url(const fs::path& log);
 std::vector<std::string> read_lines(const fs::path& path);
+// A throw-away self-signed certificate for 127.0.0.1 (openssl req), as cert.pem and key.pem in `dir`.
+struct TestCertificate {
+  std::string cert, key;
+};
+TestCertificate make_test_certificate(const TempDir& dir);
 // Every line of every regular, non-hidden file in `dir` (sorted by file name).
 std::vector<std::string> lines_in_dir(const fs::path& dir);
 

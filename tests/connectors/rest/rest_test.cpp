@@ -258,12 +258,7 @@ TEST(RestSink, UpsertsAndClassifiesFailures) {
 // verification off (then the HTML page it serves is "not JSON").
 TEST(RestTls, CertificatesAreVerifiedByDefault) {
   test::TempDir dir;
-  const std::string cert = dir.str("cert.pem"), key = dir.str("key.pem");
-  const std::string make_cert =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
-      key + " -out " + cert + " > " + dir.str("req.log") + " 2>&1";
-  ASSERT_EQ(std::system(make_cert.c_str()), 0) << test::read_file(dir.path() / "req.log");
+  const auto [cert, key] = test::make_test_certificate(dir);
   int port = 0;
   {  // a free loopback port
     int fd = socket(AF_INET, SOCK_STREAM, 0);
