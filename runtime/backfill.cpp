@@ -1,5 +1,6 @@
 #include "runtime/backfill.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "runtime/log.hpp"
@@ -16,7 +17,9 @@ BackfillProgress backfill(const SourceOptions& options, Bus& bus, StateStore& st
     throw std::runtime_error(name +
                              " cannot backfill: its cursor is not a time (rest: set cursor.format to iso, "
                              "epoch_ms, epoch_s or a date pattern)");
-  const int64_t started = now_ms();
+  // Progress runs from `since` to where the live cursor stands (the newest
+  // record read so far), or to now when the source was never read.
+  const int64_t until = source.cursor_time_ms(state.cursor(name)).value_or(now_ms());
   BackfillProgress p;
   while (!stop.load()) {
     connectors::PullResult pulled = source.pull(*cursor, options.batch_size);
@@ -35,8 +38,8 @@ BackfillProgress backfill(const SourceOptions& options, Bus& bus, StateStore& st
     }
     const bool finished = !pulled.more && (pulled.records.empty() || pulled.next_cursor == *cursor);
     *cursor = pulled.next_cursor;
-    if (auto at = source.cursor_time_ms(*cursor); at && started > since_ms)
-      p.fraction = std::clamp(static_cast<double>(*at - since_ms) / static_cast<double>(started - since_ms), 0.0, 1.0);
+    if (auto at = source.cursor_time_ms(*cursor); at && until > since_ms)
+      p.fraction = std::clamp(static_cast<double>(*at - since_ms) / static_cast<double>(until - since_ms), 0.0, 1.0);
     p.done = finished;
     progress(p);
     if (finished) break;

@@ -20,7 +20,7 @@ struct BackfillProgress {
   int64_t records = 0;   // published so far
   int64_t rejected = 0;  // unreadable records, dead-lettered
   int64_t pulls = 0;
-  std::optional<double> fraction;  // of the time from `since` to the start, when the cursor tells
+  std::optional<double> fraction;  // of the time from `since` to the live cursor's, when the cursor tells
   bool done = false;
 };
 

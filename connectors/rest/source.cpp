@@ -100,10 +100,12 @@ class RestSource final : public SourceStream {
     return Json{{"since", order_.format((epoch_ms - 1000) * 1000)}, {"since_id", ""}}.dump();
   }
   std::optional<int64_t> cursor_time_ms(const std::string& cursor_text) const override {
+    // Within a listing "since" stays put while "max" follows the newest record read.
     Json cursor = Json::parse(cursor_text, nullptr, false);
-    if (!order_.is_time() || !cursor.is_object() || !cursor.contains("since") || !cursor["since"].is_string())
-      return std::nullopt;
-    auto at = order_.micros(cursor["since"].get<std::string>());
+    if (!order_.is_time() || !cursor.is_object()) return std::nullopt;
+    const char* field = cursor.contains("max") ? "max" : "since";
+    if (!cursor.contains(field) || !cursor[field].is_string()) return std::nullopt;
+    auto at = order_.micros(cursor[field].get<std::string>());
     return at ? std::optional<int64_t>(*at / 1000) : std::nullopt;
   }
 
