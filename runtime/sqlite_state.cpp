@@ -46,6 +46,9 @@ CREATE TABLE runs(
   skipped INTEGER NOT NULL, failed INTEGER NOT NULL, dead_lettered INTEGER NOT NULL, error TEXT NOT NULL);
 CREATE INDEX runs_flow ON runs(flow, id);
 )sql",
+    R"sql(
+CREATE TABLE leases(name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_ms INTEGER NOT NULL);
+)sql",
 };
 
 constexpr const char* kDeadLetterColumns =
@@ -241,6 +244,23 @@ class SqliteState final : public StateStore {
         .bind(10, r.dead_lettered)
         .bind(11, r.error)
         .run();
+  }
+
+  bool acquire_lease(const std::string& name, const std::string& owner, std::chrono::milliseconds ttl) override {
+    const int64_t now = now_ms();
+    db_.prepare(
+           "INSERT INTO leases(name, owner, expires_ms) VALUES(?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET "
+           "owner=excluded.owner, expires_ms=excluded.expires_ms WHERE leases.owner=?2 OR leases.expires_ms<?4")
+        .bind(1, name)
+        .bind(2, owner)
+        .bind(3, now + ttl.count())
+        .bind(4, now)
+        .run();
+    return db_.changes() > 0;
+  }
+
+  void release_lease(const std::string& name, const std::string& owner) override {
+    db_.prepare("DELETE FROM leases WHERE name=? AND owner=?").bind(1, name).bind(2, owner).run();
   }
 
   std::vector<RunRecord> runs(const std::string& flow, int limit) override {

@@ -3,6 +3,7 @@
 // now; PostgreSQL later, behind the same interface.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -115,8 +116,16 @@ class StateStore {
   // Run history.
   virtual void record_run(const RunRecord& run) = 0;
   virtual std::vector<RunRecord> runs(const std::string& flow, int limit) = 0;
+
+  // Leases: one holder at a time per name (a source stream polled by one of
+  // several workers). True when `owner` now holds it until `ttl` from now:
+  // taken, renewed, or taken over because the holder let it expire.
+  virtual bool acquire_lease(const std::string& name, const std::string& owner, std::chrono::milliseconds ttl) = 0;
+  virtual void release_lease(const std::string& name, const std::string& owner) = 0;
 };
 
 std::unique_ptr<StateStore> open_sqlite_state(const std::string& path, bool fsync);
+// `url`: a libpq connection string (postgresql://user:password@host:port/db).
+std::unique_ptr<StateStore> open_postgres_state(const std::string& url);
 
 }  // namespace synchub::runtime

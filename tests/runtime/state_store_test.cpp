@@ -1,16 +1,39 @@
-// The SQLite state store: cursors, ledger, xref, dead letters, runs.
+// The state-store contract, run against both implementations: SQLite (a
+// temp file) and PostgreSQL (a real server started for the test binary):
+// cursors, ledger, xref, dead letters, runs, leases.
 #include "runtime/state_store.hpp"
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
+#include "tests/support/postgres_server.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::runtime {
 namespace {
 
-TEST(StateStore, CursorAndSourceRejectsCommitTogether) {
-  test::TempDir dir;
-  auto state = open_sqlite_state(dir.str("state.db"), false);
+using namespace std::chrono_literals;
+
+class StateStoreContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  // A store at this test's location; opening it again reopens the same data.
+  std::unique_ptr<StateStore> open() {
+    if (GetParam() == "sqlite") return open_sqlite_state(dir_.str("state.db"), false);
+    if (url_.empty()) url_ = test::shared_postgres().create_database();
+    return open_postgres_state(url_);
+  }
+
+ private:
+  test::TempDir dir_;
+  std::string url_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, StateStoreContract, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(StateStoreContract, CursorAndSourceRejectsCommitTogether) {
+  auto state = open();
   EXPECT_EQ(state->cursor("crm.orders"), "");
   DeadLetter reject{0, "crm.orders", DeadLetterStage::Source, "", "{broken", "malformed JSON", "", "a.jsonl:3"};
   state->commit_source("crm.orders", R"({"file":"a.jsonl","offset":10,"line":4})", {reject});
@@ -23,16 +46,15 @@ TEST(StateStore, CursorAndSourceRejectsCommitTogether) {
   EXPECT_EQ(dlq[0].origin, "a.jsonl:3");
 }
 
-TEST(StateStore, LedgerUpsertsAndSurvivesReopen) {
-  test::TempDir dir;
+TEST_P(StateStoreContract, LedgerUpsertsAndSurvivesReopen) {
   {
-    auto state = open_sqlite_state(dir.str("state.db"), false);
+    auto state = open();
     FlowBatchCommit batch{"orders",
                           {{"SO-1", "out.jsonl:1", "h1", "identity", 1}, {"SO-2", "out.jsonl:2", "h2", "identity", 1}}};
     state->commit_flow_batch(batch);
     state->commit_flow_batch({"orders", {{"SO-1", "out2.jsonl:1", "h1b", "v2", 2}}});
   }
-  auto state = open_sqlite_state(dir.str("state.db"), false);  // migrations run once only
+  auto state = open();  // migrations run once only
   auto entries = state->ledger("orders", {"SO-1", "SO-2", "SO-3"});
   ASSERT_EQ(entries.size(), 3u);
   ASSERT_TRUE(entries[0]);
@@ -45,9 +67,8 @@ TEST(StateStore, LedgerUpsertsAndSurvivesReopen) {
   EXPECT_FALSE(state->ledger("other_flow", {"SO-1"})[0]) << "ledgers are per flow";
 }
 
-TEST(StateStore, XrefAnswersBothDirections) {
-  test::TempDir dir;
-  auto state = open_sqlite_state(dir.str("state.db"), false);
+TEST_P(StateStoreContract, XrefAnswersBothDirections) {
+  auto state = open();
   state->put_xref("customer", "crm", "C-1001", "erp", "42");
   EXPECT_EQ(state->find_xref("customer", "crm", "C-1001", "erp"), "42");
   EXPECT_EQ(state->find_xref("customer", "erp", "42", "crm"), "C-1001");
@@ -56,9 +77,8 @@ TEST(StateStore, XrefAnswersBothDirections) {
   EXPECT_EQ(state->find_xref("customer", "crm", "C-1001", "erp"), "43");
 }
 
-TEST(StateStore, DeadLetterLifecycle) {
-  test::TempDir dir;
-  auto state = open_sqlite_state(dir.str("state.db"), false);
+TEST_P(StateStoreContract, DeadLetterLifecycle) {
+  auto state = open();
   FlowBatchCommit batch;
   batch.flow = "orders";
   batch.dead_letters.push_back(
@@ -93,9 +113,8 @@ TEST(StateStore, DeadLetterLifecycle) {
   EXPECT_EQ(state->count_dead_letters("orders", "pending"), 0);
 }
 
-TEST(StateStore, RunHistoryNewestFirst) {
-  test::TempDir dir;
-  auto state = open_sqlite_state(dir.str("state.db"), false);
+TEST_P(StateStoreContract, RunHistoryNewestFirst) {
+  auto state = open();
   for (int i = 0; i < 3; ++i) {
     RunRecord r;
     r.flow = "orders";
@@ -109,6 +128,43 @@ TEST(StateStore, RunHistoryNewestFirst) {
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].read, 20);
   EXPECT_EQ(runs[1].read, 10);
+}
+
+TEST_P(StateStoreContract, TextsKeepEveryByteTheyCan) {
+  auto state = open();
+  // Input is kept byte for byte (it may be why the record was refused); keys and errors are text.
+  const std::string input = std::string("{\"name\":\"华信\",\"bad\":\"\xff\xfe\"}") + std::string(1, '\0') + "tail";
+  state->commit_source("crm.orders", "c1",
+                       {{0, "crm.orders", DeadLetterStage::Source, "华信-1", input, "invalid UTF-8", "", "a:1"}});
+  auto d = state->dead_letters({.flow = "crm.orders"});
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].input, input);
+  EXPECT_EQ(d[0].key, "华信-1");
+  // A key repeated in one batch: the last entry wins, in both stores.
+  state->commit_flow_batch({"orders", {{"K", "t1", "h1", "v", 1}, {"K", "t2", "h2", "v", 2}}});
+  EXPECT_EQ(state->ledger("orders", {"K"})[0]->target_id, "t2");
+  // Keys with quotes, backslashes and commas travel through the batch lookup intact.
+  const std::string odd = R"(a"b\c,{d})";
+  state->commit_flow_batch({"orders", {{odd, "t3", "h3", "v", 3}}});
+  auto found = state->ledger("orders", {"nope", odd});
+  EXPECT_FALSE(found[0]);
+  ASSERT_TRUE(found[1]);
+  EXPECT_EQ(found[1]->key, odd);
+  EXPECT_EQ(found[1]->target_id, "t3");
+}
+
+TEST_P(StateStoreContract, LeasesHaveOneHolderAndExpire) {
+  auto a = open();
+  auto b = open();  // another worker's connection
+  EXPECT_TRUE(a->acquire_lease("source:crm.orders", "worker-a", 300ms));
+  EXPECT_FALSE(b->acquire_lease("source:crm.orders", "worker-b", 300ms)) << "held by a";
+  EXPECT_TRUE(b->acquire_lease("source:crm.stock", "worker-b", 300ms)) << "leases are per name";
+  EXPECT_TRUE(a->acquire_lease("source:crm.orders", "worker-a", 300ms)) << "the holder renews";
+  std::this_thread::sleep_for(400ms);  // a died: its lease runs out
+  EXPECT_TRUE(b->acquire_lease("source:crm.orders", "worker-b", 300ms)) << "taken over";
+  EXPECT_FALSE(a->acquire_lease("source:crm.orders", "worker-a", 300ms)) << "a comes back: b holds it now";
+  b->release_lease("source:crm.orders", "worker-b");
+  EXPECT_TRUE(a->acquire_lease("source:crm.orders", "worker-a", 300ms)) << "released: free at once";
 }
 
 }  // namespace

@@ -1,0 +1,323 @@
+// PostgreSQL implementation of the state store, for several workers sharing
+// one database: the same tables as SQLite, idempotent upserts
+// (INSERT ... ON CONFLICT), batch statements over unnest() arrays, and leases
+// so that each source stream is polled by one worker at a time.
+#include <stdexcept>
+
+#include "runtime/postgres.hpp"
+#include "runtime/sqlite.hpp"  // now_ms()
+#include "runtime/state_store.hpp"
+
+namespace synchub::runtime {
+
+namespace {
+
+// Versioned migrations, the same steps as SQLite's, in PostgreSQL's dialect.
+const std::vector<const char*> kMigrations = {
+    R"sql(
+CREATE TABLE cursors(stream TEXT PRIMARY KEY, cursor TEXT NOT NULL, updated_ms BIGINT NOT NULL);
+CREATE TABLE ledger(
+  flow TEXT NOT NULL, key TEXT NOT NULL, target_id TEXT NOT NULL, content_hash TEXT NOT NULL,
+  mapping_version TEXT NOT NULL, updated_ms BIGINT NOT NULL, PRIMARY KEY(flow, key));
+CREATE TABLE xref(
+  entity TEXT NOT NULL, system_a TEXT NOT NULL, id_a TEXT NOT NULL, system_b TEXT NOT NULL, id_b TEXT NOT NULL,
+  updated_ms BIGINT NOT NULL, PRIMARY KEY(entity, system_a, id_a, system_b));
+CREATE INDEX xref_reverse ON xref(entity, system_b, id_b, system_a);
+CREATE TABLE dead_letters(
+  id BIGSERIAL PRIMARY KEY, flow TEXT NOT NULL, stage TEXT NOT NULL, key TEXT NOT NULL,
+  input BYTEA NOT NULL, error TEXT NOT NULL, mapping_version TEXT NOT NULL, origin TEXT NOT NULL,
+  status TEXT NOT NULL, attempts INTEGER NOT NULL, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL);
+CREATE INDEX dead_letters_flow ON dead_letters(flow, status, id);
+CREATE TABLE runs(
+  id BIGSERIAL PRIMARY KEY, flow TEXT NOT NULL, started_ms BIGINT NOT NULL, finished_ms BIGINT NOT NULL,
+  read BIGINT NOT NULL, created BIGINT NOT NULL, updated BIGINT NOT NULL, unchanged BIGINT NOT NULL,
+  skipped BIGINT NOT NULL, failed BIGINT NOT NULL, dead_lettered BIGINT NOT NULL, error TEXT NOT NULL);
+CREATE INDEX runs_flow ON runs(flow, id);
+)sql",
+    R"sql(
+CREATE TABLE leases(name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_ms BIGINT NOT NULL);
+)sql",
+};
+
+constexpr const char* kDeadLetterColumns =
+    "id, flow, stage, key, input, error, mapping_version, origin, status, attempts, created_ms, updated_ms";
+
+// PostgreSQL text holds valid UTF-8 without NUL; the input (bytea) holds
+// anything. Keys and error messages come from records, so they are made
+// valid: NUL dropped, each invalid byte replaced by U+FFFD.
+std::string no_nul(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool valid = len > 0 && i + len <= n;
+    for (size_t k = 1; valid && k < len; ++k) valid = (p[i + k] & 0xC0) == 0x80;
+    if (valid && len == 2) valid = c >= 0xC2;  // no overlong forms
+    if (valid && len == 3) valid = !(c == 0xE0 && p[i + 1] < 0xA0) && !(c == 0xED && p[i + 1] >= 0xA0);
+    if (valid && len == 4) valid = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] >= 0x90) && c <= 0xF4;
+    if (!valid) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    if (c != 0) out.append(text.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
+DeadLetter read_dead_letter(const PgResult& r, int row) {
+  DeadLetter d;
+  d.id = r.integer(row, 0);
+  d.flow = r.text(row, 1);
+  d.stage = parse_stage(r.text(row, 2));
+  d.key = r.text(row, 3);
+  d.input = r.bytes(row, 4);
+  d.error = r.text(row, 5);
+  d.mapping_version = r.text(row, 6);
+  d.origin = r.text(row, 7);
+  d.status = r.text(row, 8);
+  d.attempts = static_cast<int>(r.integer(row, 9));
+  d.created_ms = r.integer(row, 10);
+  d.updated_ms = r.integer(row, 11);
+  return d;
+}
+
+class PostgresState final : public StateStore {
+ public:
+  explicit PostgresState(const std::string& url) : db_(url) { migrate(); }
+
+  std::string cursor(const std::string& stream) override {
+    PgResult r = db_.exec("SELECT cursor FROM cursors WHERE stream=$1", {stream});
+    return r.rows() ? r.text(0, 0) : std::string();
+  }
+
+  void commit_source(const std::string& stream, const std::string& cursor,
+                     const std::vector<DeadLetter>& rejects) override {
+    PgTransaction tx(db_);
+    db_.exec(
+        "INSERT INTO cursors(stream, cursor, updated_ms) VALUES($1,$2,$3) "
+        "ON CONFLICT(stream) DO UPDATE SET cursor=excluded.cursor, updated_ms=excluded.updated_ms",
+        {stream, cursor, now_ms()});
+    insert_dead_letters(rejects);
+    tx.commit();
+  }
+
+  std::vector<std::optional<LedgerEntry>> ledger(const std::string& flow,
+                                                 const std::vector<std::string_view>& keys) override {
+    std::vector<std::optional<LedgerEntry>> out(keys.size());
+    if (keys.empty()) return out;
+    std::vector<std::string> clean;
+    std::vector<std::string_view> views;
+    for (auto k : keys) clean.push_back(no_nul(k));
+    for (const auto& k : clean) views.push_back(k);
+    // One query for the batch; ordinality gives each key's place.
+    PgResult r = db_.exec(
+        "SELECT k.ord - 1, l.target_id, l.content_hash, l.mapping_version, l.updated_ms "
+        "FROM unnest($2::text[]) WITH ORDINALITY AS k(key, ord) JOIN ledger l ON l.flow=$1 AND l.key=k.key",
+        {flow, pg_text_array(views)});
+    for (int i = 0; i < r.rows(); ++i) {
+      const auto index = static_cast<size_t>(r.integer(i, 0));
+      out[index] = LedgerEntry{std::string(keys[index]), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.integer(i, 4)};
+    }
+    return out;
+  }
+
+  void commit_flow_batch(const FlowBatchCommit& batch) override {
+    PgTransaction tx(db_);
+    if (!batch.ledger.empty()) {
+      // One statement for the batch. A key twice in one batch: the last entry wins (ON CONFLICT
+      // cannot touch a row twice in one statement, so duplicates are collapsed first).
+      std::vector<std::string> keys, targets, hashes, versions, times;
+      for (const auto& e : batch.ledger) {
+        keys.push_back(no_nul(e.key));
+        targets.push_back(no_nul(e.target_id));
+        hashes.push_back(e.content_hash);
+        versions.push_back(no_nul(e.mapping_version));
+        times.push_back(std::to_string(e.updated_ms));
+      }
+      auto array = [](const std::vector<std::string>& v) {
+        return pg_text_array(std::vector<std::string_view>(v.begin(), v.end()));
+      };
+      db_.exec(
+          "INSERT INTO ledger(flow, key, target_id, content_hash, mapping_version, updated_ms) "
+          "SELECT DISTINCT ON (key) $1, key, target_id, content_hash, mapping_version, updated_ms::bigint "
+          "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY "
+          "AS b(key, target_id, content_hash, mapping_version, updated_ms, ord) ORDER BY key, ord DESC "
+          "ON CONFLICT(flow, key) DO UPDATE SET target_id=excluded.target_id, content_hash=excluded.content_hash, "
+          "mapping_version=excluded.mapping_version, updated_ms=excluded.updated_ms",
+          {batch.flow, array(keys), array(targets), array(hashes), array(versions), array(times)});
+    }
+    insert_dead_letters(batch.dead_letters);
+    for (int64_t id : batch.replayed) set_status(id, "replayed");
+    for (const auto& x : batch.xrefs) put_xref(x.entity, x.system_a, x.id_a, x.system_b, x.id_b);
+    for (const auto& d : batch.replay_failed)
+      db_.exec(
+          "UPDATE dead_letters SET status='pending', error=$1, mapping_version=$2, attempts=attempts+1, "
+          "updated_ms=$3 WHERE id=$4",
+          {no_nul(d.error), no_nul(d.mapping_version), now_ms(), d.id});
+    tx.commit();
+  }
+
+  void put_xref(const std::string& entity, const std::string& system_a, const std::string& id_a,
+                const std::string& system_b, const std::string& id_b) override {
+    db_.exec(
+        "INSERT INTO xref(entity, system_a, id_a, system_b, id_b, updated_ms) VALUES($1,$2,$3,$4,$5,$6) "
+        "ON CONFLICT(entity, system_a, id_a, system_b) DO UPDATE SET id_b=excluded.id_b, "
+        "updated_ms=excluded.updated_ms",
+        {entity, system_a, no_nul(id_a), system_b, no_nul(id_b), now_ms()});
+  }
+
+  std::optional<std::string> find_xref(const std::string& entity, const std::string& from_system,
+                                       const std::string& from_id, const std::string& to_system) override {
+    PgResult r = db_.exec(
+        "SELECT id_b FROM xref WHERE entity=$1 AND system_a=$2 AND id_a=$3 AND system_b=$4 "
+        "UNION ALL SELECT id_a FROM xref WHERE entity=$1 AND system_b=$2 AND id_b=$3 AND system_a=$4 LIMIT 1",
+        {entity, from_system, no_nul(from_id), to_system});
+    if (r.rows()) return r.text(0, 0);
+    return std::nullopt;
+  }
+
+  std::vector<DeadLetter> dead_letters(const DeadLetterFilter& f) override {
+    PgResult r = db_.exec(std::string("SELECT ") + kDeadLetterColumns +
+                              " FROM dead_letters WHERE ($1='' OR flow=$1) AND ($2='' OR status=$2) AND "
+                              "created_ms>=$3 AND id>$4 ORDER BY id LIMIT $5",
+                          {f.flow, f.status, f.since_ms, f.after_id, f.limit});
+    std::vector<DeadLetter> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(read_dead_letter(r, i));
+    return out;
+  }
+
+  std::optional<DeadLetter> dead_letter(int64_t id) override {
+    PgResult r = db_.exec(std::string("SELECT ") + kDeadLetterColumns + " FROM dead_letters WHERE id=$1", {id});
+    if (r.rows()) return read_dead_letter(r, 0);
+    return std::nullopt;
+  }
+
+  bool request_replay(int64_t id, const std::optional<std::string>& corrected_input) override {
+    if (corrected_input)
+      return db_.exec(
+                    "UPDATE dead_letters SET status='replaying', input=$2, updated_ms=$3 "
+                    "WHERE id=$1 AND status IN ('pending','replaying')",
+                    {id, PgParam::bytes(*corrected_input), now_ms()})
+                 .affected() > 0;
+    return db_.exec(
+                  "UPDATE dead_letters SET status='replaying', updated_ms=$2 "
+                  "WHERE id=$1 AND status IN ('pending','replaying')",
+                  {id, now_ms()})
+               .affected() > 0;
+  }
+
+  std::vector<DeadLetter> replay_requests(const std::string& flow, int limit) override {
+    return dead_letters({.flow = flow, .status = "replaying", .since_ms = 0, .after_id = 0, .limit = limit});
+  }
+
+  void mark_replayed(int64_t id) override { set_status(id, "replayed"); }
+
+  bool discard(int64_t id) override {
+    return db_.exec(
+                  "UPDATE dead_letters SET status='discarded', updated_ms=$2 WHERE id=$1 AND status NOT IN "
+                  "('replayed', 'discarded')",
+                  {id, now_ms()})
+               .affected() > 0;
+  }
+
+  int64_t count_dead_letters(const std::string& flow, const std::string& status) override {
+    return db_
+        .exec("SELECT COUNT(*) FROM dead_letters WHERE ($1='' OR flow=$1) AND ($2='' OR status=$2)", {flow, status})
+        .integer(0, 0);
+  }
+
+  void record_run(const RunRecord& r) override {
+    db_.exec(
+        "INSERT INTO runs(flow, started_ms, finished_ms, read, created, updated, unchanged, skipped, failed, "
+        "dead_lettered, error) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+        {r.flow, r.started_ms, r.finished_ms, r.read, r.created, r.updated, r.unchanged, r.skipped, r.failed,
+         r.dead_lettered, no_nul(r.error)});
+  }
+
+  std::vector<RunRecord> runs(const std::string& flow, int limit) override {
+    PgResult q = db_.exec(
+        "SELECT id, flow, started_ms, finished_ms, read, created, updated, unchanged, skipped, "
+        "failed, dead_lettered, error FROM runs WHERE flow=$1 ORDER BY id DESC LIMIT $2",
+        {flow, limit});
+    std::vector<RunRecord> out;
+    for (int i = 0; i < q.rows(); ++i) {
+      RunRecord r;
+      r.id = q.integer(i, 0);
+      r.flow = q.text(i, 1);
+      r.started_ms = q.integer(i, 2);
+      r.finished_ms = q.integer(i, 3);
+      r.read = q.integer(i, 4);
+      r.created = q.integer(i, 5);
+      r.updated = q.integer(i, 6);
+      r.unchanged = q.integer(i, 7);
+      r.skipped = q.integer(i, 8);
+      r.failed = q.integer(i, 9);
+      r.dead_lettered = q.integer(i, 10);
+      r.error = q.text(i, 11);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  // The database clock is not used: workers compare expiry times they wrote
+  // themselves, so their clocks should agree within a small part of `ttl`.
+  bool acquire_lease(const std::string& name, const std::string& owner, std::chrono::milliseconds ttl) override {
+    const int64_t now = now_ms();
+    return db_.exec(
+                  "INSERT INTO leases(name, owner, expires_ms) VALUES($1, $2, $3) ON CONFLICT(name) DO UPDATE SET "
+                  "owner=excluded.owner, expires_ms=excluded.expires_ms "
+                  "WHERE leases.owner=$2 OR leases.expires_ms<$4",
+                  {name, owner, now + ttl.count(), now})
+               .affected() > 0;
+  }
+
+  void release_lease(const std::string& name, const std::string& owner) override {
+    db_.exec("DELETE FROM leases WHERE name=$1 AND owner=$2", {name, owner});
+  }
+
+ private:
+  // Under an advisory lock: workers starting together migrate once.
+  void migrate() {
+    PgTransaction tx(db_);
+    db_.exec("SELECT pg_advisory_xact_lock(7362847)");  // synchub's migration lock
+    db_.exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
+    const int64_t version = db_.exec("SELECT COALESCE(MAX(version), 0) FROM schema_version").integer(0, 0);
+    if (version > static_cast<int64_t>(kMigrations.size()))
+      throw std::runtime_error("the PostgreSQL state has schema version " + std::to_string(version) +
+                               ", newer than this synchub knows (" + std::to_string(kMigrations.size()) + ")");
+    for (auto v = version; v < static_cast<int64_t>(kMigrations.size()); ++v) {
+      db_.exec_script(kMigrations[static_cast<size_t>(v)]);
+      db_.exec("INSERT INTO schema_version(version) VALUES($1)", {v + 1});
+    }
+    tx.commit();
+  }
+
+  void insert_dead_letters(const std::vector<DeadLetter>& entries) {
+    const int64_t now = now_ms();
+    for (const auto& d : entries)
+      db_.exec(
+          "INSERT INTO dead_letters(flow, stage, key, input, error, mapping_version, origin, status, attempts, "
+          "created_ms, updated_ms) VALUES($1,$2,$3,$4,$5,$6,$7,'pending',1,$8,$8)",
+          {d.flow, stage_name(d.stage), no_nul(d.key), PgParam::bytes(d.input), no_nul(d.error),
+           no_nul(d.mapping_version), no_nul(d.origin), now});
+  }
+
+  void set_status(int64_t id, const char* status) {
+    db_.exec("UPDATE dead_letters SET status=$1, updated_ms=$2 WHERE id=$3", {status, now_ms(), id});
+  }
+
+  PgConnection db_;
+};
+
+}  // namespace
+
+std::unique_ptr<StateStore> open_postgres_state(const std::string& url) {
+  return std::make_unique<PostgresState>(url);
+}
+
+}  // namespace synchub::runtime
