@@ -121,10 +121,20 @@ const std::vector<FieldSpec>& state_fields() {
        .type = FieldType::Enum,
        .description = "State store implementation.",
        .default_value = "sqlite",
-       .options = {"sqlite"}},
+       .options = {"sqlite", "postgresql"}},
       {.name = "path",
        .type = FieldType::Path,
        .description = "SQLite state file: cursors, ledger, xref, dead letters, runs (default: <data_dir>/state.db)."},
+      {.name = "url",
+       .description = "PostgreSQL connection URL, shared by every worker (`state: postgresql://...` is short for "
+                      "type postgresql with this url).",
+       .secret = true,  // holds the password
+       .example = "postgresql://synchub:${PG_PASSWORD}@db.internal:5432/synchub"},
+      {.name = "lease_ttl",
+       .type = FieldType::Duration,
+       .description = "A worker polls a source stream only while it holds the stream's lease; another worker "
+                      "takes over this long after the holder stops renewing it.",
+       .default_value = "15s"},
   };
   return fields;
 }
@@ -287,7 +297,15 @@ class Loader {
     }
     read_section(sections, "hub", hub_fields(), config_.hub);
     read_section(sections, "bus", bus_fields(), config_.bus);
+    if (sections.count("state") && sections["state"].IsScalar()) {  // state: postgresql://...
+      YAML::Node expanded(YAML::NodeType::Map);
+      expanded["type"] = "postgresql";
+      expanded["url"] = sections["state"];
+      sections["state"] = expanded;
+    }
     read_section(sections, "state", state_fields(), config_.state);
+    if (config_.state.str("type") == "postgresql" && !config_.state.has("url"))
+      diag_.error(config_.state.mark(), "state", "type postgresql needs url (postgresql://user:password@host:port/db)");
     read_section(sections, "alerts", alert_fields(), config_.alerts);
     derive_default_path(config_.bus, "bus.db");
     derive_default_path(config_.state, "state.db");

@@ -98,7 +98,7 @@ std::optional<int64_t> since_ms(const std::string& text) {
 }  // namespace
 
 AdminApi::AdminApi(AdminOptions options, AdminBoard& board)
-    : options_(std::move(options)), board_(board), state_(open_sqlite_state(options_.state_path, false)) {
+    : options_(std::move(options)), board_(board), state_(std::move(options_.state)) {
   if (options_.viewer_tokens.empty() && options_.operator_tokens.empty())
     log_warn("admin", {}, "no admin tokens configured: the admin API is open to anyone who can reach it");
 }

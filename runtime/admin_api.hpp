@@ -30,7 +30,7 @@
 namespace synchub::runtime {
 
 struct AdminOptions {
-  std::string state_path;  // the SQLite state file (a connection of its own)
+  std::unique_ptr<StateStore> state;  // a connection of its own (the scheduler thread has another)
   std::vector<std::string> viewer_tokens, operator_tokens;
 };
 

@@ -1,11 +1,14 @@
 #include "runtime/hub.hpp"
 
+#include <unistd.h>
+
 #include <thread>
 
 #include "mapping/plan.hpp"
 #include "mapping/record.hpp"
 #include "runtime/embedded_bus.hpp"
 #include "runtime/log.hpp"
+#include "runtime/sqlite.hpp"
 
 namespace synchub::runtime {
 
@@ -21,12 +24,23 @@ std::unique_ptr<Bus> open_bus(const config::HubConfig& config) {
 }
 
 std::unique_ptr<StateStore> open_state(const config::HubConfig& config) {
+  if (config.state.str("type") == "postgresql") return open_postgres_state(config.state.str("url"));
   return open_sqlite_state(config.state.str("path"), config.bus.boolean("fsync"));
 }
+
+// "host:pid:start": names this process in source leases.
+namespace {
+std::string this_worker_id() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + std::to_string(now_ms());
+}
+}  // namespace
 
 Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
     : bus_(open_bus(config)), state_(open_state(config)) {
   const connectors::Context context{config.hub.str("name")};
+  const std::string worker_id = this_worker_id();
   std::map<std::string, connectors::Connector*> by_name;
   for (const auto& c : config.connectors) {
     connectors_.push_back(registry.get(c.type).create(c, context));
@@ -34,6 +48,8 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
     for (const auto& s : c.streams) {
       if (!s.roles.source) continue;
       SourceOptions options{c.name, s.name, config.topic({c.name, s.name}), context.hub_name, 5000};
+      options.worker_id = worker_id;
+      options.lease_ttl = config.state.duration("lease_ttl");
       sources_.push_back(std::make_unique<SourcePoller>(options, *bus_, *state_, connectors_.back()->open_source(s)));
     }
   }
@@ -63,7 +79,7 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
   bool has_push = false;
   for (const auto& s : sources_) has_push = has_push || s->push_source();
   if (config.hub.boolean("admin.enabled"))
-    admin_ = std::make_unique<AdminApi>(AdminOptions{config.state.str("path"), config.hub.list("admin.viewer_tokens"),
+    admin_ = std::make_unique<AdminApi>(AdminOptions{open_state(config), config.hub.list("admin.viewer_tokens"),
                                                      config.hub.list("admin.operator_tokens")},
                                         board_);
   if (config.alerts.has("webhook.url")) {
@@ -79,7 +95,7 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
     alerts.check_every = config.alerts.duration("check_every");
     alerts.lag_events = config.alerts.integer("lag_events");
     alerts.dead_letters = config.alerts.integer("dead_letters");
-    alerts_ = std::make_unique<AlertMonitor>(alerts, board_, open_sqlite_state(config.state.str("path"), false));
+    alerts_ = std::make_unique<AlertMonitor>(alerts, board_, open_state(config));
   }
   if (has_push || admin_) {
     HttpServerOptions http;
@@ -109,6 +125,7 @@ Hub::~Hub() {
   ingress_.close();
   if (http_) http_->stop();
   for (auto& f : flows_) f->finish_run();
+  for (auto& s : sources_) s->release_lease();
 }
 
 namespace {

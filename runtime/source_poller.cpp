@@ -68,9 +68,35 @@ bool SourcePoller::replay_dead_letters() {
   return true;
 }
 
+bool SourcePoller::hold_lease(Clock::time_point now) {
+  if (leased_ && now < renew_lease_at_) return true;
+  const bool held = state_.acquire_lease("source:" + name(), options_.worker_id, options_.lease_ttl);
+  if (held != leased_)
+    log_info("source", {{"stream", name()}, {"worker", options_.worker_id}},
+             held ? "this worker polls the stream" : "another worker polls the stream");
+  leased_ = held;
+  renew_lease_at_ = now + options_.lease_ttl / 3;
+  return held;
+}
+
+void SourcePoller::release_lease() {
+  if (!leased_) return;
+  try {
+    state_.release_lease("source:" + name(), options_.worker_id);
+  } catch (const std::exception& e) {
+    log_warn("source", {{"stream", name()}}, std::string("cannot release the lease: ") + e.what());
+  }
+  leased_ = false;
+}
+
 bool SourcePoller::poll_once(Clock::time_point now) {
   if (now < next_poll_) return false;
   try {
+    if (!hold_lease(now)) {  // the holder does the work; ask again later
+      drained_ = true;
+      next_poll_ = now + std::min<std::chrono::milliseconds>(source_->poll_interval(), options_.lease_ttl / 3);
+      return false;
+    }
     bool replayed = replay_dead_letters();
     if (!cursor_loaded_) {
       cursor_ = state_.cursor(name());

@@ -21,6 +21,10 @@ struct SourceOptions {
   std::string topic;
   std::string hub_name;
   size_t batch_size = 1000;
+  // Several workers may share the state: each stream is polled by the one
+  // holding its lease (renewed every third of the ttl).
+  std::string worker_id;
+  std::chrono::milliseconds lease_ttl{15000};
 };
 
 // Records read from a source as events for its topic: CloudEvents 1.0 in
@@ -45,12 +49,15 @@ class SourcePoller {
     if (failures_ == 0 && !waiting_) next_poll_ = {};
   }
   std::string name() const { return options_.connector + "." + options_.stream; }
+  // Lets another worker take the stream at once (at shutdown).
+  void release_lease();
 
  private:
   std::vector<OutgoingEvent> to_events(std::vector<connectors::SourceRecord>& records) const {
     return source_events(options_, records);
   }
   bool replay_dead_letters();
+  bool hold_lease(Clock::time_point now);  // false: another worker polls this stream
 
   SourceOptions options_;
   Bus& bus_;
@@ -63,6 +70,8 @@ class SourcePoller {
   Clock::time_point next_poll_{};
   Backoff backoff_{std::chrono::seconds(1), std::chrono::minutes(5)};
   int failures_ = 0;
+  bool leased_ = false;
+  Clock::time_point renew_lease_at_{};
 };
 
 }  // namespace synchub::runtime
