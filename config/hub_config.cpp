@@ -18,6 +18,9 @@ const std::vector<FieldSpec>& hub_fields() {
        .type = FieldType::Path,
        .description = "Folder for the embedded bus and state files (relative to the config file).",
        .default_value = "data"},
+      {.name = "worker_id",
+       .description = "This worker's name in source leases (default: host name and data_dir, so a worker "
+                      "restarted after a crash takes its streams back at once; two workers need different ones)."},
       {.name = "topic_prefix",
        .description = "Prefix of every topic name: <prefix><connector>.<stream>.",
        .default_value = ""},

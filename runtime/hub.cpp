@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "mapping/plan.hpp"
@@ -28,19 +29,23 @@ std::unique_ptr<StateStore> open_state(const config::HubConfig& config) {
   return open_sqlite_state(config.state.str("path"), config.bus.boolean("fsync"));
 }
 
-// "host:pid:start": names this process in source leases.
 namespace {
-std::string this_worker_id() {
+// Names this worker in source leases: stable across restarts, so a worker
+// that crashed takes its streams back at once instead of after the lease ttl.
+std::string this_worker_id(const config::HubConfig& config) {
+  if (config.hub.has("worker_id")) return config.hub.str("worker_id");
   char host[256] = {};
   gethostname(host, sizeof host - 1);
-  return std::string(host) + ":" + std::to_string(getpid()) + ":" + std::to_string(now_ms());
+  std::error_code ec;
+  const auto data_dir = std::filesystem::absolute(config.hub.str_or("data_dir", "."), ec);
+  return std::string(host) + ":" + data_dir.string();
 }
 }  // namespace
 
 Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
     : bus_(open_bus(config)), state_(open_state(config)) {
   const connectors::Context context{config.hub.str("name")};
-  const std::string worker_id = this_worker_id();
+  const std::string worker_id = this_worker_id(config);
   std::map<std::string, connectors::Connector*> by_name;
   for (const auto& c : config.connectors) {
     connectors_.push_back(registry.get(c.type).create(c, context));
