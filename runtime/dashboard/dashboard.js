@@ -11,6 +11,7 @@ const app = {
   flows: [],
   openLetters: new Map(),  // dead letter id -> full entry, kept open across refreshes
   dlqFlow: '',
+  handled: new Map(),  // dead letter id -> when it was replayed or discarded here (a list fetched before may still show it)
   timer: 0,
   busy: false,
 };
@@ -247,6 +248,7 @@ async function dlqView() {
     try {
       await api(action === 'replay' ? 'POST' : 'DELETE', `/api/v1/dlq/${d.id}` + (action === 'replay' ? '/replay' : ''));
       app.openLetters.delete(d.id);
+      app.handled.set(d.id, Date.now());
       document.querySelectorAll(`[data-dead-letter="${d.id}"]`).forEach((row) => row.remove());
       flash(action === 'replay' ? `#${d.id} sent back to ${d.flow}` : `#${d.id} discarded`);
     } catch (err) { handle(err); }
@@ -256,7 +258,9 @@ async function dlqView() {
     else app.openLetters.set(d.id, await api('GET', '/api/v1/dlq/' + d.id));
     refresh();
   };
-  const rows = entries.flatMap((d) => {
+  for (const [id, at] of app.handled) if (Date.now() - at > 30000) app.handled.delete(id);
+  const shown = entries.filter((d) => !app.handled.has(d.id));
+  const rows = shown.flatMap((d) => {
     const row = el('tr', { class: 'clickable', 'data-dead-letter': d.id, onclick: () => toggle(d).catch(handle) },
       el('td', { class: 'num' }, '#' + d.id),
       el('td', {}, d.flow, el('div', { class: 'muted' }, d.stage)),
@@ -285,7 +289,7 @@ async function dlqView() {
         try { const r = await api('POST', '/api/v1/dlq/replay' + q); flash(r.requested + ' dead letters sent back'); } catch (err) { handle(err); }
         refresh();
       } }, app.dlqFlow ? 'Replay all of ' + app.dlqFlow : 'Replay all') : null),
-    entries.length === 0 ? el('p', { class: 'empty', id: 'dlq-empty' }, 'No dead letters. Everything was delivered.') :
+    shown.length === 0 ? el('p', { class: 'empty', id: 'dlq-empty' }, 'No dead letters. Everything was delivered.') :
       el('table', { id: 'dlq' },
         el('thead', {}, el('tr', {}, el('th', { class: 'num' }, 'Id'), el('th', {}, 'Flow'), el('th', {}, 'Key'),
           el('th', {}, 'Since'), el('th', { class: 'num' }, 'Attempts'), el('th', {}, 'Error'), el('th', {}, ''))),

@@ -18,6 +18,15 @@ async function api(path) {
   return r.json();
 }
 
+// Waits until `locator` matches nothing (it may match several elements meanwhile).
+async function gone(locator, what) {
+  for (let i = 0; i < 200; ++i) {
+    if ((await locator.count()) === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(what + ' is still shown');
+}
+
 async function signIn(page, token) {
   await page.goto(hubUrl + '/');
   await page.locator('#sign-in').waitFor({ state: 'visible' });
@@ -99,7 +108,7 @@ try {
   assert.equal(created.status, 201);
   assert.equal((await created.json()).code, 'CUS-000002');
   await letter.locator('button[data-action=replay]').click();
-  await op.locator(`#dlq tr[data-dead-letter="${id}"]`).waitFor({ state: 'detached' });
+  await gone(op.locator(`#dlq tr[data-dead-letter="${id}"]`), 'the replayed dead letter');
   await op.locator('#dlq-empty').waitFor();  // still gone after the page refreshed the list
   let entry;
   for (let i = 0; i < 100; ++i) {
