@@ -86,7 +86,42 @@ const std::vector<FieldSpec>& bus_fields() {
        .type = FieldType::Enum,
        .description = "Event bus implementation.",
        .default_value = "embedded",
-       .options = {"embedded"}},
+       .options = {"embedded", "kafka"}},
+      {.name = "kafka",
+       .type = FieldType::Section,
+       .description = "The Kafka cluster, for type kafka (`bus: kafka` is short for type kafka).",
+       .fields =
+           {
+               {.name = "bootstrap_servers",
+                .description = "Brokers to start from, host:port,host:port.",
+                .default_value = "127.0.0.1:9092"},
+               {.name = "create_topics",
+                .type = FieldType::Bool,
+                .description = "Create missing topics (partitions, replication_factor); off where an admin "
+                               "creates them.",
+                .default_value = "true"},
+               {.name = "partitions",
+                .type = FieldType::Int,
+                .description = "Partitions of a created topic (events are partitioned by key: per-key order).",
+                .default_value = "6",
+                .min = 1},
+               {.name = "replication_factor",
+                .type = FieldType::Int,
+                .description = "Replicas of a created topic.",
+                .default_value = "3",
+                .min = 1},
+               {.name = "delivery_timeout",
+                .type = FieldType::Duration,
+                .description = "A publish fails (and is retried) when the cluster has not acknowledged it by then.",
+                .default_value = "30s"},
+               {.name = "properties",
+                .type = FieldType::StringMap,
+                .description = "librdkafka settings passed through: security.protocol, sasl.mechanisms, "
+                               "sasl.username, sasl.password, ssl.ca.location, compression.type, linger.ms...",
+                .secret = true,  // SASL passwords
+                .example = "{security.protocol: SASL_SSL, sasl.mechanisms: SCRAM-SHA-512, sasl.username: synchub, "
+                           "sasl.password: ${KAFKA_PASSWORD}}"},
+           }},
       {.name = "path",
        .type = FieldType::Path,
        .description = "Embedded bus database file (default: <data_dir>/bus.db)."},
@@ -300,6 +335,11 @@ class Loader {
     }
     read_section(sections, "hub", hub_fields(), config_.hub);
     read_section(sections, "bus", bus_fields(), config_.bus);
+    if (sections.count("bus") && sections["bus"].IsScalar()) {  // bus: kafka
+      YAML::Node expanded(YAML::NodeType::Map);
+      expanded["type"] = sections["bus"];
+      sections["bus"] = expanded;
+    }
     if (sections.count("state") && sections["state"].IsScalar()) {  // state: postgresql://...
       YAML::Node expanded(YAML::NodeType::Map);
       expanded["type"] = "postgresql";

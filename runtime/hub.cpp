@@ -8,6 +8,7 @@
 #include "mapping/plan.hpp"
 #include "mapping/record.hpp"
 #include "runtime/embedded_bus.hpp"
+#include "runtime/kafka_bus.hpp"
 #include "runtime/log.hpp"
 #include "runtime/sqlite.hpp"
 
@@ -15,6 +16,17 @@ namespace synchub::runtime {
 
 std::unique_ptr<Bus> open_bus(const config::HubConfig& config) {
   const auto& b = config.bus;
+  if (b.str("type") == "kafka") {
+    KafkaBusOptions kafka;
+    kafka.bootstrap_servers = b.str("kafka.bootstrap_servers");
+    kafka.group_prefix = "synchub." + config.hub.str("name") + ".";
+    kafka.create_topics = b.boolean("kafka.create_topics");
+    kafka.partitions = static_cast<int>(b.integer("kafka.partitions"));
+    kafka.replication_factor = static_cast<int>(b.integer("kafka.replication_factor"));
+    kafka.delivery_timeout = b.duration("kafka.delivery_timeout");
+    for (const auto& [name, value] : b.map("kafka.properties")) kafka.properties[name] = value;
+    return open_kafka_bus(kafka);
+  }
   EmbeddedBusOptions options;
   options.path = b.str("path");
   options.partitions = static_cast<int>(b.integer("partitions"));

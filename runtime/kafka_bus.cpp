@@ -1,0 +1,335 @@
+#include "runtime/kafka_bus.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+
+#include "runtime/log.hpp"
+
+namespace synchub::runtime {
+
+namespace {
+
+using Conf = std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)>;
+using Handle = std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)>;
+using PartitionList =
+    std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+
+PartitionList partition_list(int size) {
+  return {rd_kafka_topic_partition_list_new(size), rd_kafka_topic_partition_list_destroy};
+}
+
+void set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+  char error[512];
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK)
+    throw std::runtime_error("kafka setting " + name + ": " + error);  // the value is not shown: it may be a secret
+}
+
+Conf base_conf(const KafkaBusOptions& options) {
+  Conf conf(rd_kafka_conf_new(), rd_kafka_conf_destroy);
+  set(conf.get(), "bootstrap.servers", options.bootstrap_servers);
+  set(conf.get(), "log_level", "4");  // warnings and worse
+  for (const auto& [name, value] : options.properties) set(conf.get(), name, value);
+  rd_kafka_conf_set_log_cb(conf.get(), [](const rd_kafka_t*, int level, const char* facility, const char* message) {
+    // One `properties` map serves producer and consumer: each ignores the other's settings, without a word.
+    if (std::string_view(facility) == "CONFWARN") return;
+    (level <= 3 ? log_error : log_warn)("kafka", {{"facility", facility}}, message);
+  });
+  return conf;
+}
+
+Handle new_handle(rd_kafka_type_t type, Conf conf) {
+  char error[512];
+  rd_kafka_t* handle = rd_kafka_new(type, conf.get(), error, sizeof error);
+  if (!handle) throw std::runtime_error(std::string("kafka: ") + error);
+  conf.release();  // owned by the handle now
+  return {handle, rd_kafka_destroy};
+}
+
+// One publish() call's delivery reports.
+struct Delivery {
+  std::atomic<int64_t> pending{0};
+  std::mutex mu;
+  std::string first_error;
+};
+
+class KafkaConsumer final : public Consumer {
+ public:
+  KafkaConsumer(const KafkaBusOptions& options, const std::string& group, const std::string& topic)
+      : topic_(topic), group_(group), handle_(nullptr, rd_kafka_destroy) {
+    Conf conf = base_conf(options);
+    set(conf.get(), "group.id", group);
+    set(conf.get(), "enable.auto.commit", "false");  // committed after the sink, by commit()
+    set(conf.get(), "enable.auto.offset.store", "false");
+    set(conf.get(), "auto.offset.reset", "earliest");  // a new group starts at the beginning
+    set(conf.get(), "partition.assignment.strategy", "cooperative-sticky");
+    set(conf.get(), "enable.partition.eof", "false");
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaConsumer::on_rebalance);
+    handle_ = new_handle(RD_KAFKA_CONSUMER, std::move(conf));
+    rd_kafka_poll_set_consumer(handle_.get());
+    PartitionList topics = partition_list(1);
+    rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+    if (auto err = rd_kafka_subscribe(handle_.get(), topics.get()))
+      throw std::runtime_error("kafka: cannot subscribe to " + topic + ": " + rd_kafka_err2str(err));
+  }
+
+  ~KafkaConsumer() override {
+    rd_kafka_consumer_close(handle_.get());  // leaves the group now: partitions move at once
+  }
+
+  std::vector<Event> poll(size_t max_events) override {
+    std::vector<Event> events;
+    while (events.size() < max_events) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(handle_.get(), events.empty() ? 10 : 0);
+      if (!m) break;
+      std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> message(m, rd_kafka_message_destroy);
+      if (m->err) {
+        // An offset reset means events were lost (retention ran ahead of this group): never hidden.
+        if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE || m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
+          throw std::runtime_error("kafka: offset reset on " + topic_ + " for group " + group_ +
+                                   ": events were removed before this flow read them (" + rd_kafka_message_errstr(m) +
+                                   ")");
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+        throw std::runtime_error("kafka: consuming " + topic_ + ": " + rd_kafka_message_errstr(m));
+      }
+      Event e;
+      e.topic = topic_;
+      e.partition = m->partition;
+      e.offset = m->offset;
+      rd_kafka_timestamp_type_t type;
+      e.timestamp_ms = rd_kafka_message_timestamp(m, &type);
+      if (m->key) e.key.assign(static_cast<const char*>(m->key), m->key_len);
+      if (m->payload) e.value.assign(static_cast<const char*>(m->payload), m->len);
+      rd_kafka_headers_t* headers = nullptr;
+      if (!rd_kafka_message_headers(m, &headers)) {
+        const char* name;
+        const void* value;
+        size_t size;
+        for (size_t i = 0; !rd_kafka_header_get_all(headers, i, &name, &value, &size); ++i)
+          e.headers.push_back({name, value ? std::string(static_cast<const char*>(value), size) : std::string()});
+      }
+      position_[e.partition] = e.offset + 1;
+      events.push_back(std::move(e));
+    }
+    return events;
+  }
+
+  void commit(const Positions& positions) override {
+    if (positions.empty()) return;
+    PartitionList list = partition_list(static_cast<int>(positions.size()));
+    for (const auto& [partition, offset] : positions)
+      rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), partition)->offset = offset;
+    if (auto err = rd_kafka_commit(handle_.get(), list.get(), 0)) {
+      // The partitions moved to another worker meanwhile: it redelivers from the last commit,
+      // and the ledger turns what this one already wrote into "unchanged".
+      log_warn("kafka", {{"topic", topic_}, {"group", group_}},
+               std::string("offset commit refused (rebalance?): ") + rd_kafka_err2str(err));
+      return;
+    }
+    for (const auto& [partition, offset] : positions) committed_[partition] = offset;
+  }
+
+  // Back to the committed offsets of the partitions this consumer holds.
+  void rewind() override {
+    PartitionList assigned = assignment();
+    if (assigned->cnt == 0) return;
+    if (auto err = rd_kafka_committed(handle_.get(), assigned.get(), 10000))
+      throw std::runtime_error(std::string("kafka: cannot read committed offsets: ") + rd_kafka_err2str(err));
+    for (int i = 0; i < assigned->cnt; ++i) {
+      auto& p = assigned->elems[i];
+      if (p.offset < 0) p.offset = RD_KAFKA_OFFSET_BEGINNING;  // nothing committed yet
+    }
+    if (rd_kafka_error_t* error = rd_kafka_seek_partitions(handle_.get(), assigned.get(), 10000)) {
+      std::string message = rd_kafka_error_string(error);
+      rd_kafka_error_destroy(error);
+      throw std::runtime_error("kafka: cannot seek back: " + message);
+    }
+    position_.clear();
+  }
+
+  // High watermark minus committed offset, over the partitions held; cached
+  // watermarks (fetches keep them fresh), asked of the broker when unknown.
+  int64_t lag() override {
+    PartitionList assigned = assignment();
+    int64_t total = 0;
+    for (int i = 0; i < assigned->cnt; ++i) {
+      const int32_t partition = assigned->elems[i].partition;
+      int64_t low = -1, high = -1;
+      rd_kafka_get_watermark_offsets(handle_.get(), topic_.c_str(), partition, &low, &high);
+      if (high < 0 && rd_kafka_query_watermark_offsets(handle_.get(), topic_.c_str(), partition, &low, &high, 5000))
+        return total + 1;  // unknown: not caught up
+      auto c = committed_.find(partition);
+      const int64_t done = c != committed_.end() ? c->second : committed_offset(partition, low);
+      total += std::max<int64_t>(0, high - done);
+    }
+    if (assigned->cnt == 0 && !assigned_once_) return 1;  // not in the group yet: unknown
+    return total;
+  }
+
+  int64_t oldest_pending_ms() override { return 0; }  // would need a fetch per partition: not reported on Kafka
+
+ private:
+  PartitionList assignment() {
+    rd_kafka_topic_partition_list_t* list = nullptr;
+    if (rd_kafka_assignment(handle_.get(), &list) || !list) return partition_list(0);
+    return {list, rd_kafka_topic_partition_list_destroy};
+  }
+
+  int64_t committed_offset(int32_t partition, int64_t low) {
+    PartitionList one = partition_list(1);
+    rd_kafka_topic_partition_list_add(one.get(), topic_.c_str(), partition);
+    if (rd_kafka_committed(handle_.get(), one.get(), 5000) || one->elems[0].offset < 0)
+      return std::max<int64_t>(0, low);
+    committed_[partition] = one->elems[0].offset;
+    return one->elems[0].offset;
+  }
+
+  // Cooperative-sticky: partitions are added and removed incrementally.
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                           void* opaque) {
+    auto* self = static_cast<KafkaConsumer*>(opaque);
+    rd_kafka_error_t* error = nullptr;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      error = rd_kafka_incremental_assign(rk, partitions);
+      self->assigned_once_ = true;
+    } else {
+      error = rd_kafka_incremental_unassign(rk, partitions);
+      for (int i = 0; i < partitions->cnt; ++i) {
+        self->committed_.erase(partitions->elems[i].partition);
+        self->position_.erase(partitions->elems[i].partition);
+      }
+    }
+    log_info("kafka",
+             {{"topic", self->topic_}, {"group", self->group_}, {"partitions", std::to_string(partitions->cnt)}},
+             err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "partitions assigned" : "partitions revoked");
+    if (error) {
+      log_error("kafka", {{"group", self->group_}}, rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+    }
+  }
+
+  std::string topic_, group_;
+  Handle handle_;
+  std::map<int32_t, int64_t> position_, committed_;
+  bool assigned_once_ = false;
+};
+
+class KafkaBus final : public Bus {
+ public:
+  explicit KafkaBus(KafkaBusOptions options) : options_(std::move(options)), producer_(nullptr, rd_kafka_destroy) {
+    Conf conf = base_conf(options_);
+    set(conf.get(), "enable.idempotence", "true");  // no duplicates or reordering from producer retries
+    set(conf.get(), "acks", "all");
+    set(conf.get(), "partitioner", "murmur2_random");  // the Java client's: keys land where its producers put them
+    set(conf.get(), "delivery.timeout.ms", std::to_string(options_.delivery_timeout.count()));
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), [](rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+      auto* delivery = static_cast<Delivery*>(m->_private);
+      if (m->err) {
+        std::lock_guard lock(delivery->mu);
+        if (delivery->first_error.empty()) delivery->first_error = rd_kafka_err2str(m->err);
+      }
+      --delivery->pending;
+    });
+    producer_ = new_handle(RD_KAFKA_PRODUCER, std::move(conf));
+  }
+
+  ~KafkaBus() override { rd_kafka_flush(producer_.get(), 10000); }
+
+  // Returns when every event's delivery report came back successful; throws
+  // otherwise (then some may be stored: callers publish at least once).
+  void publish(const std::vector<OutgoingEvent>& events) override {
+    if (events.empty()) return;
+    Delivery delivery;
+    for (const auto& e : events) {
+      ensure_topic(e.topic);
+      rd_kafka_headers_t* headers = rd_kafka_headers_new(e.headers.size());
+      for (const auto& h : e.headers)
+        rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                            static_cast<ssize_t>(h.value.size()));
+      ++delivery.pending;
+      for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            producer_.get(), RD_KAFKA_V_TOPIC(e.topic.c_str()),
+            RD_KAFKA_V_KEY(const_cast<char*>(e.key.data()), e.key.size()),
+            RD_KAFKA_V_VALUE(const_cast<char*>(e.value.data()), e.value.size()), RD_KAFKA_V_HEADERS(headers),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&delivery), RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {  // the local queue is full: serve reports, try again
+          rd_kafka_poll(producer_.get(), 50);
+          continue;
+        }
+        if (err) {
+          rd_kafka_headers_destroy(headers);  // not taken over on failure
+          --delivery.pending;
+          wait_for(delivery);
+          throw std::runtime_error("kafka: cannot produce to " + e.topic + ": " + rd_kafka_err2str(err));
+        }
+        break;
+      }
+    }
+    wait_for(delivery);
+    if (!delivery.first_error.empty())
+      throw std::runtime_error("kafka: delivery to " + events.front().topic + " failed: " + delivery.first_error);
+  }
+
+  std::unique_ptr<Consumer> subscribe(const std::string& group, const std::string& topic) override {
+    ensure_topic(topic);
+    // The runtime names groups "synchub.<flow>"; on a cluster shared by hubs: "<prefix><flow>".
+    const std::string flow = group.rfind("synchub.", 0) == 0 ? group.substr(8) : group;
+    return std::make_unique<KafkaConsumer>(options_, options_.group_prefix + flow, topic);
+  }
+
+  int64_t enforce_retention() override { return 0; }  // the cluster's retention.ms / retention.bytes rule
+
+ private:
+  // Until every report of this call came back (delivery.timeout.ms bounds it).
+  void wait_for(Delivery& delivery) {
+    while (delivery.pending.load() > 0) rd_kafka_poll(producer_.get(), 100);
+  }
+
+  void ensure_topic(const std::string& topic) {
+    if (!options_.create_topics || created_.count(topic)) return;
+    rd_kafka_NewTopic_t* request = nullptr;
+    char error[512];
+    request =
+        rd_kafka_NewTopic_new(topic.c_str(), options_.partitions, options_.replication_factor, error, sizeof error);
+    if (!request) throw std::runtime_error("kafka: topic " + topic + ": " + error);
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(producer_.get());
+    rd_kafka_CreateTopics(producer_.get(), &request, 1, nullptr, queue);
+    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 15000);
+    std::string failure;
+    if (!event) {
+      failure = "no answer from the cluster";
+    } else {
+      size_t count = 0;
+      const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event);
+      const rd_kafka_topic_result_t** topics = result ? rd_kafka_CreateTopics_result_topics(result, &count) : nullptr;
+      if (rd_kafka_event_error(event))
+        failure = rd_kafka_event_error_string(event);
+      else if (count == 1 && rd_kafka_topic_result_error(topics[0]) &&
+               rd_kafka_topic_result_error(topics[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+        failure = rd_kafka_topic_result_error_string(topics[0]);
+      rd_kafka_event_destroy(event);
+    }
+    rd_kafka_queue_destroy(queue);
+    rd_kafka_NewTopic_destroy(request);
+    if (!failure.empty()) throw std::runtime_error("kafka: cannot create topic " + topic + ": " + failure);
+    created_.insert(topic);
+  }
+
+  KafkaBusOptions options_;
+  Handle producer_;
+  std::set<std::string> created_;
+};
+
+}  // namespace
+
+std::unique_ptr<Bus> open_kafka_bus(const KafkaBusOptions& options) {
+  return std::make_unique<KafkaBus>(options);
+}
+
+}  // namespace synchub::runtime

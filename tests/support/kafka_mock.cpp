@@ -1,0 +1,55 @@
+#include "tests/support/kafka_mock.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+namespace synchub::test {
+
+KafkaMock::KafkaMock(int brokers) {
+  int in[2], out[2];
+  if (pipe(in) != 0 || pipe(out) != 0) throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    close(in[1]);
+    close(out[0]);
+    const std::string count = std::to_string(brokers);
+    execl(SYNCHUB_KAFKA_MOCK, SYNCHUB_KAFKA_MOCK, count.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  to_mock_ = in[1];
+  from_mock_ = out[0];
+  bootstrap_ = read_line();
+  if (bootstrap_.empty()) throw std::runtime_error("the mock Kafka cluster did not start");
+}
+
+KafkaMock::~KafkaMock() {
+  close(to_mock_);
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  close(from_mock_);
+}
+
+std::string KafkaMock::read_line() {
+  std::string line;
+  char c;
+  while (read(from_mock_, &c, 1) == 1 && c != '\n') line += c;
+  return line;
+}
+
+void KafkaMock::command(const std::string& line) {
+  const std::string text = line + "\n";
+  if (write(to_mock_, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    throw std::runtime_error("the mock Kafka cluster is gone");
+  const std::string answer = read_line();
+  if (answer != "ok") throw std::runtime_error("mock Kafka: " + line + ": " + answer);
+}
+
+}  // namespace synchub::test
