@@ -54,6 +54,10 @@ class Consumer {
   virtual void rewind() = 0;
   // Events not yet committed, over all partitions.
   virtual int64_t lag() = 0;
+  // Called instead of poll() while the flow is paused or backing off:
+  // Kafka pauses its partitions and keeps its group membership alive
+  // (max.poll.interval.ms); the next poll() resumes them.
+  virtual void idle() {}
   // When the oldest event not yet committed was appended (epoch ms); 0 when none is.
   virtual int64_t oldest_pending_ms() = 0;
 };

@@ -131,8 +131,11 @@ void FlowRunner::finish_run() {
 }
 
 bool FlowRunner::run_once(Clock::time_point now) {
-  if (paused_) return false;
-  if (state_ == FlowState::BackingOff && now < next_attempt_) return false;
+  // Not reading now: the consumer stays in its group without fetching.
+  if (paused_ || (state_ == FlowState::BackingOff && now < next_attempt_)) {
+    consumer_->idle();
+    return false;
+  }
   requested_wait_ = {};
   if (run_.started_ms == 0) {
     run_.started_ms = now_ms();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -79,13 +80,35 @@ class KafkaConsumer final : public Consumer {
   }
 
   ~KafkaConsumer() override {
+    drop_stash();
     rd_kafka_consumer_close(handle_.get());  // leaves the group now: partitions move at once
   }
 
+  void idle() override {
+    if (!paused_) {
+      PartitionList assigned = assignment();
+      if (assigned->cnt) rd_kafka_pause_partitions(handle_.get(), assigned.get());
+      paused_ = true;
+    }
+    // Serves heartbeats and rebalances; what was fetched before the pause is kept for poll().
+    while (rd_kafka_message_t* m = rd_kafka_consumer_poll(handle_.get(), 0)) stash_.push_back(m);
+  }
+
   std::vector<Event> poll(size_t max_events) override {
+    if (paused_) {
+      PartitionList assigned = assignment();
+      if (assigned->cnt) rd_kafka_resume_partitions(handle_.get(), assigned.get());
+      paused_ = false;
+    }
     std::vector<Event> events;
     while (events.size() < max_events) {
-      rd_kafka_message_t* m = rd_kafka_consumer_poll(handle_.get(), events.empty() ? 10 : 0);
+      rd_kafka_message_t* m = nullptr;
+      if (!stash_.empty()) {
+        m = stash_.front();
+        stash_.pop_front();
+      } else {
+        m = rd_kafka_consumer_poll(handle_.get(), events.empty() ? 10 : 0);
+      }
       if (!m) break;
       std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> message(m, rd_kafka_message_destroy);
       if (m->err) {
@@ -150,18 +173,19 @@ class KafkaConsumer final : public Consumer {
       throw std::runtime_error("kafka: cannot seek back: " + message);
     }
     position_.clear();
+    drop_stash();  // fetched before the seek: they come again
   }
 
-  // High watermark minus committed offset, over the partitions held; cached
-  // watermarks (fetches keep them fresh), asked of the broker when unknown.
+  // High watermark minus committed offset, over the partitions held.
   int64_t lag() override {
     PartitionList assigned = assignment();
     int64_t total = 0;
     for (int i = 0; i < assigned->cnt; ++i) {
       const int32_t partition = assigned->elems[i].partition;
       int64_t low = -1, high = -1;
-      rd_kafka_get_watermark_offsets(handle_.get(), topic_.c_str(), partition, &low, &high);
-      if (high < 0 && rd_kafka_query_watermark_offsets(handle_.get(), topic_.c_str(), partition, &low, &high, 5000))
+      // Asked of the broker: the cached watermark lags behind what was just published (run --once
+      // would stop before reading it).
+      if (rd_kafka_query_watermark_offsets(handle_.get(), topic_.c_str(), partition, &low, &high, 5000))
         return total + 1;  // unknown: not caught up
       auto c = committed_.find(partition);
       const int64_t done = c != committed_.end() ? c->second : committed_offset(partition, low);
@@ -174,6 +198,11 @@ class KafkaConsumer final : public Consumer {
   int64_t oldest_pending_ms() override { return 0; }  // would need a fetch per partition: not reported on Kafka
 
  private:
+  void drop_stash() {
+    for (auto* m : stash_) rd_kafka_message_destroy(m);
+    stash_.clear();
+  }
+
   PartitionList assignment() {
     rd_kafka_topic_partition_list_t* list = nullptr;
     if (rd_kafka_assignment(handle_.get(), &list) || !list) return partition_list(0);
@@ -216,7 +245,9 @@ class KafkaConsumer final : public Consumer {
   std::string topic_, group_;
   Handle handle_;
   std::map<int32_t, int64_t> position_, committed_;
+  std::deque<rd_kafka_message_t*> stash_;  // fetched while idle, handed out first by poll()
   bool assigned_once_ = false;
+  bool paused_ = false;
 };
 
 class KafkaBus final : public Bus {

@@ -43,8 +43,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::signal(SIGPIPE, SIG_IGN);
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGINT, on_signal);
+  struct sigaction action {};  // no SA_RESTART: a signal ends the blocking read of stdin
+  action.sa_handler = on_signal;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
   std::printf("%s\n", rd_kafka_mock_cluster_bootstraps(cluster));
   std::fflush(stdout);
 

@@ -122,6 +122,13 @@ TEST(KafkaBus, TwoConsumersShareTheTopicAndTheRewindGoesBackToTheCommit) {
   auto bus = open_kafka_bus(options(kafka));
   auto a = bus->subscribe("synchub.flow", "shared");
   auto b = bus->subscribe("synchub.flow", "shared");
+  // Until both hold partitions (lag is "unknown", 1, before a consumer's first assignment).
+  for (int i = 0; i < 300 && (a->lag() != 0 || b->lag() != 0); ++i) {
+    a->poll(1);
+    b->poll(1);
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(a->lag() + b->lag(), 0) << "both consumers joined";
   bus->publish(events("shared", 0, 400, 40));
   std::map<int, int> times;
   std::set<int32_t> a_partitions, b_partitions;
