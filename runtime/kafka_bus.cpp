@@ -66,7 +66,9 @@ class KafkaConsumer final : public Consumer {
     set(conf.get(), "group.id", group);
     set(conf.get(), "enable.auto.commit", "false");  // committed after the sink, by commit()
     set(conf.get(), "enable.auto.offset.store", "false");
-    set(conf.get(), "auto.offset.reset", "earliest");  // a new group starts at the beginning
+    // A committed offset the cluster no longer has (retention ran ahead of this flow) is an error
+    // the flow reports, never a silent jump; a new group starts at the beginning (on_rebalance).
+    set(conf.get(), "auto.offset.reset", "error");
     set(conf.get(), "partition.assignment.strategy", "cooperative-sticky");
     set(conf.get(), "enable.partition.eof", "false");
     rd_kafka_conf_set_opaque(conf.get(), this);
@@ -224,7 +226,14 @@ class KafkaConsumer final : public Consumer {
     auto* self = static_cast<KafkaConsumer*>(opaque);
     rd_kafka_error_t* error = nullptr;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-      error = rd_kafka_incremental_assign(rk, partitions);
+      // Partitions this group never committed start at the beginning; the others at their commit.
+      PartitionList start = partition_list(partitions->cnt);
+      for (int i = 0; i < partitions->cnt; ++i)
+        rd_kafka_topic_partition_list_add(start.get(), partitions->elems[i].topic, partitions->elems[i].partition);
+      if (rd_kafka_committed(rk, start.get(), 10000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        for (int i = 0; i < start->cnt; ++i)
+          if (start->elems[i].offset < 0) start->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+      error = rd_kafka_incremental_assign(rk, start.get());
       self->assigned_once_ = true;
     } else {
       error = rd_kafka_incremental_unassign(rk, partitions);

@@ -202,5 +202,36 @@ TEST(KafkaBus, BrokerErrorsAndABrokerDownLoseNothing) {
   for (int n = 0; n < 210; ++n) EXPECT_EQ(times[n], 1) << n << " duplicated (the producer is idempotent)";
 }
 
+// The mock cluster keeps ~5 MiB a partition and drops the oldest events: a
+// group whose committed offset was dropped must hear of it, not skip ahead.
+TEST(KafkaBus, AnOffsetResetIsReportedNotHidden) {
+  test::KafkaMock kafka;
+  kafka.command("topic small 1 1");
+  auto bus = open_kafka_bus(options(kafka));
+  bus->publish(events("small", 0, 20));
+  {
+    auto consumer = bus->subscribe("synchub.late", "small");
+    auto got = consume(*consumer, 20);
+    ASSERT_EQ(got.size(), 20u);
+    consumer->commit({{0, 10}});  // half done, then the worker stops
+  }
+  const std::string big(2100, 'x');
+  for (int i = 0; i < 6; ++i) {  // ~12 MiB: the events at offset 10 are gone
+    std::vector<OutgoingEvent> more;
+    for (int j = 0; j < 1000; ++j) more.push_back({"small", "K", big, {}});
+    bus->publish(more);
+  }
+  auto late = bus->subscribe("synchub.late", "small");
+  std::string error;
+  for (int i = 0; i < 2000 && error.empty(); ++i) {
+    try {
+      late->poll(100);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  EXPECT_NE(error.find("offset reset on small for group synchub.test.late"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace synchub::runtime

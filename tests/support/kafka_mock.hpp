@@ -1,4 +1,4 @@
-// librdkafka's mock cluster in its own process (tests/kafka/mock_cluster.cpp):
+// librdkafka's mock cluster in its own process (examples/simulators/kafka_mock.cpp):
 // started by the constructor, killed by the destructor; commands go to its
 // stdin (broker down/up, injected request errors, topics).
 #pragma once
