@@ -6,7 +6,7 @@
 //   consume: the same events published by a thread while a group consumer
 //            reads them with a no-op sink and commits after every batch
 //            (concurrently: the mock cluster keeps only ~5 MiB a partition).
-// usage: synchub-kafka-bench BOOTSTRAP PUBLISH_TOPIC CONSUME_TOPIC [EVENTS] [BATCH] [FSYNC 0|1]
+// usage: synchub-kafka-bench BOOTSTRAP PUBLISH_TOPIC CONSUME_TOPIC|- [EVENTS] [BATCH] [FSYNC 0|1]
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -71,21 +71,21 @@ int main(int argc, char** argv) {
     std::printf("publish: %zu events in %.2f s = %.0f events/s (batches of %zu, delivery reports + cursor commit%s)\n",
                 events, s, static_cast<double>(events) / s, batch, fsync ? " with fsync" : "");
   }
-  {  // consume while a thread publishes
+  if (std::string(argv[3]) != "-") {  // consume while a thread publishes ("-": publish only)
     auto producer_bus = open_kafka_bus(options);
     auto consumer_bus = open_kafka_bus(options);
     auto consumer = consumer_bus->subscribe("synchub.consume", argv[3]);
     while (consumer->lag() != 0) consumer->poll(1);  // joined the group
-    std::atomic<bool> published{false};
+    // Paced: the mock cluster keeps ~5 MiB a partition, so the producer stays at most
+    // 6,000 events (~2 MiB a partition) ahead of the consumer.
+    std::atomic<size_t> got{0};
     std::thread producer([&] {
-      // Smaller batches than the publish run: the mock cluster keeps ~5 MiB a partition, and the
-      // consumer must not fall that far behind the producer.
       const size_t step = std::min<size_t>(batch, 1000);
-      for (size_t done = 0; done < events; done += step)
+      for (size_t done = 0; done < events; done += step) {
+        while (done > got.load() + 6000) std::this_thread::sleep_for(std::chrono::microseconds(200));
         producer_bus->publish(batch_of(argv[3], done, std::min(step, events - done), payload));
-      published = true;
+      }
     });
-    size_t got = 0;
     Clock::time_point first{};
     while (got < events) {
       auto polled = consumer->poll(batch);
@@ -96,8 +96,10 @@ int main(int argc, char** argv) {
     }
     const double s = seconds_since(first);
     producer.join();
-    std::printf("consume: %zu events in %.2f s = %.0f events/s (no-op sink, commit after every poll of <= %zu)\n", got,
-                s, static_cast<double>(got) / s, batch);
+    std::printf(
+        "consume: %zu events in %.2f s = %.0f events/s (no-op sink, commit after every poll of <= %zu; "
+        "producer paced to stay <= 6,000 ahead)\n",
+        got.load(), s, static_cast<double>(got.load()) / s, batch);
   }
   return 0;
 }
