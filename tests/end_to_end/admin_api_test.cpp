@@ -39,16 +39,7 @@ class AdminHub {
   name: admin
   http: )" + http + R"(
   admin: {enabled: true, viewer_tokens: [view-1], operator_tokens: [op-1]}
-connectors:
-  crm:
-    type: file
-    streams:
-      orders: {key: order_id, inbox: inbox, settle: 0s, poll_interval: 50ms}
-  erp:
-    type: file
-    streams:
-      orders: )" + outbox + R"(
-flows:
+)" + file_orders_connectors(outbox) + R"(flows:
   orders:
     from: crm.orders
     to: erp.orders

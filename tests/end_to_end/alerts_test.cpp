@@ -68,16 +68,7 @@ alerts:
   failing_for: 600ms
   check_every: 100ms
   repeat: 0s
-connectors:
-  crm:
-    type: file
-    streams:
-      orders: {key: order_id, inbox: inbox, settle: 0s, poll_interval: 50ms}
-  erp:
-    type: file
-    streams:
-      orders: {outbox: outbox, fsync: false}
-flows:
+)" + file_orders_connectors() + R"(flows:
   orders:
     from: crm.orders
     to: erp.orders

@@ -31,17 +31,7 @@ bus:
     create_topics: false
     properties: {session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
 state: ")" + shared_postgres().create_database() +
-                                              R"("
-connectors:
-  crm:
-    type: file
-    streams:
-      orders: {key: order_id, inbox: inbox, settle: 0s, poll_interval: 50ms}
-  erp:
-    type: file
-    streams:
-      orders: {outbox: outbox, fsync: false}
-flows:
+                                              "\"\n" + file_orders_connectors() + R"(flows:
   orders: {from: crm.orders, to: erp.orders, batch_size: 500}
 )");
   CommandResult run = run_synchub({"run", "--once", "-c", dir.str("synchub.yaml")});

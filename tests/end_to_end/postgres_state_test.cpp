@@ -17,18 +17,9 @@ std::string worker_config(const TempDir& dir, const std::string& worker, const s
   fs::create_directories(dir.path() / "inbox");
   const std::string file = dir.str(worker + ".yaml");
   write_file(file, R"(hub: {name: pg, data_dir: )" + worker + R"(-data, log_format: json}
-state: )" + state_url + R"(
-connectors:
-  crm:
-    type: file
-    streams:
-      orders: {key: order_id, inbox: inbox, settle: 0s, poll_interval: 50ms}
-  erp:
-    type: file
-    streams:
-      orders: {outbox: )" +
-                       worker + R"(-outbox, fsync: false}
-flows:
+state: )" + state_url + "\n" +
+                       file_orders_connectors("{outbox: " + worker + "-outbox, fsync: false}") +
+                       R"(flows:
   orders: {from: crm.orders, to: erp.orders, retry: {initial_backoff: 10ms, max_backoff: 50ms}}
 )");
   return file;

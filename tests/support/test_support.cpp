@@ -53,6 +53,19 @@ std::string wait_for_hub_url(const fs::path& log) {
   throw std::runtime_error("hub did not start: " + read_file(log));
 }
 
+std::string file_orders_connectors(const std::string& erp_orders) {
+  return R"(connectors:
+  crm:
+    type: file
+    streams:
+      orders: {key: order_id, inbox: inbox, settle: 0s, poll_interval: 50ms}
+  erp:
+    type: file
+    streams:
+      orders: )" +
+         erp_orders + "\n";
+}
+
 TestCertificate make_test_certificate(const TempDir& dir) {
   TestCertificate c{dir.str("cert.pem"), dir.str("key.pem")};
   const std::string command =

@@ -32,6 +32,11 @@ std::string read_file(const fs::path& path);
 // in `log`, waited for up to 5 s; throws with the log when it never comes.
 std::string wait_for_hub_url(const fs::path& log);
 std::vector<std::string> read_lines(const fs::path& path);
+// The `connectors:` section most end-to-end tests use: `crm.orders` reads
+// JSON lines from ./inbox (key order_id, polled every 50 ms), `erp.orders`
+// is the file sink written as `erp_orders` (default: ./outbox, no fsync).
+std::string file_orders_connectors(const std::string& erp_orders = "{outbox: outbox, fsync: false}");
+
 // A throw-away self-signed certificate for 127.0.0.1 (openssl req), as cert.pem and key.pem in `dir`.
 struct TestCertificate {
   std::string cert, key;
