@@ -138,7 +138,6 @@ class KafkaConsumer final : public Consumer {
         for (size_t i = 0; !rd_kafka_header_get_all(headers, i, &name, &value, &size); ++i)
           e.headers.push_back({name, value ? std::string(static_cast<const char*>(value), size) : std::string()});
       }
-      position_[e.partition] = e.offset + 1;
       events.push_back(std::move(e));
     }
     return events;
@@ -174,7 +173,6 @@ class KafkaConsumer final : public Consumer {
       rd_kafka_error_destroy(error);
       throw std::runtime_error("kafka: cannot seek back: " + message);
     }
-    position_.clear();
     drop_stash();  // fetched before the seek: they come again
   }
 
@@ -239,7 +237,6 @@ class KafkaConsumer final : public Consumer {
       error = rd_kafka_incremental_unassign(rk, partitions);
       for (int i = 0; i < partitions->cnt; ++i) {
         self->committed_.erase(partitions->elems[i].partition);
-        self->position_.erase(partitions->elems[i].partition);
       }
     }
     log_info("kafka",
@@ -253,7 +250,7 @@ class KafkaConsumer final : public Consumer {
 
   std::string topic_, group_;
   Handle handle_;
-  std::map<int32_t, int64_t> position_, committed_;
+  std::map<int32_t, int64_t> committed_;
   std::deque<rd_kafka_message_t*> stash_;  // fetched while idle, handed out first by poll()
   bool assigned_once_ = false;
   bool paused_ = false;
