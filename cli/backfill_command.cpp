@@ -44,8 +44,11 @@ std::string progress_line(const runtime::BackfillProgress& p, double elapsed, bo
     const double f = p.done ? 1.0 : *p.fraction;
     if (bar) {
       const int width = 24, filled = static_cast<int>(f * width);
-      line = "[" + std::string(static_cast<size_t>(filled), '#') +
-             std::string(static_cast<size_t>(width - filled), '-') + "] ";
+      // Built by appending: "[" + std::string(...) trips GCC 12's -Wrestrict (a false positive).
+      line.push_back('[');
+      line.append(static_cast<size_t>(filled), '#');
+      line.append(static_cast<size_t>(width - filled), '-');
+      line.append("] ");
     }
     std::snprintf(text, sizeof text, "%3.0f%%  ", f * 100);
     line += text;

@@ -62,12 +62,23 @@ class Consumer {
   virtual int64_t oldest_pending_ms() = 0;
 };
 
+// A publish under way: wait() returns once its events are durable and throws
+// when they are not. Destroying it unwaited waits for the outcome, unreported.
+class PendingPublish {
+ public:
+  virtual ~PendingPublish() = default;
+  virtual void wait() = 0;
+};
+
 class Bus {
  public:
   virtual ~Bus() = default;
   // Appends the events; when it returns they are durable. Throws on failure
   // (then none or some may be stored: callers publish at least once).
   virtual void publish(const std::vector<OutgoingEvent>& events) = 0;
+  // Starts a publish and returns while it is under way where the bus can (Kafka),
+  // so that a source reads its next batch meanwhile; by default, publish() itself.
+  virtual std::unique_ptr<PendingPublish> start_publish(const std::vector<OutgoingEvent>& events);
   virtual std::unique_ptr<Consumer> subscribe(const std::string& group, const std::string& topic) = 0;
   // Deletes events past the retention limits; returns how many went.
   virtual int64_t enforce_retention() = 0;

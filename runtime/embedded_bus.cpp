@@ -19,6 +19,19 @@ Positions positions_after(const std::vector<Event>& events) {
 
 namespace {
 
+struct Published final : PendingPublish {
+  void wait() override {}
+};
+
+}  // namespace
+
+std::unique_ptr<PendingPublish> Bus::start_publish(const std::vector<OutgoingEvent>& events) {
+  publish(events);
+  return std::make_unique<Published>();
+}
+
+namespace {
+
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS topics(
   id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, partitions INTEGER NOT NULL, created_ms INTEGER NOT NULL);

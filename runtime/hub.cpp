@@ -142,7 +142,7 @@ Hub::~Hub() {
   ingress_.close();
   if (http_) http_->stop();
   for (auto& f : flows_) f->finish_run();
-  for (auto& s : sources_) s->release_lease();
+  for (auto& s : sources_) s->stop();
 }
 
 namespace {

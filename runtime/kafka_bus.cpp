@@ -51,11 +51,35 @@ Handle new_handle(rd_kafka_type_t type, Conf conf) {
   return {handle, rd_kafka_destroy};
 }
 
-// One publish() call's delivery reports.
+// One publish's delivery reports, counted down by the delivery report callback.
 struct Delivery {
   std::atomic<int64_t> pending{0};
   std::mutex mu;
   std::string first_error;
+  std::string topic;
+};
+
+// Until every report of the publish came back (delivery.timeout.ms bounds it).
+void wait_for(rd_kafka_t* producer, Delivery& delivery) {
+  while (delivery.pending.load() > 0) rd_kafka_poll(producer, 100);
+}
+
+class KafkaPublish final : public PendingPublish {
+ public:
+  explicit KafkaPublish(rd_kafka_t* producer) : producer_(producer), delivery_(std::make_unique<Delivery>()) {}
+  ~KafkaPublish() override { wait_for(producer_, *delivery_); }  // the callbacks point at delivery_
+  Delivery& delivery() { return *delivery_; }
+
+  void wait() override {
+    wait_for(producer_, *delivery_);
+    std::lock_guard lock(delivery_->mu);
+    if (!delivery_->first_error.empty())
+      throw std::runtime_error("kafka: delivery to " + delivery_->topic + " failed: " + delivery_->first_error);
+  }
+
+ private:
+  rd_kafka_t* producer_;
+  std::unique_ptr<Delivery> delivery_;
 };
 
 class KafkaConsumer final : public Consumer {
@@ -277,11 +301,16 @@ class KafkaBus final : public Bus {
 
   ~KafkaBus() override { rd_kafka_flush(producer_.get(), 10000); }
 
-  // Returns when every event's delivery report came back successful; throws
-  // otherwise (then some may be stored: callers publish at least once).
-  void publish(const std::vector<OutgoingEvent>& events) override {
-    if (events.empty()) return;
-    Delivery delivery;
+  void publish(const std::vector<OutgoingEvent>& events) override { start_publish(events)->wait(); }
+
+  // Hands the events to librdkafka and returns; wait() returns when every delivery report came
+  // back successful and throws otherwise (then some may be stored: callers publish at least once).
+  std::unique_ptr<PendingPublish> start_publish(const std::vector<OutgoingEvent>& events) override {
+    // Owns the reports' counter from the start: if this throws half-way, its destructor waits for
+    // the reports of what went out.
+    auto publish = std::make_unique<KafkaPublish>(producer_.get());
+    Delivery& delivery = publish->delivery();
+    if (!events.empty()) delivery.topic = events.front().topic;
     for (const auto& e : events) {
       ensure_topic(e.topic);
       rd_kafka_headers_t* headers = rd_kafka_headers_new(e.headers.size());
@@ -302,15 +331,13 @@ class KafkaBus final : public Bus {
         if (err) {
           rd_kafka_headers_destroy(headers);  // not taken over on failure
           --delivery.pending;
-          wait_for(delivery);
           throw std::runtime_error("kafka: cannot produce to " + e.topic + ": " + rd_kafka_err2str(err));
         }
         break;
       }
     }
-    wait_for(delivery);
-    if (!delivery.first_error.empty())
-      throw std::runtime_error("kafka: delivery to " + events.front().topic + " failed: " + delivery.first_error);
+    rd_kafka_poll(producer_.get(), 0);  // serve reports that are already back
+    return publish;
   }
 
   std::unique_ptr<Consumer> subscribe(const std::string& group, const std::string& topic) override {
@@ -323,13 +350,25 @@ class KafkaBus final : public Bus {
   int64_t enforce_retention() override { return 0; }  // the cluster's retention.ms / retention.bytes rule
 
  private:
-  // Until every report of this call came back (delivery.timeout.ms bounds it).
-  void wait_for(Delivery& delivery) {
-    while (delivery.pending.load() > 0) rd_kafka_poll(producer_.get(), 100);
+  void ensure_topic(const std::string& topic) {
+    if (known_.count(topic)) return;
+    if (options_.create_topics) create_topic(topic);
+    learn_leaders(topic);
+    known_.insert(topic);
   }
 
-  void ensure_topic(const std::string& topic) {
-    if (!options_.create_topics || created_.count(topic)) return;
+  // A topic the producer has not seen waits for librdkafka's next metadata scan (up to a second)
+  // before its first message goes out; asking for its metadata now spares every first publish that.
+  void learn_leaders(const std::string& topic) {
+    rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_.get(), topic.c_str(), nullptr);
+    if (!handle) return;  // produce() reports the problem
+    const rd_kafka_metadata_t* metadata = nullptr;
+    if (rd_kafka_metadata(producer_.get(), 0, handle, &metadata, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+      rd_kafka_metadata_destroy(metadata);
+    rd_kafka_topic_destroy(handle);
+  }
+
+  void create_topic(const std::string& topic) {
     rd_kafka_NewTopic_t* request = nullptr;
     char error[512];
     request =
@@ -355,12 +394,11 @@ class KafkaBus final : public Bus {
     rd_kafka_queue_destroy(queue);
     rd_kafka_NewTopic_destroy(request);
     if (!failure.empty()) throw std::runtime_error("kafka: cannot create topic " + topic + ": " + failure);
-    created_.insert(topic);
   }
 
   KafkaBusOptions options_;
   Handle producer_;
-  std::set<std::string> created_;
+  std::set<std::string> known_;  // created (when asked) and leaders known
 };
 
 }  // namespace

@@ -79,7 +79,22 @@ bool SourcePoller::hold_lease(Clock::time_point now) {
   return held;
 }
 
-void SourcePoller::release_lease() {
+// The cursor after a batch is committed once its events are durable.
+void SourcePoller::finish_in_flight() {
+  if (!in_flight_) return;
+  Batch batch = std::move(*in_flight_);
+  in_flight_.reset();
+  batch.publish->wait();
+  if (batch.commit) state_.commit_source(name(), batch.cursor, batch.rejects);
+}
+
+void SourcePoller::stop() {
+  try {
+    finish_in_flight();
+  } catch (const std::exception& e) {
+    in_flight_.reset();
+    log_warn("source", {{"stream", name()}}, std::string("the last batch was not confirmed: ") + e.what());
+  }
   if (!leased_) return;
   try {
     state_.release_lease("source:" + name(), options_.worker_id);
@@ -93,6 +108,7 @@ bool SourcePoller::poll_once(Clock::time_point now) {
   if (now < next_poll_) return false;
   try {
     if (!hold_lease(now)) {  // the holder does the work; ask again later
+      in_flight_.reset();    // its cursor is the new holder's to commit
       drained_ = true;
       next_poll_ = now + std::min<std::chrono::milliseconds>(source_->poll_interval(), options_.lease_ttl / 3);
       return false;
@@ -104,26 +120,32 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     }
     connectors::PullResult pulled = source_->pull(cursor_, options_.batch_size);
     const size_t read = pulled.records.size();
-    bus_.publish(to_events(pulled.records));  // durable before the cursor moves
-    std::vector<DeadLetter> rejects;
+    Batch batch;
+    batch.publish = bus_.start_publish(to_events(pulled.records));
     for (auto& r : pulled.rejects) {
       log_warn("source", {{"stream", name()}, {"key", r.key}, {"position", r.position}, {"outcome", "dead-lettered"}},
                r.reason);
-      rejects.push_back({0, name(), DeadLetterStage::Source, r.key, std::move(r.input), r.reason, "", r.position,
-                         "pending", 1, 0, 0});
+      batch.rejects.push_back({0, name(), DeadLetterStage::Source, r.key, std::move(r.input), r.reason, "", r.position,
+                               "pending", 1, 0, 0});
     }
     const bool moved = pulled.next_cursor != cursor_;
-    if (moved || !rejects.empty()) {
-      state_.commit_source(name(), pulled.next_cursor, rejects);
-      cursor_ = pulled.next_cursor;
-    }
+    const bool rejected = !batch.rejects.empty();
+    batch.commit = moved || rejected;
+    batch.cursor = pulled.next_cursor;
+    cursor_ = pulled.next_cursor;
+    // While the source has more, this batch's delivery overlaps the next pull and publish: the
+    // previous batch is finished now, this one at the next poll. Otherwise it is finished here.
+    finish_in_flight();
+    in_flight_ = std::move(batch);
+    if (!pulled.more) finish_in_flight();
     if (read > 0) log_debug("source", {{"stream", name()}, {"records", std::to_string(read)}}, "published");
     failures_ = 0;
-    drained_ = read == 0 && rejects.empty() && !pulled.more && !pulled.waiting && !replayed;
+    drained_ = read == 0 && !rejected && !pulled.more && !pulled.waiting && !replayed;
     waiting_ = pulled.waiting;
     next_poll_ = pulled.more ? now : now + source_->poll_interval();
-    return read > 0 || !rejects.empty() || moved || replayed;
+    return read > 0 || rejected || moved || replayed;
   } catch (const std::exception& e) {
+    in_flight_.reset();      // waits for its reports; its cursor is not committed
     cursor_loaded_ = false;  // re-read the committed cursor: what failed was not committed
     drained_ = false;
     auto wait = backoff_.next(++failures_);

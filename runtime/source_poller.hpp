@@ -1,10 +1,12 @@
 // Polls one source stream and publishes what it reads to the stream's topic.
 // The cursor is committed only after the events are durable on the bus, so a
-// crash in between re-reads (at least once), never skips.
+// crash in between re-reads (at least once), never skips. While the source
+// has more to read, a batch's delivery overlaps the next batch's pull.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "connectors/connector.hpp"
@@ -49,21 +51,30 @@ class SourcePoller {
     if (failures_ == 0 && !waiting_) next_poll_ = {};
   }
   std::string name() const { return options_.connector + "." + options_.stream; }
-  // Lets another worker take the stream at once (at shutdown).
-  void release_lease();
+  // At shutdown: commits the batch in flight, and lets another worker take the stream at once.
+  void stop();
 
  private:
   std::vector<OutgoingEvent> to_events(std::vector<connectors::SourceRecord>& records) const {
     return source_events(options_, records);
   }
   bool replay_dead_letters();
+  void finish_in_flight();
   bool hold_lease(Clock::time_point now);  // false: another worker polls this stream
 
   SourceOptions options_;
   Bus& bus_;
   StateStore& state_;
   std::unique_ptr<connectors::SourceStream> source_;
-  std::string cursor_;
+  // A batch published but not yet committed.
+  struct Batch {
+    std::unique_ptr<PendingPublish> publish;
+    std::string cursor;  // after the batch
+    std::vector<DeadLetter> rejects;
+    bool commit = false;  // the cursor moved or there are rejects
+  };
+  std::optional<Batch> in_flight_;
+  std::string cursor_;  // after the last batch published (committed or in flight)
   bool cursor_loaded_ = false;
   bool drained_ = false;
   bool waiting_ = false;

@@ -9,8 +9,12 @@
 //   errors API_KEY ERROR COUNT          the next COUNT requests of API_KEY
 //                                       (0 Produce, 1 Fetch, 8 OffsetCommit...) fail with ERROR (a code)
 // usage: synchub-kafka-mock [BROKERS]   (default 3)
+#include <dlfcn.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -19,6 +23,21 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+// Kafka brokers answer with Nagle off (TCP_NODELAY); the mock brokers leave it on, so a second
+// response behind an unacknowledged first waits out the client's delayed ACK (40 ms), and every
+// publish that waits for its delivery reports would measure that. This program's accept() (which
+// the mock cluster's listener calls) turns Nagle off on each connection it accepts.
+extern "C" int accept(int listener, struct sockaddr* address, socklen_t* length) {
+  using Accept = int (*)(int, struct sockaddr*, socklen_t*);
+  static const auto libc_accept = reinterpret_cast<Accept>(dlsym(RTLD_NEXT, "accept"));
+  const int connection = libc_accept(listener, address, length);
+  if (connection >= 0) {
+    int on = 1;
+    setsockopt(connection, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  }
+  return connection;
+}
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
