@@ -97,6 +97,7 @@ class KafkaConsumer final : public Consumer {
     set(conf.get(), "enable.partition.eof", "false");
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaConsumer::on_rebalance);
+    rd_kafka_conf_set_offset_commit_cb(conf.get(), &KafkaConsumer::on_commit);
     handle_ = new_handle(RD_KAFKA_CONSUMER, std::move(conf));
     rd_kafka_poll_set_consumer(handle_.get());
     PartitionList topics = partition_list(1);
@@ -107,7 +108,8 @@ class KafkaConsumer final : public Consumer {
 
   ~KafkaConsumer() override {
     drop_stash();
-    rd_kafka_consumer_close(handle_.get());  // leaves the group now: partitions move at once
+    if (uncommitted_) commit_held_positions();  // async commits may still be under way: this one is waited for
+    rd_kafka_consumer_close(handle_.get());     // leaves the group now: partitions move at once
   }
 
   void idle() override {
@@ -167,19 +169,22 @@ class KafkaConsumer final : public Consumer {
     return events;
   }
 
+  // Asynchronous: a synchronous commit waits out a rebalance in progress (seconds), and a consumer
+  // that does not poll meanwhile answers the rebalance late, which starts the next one. A commit
+  // that fails (the partitions moved on) means redelivery from the last one that succeeded, which
+  // the ledger turns into "unchanged".
   void commit(const Positions& positions) override {
     if (positions.empty()) return;
     PartitionList list = partition_list(static_cast<int>(positions.size()));
     for (const auto& [partition, offset] : positions)
       rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), partition)->offset = offset;
-    if (auto err = rd_kafka_commit(handle_.get(), list.get(), 0)) {
-      // The partitions moved to another worker meanwhile: it redelivers from the last commit,
-      // and the ledger turns what this one already wrote into "unchanged".
+    if (auto err = rd_kafka_commit(handle_.get(), list.get(), 1)) {
       log_warn("kafka", {{"topic", topic_}, {"group", group_}},
-               std::string("offset commit refused (rebalance?): ") + rd_kafka_err2str(err));
+               std::string("offset commit not sent: ") + rd_kafka_err2str(err));
       return;
     }
     for (const auto& [partition, offset] : positions) committed_[partition] = offset;
+    uncommitted_ = true;
   }
 
   // Back to the committed offsets of the partitions this consumer holds.
@@ -222,6 +227,28 @@ class KafkaConsumer final : public Consumer {
   int64_t oldest_pending_ms() override { return 0; }  // would need a fetch per partition: not reported on Kafka
 
  private:
+  // Synchronously, what this consumer processed on the partitions it still holds.
+  void commit_held_positions() {
+    PartitionList assigned = assignment();
+    PartitionList list = partition_list(assigned->cnt);
+    for (int i = 0; i < assigned->cnt; ++i) {
+      auto c = committed_.find(assigned->elems[i].partition);
+      if (c != committed_.end())
+        rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), c->first)->offset = c->second;
+    }
+    if (list->cnt == 0) return;
+    if (auto err = rd_kafka_commit(handle_.get(), list.get(), 0))
+      log_warn("kafka", {{"topic", topic_}, {"group", group_}},
+               std::string("last offset commit refused: ") + rd_kafka_err2str(err));
+  }
+
+  static void on_commit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*, void* opaque) {
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET) return;
+    auto* self = static_cast<KafkaConsumer*>(opaque);
+    log_warn("kafka", {{"topic", self->topic_}, {"group", self->group_}},
+             std::string("offset commit refused (rebalance?): ") + rd_kafka_err2str(err));
+  }
+
   void drop_stash() {
     for (auto* m : stash_) rd_kafka_message_destroy(m);
     stash_.clear();
@@ -277,6 +304,7 @@ class KafkaConsumer final : public Consumer {
   std::map<int32_t, int64_t> committed_;
   std::deque<rd_kafka_message_t*> stash_;  // fetched while idle, handed out first by poll()
   bool assigned_once_ = false;
+  bool uncommitted_ = false;  // async commits were sent: the last one is repeated synchronously at close
   bool paused_ = false;
 };
 

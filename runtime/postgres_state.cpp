@@ -95,9 +95,15 @@ class PostgresState final : public StateStore {
     return r.rows() ? r.text(0, 0) : std::string();
   }
 
-  void commit_source(const std::string& stream, const std::string& cursor,
-                     const std::vector<DeadLetter>& rejects) override {
+  void commit_source(const std::string& stream, const std::string& cursor, const std::vector<DeadLetter>& rejects,
+                     const std::string& lease_owner) override {
     PgTransaction tx(db_);
+    // Expired but not taken over is still this worker's: nobody else read meanwhile.
+    // FOR UPDATE: a worker taking the lease over waits for this commit.
+    if (!lease_owner.empty() &&
+        db_.exec("SELECT 1 FROM leases WHERE name=$1 AND owner=$2 FOR UPDATE", {source_lease(stream), lease_owner})
+                .rows() == 0)
+      throw LeaseLost(stream);
     db_.exec(
         "INSERT INTO cursors(stream, cursor, updated_ms) VALUES($1,$2,$3) "
         "ON CONFLICT(stream) DO UPDATE SET cursor=excluded.cursor, updated_ms=excluded.updated_ms",

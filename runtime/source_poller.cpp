@@ -70,7 +70,7 @@ bool SourcePoller::replay_dead_letters() {
 
 bool SourcePoller::hold_lease(Clock::time_point now) {
   if (leased_ && now < renew_lease_at_) return true;
-  const bool held = state_.acquire_lease("source:" + name(), options_.worker_id, options_.lease_ttl);
+  const bool held = state_.acquire_lease(source_lease(name()), options_.worker_id, options_.lease_ttl);
   if (held != leased_)
     log_info("source", {{"stream", name()}, {"worker", options_.worker_id}},
              held ? "this worker polls the stream" : "another worker polls the stream");
@@ -85,7 +85,7 @@ void SourcePoller::finish_in_flight() {
   Batch batch = std::move(*in_flight_);
   in_flight_.reset();
   batch.publish->wait();
-  if (batch.commit) state_.commit_source(name(), batch.cursor, batch.rejects);
+  if (batch.commit) state_.commit_source(name(), batch.cursor, batch.rejects, options_.worker_id);
 }
 
 void SourcePoller::stop() {
@@ -97,7 +97,7 @@ void SourcePoller::stop() {
   }
   if (!leased_) return;
   try {
-    state_.release_lease("source:" + name(), options_.worker_id);
+    state_.release_lease(source_lease(name()), options_.worker_id);
   } catch (const std::exception& e) {
     log_warn("source", {{"stream", name()}}, std::string("cannot release the lease: ") + e.what());
   }
@@ -144,6 +144,14 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     waiting_ = pulled.waiting;
     next_poll_ = pulled.more ? now : now + source_->poll_interval();
     return read > 0 || rejected || moved || replayed;
+  } catch (const LeaseLost& e) {  // this worker stalled past the lease and another took the stream over
+    in_flight_.reset();
+    cursor_loaded_ = false;
+    leased_ = false;
+    drained_ = true;
+    next_poll_ = now + options_.lease_ttl / 3;
+    log_warn("source", {{"stream", name()}, {"worker", options_.worker_id}}, e.what());
+    return false;
   } catch (const std::exception& e) {
     in_flight_.reset();      // waits for its reports; its cursor is not committed
     cursor_loaded_ = false;  // re-read the committed cursor: what failed was not committed

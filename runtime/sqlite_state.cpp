@@ -81,9 +81,15 @@ class SqliteState final : public StateStore {
     return q.step() ? q.column_text(0) : std::string();
   }
 
-  void commit_source(const std::string& stream, const std::string& cursor,
-                     const std::vector<DeadLetter>& rejects) override {
+  void commit_source(const std::string& stream, const std::string& cursor, const std::vector<DeadLetter>& rejects,
+                     const std::string& lease_owner) override {
     Transaction tx(db_);
+    if (!lease_owner.empty()) {
+      // Expired but not taken over is still this worker's: nobody else read meanwhile.
+      auto held = db_.prepare("SELECT 1 FROM leases WHERE name=? AND owner=?");
+      held.bind(1, source_lease(stream)).bind(2, lease_owner);
+      if (!held.step()) throw LeaseLost(stream);
+    }
     db_.prepare(
            "INSERT INTO cursors(stream, cursor, updated_ms) VALUES(?,?,?) "
            "ON CONFLICT(stream) DO UPDATE SET cursor=excluded.cursor, updated_ms=excluded.updated_ms")

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,15 +83,28 @@ struct FlowBatchCommit {
   std::vector<XrefEntry> xrefs;           // ids the sink assigned (the flow's `xref:`)
 };
 
+// The lease that lets one worker at a time poll a source stream.
+inline std::string source_lease(const std::string& stream) {
+  return "source:" + stream;
+}
+
+struct LeaseLost : std::runtime_error {
+  explicit LeaseLost(const std::string& stream)
+      : std::runtime_error("the lease on " + stream + " passed to another worker: the cursor was not moved") {}
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
 
   // Cursors of source streams ("connector.stream"); "" when none yet.
   virtual std::string cursor(const std::string& stream) = 0;
-  // Atomically: the new cursor and the records the source rejected.
+  // Atomically: the new cursor and the records the source rejected. With a
+  // `lease_owner`, only while no other worker has taken the stream's lease
+  // (source_lease(stream)) from it; otherwise it throws LeaseLost and changes
+  // nothing: a worker that lost the stream cannot move its cursor.
   virtual void commit_source(const std::string& stream, const std::string& cursor,
-                             const std::vector<DeadLetter>& rejects) = 0;
+                             const std::vector<DeadLetter>& rejects, const std::string& lease_owner = "") = 0;
 
   // Ledger entries for `keys`, in order (nullopt = never delivered).
   virtual std::vector<std::optional<LedgerEntry>> ledger(const std::string& flow,

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "runtime/embedded_bus.hpp"
 #include "tests/support/test_support.hpp"
@@ -122,6 +123,21 @@ TEST_F(SourcePollerTest, StoppingCommitsTheBatchInFlight) {
   SourcePoller restarted(options, *bus, *state, std::make_unique<NumberedOrders>(250));
   while (!restarted.drained()) restarted.poll_once(Clock::now());
   for (const auto& [key, count] : keys_on_the_bus()) EXPECT_EQ(count, 1) << key;
+}
+
+TEST_F(SourcePollerTest, AWorkerThatStalledPastItsLeaseCannotMoveTheCursor) {
+  options.lease_ttl = std::chrono::milliseconds(300);
+  SourcePoller stalled(options, *bus, *state, std::make_unique<NumberedOrders>(250));
+  const auto t0 = Clock::now();
+  stalled.poll_once(t0);  // 0..99 in flight; its lease is renewed at t0 + 100 ms
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ASSERT_TRUE(state->acquire_lease(source_lease("crm.orders"), "worker-2", std::chrono::seconds(30)));
+  // Its clock stands still (a stall): it does not know yet, reads on, and the commit is refused.
+  EXPECT_FALSE(stalled.poll_once(t0));
+  EXPECT_EQ(state->cursor("crm.orders"), "");
+  EXPECT_TRUE(stalled.drained()) << "the stream is the other worker's now";
+  EXPECT_FALSE(stalled.poll_once(Clock::now() + std::chrono::seconds(1))) << "and stays so";
+  EXPECT_EQ(state->cursor("crm.orders"), "");
 }
 
 }  // namespace

@@ -167,5 +167,23 @@ TEST_P(StateStoreContract, LeasesHaveOneHolderAndExpire) {
   EXPECT_TRUE(a->acquire_lease("source:crm.orders", "worker-a", 300ms)) << "released: free at once";
 }
 
+TEST_P(StateStoreContract, OnlyTheLeaseHolderMovesTheCursor) {
+  auto a = open();
+  auto b = open();
+  ASSERT_TRUE(a->acquire_lease(source_lease("crm.orders"), "worker-a", 300ms));
+  a->commit_source("crm.orders", "c1", {}, "worker-a");
+  EXPECT_THROW(b->commit_source("crm.orders", "c9", {}, "worker-b"), LeaseLost) << "b never held it";
+  EXPECT_EQ(b->cursor("crm.orders"), "c1");
+  std::this_thread::sleep_for(400ms);
+  a->commit_source("crm.orders", "c2", {}, "worker-a");  // expired, but nobody took it over: still a's
+  ASSERT_TRUE(b->acquire_lease(source_lease("crm.orders"), "worker-b", 300ms));
+  DeadLetter reject{0, "crm.orders", DeadLetterStage::Source, "K", "{bad", "malformed", "", "f:1"};
+  EXPECT_THROW(a->commit_source("crm.orders", "c3", {reject}, "worker-a"), LeaseLost) << "b took it over";
+  EXPECT_EQ(a->cursor("crm.orders"), "c2");
+  EXPECT_TRUE(a->dead_letters({.flow = "crm.orders"}).empty()) << "nothing of the refused commit is kept";
+  b->commit_source("crm.orders", "c4", {}, "worker-b");
+  EXPECT_EQ(a->cursor("crm.orders"), "c4");
+}
+
 }  // namespace
 }  // namespace synchub::runtime
