@@ -4,7 +4,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: demo demo-files test build deps bench format clean
+.PHONY: demo demo-cluster demo-files test build deps bench format clean
 
 deps:
 	@scripts/install-deps
@@ -15,6 +15,10 @@ build: deps
 
 demo: build
 	examples/quickstart/run-demo build/release
+
+# the quick start on the Kafka bus (mock cluster) and PostgreSQL, two workers, one killed half-way
+demo-cluster: build
+	examples/quickstart/run-demo --cluster build/release 30
 
 demo-files: build
 	examples/file-to-file/run-demo build/release/synchub

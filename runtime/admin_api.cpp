@@ -395,6 +395,7 @@ HttpResponse AdminApi::metrics() {
     sample("synchub_sink_request_duration_seconds_sum", c, real(h.sum_seconds));
     sample("synchub_sink_request_duration_seconds_count", c, std::to_string(h.count));
   }
+  if (options_.bus_metrics) out += options_.bus_metrics();
   append_process_metrics(out);
   HttpResponse r = HttpResponse::json(200, std::move(out));
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

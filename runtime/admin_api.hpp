@@ -17,6 +17,7 @@
 // no token configured the API is open (it listens on loopback by default).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -32,6 +33,7 @@ namespace synchub::runtime {
 struct AdminOptions {
   std::unique_ptr<StateStore> state;  // a connection of its own (the scheduler thread has another)
   std::vector<std::string> viewer_tokens, operator_tokens;
+  std::function<std::string()> bus_metrics;  // the bus's own families (Bus::metrics_text), when set
 };
 
 class AdminApi {

@@ -82,6 +82,8 @@ class Bus {
   virtual std::unique_ptr<Consumer> subscribe(const std::string& group, const std::string& topic) = 0;
   // Deletes events past the retention limits; returns how many went.
   virtual int64_t enforce_retention() = 0;
+  // The bus's own Prometheus families for /metrics (Kafka: client statistics); thread-safe.
+  virtual std::string metrics_text() { return ""; }
 };
 
 // Positions after the given events (last offset + 1 per partition).

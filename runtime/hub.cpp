@@ -96,9 +96,10 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
   bool has_push = false;
   for (const auto& s : sources_) has_push = has_push || s->push_source();
   if (config.hub.boolean("admin.enabled"))
-    admin_ = std::make_unique<AdminApi>(AdminOptions{open_state(config), config.hub.list("admin.viewer_tokens"),
-                                                     config.hub.list("admin.operator_tokens")},
-                                        board_);
+    admin_ = std::make_unique<AdminApi>(
+        AdminOptions{open_state(config), config.hub.list("admin.viewer_tokens"),
+                     config.hub.list("admin.operator_tokens"), [bus = bus_.get()] { return bus->metrics_text(); }},
+        board_);
   if (config.alerts.has("webhook.url")) {
     AlertOptions alerts;
     alerts.hub_name = context.hub_name;

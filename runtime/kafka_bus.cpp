@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "runtime/kafka_stats.hpp"
 #include "runtime/log.hpp"
 
 namespace synchub::runtime {
@@ -33,7 +34,8 @@ void set(rd_kafka_conf_t* conf, const std::string& name, const std::string& valu
 Conf base_conf(const KafkaBusOptions& options) {
   Conf conf(rd_kafka_conf_new(), rd_kafka_conf_destroy);
   set(conf.get(), "bootstrap.servers", options.bootstrap_servers);
-  set(conf.get(), "log_level", "4");  // warnings and worse
+  set(conf.get(), "log_level", "4");                   // warnings and worse
+  set(conf.get(), "statistics.interval.ms", "15000");  // for /metrics; `properties` may change it
   for (const auto& [name, value] : options.properties) set(conf.get(), name, value);
   rd_kafka_conf_set_log_cb(conf.get(), [](const rd_kafka_t*, int level, const char* facility, const char* message) {
     // One `properties` map serves producer and consumer: each ignores the other's settings, without a word.
@@ -41,6 +43,29 @@ Conf base_conf(const KafkaBusOptions& options) {
     (level <= 3 ? log_error : log_warn)("kafka", {{"facility", facility}}, message);
   });
   return conf;
+}
+
+// One client (the producer, a flow's consumer): its name in /metrics and where its statistics go.
+struct ClientContext {
+  std::shared_ptr<KafkaStats> stats;
+  std::string name;
+};
+
+// Statistics and errors of a client to `stats` (and errors to the log). Owner::context() finds
+// the client's context from the handle's opaque pointer.
+template <typename Owner>
+void report_statistics(rd_kafka_conf_t* conf) {
+  rd_kafka_conf_set_stats_cb(conf, [](rd_kafka_t*, char* json, size_t size, void* opaque) {
+    ClientContext& client = Owner::context(opaque);
+    client.stats->update(client.name, std::string(json, size));
+    return 0;  // librdkafka frees the JSON
+  });
+  rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t*, int err, const char* reason, void* opaque) {
+    ClientContext& client = Owner::context(opaque);
+    client.stats->count_error(client.name);
+    log_error("kafka", {{"client", client.name}, {"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))}},
+              reason);
+  });
 }
 
 Handle new_handle(rd_kafka_type_t type, Conf conf) {
@@ -84,8 +109,9 @@ class KafkaPublish final : public PendingPublish {
 
 class KafkaConsumer final : public Consumer {
  public:
-  KafkaConsumer(const KafkaBusOptions& options, const std::string& group, const std::string& topic)
-      : topic_(topic), group_(group), handle_(nullptr, rd_kafka_destroy) {
+  KafkaConsumer(const KafkaBusOptions& options, const std::string& group, const std::string& topic,
+                std::shared_ptr<KafkaStats> stats)
+      : topic_(topic), group_(group), context_{std::move(stats), group}, handle_(nullptr, rd_kafka_destroy) {
     Conf conf = base_conf(options);
     set(conf.get(), "group.id", group);
     set(conf.get(), "enable.auto.commit", "false");  // committed after the sink, by commit()
@@ -98,6 +124,7 @@ class KafkaConsumer final : public Consumer {
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaConsumer::on_rebalance);
     rd_kafka_conf_set_offset_commit_cb(conf.get(), &KafkaConsumer::on_commit);
+    report_statistics<KafkaConsumer>(conf.get());
     handle_ = new_handle(RD_KAFKA_CONSUMER, std::move(conf));
     rd_kafka_poll_set_consumer(handle_.get());
     PartitionList topics = partition_list(1);
@@ -164,6 +191,7 @@ class KafkaConsumer final : public Consumer {
         for (size_t i = 0; !rd_kafka_header_get_all(headers, i, &name, &value, &size); ++i)
           e.headers.push_back({name, value ? std::string(static_cast<const char*>(value), size) : std::string()});
       }
+      pending_since_.try_emplace(e.partition, e.timestamp_ms);
       events.push_back(std::move(e));
     }
     return events;
@@ -183,7 +211,10 @@ class KafkaConsumer final : public Consumer {
                std::string("offset commit not sent: ") + rd_kafka_err2str(err));
       return;
     }
-    for (const auto& [partition, offset] : positions) committed_[partition] = offset;
+    for (const auto& [partition, offset] : positions) {
+      committed_[partition] = offset;
+      pending_since_.erase(partition);  // the flow commits all it polled
+    }
     uncommitted_ = true;
   }
 
@@ -224,7 +255,16 @@ class KafkaConsumer final : public Consumer {
     return total;
   }
 
-  int64_t oldest_pending_ms() override { return 0; }  // would need a fetch per partition: not reported on Kafka
+  static ClientContext& context(void* opaque) { return static_cast<KafkaConsumer*>(opaque)->context_; }
+
+  // The oldest event polled and not committed yet (a batch being retried, say); events not fetched
+  // yet are not known here: 0 then.
+  int64_t oldest_pending_ms() override {
+    int64_t oldest = 0;
+    for (const auto& [partition, since] : pending_since_)
+      if (since > 0 && (oldest == 0 || since < oldest)) oldest = since;
+    return oldest;
+  }
 
  private:
   // Synchronously, what this consumer processed on the partitions it still holds.
@@ -288,6 +328,7 @@ class KafkaConsumer final : public Consumer {
       error = rd_kafka_incremental_unassign(rk, partitions);
       for (int i = 0; i < partitions->cnt; ++i) {
         self->committed_.erase(partitions->elems[i].partition);
+        self->pending_since_.erase(partitions->elems[i].partition);
       }
     }
     log_info("kafka",
@@ -300,9 +341,11 @@ class KafkaConsumer final : public Consumer {
   }
 
   std::string topic_, group_;
+  ClientContext context_;
   Handle handle_;
   std::map<int32_t, int64_t> committed_;
-  std::deque<rd_kafka_message_t*> stash_;  // fetched while idle, handed out first by poll()
+  std::map<int32_t, int64_t> pending_since_;  // partition -> append time of its oldest polled, uncommitted event
+  std::deque<rd_kafka_message_t*> stash_;     // fetched while idle, handed out first by poll()
   bool assigned_once_ = false;
   bool uncommitted_ = false;  // async commits were sent: the last one is repeated synchronously at close
   bool paused_ = false;
@@ -310,8 +353,14 @@ class KafkaConsumer final : public Consumer {
 
 class KafkaBus final : public Bus {
  public:
-  explicit KafkaBus(KafkaBusOptions options) : options_(std::move(options)), producer_(nullptr, rd_kafka_destroy) {
+  explicit KafkaBus(KafkaBusOptions options)
+      : options_(std::move(options)),
+        stats_(std::make_shared<KafkaStats>()),
+        producer_context_{stats_, "producer"},
+        producer_(nullptr, rd_kafka_destroy) {
     Conf conf = base_conf(options_);
+    rd_kafka_conf_set_opaque(conf.get(), &producer_context_);
+    report_statistics<KafkaBus>(conf.get());
     set(conf.get(), "enable.idempotence", "true");  // no duplicates or reordering from producer retries
     set(conf.get(), "acks", "all");
     set(conf.get(), "partitioner", "murmur2_random");  // the Java client's: keys land where its producers put them
@@ -372,10 +421,19 @@ class KafkaBus final : public Bus {
     ensure_topic(topic);
     // The runtime names groups "synchub.<flow>"; on a cluster shared by hubs: "<prefix><flow>".
     const std::string flow = group.rfind("synchub.", 0) == 0 ? group.substr(8) : group;
-    return std::make_unique<KafkaConsumer>(options_, options_.group_prefix + flow, topic);
+    return std::make_unique<KafkaConsumer>(options_, options_.group_prefix + flow, topic, stats_);
   }
 
   int64_t enforce_retention() override { return 0; }  // the cluster's retention.ms / retention.bytes rule
+
+  std::string metrics_text() override {
+    // The producer's statistics arrive through its poll, which an idle hub does not call;
+    // polling is thread-safe, and what it serves (delivery reports, statistics) is too.
+    rd_kafka_poll(producer_.get(), 0);
+    return stats_->prometheus_text();
+  }
+
+  static ClientContext& context(void* opaque) { return *static_cast<ClientContext*>(opaque); }
 
  private:
   void ensure_topic(const std::string& topic) {
@@ -425,6 +483,8 @@ class KafkaBus final : public Bus {
   }
 
   KafkaBusOptions options_;
+  std::shared_ptr<KafkaStats> stats_;
+  ClientContext producer_context_;
   Handle producer_;
   std::set<std::string> known_;  // created (when asked) and leaders known
 };

@@ -37,6 +37,10 @@ CREATE INDEX runs_flow ON runs(flow, id);
     R"sql(
 CREATE TABLE leases(name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_ms BIGINT NOT NULL);
 )sql",
+    // A dead letter is looked up by its origin before one is added (redeliveries add none).
+    R"sql(
+CREATE INDEX dead_letters_origin ON dead_letters(flow, origin);
+)sql",
 };
 
 constexpr const char* kDeadLetterColumns =
@@ -307,8 +311,11 @@ class PostgresState final : public StateStore {
     const int64_t now = now_ms();
     for (const auto& d : entries)
       db_.exec(
+          // An event redelivered (after a crash or a rebalance) and dead-lettered again is the same
+          // dead letter: one per flow, stage and origin while it is pending.
           "INSERT INTO dead_letters(flow, stage, key, input, error, mapping_version, origin, status, attempts, "
-          "created_ms, updated_ms) VALUES($1,$2,$3,$4,$5,$6,$7,'pending',1,$8,$8)",
+          "created_ms, updated_ms) SELECT $1,$2,$3,$4,$5,$6,$7,'pending',1,$8,$8 WHERE $7='' OR NOT EXISTS("
+          "SELECT 1 FROM dead_letters WHERE flow=$1 AND status='pending' AND stage=$2 AND origin=$7)",
           {d.flow, stage_name(d.stage), no_nul(d.key), PgParam::bytes(d.input), no_nul(d.error),
            no_nul(d.mapping_version), no_nul(d.origin), now});
   }

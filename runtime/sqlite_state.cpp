@@ -49,6 +49,10 @@ CREATE INDEX runs_flow ON runs(flow, id);
     R"sql(
 CREATE TABLE leases(name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_ms INTEGER NOT NULL);
 )sql",
+    // A dead letter is looked up by its origin before one is added (redeliveries add none).
+    R"sql(
+CREATE INDEX dead_letters_origin ON dead_letters(flow, origin);
+)sql",
 };
 
 constexpr const char* kDeadLetterColumns =
@@ -314,9 +318,12 @@ class SqliteState final : public StateStore {
 
   void insert_dead_letters(const std::vector<DeadLetter>& entries) {
     if (entries.empty()) return;
+    // An event redelivered (after a crash or a rebalance) and dead-lettered again is the same
+    // dead letter: one per flow, stage and origin while it is pending.
     auto insert = db_.prepare(
         "INSERT INTO dead_letters(flow, stage, key, input, error, mapping_version, origin, status, attempts, "
-        "created_ms, updated_ms) VALUES(?,?,?,?,?,?,?,'pending',1,?,?)");
+        "created_ms, updated_ms) SELECT ?1,?2,?3,?4,?5,?6,?7,'pending',1,?8,?9 WHERE ?7='' OR NOT EXISTS("
+        "SELECT 1 FROM dead_letters WHERE flow=?1 AND status='pending' AND stage=?2 AND origin=?7)");
     const int64_t now = now_ms();
     for (const auto& d : entries)
       insert.bind(1, d.flow)

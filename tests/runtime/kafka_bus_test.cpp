@@ -202,6 +202,61 @@ TEST(KafkaBus, BrokerErrorsAndABrokerDownLoseNothing) {
   for (int n = 0; n < 210; ++n) EXPECT_EQ(times[n], 1) << n << " duplicated (the producer is idempotent)";
 }
 
+// The age of the oldest event a flow polled and has not committed (a batch being retried).
+TEST(KafkaBus, TheOldestUncommittedEventIsKnown) {
+  test::KafkaMock kafka;
+  kafka.command("topic aged 2 3");
+  auto bus = open_kafka_bus(options(kafka));
+  const auto before =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  bus->publish(events("aged", 0, 20));
+  auto consumer = bus->subscribe("synchub.orders", "aged");
+  EXPECT_EQ(consumer->oldest_pending_ms(), 0) << "nothing polled yet";
+  auto got = consume(*consumer, 20);
+  ASSERT_EQ(got.size(), 20u);
+  EXPECT_GE(consumer->oldest_pending_ms(), before - 1000);  // broker timestamps: a clock of the same machine
+  EXPECT_LE(consumer->oldest_pending_ms(), before + 10000);
+  consumer->rewind();  // the sink failed: still pending
+  EXPECT_GT(consumer->oldest_pending_ms(), 0);
+  got = consume(*consumer, 20);
+  consumer->commit(positions_after(got));
+  EXPECT_EQ(consumer->oldest_pending_ms(), 0);
+}
+
+// librdkafka's statistics of the producer and of each flow's consumer reach /metrics.
+TEST(KafkaBus, ClientStatisticsBecomeMetrics) {
+  test::KafkaMock kafka;
+  kafka.command("topic stats 4 3");
+  auto o = options(kafka);
+  o.properties["statistics.interval.ms"] = "100";
+  auto bus = open_kafka_bus(o);
+  bus->publish(events("stats", 0, 300));
+  auto consumer = bus->subscribe("synchub.orders", "stats");
+  ASSERT_EQ(consume(*consumer, 300).size(), 300u);
+  auto has = [&](const std::string& text, const std::string& line) { return text.find(line) != std::string::npos; };
+  std::string metrics;
+  for (int i = 0; i < 100; ++i) {  // the next statistics after everything went through
+    std::this_thread::sleep_for(50ms);
+    consumer->poll(1);  // serves the consumer's statistics
+    metrics = bus->metrics_text();
+    if (has(metrics, "synchub_kafka_messages_total{client=\"producer\",direction=\"produced\"} 300\n") &&
+        has(metrics, "{client=\"synchub.test.orders\",direction=\"consumed\"} 300\n"))
+      break;
+  }
+  EXPECT_TRUE(has(metrics, "synchub_kafka_messages_total{client=\"producer\",direction=\"produced\"} 300\n"))
+      << metrics;
+  EXPECT_TRUE(has(metrics, "{client=\"synchub.test.orders\",direction=\"consumed\"} 300\n")) << metrics;
+  EXPECT_TRUE(has(metrics, "synchub_kafka_producer_queue_messages{client=\"producer\"} 0\n")) << metrics;
+  EXPECT_TRUE(has(metrics, "# TYPE synchub_kafka_broker_rtt_seconds gauge")) << metrics;
+  int brokers_up = 0;
+  for (size_t at = metrics.find("synchub_kafka_broker_up{client=\"producer\""); at != std::string::npos;
+       at = metrics.find("synchub_kafka_broker_up{client=\"producer\"", at + 1))
+    brokers_up += metrics.compare(metrics.find('}', at), 4, "} 1\n") == 0;
+  EXPECT_GE(brokers_up, 1) << metrics;
+  EXPECT_TRUE(has(metrics, "synchub_kafka_rebalances_total{client=\"synchub.test.orders\"} 1\n")) << metrics;
+}
+
 // The mock cluster keeps ~5 MiB a partition and drops the oldest events: a
 // group whose committed offset was dropped must hear of it, not skip ahead.
 TEST(KafkaBus, AnOffsetResetIsReportedNotHidden) {

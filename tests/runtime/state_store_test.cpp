@@ -46,6 +46,28 @@ TEST_P(StateStoreContract, CursorAndSourceRejectsCommitTogether) {
   EXPECT_EQ(dlq[0].origin, "a.jsonl:3");
 }
 
+TEST_P(StateStoreContract, AnEventDeadLetteredAgainIsStillOneDeadLetter) {
+  auto state = open();
+  DeadLetter d{0, "orders", DeadLetterStage::Mapping, "SO-1", "{}", "customer missing", "v1", "crm.orders/p2-000040"};
+  FlowBatchCommit batch;
+  batch.flow = "orders";
+  batch.dead_letters = {d};
+  state->commit_flow_batch(batch);
+  state->commit_flow_batch(batch);  // redelivered after a crash or a rebalance
+  auto pending = state->dead_letters({.flow = "orders"});
+  ASSERT_EQ(pending.size(), 1u);
+  DeadLetter other = d;
+  other.origin = "crm.orders/p2-000041";  // the next version of the record: a dead letter of its own
+  batch.dead_letters = {other};
+  state->commit_flow_batch(batch);
+  EXPECT_EQ(state->count_dead_letters("orders", "pending"), 2);
+  ASSERT_TRUE(state->discard(pending[0].id));
+  batch.dead_letters = {d};  // seen again after it was discarded: new
+  state->commit_flow_batch(batch);
+  EXPECT_EQ(state->count_dead_letters("orders", "pending"), 2);
+  EXPECT_EQ(state->count_dead_letters("orders", "discarded"), 1);
+}
+
 TEST_P(StateStoreContract, LedgerUpsertsAndSurvivesReopen) {
   {
     auto state = open();
