@@ -2,7 +2,10 @@
 // simulators in this process, until its four flows have moved everything:
 // master data and orders to the ERP, stock and credit back to the CRM,
 // orders over credit to approval, invoices to the CRM and to finance; each
-// amount exact to the cent.
+// amount exact to the cent. Twice: on the embedded bus and state, and as
+// `make demo-cluster` runs it (the mock Kafka cluster and PostgreSQL, two
+// workers, the first killed with SIGKILL half-way): the same result, every
+// order created once.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -10,6 +13,8 @@
 
 #include "examples/simulators/crm.hpp"
 #include "examples/simulators/erp.hpp"
+#include "tests/support/kafka_mock.hpp"
+#include "tests/support/postgres_server.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::test {
@@ -17,7 +22,34 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-TEST(QuickStart, TheFourFlowsMoveEverythingExactly) {
+// A worker of the cluster: the quick start's config with its own name and data folder, no admin
+// API, the Kafka bus and the shared state. Written next to a link to the quick start's mappings.
+std::string cluster_worker_config(const TempDir& dir, const std::string& name, const std::string& bootstrap,
+                                  const std::string& state_url) {
+  std::string config = read_file(std::string(SYNCHUB_SOURCE_DIR) + "/examples/quickstart/synchub.yaml");
+  const std::string data_dir = "  data_dir: ${DEMO_DIR}/data\n";
+  const size_t at = config.find(data_dir);
+  if (at == std::string::npos) throw std::runtime_error("the quick start's config has no data_dir line");
+  config.replace(at, data_dir.size(), "  data_dir: ${DEMO_DIR}/" + name + "-data\n  worker_id: " + name + "\n");
+  const std::string admin = "  admin: {enabled: true}";
+  if (const size_t a = config.find(admin); a != std::string::npos)
+    config.replace(a, admin.size(), "  admin: {enabled: false}");
+  config += "bus: {type: kafka, kafka: {bootstrap_servers: \"" + bootstrap +
+            "\", create_topics: false, properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"500\"}}}\n"
+            "state: {type: postgresql, url: \"" +
+            state_url + "\", lease_ttl: 2s}\n";
+  const std::string file = dir.str(name + ".yaml");
+  write_file(file, config);
+  return file;
+}
+
+class QuickStart : public ::testing::TestWithParam<std::string> {};
+
+INSTANTIATE_TEST_SUITE_P(Buses, QuickStart, ::testing::Values("embedded", "cluster"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
+  const bool cluster = GetParam() == "cluster";
   simulators::CrmOptions crm_options;
   crm_options.orders = 120;
   simulators::CrmSimulator crm(crm_options);
@@ -28,7 +60,17 @@ TEST(QuickStart, TheFourFlowsMoveEverythingExactly) {
   ::setenv("CRM_URL", crm.base_url().c_str(), 1);
   ::setenv("ERP_URL", erp.base_url().c_str(), 1);
   ::setenv("DEMO_DIR", dir.str().c_str(), 1);
-  const std::string config = std::string(SYNCHUB_SOURCE_DIR) + "/examples/quickstart/synchub.yaml";
+  std::string config = std::string(SYNCHUB_SOURCE_DIR) + "/examples/quickstart/synchub.yaml";
+  std::unique_ptr<KafkaMock> kafka;
+  std::string first_worker;
+  if (cluster) {
+    kafka = std::make_unique<KafkaMock>();
+    const std::string state = shared_postgres().create_database();
+    fs::create_directory_symlink(std::string(SYNCHUB_SOURCE_DIR) + "/examples/quickstart/mappings",
+                                 dir.path() / "mappings");
+    first_worker = cluster_worker_config(dir, "w1", kafka->bootstrap_servers(), state);
+    config = cluster_worker_config(dir, "w2", kafka->bootstrap_servers(), state);
+  }
   ASSERT_EQ(run_synchub({"validate", "-c", config}).exit_code, 0);
 
   size_t expected_orders = 0, walk_ins = 0;
@@ -40,6 +82,7 @@ TEST(QuickStart, TheFourFlowsMoveEverythingExactly) {
       ++walk_ins;  // no customer: dead-lettered by the mapping
   }
   const size_t customers = crm.customers().size(), products = crm.products().size();
+  std::string progress;  // what done() saw last
   auto done = [&] {
     size_t with_stock = 0, with_credit = 0, with_invoice = 0, held = 0;
     for (const auto& p : crm.products()) with_stock += !p["stock_level"].is_null();
@@ -48,18 +91,32 @@ TEST(QuickStart, TheFourFlowsMoveEverythingExactly) {
     auto orders = erp.orders();
     for (const auto& [no, o] : orders) held += o["status"] == "credit_hold";
     const size_t confirmed = orders.size() - held;
+    progress = "ERP orders " + std::to_string(orders.size()) + " of " + std::to_string(expected_orders) +
+               ", stock " + std::to_string(with_stock) + " of " + std::to_string(products) + ", credit " +
+               std::to_string(with_credit) + " of " + std::to_string(customers) + ", invoices " +
+               std::to_string(with_invoice) + " of " + std::to_string(confirmed) + ", approvals " +
+               std::to_string(erp.approvals().size()) + " of " + std::to_string(held) + ", finance " +
+               std::to_string(lines_in_dir(dir.path() / "finance").size());
     return orders.size() == expected_orders && with_stock == products && with_credit == customers &&
            with_invoice == confirmed && erp.approvals().size() == held && fs::exists(dir.path() / "finance") &&
            lines_in_dir(dir.path() / "finance").size() == confirmed;
   };
   {
+    std::unique_ptr<Process> first;
+    if (cluster)
+      first = std::make_unique<Process>(std::vector<std::string>{"run", "-c", first_worker}, dir.str("w1.log"));
     Process hub({"run", "-c", config}, dir.str("log"));
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(150);
-    while (std::chrono::steady_clock::now() < until && !done())
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(cluster ? 240 : 150);
+    while (std::chrono::steady_clock::now() < until && !done()) {
+      if (first && erp.orders().size() >= expected_orders / 2) {
+        first->kill_hard();  // half-way: its leases and partitions go to the other worker
+        first.reset();
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
     EXPECT_EQ(hub.terminate(), 0);
   }
-  ASSERT_TRUE(done()) << read_file(dir.path() / "log").substr(0, 4000);
+  ASSERT_TRUE(done()) << progress << "\n" << read_file(dir.path() / "log").substr(0, 4000);
 
   // 1. Every order once, with its customer's ERP code (from the xref).
   auto erp_orders = erp.orders();
