@@ -47,6 +47,7 @@ class GeneratedOrders final : public synchub::connectors::SourceStream {
     return result;
   }
   std::chrono::milliseconds poll_interval() const override { return std::chrono::milliseconds(100); }
+  bool reads_ahead() const override { return true; }
   std::string accept(const std::string&, synchub::connectors::SourceRecord&) const override { return "not replayable"; }
 
  private:

@@ -65,6 +65,11 @@ class SourceStream {
   // Must not lose data when its result is not committed: the next call then
   // gets the same cursor again.
   virtual PullResult pull(const std::string& cursor, size_t max_records) = 0;
+  // Whether pull() may be handed a cursor whose records are published but not
+  // durable yet (the runtime then reads the next batch while the bus confirms
+  // the last). Not for a source whose pull acts on the cursor being committed
+  // (the file source archives a finished file).
+  virtual bool reads_ahead() const { return false; }
   virtual std::chrono::milliseconds poll_interval() const = 0;
   // Turns a corrected record (JSON, from `synchub dlq replay --input`) into an
   // event the way pull() would; returns the reason when it is still invalid.

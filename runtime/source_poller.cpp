@@ -118,6 +118,7 @@ bool SourcePoller::poll_once(Clock::time_point now) {
       cursor_ = state_.cursor(name());
       cursor_loaded_ = true;
     }
+    if (!source_->reads_ahead()) finish_in_flight();  // pull() is handed committed cursors only
     connectors::PullResult pulled = source_->pull(cursor_, options_.batch_size);
     const size_t read = pulled.records.size();
     Batch batch;
@@ -133,8 +134,9 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     batch.commit = moved || rejected;
     batch.cursor = pulled.next_cursor;
     cursor_ = pulled.next_cursor;
-    // While the source has more, this batch's delivery overlaps the next pull and publish: the
-    // previous batch is finished now, this one at the next poll. Otherwise it is finished here.
+    // While the source has more, this batch's delivery overlaps the next publish (and the next
+    // pull, when the source reads ahead): the previous batch is finished now, this one at the
+    // next poll. Otherwise it is finished here.
     finish_in_flight();
     in_flight_ = std::move(batch);
     if (!pulled.more) finish_in_flight();

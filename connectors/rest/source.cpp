@@ -109,6 +109,8 @@ class RestSource final : public SourceStream {
     return at ? std::optional<int64_t>(*at / 1000) : std::nullopt;
   }
 
+  bool reads_ahead() const override { return true; }  // GETs by cursor: nothing acts on it
+
   PullResult pull(const std::string& cursor_text, size_t) override {
     // The cursor: where the incremental field stands ("since" values) and
     // which page of the current listing comes next.

@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "runtime/postgres.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -60,6 +61,15 @@ TEST(PostgresState, ASecondWorkerTakesOverASourceWhenTheHolderDies) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   EXPECT_EQ(lines_in_dir(dir.path() / "a-outbox").size(), 1u);
   EXPECT_FALSE(holds("b.log")) << "b waits while a holds the lease";
+  // a is killed once it has recorded its work: the order in the ledger, the file read to its end
+  // (archived). Killed before, b would rightly deliver that order again.
+  runtime::PgConnection db(url);
+  auto recorded = [&] {
+    return db.exec("SELECT count(*) FROM ledger").integer(0, 0) == 1 &&
+           fs::exists(dir.path() / "inbox" / "archive" / "1.jsonl");
+  };
+  for (int i = 0; i < 800 && !recorded(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  ASSERT_TRUE(recorded()) << read_file(dir.path() / "a.log");
 
   a.kill_hard();  // no release: b must wait for the lease to expire
   for (int i = 0; i < 200 && !holds("b.log"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -69,8 +79,9 @@ TEST(PostgresState, ASecondWorkerTakesOverASourceWhenTheHolderDies) {
   for (int i = 0; i < 800 && lines_in_dir(dir.path() / "b-outbox").empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   const auto b_lines = lines_in_dir(dir.path() / "b-outbox");
-  ASSERT_EQ(b_lines.size(), 1u) << "b goes on from the shared cursor: only the new file\n"
-                                << read_file(dir.path() / "b.log");
+  ASSERT_EQ(b_lines.size(), 1u) << "b goes on from the shared cursor: only the new file\nb:\n"
+                                << read_file(dir.path() / "b.log") << "a:\n"
+                                << read_file(dir.path() / "a.log");
   EXPECT_NE(b_lines[0].find("\"B\""), std::string::npos) << b_lines[0];
 }
 

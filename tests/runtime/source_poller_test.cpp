@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -15,11 +16,14 @@ namespace synchub::runtime {
 namespace {
 
 // Orders 0..count-1 read in order; the cursor is the next order's number.
+// `reads_ahead`: pull() may be handed a cursor that is not committed yet.
 class NumberedOrders final : public connectors::SourceStream {
  public:
-  explicit NumberedOrders(size_t count) : count_(count) {}
+  explicit NumberedOrders(size_t count, bool reads_ahead = true) : count_(count), reads_ahead_(reads_ahead) {}
+  bool reads_ahead() const override { return reads_ahead_; }
   connectors::PullResult pull(const std::string& cursor, size_t max_records) override {
     connectors::PullResult result;
+    if (on_pull) on_pull(cursor);
     const size_t from = cursor.empty() ? 0 : std::stoul(cursor);
     const size_t to = std::min(count_, from + max_records);
     for (size_t i = from; i < to; ++i)
@@ -30,9 +34,11 @@ class NumberedOrders final : public connectors::SourceStream {
   }
   std::chrono::milliseconds poll_interval() const override { return std::chrono::milliseconds(0); }
   std::string accept(const std::string&, connectors::SourceRecord&) const override { return "not replayable"; }
+  std::function<void(const std::string& cursor)> on_pull;
 
  private:
   size_t count_;
+  bool reads_ahead_;
 };
 
 // The embedded bus, except that the delivery of the publish numbered `fail_at` (from 1) fails
@@ -89,6 +95,21 @@ TEST_F(SourcePollerTest, TheCursorFollowsOneBatchBehindWhileMoreIsReadyAndCatche
   auto seen = keys_on_the_bus();
   EXPECT_EQ(seen.size(), 250u);
   for (const auto& [key, count] : seen) EXPECT_EQ(count, 1) << key;
+}
+
+// The file source archives a finished file when handed its end: it must only see committed cursors.
+TEST_F(SourcePollerTest, ASourceThatDoesNotReadAheadIsHandedCommittedCursorsOnly) {
+  auto source = std::make_unique<NumberedOrders>(250, false);
+  int pulls = 0;
+  source->on_pull = [&](const std::string& cursor) {
+    ++pulls;
+    EXPECT_EQ(cursor, state->cursor("crm.orders")) << "pulled from an uncommitted cursor";
+  };
+  SourcePoller poller(options, *bus, *state, std::move(source));
+  while (!poller.drained()) poller.poll_once(Clock::now());
+  EXPECT_GE(pulls, 3);
+  EXPECT_EQ(state->cursor("crm.orders"), "250");
+  EXPECT_EQ(keys_on_the_bus().size(), 250u);
 }
 
 TEST_F(SourcePollerTest, AFailedDeliveryIsReadAgainAndNothingIsSkipped) {
