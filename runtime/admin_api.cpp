@@ -11,6 +11,7 @@
 #include "runtime/dead_letter_json.hpp"
 #include "runtime/log.hpp"
 #include "runtime/process_metrics.hpp"
+#include "runtime/prometheus_text.hpp"
 #include "runtime/sqlite.hpp"
 
 namespace synchub::runtime {
@@ -308,29 +309,12 @@ HttpResponse AdminApi::metrics() {
   const auto all = board_.flows();
   std::string out;
   auto family = [&](const char* name, const char* type, const char* help) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ");
-    out.append(name).append(" ").append(type).append("\n");
-  };
-  auto label = [](const std::string& v) {  // escaped label value
-    std::string e;
-    for (char c : v) {
-      if (c == '\\' || c == '"') e += '\\';
-      if (c == '\n') {
-        e += "\\n";
-        continue;
-      }
-      e += c;
-    }
-    return e;
+    prometheus::family(out, name, type, help);
   };
   auto sample = [&](const char* name, const std::string& labels, const std::string& value) {
-    out.append(name).append(labels.empty() ? "" : "{" + labels + "}").append(" ").append(value).append("\n");
+    prometheus::sample(out, name, labels, value);
   };
-  auto real = [](double v) {
-    char text[40];
-    std::snprintf(text, sizeof text, "%.6g", v);
-    return std::string(text);
-  };
+  using prometheus::label, prometheus::real;
   auto flow_label = [&](const FlowStatus& f) { return "flow=\"" + label(f.name) + "\""; };
 
   family("synchub_records_total", "counter", "Records handled by a flow since start, by outcome.");

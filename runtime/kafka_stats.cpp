@@ -1,7 +1,8 @@
 #include "runtime/kafka_stats.hpp"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
+
+#include "runtime/prometheus_text.hpp"
 
 namespace synchub::runtime {
 
@@ -10,19 +11,6 @@ namespace {
 int64_t integer(const nlohmann::json& j, const char* name) {
   auto it = j.find(name);
   return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
-}
-
-std::string label(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
 }
 
 }  // namespace
@@ -63,17 +51,12 @@ std::string KafkaStats::prometheus_text() const {
   if (clients_.empty()) return "";
   std::string out;
   auto family = [&](const char* name, const char* type, const char* help) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ");
-    out.append(type).append("\n");
+    prometheus::family(out, name, type, help);
   };
   auto sample = [&](const char* name, const std::string& labels, const std::string& value) {
-    out.append(name).append("{").append(labels).append("} ").append(value).append("\n");
+    prometheus::sample(out, name, labels, value);
   };
-  auto real = [](double v) {
-    char text[40];
-    std::snprintf(text, sizeof text, "%.6g", v);
-    return std::string(text);
-  };
+  using prometheus::label, prometheus::real;
   auto client_label = [&](const std::string& client) { return "client=\"" + label(client) + "\""; };
 
   family("synchub_kafka_messages_total", "counter",
