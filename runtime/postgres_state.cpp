@@ -312,9 +312,12 @@ class PostgresState final : public StateStore {
     for (const auto& d : entries)
       db_.exec(
           // An event redelivered (after a crash or a rebalance) and dead-lettered again is the same
-          // dead letter: one per flow, stage and origin while it is pending.
+          // dead letter: one per flow, stage and origin while it is pending. Not for source
+          // rejects: they commit with the cursor (never twice), and their origin (file:line)
+          // recurs when a file of the same name is dropped again.
           "INSERT INTO dead_letters(flow, stage, key, input, error, mapping_version, origin, status, attempts, "
-          "created_ms, updated_ms) SELECT $1,$2,$3,$4,$5,$6,$7,'pending',1,$8,$8 WHERE $7='' OR NOT EXISTS("
+          "created_ms, updated_ms) SELECT $1,$2,$3,$4,$5,$6,$7,'pending',1,$8,$8 WHERE $7='' OR $2='source' OR NOT "
+          "EXISTS("
           "SELECT 1 FROM dead_letters WHERE flow=$1 AND status='pending' AND stage=$2 AND origin=$7)",
           {d.flow, stage_name(d.stage), no_nul(d.key), PgParam::bytes(d.input), no_nul(d.error),
            no_nul(d.mapping_version), no_nul(d.origin), now});

@@ -1,7 +1,8 @@
 // Polls one source stream and publishes what it reads to the stream's topic.
 // The cursor is committed only after the events are durable on the bus, so a
 // crash in between re-reads (at least once), never skips. While the source
-// has more to read, a batch's delivery overlaps the next batch's pull.
+// has more to read, a batch's delivery overlaps the next batch's publish
+// (and its pull, for sources that read ahead).
 #pragma once
 
 #include <chrono>

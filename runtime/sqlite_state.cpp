@@ -319,10 +319,13 @@ class SqliteState final : public StateStore {
   void insert_dead_letters(const std::vector<DeadLetter>& entries) {
     if (entries.empty()) return;
     // An event redelivered (after a crash or a rebalance) and dead-lettered again is the same
-    // dead letter: one per flow, stage and origin while it is pending.
+    // dead letter: one per flow, stage and origin while it is pending. Not for source rejects:
+    // they commit with the cursor (never twice), and their origin (file:line) recurs when a
+    // file of the same name is dropped again.
     auto insert = db_.prepare(
         "INSERT INTO dead_letters(flow, stage, key, input, error, mapping_version, origin, status, attempts, "
-        "created_ms, updated_ms) SELECT ?1,?2,?3,?4,?5,?6,?7,'pending',1,?8,?9 WHERE ?7='' OR NOT EXISTS("
+        "created_ms, updated_ms) SELECT ?1,?2,?3,?4,?5,?6,?7,'pending',1,?8,?9 WHERE ?7='' OR ?2='source' OR NOT "
+        "EXISTS("
         "SELECT 1 FROM dead_letters WHERE flow=?1 AND status='pending' AND stage=?2 AND origin=?7)");
     const int64_t now = now_ms();
     for (const auto& d : entries)

@@ -66,6 +66,11 @@ TEST_P(StateStoreContract, AnEventDeadLetteredAgainIsStillOneDeadLetter) {
   state->commit_flow_batch(batch);
   EXPECT_EQ(state->count_dead_letters("orders", "pending"), 2);
   EXPECT_EQ(state->count_dead_letters("orders", "discarded"), 1);
+  // A source reject's origin is file:line: a file of the same name dropped again is new input.
+  DeadLetter reject{0, "crm.orders", DeadLetterStage::Source, "", "{broken", "malformed JSON", "", "orders.jsonl:3"};
+  state->commit_source("crm.orders", "c1", {reject});
+  state->commit_source("crm.orders", "c2", {reject});
+  EXPECT_EQ(state->count_dead_letters("crm.orders", "pending"), 2);
 }
 
 TEST_P(StateStoreContract, LedgerUpsertsAndSurvivesReopen) {
