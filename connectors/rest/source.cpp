@@ -3,6 +3,7 @@
 // an incremental cursor on a record field (ties broken by id, any time
 // format, optional overlap), rows as objects or as arrays named by a field
 // list, and details fetched by one more call per page.
+#include <optional>
 #include <unordered_map>
 
 #include "config/units.hpp"
@@ -118,7 +119,9 @@ class RestSource final : public SourceStream {
     if (!cursor.is_object()) cursor = Json::object();
     const std::string since = cursor.value("since", initial_), since_id = cursor.value("since_id", "");
     std::string max = cursor.value("max", since), max_id = cursor.value("max_id", since_id);
-    const std::string asked = since.empty() ? since : order_.minus(since, overlap_);
+    // Within a listing read by key ranges (see below) "ask" is where the next range starts.
+    const std::string ask = cursor.value("ask", since);
+    const std::string asked = ask.empty() ? ask : order_.minus(ask, overlap_);
     const int64_t page = cursor.value("page", first_page_);
     const std::string token = cursor.value("next", "");
 
@@ -159,6 +162,11 @@ class RestSource final : public SourceStream {
 
     PullResult out;
     std::vector<std::string> masters;  // detail_by_ value of each record
+    // Whether this page came in cursor order, and the last row before its final run of equal values.
+    bool ascending = true;
+    std::optional<std::string> run_value;
+    std::string run_id, floor, floor_id;
+    bool has_floor = false, saw_asked = false;
     uint32_t row = Document::first_child(rows);
     for (size_t i = 0; i < row_count; ++i, row = doc.at(row).next) {
       std::string position = url_path + "#" + std::to_string(i);
@@ -191,6 +199,15 @@ class RestSource final : public SourceStream {
         std::string id;
         if (!tiebreak_.empty())
           if (uint32_t t = rd->find(at, tiebreak_); t != Document::npos) id = rd->scalar_text(t);
+        if (run_value && order_.compare(value, *run_value) != 0) {
+          ascending = ascending && order_.compare(value, *run_value) > 0;
+          floor = *run_value;
+          floor_id = run_id;
+          has_floor = true;
+        }
+        run_value = value;
+        run_id = id;
+        saw_asked = saw_asked || (!asked.empty() && overlap_.count() == 0 && order_.compare(value, asked) == 0);
         // >= on the server, so rows at the same cursor value come again:
         // skip what was taken (value and id at or before the cursor). With an
         // overlap everything asked for passes (the ledger drops repeats).
@@ -224,6 +241,21 @@ class RestSource final : public SourceStream {
         more = more && seen < std::stoll(std::string(doc.at(total).text));
       }
       next["page"] = paging_ == "offset" ? page + n : page + 1;
+      // A server that lists in cursor order moves a row changed during the listing to its end, and
+      // every row behind it one place forward: the next offset would skip one. So such a listing
+      // goes on by key range instead: from the page's last value before its final run (the run comes
+      // again; with a tiebreak its rows read are skipped, without one they come twice and the ledger
+      // drops them), first page again. A page of one value goes on by offset.
+      // Where the range starts: a server that answers ">= value" (it sent a row at the value asked,
+      // or the stream has a tiebreak) from the final run's value; one answering "> value" from the
+      // value before it. When that would ask the same again, offsets go on.
+      const std::string next_ask = (!tiebreak_.empty() || saw_asked) ? run_value.value_or("") : floor;
+      if (more && !cursor_field_.empty() && ascending && has_floor && next_ask != ask) {
+        next.erase("page");
+        next["ask"] = next_ask;
+        next["since"] = tiebreak_.empty() ? floor : *run_value;
+        next["since_id"] = tiebreak_.empty() ? floor_id : run_id;
+      }
     } else if (paging_ == "cursor") {
       const uint32_t at = doc.find(doc.root_index(), next_path_);
       const std::string value = at == Document::npos ? "" : doc.scalar_text(at);

@@ -9,10 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "config/hub_config.hpp"
@@ -113,6 +116,48 @@ TEST(RestSource, CursorTokensLinkHeadersAndOffsets) {
   cursor.clear();
   auto offsets = api.source("offsets");
   EXPECT_EQ(drain(*offsets, cursor), (std::vector<std::string>{"0", "1", "2", "3", "4"}));
+}
+
+// A server that lists rows changed after a counter, oldest change first, by offset (like the
+// quick start's ERP): each page changes rows already read, which moves them to the end. Read by
+// offsets alone, the rows behind them would slide past the next offset and never be read.
+TEST(RestSource, RowsChangedDuringAnOffsetListingMoveNoUnreadRowPastTheOffset) {
+  std::mutex mu;
+  std::map<int, int64_t> modified;  // id -> change counter
+  int64_t clock = 0;
+  for (int id = 1; id <= 40; ++id) modified[id] = ++clock;
+  int requests = 0;
+  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+    std::lock_guard lock(mu);
+    const int64_t after = req.has_param("modified_after") ? std::stoll(req.param("modified_after")) : 0;
+    const size_t offset = std::stoul(req.param("offset")), limit = std::stoul(req.param("limit"));
+    std::vector<std::pair<int64_t, int>> match;
+    for (const auto& [id, at] : modified)
+      if (at > after) match.emplace_back(at, id);
+    std::sort(match.begin(), match.end());
+    Json items = Json::array();
+    for (size_t i = offset; i < match.size() && items.size() < limit; ++i)
+      items.push_back({{"sku", match[i].second}, {"modified_at", match[i].first}});
+    // Between this page and the next, two rows read earlier change.
+    if (++requests <= 6) {
+      modified[requests] = ++clock;
+      modified[requests + 10] = ++clock;
+    }
+    return HttpResponse::json(200, Json{{"items", items}, {"total", match.size()}}.dump());
+  });
+  RestFixture api("  api:\n    type: rest\n    base_url: " + server.base_url() +
+                  "\n    streams:\n      stock:\n        path: /stock\n        key: sku\n        records: items\n"
+                  "        pagination: {type: offset, param: offset, size_param: limit, size: 7, first: 0, total: total}\n"
+                  "        cursor: {field: modified_at, param: modified_after, format: text}\n");
+  auto source = api.source("stock");
+  std::string cursor;
+  std::set<std::string> seen;
+  for (int poll = 0; poll < 3; ++poll)
+    for (const std::string& key : drain(*source, cursor)) seen.insert(key);
+  EXPECT_EQ(seen.size(), 40u);
+  // Caught up: the next poll asks after the newest change and reads nothing.
+  EXPECT_TRUE(drain(*source, cursor).empty());
+  EXPECT_EQ(Json::parse(cursor)["since"], std::to_string(clock));
 }
 
 TEST(RestSource, BadRowsAreRejectedAndBadResponsesThrow) {
