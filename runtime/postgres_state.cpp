@@ -41,6 +41,10 @@ CREATE TABLE leases(name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_ms BIGIN
     R"sql(
 CREATE INDEX dead_letters_origin ON dead_letters(flow, origin);
 )sql",
+    // ... and by its key: a record published again (a source re-read after a takeover) has a new origin.
+    R"sql(
+CREATE INDEX dead_letters_key ON dead_letters(flow, key);
+)sql",
 };
 
 constexpr const char* kDeadLetterColumns =
@@ -318,7 +322,8 @@ class PostgresState final : public StateStore {
           "INSERT INTO dead_letters(flow, stage, key, input, error, mapping_version, origin, status, attempts, "
           "created_ms, updated_ms) SELECT $1,$2,$3,$4,$5,$6,$7,'pending',1,$8,$8 WHERE $7='' OR $2='source' OR NOT "
           "EXISTS("
-          "SELECT 1 FROM dead_letters WHERE flow=$1 AND status='pending' AND stage=$2 AND origin=$7)",
+          "SELECT 1 FROM dead_letters WHERE flow=$1 AND status='pending' AND stage=$2 AND (origin=$7 OR "
+          "(key=$3 AND input=$4)))",
           {d.flow, stage_name(d.stage), no_nul(d.key), PgParam::bytes(d.input), no_nul(d.error),
            no_nul(d.mapping_version), no_nul(d.origin), now});
   }

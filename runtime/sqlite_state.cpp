@@ -53,6 +53,10 @@ CREATE TABLE leases(name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_ms INTEG
     R"sql(
 CREATE INDEX dead_letters_origin ON dead_letters(flow, origin);
 )sql",
+    // ... and by its key: a record published again (a source re-read after a takeover) has a new origin.
+    R"sql(
+CREATE INDEX dead_letters_key ON dead_letters(flow, key);
+)sql",
 };
 
 constexpr const char* kDeadLetterColumns =
@@ -319,14 +323,16 @@ class SqliteState final : public StateStore {
   void insert_dead_letters(const std::vector<DeadLetter>& entries) {
     if (entries.empty()) return;
     // An event redelivered (after a crash or a rebalance) and dead-lettered again is the same
-    // dead letter: one per flow, stage and origin while it is pending. Not for source rejects:
+    // dead letter: one per flow, stage and origin (or key and identical input: the same record
+    // published again) while it is pending. Not for source rejects:
     // they commit with the cursor (never twice), and their origin (file:line) recurs when a
     // file of the same name is dropped again.
     auto insert = db_.prepare(
         "INSERT INTO dead_letters(flow, stage, key, input, error, mapping_version, origin, status, attempts, "
         "created_ms, updated_ms) SELECT ?1,?2,?3,?4,?5,?6,?7,'pending',1,?8,?9 WHERE ?7='' OR ?2='source' OR NOT "
         "EXISTS("
-        "SELECT 1 FROM dead_letters WHERE flow=?1 AND status='pending' AND stage=?2 AND origin=?7)");
+        "SELECT 1 FROM dead_letters WHERE flow=?1 AND status='pending' AND stage=?2 AND (origin=?7 OR "
+          "(key=?3 AND input=?4)))");
     const int64_t now = now_ms();
     for (const auto& d : entries)
       insert.bind(1, d.flow)

@@ -56,8 +56,14 @@ TEST_P(StateStoreContract, AnEventDeadLetteredAgainIsStillOneDeadLetter) {
   state->commit_flow_batch(batch);  // redelivered after a crash or a rebalance
   auto pending = state->dead_letters({.flow = "orders"});
   ASSERT_EQ(pending.size(), 1u);
+  DeadLetter republished = d;
+  republished.origin = "crm.orders/p0-000007";  // the same record published again (a source re-read)
+  batch.dead_letters = {republished};
+  state->commit_flow_batch(batch);
+  EXPECT_EQ(state->count_dead_letters("orders", "pending"), 1);
   DeadLetter other = d;
   other.origin = "crm.orders/p2-000041";  // the next version of the record: a dead letter of its own
+  other.input = R"({"version":2})";
   batch.dead_letters = {other};
   state->commit_flow_batch(batch);
   EXPECT_EQ(state->count_dead_letters("orders", "pending"), 2);
