@@ -136,7 +136,7 @@ TEST_F(ConfigErrors, UnknownConnectorTypeListsTheAvailableOnes) {
   ASSERT_FALSE(errors.empty());
   EXPECT_EQ(errors[0],
             "cfg.yaml:5:11: connectors.crm.type: unknown connector type 'fiel'; did you mean 'file'?; "
-            "available: file, rest, webhook");
+            "available: file, rest, tryton, webhook");
 }
 
 TEST_F(ConfigErrors, FlowNamingAStreamThatDoesNotExist) {

@@ -60,7 +60,7 @@ TEST(Registry, RefusesDuplicatesAndListsNamesOnAMiss) {
     registry.get("rst");
     FAIL() << "expected an error";
   } catch (const std::invalid_argument& e) {
-    EXPECT_EQ(std::string(e.what()), "unknown connector type 'rst'; available: file, rest, webhook");
+    EXPECT_EQ(std::string(e.what()), "unknown connector type 'rst'; available: file, rest, tryton, webhook");
   }
 }
 

@@ -1,0 +1,353 @@
+// The `tryton` connector against a real Tryton 6.0 server (tests/support/
+// tryton_server.hpp, a fresh copy of the populated database per test): orders
+// created, confirmed and invoiced with exact totals, once however often they
+// are sent; invoices read incrementally; stock and credit levels emitted once
+// per change; a credit-limit refusal kept with Tryton's message; a lost
+// session survived.
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include "config/hub_config.hpp"
+#include "connectors/registry.hpp"
+#include "connectors/tryton/rpc.hpp"
+#include "runtime/sqlite.hpp"
+#include "tests/support/tryton_server.hpp"
+
+namespace synchub::connectors {
+namespace {
+
+using tryton::Json;
+
+class TrytonTest : public ::testing::Test {
+ protected:
+  void open(const std::string& streams_yaml, const std::string& login = "") {
+    test::write_file(dir_.path() / "synchub.yaml",
+                     "hub: {name: t}\nconnectors:\n" + tryton_.connector_yaml(streams_yaml, login) + "flows: {}\n");
+    config_ = config::load_hub_config(dir_.str("synchub.yaml"), builtin_registry().specs());
+    connector_ = builtin_registry().get("tryton").create(*config_->connector("erp"), Context{"t"});
+  }
+  std::unique_ptr<SinkStream> sink(const std::string& name) {
+    return connector_->open_sink(*config_->connector("erp")->stream(name));
+  }
+  std::unique_ptr<SourceStream> source(const std::string& name) {
+    return connector_->open_source(*config_->connector("erp")->stream(name));
+  }
+  // The test's own JSON-RPC client (the connector's, on its own login) to set up and check.
+  tryton::Rpc& rpc() {
+    if (!rpc_) {
+      tryton::ServerOptions options{tryton_.url, tryton_.database, tryton_.user, tryton_.password};
+      options.context = {{"company", 1}};
+      rpc_.emplace(std::make_shared<tryton::Session>(options));
+    }
+    return *rpc_;
+  }
+  static SinkResult push_one(SinkStream& sink, const std::string& key, const Json& value, std::string target_id = "") {
+    const std::string text = value.dump();
+    Batch batch{"t", "b", {SinkRecord{key, text, target_id, !target_id.empty()}}};
+    std::vector<SinkResult> results = sink.push(batch);
+    EXPECT_EQ(results.size(), 1u);
+    return results.at(0);
+  }
+  // Everything the source has now, pulled until it says there is no more.
+  static std::vector<Json> drain(SourceStream& source, std::string& cursor) {
+    std::vector<Json> records;
+    for (int guard = 0; guard < 50; ++guard) {
+      PullResult r = source.pull(cursor, 100);
+      for (const auto& record : r.records) records.push_back(Json::parse(record.value));
+      cursor = r.next_cursor;
+      if (!r.more) break;
+    }
+    return records;
+  }
+  Json sales_with_reference(const std::string& reference) {
+    return rpc().model("sale.sale", "search_read",
+                       {Json::array({Json::array({"reference", "=", reference})}), 0, nullptr, nullptr,
+                        Json::array({"state", "number", "total_amount", "invoices", "shipments"})});
+  }
+  void ship(int64_t sale) {
+    const Json shipments =
+        rpc().model("sale.sale", "read", {Json::array({sale}), Json::array({"shipments"})})[0]["shipments"];
+    for (const char* step : {"assign_try", "pick", "pack", "done"})
+      rpc().model("stock.shipment.out", step, {shipments});
+  }
+
+  test::TrytonServer tryton_;
+  test::TempDir dir_;
+  std::optional<config::HubConfig> config_;
+  std::unique_ptr<Connector> connector_;
+  std::optional<tryton::Rpc> rpc_;
+};
+
+Json order(const std::string& party, Json lines) {
+  return {{"party", party}, {"sale_date", "2026-11-27"}, {"lines", lines}};
+}
+
+TEST_F(TrytonTest, AnOrderIsConfirmedAndInvoicedToTheCentAndCreatedOnceHoweverOftenItIsSent) {
+  open("      orders: {entity: sale_orders, workflow: confirm}\n      invoices: {entity: invoices}\n");
+  auto orders = sink("orders");
+  // 2 x 12.50 + 1 x 99.90 = 124.90; VAT 13% = 16.237 -> 16.24; total 141.14.
+  const Json crm_order = order("C0001", Json::array({{{"product", "SKU-001"}, {"quantity", 2}, {"unit_price", "12.50"}},
+                                                     {{"product", "SKU-002"}, {"quantity", 1}}}));
+  SinkResult first = push_one(*orders, "CRM-1001", crm_order);
+  ASSERT_EQ(first.outcome, Outcome::Created) << first.error;
+  Json sales = sales_with_reference("CRM-1001");
+  ASSERT_EQ(sales.size(), 1u);
+  EXPECT_EQ(std::to_string(sales[0]["id"].get<int64_t>()), first.target_id);
+  EXPECT_EQ(sales[0]["state"], "processing");  // confirm processes: shipment and draft invoice made
+  EXPECT_EQ(sales[0]["total_amount"]["decimal"], "141.14");
+  ASSERT_EQ(sales[0]["invoices"].size(), 1u);
+  rpc().model("account.invoice", "post", {sales[0]["invoices"]});
+
+  std::string cursor;
+  std::vector<Json> invoices = drain(*source("invoices"), cursor);
+  ASSERT_EQ(invoices.size(), 1u);
+  EXPECT_EQ(invoices[0]["state"], "posted");
+  EXPECT_EQ(invoices[0]["untaxed_amount"], "124.90");
+  EXPECT_EQ(invoices[0]["tax_amount"], "16.24");
+  EXPECT_EQ(invoices[0]["total_amount"], "141.14");
+  EXPECT_EQ(invoices[0]["party"], "C0001");
+  EXPECT_EQ(invoices[0]["sales"][0]["reference"], "CRM-1001");
+  ASSERT_EQ(invoices[0]["lines"].size(), 2u);
+  EXPECT_EQ(invoices[0]["lines"][0]["unit_price"], "12.50");
+  EXPECT_EQ(invoices[0]["lines"][1]["unit_price"], "99.90");  // the list price
+  EXPECT_FALSE(invoices[0]["number"].is_null());
+
+  // Sent again, with and without its target id (a lost ledger): the same sale, nothing new.
+  for (const std::string& target : {first.target_id, std::string()}) {
+    SinkResult again = push_one(*orders, "CRM-1001", crm_order, target);
+    EXPECT_EQ(again.outcome, Outcome::Unchanged) << again.error;
+    EXPECT_EQ(again.target_id, first.target_id);
+  }
+  EXPECT_EQ(sales_with_reference("CRM-1001").size(), 1u);
+  // A change to a processed order is refused, not lost.
+  Json changed = crm_order;
+  changed["lines"][0]["quantity"] = 3;
+  SinkResult refused = push_one(*orders, "CRM-1001", changed);
+  EXPECT_EQ(refused.failure, Failure::Permanent);
+  EXPECT_NE(refused.error.find("processing in Tryton"), std::string::npos) << refused.error;
+}
+
+TEST_F(TrytonTest, ADraftOrderIsRewrittenAndBadOrdersAreRefusedWithTheReason) {
+  open("      orders: {entity: sale_orders, workflow: draft}\n");
+  auto orders = sink("orders");
+  SinkResult created =
+      push_one(*orders, "CRM-2001", order("C0002", Json::array({{{"product", "SKU-003"}, {"quantity", 10}}})));
+  ASSERT_EQ(created.outcome, Outcome::Created) << created.error;
+  SinkResult updated =
+      push_one(*orders, "CRM-2001",
+               order("C0002", Json::array({{{"product", "SKU-003"}, {"quantity", 5}, {"unit_price", 0.25}},
+                                           {{"product", "SKU-001"}, {"quantity", 1}}})),
+               created.target_id);
+  ASSERT_EQ(updated.outcome, Outcome::Updated) << updated.error;
+  Json sales = sales_with_reference("CRM-2001");
+  ASSERT_EQ(sales.size(), 1u);
+  EXPECT_EQ(sales[0]["state"], "draft");
+  EXPECT_EQ(sales[0]["total_amount"]["decimal"], "15.54");  // (1.25 + 12.50) * 1.13 = 15.5375
+
+  const std::vector<std::pair<Json, std::string>> bad = {
+      {order("C9999", Json::array({{{"product", "SKU-001"}, {"quantity", 1}}})), "party: no party with code C9999"},
+      {order("C0001", Json::array({{{"product", "NOPE"}, {"quantity", 1}}})),
+       "lines[0].product: no product with code NOPE"},
+      {order("C0001", Json::array({{{"product", "SKU-001"}, {"quantity", 0}}})),
+       "lines[0].quantity: must be more than 0"},
+      {order("C0001", Json::array({{{"product", "SKU-001"}, {"quantity", 1}, {"unit_price", "abc"}}})),
+       "not a decimal: \"abc\""},
+      {order("C0001", Json::array()), "lines: an order needs at least one line"}};
+  for (const auto& [value, reason] : bad) {
+    SinkResult r = push_one(*orders, "CRM-BAD", value);
+    EXPECT_EQ(r.failure, Failure::Permanent) << value.dump();
+    EXPECT_NE(r.error.find(reason), std::string::npos) << r.error;
+  }
+  EXPECT_EQ(sales_with_reference("CRM-BAD").size(), 0u);
+}
+
+TEST_F(TrytonTest, AConfirmOverTheCreditLimitIsAPermanentFailureWithTrytonsMessage) {
+  open("      orders: {entity: sale_orders}\n");
+  // Small Shop's limit is 1,000.00: 100 x 12.50 = 1,250.00 plus tax is over it.
+  SinkResult r =
+      push_one(*sink("orders"), "CRM-3001", order("C0003", Json::array({{{"product", "SKU-001"}, {"quantity", 100}}})));
+  EXPECT_EQ(r.outcome, Outcome::Failed);
+  EXPECT_EQ(r.failure, Failure::Permanent);
+  EXPECT_NE(r.error.find("Tryton refused to confirm the sale of reference CRM-3001"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("credit limit"), std::string::npos) << r.error;
+  Json sales = sales_with_reference("CRM-3001");
+  ASSERT_EQ(sales.size(), 1u);
+  EXPECT_EQ(sales[0]["state"], "quotation");  // waits for the limit to be raised; a replay then confirms it
+}
+
+TEST_F(TrytonTest, InvoicesArePulledIncrementallyAcrossPolls) {
+  open("      orders: {entity: sale_orders}\n      invoices: {entity: invoices, states: [posted, paid]}\n");
+  auto orders = sink("orders");
+  auto invoices = source("invoices");
+  auto post_invoice_of = [&](const std::string& reference) {
+    Json sales = sales_with_reference(reference);
+    rpc().model("account.invoice", "post", {sales.at(0)["invoices"]});
+  };
+  ASSERT_EQ(
+      push_one(*orders, "CRM-4001", order("C0001", Json::array({{{"product", "SKU-001"}, {"quantity", 1}}}))).outcome,
+      Outcome::Created);
+  ASSERT_EQ(
+      push_one(*orders, "CRM-4002", order("C0002", Json::array({{{"product", "SKU-002"}, {"quantity", 2}}}))).outcome,
+      Outcome::Created);
+  std::string cursor;
+  EXPECT_TRUE(drain(*invoices, cursor).empty());  // drafts only: not in the states asked for
+  post_invoice_of("CRM-4001");
+  std::vector<Json> first = drain(*invoices, cursor);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0]["sales"][0]["reference"], "CRM-4001");
+  EXPECT_EQ(first[0]["tax_amount"], "1.62");  // 12.50 x 13% = 1.625: Tryton rounds half to even
+  EXPECT_EQ(first[0]["total_amount"], "14.12");
+  EXPECT_TRUE(drain(*invoices, cursor).empty());
+  post_invoice_of("CRM-4002");
+  std::vector<Json> second = drain(*invoices, cursor);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0]["sales"][0]["reference"], "CRM-4002");
+  EXPECT_EQ(second[0]["total_amount"], "225.77");  // 199.80 * 1.13 = 225.774
+  EXPECT_TRUE(drain(*invoices, cursor).empty());
+}
+
+TEST_F(TrytonTest, StockLevelsAreEmittedOncePerChangeAfterAnOrderShips) {
+  open("      orders: {entity: sale_orders}\n      stock: {entity: stock}\n");
+  auto stock = source("stock");
+  std::string cursor;
+  std::map<std::string, Json> levels;
+  for (const Json& level : drain(*stock, cursor)) levels[level["product"]] = level;
+  ASSERT_EQ(levels.size(), 3u);
+  EXPECT_EQ(levels["SKU-001"]["quantity"], 100.0);
+  EXPECT_EQ(levels["SKU-002"]["quantity"], 50.0);
+  EXPECT_EQ(levels["SKU-003"]["forecast_quantity"], 1000.0);
+  EXPECT_EQ(levels["SKU-001"]["warehouse"], "WH");
+  EXPECT_TRUE(drain(*stock, cursor).empty());  // nothing changed: nothing emitted
+
+  SinkResult sold =
+      push_one(*sink("orders"), "CRM-5001", order("C0001", Json::array({{{"product", "SKU-002"}, {"quantity", 3}}})));
+  ASSERT_EQ(sold.outcome, Outcome::Created) << sold.error;
+  std::vector<Json> planned = drain(*stock, cursor);  // confirmed: the forecast drops, the stock is still there
+  ASSERT_EQ(planned.size(), 1u);
+  EXPECT_EQ(planned[0]["product"], "SKU-002");
+  EXPECT_EQ(planned[0]["quantity"], 50.0);
+  EXPECT_EQ(planned[0]["forecast_quantity"], 47.0);
+  ship(std::stoll(sold.target_id));
+  std::vector<Json> shipped = drain(*stock, cursor);
+  ASSERT_EQ(shipped.size(), 1u);
+  EXPECT_EQ(shipped[0]["quantity"], 47.0);
+  EXPECT_TRUE(drain(*stock, cursor).empty());
+}
+
+TEST_F(TrytonTest, CreditLevelsFollowOpenOrdersToTheCent) {
+  open("      orders: {entity: sale_orders}\n      credit: {entity: credit}\n");
+  auto credit = source("credit");
+  std::string cursor;
+  std::map<std::string, Json> parties;
+  for (const Json& party : drain(*credit, cursor))
+    parties[party["code"].is_null() ? "" : party["code"].get<std::string>()] = party;
+  ASSERT_TRUE(parties.count("C0002"));
+  EXPECT_EQ(parties["C0002"]["credit_limit"], "50000.00");
+  EXPECT_EQ(parties["C0002"]["name"], "恒通贸易有限公司");
+  EXPECT_TRUE(drain(*credit, cursor).empty());
+  ASSERT_EQ(
+      push_one(*sink("orders"), "CRM-6001", order("C0002", Json::array({{{"product", "SKU-002"}, {"quantity", 10}}})))
+          .outcome,
+      Outcome::Created);
+  std::vector<Json> changed = drain(*credit, cursor);
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0]["code"], "C0002");
+  EXPECT_EQ(changed[0]["credit_used"], "999.00");         // Tryton counts open orders untaxed: 10 x 99.90
+  EXPECT_EQ(changed[0]["credit_available"], "49001.00");  // exact: 50000.00 - 999.00
+
+  // The limit set from outside (as a user in Tryton's credit-limit group), then read back.
+  open("      orders: {entity: sale_orders}\n      credit: {entity: credit}\n", tryton_.credit_user);
+  auto limits = sink("credit");
+  SinkResult raised = push_one(*limits, "C0003", {{"credit_limit", "2500.50"}});
+  EXPECT_EQ(raised.outcome, Outcome::Updated) << raised.error;
+  EXPECT_EQ(push_one(*limits, "C0003", {{"credit_limit", 2500.5}}).outcome, Outcome::Unchanged);
+  std::vector<Json> raised_levels = drain(*credit, cursor);
+  ASSERT_EQ(raised_levels.size(), 1u);
+  EXPECT_EQ(raised_levels[0]["code"], "C0003");
+  EXPECT_EQ(raised_levels[0]["credit_limit"], "2500.50");
+  SinkResult unknown = push_one(*limits, "C9999", {{"credit_limit", "1"}});
+  EXPECT_EQ(unknown.failure, Failure::Permanent);
+  EXPECT_NE(unknown.error.find("no party with code C9999"), std::string::npos) << unknown.error;
+}
+
+TEST_F(TrytonTest, AnExpiredSessionIsRenewedOnceAndABadPasswordIsNotPrinted) {
+  tryton::ServerOptions options{tryton_.url, tryton_.database, tryton_.user, tryton_.password};
+  options.context = {{"company", 1}};
+  auto session = std::make_shared<tryton::Session>(options);
+  tryton::Rpc a(session), b(session);
+  EXPECT_EQ(a.model("party.party", "search_count", {Json::array({Json::array({"code", "=", "C0001"})})}), 1);
+  EXPECT_EQ(session->logins(), 1);
+  {  // The server forgets every session (as after its idle timeout).
+    runtime::Database db(tryton_.database_file(), false, runtime::Journal::Rollback);
+    db.exec("DELETE FROM ir_session");
+  }
+  EXPECT_EQ(a.model("party.party", "search_count", {Json::array()}).get<int>(), 4);
+  EXPECT_EQ(b.model("party.party", "search_count", {Json::array()}).get<int>(), 4);  // the renewed session, shared
+  EXPECT_EQ(session->logins(), 2);
+
+  options.password = "wrong-" + tryton_.password;
+  tryton::Rpc refused(std::make_shared<tryton::Session>(options));
+  try {
+    refused.model("party.party", "search_count", {Json::array()});
+    FAIL() << "a bad password was accepted";
+  } catch (const tryton::RpcError& e) {
+    EXPECT_TRUE(e.transient());  // not any record's fault: the flow waits, nothing is dead-lettered
+    EXPECT_NE(std::string(e.what()).find("refused the login of 'synchub'"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find(options.password), std::string::npos);
+  }
+  try {
+    a.model("nope.nope", "search", {Json::array()});
+    FAIL() << "an unknown model was accepted";
+  } catch (const tryton::RpcError& e) {
+    EXPECT_FALSE(e.transient());
+    EXPECT_NE(std::string(e.what()).find("nope.nope"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(TrytonTest, CustomersAndProductsAreCreatedAndUpdatedByCode) {
+  open("      customers: {entity: customers}\n      products: {entity: products}\n");
+  auto customers = sink("customers");
+  auto products = sink("products");
+  const Json customer = {{"code", "C0100"},
+                         {"name", "新客户 New Customer"},
+                         {"address", {{"street", "1 Main St"}, {"city", "Shanghai"}, {"zip", "200000"}}}};
+  SinkResult made = push_one(*customers, "crm-100", customer);
+  ASSERT_EQ(made.outcome, Outcome::Created) << made.error;
+  SinkResult same = push_one(*customers, "crm-100", customer);
+  EXPECT_EQ(same.outcome, Outcome::Unchanged) << same.error;
+  Json renamed = customer;
+  renamed["address"]["city"] = "Beijing";
+  EXPECT_EQ(push_one(*customers, "crm-100", renamed).outcome, Outcome::Updated);
+  const Json party = rpc().model(
+      "party.party", "search_read",
+      {Json::array({Json::array({"code", "=", "C0100"})}), 0, 1, nullptr, Json::array({"name", "addresses.city"})});
+  ASSERT_EQ(party.size(), 1u);
+  EXPECT_EQ(std::to_string(party[0]["id"].get<int64_t>()), made.target_id);
+
+  const Json product = {{"code", "SKU-100"}, {"name", "Sprocket"}, {"list_price", "7.35"}, {"category", "Goods"}};
+  SinkResult created = push_one(*products, "SKU-100", product);
+  ASSERT_EQ(created.outcome, Outcome::Created) << created.error;
+  EXPECT_EQ(push_one(*products, "SKU-100", product).outcome, Outcome::Unchanged);
+  Json repriced = product;
+  repriced["list_price"] = "7.40";
+  EXPECT_EQ(push_one(*products, "SKU-100", repriced).outcome, Outcome::Updated);
+  const Json row = rpc().model("product.product", "read",
+                               {Json::array({std::stoll(created.target_id)}), Json::array({"code", "list_price"})});
+  EXPECT_EQ(row[0]["code"], "SKU-100");
+  EXPECT_EQ(row[0]["list_price"]["decimal"], "7.40");
+
+  // And both come back out of the sources, the customer's code and the product's price exact.
+  open("      customers: {entity: customers}\n      products: {entity: products}\n");
+  std::string cursor;
+  std::vector<Json> parties = drain(*source("customers"), cursor);
+  EXPECT_TRUE(std::any_of(parties.begin(), parties.end(), [](const Json& p) { return p["code"] == "C0100"; }));
+  cursor.clear();
+  std::vector<Json> items = drain(*source("products"), cursor);
+  ASSERT_FALSE(items.empty());
+  EXPECT_EQ(items.back()["code"], "SKU-100");  // the newest change comes last
+  EXPECT_EQ(items.back()["list_price"], "7.40");
+}
+
+}  // namespace
+}  // namespace synchub::connectors
