@@ -156,6 +156,7 @@ class KafkaConsumer final : public Consumer {
       paused_ = false;
     }
     std::vector<Event> events;
+    revoked_.clear();  // revoked before this call: their stashed messages are gone already
     while (events.size() < max_events) {
       rd_kafka_message_t* m = nullptr;
       if (!stash_.empty()) {
@@ -163,6 +164,7 @@ class KafkaConsumer final : public Consumer {
         stash_.pop_front();
       } else {
         m = rd_kafka_consumer_poll(handle_.get(), events.empty() ? 10 : 0);
+        drop_revoked(events);  // the poll may have served a rebalance
       }
       if (!m) break;
       std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> message(m, rd_kafka_message_destroy);
@@ -294,6 +296,15 @@ class KafkaConsumer final : public Consumer {
     stash_.clear();
   }
 
+  // Events of partitions taken away while they were being collected are not this consumer's
+  // to process any more: the new owner starts at the last commit, and a late write from here
+  // could land after its newer one.
+  void drop_revoked(std::vector<Event>& events) {
+    if (revoked_.empty()) return;
+    std::erase_if(events, [&](const Event& e) { return revoked_.count(e.partition) > 0; });
+    revoked_.clear();
+  }
+
   PartitionList assignment() {
     rd_kafka_topic_partition_list_t* list = nullptr;
     if (rd_kafka_assignment(handle_.get(), &list) || !list) return partition_list(0);
@@ -327,9 +338,17 @@ class KafkaConsumer final : public Consumer {
     } else {
       error = rd_kafka_incremental_unassign(rk, partitions);
       for (int i = 0; i < partitions->cnt; ++i) {
-        self->committed_.erase(partitions->elems[i].partition);
-        self->pending_since_.erase(partitions->elems[i].partition);
+        const int32_t partition = partitions->elems[i].partition;
+        self->committed_.erase(partition);
+        self->pending_since_.erase(partition);
+        self->revoked_.insert(partition);
       }
+      // What idle() fetched from them is dropped too.
+      std::erase_if(self->stash_, [&](rd_kafka_message_t* m) {
+        const bool gone = self->revoked_.count(m->partition) > 0;
+        if (gone) rd_kafka_message_destroy(m);
+        return gone;
+      });
     }
     log_info("kafka",
              {{"topic", self->topic_}, {"group", self->group_}, {"partitions", std::to_string(partitions->cnt)}},
@@ -346,6 +365,7 @@ class KafkaConsumer final : public Consumer {
   std::map<int32_t, int64_t> committed_;
   std::map<int32_t, int64_t> pending_since_;  // partition -> append time of its oldest polled, uncommitted event
   std::deque<rd_kafka_message_t*> stash_;     // fetched while idle, handed out first by poll()
+  std::set<int32_t> revoked_;                 // taken away during the current poll()
   bool assigned_once_ = false;
   bool uncommitted_ = false;  // async commits were sent: the last one is repeated synchronously at close
   bool paused_ = false;
