@@ -1,11 +1,16 @@
 // Master-data sinks, each record found by its code (default: the record key):
 //   customers: {"code", "name", "active", "address": {"street", "city", "postal_code" (or "zip")}}
-//              -> party.party and its first address
+//              -> party.party and its first address (an empty one when none is given: a sale
+//              needs an invoice address)
 //   products:  {"code", "name", "list_price", "unit" (symbol, default "u"), "category" (name),
 //               "active"} -> product.template + product.product (goods, salable)
 //   credit:    {"code", "credit_limit"} -> the party's credit_limit_amount (the Tryton user must
 //               be in the "Account Credit Limit" group)
-// Created when the code is new, updated when a value differs, else unchanged.
+// Created when the code is new, updated when a value differs, else unchanged. A batch's codes
+// are looked up in one call and its new records created in one call (one by one only when
+// Tryton refuses that call, to find the record it refused).
+#include <map>
+
 #include "config/spec.hpp"
 #include "connectors/tryton/streams.hpp"
 #include "connectors/tryton/values.hpp"
@@ -28,32 +33,77 @@ bool same_decimal(const Json& tryton_value, const Json& wanted) {
   return a && b && *a == *b;
 }
 
+SinkResult done(Outcome outcome, int64_t id) {
+  return {outcome, Failure::None, std::to_string(id), {}, {}};
+}
+
+SinkResult failure(const std::exception& e) {
+  if (const auto* rpc = dynamic_cast<const RpcError*>(&e))
+    return SinkResult::failed(rpc->transient() ? Failure::Transient : Failure::Permanent, e.what());
+  return SinkResult::failed(Failure::Permanent, e.what());
+}
+
 class MasterSink final : public SinkStream {
  public:
   MasterSink(const Shared& shared, std::string entity) : rpc_(shared.session), entity_(std::move(entity)) {}
 
   std::vector<SinkResult> push(const Batch& batch) override {
-    std::vector<SinkResult> results;
-    for (const SinkRecord& record : batch.records) {
+    const size_t n = batch.records.size();
+    std::vector<SinkResult> results(n);
+    std::vector<Json> inputs(n);
+    std::vector<std::string> codes(n);
+    std::vector<bool> ready(n, false);
+    Json all_codes = Json::array();
+    for (size_t i = 0; i < n; ++i) {
+      inputs[i] = parse_exact(batch.records[i].value);
+      if (!inputs[i].is_object()) {
+        results[i] = SinkResult::failed(Failure::Permanent, "the mapped record is not a JSON object");
+        continue;
+      }
+      codes[i] = present(inputs[i], "code") ? scalar_text(inputs[i]["code"]) : std::string(batch.records[i].key);
+      if (codes[i].empty()) {
+        results[i] = SinkResult::failed(Failure::Permanent, "code: missing");
+        continue;
+      }
+      ready[i] = true;
+      all_codes.push_back(codes[i]);
+    }
+    units_.clear();  // looked up once per batch
+    categories_.clear();
+    std::map<std::string, Json> existing;
+    try {
+      for (Json& row : rpc_.model(
+               model(), "search_read",
+               {Json::array({Json::array({"code", "in", all_codes})}), 0, nullptr, nullptr, fields()}, no_inactive())) {
+        const std::string code = scalar_text(row["code"]);  // before the move: Json's operator= takes
+        existing[code] = std::move(row);                    // its argument by value, built first
+      }
+    } catch (const RpcError& e) {
+      for (size_t i = 0; i < n; ++i)
+        if (ready[i]) results[i] = failure(e);
+      return results;
+    }
+    std::vector<size_t> to_create;
+    std::vector<Json> create_values;
+    for (size_t i = 0; i < n; ++i) {
+      if (!ready[i]) continue;
       try {
-        const Json input = parse_exact(record.value);
-        if (!input.is_object()) throw BadInput("the mapped record is not a JSON object");
-        const std::string code = present(input, "code") ? scalar_text(input["code"]) : std::string(record.key);
-        if (code.empty()) throw BadInput("code: missing");
-        if (entity_ == "customers")
-          results.push_back(write_customer(code, input));
-        else if (entity_ == "products")
-          results.push_back(write_product(code, input));
-        else
-          results.push_back(write_credit(code, input));
-      } catch (const BadInput& e) {
-        results.push_back(SinkResult::failed(Failure::Permanent, e.what()));
-      } catch (const std::invalid_argument& e) {
-        results.push_back(SinkResult::failed(Failure::Permanent, e.what()));
-      } catch (const RpcError& e) {
-        results.push_back(SinkResult::failed(e.transient() ? Failure::Transient : Failure::Permanent, e.what()));
+        auto found = existing.find(codes[i]);
+        if (entity_ == "credit") {
+          results[i] = write_credit(codes[i], inputs[i], found == existing.end() ? Json() : found->second);
+        } else if (found != existing.end()) {
+          results[i] = entity_ == "customers" ? update_customer(found->second, inputs[i])
+                                              : update_product(found->second, inputs[i]);
+        } else {
+          create_values.push_back(entity_ == "customers" ? new_customer(codes[i], inputs[i])
+                                                         : new_product(codes[i], inputs[i]));
+          to_create.push_back(i);
+        }
+      } catch (const std::exception& e) {
+        results[i] = failure(e);
       }
     }
+    create(to_create, create_values, results);
     return results;
   }
 
@@ -62,35 +112,81 @@ class MasterSink final : public SinkStream {
     static const Json context = {{"active_test", false}};
     return context;
   }
-
-  Json find(const std::string& model, const std::string& code, Json fields) {
-    const Json found =
-        rpc_.model(model, "search_read",
-                   {Json::array({Json::array({"code", "=", code})}), 0, 1, nullptr, std::move(fields)}, no_inactive());
-    return found.empty() ? Json() : found[0];
+  std::string model() const { return entity_ == "products" ? "product.product" : "party.party"; }
+  Json fields() const {
+    if (entity_ == "products") return Json::array({"code", "template", "name", "list_price", "active"});
+    if (entity_ == "customers") return Json::array({"code", "name", "active", "addresses"});
+    return Json::array({"code", "credit_limit_amount"});
   }
 
-  static SinkResult done(Outcome outcome, int64_t id) { return {outcome, Failure::None, std::to_string(id), {}, {}}; }
+  // Creates the new records in one call; when Tryton refuses it, one by one.
+  void create(const std::vector<size_t>& at, const std::vector<Json>& values, std::vector<SinkResult>& results) {
+    if (at.empty()) return;
+    try {
+      const std::vector<int64_t> ids = create_records(values);
+      for (size_t k = 0; k < at.size(); ++k) results[at[k]] = done(Outcome::Created, ids[k]);
+      return;
+    } catch (const RpcError& e) {
+      if (e.transient() || at.size() == 1) {
+        for (size_t i : at) results[i] = failure(e);
+        return;
+      }
+    }
+    for (size_t k = 0; k < at.size(); ++k) {
+      try {
+        results[at[k]] = done(Outcome::Created, create_records({values[k]}).at(0));
+      } catch (const RpcError& e) {
+        results[at[k]] = failure(e);
+      }
+    }
+  }
 
-  SinkResult write_customer(const std::string& code, const Json& input) {
-    if (!present(input, "name")) throw BadInput("name: missing");
-    Json values = {{"name", scalar_text(input["name"])}};
-    if (present(input, "active")) values["active"] = input["active"].is_boolean() ? input["active"].get<bool>() : true;
-    const Json party = find("party.party", code, Json::array({"name", "active", "addresses"}));
+  std::vector<int64_t> create_records(const std::vector<Json>& values) {
+    const Json ids = rpc_.model(entity_ == "products" ? "product.template" : "party.party", "create", {Json(values)});
+    std::vector<int64_t> out;
+    if (entity_ != "products") {
+      for (const Json& id : ids) out.push_back(id.get<int64_t>());
+      return out;
+    }
+    // The product (variant) of each new template.
+    std::map<int64_t, int64_t> product_of;
+    for (const Json& row : rpc_.model(
+             "product.product", "search_read",
+             {Json::array({Json::array({"template", "in", ids})}), 0, nullptr, nullptr, Json::array({"template"})}))
+      product_of[row["template"].get<int64_t>()] = row["id"].get<int64_t>();
+    for (const Json& id : ids) out.push_back(product_of.at(id.get<int64_t>()));
+    return out;
+  }
+
+  static Json address_of(const Json& input) {
     Json address = Json::object();
     if (present(input, "address") && input["address"].is_object())
       for (const char* field : {"street", "city", "postal_code", "zip"})
         if (present(input["address"], field))
           address[std::string(field) == "zip" ? "postal_code" : field] = scalar_text(input["address"][field]);
-    if (party.is_null()) {
-      values["code"] = code;
-      if (!address.empty()) values["addresses"] = Json::array({Json::array({"create", Json::array({address})})});
-      return done(Outcome::Created, rpc_.model("party.party", "create", {Json::array({values})}).at(0).get<int64_t>());
-    }
+    return address;
+  }
+
+  static Json customer_values(const Json& input) {
+    if (!present(input, "name")) throw BadInput("name: missing");
+    Json values = {{"name", scalar_text(input["name"])}};
+    if (present(input, "active") && input["active"].is_boolean()) values["active"] = input["active"];
+    return values;
+  }
+
+  Json new_customer(const std::string& code, const Json& input) {
+    Json values = customer_values(input);
+    values["code"] = code;
+    values["addresses"] = Json::array({Json::array({"create", Json::array({address_of(input)})})});
+    return values;
+  }
+
+  SinkResult update_customer(const Json& party, const Json& input) {
+    Json values = customer_values(input);
     const int64_t id = party["id"].get<int64_t>();
-    bool changed = false;
-    for (const auto& [name, value] : values.items())
-      changed |= name == "active" ? truthy(party[name]) != value.get<bool>() : party[name] != value;
+    bool changed = party["name"] != values["name"];
+    if (values.contains("active")) changed |= truthy(party["active"]) != values["active"].get<bool>();
+    const Json address = address_of(input);
     if (!address.empty()) {
       const Json& ids = party["addresses"];
       if (ids.empty()) {
@@ -109,40 +205,33 @@ class MasterSink final : public SinkStream {
       }
     }
     if (!changed) return done(Outcome::Unchanged, id);
-    rpc_.model("party.party", "write", {Json::array({id}), values});
+    rpc_.model("party.party", "write", {Json::array({id}), values}, no_inactive());
     return done(Outcome::Updated, id);
   }
 
-  SinkResult write_product(const std::string& code, const Json& input) {
+  Json product_values(const Json& input) {
     if (!present(input, "name")) throw BadInput("name: missing");
     Json values = {{"name", scalar_text(input["name"])}};
     if (present(input, "list_price")) values["list_price"] = tryton_decimal(input["list_price"]);
-    const Json product = find("product.product", code, Json::array({"template", "name", "list_price", "active"}));
-    if (product.is_null()) {
-      const std::string unit_symbol = present(input, "unit") ? scalar_text(input["unit"]) : "u";
-      const Json units =
-          rpc_.model("product.uom", "search", {Json::array({Json::array({"symbol", "=", unit_symbol})}), 0, 1});
-      if (units.empty()) throw BadInput("unit: no unit of measure with symbol \"" + unit_symbol + "\" in Tryton");
-      Json template_values = values;
-      if (!template_values.contains("list_price")) template_values["list_price"] = tryton_decimal(Json("0"));
-      template_values["type"] = "goods";
-      template_values["salable"] = true;
-      template_values["default_uom"] = units[0];
-      template_values["sale_uom"] = units[0];
-      if (present(input, "category")) {
-        const std::string name = scalar_text(input["category"]);
-        const Json categories =
-            rpc_.model("product.category", "search", {Json::array({Json::array({"name", "=", name})}), 0, 1});
-        if (categories.empty()) throw BadInput("category: no product category \"" + name + "\" in Tryton");
-        template_values["account_category"] = categories[0];
-      }
-      template_values["products"] = Json::array({Json::array({"create", Json::array({{{"suffix_code", code}}})})});
-      const int64_t template_id =
-          rpc_.model("product.template", "create", {Json::array({template_values})}).at(0).get<int64_t>();
-      const Json created =
-          rpc_.model("product.template", "read", {Json::array({template_id}), Json::array({"products"})});
-      return done(Outcome::Created, created.at(0)["products"].at(0).get<int64_t>());
-    }
+    return values;
+  }
+
+  Json new_product(const std::string& code, const Json& input) {
+    Json values = product_values(input);
+    if (!values.contains("list_price")) values["list_price"] = tryton_decimal(Json("0"));
+    const std::string symbol = present(input, "unit") ? scalar_text(input["unit"]) : "u";
+    values["type"] = "goods";
+    values["salable"] = true;
+    values["default_uom"] = values["sale_uom"] = id_of("product.uom", "symbol", symbol, "unit", units_);
+    if (present(input, "category"))
+      values["account_category"] =
+          id_of("product.category", "name", scalar_text(input["category"]), "category", categories_);
+    values["products"] = Json::array({Json::array({"create", Json::array({{{"suffix_code", code}}})})});
+    return values;
+  }
+
+  SinkResult update_product(const Json& product, const Json& input) {
+    Json values = product_values(input);
     const int64_t id = product["id"].get<int64_t>();
     bool changed = product["name"] != values["name"];
     if (values.contains("list_price")) changed |= !same_decimal(product["list_price"], values["list_price"]["decimal"]);
@@ -155,10 +244,9 @@ class MasterSink final : public SinkStream {
     return done(changed ? Outcome::Updated : Outcome::Unchanged, id);
   }
 
-  SinkResult write_credit(const std::string& code, const Json& input) {
+  SinkResult write_credit(const std::string& code, const Json& input, const Json& party) {
     if (!present(input, "credit_limit")) throw BadInput("credit_limit: missing");
     const Json limit = tryton_decimal(input["credit_limit"]);
-    const Json party = find("party.party", code, Json::array({"credit_limit_amount"}));
     if (party.is_null()) throw BadInput("code: no party with code " + code + " in Tryton");
     const int64_t id = party["id"].get<int64_t>();
     if (!party["credit_limit_amount"].is_null() && same_decimal(party["credit_limit_amount"], input["credit_limit"]))
@@ -167,8 +255,18 @@ class MasterSink final : public SinkStream {
     return done(Outcome::Updated, id);
   }
 
+  // The id of the `model` record whose `field` is `value` (units by symbol, categories by name).
+  Json id_of(const std::string& model, const std::string& field, const std::string& value, const std::string& what,
+             std::map<std::string, Json>& cache) {
+    if (auto it = cache.find(value); it != cache.end()) return it->second;
+    const Json found = rpc_.model(model, "search", {Json::array({Json::array({field, "=", value})}), 0, 1});
+    if (found.empty()) throw BadInput(what + ": no " + model + " with " + field + " \"" + value + "\" in Tryton");
+    return cache[value] = found[0];
+  }
+
   Rpc rpc_;
   std::string entity_;
+  std::map<std::string, Json> units_, categories_;
 };
 
 }  // namespace

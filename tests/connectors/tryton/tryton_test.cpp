@@ -337,6 +337,24 @@ TEST_F(TrytonTest, CustomersAndProductsAreCreatedAndUpdatedByCode) {
   EXPECT_EQ(row[0]["code"], "SKU-100");
   EXPECT_EQ(row[0]["list_price"]["decimal"], "7.40");
 
+  // A batch is created in one call; when Tryton refuses it (here: a code twice), record by record.
+  const std::string a = Json{{"code", "C0201"}, {"name", "A"}}.dump(),
+                    b = Json{{"code", "C0202"}, {"name", "B"}}.dump(),
+                    twice = Json{{"code", "C0201"}, {"name", "A again"}}.dump();
+  std::vector<SinkResult> batch = customers->push(Batch{
+      "t", "b2", {SinkRecord{"a", a, "", false}, SinkRecord{"b", b, "", false}, SinkRecord{"c", twice, "", false}}});
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch[0].outcome, Outcome::Created) << batch[0].error;
+  EXPECT_EQ(batch[1].outcome, Outcome::Created) << batch[1].error;
+  EXPECT_EQ(batch[2].failure, Failure::Permanent);
+  EXPECT_NE(batch[2].error.find("unique"), std::string::npos) << batch[2].error;
+  const std::string fine = Json{{"code", "SKU-201"}, {"name", "Fine"}}.dump(),
+                    lost = Json{{"code", "SKU-202"}, {"name", "Lost"}, {"category", "Nope"}}.dump();
+  batch = products->push(Batch{"t", "b3", {SinkRecord{"f", fine, "", false}, SinkRecord{"l", lost, "", false}}});
+  EXPECT_EQ(batch[0].outcome, Outcome::Created) << batch[0].error;
+  EXPECT_NE(batch[1].error.find("category: no product.category with name \"Nope\""), std::string::npos)
+      << batch[1].error;
+
   // And both come back out of the sources, the customer's code and the product's price exact.
   open("      customers: {entity: customers}\n      products: {entity: products}\n");
   std::string cursor;
@@ -345,8 +363,10 @@ TEST_F(TrytonTest, CustomersAndProductsAreCreatedAndUpdatedByCode) {
   cursor.clear();
   std::vector<Json> items = drain(*source("products"), cursor);
   ASSERT_FALSE(items.empty());
-  EXPECT_EQ(items.back()["code"], "SKU-100");  // the newest change comes last
-  EXPECT_EQ(items.back()["list_price"], "7.40");
+  auto sprocket = std::find_if(items.begin(), items.end(), [](const Json& p) { return p["code"] == "SKU-100"; });
+  ASSERT_NE(sprocket, items.end());
+  EXPECT_EQ((*sprocket)["list_price"], "7.40");
+  EXPECT_EQ(items.back()["code"], "SKU-201");  // the newest change comes last
 }
 
 }  // namespace
