@@ -233,6 +233,15 @@ TEST_F(TrytonTest, StockLevelsAreEmittedOncePerChangeAfterAnOrderShips) {
   ASSERT_EQ(shipped.size(), 1u);
   EXPECT_EQ(shipped[0]["quantity"], 47.0);
   EXPECT_TRUE(drain(*stock, cursor).empty());
+  // The sale's state changes come out of the sale_orders source, the last one last.
+  std::string sales_cursor;
+  std::vector<Json> changes = drain(*source("orders"), sales_cursor);
+  ASSERT_FALSE(changes.empty());
+  EXPECT_EQ(changes.back()["reference"], "CRM-5001");
+  EXPECT_EQ(changes.back()["state"], "processing");
+  EXPECT_EQ(changes.back()["shipment_state"], "sent");
+  EXPECT_EQ(changes.back()["total_amount"], "338.66");  // 3 x 99.90 = 299.70 + 38.96 VAT
+  EXPECT_TRUE(drain(*source("orders"), sales_cursor).empty());
 }
 
 TEST_F(TrytonTest, CreditLevelsFollowOpenOrdersToTheCent) {
