@@ -4,7 +4,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: demo demo-cluster demo-files test build deps bench format clean
+.PHONY: demo demo-cluster demo-tryton demo-files test build deps bench format clean
 
 deps:
 	@scripts/install-deps
@@ -19,6 +19,10 @@ demo: build
 # the quick start on the Kafka bus (mock cluster) and PostgreSQL, two workers, one killed half-way
 demo-cluster: build
 	examples/quickstart/run-demo --cluster build/release 30
+
+# the real-ERP walkthrough: the CRM simulator and a real Tryton 6.0 (installed and started on loopback)
+demo-tryton: build
+	examples/tryton/run-demo build/release
 
 demo-files: build
 	examples/file-to-file/run-demo build/release/synchub
