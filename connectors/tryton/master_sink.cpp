@@ -14,7 +14,6 @@
 #include "config/spec.hpp"
 #include "connectors/tryton/streams.hpp"
 #include "connectors/tryton/values.hpp"
-#include "mapping/decimal.hpp"
 
 namespace synchub::connectors::tryton {
 namespace {
@@ -25,12 +24,6 @@ struct BadInput : std::runtime_error {
 
 bool present(const Json& record, const char* name) {
   return record.contains(name) && !record[name].is_null();
-}
-
-bool same_decimal(const Json& tryton_value, const Json& wanted) {
-  const auto a = mapping::Decimal::parse(scalar_text(to_record(tryton_value)));
-  const auto b = mapping::Decimal::parse(scalar_text(wanted));
-  return a && b && *a == *b;
 }
 
 SinkResult done(Outcome outcome, int64_t id) {
@@ -234,7 +227,8 @@ class MasterSink final : public SinkStream {
     Json values = product_values(input);
     const int64_t id = product["id"].get<int64_t>();
     bool changed = product["name"] != values["name"];
-    if (values.contains("list_price")) changed |= !same_decimal(product["list_price"], values["list_price"]["decimal"]);
+    if (values.contains("list_price"))
+      changed |= !same_decimal(to_record(product["list_price"]), values["list_price"]["decimal"]);
     if (present(input, "active") && input["active"].is_boolean() &&
         truthy(product["active"]) != input["active"].get<bool>()) {
       rpc_.model("product.product", "write", {Json::array({id}), {{"active", input["active"]}}}, no_inactive());
@@ -249,7 +243,8 @@ class MasterSink final : public SinkStream {
     const Json limit = tryton_decimal(input["credit_limit"]);
     if (party.is_null()) throw BadInput("code: no party with code " + code + " in Tryton");
     const int64_t id = party["id"].get<int64_t>();
-    if (!party["credit_limit_amount"].is_null() && same_decimal(party["credit_limit_amount"], input["credit_limit"]))
+    if (!party["credit_limit_amount"].is_null() &&
+        same_decimal(to_record(party["credit_limit_amount"]), input["credit_limit"]))
       return done(Outcome::Unchanged, id);
     rpc_.model("party.party", "write", {Json::array({id}), {{"credit_limit_amount", limit}}});
     return done(Outcome::Updated, id);

@@ -47,16 +47,6 @@ struct Line {
   Json payload;            // what `create` gets
 };
 
-// "12.50" and "12.5" are the same price.
-std::string normalized_decimal(std::string text) {
-  if (text.find('.') != std::string::npos) {
-    while (!text.empty() && text.back() == '0') text.pop_back();
-    if (!text.empty() && text.back() == '.') text.pop_back();
-  }
-  if (text.empty() || text == "-0") return "0";
-  return text;
-}
-
 const std::vector<std::string>& workflow_steps(const std::string& target) {
   static const std::map<std::string, std::vector<std::string>> steps = {{"draft", {}},
                                                                         {"quote", {"quote"}},
@@ -182,8 +172,7 @@ class SaleSink final : public SinkStream {
       const Json& have = existing[i];
       if (!have["product"].is_number_integer() || have["product"].get<int64_t>() != lines[i].product) return false;
       if (std::fabs(have.value("quantity", 0.0) - lines[i].quantity) > 1e-9) return false;
-      if (normalized_decimal(scalar_text(to_record(have["unit_price"]))) != normalized_decimal(lines[i].unit_price))
-        return false;
+      if (!same_decimal(to_record(have["unit_price"]), Json(lines[i].unit_price))) return false;
     }
     return true;
   }

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "mapping/decimal.hpp"
+
 namespace synchub::connectors::tryton {
 namespace {
 
@@ -169,6 +171,11 @@ Json tryton_decimal(const Json& value) {
   if (!plain_decimal(text))
     throw std::invalid_argument("not a decimal: " + (value.is_string() ? "\"" + text + "\"" : text));
   return {{"__class__", "Decimal"}, {"decimal", text}};
+}
+
+bool same_decimal(const Json& a, const Json& b) {
+  const auto x = mapping::Decimal::parse(scalar_text(a)), y = mapping::Decimal::parse(scalar_text(b));
+  return x && y && *x == *y;
 }
 
 Json parse_exact(std::string_view json) {

@@ -29,6 +29,8 @@ Json parse_exact(std::string_view json);
 inline bool truthy(const Json& value) {
   return value.is_boolean() ? value.get<bool>() : value.is_number() ? value != 0 : false;
 }
+// Whether two decimals (record form: text or number literal) are the same amount: "12.5" == "12.50".
+bool same_decimal(const Json& a, const Json& b);
 // The text of a scalar ("" for null): strings as they are, numbers as written.
 std::string scalar_text(const Json& value);
 
