@@ -11,7 +11,7 @@ namespace {
 TEST(Cli, VersionNamesTheLinkedConnectors) {
   CommandResult r = run_synchub({"version"});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.out, "synchub 0.1.0 (connectors: file, rest, webhook)\n");
+  EXPECT_EQ(r.out, "synchub 0.1.0 (connectors: file, rest, tryton, webhook)\n");
 }
 
 TEST(Cli, ValidateReportsOkOrEveryErrorWithItsPosition) {
