@@ -280,7 +280,7 @@ TEST_F(TrytonTest, CreditLevelsFollowOpenOrdersToTheCent) {
   EXPECT_NE(unknown.error.find("no party with code C9999"), std::string::npos) << unknown.error;
 }
 
-TEST_F(TrytonTest, AnExpiredSessionIsRenewedOnceAndABadPasswordIsNotPrinted) {
+TEST_F(TrytonTest, AnExpiredSessionIsRenewedAStaleWriteIsTransientABadPasswordIsNotPrinted) {
   tryton::ServerOptions options{tryton_.url, tryton_.database, tryton_.user, tryton_.password};
   options.context = {{"company", 1}};
   auto session = std::make_shared<tryton::Session>(options);
@@ -294,6 +294,20 @@ TEST_F(TrytonTest, AnExpiredSessionIsRenewedOnceAndABadPasswordIsNotPrinted) {
   EXPECT_EQ(a.model("party.party", "search_count", {Json::array()}).get<int>(), 4);
   EXPECT_EQ(b.model("party.party", "search_count", {Json::array()}).get<int>(), 4);  // the renewed session, shared
   EXPECT_EQ(session->logins(), 2);
+
+  // A write based on a stale read (someone changed the record since) is refused as a concurrent
+  // change: transient, read again and retry.
+  const Json party = a.model("party.party", "search", {Json::array({Json::array({"code", "=", "C0001"})})});
+  const Json stamp = a.model("party.party", "read", {party, Json::array({"_timestamp"})}).at(0)["_timestamp"];
+  b.model("party.party", "write", {party, {{"name", "Acme Trading Ltd. (renamed)"}}});
+  const Json stale = {{"_timestamp", {{"party.party," + std::to_string(party[0].get<int64_t>()), stamp}}}};
+  try {
+    a.model("party.party", "write", {party, {{"name", "Acme Trading Ltd. (stale)"}}}, stale);
+    FAIL() << "a stale write was accepted";
+  } catch (const tryton::RpcError& e) {
+    EXPECT_TRUE(e.transient());
+    EXPECT_EQ(e.type(), "ConcurrencyException") << e.what();
+  }
 
   options.password = "wrong-" + tryton_.password;
   tryton::Rpc refused(std::make_shared<tryton::Session>(options));
