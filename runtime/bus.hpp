@@ -21,6 +21,9 @@ struct OutgoingEvent {
   std::string key;
   std::string value;
   std::vector<Header> headers;
+  // Headers every event of a batch carries (CloudEvents source, type, time...), shared rather
+  // than copied into each event; they go out before `headers`.
+  std::shared_ptr<const std::vector<Header>> common_headers;
 };
 
 struct Event {

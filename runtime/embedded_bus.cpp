@@ -65,12 +65,16 @@ int64_t offset_of(int64_t pos) {
 }
 
 // Headers as "<len>:<name><len>:<value>..." (binary-safe, cheap to parse).
-std::string encode_headers(const std::vector<Header>& headers) {
+std::string encode_headers(const OutgoingEvent& e) {
   std::string out;
-  for (const auto& h : headers) {
-    out += std::to_string(h.name.size()) + ":" + h.name;
-    out += std::to_string(h.value.size()) + ":" + h.value;
-  }
+  auto add = [&](const std::vector<Header>& headers) {
+    for (const auto& h : headers) {
+      out += std::to_string(h.name.size()) + ":" + h.name;
+      out += std::to_string(h.value.size()) + ":" + h.value;
+    }
+  };
+  if (e.common_headers) add(*e.common_headers);
+  add(e.headers);
   return out;
 }
 
@@ -248,7 +252,7 @@ class EmbeddedBus final : public Bus {
         it->second.offset = read_next.step() ? read_next.column_int(0) : 0;
         read_next.reset();
       }
-      std::string headers = encode_headers(e.headers);
+      std::string headers = encode_headers(e);
       int64_t size = static_cast<int64_t>(e.key.size() + e.value.size() + headers.size());
       insert.bind(1, pos_of(topic.id, partition, it->second.offset++)).bind(2, now);
       insert.bind_blob_static(3, e.key).bind_blob_static(4, e.value).bind_blob_static(5, headers).bind(6, size).run();

@@ -410,10 +410,15 @@ class KafkaBus final : public Bus {
     if (!events.empty()) delivery.topic = events.front().topic;
     for (const auto& e : events) {
       ensure_topic(e.topic);
-      rd_kafka_headers_t* headers = rd_kafka_headers_new(e.headers.size());
-      for (const auto& h : e.headers)
-        rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
-                            static_cast<ssize_t>(h.value.size()));
+      rd_kafka_headers_t* headers =
+          rd_kafka_headers_new(e.headers.size() + (e.common_headers ? e.common_headers->size() : 0));
+      auto add = [&](const std::vector<Header>& list) {
+        for (const auto& h : list)
+          rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                              static_cast<ssize_t>(h.value.size()));
+      };
+      if (e.common_headers) add(*e.common_headers);
+      add(e.headers);
       ++delivery.pending;
       for (;;) {
         rd_kafka_resp_err_t err = rd_kafka_producev(

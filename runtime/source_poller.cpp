@@ -12,9 +12,14 @@ SourcePoller::SourcePoller(SourceOptions options, Bus& bus, StateStore& state,
 std::vector<OutgoingEvent> source_events(const SourceOptions& options, std::vector<connectors::SourceRecord>& records) {
   const std::string name = options.connector + "." + options.stream;
   const int64_t now = now_ms();
-  const std::string time = iso_time(now);
-  const std::string source = "/synchub/" + options.connector + "/" + options.stream;
-  const std::string type = "synchub." + options.stream + ".upserted";
+  // The same for the whole batch: made once, shared by its events.
+  auto common = std::make_shared<const std::vector<Header>>(
+      std::vector<Header>{{"ce_specversion", "1.0"},
+                          {"ce_source", "/synchub/" + options.connector + "/" + options.stream},
+                          {"ce_type", "synchub." + options.stream + ".upserted"},
+                          {"ce_time", iso_time(now)},
+                          {"content-type", "application/json"},
+                          {"synchub_origin", options.hub_name}});
   std::string id_suffix = "@";  // (not "@" + to_string(): a GCC 12 -Wrestrict false positive)
   id_suffix += std::to_string(now);
   std::vector<OutgoingEvent> events;
@@ -22,15 +27,11 @@ std::vector<OutgoingEvent> source_events(const SourceOptions& options, std::vect
   for (auto& r : records) {
     OutgoingEvent e;
     e.topic = options.topic;
-    e.headers = {{"ce_specversion", "1.0"},
-                 {"ce_id", name + ":" + r.position + id_suffix},
-                 {"ce_source", source},
-                 {"ce_type", type},
-                 {"ce_time", time},
-                 {"ce_subject", r.key},
-                 {"content-type", "application/json"},
-                 {"synchub_origin", options.hub_name},
-                 {"synchub_cursor", r.position}};
+    e.headers.reserve(3);
+    e.headers.push_back({"ce_id", name + ":" + r.position + id_suffix});
+    e.headers.push_back({"ce_subject", r.key});
+    e.headers.push_back({"synchub_cursor", r.position});
+    e.common_headers = common;
     e.key = std::move(r.key);
     e.value = std::move(r.value);
     events.push_back(std::move(e));
