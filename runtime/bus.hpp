@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace synchub::runtime {
@@ -26,6 +28,11 @@ struct OutgoingEvent {
   std::shared_ptr<const std::vector<Header>> common_headers;
 };
 
+// Headers in one string, "<size>:<name><size>:<value>..." (the embedded log stores them so):
+// an event's are read only when asked for, which flows seldom do.
+void append_header(std::string& encoded, std::string_view name, std::string_view value);
+std::optional<std::string> find_header(std::string_view encoded, std::string_view name);  // throws when corrupt
+
 struct Event {
   std::string topic;
   int32_t partition = 0;
@@ -33,13 +40,9 @@ struct Event {
   int64_t timestamp_ms = 0;
   std::string key;
   std::string value;
-  std::vector<Header> headers;
+  std::string headers;  // encoded: see append_header
 
-  const std::string* header(const std::string& name) const {
-    for (const auto& h : headers)
-      if (h.name == name) return &h.value;
-    return nullptr;
-  }
+  std::optional<std::string> header(std::string_view name) const { return find_header(headers, name); }
 };
 
 // Next offset to read, by partition.

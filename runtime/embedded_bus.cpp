@@ -1,5 +1,6 @@
 #include "runtime/embedded_bus.hpp"
 
+#include <charconv>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -24,6 +25,33 @@ struct Published final : PendingPublish {
 };
 
 }  // namespace
+
+void append_header(std::string& encoded, std::string_view name, std::string_view value) {
+  char digits[24];
+  for (std::string_view part : {name, value}) {
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, part.size());
+    encoded.append(digits, end).append(1, ':').append(part);
+  }
+}
+
+std::optional<std::string> find_header(std::string_view encoded, std::string_view name) {
+  auto take = [&]() {
+    const size_t colon = encoded.find(':');
+    if (colon == std::string_view::npos) throw std::runtime_error("corrupt event headers");
+    size_t size = 0;
+    const auto [end, ec] = std::from_chars(encoded.data(), encoded.data() + colon, size);
+    if (ec != std::errc() || end != encoded.data() + colon || size > encoded.size() - colon - 1)
+      throw std::runtime_error("corrupt event headers");
+    std::string_view part = encoded.substr(colon + 1, size);
+    encoded.remove_prefix(colon + 1 + size);
+    return part;
+  };
+  while (!encoded.empty()) {
+    const std::string_view n = take(), v = take();
+    if (n == name) return std::string(v);
+  }
+  return std::nullopt;
+}
 
 std::unique_ptr<PendingPublish> Bus::start_publish(const std::vector<OutgoingEvent>& events) {
   publish(events);
@@ -67,32 +95,9 @@ int64_t offset_of(int64_t pos) {
 // Headers as "<len>:<name><len>:<value>..." (binary-safe, cheap to parse).
 std::string encode_headers(const OutgoingEvent& e) {
   std::string out;
-  auto add = [&](const std::vector<Header>& headers) {
-    for (const auto& h : headers) {
-      out += std::to_string(h.name.size()) + ":" + h.name;
-      out += std::to_string(h.value.size()) + ":" + h.value;
-    }
-  };
-  if (e.common_headers) add(*e.common_headers);
-  add(e.headers);
-  return out;
-}
-
-std::vector<Header> decode_headers(std::string_view data) {
-  std::vector<Header> out;
-  auto take = [&](std::string& into) {
-    size_t colon = data.find(':');
-    if (colon == std::string_view::npos) throw std::runtime_error("corrupt event headers");
-    size_t len = std::stoul(std::string(data.substr(0, colon)));
-    into.assign(data.substr(colon + 1, len));
-    data.remove_prefix(colon + 1 + len);
-  };
-  while (!data.empty()) {
-    Header h;
-    take(h.name);
-    take(h.value);
-    out.push_back(std::move(h));
-  }
+  if (e.common_headers)
+    for (const auto& h : *e.common_headers) append_header(out, h.name, h.value);
+  for (const auto& h : e.headers) append_header(out, h.name, h.value);
   return out;
 }
 
@@ -138,7 +143,7 @@ class EmbeddedConsumer final : public Consumer {
         e.timestamp_ms = read_.column_int(1);
         e.key = read_.column_text(2);
         e.value = read_.column_text(3);
-        e.headers = decode_headers(read_.column_view(4));
+        e.headers = read_.column_view(4);
         position_[p] = e.offset + 1;
         out.push_back(std::move(e));
       }

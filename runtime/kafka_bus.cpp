@@ -191,7 +191,8 @@ class KafkaConsumer final : public Consumer {
         const void* value;
         size_t size;
         for (size_t i = 0; !rd_kafka_header_get_all(headers, i, &name, &value, &size); ++i)
-          e.headers.push_back({name, value ? std::string(static_cast<const char*>(value), size) : std::string()});
+          append_header(e.headers, name,
+                        value ? std::string_view(static_cast<const char*>(value), size) : std::string_view());
       }
       pending_since_.try_emplace(e.partition, e.timestamp_ms);
       events.push_back(std::move(e));
