@@ -114,7 +114,7 @@ TEST(ScaleOut, ThreeWorkersOneKilledMidWayEveryOrderLandsExactlyOnce) {
   std::this_thread::sleep_for(std::chrono::seconds(3));
   for (auto& [name, process] : workers)
     if (name != holder) {
-      EXPECT_EQ(process->terminate(), 0) << name;
+      EXPECT_EQ(process->terminate(), 0) << name << " at its stop:\n" << tail_of(dir.path() / (name + ".log"), 6000);
     }
   seen = orders_in_outbox(dir);
   EXPECT_EQ(seen.size(), size_t{kOrders});

@@ -35,6 +35,15 @@ void write_file(const fs::path& path, const std::string& content) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
+std::string tail_of(const fs::path& path, size_t bytes) {
+  try {
+    std::string text = read_file(path);
+    return text.size() > bytes ? text.substr(text.size() - bytes) : text;
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;

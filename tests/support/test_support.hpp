@@ -28,6 +28,8 @@ class TempDir {
 
 void write_file(const fs::path& path, const std::string& content);
 std::string read_file(const fs::path& path);
+// The last `bytes` of a file (a log's end, for a failure message); "" when it cannot be read.
+std::string tail_of(const fs::path& path, size_t bytes);
 // The HTTP server URL a starting `synchub run` logs ("HTTP server listening")
 // in `log`, waited for up to 5 s; throws with the log when it never comes.
 std::string wait_for_hub_url(const fs::path& log);
