@@ -1,13 +1,19 @@
 // Incremental sources: sale orders, customer invoices, customers and
 // products changed since the cursor, oldest first. A record's time is its
 // `write_date`, or its `create_date` while it was never written (Tryton
-// leaves write_date null until then); ties are broken by id. The cursor is
-// "<time>|<id>" of the last record read, time as ISO-8601 UTC.
+// leaves write_date null until then); ties are broken by id. Tryton stamps a
+// change when its transaction starts, so a slow one can commit after a poll
+// has moved past its time: each poll also reads the last `overlap` before the
+// cursor again and emits what it had not seen there. The cursor is
+// "<time>|<id>[|<id>@<time>,...]": the last record read, time as ISO-8601
+// UTC, and the records already emitted within the overlap.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <functional>
+#include <map>
+#include <sstream>
 
 #include "config/spec.hpp"
 #include "connectors/tryton/streams.hpp"
@@ -136,6 +142,7 @@ Entity entity_named(const std::string& name, const config::Settings& stream) {
 struct Cursor {
   std::string time;  // ISO-8601 UTC; "" = from the beginning
   int64_t id = 0;
+  std::map<int64_t, std::string> seen;  // id -> time of what was emitted within the overlap
 };
 
 Cursor parse_cursor(const std::string& text) {
@@ -143,9 +150,26 @@ Cursor parse_cursor(const std::string& text) {
   if (text.empty()) return c;
   const size_t bar = text.find('|');
   c.time = text.substr(0, bar);
-  if (bar != std::string::npos) c.id = std::stoll(text.substr(bar + 1));
+  if (bar == std::string::npos) return c;
+  const size_t second = text.find('|', bar + 1);
+  c.id = std::stoll(text.substr(bar + 1, second - bar - 1));
+  if (second == std::string::npos) return c;
+  std::istringstream seen(text.substr(second + 1));
+  for (std::string item; std::getline(seen, item, ',');)
+    if (const size_t at = item.find('@'); at != std::string::npos)
+      c.seen[std::stoll(item.substr(0, at))] = item.substr(at + 1);
   return c;
 }
+
+std::string format_cursor(const Cursor& c) {
+  std::string text = c.time + "|" + std::to_string(c.id);
+  if (!c.seen.empty()) text += '|';
+  for (auto it = c.seen.begin(); it != c.seen.end(); ++it)
+    text += (it == c.seen.begin() ? "" : ",") + std::to_string(it->first) + "@" + it->second;
+  return text;
+}
+
+using Rows = std::vector<std::pair<std::string, Row>>;  // (time, row)
 
 class ChangesSource final : public SourceStream {
  public:
@@ -153,59 +177,52 @@ class ChangesSource final : public SourceStream {
       : rpc_(shared.session),
         entity_(entity_named(entity, stream)),
         page_size_(static_cast<size_t>(stream.integer("page_size"))),
-        poll_interval_(stream.duration("poll_interval")) {}
+        poll_interval_(stream.duration("poll_interval")),
+        overlap_us_(std::chrono::duration_cast<std::chrono::microseconds>(stream.duration("overlap")).count()) {}
 
   PullResult pull(const std::string& cursor_text, size_t max_records) override {
-    const Cursor cursor = parse_cursor(cursor_text);
+    Cursor cursor = parse_cursor(cursor_text);
     const size_t limit = std::max<size_t>(1, std::min(max_records, page_size_));
-    // Two listings, each in its own time order, merged: rows written since, rows created since and never written.
-    std::vector<std::pair<std::string, Row>> rows;
-    for (const char* stamp : {"write_date", "create_date"}) {
-      Json domain = entity_.domain;
-      if (std::string(stamp) == "create_date")
-        domain.push_back(Json::array({"write_date", "=", nullptr}));
-      else
-        domain.push_back(Json::array({"write_date", "!=", nullptr}));
-      if (!cursor.time.empty()) {
-        const Json at = tryton_datetime(cursor.time);
-        domain.push_back(
-            Json::array({"OR", Json::array({stamp, ">", at}),
-                         Json::array({Json::array({stamp, "=", at}), Json::array({"id", ">", cursor.id})})}));
-      }
-      Json fields = Json::array({stamp});
-      for (const auto& [out, path] : entity_.fields) fields.push_back(path);
-      const Json order = Json::array({Json::array({stamp, "ASC"}), Json::array({"id", "ASC"})});
-      for (Row& row : rpc_.model(entity_.model, "search_read", {domain, 0, limit, order, fields}, entity_.context)) {
-        std::string time = scalar_text(to_record(row[stamp]));
-        rows.emplace_back(std::move(time), std::move(row));
+    bool full = false;
+    Rows rows = list(
+        [&](const char* stamp) {
+          if (cursor.time.empty()) return Json::array();  // from the beginning
+          const Json at = tryton_datetime(cursor.time);
+          return Json::array(
+              {Json::array({"OR", Json::array({stamp, ">", at}),
+                            Json::array({Json::array({stamp, "=", at}), Json::array({"id", ">", cursor.id})})})});
+        },
+        limit, full);
+    // Late commits: within the overlap before the cursor, what was not emitted at that time.
+    Rows late;
+    if (overlap_us_ > 0 && !cursor.time.empty()) {
+      const Json low = tryton_datetime(iso_from_micros(iso_micros(cursor.time) - overlap_us_));
+      const Json at = tryton_datetime(cursor.time);
+      bool ignored = false;
+      for (auto& [time, row] : list(
+               [&](const char* stamp) {
+                 return Json::array({Json::array({stamp, ">", low}), Json::array({stamp, "<=", at})});
+               },
+               kLateLimit, ignored)) {
+        const int64_t id = row["id"].get<int64_t>();
+        if (time == cursor.time && id > cursor.id) continue;  // after the cursor: the listing above has it
+        if (auto seen = cursor.seen.find(id); seen != cursor.seen.end() && seen->second == time) continue;
+        late.emplace_back(time, std::move(row));
       }
     }
-    const bool full = rows.size() >= limit;
-    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first < b.first
-                                : a.second["id"].template get<int64_t>() < b.second["id"].template get<int64_t>();
-    });
-    if (rows.size() > limit) rows.resize(limit);
-
     PullResult result;
-    result.next_cursor = cursor_text;
-    std::vector<Json> records;
-    std::vector<int64_t> ids;
-    for (const auto& [time, row] : rows) {
-      Json record = {{"id", row["id"]}};
-      for (const auto& [out, path] : entity_.fields) record[out] = member(row, path);
-      for (const char* flag : {"active", "salable"})  // 1/0 from Tryton's SQLite backend
-        if (record.contains(flag)) record[flag] = truthy(record[flag]);
-      record["updated_at"] = time;
-      ids.push_back(row["id"].get<int64_t>());
-      records.push_back(std::move(record));
+    if (!rows.empty()) {
+      cursor.time = rows.back().first;
+      cursor.id = rows.back().second["id"].get<int64_t>();
     }
-    if (entity_.enrich && !records.empty()) entity_.enrich(rpc_, ids, records);
-    for (size_t i = 0; i < records.size(); ++i) {
-      const std::string id = std::to_string(ids[i]);
-      result.records.push_back({id, records[i].dump(), entity_.model + "," + id + "@" + rows[i].first});
-      result.next_cursor = rows[i].first + "|" + id;
+    for (auto& row : rows) late.push_back(std::move(row));  // the late ones first: they are older
+    emit(late, result);
+    if (overlap_us_ > 0 && !cursor.time.empty()) {
+      for (const auto& [time, row] : late) cursor.seen[row["id"].get<int64_t>()] = time;
+      const std::string cut = iso_from_micros(iso_micros(cursor.time) - overlap_us_);
+      std::erase_if(cursor.seen, [&](const auto& entry) { return entry.second <= cut; });
     }
+    result.next_cursor = cursor.time.empty() ? cursor_text : format_cursor(cursor);
     result.more = full;
     return result;
   }
@@ -224,30 +241,67 @@ class ChangesSource final : public SourceStream {
   }
 
   std::optional<std::string> cursor_at(int64_t epoch_ms) const override {
-    const time_t seconds = static_cast<time_t>(epoch_ms / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[96];
-    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03d000Z|0", utc.tm_year + 1900, utc.tm_mon + 1,
-                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(epoch_ms % 1000));
-    return std::string(text);  // ids start at 1: everything at that moment again
+    return iso_from_micros(epoch_ms * 1000) + "|0";  // ids start at 1: everything at that moment again
   }
   std::optional<int64_t> cursor_time_ms(const std::string& cursor) const override {
     const Cursor c = parse_cursor(cursor);
     if (c.time.empty()) return std::nullopt;
-    const Json t = tryton_datetime(c.time);
-    const auto days =
-        std::chrono::sys_days(std::chrono::year(t["year"].get<int>()) / t["month"].get<int>() / t["day"].get<int>());
-    return std::chrono::duration_cast<std::chrono::milliseconds>(days.time_since_epoch()).count() +
-           ((t["hour"].get<int64_t>() * 60 + t["minute"].get<int64_t>()) * 60 + t["second"].get<int64_t>()) * 1000 +
-           t["microsecond"].get<int64_t>() / 1000;
+    return iso_micros(c.time) / 1000;
   }
 
  private:
+  static constexpr size_t kLateLimit = 1000;
+
+  // Both listings (rows written, rows created and never written) within `range` (a domain on
+  // the stamp field; none while `range` is asked with no cursor), merged in time order, at
+  // most `limit`; `full` when there may be more.
+  Rows list(const std::function<Json(const char* stamp)>& range, size_t limit, bool& full) {
+    Rows rows;
+    for (const char* stamp : {"write_date", "create_date"}) {
+      Json domain = entity_.domain;
+      domain.push_back(Json::array({"write_date", std::string(stamp) == "create_date" ? "=" : "!=", nullptr}));
+      for (Json& condition : range(stamp)) domain.push_back(std::move(condition));
+      Json fields = Json::array({stamp});
+      for (const auto& [out, path] : entity_.fields) fields.push_back(path);
+      const Json order = Json::array({Json::array({stamp, "ASC"}), Json::array({"id", "ASC"})});
+      for (Row& row : rpc_.model(entity_.model, "search_read", {domain, 0, limit, order, fields}, entity_.context)) {
+        std::string time = scalar_text(to_record(row[stamp]));
+        rows.emplace_back(std::move(time), std::move(row));
+      }
+    }
+    full = rows.size() >= limit;
+    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first
+                                : a.second["id"].template get<int64_t>() < b.second["id"].template get<int64_t>();
+    });
+    if (rows.size() > limit) rows.resize(limit);
+    return rows;
+  }
+
+  void emit(const Rows& rows, PullResult& result) {
+    std::vector<Json> records;
+    std::vector<int64_t> ids;
+    for (const auto& [time, row] : rows) {
+      Json record = {{"id", row["id"]}};
+      for (const auto& [out, path] : entity_.fields) record[out] = member(row, path);
+      for (const char* flag : {"active", "salable"})  // 1/0 from Tryton's SQLite backend
+        if (record.contains(flag)) record[flag] = truthy(record[flag]);
+      record["updated_at"] = time;
+      ids.push_back(row["id"].get<int64_t>());
+      records.push_back(std::move(record));
+    }
+    if (entity_.enrich && !records.empty()) entity_.enrich(rpc_, ids, records);
+    for (size_t i = 0; i < records.size(); ++i) {
+      const std::string id = std::to_string(ids[i]);
+      result.records.push_back({id, records[i].dump(), entity_.model + "," + id + "@" + rows[i].first});
+    }
+  }
+
   Rpc rpc_;
   Entity entity_;
   size_t page_size_;
   std::chrono::milliseconds poll_interval_;
+  int64_t overlap_us_;
 };
 
 }  // namespace

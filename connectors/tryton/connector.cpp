@@ -118,6 +118,13 @@ void register_tryton(Registry& registry) {
                .type = FieldType::StringList,
                .description = "sale_orders, invoices source: only records in these states.",
                .example = "[posted, paid]"},
+              {.name = "overlap",
+               .type = FieldType::Duration,
+               .description = "sale_orders, invoices, customers, products source: each poll also reads this far "
+                              "back from the cursor and emits what it had not seen there (Tryton stamps a change "
+                              "when its transaction starts: a slow one commits after later ones); 0s to read "
+                              "strictly after the cursor.",
+               .default_value = "10s"},
               {.name = "page_size",
                .type = FieldType::Int,
                .description = "Source: records per call.",

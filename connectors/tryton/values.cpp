@@ -1,5 +1,6 @@
 #include "connectors/tryton/values.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 #include <vector>
@@ -154,6 +155,29 @@ Json tryton_datetime(std::string_view iso) {
           {"minute", minute},
           {"second", second},
           {"microsecond", microsecond}};
+}
+
+int64_t iso_micros(std::string_view iso) {
+  const Json t = tryton_datetime(iso);
+  const auto days =
+      std::chrono::sys_days(std::chrono::year(t["year"].get<int>()) / t["month"].get<int>() / t["day"].get<int>());
+  const int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(days.time_since_epoch()).count() +
+                          (t["hour"].get<int64_t>() * 60 + t["minute"].get<int64_t>()) * 60 +
+                          t["second"].get<int64_t>();
+  return seconds * 1000000 + t["microsecond"].get<int64_t>();
+}
+
+std::string iso_from_micros(int64_t micros) {
+  const auto at = std::chrono::sys_time<std::chrono::microseconds>(std::chrono::microseconds(micros));
+  const auto days = std::chrono::floor<std::chrono::days>(at);
+  const std::chrono::year_month_day date(days);
+  const std::chrono::hh_mm_ss time(at - days);
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                static_cast<int>(time.seconds().count()), static_cast<int>(time.subseconds().count()));
+  return text;
 }
 
 Json tryton_date(std::string_view iso_date) {

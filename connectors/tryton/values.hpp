@@ -21,6 +21,9 @@ Json tryton_datetime(std::string_view iso);
 // throws std::invalid_argument when it is not a plain decimal.
 Json tryton_decimal(const Json& value);
 Json tryton_date(std::string_view iso_date);  // "2026-11-27"
+// ISO-8601 UTC text <-> microseconds since the epoch (throws std::invalid_argument).
+int64_t iso_micros(std::string_view iso);
+std::string iso_from_micros(int64_t micros);  // "2026-11-27T08:01:02.345678Z"
 // Parses a record (JSON) keeping each non-integer number's literal text as a
 // string, so 12.50 arrives as "12.50" and no amount goes through double.
 // Returns a discarded value when the text is not JSON.

@@ -11,6 +11,7 @@
 #include "config/hub_config.hpp"
 #include "connectors/registry.hpp"
 #include "connectors/tryton/rpc.hpp"
+#include "connectors/tryton/values.hpp"
 #include "runtime/sqlite.hpp"
 #include "tests/support/tryton_server.hpp"
 
@@ -204,6 +205,27 @@ TEST_F(TrytonTest, InvoicesArePulledIncrementallyAcrossPolls) {
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0]["sales"][0]["reference"], "CRM-4002");
   EXPECT_EQ(second[0]["total_amount"], "225.77");  // 199.80 * 1.13 = 225.774
+  EXPECT_TRUE(drain(*invoices, cursor).empty());
+
+  // A late commit: an invoice whose change is stamped 2 s before the newest one read (its
+  // transaction started first and committed after the last poll). The overlap re-read finds it,
+  // once.
+  ASSERT_EQ(
+      push_one(*orders, "CRM-4003", order("C0001", Json::array({{{"product", "SKU-003"}, {"quantity", 30}}}))).outcome,
+      Outcome::Created);
+  post_invoice_of("CRM-4003");
+  const int64_t late_invoice = sales_with_reference("CRM-4003").at(0)["invoices"][0].get<int64_t>();
+  {
+    const std::string newest = cursor.substr(0, cursor.find('|'));  // 2026-11-27T08:01:02.345678Z
+    std::string earlier = tryton::iso_from_micros(tryton::iso_micros(newest) - 2'000'000);
+    earlier = earlier.substr(0, 10) + " " + earlier.substr(11, 15);  // Tryton's SQLite form
+    runtime::Database db(tryton_.database_file(), false, runtime::Journal::Rollback);
+    db.exec("UPDATE account_invoice SET write_date='" + earlier + "' WHERE id=" + std::to_string(late_invoice));
+  }
+  std::vector<Json> late = drain(*invoices, cursor);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0]["id"], late_invoice);
+  EXPECT_EQ(late[0]["total_amount"], "3.39");  // 30 x 0.10 = 3.00 + 0.39 VAT
   EXPECT_TRUE(drain(*invoices, cursor).empty());
 }
 
