@@ -18,22 +18,8 @@
 namespace synchub::connectors::tryton {
 namespace {
 
-struct BadInput : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-bool present(const Json& record, const char* name) {
-  return record.contains(name) && !record[name].is_null();
-}
-
 SinkResult done(Outcome outcome, int64_t id) {
   return {outcome, Failure::None, std::to_string(id), {}, {}};
-}
-
-SinkResult failure(const std::exception& e) {
-  if (const auto* rpc = dynamic_cast<const RpcError*>(&e))
-    return SinkResult::failed(rpc->transient() ? Failure::Transient : Failure::Permanent, e.what());
-  return SinkResult::failed(Failure::Permanent, e.what());
 }
 
 class MasterSink final : public SinkStream {
@@ -73,7 +59,7 @@ class MasterSink final : public SinkStream {
       }
     } catch (const RpcError& e) {
       for (size_t i = 0; i < n; ++i)
-        if (ready[i]) results[i] = failure(e);
+        if (ready[i]) results[i] = sink_failure(e);
       return results;
     }
     std::vector<size_t> to_create;
@@ -93,7 +79,7 @@ class MasterSink final : public SinkStream {
           to_create.push_back(i);
         }
       } catch (const std::exception& e) {
-        results[i] = failure(e);
+        results[i] = sink_failure(e);
       }
     }
     create(to_create, create_values, results);
@@ -121,7 +107,7 @@ class MasterSink final : public SinkStream {
       return;
     } catch (const RpcError& e) {
       if (e.transient() || at.size() == 1) {
-        for (size_t i : at) results[i] = failure(e);
+        for (size_t i : at) results[i] = sink_failure(e);
         return;
       }
     }
@@ -129,7 +115,7 @@ class MasterSink final : public SinkStream {
       try {
         results[at[k]] = done(Outcome::Created, create_records({values[k]}).at(0));
       } catch (const RpcError& e) {
-        results[at[k]] = failure(e);
+        results[at[k]] = sink_failure(e);
       }
     }
   }

@@ -22,10 +22,6 @@
 namespace synchub::connectors::tryton {
 namespace {
 
-struct BadInput : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 struct PartyInfo {
   int64_t id = 0;
   Json address;  // first address id or null
@@ -55,6 +51,13 @@ const std::vector<std::string>& workflow_steps(const std::string& target) {
   return steps.at(target);
 }
 
+// What `create` gets for the lines.
+Json payloads(const std::vector<Line>& lines) {
+  Json out = Json::array();
+  for (const Line& line : lines) out.push_back(line.payload);
+  return out;
+}
+
 // The state a workflow step starts from.
 std::string state_before(const std::string& step) {
   if (step == "quote") return "draft";
@@ -76,11 +79,11 @@ class SaleSink final : public SinkStream {
       try {
         results.push_back(write(record));
       } catch (const BadInput& e) {
-        results.push_back(SinkResult::failed(Failure::Permanent, e.what()));
+        results.push_back(sink_failure(e));
       } catch (const std::invalid_argument& e) {
-        results.push_back(SinkResult::failed(Failure::Permanent, e.what()));
+        results.push_back(sink_failure(e));
       } catch (const RpcError& e) {
-        results.push_back(SinkResult::failed(e.transient() ? Failure::Transient : Failure::Permanent, e.what()));
+        results.push_back(sink_failure(e));
       }
     }
     return results;
@@ -90,9 +93,8 @@ class SaleSink final : public SinkStream {
   SinkResult write(const SinkRecord& record) {
     const Json order = parse_exact(record.value);
     if (!order.is_object()) throw BadInput("the mapped order is not a JSON object");
-    const std::string reference = order.contains("reference") && !order["reference"].is_null()
-                                      ? scalar_text(order["reference"])
-                                      : std::string(record.key);
+    const std::string reference =
+        present(order, "reference") ? scalar_text(order["reference"]) : std::string(record.key);
     if (reference.empty()) throw BadInput("the order has no reference (CRM order number)");
     const PartyInfo party = find_party(order.value("party", Json()));
     std::vector<Line> lines = read_lines(order);
@@ -103,10 +105,8 @@ class SaleSink final : public SinkStream {
       if (!warehouse_) warehouse_ = warehouse_id(rpc_, warehouse_code_);
       header["warehouse"] = warehouse_;
     }
-    if (order.contains("sale_date") && !order["sale_date"].is_null())
-      header["sale_date"] = tryton_date(scalar_text(order["sale_date"]).substr(0, 10));
-    if (order.contains("description") && !order["description"].is_null())
-      header["description"] = scalar_text(order["description"]);
+    if (present(order, "sale_date")) header["sale_date"] = tryton_date(scalar_text(order["sale_date"]).substr(0, 10));
+    if (present(order, "description")) header["description"] = scalar_text(order["description"]);
 
     const Json found = rpc_.model(
         "sale.sale", "search_read",
@@ -117,9 +117,7 @@ class SaleSink final : public SinkStream {
     std::string state = "draft";
     if (found.empty()) {
       Json values = header;
-      Json created_lines = Json::array();
-      for (const Line& line : lines) created_lines.push_back(line.payload);
-      values["lines"] = Json::array({Json::array({"create", created_lines})});
+      values["lines"] = Json::array({Json::array({"create", payloads(lines)})});
       id = rpc_.model("sale.sale", "create", {Json::array({values})}).at(0).get<int64_t>();
     } else {
       const Json& sale = found[0];
@@ -146,11 +144,9 @@ class SaleSink final : public SinkStream {
   void rewrite(int64_t id, const Json& header, const std::vector<Line>& lines) {
     const Json old_lines = rpc_.model("sale.line", "search", {Json::array({Json::array({"sale", "=", id})})});
     Json values = header;
-    Json created_lines = Json::array();
-    for (const Line& line : lines) created_lines.push_back(line.payload);
     Json actions = Json::array();
     if (!old_lines.empty()) actions.push_back(Json::array({"delete", old_lines}));
-    actions.push_back(Json::array({"create", created_lines}));
+    actions.push_back(Json::array({"create", payloads(lines)}));
     values["lines"] = actions;
     // Tryton refuses the write (ConcurrencyException, retried) when someone changed the sale since this read.
     const Json stamp = rpc_.model("sale.sale", "read", {Json::array({id}), Json::array({"_timestamp"})}).at(0);
@@ -255,13 +251,10 @@ class SaleSink final : public SinkStream {
         throw BadInput(where + ".quantity: expected a number, got \"" + quantity + "\"");
       }
       if (!(line.quantity > 0)) throw BadInput(where + ".quantity: must be more than 0, got " + quantity);
-      Json price = item.contains("unit_price") && !item["unit_price"].is_null() ? tryton_decimal(item["unit_price"])
-                                                                                : product.list_price;
+      Json price = present(item, "unit_price") ? tryton_decimal(item["unit_price"]) : product.list_price;
       if (price.is_null()) throw BadInput(where + ".unit_price: missing, and the product has no list price");
       line.unit_price = scalar_text(to_record(price));
-      const std::string description = item.contains("description") && !item["description"].is_null()
-                                          ? scalar_text(item["description"])
-                                          : product.name;
+      const std::string description = present(item, "description") ? scalar_text(item["description"]) : product.name;
       line.payload = {{"type", "line"},
                       {"sequence", static_cast<int64_t>(i + 1)},
                       {"product", product.id},

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <stdexcept>
 
 #include "config/hub_config.hpp"
 #include "connectors/connector.hpp"
@@ -17,6 +18,22 @@ struct Shared {
 
 // Resolves the warehouse's id (once per stream).
 int64_t warehouse_id(Rpc& rpc, const std::string& code);
+
+// A mapped record the sinks cannot take (missing field, unknown code): a permanent failure.
+struct BadInput : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// A sink's result for what a record's write threw: Tryton's own errors by their kind; bad input
+// (BadInput, a value that is not a decimal or date) is permanent.
+inline SinkResult sink_failure(const std::exception& e) {
+  if (const auto* rpc = dynamic_cast<const RpcError*>(&e))
+    return SinkResult::failed(rpc->transient() ? Failure::Transient : Failure::Permanent, e.what());
+  return SinkResult::failed(Failure::Permanent, e.what());
+}
+// Whether a mapped record has `name`, not null.
+inline bool present(const Json& record, const char* name) {
+  return record.contains(name) && !record[name].is_null();
+}
 
 std::unique_ptr<SinkStream> open_sale_sink(const Shared& shared, const config::Settings& stream);
 std::unique_ptr<SinkStream> open_master_sink(const Shared& shared, const std::string& entity,
