@@ -338,15 +338,18 @@ class KafkaConsumer final : public Consumer {
       self->assigned_once_ = true;
     } else {
       error = rd_kafka_incremental_unassign(rk, partitions);
+      std::set<int32_t> revoked;
       for (int i = 0; i < partitions->cnt; ++i) {
         const int32_t partition = partitions->elems[i].partition;
         self->committed_.erase(partition);
         self->pending_since_.erase(partition);
-        self->revoked_.insert(partition);
+        revoked.insert(partition);
       }
-      // What idle() fetched from them is dropped too.
+      self->revoked_.insert(revoked.begin(), revoked.end());
+      // What idle() fetched from them is dropped too (only from these: one revoked earlier may be
+      // back, its new messages stashed since).
       std::erase_if(self->stash_, [&](rd_kafka_message_t* m) {
-        const bool gone = self->revoked_.count(m->partition) > 0;
+        const bool gone = revoked.count(m->partition) > 0;
         if (gone) rd_kafka_message_destroy(m);
         return gone;
       });

@@ -9,8 +9,6 @@
 // UTC, and the records already emitted within the overlap.
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -215,10 +213,11 @@ class ChangesSource final : public SourceStream {
       cursor.time = rows.back().first;
       cursor.id = rows.back().second["id"].get<int64_t>();
     }
-    for (auto& row : rows) late.push_back(std::move(row));  // the late ones first: they are older
-    emit(late, result);
+    Rows emitted = std::move(late);  // the late ones first: they are older
+    for (auto& row : rows) emitted.push_back(std::move(row));
+    emit(emitted, result);
     if (overlap_us_ > 0 && !cursor.time.empty()) {
-      for (const auto& [time, row] : late) cursor.seen[row["id"].get<int64_t>()] = time;
+      for (const auto& [time, row] : emitted) cursor.seen[row["id"].get<int64_t>()] = time;
       const std::string cut = iso_from_micros(iso_micros(cursor.time) - overlap_us_);
       std::erase_if(cursor.seen, [&](const auto& entry) { return entry.second <= cut; });
     }
