@@ -84,17 +84,24 @@ TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
   const size_t customers = crm.customers().size(), products = crm.products().size();
   std::string progress;  // what done() saw last
   auto done = [&] {
+    // Stock and credit keep changing while orders land: done when the CRM shows the ERP's
+    // values now, not just some value.
     size_t with_stock = 0, with_credit = 0, with_invoice = 0, held = 0;
-    for (const auto& p : crm.products()) with_stock += !p["stock_level"].is_null();
-    for (const auto& c : crm.customers()) with_credit += !c["credit_limit"].is_null();
+    for (const auto& p : crm.products())
+      with_stock += !p["stock_level"].is_null() && p["stock_level"] == erp.stock_of(p["code"]);
+    std::map<std::string, Json> erp_customer_of;  // CRM id -> ERP customer
+    for (const auto& [code, c] : erp.customers()) erp_customer_of[c["crm_id"]] = c;
+    for (const auto& c : crm.customers())
+      with_credit += !c["credit_limit"].is_null() && c["credit_used"] == erp_customer_of[c["id"]]["credit_used"] &&
+                     c["credit_limit"] == erp_customer_of[c["id"]]["credit_limit"];
     for (const auto& o : crm.orders()) with_invoice += o.contains("invoice");
     auto orders = erp.orders();
     for (const auto& [no, o] : orders) held += o["status"] == "credit_hold";
     const size_t confirmed = orders.size() - held;
-    progress = "ERP orders " + std::to_string(orders.size()) + " of " + std::to_string(expected_orders) + ", stock " +
-               std::to_string(with_stock) + " of " + std::to_string(products) + ", credit " +
-               std::to_string(with_credit) + " of " + std::to_string(customers) + ", invoices " +
-               std::to_string(with_invoice) + " of " + std::to_string(confirmed) + ", approvals " +
+    progress = "ERP orders " + std::to_string(orders.size()) + " of " + std::to_string(expected_orders) +
+               ", stock as in the ERP " + std::to_string(with_stock) + " of " + std::to_string(products) +
+               ", credit as in the ERP " + std::to_string(with_credit) + " of " + std::to_string(customers) +
+               ", invoices " + std::to_string(with_invoice) + " of " + std::to_string(confirmed) + ", approvals " +
                std::to_string(erp.approvals().size()) + " of " + std::to_string(held) + ", finance " +
                std::to_string(lines_in_dir(dir.path() / "finance").size());
     return orders.size() == expected_orders && with_stock == products && with_credit == customers &&
