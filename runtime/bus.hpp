@@ -84,7 +84,8 @@ class Bus {
   virtual void publish(const std::vector<OutgoingEvent>& events) = 0;
   // Starts a publish and returns while it is under way where the bus can (Kafka),
   // so that a source reads its next batch meanwhile; by default, publish() itself.
-  virtual std::unique_ptr<PendingPublish> start_publish(const std::vector<OutgoingEvent>& events);
+  // Takes the events: a bus may send them from where they are until they are delivered.
+  virtual std::unique_ptr<PendingPublish> start_publish(std::vector<OutgoingEvent>&& events);
   virtual std::unique_ptr<Consumer> subscribe(const std::string& group, const std::string& topic) = 0;
   // Deletes events past the retention limits; returns how many went.
   virtual int64_t enforce_retention() = 0;

@@ -53,7 +53,7 @@ std::optional<std::string> find_header(std::string_view encoded, std::string_vie
   return std::nullopt;
 }
 
-std::unique_ptr<PendingPublish> Bus::start_publish(const std::vector<OutgoingEvent>& events) {
+std::unique_ptr<PendingPublish> Bus::start_publish(std::vector<OutgoingEvent>&& events) {
   publish(events);
   return std::make_unique<Published>();
 }

@@ -156,9 +156,10 @@ TEST(TrytonExample, OrdersGoToTrytonOnceAndInvoicesStockAndCreditComeBackExactly
   for (const Json& party : rpc.model("party.party", "search_read",
                                      {Json::array({Json::array({"code", "like", "C%"})}), 0, nullptr, nullptr,
                                       Json::array({"code", "credit_amount"})})) {
-    for (const auto& c : crm.customers())
-      if (c["id"] == party["code"])
-        EXPECT_TRUE(same_amount(c["credit_used"], Json(party["credit_amount"]["decimal"]))) << c.dump();
+    for (const auto& c : crm.customers()) {
+      if (c["id"] != party["code"]) continue;
+      EXPECT_TRUE(same_amount(c["credit_used"], Json(party["credit_amount"]["decimal"]))) << c.dump();
+    }
   }
   for (const auto& p : crm.products()) EXPECT_EQ(p["stock_level"], "0.000") << p["code"];  // nothing shipped yet
 }

@@ -47,7 +47,7 @@ class BusFailingOneDelivery final : public Bus {
  public:
   BusFailingOneDelivery(Bus& bus, int fail_at) : bus_(bus), fail_at_(fail_at) {}
   void publish(const std::vector<OutgoingEvent>& events) override { bus_.publish(events); }
-  std::unique_ptr<PendingPublish> start_publish(const std::vector<OutgoingEvent>& events) override {
+  std::unique_ptr<PendingPublish> start_publish(std::vector<OutgoingEvent>&& events) override {
     struct Failed final : PendingPublish {
       void wait() override { throw std::runtime_error("delivery failed"); }
     };
