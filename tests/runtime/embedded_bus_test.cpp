@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "runtime/sqlite.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::runtime {
@@ -156,6 +157,36 @@ TEST(EmbeddedBus, RetentionByAge) {
   auto events = consumer->poll(10);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].key, "new");
+}
+
+TEST(EmbeddedBus, OffsetsCommittedInALogOfAnEarlierVersionAreKept) {
+  // Logs written before the offsets had a database of their own kept them in their group_offsets.
+  test::TempDir dir;
+  int64_t topic_id = 0;
+  {
+    auto bus = open_embedded_bus(options_in(dir));
+    bus->publish({event("A", "1"), event("B", "2"), event("C", "3")});
+    bus->subscribe("g", "crm.orders");
+  }
+  std::filesystem::remove(dir.str("bus-offsets.db"));
+  {
+    Database log(dir.str("bus.db"), false, Journal::Rollback);
+    auto q = log.prepare("SELECT id FROM topics WHERE name='crm.orders'");
+    ASSERT_TRUE(q.step());
+    topic_id = q.column_int(0);
+    log.exec(
+        "CREATE TABLE group_offsets(grp TEXT NOT NULL, topic_id INTEGER NOT NULL, partition INTEGER NOT NULL, "
+        "next_offset INTEGER NOT NULL, PRIMARY KEY(grp, topic_id, partition))");
+    log.prepare("INSERT INTO group_offsets VALUES('g', ?, 0, 2)").bind(1, topic_id).run();
+  }
+  auto bus = open_embedded_bus(options_in(dir));
+  auto consumer = bus->subscribe("g", "crm.orders");
+  EXPECT_EQ(consumer->lag(), 1);
+  auto events = consumer->poll(10);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].key, "C");
+  Database log(dir.str("bus.db"), false, Journal::Rollback);
+  EXPECT_FALSE(log.prepare("SELECT 1 FROM sqlite_master WHERE name='group_offsets'").step());
 }
 
 TEST(EmbeddedBus, TwoProcessesShareTheLog) {
