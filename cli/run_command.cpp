@@ -19,6 +19,13 @@ extern "C" void on_signal(int) {
 }  // namespace
 
 int cmd_run(const Args& raw) {
+  // First thing: a stop asked for while the hub is still starting ends it cleanly as well.
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
   Args args = raw;
   const bool once = take_flag(args, "--once");
   auto config = load_config(args);
@@ -28,11 +35,6 @@ int cmd_run(const Args& raw) {
     return 2;
   }
   runtime::configure_log(runtime::parse_log_level(config->hub.str("log_level")), config->hub.str("log_format"));
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
 
   runtime::Hub hub(*config, connectors::builtin_registry());
   hub.run(g_stop, once);

@@ -36,9 +36,9 @@ simdjson::dom::parser& thread_parser() {
 }  // namespace
 
 std::string check_record(std::string_view json, std::string_view key_path, std::string& key_out) {
-  if (!simdjson::validate_utf8(json.data(), json.size())) return "invalid UTF-8";
   simdjson::dom::element root;
-  auto error = thread_parser().parse(json.data(), json.size()).get(root);
+  auto error = thread_parser().parse(json.data(), json.size()).get(root);  // validates UTF-8 too
+  if (error == simdjson::UTF8_ERROR) return "invalid UTF-8";
   if (error) return std::string("malformed JSON: ") + simdjson::error_message(error);
   if (root.type() != simdjson::dom::element_type::OBJECT) return "expected a JSON object";
   simdjson::dom::element key;

@@ -105,13 +105,23 @@ int64_t offset_of(int64_t pos) {
   return pos & kOffsetMask;
 }
 
-// Headers as "<len>:<name><len>:<value>..." (binary-safe, cheap to parse).
-std::string encode_headers(const OutgoingEvent& e) {
-  std::string out;
-  if (e.common_headers)
-    for (const auto& h : *e.common_headers) append_header(out, h.name, h.value);
+// Headers as "<len>:<name><len>:<value>..." (binary-safe, cheap to parse). A batch's shared
+// headers are encoded once: `common` remembers the last list and its encoding.
+struct EncodedCommon {
+  const std::vector<Header>* list = nullptr;
+  std::string text;
+};
+void encode_headers(const OutgoingEvent& e, EncodedCommon& common, std::string& out) {
+  out.clear();
+  if (e.common_headers) {
+    if (common.list != e.common_headers.get()) {
+      common.list = e.common_headers.get();
+      common.text.clear();
+      for (const auto& h : *common.list) append_header(common.text, h.name, h.value);
+    }
+    out = common.text;
+  }
   for (const auto& h : e.headers) append_header(out, h.name, h.value);
-  return out;
 }
 
 // FNV-1a: stable across builds and platforms, so a key keeps its partition.
@@ -271,6 +281,8 @@ class EmbeddedBus final : public Bus {
     std::map<std::pair<int64_t, int32_t>, Next> touched;
     auto& read_next = db_.cached("SELECT next_offset FROM partitions WHERE topic_id=? AND partition=?");
     const int64_t now = now_ms();
+    EncodedCommon common;
+    std::string headers;  // bound SQLITE_STATIC: reused once its row is inserted
     for (const auto& e : events) {
       Topic topic = ensure_topic(e.topic);
       int32_t partition = static_cast<int32_t>(key_hash(e.key) % static_cast<uint32_t>(topic.partitions));
@@ -280,7 +292,7 @@ class EmbeddedBus final : public Bus {
         it->second.offset = read_next.step() ? read_next.column_int(0) : 0;
         read_next.reset();
       }
-      std::string headers = encode_headers(e);
+      encode_headers(e, common, headers);
       int64_t size = static_cast<int64_t>(e.key.size() + e.value.size() + headers.size());
       insert.bind(1, pos_of(topic.id, partition, it->second.offset++)).bind(2, now);
       insert.bind_blob_static(3, e.key).bind_blob_static(4, e.value).bind_blob_static(5, headers).bind(6, size).run();
