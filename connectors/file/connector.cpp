@@ -302,6 +302,11 @@ std::vector<SinkResult> FileSink::push(const Batch& batch) {
   const std::string name = batch.flow + "-" + batch.id + (csv_ ? ".csv" : ".jsonl");
   std::vector<std::string> columns = columns_;
   std::string content;
+  if (!csv_) {
+    size_t bytes = 0;
+    for (const auto& r : batch.records) bytes += r.value.size() + 1;
+    content.reserve(bytes);
+  }
   std::vector<size_t> written;  // indexes of records in the file
   for (size_t i = 0; i < batch.records.size(); ++i) {
     const SinkRecord& r = batch.records[i];
