@@ -249,10 +249,7 @@ class EmbeddedBus final : public Bus {
   explicit EmbeddedBus(const EmbeddedBusOptions& options)
       : options_(options), db_(options.path, options.fsync, Journal::Rollback) {
     // Events are ~1 KB: in 4 KB pages a sixth of the file was slack and every page a syscall.
-    // 32 KB pages, when the log is created (an existing one keeps its size); the cache is then
-    // sized again, or it would keep its page count, eight times the bytes.
-    db_.exec("PRAGMA page_size=32768");
-    db_.exec("PRAGMA cache_size=-16384");
+    db_.set_page_size(32768);
     db_.exec(kSchema);
     db_.prepare("ATTACH DATABASE ? AS offsets").bind(1, offsets_path(options.path)).run();
     db_.exec("PRAGMA offsets.journal_mode=WAL");

@@ -86,6 +86,9 @@ bool Statement::column_is_null(int index) const {
   return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }
 
+// 16 MB: bus rows are ~1 KB, and the default 2 MB cache re-reads pages through syscalls.
+static constexpr std::string_view kCacheSize = "PRAGMA cache_size=-16384";
+
 Database::Database(const std::string& path, bool full_sync, Journal journal) : path_(path) {
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
@@ -99,10 +102,13 @@ Database::Database(const std::string& path, bool full_sync, Journal journal) : p
   exec(journal == Journal::Wal ? "PRAGMA journal_mode=WAL" : "PRAGMA journal_mode=PERSIST");
   exec(full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
-  // A bigger page cache: bus rows are ~1 KB, and the default 2 MB cache
-  // re-reads pages through syscalls.
-  exec("PRAGMA cache_size=-16384");
+  exec(kCacheSize);
   exec("PRAGMA temp_store=MEMORY");
+}
+
+void Database::set_page_size(int bytes) {
+  exec("PRAGMA page_size=" + std::to_string(bytes));
+  exec(kCacheSize);
 }
 
 Database::~Database() {

@@ -55,6 +55,9 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   void exec(std::string_view sql);
+  // Page size of a database not yet created (an existing one keeps its own), with the page
+  // cache sized again: it would otherwise keep its page count, not its bytes.
+  void set_page_size(int bytes);
   Statement prepare(std::string_view sql) { return Statement(db_, sql); }
   // A prepared statement kept for reuse (hot paths), reset and unbound.
   Statement& cached(const std::string& sql);
