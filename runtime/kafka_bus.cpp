@@ -422,8 +422,8 @@ class KafkaBus final : public Bus {
     return publish;
   }
 
-  // Values are not copied (a third of the producer's time went to copying and freeing 2 KB
-  // values): the caller keeps them until every delivery report is back.
+  // Values are not copied: librdkafka sends them from the events, which the caller keeps until
+  // every delivery report is back.
   void produce(const std::vector<OutgoingEvent>& events, Delivery& delivery) {
     if (!events.empty()) delivery.topic = events.front().topic;
     for (const auto& e : events) {
