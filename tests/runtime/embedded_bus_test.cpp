@@ -162,7 +162,6 @@ TEST(EmbeddedBus, RetentionByAge) {
 TEST(EmbeddedBus, OffsetsCommittedInALogOfAnEarlierVersionAreKept) {
   // Logs written before the offsets had a database of their own kept them in their group_offsets.
   test::TempDir dir;
-  int64_t topic_id = 0;
   {
     auto bus = open_embedded_bus(options_in(dir));
     bus->publish({event("A", "1"), event("B", "2"), event("C", "3")});
@@ -173,7 +172,7 @@ TEST(EmbeddedBus, OffsetsCommittedInALogOfAnEarlierVersionAreKept) {
     Database log(dir.str("bus.db"), false, Journal::Rollback);
     auto q = log.prepare("SELECT id FROM topics WHERE name='crm.orders'");
     ASSERT_TRUE(q.step());
-    topic_id = q.column_int(0);
+    const int64_t topic_id = q.column_int(0);
     log.exec(
         "CREATE TABLE group_offsets(grp TEXT NOT NULL, topic_id INTEGER NOT NULL, partition INTEGER NOT NULL, "
         "next_offset INTEGER NOT NULL, PRIMARY KEY(grp, topic_id, partition))");
