@@ -31,7 +31,7 @@ test: deps
 	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSYNCHUB_SANITIZE=ON -DSYNCHUB_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 	cmake --build build/asan -j $(JOBS)
 	cd build/asan && ctest --output-on-failure -j $(JOBS) --timeout 900
-	@# fuzz targets (expression parser, mapping loader) for a bounded time
+	@# fuzz targets (expression parser, mapping loader, record parser) for a bounded time
 	cmake -S . -B build/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNCHUB_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build build/fuzz -j $(JOBS)
 	cd build/fuzz && ctest --output-on-failure -j $(JOBS)

@@ -5,13 +5,21 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace synchub::mapping {
 
-namespace od = simdjson::ondemand;
-
+// simdjson's stage 1 (runtime-dispatched SIMD: finds the structural
+// characters, validates UTF-8, rejects unclosed strings and control
+// characters) and our own stage 2 over its index: strings without escapes
+// stay views into the input, numbers keep their text.
 struct Document::Impl {
-  od::parser parser;
-  std::string padded;  // the input copied with simdjson's padding
+  std::unique_ptr<simdjson::internal::dom_parser_implementation> parser;
+  std::string padded;   // the input copied with simdjson's padding
+  std::string escaped;  // unescaped copies of strings that had escapes
+  std::vector<Child> pending;
 };
 
 namespace {
@@ -45,87 +53,145 @@ bool is_json_number(std::string_view s) {
   return i == n;
 }
 
-std::string_view trim_token(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
+// The first '"' or '\\' from `p`. Stage 1 saw every string closed, so one
+// comes before the input's end; the padding makes 16-byte reads past it safe.
+inline const char* quote_or_backslash(const char* p) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  for (;; p += 16) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const int hits = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
+    if (hits) return p + __builtin_ctz(static_cast<unsigned>(hits));
+  }
+#else
+  while (*p != '"' && *p != '\\') ++p;
+  return p;
+#endif
 }
 
+// Walks stage 1's structural index (one entry per bracket, colon, comma and
+// the first byte of each string or scalar) into Nodes.
 struct Builder {
+  const char* json;
+  const uint32_t* index;  // index[count] is the input length (stage 1's sentinel)
+  uint32_t count;
+  const simdjson::internal::dom_parser_implementation& parser;
   std::vector<Node>& nodes;
+  std::vector<Child>& children;
+  std::vector<Child>& pending;  // children of the open containers, innermost last
+  char* escaped;                // room for every string's unescaped copy
+  uint32_t at = 0;
   std::string error;
 
-  template <typename V>
-  bool value(V&& v, std::string_view key, int depth) {
-    if (depth > kMaxDepth) return fail("nesting deeper than 200 levels");
-    od::json_type type;
-    if (auto e = v.type().get(type)) return fail(simdjson::error_message(e));
-    uint32_t index = static_cast<uint32_t>(nodes.size());
-    nodes.push_back(Node{});
-    nodes[index].key = key;
-    nodes[index].key_sig = key_signature(key);
-    switch (type) {
-      case od::json_type::null: {
-        bool is_null = false;
-        if (v.is_null().get(is_null) || !is_null) return fail("invalid literal");
-        nodes[index].kind = JsonKind::Null;
-        break;
-      }
-      case od::json_type::boolean: {
-        bool b;
-        if (auto e = v.get_bool().get(b)) return fail(simdjson::error_message(e));
-        nodes[index].kind = JsonKind::Bool;
-        nodes[index].boolean = b;
-        break;
-      }
-      case od::json_type::number: {
-        std::string_view raw = trim_token(v.raw_json_token());
-        if (!is_json_number(raw)) return fail("invalid number '" + std::string(raw.substr(0, 40)) + "'");
-        nodes[index].kind = JsonKind::Number;
-        nodes[index].text = raw;
-        break;
-      }
-      case od::json_type::string: {
-        std::string_view s;
-        if (auto e = v.get_string().get(s)) return fail(simdjson::error_message(e));
-        nodes[index].kind = JsonKind::String;
-        nodes[index].text = s;
-        break;
-      }
-      case od::json_type::array: {
-        od::array array;
-        if (auto e = v.get_array().get(array)) return fail(simdjson::error_message(e));
-        uint32_t count = 0;
-        for (auto element : array) {
-          od::value item;
-          if (auto e = element.get(item)) return fail(simdjson::error_message(e));
-          if (!value(item, {}, depth + 1)) return false;
-          ++count;
-        }
-        nodes[index].kind = JsonKind::Array;
-        nodes[index].count = count;
-        break;
-      }
-      case od::json_type::object: {
-        od::object object;
-        if (auto e = v.get_object().get(object)) return fail(simdjson::error_message(e));
-        uint32_t count = 0;
-        for (auto field : object) {
-          std::string_view name;
-          if (auto e = field.unescaped_key().get(name)) return fail(simdjson::error_message(e));
-          od::value item;
-          if (auto e = field.value().get(item)) return fail(simdjson::error_message(e));
-          if (!value(item, name, depth + 1)) return false;
-          ++count;
-        }
-        nodes[index].kind = JsonKind::Object;
-        nodes[index].count = count;
-        break;
-      }
-      default: return fail("unexpected value");
+  char peek() const { return json[index[at]]; }
+
+  // The string whose opening quote is at `pos`.
+  bool string(uint32_t pos, std::string_view& out) {
+    const char* begin = json + pos + 1;
+    const char* stop = quote_or_backslash(begin);
+    if (*stop == '"') {
+      out = {begin, static_cast<size_t>(stop - begin)};
+      return true;
     }
-    nodes[index].next = static_cast<uint32_t>(nodes.size());
+    auto* end = parser.parse_string(reinterpret_cast<const uint8_t*>(begin), reinterpret_cast<uint8_t*>(escaped));
+    if (!end) return fail("invalid escape in a string");
+    out = {escaped, static_cast<size_t>(reinterpret_cast<char*>(end) - escaped)};
+    escaped = reinterpret_cast<char*>(end);
     return true;
+  }
+
+  // A number or literal: its text runs to the next structural character.
+  std::string_view token(uint32_t pos) const {
+    std::string_view s(json + pos, index[at] - pos);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
+      s.remove_suffix(1);
+    return s;
+  }
+
+  bool value(std::string_view key, int depth) {
+    if (depth > kMaxDepth) return fail("nesting deeper than 200 levels");
+    if (at >= count) return fail("unexpected end of input");
+    const uint32_t pos = index[at++];
+    const uint32_t self = static_cast<uint32_t>(nodes.size());
+    Node& node = nodes.emplace_back();
+    node.key = key;
+    node.key_sig = key_signature(key);
+    switch (json[pos]) {
+      case '"':
+        node.kind = JsonKind::String;
+        if (!string(pos, node.text)) return false;
+        break;
+      case 't':
+      case 'f':
+      case 'n': {
+        std::string_view t = token(pos);
+        if (t == "true" || t == "false") {
+          node.kind = JsonKind::Bool;
+          node.boolean = t[0] == 't';
+        } else if (t != "null") {
+          return fail("invalid literal '" + std::string(t.substr(0, 40)) + "'");
+        }
+        break;
+      }
+      case '[': {
+        node.kind = JsonKind::Array;
+        const size_t mark = pending.size();
+        if (peek() == ']') {
+          ++at;
+        } else {
+          for (;;) {
+            pending.push_back({0, static_cast<uint32_t>(nodes.size())});
+            if (!value({}, depth + 1)) return false;
+            const char c = peek();
+            ++at;
+            if (c == ']') break;
+            if (c != ',') return fail("expected ',' or ']' in an array");
+          }
+        }
+        close(self, mark);
+        break;
+      }
+      case '{': {
+        node.kind = JsonKind::Object;
+        const size_t mark = pending.size();
+        if (peek() == '}') {
+          ++at;
+        } else {
+          for (;;) {
+            std::string_view name;
+            if (at >= count || peek() != '"') return fail("expected a member name in an object");
+            if (!string(index[at++], name)) return false;
+            if (peek() != ':') return fail("expected ':' after a member name");
+            ++at;
+            pending.push_back({key_signature(name), static_cast<uint32_t>(nodes.size())});
+            if (!value(name, depth + 1)) return false;
+            const char c = peek();
+            ++at;
+            if (c == '}') break;
+            if (c != ',') return fail("expected ',' or '}' in an object");
+          }
+        }
+        close(self, mark);
+        break;
+      }
+      default: {
+        std::string_view t = token(pos);
+        if (!is_json_number(t)) return fail("invalid value '" + std::string(t.substr(0, 40)) + "'");
+        node.kind = JsonKind::Number;
+        node.text = t;
+      }
+    }
+    nodes[self].next = static_cast<uint32_t>(nodes.size());
+    return true;
+  }
+
+  // The container at `self` is complete: its children move from `pending`
+  // to the child index.
+  void close(uint32_t self, size_t mark) {
+    nodes[self].count = static_cast<uint32_t>(pending.size() - mark);
+    nodes[self].children = static_cast<uint32_t>(children.size());
+    children.insert(children.end(), pending.begin() + mark, pending.end());
+    pending.resize(mark);
   }
 
   bool fail(std::string message) {
@@ -141,38 +207,41 @@ Document::~Document() = default;
 
 std::string Document::parse(std::string_view json) {
   nodes_.clear();
-  auto& padded = impl_->padded;
+  auto& impl = *impl_;
+  if (!impl.parser || impl.parser->capacity() < json.size()) {
+    const size_t capacity = std::max<size_t>(json.size(), 64 * 1024);
+    auto err = impl.parser ? impl.parser->set_capacity(capacity)
+                           : simdjson::get_active_implementation()->create_dom_parser_implementation(
+                                 capacity, kMaxDepth + 2, impl.parser);
+    if (err) return simdjson::error_message(err);
+  }
+  auto& padded = impl.padded;
   padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
   std::memcpy(padded.data(), json.data(), json.size());
   std::memset(padded.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
-  od::document doc;
-  auto err = impl_->parser.iterate(padded.data(), json.size(), padded.size()).get(doc);
-  if (err) return simdjson::error_message(err);
-  Builder builder{nodes_, {}};
-  // Scalars at the root need the document's own accessors.
-  od::json_type type;
-  if (auto e = doc.type().get(type)) return simdjson::error_message(e);
-  if (type == od::json_type::object || type == od::json_type::array) {
-    od::value v;
-    if (auto e = doc.get_value().get(v)) return simdjson::error_message(e);
-    if (!builder.value(v, {}, 0)) return builder.error;
-  } else {
-    return "expected a JSON object or array";
-  }
-  const char* rest = nullptr;
-  if (!doc.current_location().get(rest)) return "trailing content after the JSON value";
+  if (auto err = impl.parser->stage1(reinterpret_cast<const uint8_t*>(padded.data()), json.size(),
+                                     simdjson::stage1_mode::regular))
+    return err == simdjson::UTF8_ERROR ? "invalid UTF-8" : simdjson::error_message(err);
+  impl.escaped.resize(json.size() + simdjson::SIMDJSON_PADDING);
+  const uint32_t count = impl.parser->n_structural_indexes;
+  children_.clear();
+  impl.pending.clear();
+  Builder builder{
+      padded.data(),      impl.parser->structural_indexes.get(), count, *impl.parser, nodes_, children_, impl.pending,
+      impl.escaped.data()};
+  const char first = padded[builder.index[0]];
+  if (first != '{' && first != '[') return "expected a JSON object or array";
+  if (!builder.value({}, 0)) return builder.error;
+  if (builder.at != count) return "trailing content after the JSON value";
   return {};
 }
 
 uint32_t Document::member(uint32_t object, std::string_view name, uint32_t signature) const {
   const Node& o = nodes_[object];
   if (o.kind != JsonKind::Object) return npos;
-  uint32_t child = object + 1;
-  for (uint32_t i = 0; i < o.count; ++i) {
-    const Node& n = nodes_[child];
-    if (n.key_sig == signature && std::memcmp(n.key.data(), name.data(), name.size()) == 0) return child;
-    child = n.next;
-  }
+  for (const Child *c = children_.data() + o.children, *end = c + o.count; c != end; ++c)
+    if (c->key_sig == signature && std::memcmp(nodes_[c->node].key.data(), name.data(), name.size()) == 0)
+      return c->node;
   return npos;
 }
 
@@ -212,9 +281,7 @@ std::string Document::scalar_text(uint32_t index) const {
 uint32_t Document::element(uint32_t array, uint32_t i) const {
   const Node& a = nodes_[array];
   if (a.kind != JsonKind::Array || i >= a.count) return npos;
-  uint32_t child = array + 1;
-  while (i-- > 0) child = nodes_[child].next;
-  return child;
+  return children_[a.children + i].node;
 }
 
 }  // namespace synchub::mapping

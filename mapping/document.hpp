@@ -1,8 +1,9 @@
 // A parsed input record: a flat tree of nodes pointing into the parser's
 // buffers. Numbers keep their literal text (exact decimals, nothing goes
-// through double); strings are unescaped once. Built with simdjson
-// on-demand, which also validates UTF-8. Reused across records: parsing the
-// next record invalidates the previous tree.
+// through double); strings are views into the input, unescaped once when
+// they have escapes. Built on simdjson's stage 1, which also validates
+// UTF-8. Reused across records: parsing the next record invalidates the
+// previous tree.
 #pragma once
 
 #include <cstdint>
@@ -29,8 +30,16 @@ struct Node {
   uint32_t count = 0;     // members of an object / elements of an array
   uint32_t next = 0;      // index of the node after this subtree
   uint32_t key_sig = 0;   // key_signature(key)
+  uint32_t children = 0;  // object / array: where its entries start in the child index
   std::string_view key;   // member name when the parent is an object
   std::string_view text;  // string content or number literal
+};
+
+// One entry of the child index: the children of each object and array side by
+// side, so a member lookup scans signatures in a row instead of chasing `next`.
+struct Child {
+  uint32_t key_sig;
+  uint32_t node;
 };
 
 class Document {
@@ -65,6 +74,7 @@ class Document {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::vector<Node> nodes_;
+  std::vector<Child> children_;
 };
 
 }  // namespace synchub::mapping

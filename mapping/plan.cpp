@@ -227,7 +227,7 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
   for (const auto& f : fields) {
     Member& m = members[scope.out_size];
     try {
-      m.value = field_value(ctx, f, where);
+      new (&m.value) Value(field_value(ctx, f, where));  // built in place: a copy stalled on its fresh bytes
     } catch (const MappingError& e) {
       ctx.scope = saved;
       const std::string target = join(where.target(), f.name);

@@ -1,0 +1,55 @@
+// libFuzzer target: the record parser takes any bytes without crashing, and it
+// agrees with nlohmann/json on which texts are JSON (apart from its own
+// limits: an object or array at the root, 200 levels of nesting), on texts
+// without NUL bytes. Parsed trees are checked against their child index.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "mapping/document.hpp"
+
+using synchub::mapping::Document;
+
+// The child index agrees with the tree: element(a, i) is the i-th child and
+// member(o, name) finds the first child of that name.
+void check_tree(const Document& doc, uint32_t index) {
+  const auto& node = doc.at(index);
+  if (node.kind != synchub::mapping::JsonKind::Object && node.kind != synchub::mapping::JsonKind::Array) return;
+  uint32_t child = Document::first_child(index);
+  for (uint32_t i = 0; i < node.count; ++i, child = doc.at(child).next) {
+    if (node.kind == synchub::mapping::JsonKind::Array && doc.element(index, i) != child) std::abort();
+    if (node.kind == synchub::mapping::JsonKind::Object) {
+      uint32_t found = doc.member(index, doc.at(child).key);
+      if (found == Document::npos || found > child || doc.at(found).key != doc.at(child).key) std::abort();
+    }
+    check_tree(doc, child);
+  }
+  if (child != node.next) std::abort();
+}
+
+// nlohmann/json refuses numbers beyond double's range (1e400); JSON does not.
+bool number_out_of_double_range(std::string_view text) {
+  try {
+    (void)nlohmann::json::parse(text);
+  } catch (const nlohmann::json::out_of_range& e) {
+    return e.id == 406;
+  } catch (const nlohmann::json::exception&) {
+  }
+  return false;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static Document* doc = new Document;
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  const std::string error = doc->parse(text);
+  if (error.empty()) check_tree(*doc, doc->root_index());
+  // nlohmann/json reads a NUL byte as the end of its input
+  if (text.find('\0') != std::string_view::npos) return 0;
+  const bool json = nlohmann::json::accept(text);
+  if (error.empty() && !json && !number_out_of_double_range(text)) std::abort();  // took something that is not JSON
+  if (!error.empty() && json && error != "expected a JSON object or array" && error != "nesting deeper than 200 levels")
+    std::abort();  // refused JSON
+  return 0;
+}

@@ -1,0 +1,95 @@
+// The record parser: simdjson's stage 1 plus our own walk of its index.
+#include "mapping/document.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace synchub::mapping {
+namespace {
+
+std::string parse_error(const std::string& json) {
+  Document doc;
+  return doc.parse(json);
+}
+
+TEST(Document, KeepsNumberTextAndUnescapesOnlyStringsWithEscapes) {
+  Document doc;
+  ASSERT_EQ(
+      doc.parse(
+          R"( {"a" : 100.10 , "b":"plain","c":"tab\there \"q\" \u00e9\ud83d\ude9a","d\n":[true,false,null,-0.5e3,[],{}]} )"),
+      "");
+  const Node& a = doc.at(doc.find(0, "a"));
+  EXPECT_EQ(a.kind, JsonKind::Number);
+  EXPECT_EQ(a.text, "100.10");
+  EXPECT_EQ(doc.at(doc.find(0, "b")).text, "plain");
+  EXPECT_EQ(doc.at(doc.find(0, "c")).text, "tab\there \"q\" é🚚");
+  uint32_t d = doc.member(0, "d\n");
+  ASSERT_NE(d, Document::npos);
+  ASSERT_EQ(doc.at(d).kind, JsonKind::Array);
+  EXPECT_EQ(doc.at(d).count, 6u);
+  EXPECT_EQ(doc.at(doc.element(d, 0)).kind, JsonKind::Bool);
+  EXPECT_TRUE(doc.at(doc.element(d, 0)).boolean);
+  EXPECT_FALSE(doc.at(doc.element(d, 1)).boolean);
+  EXPECT_EQ(doc.at(doc.element(d, 2)).kind, JsonKind::Null);
+  EXPECT_EQ(doc.at(doc.element(d, 3)).text, "-0.5e3");
+  EXPECT_EQ(doc.at(doc.element(d, 4)).count, 0u);
+  EXPECT_EQ(doc.at(doc.element(d, 5)).kind, JsonKind::Object);
+  EXPECT_EQ(doc.element(d, 6), Document::npos);
+  EXPECT_EQ(doc.at(0).next, 11u);  // nodes: the root, its 4 members and the 6 elements of d
+  EXPECT_EQ(doc.at(0).count, 4u);
+}
+
+TEST(Document, StringsOfEveryLengthEndAtTheirQuote) {
+  // 16-byte scans: a quote or backslash at every position of a block
+  for (size_t n = 0; n < 40; ++n) {
+    std::string s(n, 'x');
+    Document doc;
+    ASSERT_EQ(doc.parse("[\"" + s + "\",\"" + s + "\\\\\"]"), "") << n;
+    EXPECT_EQ(doc.at(doc.element(0, 0)).text, s);
+    EXPECT_EQ(doc.at(doc.element(0, 1)).text, s + "\\");
+  }
+}
+
+TEST(Document, ReusedForTheNextRecord) {
+  Document doc;
+  ASSERT_EQ(doc.parse(R"({"a":"first \"one\"","n":1})"), "");
+  ASSERT_EQ(doc.parse(R"({"a":"second","n":22})"), "");
+  EXPECT_EQ(doc.at(doc.find(0, "a")).text, "second");
+  EXPECT_EQ(doc.at(doc.find(0, "n")).text, "22");
+  ASSERT_EQ(doc.parse("[" + std::string(200000, ' ') + "\"big\"]"), "");  // grows past its first capacity
+  EXPECT_EQ(doc.at(doc.element(0, 0)).text, "big");
+}
+
+TEST(Document, RefusesInvalidJsonWithAReason) {
+  EXPECT_EQ(parse_error("{\"n\":\"\xc3\x28\"}"), "invalid UTF-8");
+  EXPECT_NE(parse_error("{\"n\":\"a\x01z\"}"), "");  // a control character inside a string
+  EXPECT_EQ(parse_error(R"({"n":"\x"})"), "invalid escape in a string");
+  EXPECT_NE(parse_error(R"({"n":"open})"), "");
+  EXPECT_EQ(parse_error(R"({"n":1} {"m":2})"), "trailing content after the JSON value");
+  EXPECT_EQ(parse_error(R"({"n":1}})"), "trailing content after the JSON value");
+  EXPECT_EQ(parse_error(R"("just a string")"), "expected a JSON object or array");
+  EXPECT_EQ(parse_error("42"), "expected a JSON object or array");
+  EXPECT_NE(parse_error(""), "");
+  EXPECT_NE(parse_error("   "), "");
+  EXPECT_EQ(parse_error(R"({"n":tru})"), "invalid literal 'tru'");
+  EXPECT_EQ(parse_error(R"({"n":nulls})"), "invalid literal 'nulls'");
+  EXPECT_EQ(parse_error(R"({"n":01})"), "invalid value '01'");
+  EXPECT_EQ(parse_error(R"({"n":1.})"), "invalid value '1.'");
+  EXPECT_EQ(parse_error(R"({"n":+1})"), "invalid value '+1'");
+  EXPECT_EQ(parse_error(R"({"n" 1})"), "expected ':' after a member name");
+  EXPECT_EQ(parse_error(R"({"n":1 "m":2})"), "expected ',' or '}' in an object");
+  EXPECT_EQ(parse_error(R"({n:1})"), "expected a member name in an object");
+  EXPECT_EQ(parse_error(R"({"n":1,})"), "expected a member name in an object");
+  EXPECT_EQ(parse_error(R"([1 2])"), "expected ',' or ']' in an array");
+  EXPECT_EQ(parse_error(R"([1,])"), "invalid value ']'");
+  EXPECT_EQ(parse_error(R"([1)"), "expected ',' or ']' in an array");
+  EXPECT_EQ(parse_error(R"({"n":)"), "unexpected end of input");
+  EXPECT_EQ(parse_error(R"({"n")"), "expected ':' after a member name");
+  // the root and 200 levels below it
+  EXPECT_EQ(parse_error(std::string(201, '[') + std::string(201, ']')), "");
+  EXPECT_EQ(parse_error(std::string(202, '[') + std::string(202, ']')), "nesting deeper than 200 levels");
+}
+
+}  // namespace
+}  // namespace synchub::mapping
