@@ -144,7 +144,7 @@ class ListExpr final : public Expr {
   ListExpr(int column, std::vector<ExprPtr> items) : Expr(column), items_(std::move(items)) {}
   Value eval(EvalContext& ctx) const override {
     Value* out = ctx.arena.array<Value>(items_.size());
-    for (size_t i = 0; i < items_.size(); ++i) out[i] = items_[i]->eval(ctx);
+    for (size_t i = 0; i < items_.size(); ++i) new (&out[i]) Value(items_[i]->eval(ctx));
     return Value::of_list(out, static_cast<uint32_t>(items_.size()));
   }
 
@@ -312,7 +312,7 @@ class Call final : public Expr {
       : Expr(column), fn_(fn), args_(std::move(args)), state_(std::move(state)) {}
   Value eval(EvalContext& ctx) const override {
     Value* values = ctx.arena.array<Value>(args_.size());
-    for (size_t i = 0; i < args_.size(); ++i) values[i] = args_[i]->eval(ctx);
+    for (size_t i = 0; i < args_.size(); ++i) new (&values[i]) Value(args_[i]->eval(ctx));
     try {
       return fn_->call(ctx, CallArgs{values, args_.size(), state_});
     } catch (const DecimalError& e) {

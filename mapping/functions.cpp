@@ -46,7 +46,7 @@ Span elements(EvalContext& ctx, std::string_view fn, const Value& v) {
     return {};
   }
   Value* out = ctx.arena.array<Value>(walk.size());
-  for (uint32_t i = 0; i < walk.size(); ++i) out[i] = walk.next();
+  for (uint32_t i = 0; i < walk.size(); ++i) new (&out[i]) Value(walk.next());
   return {out, walk.size()};
 }
 

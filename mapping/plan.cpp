@@ -50,6 +50,32 @@ std::string format_number(const Decimal& d, const std::string& pattern, Rounding
   return digits;
 }
 
+// Plain notation with nothing normalized() would drop: -?(0|[1-9]\d*)(\.\d*[1-9])?, not "-0".
+bool is_normalized_number(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  if (i < n && s[i] == '-') ++i;
+  if (i == n) return false;
+  const size_t int_start = i;
+  if (s[i] == '0') {
+    ++i;
+  } else {
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == int_start) return false;
+  }
+  if (i == n) return !(s[0] == '-' && s[int_start] == '0');
+  if (s[i] != '.' || i + 1 == n || s[n - 1] == '0') return false;
+  for (++i; i < n; ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
+std::string_view trim_spaces(std::string_view t) {
+  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  return t;
+}
+
 Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
   switch (f.type) {
     case FieldType::Any: return v;
@@ -77,6 +103,9 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
     case FieldType::Number: {
       auto d = to_decimal(v);
       if (!d) type_error(ctx, v, "a number");
+      // Most input numbers are written normalized already: keep their text.
+      std::string_view text = v.kind == ValueKind::String ? trim_spaces(v.text) : v.text;
+      if (is_normalized_number(text)) return Value::of_number(*d, text);
       return Value::of_number(d->normalized());
     }
     case FieldType::Decimal: {
@@ -170,7 +199,7 @@ Value field_value(EvalContext& ctx, const FieldPlan& f, const Where& where) {
     Value* out = ctx.arena.array<Value>(n);
     for (uint32_t i = 0; i < n; ++i) {
       Where inner{&where, &f, i};
-      out[i] = map_object(ctx, f.fields, elements.next(), ctx.scope, inner);
+      new (&out[i]) Value(map_object(ctx, f.fields, elements.next(), ctx.scope, inner));
     }
     return Value::of_list(out, n);
   }
@@ -227,7 +256,7 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
   for (const auto& f : fields) {
     Member& m = members[scope.out_size];
     try {
-      new (&m.value) Value(field_value(ctx, f, where));  // built in place: a copy stalled on its fresh bytes
+      new (&m.value) Value(field_value(ctx, f, where));  // in place: see Arena::array
     } catch (const MappingError& e) {
       ctx.scope = saved;
       const std::string target = join(where.target(), f.name);

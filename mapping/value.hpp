@@ -110,6 +110,9 @@ class Arena {
     std::memcpy(p, s.data(), s.size());
     return {p, s.size()};
   }
+  // Uninitialised room for n values. Fill it with `new (&a[i]) Value(f())`:
+  // the result is then built in place, where assigning it copies a value
+  // whose bytes were just stored one field at a time, and that copy stalls.
   template <typename T>
   T* array(size_t n) {
     return n == 0 ? nullptr : static_cast<T*>(resource_.allocate(n * sizeof(T), alignof(T)));

@@ -145,6 +145,19 @@ fields:
   EXPECT_EQ(map(yaml, R"({"i":2.5})"), "error: i: expected an integer, got 2.5 (field i)");
 }
 
+TEST_F(PlanTest, NumberTypeWritesNumbersNormalized) {
+  const char* yaml = "fields: {n: {from: n, type: number}}";
+  const std::pair<const char*, const char*> cases[] = {{"100.10", "100.1"}, {"\"2.500\"", "2.5"},
+                                                       {"\" 7 \"", "7"},    {"-0", "0"},
+                                                       {"\"-0.0\"", "0"},   {"-0.5", "-0.5"},
+                                                       {"1e3", "1000"},     {"\"007\"", "7"},
+                                                       {"0.25", "0.25"},    {"12345678901234.56", "12345678901234.56"},
+                                                       {"2.50e-1", "0.25"}, {"-12", "-12"},
+                                                       {"10", "10"},        {"0", "0"}};
+  for (const auto& [in, out] : cases)
+    EXPECT_EQ(map(yaml, std::string("{\"n\":") + in + "}"), std::string("{\"n\":") + out + "}") << in;
+}
+
 TEST_F(PlanTest, DefaultsRequiredFilterAndKey) {
   const char* yaml = R"Y(
 key: "concat(type, '-', id)"
