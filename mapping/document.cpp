@@ -240,7 +240,8 @@ uint32_t Document::member(uint32_t object, std::string_view name, uint32_t signa
   const Node& o = nodes_[object];
   if (o.kind != JsonKind::Object) return npos;
   for (const Child *c = children_.data() + o.children, *end = c + o.count; c != end; ++c)
-    if (c->key_sig == signature && std::memcmp(nodes_[c->node].key.data(), name.data(), name.size()) == 0)
+    if (c->key_sig == signature && nodes_[c->node].key.size() == name.size() &&  // lengths over 64K share signatures
+        same_name(nodes_[c->node].key.data(), name.data(), name.size()))
       return c->node;
   return npos;
 }

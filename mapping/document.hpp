@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,26 @@ inline uint32_t key_signature(std::string_view key) {
   if (key.empty()) return 0;
   return static_cast<uint32_t>(key.size()) << 16 | static_cast<uint32_t>(static_cast<unsigned char>(key.front())) << 8 |
          static_cast<unsigned char>(key.back());
+}
+
+// a == b for two names of equal length and signature (so equal first and last
+// byte): member names are short, and a libc memcmp call costs more than the
+// two overlapping word compares that settle most of them.
+inline bool same_name(const char* a, const char* b, size_t n) {
+  auto word = [](const char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  };
+  auto half = [](const char* p) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    return w;
+  };
+  if (n <= 3) return n < 3 || a[1] == b[1];
+  if (n < 8) return half(a) == half(b) && half(a + n - 4) == half(b + n - 4);
+  if (n <= 16) return word(a) == word(b) && word(a + n - 8) == word(b + n - 8);
+  return std::memcmp(a, b, n) == 0;
 }
 
 struct Node {

@@ -51,6 +51,26 @@ TEST(Document, StringsOfEveryLengthEndAtTheirQuote) {
   }
 }
 
+TEST(Document, MemberNamesOfEveryLengthAreComparedWhole) {
+  // names sharing length, first and last byte with the one looked up
+  for (size_t n = 1; n < 40; ++n) {
+    std::string name(n, 'k'), lookalike = name;
+    if (n > 2) lookalike[n / 2] = 'x';
+    Document doc;
+    ASSERT_EQ(doc.parse("{\"" + lookalike + "\":1,\"" + name + "\":2}"), "");
+    EXPECT_EQ(doc.at(doc.member(0, name)).text, n > 2 ? "2" : "1") << n;  // "k" and "kk" have no lookalike
+    EXPECT_EQ(doc.member(0, name + "k"), Document::npos);
+  }
+  // lengths 65,536 apart share a signature
+  const std::string longer = "a" + std::string(65536, 'b') + "c";
+  Document doc;
+  ASSERT_EQ(doc.parse("{\"" + longer + "\":1,\"abc\":2}"), "");
+  EXPECT_EQ(doc.at(doc.member(0, "abc")).text, "2");
+  EXPECT_EQ(doc.at(doc.member(0, longer)).text, "1");
+  ASSERT_EQ(doc.parse(R"({"abc":2})"), "");
+  EXPECT_EQ(doc.member(0, longer), Document::npos);
+}
+
 TEST(Document, ReusedForTheNextRecord) {
   Document doc;
   ASSERT_EQ(doc.parse(R"({"a":"first \"one\"","n":1})"), "");
