@@ -37,22 +37,16 @@ struct Segment {
 
 enum class Base { This, Parent, Root, Out, Value };
 
-inline Value member_of(EvalContext& ctx, const Value& v, const Segment& s) {
-  if (v.kind == ValueKind::Node) {
-    if (s.kind == Segment::Key) {
-      uint32_t m = ctx.doc.member(v.node, s.key, s.signature);
-      return m == Document::npos ? Value::null() : node_value(ctx.doc, m);
-    }
-    uint32_t e = ctx.doc.element(v.node, s.index);
-    return e == Document::npos ? Value::null() : node_value(ctx.doc, e);
-  }
+// Member or element `s` of a computed object or list (not a Document node),
+// or nullptr. A pointer, not a copy: values are copied once, at the end.
+inline const Value* computed_member(const Value& v, const Segment& s) {
   if (v.kind == ValueKind::Object && s.kind == Segment::Key) {
     for (uint32_t i = 0; i < v.size; ++i)
-      if (v.members[i].name == s.key) return v.members[i].value;
-    return Value::null();
+      if (v.members[i].name == s.key) return &v.members[i].value;
+    return nullptr;
   }
-  if (v.kind == ValueKind::List && s.kind == Segment::Index) return s.index < v.size ? v.items[s.index] : Value::null();
-  return Value::null();
+  if (v.kind == ValueKind::List && s.kind == Segment::Index) return s.index < v.size ? &v.items[s.index] : nullptr;
+  return nullptr;
 }
 
 inline Value navigate(EvalContext& ctx, const Value& start, const std::vector<Segment>& path, size_t from);
@@ -97,14 +91,14 @@ inline Value navigate(EvalContext& ctx, const Value& start, const std::vector<Se
     }
     return Value::of_node(index);
   }
-  Value v = start;
+  const Value* v = &start;
   for (size_t i = from; i < path.size(); ++i) {
-    if (path[i].kind == Segment::Wildcard) return spread(ctx, v, path, i + 1);
-    v = member_of(ctx, v, path[i]);
-    if (v.is_null()) return v;
-    if (v.kind == ValueKind::Node) return navigate(ctx, v, path, i + 1);
+    if (path[i].kind == Segment::Wildcard) return spread(ctx, *v, path, i + 1);
+    v = computed_member(*v, path[i]);
+    if (!v) return Value::null();
+    if (v->kind == ValueKind::Node) return navigate(ctx, *v, path, i + 1);
   }
-  return v;
+  return *v;
 }
 
 class PathExpr final : public Expr {
