@@ -102,11 +102,12 @@ class MapSession {
  public:
   MapSession(mapping::PlanRunner& runner, std::FILE* out) : runner_(runner), out_(out) {}
 
-  void record(std::string_view text, int64_t line) {
+  // `readable_after`: bytes of the caller's buffer after `text` (see Document::parse)
+  void record(std::string_view text, int64_t line, size_t readable_after = 0) {
     size_t before = buffer_.size();
     key_.clear();
     error_.clear();
-    switch (runner_.run(text, buffer_, key_, error_)) {
+    switch (runner_.run(text, buffer_, key_, error_, readable_after)) {
       case mapping::MapStatus::Mapped:
         buffer_ += '\n';
         ++counts.mapped;
@@ -172,13 +173,19 @@ void map_document(MapSession& session, const std::string& all) {
 }
 
 void map_stream(MapSession& session, std::FILE* in) {
+  constexpr size_t kChunk = 1 << 20;
   std::string pending;
-  std::vector<char> chunk(1 << 20);
   int64_t line = 0;
   bool first = true;
-  size_t n;
-  while ((n = std::fread(chunk.data(), 1, chunk.size(), in)) > 0) {
-    pending.append(chunk.data(), n);
+  // Reads the next chunk straight into `pending`'s tail.
+  auto read_more = [&] {
+    const size_t had = pending.size();
+    pending.resize(had + kChunk);
+    const size_t n = std::fread(pending.data() + had, 1, kChunk, in);
+    pending.resize(had + n);
+    return n > 0;
+  };
+  while (read_more()) {
     if (first) {
       // JSON lines unless the input starts like a multi-line document.
       size_t start = pending.find_first_not_of(" \t\r\n");
@@ -191,7 +198,8 @@ void map_stream(MapSession& session, std::FILE* in) {
         whole = head.empty() || head.back() != '}';
       }
       if (whole) {
-        while ((n = std::fread(chunk.data(), 1, chunk.size(), in)) > 0) pending.append(chunk.data(), n);
+        while (read_more()) {
+        }
         map_document(session, pending);
         return;
       }
@@ -201,7 +209,7 @@ void map_stream(MapSession& session, std::FILE* in) {
       ++line;
       std::string_view text(pending.data() + pos, eol - pos);
       if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-      if (text.find_first_not_of(" \t") != std::string_view::npos) session.record(text, line);
+      if (text.find_first_not_of(" \t") != std::string_view::npos) session.record(text, line, pending.size() - eol);
       pos = eol + 1;
     }
     pending.erase(0, pos);

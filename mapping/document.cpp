@@ -83,7 +83,9 @@ struct Builder {
   uint32_t at = 0;
   std::string error;
 
-  char peek() const { return json[index[at]]; }
+  // The next structural character; '\0' at the end (the bytes after the
+  // text may be anything: the next record).
+  char peek() const { return at < count ? json[index[at]] : '\0'; }
 
   // The string whose opening quote is at `pos`.
   bool string(uint32_t pos, std::string_view& out) {
@@ -205,7 +207,8 @@ struct Builder {
 Document::Document() : impl_(std::make_unique<Impl>()) {}
 Document::~Document() = default;
 
-std::string Document::parse(std::string_view json) {
+std::string Document::parse(std::string_view json, size_t readable_after) {
+  static_assert(kPadding >= simdjson::SIMDJSON_PADDING);
   nodes_.clear();
   auto& impl = *impl_;
   if (!impl.parser || impl.parser->capacity() < json.size()) {
@@ -215,21 +218,26 @@ std::string Document::parse(std::string_view json) {
                                  capacity, kMaxDepth + 2, impl.parser);
     if (err) return simdjson::error_message(err);
   }
-  auto& padded = impl.padded;
-  padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
-  std::memcpy(padded.data(), json.data(), json.size());
-  std::memset(padded.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
-  if (auto err = impl.parser->stage1(reinterpret_cast<const uint8_t*>(padded.data()), json.size(),
-                                     simdjson::stage1_mode::regular))
+  const char* text = json.data();
+  if (readable_after < kPadding) {
+    auto& padded = impl.padded;
+    padded.resize(json.size() + kPadding);
+    std::memcpy(padded.data(), json.data(), json.size());
+    std::memset(padded.data() + json.size(), 0, kPadding);
+    text = padded.data();
+  }
+  if (auto err =
+          impl.parser->stage1(reinterpret_cast<const uint8_t*>(text), json.size(), simdjson::stage1_mode::regular))
     return err == simdjson::UTF8_ERROR ? "invalid UTF-8" : simdjson::error_message(err);
   impl.escaped.resize(json.size() + simdjson::SIMDJSON_PADDING);
   const uint32_t count = impl.parser->n_structural_indexes;
   children_.clear();
   impl.pending.clear();
-  Builder builder{
-      padded.data(),      impl.parser->structural_indexes.get(), count, *impl.parser, nodes_, children_, impl.pending,
-      impl.escaped.data()};
-  const char first = padded[builder.index[0]];
+  Builder builder{text,         impl.parser->structural_indexes.get(),
+                  count,        *impl.parser,
+                  nodes_,       children_,
+                  impl.pending, impl.escaped.data()};
+  const char first = text[builder.index[0]];
   if (first != '{' && first != '[') return "expected a JSON object or array";
   if (!builder.value({}, 0)) return builder.error;
   if (builder.at != count) return "trailing content after the JSON value";

@@ -71,7 +71,11 @@ class Document {
   Document& operator=(const Document&) = delete;
 
   // Parses one JSON value. Returns "" or the reason it is not valid JSON.
-  std::string parse(std::string_view json);
+  // The parser reads up to kPadding bytes past the end of the text: when the
+  // caller's buffer has that many after it (`readable_after`), the text is
+  // parsed where it is, otherwise it is copied first.
+  std::string parse(std::string_view json, size_t readable_after = 0);
+  static constexpr size_t kPadding = 64;
 
   const Node& root() const { return nodes_[0]; }
   uint32_t root_index() const { return 0; }

@@ -170,7 +170,8 @@ Value pad(EvalContext& ctx, Args a, bool left) {
   // Found by the fuzzer: a width from data must not make a gigabyte string.
   constexpr int64_t kMaxWidth = 10000;
   if (width > kMaxWidth)
-    throw MappingError(std::string(fn) + "(): width " + std::to_string(width) + " is over " + std::to_string(kMaxWidth));
+    throw MappingError(std::string(fn) + "(): width " + std::to_string(width) + " is over " +
+                       std::to_string(kMaxWidth));
   std::string_view fill = a.size > 2 ? to_text(ctx, a[2]) : " ";
   if (fill.empty()) fill = " ";
   int64_t missing = width - utf8_length(s);

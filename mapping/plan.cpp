@@ -287,9 +287,10 @@ int64_t now_micros() {
 
 PlanRunner::PlanRunner(std::shared_ptr<const Plan> plan, XrefResolver* xref) : plan_(std::move(plan)), xref_(xref) {}
 
-MapStatus PlanRunner::run(std::string_view record, std::string& out, std::string& key, std::string& error) {
+MapStatus PlanRunner::run(std::string_view record, std::string& out, std::string& key, std::string& error,
+                          size_t readable_after) {
   arena_.reset();
-  std::string reason = doc_.parse(record);
+  std::string reason = doc_.parse(record, readable_after);
   if (!reason.empty()) {
     error = "invalid JSON: " + reason;
     return MapStatus::Failed;

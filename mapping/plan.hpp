@@ -77,7 +77,9 @@ class PlanRunner {
  public:
   explicit PlanRunner(std::shared_ptr<const Plan> plan, XrefResolver* xref = nullptr);
   // Appends the target record to `out`; on failure `error` says why.
-  MapStatus run(std::string_view record, std::string& out, std::string& key, std::string& error);
+  // `readable_after`: see Document::parse.
+  MapStatus run(std::string_view record, std::string& out, std::string& key, std::string& error,
+                size_t readable_after = 0);
   const Plan& plan() const { return *plan_; }
   void set_xref(XrefResolver* xref) { xref_ = xref; }
 

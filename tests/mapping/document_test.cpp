@@ -81,6 +81,27 @@ TEST(Document, ReusedForTheNextRecord) {
   EXPECT_EQ(doc.at(doc.element(0, 0)).text, "big");
 }
 
+TEST(Document, ParsesInPlaceWhenTheBufferGoesOnAndNeverReadsPastTheText) {
+  // what follows the text is the next record: it must not complete this one
+  std::string buffer = R"({"a":"x","n":[1,2]})"
+                       "\n"
+                       "]}" +
+                       std::string(Document::kPadding, ' ');
+  Document doc;
+  const size_t first = buffer.find('\n');
+  ASSERT_EQ(doc.parse(std::string_view(buffer).substr(0, first), buffer.size() - first), "");
+  EXPECT_EQ(doc.at(doc.find(0, "a")).text, "x");
+  EXPECT_EQ(doc.at(doc.find(0, "n")).count, 2u);
+  buffer = R"({"n":[1,2)"
+           "]}" +
+           std::string(Document::kPadding, ' ');
+  EXPECT_EQ(doc.parse(std::string_view(buffer).substr(0, 9), buffer.size() - 9), "expected ',' or ']' in an array");
+  buffer = R"({"n":"a)"
+           "\"}" +
+           std::string(Document::kPadding, ' ');
+  EXPECT_NE(doc.parse(std::string_view(buffer).substr(0, 7), buffer.size() - 7), "");  // unclosed string
+}
+
 TEST(Document, RefusesInvalidJsonWithAReason) {
   EXPECT_EQ(parse_error("{\"n\":\"\xc3\x28\"}"), "invalid UTF-8");
   EXPECT_NE(parse_error("{\"n\":\"a\x01z\"}"), "");  // a control character inside a string
