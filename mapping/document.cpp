@@ -81,18 +81,23 @@ struct Builder {
   std::vector<Child>& pending;  // children of the open containers, innermost last
   char* escaped;                // room for every string's unescaped copy
   uint32_t at = 0;
+  bool plain = false;  // of the last string()
   std::string error;
 
   // The next structural character; '\0' at the end (the bytes after the
   // text may be anything: the next record).
   char peek() const { return at < count ? json[index[at]] : '\0'; }
 
-  // The string whose opening quote is at `pos`.
+  // The string whose opening quote is at `pos`. `plain`: it had no escapes,
+  // so it has nothing to escape when written (stage 1 refuses control
+  // characters in strings).
   bool string(uint32_t pos, std::string_view& out) {
     const char* begin = json + pos + 1;
+    plain = false;
     const char* stop = quote_or_backslash(begin);
     if (*stop == '"') {
       out = {begin, static_cast<size_t>(stop - begin)};
+      plain = true;
       return true;
     }
     auto* end = parser.parse_string(reinterpret_cast<const uint8_t*>(begin), reinterpret_cast<uint8_t*>(escaped));
@@ -122,6 +127,7 @@ struct Builder {
       case '"':
         node.kind = JsonKind::String;
         if (!string(pos, node.text)) return false;
+        node.boolean = plain;
         break;
       case 't':
       case 'f':

@@ -47,7 +47,7 @@ inline bool same_name(const char* a, const char* b, size_t n) {
 
 struct Node {
   JsonKind kind = JsonKind::Null;
-  bool boolean = false;
+  bool boolean = false;   // Bool: its value; String: written without escapes (a view into the input)
   uint32_t count = 0;     // members of an object / elements of an array
   uint32_t next = 0;      // index of the node after this subtree
   uint32_t key_sig = 0;   // key_signature(key)

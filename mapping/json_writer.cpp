@@ -11,7 +11,15 @@ void write_node(std::string& out, const Document& doc, uint32_t index) {
     case JsonKind::Null: out += "null"; return;
     case JsonKind::Bool: out += n.boolean ? "true" : "false"; return;
     case JsonKind::Number: out += n.text; return;
-    case JsonKind::String: append_json_string(out, n.text); return;
+    case JsonKind::String:
+      if (n.boolean) {
+        out += '"';
+        out += n.text;
+        out += '"';
+      } else {
+        append_json_string(out, n.text);
+      }
+      return;
     case JsonKind::Object:
     case JsonKind::Array: {
       const bool object = n.kind == JsonKind::Object;
@@ -41,7 +49,15 @@ void write_json(std::string& out, const Document& doc, const Value& v) {
       else
         v.number.append_to(out);
       return;
-    case ValueKind::String: append_json_string(out, v.text); return;
+    case ValueKind::String:
+      if (v.boolean) {  // read from the input without escapes: nothing to escape
+        out += '"';
+        out += v.text;
+        out += '"';
+      } else {
+        append_json_string(out, v.text);
+      }
+      return;
     case ValueKind::Date: {
       std::string s;
       format_date(s, v.time, {});

@@ -9,52 +9,13 @@
 
 namespace synchub::mapping {
 
-namespace {
-
-std::string json_pointer(std::string_view dotted) {
-  std::string pointer;
-  pointer.reserve(dotted.size() + 1);
-  pointer += '/';
-  for (char c : dotted) {
-    if (c == '.')
-      pointer += '/';
-    else if (c == '~')
-      pointer += "~0";
-    else if (c == '/')
-      pointer += "~1";
-    else
-      pointer += c;
-  }
-  return pointer;
-}
-
-simdjson::dom::parser& thread_parser() {
-  thread_local simdjson::dom::parser parser;
-  return parser;
-}
-
-}  // namespace
-
 std::string check_record(std::string_view json, std::string_view key_path, std::string& key_out) {
-  simdjson::dom::element root;
-  auto error = thread_parser().parse(json.data(), json.size()).get(root);  // validates UTF-8 too
-  if (error == simdjson::UTF8_ERROR) return "invalid UTF-8";
-  if (error) return std::string("malformed JSON: ") + simdjson::error_message(error);
-  if (root.type() != simdjson::dom::element_type::OBJECT) return "expected a JSON object";
-  simdjson::dom::element key;
-  error = root.at_pointer(json_pointer(key_path)).get(key);
-  if (error || key.is_null()) return "missing key '" + std::string(key_path) + "'";
-  switch (key.type()) {
-    case simdjson::dom::element_type::STRING: {
-      std::string_view s = key.get_string().value_unsafe();
-      if (s.empty()) return "empty key '" + std::string(key_path) + "'";
-      key_out.assign(s);
-      return {};
-    }
-    case simdjson::dom::element_type::INT64: key_out = std::to_string(key.get_int64().value_unsafe()); return {};
-    case simdjson::dom::element_type::UINT64: key_out = std::to_string(key.get_uint64().value_unsafe()); return {};
-    default: return "key '" + std::string(key_path) + "' must be a string or an integer";
-  }
+  thread_local Document doc;  // reused: its buffers grow to the largest record once
+  std::string reason = doc.parse(json);
+  if (reason == "expected a JSON object or array") return "expected a JSON object";
+  if (reason == "invalid UTF-8") return reason;
+  if (!reason.empty()) return "malformed JSON: " + reason;
+  return record_key(doc, doc.root_index(), key_path, key_out);
 }
 
 std::string record_key(const Document& doc, uint32_t row, std::string_view key_path, std::string& key_out) {
@@ -65,6 +26,7 @@ std::string record_key(const Document& doc, uint32_t row, std::string_view key_p
   const bool integer = k.kind == JsonKind::Number && k.text.find_first_of(".eE") == std::string_view::npos;
   if (k.kind != JsonKind::String && !integer)
     return "key '" + std::string(key_path) + "' must be a string or an integer";
+  if (k.text.empty()) return "empty key '" + std::string(key_path) + "'";
   key_out.assign(k.text);
   return {};
 }

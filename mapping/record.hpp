@@ -1,5 +1,5 @@
 // Records on the hot path stay JSON text; these helpers check them and pull
-// out the key without building a DOM (simdjson), and hash their content.
+// out the key with the record parser (Document), and hash their content.
 #pragma once
 
 #include <string>
@@ -11,7 +11,8 @@ class Document;
 
 // Checks that `json` is one valid UTF-8 JSON object and reads the key at the
 // dotted `key_path` ("order_id", "customer.code"). Returns an empty string on
-// success (key in `key_out`), else the reason, e.g. "missing key 'order_id'".
+// success (key in `key_out`), else the reason, e.g. "missing key 'order_id'";
+// a key is a non-empty string or an integer.
 std::string check_record(std::string_view json, std::string_view key_path, std::string& key_out);
 
 // The same checks on a parsed document: node `row` must be an object whose

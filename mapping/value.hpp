@@ -22,7 +22,7 @@ enum class ValueKind : uint8_t { Null, Bool, Number, String, Date, DateTime, Nod
 
 struct Value {
   ValueKind kind = ValueKind::Null;
-  bool boolean = false;
+  bool boolean = false;        // Bool: the value; String: `text` needs no JSON escaping
   int16_t offset_minutes = 0;  // DateTime: the UTC offset it is shown in
   uint32_t size = 0;           // List / Object: element count
   std::string_view text;       // String; Number: the literal text when it came from input
@@ -49,9 +49,10 @@ struct Value {
     v.text = literal;
     return v;
   }
-  static Value of_string(std::string_view s) {
+  static Value of_string(std::string_view s, bool plain = false) {
     Value v;
     v.kind = ValueKind::String;
+    v.boolean = plain;
     v.text = s;
     return v;
   }

@@ -34,7 +34,7 @@ Value node_value(const Document& doc, uint32_t index) {
   switch (n.kind) {
     case JsonKind::Null: return Value::null();
     case JsonKind::Bool: return Value::of_bool(n.boolean);
-    case JsonKind::String: return Value::of_string(n.text);
+    case JsonKind::String: return Value::of_string(n.text, n.boolean);
     case JsonKind::Number: {
       auto d = Decimal::parse(n.text);
       if (!d) throw MappingError("number " + std::string(n.text.substr(0, 60)) + " has more than 38 digits");
