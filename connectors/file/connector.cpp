@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <simdjson.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +13,8 @@
 #include <stdexcept>
 
 #include "connectors/file/csv.hpp"
+#include "mapping/document.hpp"
+#include "mapping/json_writer.hpp"
 #include "mapping/record.hpp"
 
 namespace fs = std::filesystem;
@@ -253,34 +254,25 @@ FileSink::FileSink(const config::StreamConfig& stream)
 }
 
 std::string FileSink::csv_row(std::string_view record, std::vector<std::string>& columns, std::string& error) const {
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(record);
-  std::vector<std::pair<std::string, std::string>> cells;
-  try {
-    simdjson::ondemand::document doc = parser.iterate(padded);
-    for (auto member : doc.get_object()) {
-      std::string key(member.unescaped_key().value());
-      simdjson::ondemand::value v = member.value();
-      std::string cell;
-      switch (v.type()) {
-        case simdjson::ondemand::json_type::string: cell = std::string(v.get_string().value()); break;
-        case simdjson::ondemand::json_type::null: break;
-        case simdjson::ondemand::json_type::number:
-        case simdjson::ondemand::json_type::boolean: {
-          // Raw token: numbers keep their exact digits.
-          std::string_view raw = v.raw_json_token();
-          while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' || raw.back() == '\r'))
-            raw.remove_suffix(1);
-          cell = std::string(raw);
-          break;
-        }
-        default: cell = std::string(simdjson::to_json_string(v).value()); break;
-      }
-      cells.emplace_back(std::move(key), std::move(cell));
-    }
-  } catch (const simdjson::simdjson_error& e) {
-    error = std::string("cannot write record as CSV: ") + e.what();
+  thread_local mapping::Document doc;
+  std::string reason = doc.parse(record);
+  if (reason.empty() && doc.root().kind != mapping::JsonKind::Object) reason = "expected a JSON object";
+  if (!reason.empty()) {
+    error = "cannot write record as CSV: " + reason;
     return {};
+  }
+  std::vector<std::pair<std::string, std::string>> cells;
+  uint32_t child = mapping::Document::first_child(doc.root_index());
+  for (uint32_t i = 0; i < doc.root().count; ++i, child = doc.at(child).next) {
+    const mapping::Node& n = doc.at(child);
+    std::string cell;
+    switch (n.kind) {
+      case mapping::JsonKind::Null: break;
+      case mapping::JsonKind::Object:
+      case mapping::JsonKind::Array: mapping::write_node(cell, doc, child); break;  // compact JSON
+      default: cell = doc.scalar_text(child);                                       // numbers keep their exact digits
+    }
+    cells.emplace_back(std::string(n.key), std::move(cell));
   }
   if (columns.empty())
     for (const auto& [k, _] : cells) columns.push_back(k);
