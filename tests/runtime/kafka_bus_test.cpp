@@ -41,9 +41,12 @@ std::vector<OutgoingEvent> events(const std::string& topic, int from, int count,
 }
 
 // Polls until `count` events came (or 20 s passed).
+// Up to `count` events, for at most two minutes (a stuck consumer fails its
+// test instead of running into ctest's timeout).
 std::vector<Event> consume(Consumer& consumer, size_t count) {
   std::vector<Event> got;
-  for (int i = 0; i < 2000 && got.size() < count; ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (got.size() < count && std::chrono::steady_clock::now() < deadline) {
     auto batch = consumer.poll(500);
     got.insert(got.end(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
     if (batch.empty()) std::this_thread::sleep_for(10ms);

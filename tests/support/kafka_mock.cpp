@@ -32,8 +32,13 @@ KafkaMock::KafkaMock(int brokers) {
 KafkaMock::~KafkaMock() {
   close(to_mock_);
   kill(pid_, SIGTERM);
+  // A cluster that does not stop within 10 s is killed: a test never hangs here.
   int status = 0;
-  waitpid(pid_, &status, 0);
+  for (int i = 0; i < 1000 && waitpid(pid_, &status, WNOHANG) == 0; ++i) usleep(10000);
+  if (waitpid(pid_, &status, WNOHANG) == 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+  }
   close(from_mock_);
 }
 
