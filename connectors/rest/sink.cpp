@@ -191,7 +191,9 @@ class RestSink final : public SinkStream {
 
   // One request for `chunk`; the answer holds one result per record, in order.
   void write_batch(const Batch& batch, const std::vector<size_t>& chunk, std::vector<SinkResult>& results) {
-    std::string body = batch_wrap_.empty() ? "[" : "{" + json_string(batch_wrap_) + ":[";
+    std::string body;
+    if (!batch_wrap_.empty()) body = '{' + json_string(batch_wrap_) + ':';
+    body += '[';
     for (size_t i = 0; i < chunk.size(); ++i) {
       if (i) body += ',';
       body += batch.records[chunk[i]].value;

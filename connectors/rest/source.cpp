@@ -346,7 +346,10 @@ class RestSource final : public SourceStream {
     }
     for (size_t i = 0; i < out.records.size(); ++i) {
       auto it = by_master.find(masters[i]);
-      add_member(out.records[i].value, detail_into_, "[" + (it == by_master.end() ? "" : it->second) + "]");
+      std::string details = "[";
+      if (it != by_master.end()) details += it->second;
+      details += ']';
+      add_member(out.records[i].value, detail_into_, details);
     }
   }
 
