@@ -141,42 +141,29 @@ struct Builder {
         }
         break;
       }
-      case '[': {
-        node.kind = JsonKind::Array;
-        const size_t mark = pending.size();
-        if (peek() == ']') {
-          ++at;
-        } else {
-          for (;;) {
-            pending.push_back({0, static_cast<uint32_t>(nodes.size())});
-            if (!value({}, depth + 1)) return false;
-            const char c = peek();
-            ++at;
-            if (c == ']') break;
-            if (c != ',') return fail("expected ',' or ']' in an array");
-          }
-        }
-        close(self, mark);
-        break;
-      }
+      case '[':
       case '{': {
-        node.kind = JsonKind::Object;
+        const bool object = json[pos] == '{';
+        const char closing = object ? '}' : ']';
+        node.kind = object ? JsonKind::Object : JsonKind::Array;
         const size_t mark = pending.size();
-        if (peek() == '}') {
+        if (peek() == closing) {
           ++at;
         } else {
           for (;;) {
-            std::string_view name;
-            if (at >= count || peek() != '"') return fail("expected a member name in an object");
-            if (!string(index[at++], name)) return false;
-            if (peek() != ':') return fail("expected ':' after a member name");
-            ++at;
+            std::string_view name;  // stays empty in an array
+            if (object) {
+              if (peek() != '"') return fail("expected a member name in an object");
+              if (!string(index[at++], name)) return false;
+              if (peek() != ':') return fail("expected ':' after a member name");
+              ++at;
+            }
             pending.push_back({key_signature(name), static_cast<uint32_t>(nodes.size())});
             if (!value(name, depth + 1)) return false;
             const char c = peek();
             ++at;
-            if (c == '}') break;
-            if (c != ',') return fail("expected ',' or '}' in an object");
+            if (c == closing) break;
+            if (c != ',') return fail(object ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
           }
         }
         close(self, mark);

@@ -5,21 +5,25 @@
 
 namespace synchub::mapping {
 
+namespace {
+
+// `plain`: read from the input without escapes, so there is nothing to escape.
+void append_string(std::string& out, std::string_view text, bool plain) {
+  if (!plain) return append_json_string(out, text);
+  out += '"';
+  out += text;
+  out += '"';
+}
+
+}  // namespace
+
 void write_node(std::string& out, const Document& doc, uint32_t index) {
   const Node& n = doc.at(index);
   switch (n.kind) {
     case JsonKind::Null: out += "null"; return;
     case JsonKind::Bool: out += n.boolean ? "true" : "false"; return;
     case JsonKind::Number: out += n.text; return;
-    case JsonKind::String:
-      if (n.boolean) {
-        out += '"';
-        out += n.text;
-        out += '"';
-      } else {
-        append_json_string(out, n.text);
-      }
-      return;
+    case JsonKind::String: append_string(out, n.text, n.boolean); return;
     case JsonKind::Object:
     case JsonKind::Array: {
       const bool object = n.kind == JsonKind::Object;
@@ -49,15 +53,7 @@ void write_json(std::string& out, const Document& doc, const Value& v) {
       else
         v.number.append_to(out);
       return;
-    case ValueKind::String:
-      if (v.boolean) {  // read from the input without escapes: nothing to escape
-        out += '"';
-        out += v.text;
-        out += '"';
-      } else {
-        append_json_string(out, v.text);
-      }
-      return;
+    case ValueKind::String: append_string(out, v.text, v.boolean); return;
     case ValueKind::Date: {
       std::string s;
       format_date(s, v.time, {});
