@@ -136,7 +136,8 @@ ExprPtr make_constant(const Value& v, std::string storage);
 Value node_value(const Document& doc, uint32_t index);
 std::string describe(const Document& doc, const Value& v);  // short JSON-ish text for error messages
 bool truthy(const Document& doc, const Value& v, const char* what);
-std::optional<Decimal> to_decimal(const Value& v);           // numbers and numeric strings
+std::optional<Decimal> to_decimal(const Value& v);           // numbers and numeric strings (spaces around allowed)
+std::string_view trim_spaces(std::string_view text);         // without the spaces around it
 std::string_view to_text(EvalContext& ctx, const Value& v);  // strings, numbers, bools, dates as text
 bool values_equal(const Document& doc, const Value& a, const Value& b);
 // <0, 0, >0; `comparable` is false for values of different kinds (or lists, objects).

@@ -70,12 +70,6 @@ bool is_normalized_number(std::string_view s) {
   return true;
 }
 
-std::string_view trim_spaces(std::string_view t) {
-  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-  return t;
-}
-
 Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
   switch (f.type) {
     case FieldType::Any: return v;

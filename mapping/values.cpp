@@ -72,14 +72,15 @@ bool truthy(const Document& doc, const Value& v, const char* what) {
   throw MappingError(std::string(what) + ": expected true or false, got " + describe(doc, v));
 }
 
+std::string_view trim_spaces(std::string_view t) {
+  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  return t;
+}
+
 std::optional<Decimal> to_decimal(const Value& v) {
   if (v.kind == ValueKind::Number) return v.number;
-  if (v.kind == ValueKind::String) {
-    std::string_view t = v.text;
-    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-    return Decimal::parse(t);
-  }
+  if (v.kind == ValueKind::String) return Decimal::parse(trim_spaces(v.text));
   return std::nullopt;
 }
 
