@@ -17,7 +17,7 @@ namespace synchub::mapping {
 // stay views into the input, numbers keep their text.
 struct Document::Impl {
   std::unique_ptr<simdjson::internal::dom_parser_implementation> parser;
-  std::string padded;   // the input copied with simdjson's padding
+  std::string padded;   // the input copied with kPadding bytes after it
   std::string escaped;  // unescaped copies of strings that had escapes
   std::vector<Child> pending;
 };
@@ -122,7 +122,6 @@ struct Builder {
     const uint32_t self = static_cast<uint32_t>(nodes.size());
     Node& node = nodes.emplace_back();
     node.key = key;
-    node.key_sig = key_signature(key);
     switch (json[pos]) {
       case '"':
         node.kind = JsonKind::String;
@@ -222,7 +221,7 @@ std::string Document::parse(std::string_view json, size_t readable_after) {
   if (auto err =
           impl.parser->stage1(reinterpret_cast<const uint8_t*>(text), json.size(), simdjson::stage1_mode::regular))
     return err == simdjson::UTF8_ERROR ? "invalid UTF-8" : simdjson::error_message(err);
-  impl.escaped.resize(json.size() + simdjson::SIMDJSON_PADDING);
+  impl.escaped.resize(json.size() + kPadding);
   const uint32_t count = impl.parser->n_structural_indexes;
   children_.clear();
   impl.pending.clear();

@@ -50,7 +50,6 @@ struct Node {
   bool boolean = false;   // Bool: its value; String: written without escapes (a view into the input)
   uint32_t count = 0;     // members of an object / elements of an array
   uint32_t next = 0;      // index of the node after this subtree
-  uint32_t key_sig = 0;   // key_signature(key)
   uint32_t children = 0;  // object / array: where its entries start in the child index
   std::string_view key;   // member name when the parent is an object
   std::string_view text;  // string content or number literal
