@@ -2,9 +2,13 @@
 
 #include <charconv>
 #include <filesystem>
+#include <map>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <unordered_map>
 
+#include "runtime/event_batch.hpp"
 #include "runtime/log.hpp"
 #include "runtime/sqlite.hpp"
 
@@ -67,12 +71,14 @@ CREATE TABLE IF NOT EXISTS topics(
 CREATE TABLE IF NOT EXISTS partitions(
   topic_id INTEGER NOT NULL, partition INTEGER NOT NULL,
   next_offset INTEGER NOT NULL DEFAULT 0,  -- never goes back, even when retention empties the log
-  bytes INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0,        -- stored size of its batches
   PRIMARY KEY(topic_id, partition));
--- pos packs (topic_id, partition, offset) into the rowid: one B-tree, appends at its right edge.
-CREATE TABLE IF NOT EXISTS events(
-  pos INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, headers BLOB NOT NULL,
-  size INTEGER NOT NULL);
+-- One row per record batch (runtime/event_batch.hpp): the events one publish appended to one
+-- partition. pos packs (topic_id, partition, offset of the batch's first event) into the rowid:
+-- one B-tree, appends at its right edge. Its events share ts_ms, the time of the publish.
+CREATE TABLE IF NOT EXISTS batches(
+  pos INTEGER PRIMARY KEY, count INTEGER NOT NULL, ts_ms INTEGER NOT NULL, size INTEGER NOT NULL,
+  data BLOB NOT NULL);
 )sql";
 
 // Consumer groups' committed offsets live in a small database of their own, attached as
@@ -105,23 +111,16 @@ int64_t offset_of(int64_t pos) {
   return pos & kOffsetMask;
 }
 
-// Headers as "<len>:<name><len>:<value>..." (binary-safe, cheap to parse). A batch's shared
-// headers are encoded once: `common` remembers the last list and its encoding.
-struct EncodedCommon {
-  const std::vector<Header>* list = nullptr;
-  std::string text;
-};
-void encode_headers(const OutgoingEvent& e, EncodedCommon& common, std::string& out) {
-  out.clear();
-  if (e.common_headers) {
-    if (common.list != e.common_headers.get()) {
-      common.list = e.common_headers.get();
-      common.text.clear();
-      for (const auto& h : *common.list) append_header(common.text, h.name, h.value);
-    }
-    out = common.text;
-  }
-  for (const auto& h : e.headers) append_header(out, h.name, h.value);
+// A batch closes at this many bytes of events, so that a consumer reading a few events of a
+// large publish does not decode much more than it reads.
+constexpr size_t kBatchBytes = 1 << 20;
+
+// Headers as "<len>:<name><len>:<value>..." (binary-safe, cheap to parse). The headers events
+// share are encoded once per list.
+std::string encode_headers(const std::vector<Header>& headers) {
+  std::string out;
+  for (const auto& h : headers) append_header(out, h.name, h.value);
+  return out;
 }
 
 // FNV-1a: stable across builds and platforms, so a key keeps its partition.
@@ -145,8 +144,10 @@ class EmbeddedConsumer final : public Consumer {
         group_(std::move(group)),
         topic_(std::move(topic)),
         info_(info),
-        read_(db.prepare(
-            "SELECT pos, ts_ms, key, value, headers FROM events WHERE pos>=? AND pos<? ORDER BY pos LIMIT ?")) {
+        loaded_(static_cast<size_t>(info.partitions)),
+        at_or_before_(db.prepare("SELECT pos, count FROM batches WHERE pos<=?1 AND pos>=?2 ORDER BY pos DESC LIMIT 1")),
+        after_(db.prepare("SELECT pos FROM batches WHERE pos>?1 AND pos<?2 ORDER BY pos LIMIT 1")),
+        read_(db.prepare("SELECT count, ts_ms, data FROM batches WHERE pos=?")) {
     rewind();
   }
 
@@ -154,23 +155,24 @@ class EmbeddedConsumer final : public Consumer {
     std::vector<Event> out;
     // Partitions in turn, starting after the one served last, so none starves.
     for (int i = 0; i < info_.partitions && out.size() < max_events; ++i) {
-      int32_t p = (next_partition_ + i) % info_.partitions;
-      read_.bind(1, pos_of(info_.id, p, position_[p]))
-          .bind(2, pos_of(info_.id, p + 1, 0))
-          .bind(3, static_cast<int64_t>(max_events - out.size()));
-      while (read_.step()) {
-        Event e;
-        e.topic = topic_;
-        e.partition = p;
-        e.offset = offset_of(read_.column_int(0));
-        e.timestamp_ms = read_.column_int(1);
-        e.key = read_.column_text(2);
-        e.value = read_.column_text(3);
-        e.headers = read_.column_view(4);
-        position_[p] = e.offset + 1;
-        out.push_back(std::move(e));
+      const auto p = static_cast<size_t>((next_partition_ + i) % info_.partitions);
+      while (out.size() < max_events && load(p)) {
+        Loaded& batch = loaded_[p];
+        for (int64_t offset = position_[p]; offset < batch.base + batch.count && out.size() < max_events; ++offset) {
+          const BatchEvent& b = batch.events[static_cast<size_t>(offset - batch.base)];
+          Event& e = out.emplace_back();
+          e.topic = topic_;
+          e.partition = static_cast<int32_t>(p);
+          e.offset = offset;
+          e.timestamp_ms = batch.ts_ms;
+          e.key = b.key;
+          e.value = b.value;
+          e.headers.reserve(b.shared_headers.size() + b.headers.size());
+          e.headers.append(b.shared_headers).append(b.headers);
+          position_[p] = offset + 1;
+        }
+        if (position_[p] >= batch.base + batch.count) batch = Loaded{};  // read: its memory goes
       }
-      read_.reset();
     }
     next_partition_ = (next_partition_ + 1) % info_.partitions;
     return out;
@@ -196,7 +198,7 @@ class EmbeddedConsumer final : public Consumer {
     }
     // Retention may have deleted what the group had not read yet: start at
     // the oldest event left, and say so.
-    auto earliest = db_.prepare("SELECT MIN(pos) FROM events WHERE pos>=? AND pos<?");
+    auto earliest = db_.prepare("SELECT MIN(pos) FROM batches WHERE pos>=? AND pos<?");
     for (int p = 0; p < info_.partitions; ++p) {
       earliest.bind(1, pos_of(info_.id, p, 0)).bind(2, pos_of(info_.id, p + 1, 0));
       if (earliest.step() && !earliest.column_is_null(0)) {
@@ -224,22 +226,87 @@ class EmbeddedConsumer final : public Consumer {
   }
 
   int64_t oldest_pending_ms() override {
-    // One index seek per partition: the event at the group's committed offset.
-    auto q = db_.prepare(
-        "SELECT MIN(e.ts_ms) FROM partitions p "
-        "LEFT JOIN offsets.group_offsets g ON g.grp=?1 AND g.topic_id=p.topic_id AND g.partition=p.partition "
-        "JOIN events e ON e.pos = (SELECT pos FROM events WHERE pos >= (p.topic_id << 49) + (p.partition << 40) + "
-        "COALESCE(g.next_offset, 0) AND pos < (p.topic_id << 49) + ((p.partition + 1) << 40) ORDER BY pos LIMIT 1) "
-        "WHERE p.topic_id=?2");
+    // Per partition, the batch holding the group's committed offset, or the next one.
+    std::vector<int64_t> committed(static_cast<size_t>(info_.partitions), 0);
+    auto q = db_.prepare("SELECT partition, next_offset FROM offsets.group_offsets WHERE grp=? AND topic_id=?");
     q.bind(1, group_).bind(2, info_.id);
-    return q.step() && !q.column_is_null(0) ? q.column_int(0) : 0;
+    while (q.step())
+      if (q.column_int(0) < info_.partitions) committed[static_cast<size_t>(q.column_int(0))] = q.column_int(1);
+    int64_t oldest = 0;
+    for (int p = 0; p < info_.partitions; ++p) {
+      const int64_t ts = batch_time(p, committed[static_cast<size_t>(p)]);
+      if (ts > 0 && (oldest == 0 || ts < oldest)) oldest = ts;
+    }
+    return oldest;
   }
 
  private:
+  // A batch read from the log, decoded.
+  struct Loaded {
+    int64_t base = 0, count = 0, ts_ms = 0;
+    std::string buffer;
+    std::vector<BatchEvent> events;  // view `buffer`
+  };
+
+  // Has loaded_[p] hold the batch with the partition's next event; false when there is none.
+  bool load(size_t p) {
+    Loaded& batch = loaded_[p];
+    const int64_t offset = position_[p];
+    if (batch.count > 0 && offset >= batch.base && offset < batch.base + batch.count) return true;
+    const std::optional<int64_t> pos = find(static_cast<int64_t>(p), offset);
+    if (!pos) return false;
+    const std::string where =
+        "embedded bus: " + topic_ + "/" + std::to_string(p) + " at offset " + std::to_string(offset_of(*pos));
+    read_.bind(1, *pos);
+    if (!read_.step()) throw std::runtime_error(where + ": batch vanished while read");
+    batch.base = offset_of(*pos);
+    batch.count = read_.column_int(0);
+    batch.ts_ms = read_.column_int(1);
+    try {
+      batch.events = decode_batch(read_.column_view(2), batch.buffer);
+    } catch (const std::exception& e) {
+      read_.reset();
+      batch = Loaded{};
+      throw std::runtime_error(where + ": " + e.what());
+    }
+    read_.reset();
+    if (static_cast<int64_t>(batch.events.size()) != batch.count) {
+      batch = Loaded{};
+      throw std::runtime_error(where + ": corrupt event batch: wrong event count");
+    }
+    // Retention deleted events the group had not read: go on from the oldest left.
+    if (offset < batch.base) position_[p] = batch.base;
+    return true;
+  }
+
+  // Where the batch holding `offset` is, or else the first after it.
+  std::optional<int64_t> find(int64_t partition, int64_t offset) {
+    std::optional<int64_t> pos;
+    at_or_before_.bind(1, pos_of(info_.id, partition, offset)).bind(2, pos_of(info_.id, partition, 0));
+    if (at_or_before_.step() && offset_of(at_or_before_.column_int(0)) + at_or_before_.column_int(1) > offset)
+      pos = at_or_before_.column_int(0);
+    at_or_before_.reset();
+    if (pos) return pos;
+    after_.bind(1, pos_of(info_.id, partition, offset)).bind(2, pos_of(info_.id, partition + 1, 0));
+    if (after_.step()) pos = after_.column_int(0);
+    after_.reset();
+    return pos;
+  }
+
+  // When the event at `offset` (or the first after it) was appended; 0 when there is none.
+  int64_t batch_time(int64_t partition, int64_t offset) {
+    const std::optional<int64_t> pos = find(partition, offset);
+    if (!pos) return 0;
+    auto q = db_.prepare("SELECT ts_ms FROM batches WHERE pos=?");
+    q.bind(1, *pos);
+    return q.step() ? q.column_int(0) : 0;
+  }
+
   Database& db_;
   std::string group_, topic_;
   Topic info_;
-  Statement read_;
+  std::vector<Loaded> loaded_;  // per partition: the batch being read
+  Statement at_or_before_, after_, read_;
   std::vector<int64_t> position_;
   int next_partition_ = 0;
 };
@@ -256,6 +323,7 @@ class EmbeddedBus final : public Bus {
     db_.exec(options.fsync ? "PRAGMA offsets.synchronous=FULL" : "PRAGMA offsets.synchronous=NORMAL");
     db_.exec(kOffsetsSchema);
     move_offsets_out_of_the_log();
+    move_events_into_batches();
   }
 
   void publish(const std::vector<OutgoingEvent>& events) override {
@@ -269,35 +337,53 @@ class EmbeddedBus final : public Bus {
   }
 
   void append(const std::vector<OutgoingEvent>& events) {
-    Transaction tx(db_);
-    auto& insert = db_.cached("INSERT INTO events(pos, ts_ms, key, value, headers, size) VALUES(?,?,?,?,?,?)");
-    struct Next {
-      int64_t offset;
-      int64_t bytes;
+    // Events by partition, in publish order; headers encoded, those events share once.
+    struct Part {
+      std::vector<BatchEvent> events;
+      std::vector<size_t> sizes;
     };
-    std::map<std::pair<int64_t, int32_t>, Next> touched;
-    auto& read_next = db_.cached("SELECT next_offset FROM partitions WHERE topic_id=? AND partition=?");
-    const int64_t now = now_ms();
-    EncodedCommon common;
-    std::string headers;  // bound SQLITE_STATIC: reused once its row is inserted
-    for (const auto& e : events) {
+    std::map<std::pair<int64_t, int32_t>, Part> parts;
+    std::vector<std::string> own(events.size());
+    std::unordered_map<const std::vector<Header>*, std::string> shared;
+    Transaction tx(db_);
+    for (size_t i = 0; i < events.size(); ++i) {
+      const OutgoingEvent& e = events[i];
       Topic topic = ensure_topic(e.topic);
       int32_t partition = static_cast<int32_t>(key_hash(e.key) % static_cast<uint32_t>(topic.partitions));
-      auto [it, fresh] = touched.try_emplace({topic.id, partition}, Next{0, 0});
-      if (fresh) {
-        read_next.bind(1, topic.id).bind(2, int64_t{partition});
-        it->second.offset = read_next.step() ? read_next.column_int(0) : 0;
-        read_next.reset();
+      std::string_view common;
+      if (e.common_headers) {
+        auto [it, fresh] = shared.try_emplace(e.common_headers.get());
+        if (fresh) it->second = encode_headers(*e.common_headers);
+        common = it->second;
       }
-      encode_headers(e, common, headers);
-      int64_t size = static_cast<int64_t>(e.key.size() + e.value.size() + headers.size());
-      insert.bind(1, pos_of(topic.id, partition, it->second.offset++)).bind(2, now);
-      insert.bind_blob_static(3, e.key).bind_blob_static(4, e.value).bind_blob_static(5, headers).bind(6, size).run();
-      it->second.bytes += size;
+      own[i] = encode_headers(e.headers);
+      Part& part = parts[{topic.id, partition}];
+      part.events.push_back({e.key, e.value, common, own[i]});
+      part.sizes.push_back(e.key.size() + e.value.size() + common.size() + own[i].size());
     }
+    auto& read_next = db_.cached("SELECT next_offset FROM partitions WHERE topic_id=? AND partition=?");
+    auto& insert = db_.cached("INSERT INTO batches(pos, count, ts_ms, size, data) VALUES(?,?,?,?,?)");
     auto& update = db_.cached("UPDATE partitions SET next_offset=?, bytes=bytes+? WHERE topic_id=? AND partition=?");
-    for (const auto& [tp, next] : touched)
-      update.bind(1, next.offset).bind(2, next.bytes).bind(3, tp.first).bind(4, int64_t{tp.second}).run();
+    const int64_t now = now_ms();
+    for (const auto& [tp, part] : parts) {
+      read_next.bind(1, tp.first).bind(2, int64_t{tp.second});
+      int64_t next = read_next.step() ? read_next.column_int(0) : 0;
+      read_next.reset();
+      int64_t stored = 0;
+      for (size_t begin = 0; begin < part.events.size();) {
+        size_t end = begin, bytes = 0;
+        while (end < part.events.size() && (end == begin || bytes < kBatchBytes)) bytes += part.sizes[end++];
+        const std::string data = encode_batch(std::span(part.events).subspan(begin, end - begin), options_.compression);
+        const auto count = static_cast<int64_t>(end - begin);
+        const auto size = static_cast<int64_t>(data.size());
+        insert.bind(1, pos_of(tp.first, tp.second, next)).bind(2, count).bind(3, now).bind(4, size);
+        insert.bind_blob_static(5, data).run();
+        next += count;
+        stored += size;
+        begin = end;
+      }
+      update.bind(1, next).bind(2, stored).bind(3, tp.first).bind(4, int64_t{tp.second}).run();
+    }
     tx.commit();
   }
 
@@ -311,17 +397,23 @@ class EmbeddedBus final : public Bus {
     return std::make_unique<EmbeddedConsumer>(db_, group, topic, info);
   }
 
+  // Whole batches go, as Kafka deletes whole segments.
   int64_t enforce_retention() override {
     Transaction tx(db_);
     int64_t deleted = 0;
-    auto by_age = db_.prepare("DELETE FROM events WHERE ts_ms < ?");
-    by_age.bind(1, now_ms() - options_.retention_age.count()).run();
-    deleted += db_.changes();
-    // Recount sizes where age retention removed events, then trim by size.
-    if (deleted > 0)
+    const int64_t cutoff = now_ms() - options_.retention_age.count();
+    auto old = db_.prepare("SELECT COALESCE(SUM(count), 0) FROM batches WHERE ts_ms < ?");
+    old.bind(1, cutoff);
+    if (old.step()) deleted = old.column_int(0);
+    old.reset();
+    if (deleted > 0) {
+      db_.prepare("DELETE FROM batches WHERE ts_ms < ?").bind(1, cutoff).run();
+      // Recount sizes where age retention removed batches.
       db_.exec(
-          "UPDATE partitions SET bytes=(SELECT COALESCE(SUM(size),0) FROM events e "
-          "WHERE e.pos>=(topic_id<<49)|(partition<<40) AND e.pos<(topic_id<<49)|((partition+1)<<40))");
+          "UPDATE partitions SET bytes=(SELECT COALESCE(SUM(size),0) FROM batches b "
+          "WHERE b.pos>=(topic_id<<49)|(partition<<40) AND b.pos<(topic_id<<49)|((partition+1)<<40))");
+    }
+    // Then trim by size, oldest batches first.
     auto parts = db_.prepare(
         "SELECT p.topic_id, p.partition, p.bytes, t.partitions FROM partitions p JOIN topics t ON t.id=p.topic_id");
     struct Trim {
@@ -334,20 +426,20 @@ class EmbeddedBus final : public Bus {
         trims.push_back({parts.column_int(0), parts.column_int(1), parts.column_int(2) - limit});
     }
     for (const auto& t : trims) {
-      auto oldest = db_.prepare("SELECT pos, size FROM events WHERE pos>=? AND pos<? ORDER BY pos");
+      auto oldest = db_.prepare("SELECT pos, size, count FROM batches WHERE pos>=? AND pos<? ORDER BY pos");
       oldest.bind(1, pos_of(t.topic_id, t.partition, 0)).bind(2, pos_of(t.topic_id, t.partition + 1, 0));
       int64_t freed = 0, cut = -1;
       while (freed < t.excess && oldest.step()) {
         cut = oldest.column_int(0);
         freed += oldest.column_int(1);
+        deleted += oldest.column_int(2);
       }
       oldest.reset();
       if (cut < 0) continue;
-      db_.prepare("DELETE FROM events WHERE pos>=? AND pos<=?")
+      db_.prepare("DELETE FROM batches WHERE pos>=? AND pos<=?")
           .bind(1, pos_of(t.topic_id, t.partition, 0))
           .bind(2, cut)
           .run();
-      deleted += db_.changes();
       db_.prepare("UPDATE partitions SET bytes=bytes-? WHERE topic_id=? AND partition=?")
           .bind(1, freed)
           .bind(2, t.topic_id)
@@ -394,6 +486,28 @@ class EmbeddedBus final : public Bus {
         "INSERT OR REPLACE INTO offsets.group_offsets(grp, topic_id, partition, next_offset) "
         "SELECT grp, topic_id, partition, next_offset FROM main.group_offsets");
     db_.exec("DROP TABLE main.group_offsets");
+    tx.commit();
+  }
+
+  // A log written before record batches has a row per event: each becomes a batch of one.
+  void move_events_into_batches() {
+    auto q = db_.prepare("SELECT 1 FROM main.sqlite_master WHERE type='table' AND name='events'");
+    if (!q.step()) return;
+    q.reset();
+    Transaction tx(db_);
+    auto rows = db_.prepare("SELECT pos, ts_ms, key, value, headers FROM main.events ORDER BY pos");
+    auto insert = db_.prepare("INSERT INTO batches(pos, count, ts_ms, size, data) VALUES(?,1,?,?,?)");
+    while (rows.step()) {
+      const BatchEvent event{rows.column_view(2), rows.column_view(3), {}, rows.column_view(4)};
+      const std::string data = encode_batch(std::span(&event, 1), options_.compression);
+      insert.bind(1, rows.column_int(0)).bind(2, rows.column_int(1)).bind(3, static_cast<int64_t>(data.size()));
+      insert.bind_blob_static(4, data).run();
+    }
+    rows.reset();
+    db_.exec("DROP TABLE main.events");
+    db_.exec(
+        "UPDATE partitions SET bytes=(SELECT COALESCE(SUM(size),0) FROM batches b "
+        "WHERE b.pos>=(topic_id<<49)|(partition<<40) AND b.pos<(topic_id<<49)|((partition+1)<<40))");
     tx.commit();
   }
 

@@ -31,6 +31,7 @@ std::unique_ptr<Bus> open_bus(const config::HubConfig& config) {
   options.path = b.str("path");
   options.partitions = static_cast<int>(b.integer("partitions"));
   options.fsync = b.boolean("fsync");
+  options.compression = b.str("compression") == "none" ? Compression::None : Compression::Lz4;
   options.retention_age = b.duration("retention.max_age");
   options.retention_bytes = b.size("retention.max_bytes");
   return open_embedded_bus(options);

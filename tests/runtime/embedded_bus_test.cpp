@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -24,6 +25,20 @@ EmbeddedBusOptions options_in(const test::TempDir& dir, int partitions = 1) {
 
 OutgoingEvent event(const std::string& key, const std::string& value) {
   return {"crm.orders", key, value, {{"ce_id", key + ":" + value}, {"ce_type", "synchub.orders.upserted"}}};
+}
+
+// Letters that do not compress.
+std::string noise(std::mt19937& random, size_t size) {
+  std::string out(size, ' ');
+  for (auto& c : out) c = static_cast<char>('a' + random() % 26);
+  return out;
+}
+
+std::vector<Event> read_all(Consumer& consumer, size_t per_poll) {
+  std::vector<Event> all;
+  for (auto events = consumer.poll(per_poll); !events.empty(); events = consumer.poll(per_poll))
+    for (auto& e : events) all.push_back(std::move(e));
+  return all;
 }
 
 TEST(EmbeddedBus, RoundTripKeepsKeyValueAndHeaders) {
@@ -120,13 +135,18 @@ TEST(EmbeddedBus, RetentionBySizeDropsTheOldestAndOffsetsNeverGoBack) {
   auto options = options_in(dir);
   options.retention_bytes = 10'000;
   auto bus = open_embedded_bus(options);
-  std::vector<OutgoingEvent> batch;
-  for (int i = 0; i < 100; ++i) batch.push_back(event("K" + std::to_string(i), std::string(500, 'x')));
-  bus->publish(batch);
+  // 20 publishes of 5 events, 500 bytes each that do not compress: about 2.6 KB a batch.
+  std::mt19937 random(7);
+  for (int b = 0; b < 20; ++b) {
+    std::vector<OutgoingEvent> batch;
+    for (int i = 0; i < 5; ++i) batch.push_back(event("K" + std::to_string(b * 5 + i), noise(random, 500)));
+    bus->publish(batch);
+  }
   auto lagging = bus->subscribe("slow", "crm.orders");
   int64_t deleted = bus->enforce_retention();
   EXPECT_GT(deleted, 75);
   EXPECT_LT(deleted, 100);
+  EXPECT_EQ(deleted % 5, 0) << "retention deletes whole batches";
   // A consumer behind the retained range starts at the oldest event left.
   lagging->rewind();
   auto events = lagging->poll(1000);
@@ -199,6 +219,132 @@ TEST(EmbeddedBus, TwoProcessesShareTheLog) {
   auto events = consumer->poll(10);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].offset, 1);
+}
+
+TEST(EmbeddedBus, SharedHeadersComeBackWithEveryEventOfABatch) {
+  test::TempDir dir;
+  auto bus = open_embedded_bus(options_in(dir));
+  auto shared = std::make_shared<const std::vector<Header>>(
+      std::vector<Header>{{"ce_source", "/synchub/crm/orders"}, {"ce_type", "synchub.orders.upserted"}});
+  std::vector<OutgoingEvent> batch;
+  for (int i = 0; i < 3; ++i) {
+    OutgoingEvent e{"crm.orders", "K" + std::to_string(i), "{}", {{"ce_id", "id-" + std::to_string(i)}}, shared};
+    batch.push_back(std::move(e));
+  }
+  batch.push_back(event("plain", "{}"));  // no shared headers in the same publish
+  bus->publish(batch);
+  auto consumer = bus->subscribe("g", "crm.orders");
+  auto events = read_all(*consumer, 10);
+  ASSERT_EQ(events.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(events[i].header("ce_source"), "/synchub/crm/orders");
+    EXPECT_EQ(events[i].header("ce_id"), "id-" + std::to_string(i));
+  }
+  EXPECT_EQ(events[3].header("ce_source"), std::nullopt);
+  EXPECT_EQ(events[3].header("ce_id"), "plain:{}");
+}
+
+TEST(EmbeddedBus, PollsSmallerThanABatchReadItInOrderAndResumeInsideItAfterARestart) {
+  test::TempDir dir;
+  {
+    auto bus = open_embedded_bus(options_in(dir));
+    std::vector<OutgoingEvent> batch;
+    for (int i = 0; i < 10; ++i) batch.push_back(event("K" + std::to_string(i), std::to_string(i)));
+    bus->publish(batch);
+    bus->publish({event("K10", "10")});
+    auto consumer = bus->subscribe("g", "crm.orders");
+    auto first = consumer->poll(3);
+    ASSERT_EQ(first.size(), 3u);
+    consumer->commit(positions_after(first));
+  }
+  auto bus = open_embedded_bus(options_in(dir));
+  auto consumer = bus->subscribe("g", "crm.orders");
+  auto rest = read_all(*consumer, 4);
+  ASSERT_EQ(rest.size(), 8u);
+  for (size_t i = 0; i < rest.size(); ++i) {
+    EXPECT_EQ(rest[i].offset, static_cast<int64_t>(i + 3));
+    EXPECT_EQ(rest[i].key, "K" + std::to_string(i + 3));
+  }
+}
+
+TEST(EmbeddedBus, CompressionShrinksTheLogAndALogReadsUnderEitherSetting) {
+  test::TempDir dir;
+  auto plain = options_in(dir);
+  plain.compression = Compression::None;
+  auto compressed = options_in(dir);
+  compressed.compression = Compression::Lz4;
+  const std::string order = R"({"order_id":"SO-1","lines":[{"sku":"A-1","qty":2,"unit_price":"10.00"}]})";
+  auto stored_bytes = [&](const EmbeddedBusOptions& options) {
+    Database log(options.path, false, Journal::Rollback);
+    auto q = log.prepare("SELECT SUM(size) FROM batches");
+    return q.step() ? q.column_int(0) : 0;
+  };
+  std::vector<OutgoingEvent> batch;
+  for (int i = 0; i < 200; ++i) batch.push_back(event("SO-" + std::to_string(i), order));
+  open_embedded_bus(compressed)->publish(batch);
+  const int64_t after_compressed = stored_bytes(compressed);
+  open_embedded_bus(plain)->publish(batch);
+  const int64_t plain_size = stored_bytes(plain) - after_compressed;
+  EXPECT_LT(after_compressed * 5, plain_size) << "repetitive orders compress more than fivefold";
+  EXPECT_GT(plain_size, static_cast<int64_t>(200 * order.size()));
+  for (const auto& options : {plain, compressed}) {
+    auto consumer = open_embedded_bus(options)->subscribe("g", "crm.orders");
+    auto events = read_all(*consumer, 150);
+    ASSERT_EQ(events.size(), 400u);
+    EXPECT_EQ(events[399].key, "SO-199");
+    EXPECT_EQ(events[399].value, order);
+    EXPECT_EQ(events[399].offset, 399);
+  }
+}
+
+TEST(EmbeddedBus, ACorruptBatchIsAnErrorNamingWhereNotACrash) {
+  test::TempDir dir;
+  auto bus = open_embedded_bus(options_in(dir));
+  bus->publish({event("A", "1"), event("B", "2")});
+  {
+    Database log(dir.str("bus.db"), false, Journal::Rollback);
+    log.exec("UPDATE batches SET data=X'01FF0F0000'");
+  }
+  auto consumer = bus->subscribe("g", "crm.orders");
+  try {
+    consumer->poll(10);
+    FAIL() << "a corrupt batch must not read as events";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "embedded bus: crm.orders/0 at offset 0: corrupt event batch: size out of range");
+  }
+}
+
+TEST(EmbeddedBus, ALogOfAnEarlierVersionWithARowPerEventIsReadOn) {
+  test::TempDir dir;
+  {
+    auto bus = open_embedded_bus(options_in(dir));
+    bus->subscribe("g", "crm.orders");  // creates the topic (id 1) and its partition
+    Database log(dir.str("bus.db"), false, Journal::Rollback);
+    log.exec(
+        "CREATE TABLE events(pos INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, "
+        "headers BLOB NOT NULL, size INTEGER NOT NULL)");
+    std::string headers;
+    append_header(headers, "ce_id", "old-1");
+    for (int offset = 0; offset < 2; ++offset)
+      log.prepare("INSERT INTO events VALUES((1 << 49) + ?, 1000, ?, '{}', ?, 10)")
+          .bind(1, int64_t{offset})
+          .bind(2, "OLD-" + std::to_string(offset))
+          .bind(3, headers)
+          .run();
+    log.exec("UPDATE partitions SET next_offset=2");
+  }
+  auto bus = open_embedded_bus(options_in(dir));
+  bus->publish({event("NEW", "{}")});
+  auto events = read_all(*bus->subscribe("g", "crm.orders"), 10);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].key, "OLD-0");
+  EXPECT_EQ(events[0].header("ce_id"), "old-1");
+  EXPECT_EQ(events[0].timestamp_ms, 1000);
+  EXPECT_EQ(events[1].key, "OLD-1");
+  EXPECT_EQ(events[2].key, "NEW");
+  EXPECT_EQ(events[2].offset, 2);
+  Database log(dir.str("bus.db"), false, Journal::Rollback);
+  EXPECT_FALSE(log.prepare("SELECT 1 FROM sqlite_master WHERE name='events'").step());
 }
 
 }  // namespace
