@@ -122,6 +122,12 @@ class SinkStream {
   virtual ~SinkStream() = default;
   // One result per record, in order.
   virtual std::vector<SinkResult> push(const Batch& batch) = 0;
+  // A sink may finish a push in the background (the file sink flushes to disk while the hub
+  // reads on): in_flight() is then true after push(), and its results hold only once
+  // settle() has returned. settle() waits for that work; it throws when the work failed, and
+  // the batch is to be pushed again.
+  virtual bool in_flight() const { return false; }
+  virtual void settle() {}
 };
 
 // ---- connector -------------------------------------------------------------

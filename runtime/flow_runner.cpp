@@ -75,6 +75,7 @@ void FlowRunner::failed(Clock::time_point now, const std::string& error) {
 }
 
 bool FlowRunner::caught_up() {
+  if (settling_) return false;
   if (paused_) return true;  // nothing more will happen until resumed
   return state_ != FlowState::BackingOff && consumer_->lag() == 0 &&
          state_store_.replay_requests(options_.name, 1).empty();
@@ -130,9 +131,20 @@ void FlowRunner::finish_run() {
   run_.flow = options_.name;
 }
 
+void FlowRunner::settle() {
+  if (!settling_) return;
+  Settling s = std::move(*settling_);
+  settling_.reset();
+  sink_->settle();  // throws when the batch did not land: the caller rewinds and it is redone
+  state_store_.commit_flow_batch(s.commit);
+  for (auto outcome : s.outcomes) count(outcome);
+  if (s.positions) consumer_->commit(*s.positions);
+}
+
 bool FlowRunner::run_once(Clock::time_point now) {
   // Not reading now: the consumer stays in its group without fetching.
   if (paused_ || (state_ == FlowState::BackingOff && now < next_attempt_)) {
+    settle();
     consumer_->idle();
     return false;
   }
@@ -168,6 +180,7 @@ bool FlowRunner::run_once(Clock::time_point now) {
 
   std::vector<Event> events = consumer_->poll(options_.batch_size);
   if (events.empty()) {
+    settle();
     if (run_.read > 0 || run_.dead_lettered > 0) finish_run();
     run_.started_ms = 0;
     state_ = FlowState::Idle;
@@ -192,13 +205,18 @@ bool FlowRunner::run_once(Clock::time_point now) {
     back_off(now, requested_wait_, run_.error);
     return true;
   }
-  consumer_->commit(positions_after(events));
+  if (settling_)
+    settling_->positions = positions_after(events);
+  else
+    consumer_->commit(positions_after(events));
   failures_ = 0;
   last_success_ms_ = now_ms();
   state_ = FlowState::Running;
   return true;
 }
 
+// The previous batch, if its sink write is still under way, settles once this one is mapped:
+// reading and mapping overlap that write, and the ledger lookup below sees its entries.
 bool FlowRunner::process(std::vector<Item>& items, bool replay) {
   FlowBatchCommit commit;
   commit.flow = options_.name;
@@ -267,6 +285,7 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
     keys.push_back(item.key);
     mapped.push_back(&item);
   }
+  settle();
   auto ledger = state_store_.ledger(options_.name, keys);
   std::unordered_map<std::string_view, const Item*> earlier;  // same key earlier in this batch
   connectors::Batch batch;
@@ -341,9 +360,15 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
                 "delivered");
     }
   }
-  state_store_.commit_flow_batch(commit);
+  std::vector<Outcome> outcomes;
   for (const auto& item : items)
-    if (!item.transient) count(item.outcome);  // a transient failure is counted when it settles
+    if (!item.transient) outcomes.push_back(item.outcome);  // a transient failure is counted when it settles
+  if (sink_->in_flight()) {
+    settling_ = Settling{std::move(commit), std::move(outcomes), std::nullopt};
+    return !retry;
+  }
+  state_store_.commit_flow_batch(commit);
+  for (auto outcome : outcomes) count(outcome);
   return !retry;
 }
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "connectors/connector.hpp"
@@ -49,6 +50,9 @@ class FlowRunner {
   void failed(Clock::time_point now, const std::string& error);
   // Writes the run in progress to the run history.
   void finish_run();
+  // Completes the batch the sink is still writing (see SinkStream::in_flight): waits for it,
+  // then records it in the ledger and commits its offsets. Throws when it did not land.
+  void settle();
 
   const std::string& name() const { return options_.name; }
   // Paused flows consume nothing until resumed (admin API).
@@ -98,6 +102,13 @@ class FlowRunner {
   std::chrono::milliseconds requested_wait_{0};  // longest Retry-After of the last batch
   RunRecord run_;
   Clock::time_point run_started_{};
+  // A batch pushed while the sink finishes it in the background: what to record once it has.
+  struct Settling {
+    FlowBatchCommit commit;
+    std::vector<connectors::Outcome> outcomes;
+    std::optional<Positions> positions;  // the consumer's, when this batch ends a poll
+  };
+  std::optional<Settling> settling_;
 };
 
 }  // namespace synchub::runtime

@@ -274,6 +274,15 @@ void Hub::run(const std::atomic<bool>& stop, bool once) {
     }
     ingress_.wait(std::chrono::milliseconds(20));
   }
+  // The last batches a sink was still writing.
+  for (auto& f : flows_) {
+    try {
+      f->settle();
+    } catch (const std::exception& e) {
+      log_error("flow", {{"flow", f->name()}},
+                std::string("last batch not delivered, redone at the next start: ") + e.what());
+    }
+  }
 }
 
 }  // namespace synchub::runtime

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <utility>
 
 #include "connectors/file/csv.hpp"
 #include "mapping/document.hpp"
@@ -46,6 +47,7 @@ std::string format_cursor(const Cursor& c) {
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   ~Fd() {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -59,6 +61,24 @@ class Fd {
 
 std::string errno_text(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
+}
+
+// Makes a written batch file visible, whole: with `sync`, flush it, rename it into place and
+// flush the directory; without, only the rename. Returns "" or why it failed (the file is
+// then removed).
+std::string place_file(Fd file, const std::string& temp_path, const std::string& final_path,
+                       const std::string& dir_path, bool sync) {
+  std::string error;
+  if (sync && ::fsync(file.get()) != 0)
+    error = errno_text("cannot flush", temp_path);
+  else if (::rename(temp_path.c_str(), final_path.c_str()) != 0)
+    error = errno_text("cannot rename to", final_path);
+  else if (sync) {
+    Fd dir(::open(dir_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir.get() >= 0) ::fsync(dir.get());
+  }
+  if (!error.empty()) ::unlink(temp_path.c_str());
+  return error;
 }
 
 bool is_blank(const std::string& text) {
@@ -289,7 +309,18 @@ std::string FileSink::csv_row(std::string_view record, std::vector<std::string>&
   return row;
 }
 
+FileSink::~FileSink() {
+  if (flushing_.valid()) flushing_.wait();
+}
+
+void FileSink::settle() {
+  if (!flushing_.valid()) return;
+  const std::string error = flushing_.get();
+  if (!error.empty()) throw std::runtime_error(error);
+}
+
 std::vector<SinkResult> FileSink::push(const Batch& batch) {
+  settle();  // one batch in flight at a time
   std::vector<SinkResult> results(batch.records.size());
   const std::string name = batch.flow + "-" + batch.id + (csv_ ? ".csv" : ".jsonl");
   std::vector<std::string> columns = columns_;
@@ -345,11 +376,12 @@ std::vector<SinkResult> FileSink::push(const Batch& batch) {
     if (n < 0) return fail_all(errno_text("cannot write", temp_path));
     done += static_cast<size_t>(n);
   }
-  if (fsync_ && ::fsync(fd.get()) != 0) return fail_all(errno_text("cannot flush", temp_path));
-  if (::rename(temp_path.c_str(), final_path.c_str()) != 0) return fail_all(errno_text("cannot rename to", final_path));
   if (fsync_) {
-    Fd dir(::open(outbox_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() >= 0) ::fsync(dir.get());
+    flushing_ = std::async(std::launch::async, [file = std::move(fd), temp_path, final_path, dir = outbox_]() mutable {
+      return place_file(std::move(file), temp_path, final_path, dir, true);
+    });
+  } else if (std::string error = place_file(std::move(fd), temp_path, final_path, outbox_, false); !error.empty()) {
+    return fail_all(error);
   }
   size_t line = csv_ ? 2 : 1;
   for (size_t i : written) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <future>
 #include <map>
 #include <string>
 #include <vector>
@@ -63,11 +64,18 @@ class FileSource final : public SourceStream {
 class FileSink final : public SinkStream {
  public:
   explicit FileSink(const config::StreamConfig& stream);
+  ~FileSink() override;
   std::vector<SinkResult> push(const Batch& batch) override;
+  bool in_flight() const override { return flushing_.valid(); }
+  void settle() override;
 
  private:
   std::string csv_row(std::string_view record, std::vector<std::string>& columns, std::string& error) const;
 
+  // With fsync, a batch's file is flushed, renamed into place and its directory flushed on a
+  // thread of its own, so that the hub reads the next batch while the disk writes: "" or why
+  // it failed.
+  std::future<std::string> flushing_;
   bool csv_;
   char delimiter_;
   bool fsync_;

@@ -43,13 +43,31 @@ class ScriptedSink : public connectors::SinkStream {
         log_.push_back({batch.id, std::string(r.key), std::string(r.value), r.known_to_target});
       results.push_back(result);
     }
+    in_flight_ = settles_;
     return results;
   }
+  // Like the file sink with fsync: each push is finished in the background; `settle_script`
+  // throws for a push whose background work fails.
+  void finish_in_background(std::function<void(int push_number)> settle_script) {
+    settles_ = true;
+    settle_script_ = std::move(settle_script);
+  }
+  bool in_flight() const override { return in_flight_; }
+  void settle() override {
+    if (!in_flight_) return;
+    in_flight_ = false;
+    ++settled_;
+    if (settle_script_) settle_script_(pushes_);
+  }
+  int settled() const { return settled_; }
 
  private:
   std::vector<Pushed>& log_;
   Script script_;
   int pushes_ = 0;
+  bool settles_ = false, in_flight_ = false;
+  int settled_ = 0;
+  std::function<void(int)> settle_script_;
 };
 
 SinkResult ok(const connectors::SinkRecord& r) {
@@ -72,7 +90,8 @@ class FlowRunnerTest : public ::testing::Test {
     bus_->publish(events);
   }
 
-  std::unique_ptr<FlowRunner> runner(ScriptedSink::Script script = {}, int max_attempts = 0) {
+  std::unique_ptr<FlowRunner> runner(ScriptedSink::Script script = {}, int max_attempts = 0,
+                                     std::function<void(int)> settle_script = nullptr) {
     FlowOptions o;
     o.name = "orders";
     o.topic = "crm.orders";
@@ -81,7 +100,9 @@ class FlowRunnerTest : public ::testing::Test {
     o.initial_backoff = std::chrono::seconds(1);
     o.max_backoff = std::chrono::seconds(8);
     o.max_attempts = max_attempts;
-    return std::make_unique<FlowRunner>(o, *bus_, *state_, std::make_unique<ScriptedSink>(pushed_, script),
+    auto sink = std::make_unique<ScriptedSink>(pushed_, script);
+    if (settle_script) sink->finish_in_background(std::move(settle_script));
+    return std::make_unique<FlowRunner>(o, *bus_, *state_, std::move(sink),
                                         std::make_shared<mapping::IdentityMapper>());
   }
 
@@ -126,6 +147,55 @@ TEST_F(FlowRunnerTest, RedeliveryAfterALostOffsetCommitIsSkipped) {
   EXPECT_EQ(pushed_.size(), 2u);
   EXPECT_EQ(restarted->current_run().unchanged, 2);
   EXPECT_TRUE(restarted->caught_up());
+}
+
+TEST_F(FlowRunnerTest, ABatchTheSinkIsStillWritingIsRecordedOnlyOnceItSettles) {
+  auto flow = runner({}, 0, [](int) {});
+  publish({{"A", R"({"id":"A"})"}, {"B", R"({"id":"B"})"}});
+  EXPECT_TRUE(flow->run_once(t0_));
+  ASSERT_EQ(pushed_.size(), 2u);
+  EXPECT_FALSE(state_->ledger("orders", {"A"})[0]) << "not in the ledger before the sink has finished";
+  EXPECT_EQ(bus_->subscribe("synchub.orders", "crm.orders")->lag(), 2) << "offsets wait too";
+  EXPECT_EQ(flow->status().created, 0);
+  EXPECT_FALSE(flow->caught_up());
+  EXPECT_FALSE(flow->run_once(t0_));  // nothing new: settles the batch
+  ASSERT_TRUE(state_->ledger("orders", {"A"})[0]);
+  EXPECT_EQ(state_->ledger("orders", {"A"})[0]->target_id, "T-A");
+  EXPECT_EQ(bus_->subscribe("synchub.orders", "crm.orders")->lag(), 0);
+  EXPECT_EQ(flow->status().created, 2);
+  EXPECT_TRUE(flow->caught_up());
+
+  // The next batch is checked against the settled one: B unchanged, A changed.
+  publish({{"A", R"({"id":"A","v":2})"}, {"B", R"({"id":"B"})"}});
+  EXPECT_TRUE(flow->run_once(t0_));
+  flow->settle();
+  ASSERT_EQ(pushed_.size(), 3u);
+  EXPECT_TRUE(pushed_[2].known_to_target);
+  EXPECT_EQ(flow->status().unchanged, 1);
+}
+
+TEST_F(FlowRunnerTest, ABatchWhoseBackgroundWriteFailsIsRedoneAndLandsOnce) {
+  auto flow = runner({}, 0, [](int push) {
+    if (push == 1) throw std::runtime_error("cannot flush out/.orders-p0-000000000000.jsonl.tmp: I/O error");
+  });
+  publish({{"A", R"({"id":"A"})"}, {"B", R"({"id":"B"})"}});
+  EXPECT_TRUE(flow->run_once(t0_));
+  try {
+    flow->run_once(t0_);
+    FAIL() << "the failed write must surface";
+  } catch (const std::runtime_error& e) {
+    flow->failed(t0_, e.what());  // as the hub does
+  }
+  EXPECT_EQ(flow->state(), FlowState::BackingOff);
+  EXPECT_FALSE(state_->ledger("orders", {"A"})[0]);
+  EXPECT_TRUE(flow->run_once(t0_ + std::chrono::seconds(2)));
+  flow->settle();
+  ASSERT_EQ(pushed_.size(), 4u);
+  EXPECT_FALSE(pushed_[2].known_to_target) << "the first write never landed";
+  EXPECT_EQ(pushed_[2].batch_id, pushed_[0].batch_id) << "same batch id: the file is replaced, not added";
+  EXPECT_TRUE(state_->ledger("orders", {"B"})[0]);
+  EXPECT_EQ(flow->status().created, 2);
+  EXPECT_TRUE(flow->caught_up());
 }
 
 TEST_F(FlowRunnerTest, TransientFailureBacksOffAndKeepsItsPlace) {
