@@ -22,7 +22,8 @@ class Statement {
   Statement& bind(int index, int64_t value);
   Statement& bind(int index, std::string_view text);
   Statement& bind_blob(int index, std::string_view bytes);
-  // Binds without copying: `bytes` must stay alive until the statement is reset.
+  // Bind without copying: `text`/`bytes` must stay alive until the statement is reset.
+  Statement& bind_static(int index, std::string_view text);
   Statement& bind_blob_static(int index, std::string_view bytes);
   Statement& bind_null(int index);
   // True while a row is available; false when done. Throws on error.

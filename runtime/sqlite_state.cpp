@@ -139,12 +139,12 @@ class SqliteState final : public StateStore {
         "INSERT INTO ledger(flow, key, target_id, content_hash, mapping_version, updated_ms) VALUES(?,?,?,?,?,?) "
         "ON CONFLICT(flow, key) DO UPDATE SET target_id=excluded.target_id, content_hash=excluded.content_hash, "
         "mapping_version=excluded.mapping_version, updated_ms=excluded.updated_ms");
-    for (const auto& e : batch.ledger)
-      upsert.bind(1, batch.flow)
-          .bind(2, e.key)
-          .bind(3, e.target_id)
-          .bind(4, e.content_hash)
-          .bind(5, e.mapping_version)
+    for (const auto& e : batch.ledger)  // not copied: `batch` outlives each run()
+      upsert.bind_static(1, batch.flow)
+          .bind_static(2, e.key)
+          .bind_static(3, e.target_id)
+          .bind_static(4, e.content_hash)
+          .bind_static(5, e.mapping_version)
           .bind(6, e.updated_ms)
           .run();
     insert_dead_letters(batch.dead_letters);
