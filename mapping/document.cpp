@@ -71,6 +71,9 @@ inline const char* quote_or_backslash(const char* p) {
 
 // Walks stage 1's structural index (one entry per bracket, colon, comma and
 // the first byte of each string or scalar) into Nodes.
+// Stage 2. With Build false it only checks (and looks out for one member of the root object):
+// the same code path, so both accept the same texts with the same reasons.
+template <bool Build>
 struct Builder {
   const char* json;
   const uint32_t* index;  // index[count] is the input length (stage 1's sentinel)
@@ -80,6 +83,8 @@ struct Builder {
   std::vector<Child>& children;
   std::vector<Child>& pending;  // children of the open containers, innermost last
   char* escaped;                // room for every string's unescaped copy
+  std::string_view wanted;      // without Build: the root object's member to report
+  Document::Member* member = nullptr;
   uint32_t at = 0;
   bool plain = false;  // of the last string()
   std::string error;
@@ -120,7 +125,8 @@ struct Builder {
     if (at >= count) return fail("unexpected end of input");
     const uint32_t pos = index[at++];
     const uint32_t self = static_cast<uint32_t>(nodes.size());
-    Node& node = nodes.emplace_back();
+    Node scratch;
+    Node& node = Build ? nodes.emplace_back() : scratch;
     node.key = key;
     switch (json[pos]) {
       case '"':
@@ -157,7 +163,7 @@ struct Builder {
               if (peek() != ':') return fail("expected ':' after a member name");
               ++at;
             }
-            pending.push_back({key_signature(name), static_cast<uint32_t>(nodes.size())});
+            if constexpr (Build) pending.push_back({key_signature(name), static_cast<uint32_t>(nodes.size())});
             if (!value(name, depth + 1)) return false;
             const char c = peek();
             ++at;
@@ -165,7 +171,7 @@ struct Builder {
             if (c != ',') return fail(object ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
           }
         }
-        close(self, mark);
+        if constexpr (Build) close(self, mark);
         break;
       }
       default: {
@@ -175,7 +181,15 @@ struct Builder {
         node.text = t;
       }
     }
-    nodes[self].next = static_cast<uint32_t>(nodes.size());
+    if constexpr (Build) {
+      nodes[self].next = static_cast<uint32_t>(nodes.size());
+    } else if (depth == 0) {
+      member->root = node.kind;
+    } else if (depth == 1 && !member->found && !wanted.empty() && key == wanted) {  // the first, as member()
+      member->found = true;
+      member->kind = node.kind;
+      member->text = node.text;
+    }
     return true;
   }
 
@@ -199,9 +213,12 @@ struct Builder {
 Document::Document() : impl_(std::make_unique<Impl>()) {}
 Document::~Document() = default;
 
-std::string Document::parse(std::string_view json, size_t readable_after) {
+// Stage 1, then stage 2 by `Builder<Build>`.
+template <bool Build>
+std::string Document::run(std::string_view json, size_t readable_after, std::string_view wanted, Member* member) {
   static_assert(kPadding >= simdjson::SIMDJSON_PADDING);
   nodes_.clear();
+  children_.clear();
   auto& impl = *impl_;
   if (!impl.parser || impl.parser->capacity() < json.size()) {
     const size_t capacity = std::max<size_t>(json.size(), 64 * 1024);
@@ -223,17 +240,26 @@ std::string Document::parse(std::string_view json, size_t readable_after) {
     return err == simdjson::UTF8_ERROR ? "invalid UTF-8" : simdjson::error_message(err);
   impl.escaped.resize(json.size() + kPadding);
   const uint32_t count = impl.parser->n_structural_indexes;
-  children_.clear();
   impl.pending.clear();
-  Builder builder{text,         impl.parser->structural_indexes.get(),
-                  count,        *impl.parser,
-                  nodes_,       children_,
-                  impl.pending, impl.escaped.data()};
+  Builder<Build> builder{text,         impl.parser->structural_indexes.get(),
+                         count,        *impl.parser,
+                         nodes_,       children_,
+                         impl.pending, impl.escaped.data(),
+                         wanted,       member};
   const char first = text[builder.index[0]];
   if (first != '{' && first != '[') return "expected a JSON object or array";
   if (!builder.value({}, 0)) return builder.error;
   if (builder.at != count) return "trailing content after the JSON value";
   return {};
+}
+
+std::string Document::parse(std::string_view json, size_t readable_after) {
+  return run<true>(json, readable_after, {}, nullptr);
+}
+
+std::string Document::check(std::string_view json, std::string_view member_name, Member& out, size_t readable_after) {
+  out = Member{};
+  return run<false>(json, readable_after, member_name, &out);
 }
 
 uint32_t Document::member(uint32_t object, std::string_view name, uint32_t signature) const {

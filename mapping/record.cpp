@@ -9,26 +9,44 @@
 
 namespace synchub::mapping {
 
-std::string check_record(std::string_view json, std::string_view key_path, std::string& key_out) {
-  thread_local Document doc;  // reused: its buffers grow to the largest record once
-  std::string reason = doc.parse(json);
+namespace {
+
+// The key's value found (or not) in a record: "" and the key, or why it is no key.
+std::string key_of(bool found, JsonKind kind, std::string_view text, std::string_view key_path, std::string& key_out) {
+  if (!found || kind == JsonKind::Null) return "missing key '" + std::string(key_path) + "'";
+  const bool integer = kind == JsonKind::Number && text.find_first_of(".eE") == std::string_view::npos;
+  if (kind != JsonKind::String && !integer) return "key '" + std::string(key_path) + "' must be a string or an integer";
+  if (text.empty()) return "empty key '" + std::string(key_path) + "'";
+  key_out.assign(text);
+  return {};
+}
+
+std::string parse_error(const std::string& reason) {
   if (reason == "expected a JSON object or array") return "expected a JSON object";
   if (reason == "invalid UTF-8") return reason;
-  if (!reason.empty()) return "malformed JSON: " + reason;
+  return "malformed JSON: " + reason;
+}
+
+}  // namespace
+
+std::string check_record(std::string_view json, std::string_view key_path, std::string& key_out) {
+  thread_local Document doc;  // reused: its buffers grow to the largest record once
+  if (!key_path.empty() && key_path.find('.') == std::string_view::npos && !key_path.starts_with('/')) {
+    // A member of the record itself: checked without building the tree.
+    Document::Member key;
+    if (std::string reason = doc.check(json, key_path, key); !reason.empty()) return parse_error(reason);
+    if (key.root != JsonKind::Object) return "expected a JSON object";
+    return key_of(key.found, key.kind, key.text, key_path, key_out);
+  }
+  if (std::string reason = doc.parse(json); !reason.empty()) return parse_error(reason);
   return record_key(doc, doc.root_index(), key_path, key_out);
 }
 
 std::string record_key(const Document& doc, uint32_t row, std::string_view key_path, std::string& key_out) {
   if (doc.at(row).kind != JsonKind::Object) return "expected a JSON object";
   const uint32_t key = doc.find(row, key_path);
-  if (key == Document::npos || doc.at(key).kind == JsonKind::Null) return "missing key '" + std::string(key_path) + "'";
-  const Node& k = doc.at(key);
-  const bool integer = k.kind == JsonKind::Number && k.text.find_first_of(".eE") == std::string_view::npos;
-  if (k.kind != JsonKind::String && !integer)
-    return "key '" + std::string(key_path) + "' must be a string or an integer";
-  if (k.text.empty()) return "empty key '" + std::string(key_path) + "'";
-  key_out.assign(k.text);
-  return {};
+  if (key == Document::npos) return key_of(false, JsonKind::Null, {}, key_path, key_out);
+  return key_of(true, doc.at(key).kind, doc.at(key).text, key_path, key_out);
 }
 
 std::string content_hash(std::string_view data) {

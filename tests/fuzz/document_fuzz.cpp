@@ -1,7 +1,8 @@
 // libFuzzer target: the record parser takes any bytes without crashing, and it
 // agrees with nlohmann/json on which texts are JSON (apart from its own
 // limits: an object or array at the root, 200 levels of nesting), on texts
-// without NUL bytes. Parsed trees are checked against their child index.
+// without NUL bytes. Parsed trees are checked against their child index, and
+// check() (no tree) against parse(): same reasons, same member found.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -43,8 +44,25 @@ bool number_out_of_double_range(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Document* doc = new Document;
   std::string_view text(reinterpret_cast<const char*>(data), size);
+  // The member check() looks for: the root's first member name, when there is one ("id" else).
+  static Document* names = new Document;
+  std::string wanted = "id";
+  if (names->parse(text).empty() && names->root().kind == synchub::mapping::JsonKind::Object && names->root().count > 0)
+    wanted = std::string(names->at(Document::first_child(names->root_index())).key);
+  Document::Member member;
+  const std::string checked = doc->check(text, wanted, member);
+  const std::string member_text(member.text);  // views buffers the parse below reuses
   const std::string error = doc->parse(text);
-  if (error.empty()) check_tree(*doc, doc->root_index());
+  if (checked != error) std::abort();
+  if (error.empty()) {
+    check_tree(*doc, doc->root_index());
+    if (member.root != doc->root().kind) std::abort();
+    const uint32_t found = doc->root().kind == synchub::mapping::JsonKind::Object && !wanted.empty()
+                               ? doc->member(doc->root_index(), wanted)
+                               : Document::npos;
+    if (member.found != (found != Document::npos)) std::abort();
+    if (member.found && (member.kind != doc->at(found).kind || member_text != doc->at(found).text)) std::abort();
+  }
   // nlohmann/json reads a NUL byte as the end of its input
   if (text.find('\0') != std::string_view::npos) return 0;
   const bool json = nlohmann::json::accept(text);

@@ -8,9 +8,14 @@
 namespace synchub::mapping {
 namespace {
 
+// parse()'s reason, which check() must give too.
 std::string parse_error(const std::string& json) {
   Document doc;
-  return doc.parse(json);
+  Document::Member member;
+  const std::string checked = doc.check(json, "n", member);
+  const std::string reason = doc.parse(json);
+  EXPECT_EQ(checked, reason) << json;
+  return reason;
 }
 
 TEST(Document, KeepsNumberTextAndUnescapesOnlyStringsWithEscapes) {
@@ -100,6 +105,26 @@ TEST(Document, ParsesInPlaceWhenTheBufferGoesOnAndNeverReadsPastTheText) {
            "\"}" +
            std::string(Document::kPadding, ' ');
   EXPECT_NE(doc.parse(std::string_view(buffer).substr(0, 7), buffer.size() - 7), "");  // unclosed string
+}
+
+TEST(Document, CheckReportsTheRootsFirstMemberOfTheNameWithoutATree) {
+  Document doc;
+  Document::Member m;
+  ASSERT_EQ(doc.check(R"({"lines":[{"id":"inner"}],"id":"SO-1","id":"SO-2"})", "id", m), "");
+  EXPECT_EQ(m.root, JsonKind::Object);
+  EXPECT_TRUE(m.found);
+  EXPECT_EQ(m.kind, JsonKind::String);
+  EXPECT_EQ(m.text, "SO-1") << "the root's own member, the first of that name";
+  ASSERT_EQ(doc.check(R"({"id":"SO-\u4e0a","n":12.50})", "id", m), "");
+  EXPECT_EQ(m.text, "SO-上");
+  ASSERT_EQ(doc.check(R"({"id":"SO-1","n":12.50})", "n", m), "");
+  EXPECT_EQ(m.kind, JsonKind::Number);
+  EXPECT_EQ(m.text, "12.50");
+  ASSERT_EQ(doc.check(R"({"order":{"id":"x"}})", "id", m), "");
+  EXPECT_FALSE(m.found);
+  ASSERT_EQ(doc.check(R"([{"id":"x"}])", "id", m), "");
+  EXPECT_EQ(m.root, JsonKind::Array);
+  EXPECT_FALSE(m.found);
 }
 
 TEST(Document, RefusesInvalidJsonWithAReason) {
