@@ -347,7 +347,7 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
       }
       item.outcome = r.outcome;
       item.target_id = r.target_id;
-      commit.ledger.push_back({item.key, r.target_id, item.hash, version, now});
+      commit.ledger.push_back({item.key, r.target_id, std::move(item.hash), version, now});  // hash: last use
       if (!options_.xref_entity.empty() && !r.target_id.empty())
         commit.xrefs.push_back({options_.xref_entity, options_.xref_from, item.key, options_.xref_to, r.target_id});
       if (replay) commit.replayed.push_back(item.dead_letter_id);

@@ -28,7 +28,10 @@ std::vector<OutgoingEvent> source_events(const SourceOptions& options, std::vect
     OutgoingEvent e;
     e.topic = options.topic;
     e.headers.reserve(3);
-    e.headers.push_back({"ce_id", name + ":" + r.position + id_suffix});
+    std::string id;  // name:position@time, built in one allocation
+    id.reserve(name.size() + 1 + r.position.size() + id_suffix.size());
+    id.append(name).append(1, ':').append(r.position).append(id_suffix);
+    e.headers.push_back({"ce_id", std::move(id)});
     e.headers.push_back({"ce_subject", r.key});
     e.headers.push_back({"synchub_cursor", r.position});
     e.common_headers = common;
