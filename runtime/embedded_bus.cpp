@@ -341,11 +341,7 @@ class EmbeddedBus final : public Bus {
 
   void append(const std::vector<OutgoingEvent>& events) {
     // Events by partition, in publish order; headers encoded, those events share once.
-    struct Part {
-      std::vector<BatchEvent> events;
-      std::vector<size_t> sizes;
-    };
-    std::map<std::pair<int64_t, int32_t>, Part> parts;
+    std::map<std::pair<int64_t, int32_t>, std::vector<BatchEvent>> parts;
     std::vector<std::string> own(events.size());
     std::unordered_map<const std::vector<Header>*, std::string> shared;
     Transaction tx(db_);
@@ -360,9 +356,7 @@ class EmbeddedBus final : public Bus {
         common = it->second;
       }
       own[i] = encode_headers(e.headers);
-      Part& part = parts[{topic.id, partition}];
-      part.events.push_back({e.key, e.value, common, own[i]});
-      part.sizes.push_back(e.key.size() + e.value.size() + common.size() + own[i].size());
+      parts[{topic.id, partition}].push_back({e.key, e.value, common, own[i]});
     }
     auto& read_next = db_.cached("SELECT next_offset FROM partitions WHERE topic_id=? AND partition=?");
     auto& insert = db_.cached("INSERT INTO batches(pos, count, ts_ms, size, data) VALUES(?,?,?,?,?)");
@@ -373,10 +367,13 @@ class EmbeddedBus final : public Bus {
       int64_t next = read_next.step() ? read_next.column_int(0) : 0;
       read_next.reset();
       int64_t stored = 0;
-      for (size_t begin = 0; begin < part.events.size();) {
+      for (size_t begin = 0; begin < part.size();) {
         size_t end = begin, bytes = 0;
-        while (end < part.events.size() && (end == begin || bytes < kBatchBytes)) bytes += part.sizes[end++];
-        const std::string data = encode_batch(std::span(part.events).subspan(begin, end - begin), options_.compression);
+        for (; end < part.size() && (end == begin || bytes < kBatchBytes); ++end) {
+          const BatchEvent& e = part[end];
+          bytes += e.key.size() + e.value.size() + e.shared_headers.size() + e.headers.size();
+        }
+        const std::string data = encode_batch(std::span(part).subspan(begin, end - begin), options_.compression);
         const auto count = static_cast<int64_t>(end - begin);
         const auto size = static_cast<int64_t>(data.size());
         insert.bind(1, pos_of(tp.first, tp.second, next)).bind(2, count).bind(3, now).bind(4, size);
@@ -411,10 +408,7 @@ class EmbeddedBus final : public Bus {
     old.reset();
     if (deleted > 0) {
       db_.prepare("DELETE FROM batches WHERE ts_ms < ?").bind(1, cutoff).run();
-      // Recount sizes where age retention removed batches.
-      db_.exec(
-          "UPDATE partitions SET bytes=(SELECT COALESCE(SUM(size),0) FROM batches b "
-          "WHERE b.pos>=(topic_id<<49)|(partition<<40) AND b.pos<(topic_id<<49)|((partition+1)<<40))");
+      recount_bytes();
     }
     // Then trim by size, oldest batches first.
     auto parts = db_.prepare(
@@ -508,10 +502,15 @@ class EmbeddedBus final : public Bus {
     }
     rows.reset();
     db_.exec("DROP TABLE main.events");
+    recount_bytes();
+    tx.commit();
+  }
+
+  // Each partition's stored size, from its batches (after deleting some).
+  void recount_bytes() {
     db_.exec(
         "UPDATE partitions SET bytes=(SELECT COALESCE(SUM(size),0) FROM batches b "
         "WHERE b.pos>=(topic_id<<49)|(partition<<40) AND b.pos<(topic_id<<49)|((partition+1)<<40))");
-    tx.commit();
   }
 
   EmbeddedBusOptions options_;
