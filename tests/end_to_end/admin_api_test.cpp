@@ -70,7 +70,12 @@ class AdminHub {
     }
     return flow;
   }
-  void drop(const std::string& name, const std::string& lines) { write_file(dir_.path() / "inbox" / name, lines); }
+  // The file appears whole (hidden, then renamed): the source reads with `settle: 0s`, and could
+  // otherwise take the file while it is still empty.
+  void drop(const std::string& name, const std::string& lines) {
+    write_file(dir_.path() / "inbox" / ("." + name), lines);
+    fs::rename(dir_.path() / "inbox" / ("." + name), dir_.path() / "inbox" / name);
+  }
   const std::string& base() const { return base_; }
   const TempDir& dir() const { return dir_; }
 
