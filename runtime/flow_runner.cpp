@@ -158,7 +158,9 @@ bool FlowRunner::run_once(Clock::time_point now) {
     run_started_ = now;
   }
 
-  // Dead letters asked to be replayed go first.
+  // Dead letters asked to be replayed go first; those of a batch still settling are marked
+  // replayed only when it settles, so it settles before they are asked for again.
+  if (settling_ && settling_->replay) settle();
   auto replays = state_store_.replay_requests(options_.name, static_cast<int>(options_.batch_size));
   if (!replays.empty()) {
     std::vector<Item> items(replays.size());
@@ -364,7 +366,7 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
   for (const auto& item : items)
     if (!item.transient) outcomes.push_back(item.outcome);  // a transient failure is counted when it settles
   if (sink_->in_flight()) {
-    settling_ = Settling{std::move(commit), std::move(outcomes), std::nullopt};
+    settling_ = Settling{std::move(commit), std::move(outcomes), std::nullopt, replay};
     return !retry;
   }
   state_store_.commit_flow_batch(commit);

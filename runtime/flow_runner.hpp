@@ -107,6 +107,7 @@ class FlowRunner {
     FlowBatchCommit commit;
     std::vector<connectors::Outcome> outcomes;
     std::optional<Positions> positions;  // the consumer's, when this batch ends a poll
+    bool replay = false;                 // dead letters replayed: their status changes with it
   };
   std::optional<Settling> settling_;
 };

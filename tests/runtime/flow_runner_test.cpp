@@ -298,6 +298,29 @@ TEST_F(FlowRunnerTest, ReplayOfACorrectedDeadLetterLandsOnce) {
   EXPECT_EQ(pushed_.size(), 2u);
 }
 
+TEST_F(FlowRunnerTest, AReplayTheSinkIsStillWritingIsNotReplayedAgain) {
+  bool target_fixed = false;
+  auto flow = runner(
+      [&](int, const connectors::SinkRecord& r) {
+        return !target_fixed && r.key == "B" ? SinkResult::failed(Failure::Permanent, "bad") : ok(r);
+      },
+      0, [](int) {});
+  publish({{"A", R"({"id":"A"})"}, {"B", R"({"id":"B"})"}});
+  flow->run_once(t0_);
+  flow->settle();
+  auto dlq = state_->dead_letters({.flow = "orders"});
+  ASSERT_EQ(dlq.size(), 1u);
+  target_fixed = true;
+  ASSERT_TRUE(state_->request_replay(dlq[0].id, std::string(R"({"id":"B","fixed":true})")));
+  EXPECT_TRUE(flow->run_once(t0_));
+  EXPECT_EQ(state_->dead_letter(dlq[0].id)->status, "replaying") << "marked replayed when the write has settled";
+  EXPECT_FALSE(flow->run_once(t0_));
+  EXPECT_EQ(state_->dead_letter(dlq[0].id)->status, "replayed");
+  ASSERT_EQ(pushed_.size(), 2u);
+  EXPECT_EQ(flow->status().unchanged, 0) << "the replay was not taken up a second time";
+  EXPECT_EQ(flow->status().created, 2);
+}
+
 // Customers flow fills the xref; the orders flow looks customers up in it
 // and waits (retries) for one that has not arrived yet.
 TEST_F(FlowRunnerTest, OrdersWaitForTheirCustomerCrossReference) {
