@@ -121,7 +121,7 @@ TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
-    EXPECT_EQ(hub.terminate(), 0);
+    EXPECT_EQ(hub.terminate(), 0) << "the hub's log ends:\n" << tail_of(dir.path() / "log", 4000);
   }
   ASSERT_TRUE(done()) << progress << "\n" << read_file(dir.path() / "log").substr(0, 4000);
 
