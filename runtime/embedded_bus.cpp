@@ -255,10 +255,11 @@ class EmbeddedConsumer final : public Consumer {
     if (batch.count > 0 && offset >= batch.base && offset < batch.base + batch.count) return true;
     const std::optional<int64_t> pos = find(static_cast<int64_t>(p), offset);
     if (!pos) return false;
-    const std::string where =
-        "embedded bus: " + topic_ + "/" + std::to_string(p) + " at offset " + std::to_string(offset_of(*pos));
+    auto where = [&] {  // for errors only
+      return "embedded bus: " + topic_ + "/" + std::to_string(p) + " at offset " + std::to_string(offset_of(*pos));
+    };
     read_.bind(1, *pos);
-    if (!read_.step()) throw std::runtime_error(where + ": batch vanished while read");
+    if (!read_.step()) throw std::runtime_error(where() + ": batch vanished while read");
     batch.base = offset_of(*pos);
     batch.count = read_.column_int(0);
     batch.ts_ms = read_.column_int(1);
@@ -267,12 +268,12 @@ class EmbeddedConsumer final : public Consumer {
     } catch (const std::exception& e) {
       read_.reset();
       batch = Loaded{};
-      throw std::runtime_error(where + ": " + e.what());
+      throw std::runtime_error(where() + ": " + e.what());
     }
     read_.reset();
     if (static_cast<int64_t>(batch.events.size()) != batch.count) {
       batch = Loaded{};
-      throw std::runtime_error(where + ": corrupt event batch: wrong event count");
+      throw std::runtime_error(where() + ": corrupt event batch: wrong event count");
     }
     // Retention deleted events the group had not read: go on from the oldest left.
     if (offset < batch.base) position_[p] = batch.base;
