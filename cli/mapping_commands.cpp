@@ -172,53 +172,74 @@ void map_document(MapSession& session, const std::string& all) {
   for (size_t i = 0; i < elements.size(); ++i) session.record(elements[i], static_cast<int64_t>(i + 1));
 }
 
+// The input not yet mapped. Grown without zero-filling: std::string::resize
+// would clear every megabyte before fread overwrites it.
+class InputBuffer {
+ public:
+  // Appends up to `n` bytes read from `in`; false at the end of the input.
+  bool read(std::FILE* in, size_t n) {
+    if (size_ + n > capacity_) {
+      capacity_ = std::max(capacity_ * 2, size_ + n);
+      auto grown = std::make_unique_for_overwrite<char[]>(capacity_);
+      if (size_) std::memcpy(grown.get(), data_.get(), size_);
+      data_ = std::move(grown);
+    }
+    const size_t got = std::fread(data_.get() + size_, 1, n, in);
+    size_ += got;
+    return got > 0;
+  }
+  void drop_front(size_t n) {
+    std::memmove(data_.get(), data_.get() + n, size_ - n);
+    size_ -= n;
+  }
+  std::string_view view() const { return {data_.get(), size_}; }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0, capacity_ = 0;
+};
+
 void map_stream(MapSession& session, std::FILE* in) {
   constexpr size_t kChunk = 1 << 20;
-  std::string pending;
+  InputBuffer pending;
   int64_t line = 0;
   bool first = true;
-  // Reads the next chunk straight into `pending`'s tail.
-  auto read_more = [&] {
-    const size_t had = pending.size();
-    pending.resize(had + kChunk);
-    const size_t n = std::fread(pending.data() + had, 1, kChunk, in);
-    pending.resize(had + n);
-    return n > 0;
-  };
-  while (read_more()) {
+  while (pending.read(in, kChunk)) {
+    std::string_view all = pending.view();
     if (first) {
       // JSON lines unless the input starts like a multi-line document.
-      size_t start = pending.find_first_not_of(" \t\r\n");
+      size_t start = all.find_first_not_of(" \t\r\n");
       if (start == std::string::npos) continue;
       first = false;
-      size_t eol = pending.find('\n', start);
-      bool whole = pending[start] == '[';
-      if (!whole && pending[start] == '{' && eol != std::string::npos) {
-        std::string head = trim(std::string_view(pending).substr(start, eol - start));
+      size_t eol = all.find('\n', start);
+      bool whole = all[start] == '[';
+      if (!whole && all[start] == '{' && eol != std::string::npos) {
+        std::string head = trim(all.substr(start, eol - start));
         whole = head.empty() || head.back() != '}';
       }
       if (whole) {
-        while (read_more()) {
+        while (pending.read(in, kChunk)) {
         }
-        map_document(session, pending);
+        map_document(session, std::string(pending.view()));
         return;
       }
     }
     size_t pos = 0, eol;
-    while ((eol = pending.find('\n', pos)) != std::string::npos) {
+    while ((eol = all.find('\n', pos)) != std::string::npos) {
       ++line;
-      std::string_view text(pending.data() + pos, eol - pos);
+      std::string_view text(all.data() + pos, eol - pos);
       if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-      if (text.find_first_not_of(" \t") != std::string_view::npos) session.record(text, line, pending.size() - eol);
+      if (text.find_first_not_of(" \t") != std::string_view::npos) session.record(text, line, all.size() - eol);
       pos = eol + 1;
     }
-    pending.erase(0, pos);
+    pending.drop_front(pos);
   }
-  if (first && pending.find_first_not_of(" \t\r\n") != std::string::npos) {
-    map_document(session, pending);
+  std::string_view rest = pending.view();
+  if (first && rest.find_first_not_of(" \t\r\n") != std::string::npos) {
+    map_document(session, std::string(rest));
     return;
   }
-  if (pending.find_first_not_of(" \t\r\n") != std::string::npos) session.record(trim(pending), line + 1);
+  if (rest.find_first_not_of(" \t\r\n") != std::string::npos) session.record(trim(rest), line + 1);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "mapping/decimal.hpp"
 
 #include <array>
+#include <cstring>
 #include <limits>
 
 namespace synchub::mapping {
@@ -271,7 +272,12 @@ std::optional<int64_t> Decimal::to_int64() const {
 }
 
 void Decimal::append_to(std::string& out) const {
-  char buf[48];
+  char buf[kMaxText];
+  out.append(buf, write(buf));
+}
+
+size_t Decimal::write(char* out) const {
+  char buf[kMaxText];
   char* end = buf + sizeof buf;
   char* p = end;
   const bool negative = coef() < 0;
@@ -297,7 +303,9 @@ void Decimal::append_to(std::string& out) const {
   }
   if (*p == '.') *--p = '0';
   if (negative) *--p = '-';
-  out.append(p, static_cast<size_t>(end - p));
+  const size_t n = static_cast<size_t>(end - p);
+  std::memcpy(out, p, n);
+  return n;
 }
 
 std::string Decimal::str() const {

@@ -62,6 +62,8 @@ class Decimal {
   // Plain notation, all `scale` fractional digits: "100.10", "-0.5", "3".
   std::string str() const;
   void append_to(std::string& out) const;
+  static constexpr size_t kMaxText = 48;  // "-0." and 38 digits, with room to spare
+  size_t write(char* out) const;          // the text of str() into kMaxText bytes; returns its length
 
  private:
   // The coefficient in two 64-bit halves: 8-byte alignment keeps the values

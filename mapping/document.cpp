@@ -272,6 +272,20 @@ uint32_t Document::member(uint32_t object, std::string_view name, uint32_t signa
   return npos;
 }
 
+uint32_t Document::member_scan(uint32_t object, std::string_view name, uint32_t signature,
+                               std::atomic<uint32_t>& hint) const {
+  const Node& o = nodes_[object];
+  if (o.kind != JsonKind::Object) return npos;
+  const Child* first = children_.data() + o.children;
+  for (const Child *c = first, *end = c + o.count; c != end; ++c)
+    if (c->key_sig == signature && nodes_[c->node].key.size() == name.size() &&
+        same_name(nodes_[c->node].key.data(), name.data(), name.size())) {
+      hint.store(static_cast<uint32_t>(c - first), std::memory_order_relaxed);
+      return c->node;
+    }
+  return npos;
+}
+
 uint32_t Document::find(uint32_t from, std::string_view path) const {
   if (path.empty() || path == "/") return from;
   uint32_t at = from;

@@ -6,6 +6,7 @@
 // previous tree.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -94,6 +95,19 @@ class Document {
   // Member `name` of the object at `object`, or npos.
   uint32_t member(uint32_t object, std::string_view name) const { return member(object, name, key_signature(name)); }
   uint32_t member(uint32_t object, std::string_view name, uint32_t signature) const;
+  // The same, trying the member's position in the last record first (`hint`,
+  // updated when it moved): records of one source list members in one order.
+  uint32_t member(uint32_t object, std::string_view name, uint32_t signature, std::atomic<uint32_t>& hint) const {
+    const Node& o = nodes_[object];
+    const uint32_t h = hint.load(std::memory_order_relaxed);
+    if (o.kind == JsonKind::Object && h < o.count) {
+      const Child& c = children_[o.children + h];
+      if (c.key_sig == signature && nodes_[c.node].key.size() == name.size() &&
+          same_name(nodes_[c.node].key.data(), name.data(), name.size()))
+        return c.node;
+    }
+    return member_scan(object, name, signature, hint);
+  }
   // Element `i` of the array at `array`, or npos.
   uint32_t element(uint32_t array, uint32_t i) const;
   // The node at a JSON pointer ("/data/0/id") or dotted path ("data.items")
@@ -108,6 +122,7 @@ class Document {
 
  private:
   struct Impl;
+  uint32_t member_scan(uint32_t object, std::string_view name, uint32_t signature, std::atomic<uint32_t>& hint) const;
   template <bool Build>
   std::string run(std::string_view json, size_t readable_after, std::string_view wanted, Member* member);
   std::unique_ptr<Impl> impl_;

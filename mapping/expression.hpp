@@ -16,7 +16,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "mapping/value.hpp"
@@ -40,19 +39,32 @@ struct ExpressionError : std::runtime_error {
   int column;  // 1-based, inside the expression text
 };
 
-// Value tables (`map:`, `lookup(table, v)`): text keys to JSON values.
-struct TextHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-struct Table {
+// Value tables (`map:`, `lookup(table, v)`): text keys to JSON values. An
+// open-addressing index over the entries: a lookup is one hash of the key and
+// usually one comparison (tables are read once per field per record).
+class Table {
+ public:
   std::string name;
   std::deque<std::string> storage;  // text the values point into (stable addresses)
-  std::unordered_map<std::string, Value, TextHash, std::equal_to<>> values;
-  const Value* find(std::string_view key) const {
-    auto it = values.find(key);
-    return it == values.end() ? nullptr : &it->second;
-  }
+
+  // False when `key` is in the table already.
+  bool insert(std::string_view key, const Value& value);
+  const Value* find(std::string_view key) const;
+  size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::string_view key;  // into keys_
+    Value value;
+  };
+  struct Slot {
+    uint32_t tag = 0;    // upper hash bits
+    uint32_t entry = 0;  // index into entries_ + 1; 0: empty
+  };
+  void place(size_t entry);  // into slots_
+  std::deque<std::string> keys_;
+  std::vector<Entry> entries_;
+  std::vector<Slot> slots_;  // a power of two, at most half full
 };
 
 // Cross references kept by the state store (customer C001 in crm = KH0001 in erp).

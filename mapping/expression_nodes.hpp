@@ -3,6 +3,7 @@
 #pragma once
 
 #include <any>
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -29,10 +30,15 @@ class Literal final : public Expr {
 struct Segment {
   Segment(int kind, std::string key, uint32_t index)
       : kind(static_cast<Kind>(kind)), key(std::move(key)), index(index), signature(key_signature(this->key)) {}
+  Segment(const Segment& o) : kind(o.kind), key(o.key), index(o.index), signature(o.signature) {}
   enum Kind { Key, Index, Wildcard } kind;
   std::string key;
   uint32_t index = 0;
   uint32_t signature = 0;  // key_signature(key)
+  // Where the member was last found: records of one source list their members
+  // in the same order, so the next lookup usually hits at once. Shared by the
+  // threads running the plan; a stale hint only costs the full scan.
+  mutable std::atomic<uint32_t> hint{0};
 };
 
 enum class Base { This, Parent, Root, Out, Value };
@@ -41,8 +47,13 @@ enum class Base { This, Parent, Root, Out, Value };
 // or nullptr. A pointer, not a copy: values are copied once, at the end.
 inline const Value* computed_member(const Value& v, const Segment& s) {
   if (v.kind == ValueKind::Object && s.kind == Segment::Key) {
+    const uint32_t hint = s.hint.load(std::memory_order_relaxed);
+    if (hint < v.size && v.members[hint].name == s.key) return &v.members[hint].value;
     for (uint32_t i = 0; i < v.size; ++i)
-      if (v.members[i].name == s.key) return &v.members[i].value;
+      if (v.members[i].name == s.key) {
+        s.hint.store(i, std::memory_order_relaxed);
+        return &v.members[i].value;
+      }
     return nullptr;
   }
   if (v.kind == ValueKind::List && s.kind == Segment::Index) return s.index < v.size ? &v.items[s.index] : nullptr;
@@ -83,7 +94,7 @@ inline Value navigate(EvalContext& ctx, const Value& start, const std::vector<Se
     for (size_t i = from; i < path.size(); ++i) {
       const Segment& s = path[i];
       if (s.kind == Segment::Wildcard) return spread(ctx, Value::of_node(index), path, i + 1);
-      index = s.kind == Segment::Key ? doc.member(index, s.key, s.signature) : doc.element(index, s.index);
+      index = s.kind == Segment::Key ? doc.member(index, s.key, s.signature, s.hint) : doc.element(index, s.index);
       if (index == Document::npos) return Value::null();
       JsonKind kind = doc.at(index).kind;
       if (kind != JsonKind::Object && kind != JsonKind::Array)

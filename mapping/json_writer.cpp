@@ -1,95 +1,145 @@
 #include "mapping/json_writer.hpp"
 
+#include <algorithm>
+
 #include "mapping/datetime.hpp"
-#include "mapping/record.hpp"
 
 namespace synchub::mapping {
 
-namespace {
-
-// `plain`: read from the input without escapes, so there is nothing to escape.
-void append_string(std::string& out, std::string_view text, bool plain) {
-  if (!plain) return append_json_string(out, text);
-  out += '"';
-  out += text;
-  out += '"';
+void JsonWriter::grow(size_t n) {
+  capacity_ = std::max({capacity_ * 2, size_ + n, size_t{4096}});
+  auto grown = std::make_unique_for_overwrite<char[]>(capacity_);
+  if (size_) std::memcpy(grown.get(), buffer_.get(), size_);
+  buffer_ = std::move(grown);
 }
 
-}  // namespace
+void JsonWriter::string(std::string_view text, bool plain) {
+  // worst case: every byte written as \u00XX
+  char* p = room(plain ? text.size() + 2 : text.size() * 6 + 2);
+  *p++ = '"';
+  if (plain) {
+    std::memcpy(p, text.data(), text.size());
+    p += text.size();
+  } else {
+    static const char* hex = "0123456789abcdef";
+    size_t run = 0;  // start of the bytes not yet copied: copied in bulk
+    auto flush = [&](size_t i) {
+      std::memcpy(p, text.data() + run, i - run);
+      p += i - run;
+      run = i + 1;
+    };
+    for (size_t i = 0; i < text.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      flush(i);
+      *p++ = '\\';
+      switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        case '\b': *p++ = 'b'; break;
+        case '\f': *p++ = 'f'; break;
+        default:
+          std::memcpy(p, "u00", 3);
+          p[3] = hex[c >> 4];
+          p[4] = hex[c & 0xf];
+          p += 5;
+      }
+    }
+    flush(text.size());
+  }
+  *p++ = '"';
+  size_ = static_cast<size_t>(p - buffer_.get());
+}
 
-void write_node(std::string& out, const Document& doc, uint32_t index) {
+void JsonWriter::node(const Document& doc, uint32_t index) {
   const Node& n = doc.at(index);
   switch (n.kind) {
-    case JsonKind::Null: out += "null"; return;
-    case JsonKind::Bool: out += n.boolean ? "true" : "false"; return;
-    case JsonKind::Number: out += n.text; return;
-    case JsonKind::String: append_string(out, n.text, n.boolean); return;
+    case JsonKind::Null: put("null"); return;
+    case JsonKind::Bool: put(n.boolean ? "true" : "false"); return;
+    case JsonKind::Number: put(n.text); return;
+    case JsonKind::String: string(n.text, n.boolean); return;
     case JsonKind::Object:
     case JsonKind::Array: {
       const bool object = n.kind == JsonKind::Object;
-      out += object ? '{' : '[';
+      put(object ? '{' : '[');
       uint32_t child = index + 1;
       for (uint32_t i = 0; i < n.count; ++i) {
-        if (i) out += ',';
+        if (i) put(',');
         if (object) {
-          append_json_string(out, doc.at(child).key);
-          out += ':';
+          string(doc.at(child).key, false);
+          put(':');
         }
-        write_node(out, doc, child);
+        node(doc, child);
         child = doc.at(child).next;
       }
-      out += object ? '}' : ']';
+      put(object ? '}' : ']');
     }
   }
 }
 
-void write_json(std::string& out, const Document& doc, const Value& v) {
+void JsonWriter::value(const Document& doc, const Value& v) {
   switch (v.kind) {
-    case ValueKind::Null: out += "null"; return;
-    case ValueKind::Bool: out += v.boolean ? "true" : "false"; return;
-    case ValueKind::Number:
-      if (!v.text.empty())
-        out += v.text;
-      else
-        v.number.append_to(out);
+    case ValueKind::Null: put("null"); return;
+    case ValueKind::Bool: put(v.boolean ? "true" : "false"); return;
+    case ValueKind::Number: {
+      if (!v.text.empty()) return put(v.text);
+      char* p = room(Decimal::kMaxText);
+      size_ += v.number.write(p);
       return;
-    case ValueKind::String: append_string(out, v.text, v.boolean); return;
+    }
+    case ValueKind::String: string(v.text, v.boolean); return;
     case ValueKind::Date: {
       std::string s;
       format_date(s, v.time, {});
-      append_json_string(out, s);
+      string(s, false);
       return;
     }
     case ValueKind::DateTime: {
       std::string s;
       format_datetime(s, {v.time, v.offset_minutes}, {});
-      append_json_string(out, s);
+      string(s, false);
       return;
     }
-    case ValueKind::Node: write_node(out, doc, v.node); return;
+    case ValueKind::Node: node(doc, v.node); return;
     case ValueKind::List:
-      out += '[';
+      put('[');
       for (uint32_t i = 0; i < v.size; ++i) {
-        if (i) out += ',';
-        write_json(out, doc, v.items[i]);
+        if (i) put(',');
+        value(doc, v.items[i]);
       }
-      out += ']';
+      put(']');
       return;
     case ValueKind::Object:
-      out += '{';
+      put('{');
       for (uint32_t i = 0; i < v.size; ++i) {
-        if (i) out += ',';
-        if (!v.members[i].json_name.empty()) {
-          out += v.members[i].json_name;
+        if (i) put(',');
+        const Member& m = v.members[i];
+        if (!m.json_name.empty()) {
+          put(m.json_name);
         } else {
-          append_json_string(out, v.members[i].name);
-          out += ':';
+          string(m.name, false);
+          put(':');
         }
-        write_json(out, doc, v.members[i].value);
+        value(doc, m.value);
       }
-      out += '}';
+      put('}');
       return;
   }
+}
+
+void write_json(std::string& out, const Document& doc, const Value& v) {
+  JsonWriter w;
+  w.value(doc, v);
+  out += w.text();
+}
+
+void write_node(std::string& out, const Document& doc, uint32_t index) {
+  JsonWriter w;
+  w.node(doc, index);
+  out += w.text();
 }
 
 }  // namespace synchub::mapping

@@ -1,13 +1,48 @@
-// Writes values as compact JSON straight into a string (no DOM).
+// Writes values as compact JSON straight into a buffer (no DOM).
 #pragma once
 
+#include <cstring>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "mapping/document.hpp"
 #include "mapping/value.hpp"
 
 namespace synchub::mapping {
 
+// Compact JSON into a buffer of its own, reused from record to record: each
+// piece is copied by inline pointer arithmetic (std::string's appends are
+// calls that check capacity each time).
+class JsonWriter {
+ public:
+  void value(const Document& doc, const Value& v);
+  void node(const Document& doc, uint32_t index);
+  // A JSON string; `plain`: nothing in `text` needs escaping.
+  void string(std::string_view text, bool plain);
+  std::string_view text() const { return {buffer_.get(), size_}; }
+  void clear() { size_ = 0; }
+
+ private:
+  char* room(size_t n) {
+    if (capacity_ - size_ < n) grow(n);
+    return buffer_.get() + size_;
+  }
+  void put(char c) {
+    *room(1) = c;
+    ++size_;
+  }
+  void put(std::string_view s) {
+    std::memcpy(room(s.size()), s.data(), s.size());
+    size_ += s.size();
+  }
+  void grow(size_t n);
+
+  std::unique_ptr<char[]> buffer_;
+  size_t size_ = 0, capacity_ = 0;
+};
+
+// Appends the JSON of `v` (of node `index`) to `out`.
 void write_json(std::string& out, const Document& doc, const Value& v);
 void write_node(std::string& out, const Document& doc, uint32_t index);
 

@@ -163,7 +163,7 @@ class Loader {
       auto v = constant(it->second, join_path(path, it->first.Scalar()), text);
       if (!v) continue;
       if (v->kind == ValueKind::String || (v->kind == ValueKind::Number && !v->text.empty())) v->text = text;
-      if (!table.values.emplace(it->first.Scalar(), *v).second)
+      if (!table.insert(it->first.Scalar(), *v))
         error(it->first, join_path(path, it->first.Scalar()), "duplicate key in table");
     }
   }

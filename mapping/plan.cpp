@@ -2,8 +2,6 @@
 
 #include <chrono>
 
-#include "mapping/json_writer.hpp"
-
 namespace synchub::mapping {
 namespace {
 
@@ -76,7 +74,7 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
     case FieldType::String: {
       if (v.kind == ValueKind::Number && !f.format.empty())
         return Value::of_string(
-            ctx.arena.copy(format_number(v.number, f.format, f.rounding.value_or(Rounding::HalfUp))));
+            ctx.arena.copy(format_number(*to_decimal(v), f.format, f.rounding.value_or(Rounding::HalfUp))));
       if ((v.kind == ValueKind::Date || v.kind == ValueKind::DateTime) && !f.format.empty()) {
         std::string s;
         if (v.kind == ValueKind::Date)
@@ -95,10 +93,14 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
       return Value::of_number(d->rescale(0));
     }
     case FieldType::Number: {
+      // Most input numbers are written normalized already: keep their text,
+      // unparsed while nothing computes with them (38 characters hold at most 38 digits).
+      std::string_view text = v.kind == ValueKind::String ? trim_spaces(v.text) : v.text;
+      if ((v.kind == ValueKind::Number || v.kind == ValueKind::String) && text.size() <= Decimal::kMaxDigits &&
+          is_normalized_number(text))
+        return v.kind == ValueKind::Number && !v.boolean ? v : Value::of_number_text(text);
       auto d = to_decimal(v);
       if (!d) type_error(ctx, v, "a number");
-      // Most input numbers are written normalized already: keep their text.
-      std::string_view text = v.kind == ValueKind::String ? trim_spaces(v.text) : v.text;
       if (is_normalized_number(text)) return Value::of_number(*d, text);
       return Value::of_number(d->normalized());
     }
@@ -304,7 +306,9 @@ MapStatus PlanRunner::run(std::string_view record, std::string& out, std::string
       key.assign(to_text(ctx, k));
     }
     Value result = map_object(ctx, plan_->fields, root.record, nullptr, Where{});
-    write_json(out, doc_, result);
+    writer_.clear();
+    writer_.value(doc_, result);
+    out += writer_.text();
   } catch (const MissingReference& e) {
     error = e.what();
     return MapStatus::MissingReference;

@@ -13,6 +13,7 @@
 
 #include "mapping/datetime.hpp"
 #include "mapping/expression.hpp"
+#include "mapping/json_writer.hpp"
 #include "mapping/mapper.hpp"
 
 namespace synchub::mapping {
@@ -88,6 +89,7 @@ class PlanRunner {
   XrefResolver* xref_;
   Document doc_;
   Arena arena_;
+  JsonWriter writer_;
 };
 
 // The flow's mapping step backed by a plan (the mapping version goes into

@@ -22,7 +22,8 @@ enum class ValueKind : uint8_t { Null, Bool, Number, String, Date, DateTime, Nod
 
 struct Value {
   ValueKind kind = ValueKind::Null;
-  bool boolean = false;        // Bool: the value; String: `text` needs no JSON escaping
+  bool boolean = false;        // Bool: the value; String: `text` needs no JSON escaping;
+                               // Number: `number` is not parsed from `text` yet
   int16_t offset_minutes = 0;  // DateTime: the UTC offset it is shown in
   uint32_t size = 0;           // List / Object: element count
   std::string_view text;       // String; Number: the literal text when it came from input
@@ -46,6 +47,15 @@ struct Value {
     Value v;
     v.kind = ValueKind::Number;
     v.number = d;
+    v.text = literal;
+    return v;
+  }
+  // A number read from the input: parsed (by to_decimal) only when it is used as
+  // a number, not when it is copied through.
+  static Value of_number_text(std::string_view literal) {
+    Value v;
+    v.kind = ValueKind::Number;
+    v.boolean = true;
     v.text = literal;
     return v;
   }

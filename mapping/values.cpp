@@ -1,10 +1,45 @@
 // Helpers on mapping values: conversions, comparisons, text for messages.
+#include <xxhash.h>
+
 #include "config/diagnostics.hpp"
 #include "mapping/datetime.hpp"
 #include "mapping/expression.hpp"
 #include "mapping/record.hpp"
 
 namespace synchub::mapping {
+
+bool Table::insert(std::string_view key, const Value& value) {
+  if (find(key)) return false;
+  entries_.push_back({keys_.emplace_back(key), value});
+  if (entries_.size() * 2 > slots_.size()) {
+    slots_.assign(std::max<size_t>(16, slots_.size() * 2), Slot{});
+    for (size_t i = 0; i < entries_.size(); ++i) place(i);
+  } else {
+    place(entries_.size() - 1);
+  }
+  return true;
+}
+
+void Table::place(size_t entry) {
+  const std::string_view key = entries_[entry].key;
+  const uint64_t hash = XXH3_64bits(key.data(), key.size());
+  const size_t mask = slots_.size() - 1;
+  size_t i = hash & mask;
+  while (slots_[i].entry != 0) i = (i + 1) & mask;
+  slots_[i] = {static_cast<uint32_t>(hash >> 32), static_cast<uint32_t>(entry + 1)};
+}
+
+const Value* Table::find(std::string_view key) const {
+  if (slots_.empty()) return nullptr;
+  const uint64_t hash = XXH3_64bits(key.data(), key.size());
+  const uint32_t tag = static_cast<uint32_t>(hash >> 32);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.entry == 0) return nullptr;
+    if (s.tag == tag && entries_[s.entry - 1].key == key) return &entries_[s.entry - 1].value;
+  }
+}
 
 const char* kind_name(ValueKind kind) {
   switch (kind) {
@@ -35,11 +70,7 @@ Value node_value(const Document& doc, uint32_t index) {
     case JsonKind::Null: return Value::null();
     case JsonKind::Bool: return Value::of_bool(n.boolean);
     case JsonKind::String: return Value::of_string(n.text, n.boolean);
-    case JsonKind::Number: {
-      auto d = Decimal::parse(n.text);
-      if (!d) throw MappingError("number " + std::string(n.text.substr(0, 60)) + " has more than 38 digits");
-      return Value::of_number(*d, n.text);
-    }
+    case JsonKind::Number: return Value::of_number_text(n.text);
     case JsonKind::Object:
     case JsonKind::Array: return Value::of_node(index);
   }
@@ -79,7 +110,12 @@ std::string_view trim_spaces(std::string_view t) {
 }
 
 std::optional<Decimal> to_decimal(const Value& v) {
-  if (v.kind == ValueKind::Number) return v.number;
+  if (v.kind == ValueKind::Number) {
+    if (!v.boolean) return v.number;
+    auto d = Decimal::parse(v.text);  // valid JSON number text: only too many digits fail
+    if (!d) throw MappingError("number " + std::string(v.text.substr(0, 60)) + " has more than 38 digits");
+    return d;
+  }
   if (v.kind == ValueKind::String) return Decimal::parse(trim_spaces(v.text));
   return std::nullopt;
 }
@@ -103,7 +139,7 @@ std::string_view to_text(EvalContext& ctx, const Value& v) {
 
 int compare_values(const Document& doc, const Value& a, const Value& b, bool& comparable) {
   comparable = true;
-  if (a.kind == ValueKind::Number && b.kind == ValueKind::Number) return a.number.compare(b.number);
+  if (a.kind == ValueKind::Number && b.kind == ValueKind::Number) return to_decimal(a)->compare(*to_decimal(b));
   if (a.kind != b.kind) {
     comparable = false;
     return 0;

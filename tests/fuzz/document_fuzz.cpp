@@ -2,7 +2,8 @@
 // agrees with nlohmann/json on which texts are JSON (apart from its own
 // limits: an object or array at the root, 200 levels of nesting), on texts
 // without NUL bytes. Parsed trees are checked against their child index, and
-// check() (no tree) against parse(): same reasons, same member found.
+// check() (no tree) against parse(): same reasons, same member found; the
+// values read against nlohmann/json's.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -28,6 +29,44 @@ void check_tree(const Document& doc, uint32_t index) {
     check_tree(doc, child);
   }
   if (child != node.next) std::abort();
+}
+
+// Strings and member names read as nlohmann/json reads them (escapes decoded,
+// the rest byte for byte), numbers keep their text, nesting agrees. Objects
+// with a name twice are compared by size only (nlohmann keeps one of them).
+void check_values(const Document& doc, uint32_t index, const nlohmann::json& j) {
+  using synchub::mapping::JsonKind;
+  const auto& node = doc.at(index);
+  switch (node.kind) {
+    case JsonKind::Null:
+      if (!j.is_null()) std::abort();
+      return;
+    case JsonKind::Bool:
+      if (!j.is_boolean() || j.get<bool>() != node.boolean) std::abort();
+      return;
+    case JsonKind::Number:
+      if (!j.is_number()) std::abort();
+      return;
+    case JsonKind::String:
+      if (!j.is_string() || j.get_ref<const std::string&>() != node.text) std::abort();
+      return;
+    case JsonKind::Array: {
+      if (!j.is_array() || j.size() != node.count) std::abort();
+      uint32_t child = Document::first_child(index);
+      for (uint32_t i = 0; i < node.count; ++i, child = doc.at(child).next) check_values(doc, child, j[i]);
+      return;
+    }
+    case JsonKind::Object: {
+      if (!j.is_object() || j.size() > node.count) std::abort();
+      uint32_t child = Document::first_child(index);
+      for (uint32_t i = 0; i < node.count; ++i, child = doc.at(child).next) {
+        auto it = j.find(std::string(doc.at(child).key));
+        if (it == j.end()) std::abort();
+        if (j.size() == node.count) check_values(doc, child, *it);
+      }
+      return;
+    }
+  }
 }
 
 // nlohmann/json refuses numbers beyond double's range (1e400); JSON does not.
@@ -67,6 +106,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (text.find('\0') != std::string_view::npos) return 0;
   const bool json = nlohmann::json::accept(text);
   if (error.empty() && !json && !number_out_of_double_range(text)) std::abort();  // took something that is not JSON
+  if (error.empty() && json) {
+    try {
+      check_values(*doc, doc->root_index(), nlohmann::json::parse(text));
+    } catch (const nlohmann::json::out_of_range&) {  // a number beyond double's range
+    }
+  }
   if (!error.empty() && json && error != "expected a JSON object or array" && error != "nesting deeper than 200 levels")
     std::abort();  // refused JSON
   return 0;

@@ -16,7 +16,7 @@ class Eval {
     auto t = std::make_shared<Table>();
     t->name = "status";
     t->storage.push_back("A");
-    t->values.emplace("draft", Value::of_string(t->storage.back()));
+    t->insert("draft", Value::of_string(t->storage.back()));
     tables_.emplace("status", t);
   }
   // Evaluates `expr` on `record` and returns the result as JSON.
@@ -197,6 +197,28 @@ TEST(Expression, TablesAndLookups) {
   EXPECT_EQ(eval("lookup(status, 'draft')"), "\"A\"");
   EXPECT_EQ(eval("lookup(status, 'other')"), "null");
   EXPECT_EQ(eval("lookup(status, 'other', 'Z')"), "\"Z\"");
+}
+
+TEST(Expression, TableFindsEveryKeyItHoldsAndNoOther) {
+  Table t;
+  std::deque<std::string> values;
+  for (int i = 0; i < 1000; ++i) {
+    values.push_back("KH" + std::to_string(i));
+    ASSERT_TRUE(t.insert("C" + std::to_string(i), Value::of_string(values.back())));
+  }
+  EXPECT_TRUE(t.insert("", Value::of_bool(true)));  // the empty text is a key like any other
+  EXPECT_FALSE(t.insert("C17", Value::null()));     // refused: the first value stays
+  EXPECT_FALSE(t.insert("", Value::null()));
+  EXPECT_EQ(t.size(), 1001u);
+  for (int i = 0; i < 1000; ++i) {
+    const Value* v = t.find("C" + std::to_string(i));
+    ASSERT_NE(v, nullptr) << i;
+    EXPECT_EQ(v->text, "KH" + std::to_string(i));
+  }
+  ASSERT_NE(t.find(""), nullptr);
+  EXPECT_TRUE(t.find("")->boolean);
+  for (const char* miss : {"C1000", "C-1", "c1", "C01", "C1 ", "KH1"}) EXPECT_EQ(t.find(miss), nullptr) << miss;
+  EXPECT_EQ(Table().find("C1"), nullptr);
 }
 
 TEST(Expression, CompileErrorsNameTheColumn) {

@@ -184,6 +184,15 @@ fields:
 TEST_F(PlanTest, NumbersPassThroughWithTheirDigits) {
   EXPECT_EQ(map("fields: {a: a, b: b}", R"({"a":100.10,"b":12345678901234567890.123456789})"),
             R"({"a":100.10,"b":12345678901234567890.123456789})");
+  // more digits than a decimal holds: copied as written, an error only when computed with
+  const std::string big = "1234567890123456789012345678901234567890.5";
+  EXPECT_EQ(map("fields: {a: a}", "{\"a\":" + big + "}"), "{\"a\":" + big + "}");
+  EXPECT_EQ(map("fields: {a: {from: a, type: number}}", "{\"a\":" + big + "}"),
+            "error: a: number " + big + " has more than 38 digits (field a)");
+  EXPECT_EQ(map("fields: {a: {expr: 'a + 1'}}", "{\"a\":" + big + "}"),
+            "error: a: number " + big + " has more than 38 digits");
+  EXPECT_EQ(map("fields: {a: {from: a, type: number}}", "{\"a\":\"" + big + "\"}"),
+            "error: a: expected a number, got \"" + big + "\" (field a)");
   EXPECT_EQ(map("fields: {t: t}", "{\"t\":\"tab\\there \\\"q\\\" \\u00e9\\ud83d\\ude9a\"}"),
             "{\"t\":\"tab\\there \\\"q\\\" é🚚\"}");
   // deep nesting is kept, and over 200 levels is refused
@@ -192,6 +201,40 @@ TEST_F(PlanTest, NumbersPassThroughWithTheirDigits) {
   std::string deeper(250, '[');
   EXPECT_EQ(map("fields: {d: d}", "{\"d\":" + deeper + std::string(250, ']') + "}").rfind("error: invalid JSON", 0),
             0u);
+}
+
+// Lookups remember where a member was in the last record: records listing
+// their members in other orders, or without some, still map right.
+TEST_F(PlanTest, RecordsWithMembersInAnyOrderMapTheSame) {
+  const char* yaml = R"Y(
+fields:
+  id: id
+  city: address.city
+  lines:
+    each: lines
+    fields:
+      sku: sku
+      qty: {from: qty, type: number}
+      total: {expr: "qty * price"}
+  first_total: {expr: "$out.lines[0].total"}
+  same: {expr: "$out.id"}
+)Y";
+  PlanRunner runner(load(yaml));
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"id":1,"address":{"city":"A"},"lines":[{"sku":"x","qty":2,"price":3},{"price":5,"qty":1,"sku":"y"}]})",
+       R"({"id":1,"city":"A","lines":[{"sku":"x","qty":2,"total":6},{"sku":"y","qty":1,"total":5}],"first_total":6,"same":1})"},
+      {R"({"lines":[{"qty":4,"sku":"z","price":"0.5"}],"address":{"zip":"1","city":"B"},"id":2})",
+       R"({"id":2,"city":"B","lines":[{"sku":"z","qty":4,"total":2.0}],"first_total":2.0,"same":2})"},
+      {R"({"id":3,"lines":[{"sku":"w"}]})",
+       R"({"id":3,"city":null,"lines":[{"sku":"w","qty":null,"total":null}],"first_total":null,"same":3})"},
+      {R"({"id":1,"address":{"city":"A"},"lines":[{"sku":"x","qty":2,"price":3},{"price":5,"qty":1,"sku":"y"}]})",
+       R"({"id":1,"city":"A","lines":[{"sku":"x","qty":2,"total":6},{"sku":"y","qty":1,"total":5}],"first_total":6,"same":1})"},
+  };
+  for (const auto& [in, want] : cases) {
+    std::string out, key, error;
+    ASSERT_EQ(runner.run(in, out, key, error), MapStatus::Mapped) << error;
+    EXPECT_EQ(out, want) << in;
+  }
 }
 
 TEST_F(PlanTest, SharedTableFilesAndTablesFromFiles) {
