@@ -79,7 +79,38 @@ Decimal Decimal::from_parts(__int128 coefficient, int scale) {
   return d;
 }
 
+namespace {
+
+// Plain notation in at most 18 characters, the common case for money: 64-bit
+// arithmetic only. False when `text` needs the general parser.
+bool parse_short(std::string_view text, Decimal& out) {
+  const size_t n = text.size();
+  if (n == 0 || n > 18) return false;
+  size_t i = text[0] == '-' || text[0] == '+' ? 1 : 0;
+  uint64_t coef = 0;
+  int scale = -1;  // digits after the '.', once one was seen
+  const size_t first = i;
+  for (; i < n; ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      coef = coef * 10 + static_cast<uint64_t>(c - '0');
+      if (scale >= 0) ++scale;
+    } else if (c == '.' && scale < 0 && i > first) {
+      scale = 0;
+    } else {
+      return false;
+    }
+  }
+  if (i == first || scale == 0) return false;  // no digits, or none after the '.'
+  const int64_t signed_coef = static_cast<int64_t>(coef);
+  out = Decimal::from_parts(text[0] == '-' ? -signed_coef : signed_coef, scale < 0 ? 0 : scale);
+  return true;
+}
+
+}  // namespace
+
 std::optional<Decimal> Decimal::parse(std::string_view text) {
+  if (Decimal d; parse_short(text, d)) return d;
   size_t i = 0;
   const size_t n = text.size();
   bool negative = false;
@@ -265,6 +296,7 @@ bool Decimal::is_integer() const {
 }
 
 std::optional<int64_t> Decimal::to_int64() const {
+  if (scale_ == 0 && coef() >= INT64_MIN && coef() <= INT64_MAX) return static_cast<int64_t>(coef());
   if (!is_integer()) return std::nullopt;
   i128 v = coef() / kPow10[static_cast<size_t>(scale_)];
   if (v > std::numeric_limits<int64_t>::max() || v < std::numeric_limits<int64_t>::min()) return std::nullopt;

@@ -69,23 +69,26 @@ inline const char* quote_or_backslash(const char* p) {
 #endif
 }
 
-// Walks stage 1's structural index (one entry per bracket, colon, comma and
-// the first byte of each string or scalar) into Nodes.
-// Stage 2. With Build false it only checks (and looks out for one member of the root object):
-// the same code path, so both accept the same texts with the same reasons.
+// Stage 2: walks stage 1's structural index (one entry per bracket, colon,
+// comma and the first byte of each string or scalar) into Nodes, written
+// through raw pointers into arrays sized for the record (a record has at most
+// one node per structural character). With Build false it only checks (and
+// looks out for one member of the root object): the same code path, so both
+// accept the same texts with the same reasons.
 template <bool Build>
 struct Builder {
   const char* json;
   const uint32_t* index;  // index[count] is the input length (stage 1's sentinel)
   uint32_t count;
   const simdjson::internal::dom_parser_implementation& parser;
-  std::vector<Node>& nodes;
-  std::vector<Child>& children;
-  std::vector<Child>& pending;  // children of the open containers, innermost last
-  char* escaped;                // room for every string's unescaped copy
-  std::string_view wanted;      // without Build: the root object's member to report
+  Node* nodes;              // room for `count` nodes
+  Child* children;          // the child index, room for `count`
+  Child* pending;           // children of the open containers, innermost last; room for `count`
+  char* escaped;            // room for every string's unescaped copy
+  std::string_view wanted;  // without Build: the root object's member to report
   Document::Member* member = nullptr;
   uint32_t at = 0;
+  uint32_t node_count = 0, child_count = 0, pending_count = 0;
   bool plain = false;  // of the last string()
   std::string error;
 
@@ -120,20 +123,14 @@ struct Builder {
     return s;
   }
 
-  bool value(std::string_view key, int depth) {
-    if (depth > kMaxDepth) return fail("nesting deeper than 200 levels");
-    if (at >= count) return fail("unexpected end of input");
-    const uint32_t pos = index[at++];
-    const uint32_t self = static_cast<uint32_t>(nodes.size());
-    Node scratch;
-    Node& node = Build ? nodes.emplace_back() : scratch;
-    node.key = key;
+  // A string, number or literal starting at `pos` (structural `at` - 1): kind, text, boolean.
+  bool scalar(uint32_t pos, Node& node) {
     switch (json[pos]) {
       case '"':
         node.kind = JsonKind::String;
         if (!string(pos, node.text)) return false;
         node.boolean = plain;
-        break;
+        return true;
       case 't':
       case 'f':
       case 'n': {
@@ -143,63 +140,95 @@ struct Builder {
           node.boolean = t[0] == 't';
         } else if (t != "null") {
           return fail("invalid literal '" + std::string(t.substr(0, 40)) + "'");
-        }
-        break;
-      }
-      case '[':
-      case '{': {
-        const bool object = json[pos] == '{';
-        const char closing = object ? '}' : ']';
-        node.kind = object ? JsonKind::Object : JsonKind::Array;
-        const size_t mark = pending.size();
-        if (peek() == closing) {
-          ++at;
         } else {
-          for (;;) {
-            std::string_view name;  // stays empty in an array
-            if (object) {
-              if (peek() != '"') return fail("expected a member name in an object");
-              if (!string(index[at++], name)) return false;
-              if (peek() != ':') return fail("expected ':' after a member name");
-              ++at;
-            }
-            if constexpr (Build) pending.push_back({key_signature(name), static_cast<uint32_t>(nodes.size())});
-            if (!value(name, depth + 1)) return false;
-            const char c = peek();
-            ++at;
-            if (c == closing) break;
-            if (c != ',') return fail(object ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
-          }
+          node.kind = JsonKind::Null;
         }
-        if constexpr (Build) close(self, mark);
-        break;
+        return true;
       }
       default: {
         std::string_view t = token(pos);
         if (!is_json_number(t)) return fail("invalid value '" + std::string(t.substr(0, 40)) + "'");
         node.kind = JsonKind::Number;
         node.text = t;
+        return true;
+      }
+    }
+  }
+
+  // The object or array whose bracket is at `pos`, its node at `self` (kind
+  // set), at nesting `depth`. Scalars are read in the loop; only nested
+  // containers recurse.
+  bool container(uint32_t self, uint32_t pos, int depth) {
+    const bool object = json[pos] == '{';
+    const char closing = object ? '}' : ']';
+    const uint32_t mark = pending_count;
+    if (peek() == closing) {
+      ++at;
+    } else {
+      for (;;) {
+        std::string_view name;  // stays empty in an array
+        if (object) {
+          if (peek() != '"') return fail("expected a member name in an object");
+          if (!string(index[at++], name)) return false;
+          if (peek() != ':') return fail("expected ':' after a member name");
+          ++at;
+        }
+        if (depth + 1 > kMaxDepth) return fail("nesting deeper than 200 levels");
+        if (at >= count) return fail("unexpected end of input");
+        const uint32_t child = node_count;
+        Node scratch;
+        Node& node = Build ? nodes[node_count++] : scratch;
+        node.key = name;  // every field is set: the arrays are reused without clearing
+        node.boolean = false;
+        node.count = 0;
+        node.children = 0;
+        node.text = {};
+        if constexpr (Build) pending[pending_count++] = {key_signature(name), child};
+        const uint32_t value_pos = index[at++];
+        const char c = json[value_pos];
+        if (c == '{' || c == '[') {
+          node.kind = c == '{' ? JsonKind::Object : JsonKind::Array;
+          if (!container(child, value_pos, depth + 1)) return false;
+        } else if (!scalar(value_pos, node)) {
+          return false;
+        }
+        if constexpr (Build) {
+          nodes[child].next = node_count;
+        } else if (depth == 0 && object && !member->found && !wanted.empty() &&
+                   name == wanted) {  // the first, as member()
+          member->found = true;
+          member->kind = node.kind;
+          member->text = node.text;
+        }
+        const char after = peek();
+        ++at;
+        if (after == closing) break;
+        if (after != ',') return fail(object ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
       }
     }
     if constexpr (Build) {
-      nodes[self].next = static_cast<uint32_t>(nodes.size());
-    } else if (depth == 0) {
-      member->root = node.kind;
-    } else if (depth == 1 && !member->found && !wanted.empty() && key == wanted) {  // the first, as member()
-      member->found = true;
-      member->kind = node.kind;
-      member->text = node.text;
+      // complete: its children move from `pending` to the child index
+      Node& node = nodes[self];
+      node.count = pending_count - mark;
+      node.children = child_count;
+      std::memcpy(children + child_count, pending + mark, node.count * sizeof(Child));
+      child_count += node.count;
+      pending_count = mark;
     }
     return true;
   }
 
-  // The container at `self` is complete: its children move from `pending`
-  // to the child index.
-  void close(uint32_t self, size_t mark) {
-    nodes[self].count = static_cast<uint32_t>(pending.size() - mark);
-    nodes[self].children = static_cast<uint32_t>(children.size());
-    children.insert(children.end(), pending.begin() + mark, pending.end());
-    pending.resize(mark);
+  // The root: an object or array (checked by the caller) at structural 0.
+  bool root() {
+    const uint32_t pos = index[at++];
+    Node scratch;
+    Node& node = Build ? nodes[node_count++] : scratch;
+    node = Node{};
+    node.kind = json[pos] == '{' ? JsonKind::Object : JsonKind::Array;
+    if constexpr (!Build) member->root = node.kind;
+    if (!container(0, pos, 0)) return false;
+    if constexpr (Build) nodes[0].next = node_count;
+    return true;
   }
 
   bool fail(std::string message) {
@@ -217,8 +246,6 @@ Document::~Document() = default;
 template <bool Build>
 std::string Document::run(std::string_view json, size_t readable_after, std::string_view wanted, Member* member) {
   static_assert(kPadding >= simdjson::SIMDJSON_PADDING);
-  nodes_.clear();
-  children_.clear();
   auto& impl = *impl_;
   if (!impl.parser || impl.parser->capacity() < json.size()) {
     const size_t capacity = std::max<size_t>(json.size(), 64 * 1024);
@@ -240,15 +267,24 @@ std::string Document::run(std::string_view json, size_t readable_after, std::str
     return err == simdjson::UTF8_ERROR ? "invalid UTF-8" : simdjson::error_message(err);
   impl.escaped.resize(json.size() + kPadding);
   const uint32_t count = impl.parser->n_structural_indexes;
-  impl.pending.clear();
-  Builder<Build> builder{text,         impl.parser->structural_indexes.get(),
-                         count,        *impl.parser,
-                         nodes_,       children_,
-                         impl.pending, impl.escaped.data(),
-                         wanted,       member};
+  if (nodes_.size() < count + 1) {  // sizes only grow: reused by the next records
+    nodes_.resize(count + 1);
+    children_.resize(count + 1);
+    impl.pending.resize(count + 1);
+  }
+  Builder<Build> builder{text,
+                         impl.parser->structural_indexes.get(),
+                         count,
+                         *impl.parser,
+                         nodes_.data(),
+                         children_.data(),
+                         impl.pending.data(),
+                         impl.escaped.data(),
+                         wanted,
+                         member};
   const char first = text[builder.index[0]];
   if (first != '{' && first != '[') return "expected a JSON object or array";
-  if (!builder.value({}, 0)) return builder.error;
+  if (!builder.root()) return builder.error;
   if (builder.at != count) return "trailing content after the JSON value";
   return {};
 }

@@ -17,6 +17,7 @@ class Literal final : public Expr {
   Literal(int column, Value v, std::string storage = {}) : Expr(column), storage_(std::move(storage)), value_(v) {
     if (value_.kind == ValueKind::String || (value_.kind == ValueKind::Number && !value_.text.empty()))
       value_.text = storage_;
+    if (value_.kind == ValueKind::String) value_.boolean = is_plain_json_text(storage_);
   }
   Value eval(EvalContext&) const override { return value_; }
   const std::string& storage() const { return storage_; }
@@ -91,14 +92,14 @@ inline Value navigate(EvalContext& ctx, const Value& start, const std::vector<Se
     // Walk the document by node index; build a Value only at the end.
     const Document& doc = ctx.doc;
     uint32_t index = start.node;
-    for (size_t i = from; i < path.size(); ++i) {
-      const Segment& s = path[i];
-      if (s.kind == Segment::Wildcard) return spread(ctx, Value::of_node(index), path, i + 1);
-      index = s.kind == Segment::Key ? doc.member(index, s.key, s.signature, s.hint) : doc.element(index, s.index);
+    for (const Segment *s = path.data() + from, *end = path.data() + path.size(); s != end; ++s) {
+      if (s->kind == Segment::Wildcard)
+        return spread(ctx, Value::of_node(index), path, static_cast<size_t>(s - path.data()) + 1);
+      index = s->kind == Segment::Key ? doc.member(index, s->key, s->signature, s->hint) : doc.element(index, s->index);
       if (index == Document::npos) return Value::null();
       JsonKind kind = doc.at(index).kind;
       if (kind != JsonKind::Object && kind != JsonKind::Array)
-        return i + 1 == path.size() ? node_value(doc, index) : Value::null();
+        return s + 1 == end ? node_value(doc, index) : Value::null();
     }
     return Value::of_node(index);
   }
@@ -118,22 +119,17 @@ class PathExpr final : public Expr {
       : Expr(column), base_(base), value_(std::move(value)), segments_(std::move(segments)), text_(std::move(text)) {}
 
   Value eval(EvalContext& ctx) const override {
-    Value start;
     const Scope* scope = ctx.scope;
-    switch (base_) {
-      case Base::This: start = scope->record; break;
-      case Base::Parent:
-        if (!scope->parent) return Value::null();
-        start = scope->parent->record;
-        break;
+    switch (base_) {  // the start is passed where it is: a Value copy costs more than the lookup
+      case Base::This: return navigate(ctx, scope->record, segments_, 0);
+      case Base::Parent: return scope->parent ? navigate(ctx, scope->parent->record, segments_, 0) : Value::null();
       case Base::Root:
         while (scope->parent) scope = scope->parent;
-        start = scope->record;
-        break;
-      case Base::Out: start = Value::of_object(scope->out, scope->out_size); break;
-      case Base::Value: start = value_->eval(ctx); break;
+        return navigate(ctx, scope->record, segments_, 0);
+      case Base::Out: return navigate(ctx, Value::of_object(scope->out, scope->out_size), segments_, 0);
+      case Base::Value: return navigate(ctx, value_->eval(ctx), segments_, 0);
     }
-    return navigate(ctx, start, segments_, 0);
+    return Value::null();
   }
   std::string path_text() const override { return base_ == Base::This ? text_ : std::string(); }
 

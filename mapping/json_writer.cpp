@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "mapping/datetime.hpp"
 
 namespace synchub::mapping {
@@ -13,6 +17,29 @@ void JsonWriter::grow(size_t n) {
   buffer_ = std::move(grown);
 }
 
+namespace {
+
+// The first byte from `i` that JSON must escape (control, '"', '\\'), or `n`.
+size_t next_special(const char* text, size_t i, size_t n) {
+#if defined(__SSE2__)
+  const __m128i last_control = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + i));
+    const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(b, last_control), last_control);  // unsigned b <= 0x1f
+    const int hits =
+        _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(b, quote), _mm_cmpeq_epi8(b, backslash))));
+    if (hits) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(hits)));
+  }
+#endif
+  for (; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return i;
+  }
+  return n;
+}
+
+}  // namespace
+
 void JsonWriter::string(std::string_view text, bool plain) {
   // worst case: every byte written as \u00XX
   char* p = room(plain ? text.size() + 2 : text.size() * 6 + 2);
@@ -22,16 +49,12 @@ void JsonWriter::string(std::string_view text, bool plain) {
     p += text.size();
   } else {
     static const char* hex = "0123456789abcdef";
-    size_t run = 0;  // start of the bytes not yet copied: copied in bulk
-    auto flush = [&](size_t i) {
+    for (size_t run = 0;;) {  // run: start of the bytes not yet copied, copied in bulk
+      const size_t i = next_special(text.data(), run, text.size());
       std::memcpy(p, text.data() + run, i - run);
       p += i - run;
-      run = i + 1;
-    };
-    for (size_t i = 0; i < text.size(); ++i) {
+      if (i == text.size()) break;
       const unsigned char c = static_cast<unsigned char>(text[i]);
-      if (c >= 0x20 && c != '"' && c != '\\') continue;
-      flush(i);
       *p++ = '\\';
       switch (c) {
         case '"': *p++ = '"'; break;
@@ -47,8 +70,8 @@ void JsonWriter::string(std::string_view text, bool plain) {
           p[4] = hex[c & 0xf];
           p += 5;
       }
+      run = i + 1;
     }
-    flush(text.size());
   }
   *p++ = '"';
   size_ = static_cast<size_t>(p - buffer_.get());

@@ -150,7 +150,7 @@ class Loader {
         return Value::of_number(*d, storage);
       }
     }
-    return Value::of_string(storage);
+    return Value::of_string(storage, is_plain_json_text(storage));
   }
 
   void fill_table(Table& table, const YAML::Node& map, const std::string& path) {

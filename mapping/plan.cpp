@@ -233,7 +233,7 @@ Value field_value(EvalContext& ctx, const FieldPlan& f, const Where& where) {
       }
       t = ctx.arena.copy(s);
     }
-    v = Value::of_string(t);
+    v = Value::of_string(t, v.boolean);  // case changes and trimming keep plain text plain
   }
   if (v.is_null()) {
     if (f.fallback) return *f.fallback;

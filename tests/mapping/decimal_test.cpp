@@ -23,6 +23,54 @@ TEST(Decimal, ParsesJsonNumbersKeepingTheirDigits) {
     EXPECT_FALSE(Decimal::parse(bad)) << bad;
 }
 
+// Short numbers take a 64-bit path; "e0" sends the same number through the
+// general one: both must read every text alike, and refuse the same texts.
+TEST(Decimal, ShortAndGeneralParsersAgree) {
+  const char* texts[] = {"0",
+                         "-0",
+                         "+5",
+                         "007",
+                         "-0.0",
+                         "0.10",
+                         "1.5",
+                         "-2.500",
+                         "999999999999999999",
+                         "-99999999999999999",
+                         "9999999999999999999",
+                         "12345678901234.56",
+                         "-0.000000000000001",
+                         "1.",
+                         ".5",
+                         "-.5",
+                         "+",
+                         "-",
+                         "5-",
+                         "1.2.3",
+                         "1.-2",
+                         "1a",
+                         " 1",
+                         "--1",
+                         "+-1",
+                         "0x1"};
+  for (const char* t : texts) {
+    auto shortened = Decimal::parse(t), general = Decimal::parse(std::string(t) + "e0");
+    ASSERT_EQ(shortened.has_value(), general.has_value()) << t;
+    if (shortened) {
+      EXPECT_EQ(shortened->str(), general->str()) << t;
+      EXPECT_EQ(shortened->scale(), general->scale()) << t;
+    }
+  }
+  EXPECT_EQ(d("999999999999999999").str(), "999999999999999999");
+  EXPECT_EQ(d("9999999999999999999").str(), "9999999999999999999");
+  EXPECT_EQ(d("-0.000000000000001").str(), "-0.000000000000001");
+  EXPECT_EQ(d("+5").str(), "5");
+  EXPECT_EQ(*d("42").to_int64(), 42);
+  EXPECT_EQ(*d("-9223372036854775808").to_int64(), INT64_MIN);
+  EXPECT_FALSE(d("9223372036854775808").to_int64());
+  EXPECT_FALSE(d("4.2").to_int64());
+  EXPECT_EQ(*d("4.0").to_int64(), 4);
+}
+
 TEST(Decimal, ArithmeticIsExact) {
   EXPECT_EQ(d("0.1") + d("0.2"), d("0.3"));
   EXPECT_EQ((d("0.1") + d("0.2")).str(), "0.3");
