@@ -309,35 +309,45 @@ void Decimal::append_to(std::string& out) const {
 }
 
 size_t Decimal::write(char* out) const {
-  char buf[kMaxText];
-  char* end = buf + sizeof buf;
-  char* p = end;
   const bool negative = coef() < 0;
-  int written = 0;
-  auto digit = [&](int d) {
-    *--p = static_cast<char>('0' + d);
-    if (++written == scale_) *--p = '.';
-  };
+  char buf[kMaxText];
+  char* const end = buf + sizeof buf;
+  char* p = end;  // the coefficient's digits, written from the right
   if (coef() > -static_cast<i128>(UINT64_MAX) && coef() < static_cast<i128>(UINT64_MAX)) {
     // 64-bit division is much cheaper than 128-bit: the common case for money
     uint64_t c = static_cast<uint64_t>(negative ? -coef() : coef());
     do {
-      digit(static_cast<int>(c % 10));
+      *--p = static_cast<char>('0' + c % 10);
       c /= 10;
-    } while (c != 0 || written < scale_);
+    } while (c != 0);
   } else {
     // Work on the negative magnitude so the most negative value is safe too.
     i128 c = negative ? coef() : -coef();
     do {
-      digit(-static_cast<int>(c % 10));
+      *--p = static_cast<char>('0' - static_cast<int>(c % 10));
       c /= 10;
-    } while (c != 0 || written < scale_);
+    } while (c != 0);
   }
-  if (*p == '.') *--p = '0';
-  if (negative) *--p = '-';
-  const size_t n = static_cast<size_t>(end - p);
-  std::memcpy(out, p, n);
-  return n;
+  const size_t digits = static_cast<size_t>(end - p), scale = static_cast<size_t>(scale_);
+  char* o = out;
+  if (negative) *o++ = '-';
+  if (scale == 0) {
+    std::memcpy(o, p, digits);
+    return static_cast<size_t>(o - out) + digits;
+  }
+  if (digits <= scale) {  // 0.00ddd
+    *o++ = '0';
+    *o++ = '.';
+    std::memset(o, '0', scale - digits);
+    o += scale - digits;
+    std::memcpy(o, p, digits);
+    return static_cast<size_t>(o - out) + digits;
+  }
+  std::memcpy(o, p, digits - scale);
+  o += digits - scale;
+  *o++ = '.';
+  std::memcpy(o, p + digits - scale, scale);
+  return static_cast<size_t>(o - out) + scale;
 }
 
 std::string Decimal::str() const {

@@ -108,6 +108,11 @@ struct Builder {
       plain = true;
       return true;
     }
+    return unescape(begin, out);
+  }
+
+  // A string with escapes: unescaped into `escaped`.
+  [[gnu::noinline]] bool unescape(const char* begin, std::string_view& out) {
     auto* end = parser.parse_string(reinterpret_cast<const uint8_t*>(begin), reinterpret_cast<uint8_t*>(escaped));
     if (!end) return fail("invalid escape in a string");
     out = {escaped, static_cast<size_t>(reinterpret_cast<char*>(end) - escaped)};
@@ -186,7 +191,11 @@ struct Builder {
         if constexpr (Build) pending[pending_count++] = {key_signature(name), child};
         const uint32_t value_pos = index[at++];
         const char c = json[value_pos];
-        if (c == '{' || c == '[') {
+        if (c == '"') {  // the common case, read here
+          node.kind = JsonKind::String;
+          if (!string(value_pos, node.text)) return false;
+          node.boolean = plain;
+        } else if (c == '{' || c == '[') {
           node.kind = c == '{' ? JsonKind::Object : JsonKind::Array;
           if (!container(child, value_pos, depth + 1)) return false;
         } else if (!scalar(value_pos, node)) {
@@ -231,7 +240,7 @@ struct Builder {
     return true;
   }
 
-  bool fail(std::string message) {
+  [[gnu::cold, gnu::noinline]] bool fail(std::string message) {
     if (error.empty()) error = std::move(message);
     return false;
   }

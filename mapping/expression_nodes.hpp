@@ -87,22 +87,9 @@ inline Value spread(EvalContext& ctx, const Value& v, const std::vector<Segment>
   return Value::of_list(items, size);
 }
 
-inline Value navigate(EvalContext& ctx, const Value& start, const std::vector<Segment>& path, size_t from) {
-  if (start.kind == ValueKind::Node) {
-    // Walk the document by node index; build a Value only at the end.
-    const Document& doc = ctx.doc;
-    uint32_t index = start.node;
-    for (const Segment *s = path.data() + from, *end = path.data() + path.size(); s != end; ++s) {
-      if (s->kind == Segment::Wildcard)
-        return spread(ctx, Value::of_node(index), path, static_cast<size_t>(s - path.data()) + 1);
-      index = s->kind == Segment::Key ? doc.member(index, s->key, s->signature, s->hint) : doc.element(index, s->index);
-      if (index == Document::npos) return Value::null();
-      JsonKind kind = doc.at(index).kind;
-      if (kind != JsonKind::Object && kind != JsonKind::Array)
-        return s + 1 == end ? node_value(doc, index) : Value::null();
-    }
-    return Value::of_node(index);
-  }
+// The rest of a path from a computed object or list.
+[[gnu::noinline]] inline Value navigate_computed(EvalContext& ctx, const Value& start, const std::vector<Segment>& path,
+                                                 size_t from) {
   const Value* v = &start;
   for (size_t i = from; i < path.size(); ++i) {
     if (path[i].kind == Segment::Wildcard) return spread(ctx, *v, path, i + 1);
@@ -111,6 +98,23 @@ inline Value navigate(EvalContext& ctx, const Value& start, const std::vector<Se
     if (v->kind == ValueKind::Node) return navigate(ctx, *v, path, i + 1);
   }
   return *v;
+}
+
+inline Value navigate(EvalContext& ctx, const Value& start, const std::vector<Segment>& path, size_t from) {
+  if (start.kind != ValueKind::Node) return navigate_computed(ctx, start, path, from);
+  // Walk the document by node index; build a Value only at the end.
+  const Document& doc = ctx.doc;
+  uint32_t index = start.node;
+  for (const Segment *s = path.data() + from, *end = path.data() + path.size(); s != end; ++s) {
+    if (s->kind == Segment::Wildcard)
+      return spread(ctx, Value::of_node(index), path, static_cast<size_t>(s - path.data()) + 1);
+    index = s->kind == Segment::Key ? doc.member(index, s->key, s->signature, s->hint) : doc.element(index, s->index);
+    if (index == Document::npos) return Value::null();
+    JsonKind kind = doc.at(index).kind;
+    if (kind != JsonKind::Object && kind != JsonKind::Array)
+      return s + 1 == end ? node_value(doc, index) : Value::null();
+  }
+  return Value::of_node(index);
 }
 
 class PathExpr final : public Expr {
