@@ -49,9 +49,9 @@ enum class Base { This, Parent, Root, Out, Value };
 inline const Value* computed_member(const Value& v, const Segment& s) {
   if (v.kind == ValueKind::Object && s.kind == Segment::Key) {
     const uint32_t hint = s.hint.load(std::memory_order_relaxed);
-    if (hint < v.size && v.members[hint].name == s.key) return &v.members[hint].value;
+    if (hint < v.size && same_text(v.members[hint].name, s.key)) return &v.members[hint].value;
     for (uint32_t i = 0; i < v.size; ++i)
-      if (v.members[i].name == s.key) {
+      if (same_text(v.members[i].name, s.key)) {
         s.hint.store(i, std::memory_order_relaxed);
         return &v.members[i].value;
       }

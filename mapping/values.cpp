@@ -37,7 +37,7 @@ const Value* Table::find(std::string_view key) const {
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
     if (s.entry == 0) return nullptr;
-    if (s.tag == tag && entries_[s.entry - 1].key == key) return &entries_[s.entry - 1].value;
+    if (s.tag == tag && same_text(entries_[s.entry - 1].key, key)) return &entries_[s.entry - 1].value;
   }
 }
 

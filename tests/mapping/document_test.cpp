@@ -18,6 +18,24 @@ std::string parse_error(const std::string& json) {
   return reason;
 }
 
+// same_text settles short texts with word loads: every length, a difference at every position.
+TEST(Document, SameTextComparesEveryByteOfEveryLength) {
+  const std::string base = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (size_t n = 0; n <= base.size(); ++n) {
+    const std::string a = base.substr(0, n);
+    std::string b = a;
+    EXPECT_TRUE(same_text(a, b)) << n;
+    for (size_t i = 0; i < n; ++i) {
+      b = a;
+      b[i] = '#';
+      EXPECT_FALSE(same_text(a, b)) << n << " at " << i;
+    }
+    if (n > 0) {
+      EXPECT_FALSE(same_text(a, a.substr(0, n - 1))) << n;
+    }
+  }
+}
+
 TEST(Document, KeepsNumberTextAndUnescapesOnlyStringsWithEscapes) {
   Document doc;
   ASSERT_EQ(
