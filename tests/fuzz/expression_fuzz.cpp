@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::map<std::string, std::shared_ptr<Table>, std::less<>> t;
     auto table = std::make_shared<Table>();
     table->storage.push_back("A");
-    table->values.emplace("draft", Value::of_string(table->storage.back()));
+    table->insert("draft", Value::of_string(table->storage.back()));
     t.emplace("status", table);
     return t;
   }();
