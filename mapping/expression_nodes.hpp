@@ -9,6 +9,7 @@
 
 #include "mapping/expression.hpp"
 #include "mapping/functions.hpp"
+#include "mapping/json_writer.hpp"
 
 namespace synchub::mapping::nodes {
 

@@ -40,6 +40,10 @@ size_t next_special(const char* text, size_t i, size_t n) {
 
 }  // namespace
 
+bool is_plain_json_text(std::string_view text) {
+  return next_special(text.data(), 0, text.size()) == text.size();
+}
+
 void JsonWriter::string(std::string_view text, bool plain) {
   // worst case: every byte written as \u00XX
   char* p = room(plain ? text.size() + 2 : text.size() * 6 + 2);
@@ -153,16 +157,27 @@ void JsonWriter::value(const Document& doc, const Value& v) {
   }
 }
 
+namespace {
+
+// One writer per thread for the functions below, reused by their calls (REST
+// sources write each row of a page), and given up when a large text grew it.
+template <typename Write>
+void write_with_thread_writer(std::string& out, Write write) {
+  thread_local JsonWriter writer;
+  writer.clear();
+  write(writer);
+  out += writer.text();
+  if (writer.capacity() > (1 << 20)) writer = JsonWriter();
+}
+
+}  // namespace
+
 void write_json(std::string& out, const Document& doc, const Value& v) {
-  JsonWriter w;
-  w.value(doc, v);
-  out += w.text();
+  write_with_thread_writer(out, [&](JsonWriter& w) { w.value(doc, v); });
 }
 
 void write_node(std::string& out, const Document& doc, uint32_t index) {
-  JsonWriter w;
-  w.node(doc, index);
-  out += w.text();
+  write_with_thread_writer(out, [&](JsonWriter& w) { w.node(doc, index); });
 }
 
 }  // namespace synchub::mapping

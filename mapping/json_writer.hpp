@@ -22,6 +22,7 @@ class JsonWriter {
   void string(std::string_view text, bool plain);
   std::string_view text() const { return {buffer_.get(), size_}; }
   void clear() { size_ = 0; }
+  size_t capacity() const { return capacity_; }
 
  private:
   char* room(size_t n) {
@@ -41,6 +42,10 @@ class JsonWriter {
   std::unique_ptr<char[]> buffer_;
   size_t size_ = 0, capacity_ = 0;
 };
+
+// True when JSON writes `text` as it is: no control character, '"' or '\\'
+// (strings known to be plain when a mapping is loaded are written without a scan).
+bool is_plain_json_text(std::string_view text);
 
 // Appends the JSON of `v` (of node `index`) to `out`.
 void write_json(std::string& out, const Document& doc, const Value& v);

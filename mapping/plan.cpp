@@ -98,7 +98,7 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
       std::string_view text = v.kind == ValueKind::String ? trim_spaces(v.text) : v.text;
       if ((v.kind == ValueKind::Number || v.kind == ValueKind::String) && text.size() <= Decimal::kMaxDigits &&
           is_normalized_number(text))
-        return v.kind == ValueKind::Number && !v.boolean ? v : Value::of_number_text(text);
+        return v.kind == ValueKind::Number ? v : Value::of_number_text(text);
       auto d = to_decimal(v);
       if (!d) type_error(ctx, v, "a number");
       if (is_normalized_number(text)) return Value::of_number(*d, text);

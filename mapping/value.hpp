@@ -110,16 +110,6 @@ struct Member {
 
 const char* kind_name(ValueKind kind);
 
-// True when JSON writes `text` as it is: no control character, '"' or '\\'
-// (strings known to be plain at load time are written without a scan).
-inline bool is_plain_json_text(std::string_view text) {
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == '"' || c == '\\') return false;
-  }
-  return true;
-}
-
 // Per-record memory: everything is freed at once by reset().
 class Arena {
  public:

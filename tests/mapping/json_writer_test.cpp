@@ -29,9 +29,12 @@ TEST(JsonWriter, EscapesLikeTheReferenceAtEveryPosition) {
         w.clear();
         w.string(text, false);
         ASSERT_EQ(w.text(), want) << "length " << length << " at " << at << " byte " << int(special);
+        ASSERT_EQ(is_plain_json_text(text), want == "\"" + text + "\"") << length << " at " << at;
       }
     }
   }
+  EXPECT_TRUE(is_plain_json_text(filler));
+  EXPECT_TRUE(is_plain_json_text(""));
   w.clear();
   w.string("plain \xe4\xb8\xad", true);
   EXPECT_EQ(w.text(), "\"plain \xe4\xb8\xad\"");
