@@ -307,28 +307,25 @@ std::string Document::check(std::string_view json, std::string_view member_name,
   return run<false>(json, readable_after, member_name, &out);
 }
 
-uint32_t Document::member(uint32_t object, std::string_view name, uint32_t signature) const {
+uint32_t Document::member_position(uint32_t object, std::string_view name, uint32_t signature) const {
   const Node& o = nodes_[object];
   if (o.kind != JsonKind::Object) return npos;
-  for (const Child *c = children_.data() + o.children, *end = c + o.count; c != end; ++c)
-    if (c->key_sig == signature && nodes_[c->node].key.size() == name.size() &&  // lengths over 64K share signatures
-        same_name(nodes_[c->node].key.data(), name.data(), name.size()))
-      return c->node;
+  for (uint32_t i = 0; i < o.count; ++i)
+    if (is_named(children_[o.children + i], name, signature)) return i;
   return npos;
+}
+
+uint32_t Document::member(uint32_t object, std::string_view name, uint32_t signature) const {
+  const uint32_t i = member_position(object, name, signature);
+  return i == npos ? npos : children_[nodes_[object].children + i].node;
 }
 
 uint32_t Document::member_scan(uint32_t object, std::string_view name, uint32_t signature,
                                std::atomic<uint32_t>& hint) const {
-  const Node& o = nodes_[object];
-  if (o.kind != JsonKind::Object) return npos;
-  const Child* first = children_.data() + o.children;
-  for (const Child *c = first, *end = c + o.count; c != end; ++c)
-    if (c->key_sig == signature && nodes_[c->node].key.size() == name.size() &&
-        same_name(nodes_[c->node].key.data(), name.data(), name.size())) {
-      hint.store(static_cast<uint32_t>(c - first), std::memory_order_relaxed);
-      return c->node;
-    }
-  return npos;
+  const uint32_t i = member_position(object, name, signature);
+  if (i == npos) return npos;
+  hint.store(i, std::memory_order_relaxed);
+  return children_[nodes_[object].children + i].node;
 }
 
 uint32_t Document::find(uint32_t from, std::string_view path) const {

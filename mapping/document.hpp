@@ -116,12 +116,8 @@ class Document {
   uint32_t member(uint32_t object, std::string_view name, uint32_t signature, std::atomic<uint32_t>& hint) const {
     const Node& o = nodes_[object];
     const uint32_t h = hint.load(std::memory_order_relaxed);
-    if (o.kind == JsonKind::Object && h < o.count) {
-      const Child& c = children_[o.children + h];
-      if (c.key_sig == signature && nodes_[c.node].key.size() == name.size() &&
-          same_name(nodes_[c.node].key.data(), name.data(), name.size()))
-        return c.node;
-    }
+    if (o.kind == JsonKind::Object && h < o.count && is_named(children_[o.children + h], name, signature))
+      return children_[o.children + h].node;
     return member_scan(object, name, signature, hint);
   }
   // Element `i` of the array at `array`, or npos.
@@ -138,6 +134,15 @@ class Document {
 
  private:
   struct Impl;
+  // Whether the child index entry `c` is the member `name` (signature first:
+  // lengths over 64K share signatures, so the length is compared too).
+  bool is_named(const Child& c, std::string_view name, uint32_t signature) const {
+    if (c.key_sig != signature) return false;  // most names are settled here, without loading the node
+    const std::string_view key = nodes_[c.node].key;
+    return key.size() == name.size() && same_name(key.data(), name.data(), name.size());
+  }
+  // The position of member `name` among the object's children, or npos.
+  uint32_t member_position(uint32_t object, std::string_view name, uint32_t signature) const;
   uint32_t member_scan(uint32_t object, std::string_view name, uint32_t signature, std::atomic<uint32_t>& hint) const;
   template <bool Build>
   std::string run(std::string_view json, size_t readable_after, std::string_view wanted, Member* member);
