@@ -4,6 +4,8 @@
 #include <cstring>
 #include <limits>
 
+#include "mapping/copy_bytes.hpp"
+
 namespace synchub::mapping {
 namespace {
 
@@ -332,7 +334,7 @@ size_t Decimal::write(char* out) const {
   char* o = out;
   if (negative) *o++ = '-';
   if (scale == 0) {
-    std::memcpy(o, p, digits);
+    copy_bytes(o, p, digits);
     return static_cast<size_t>(o - out) + digits;
   }
   if (digits <= scale) {  // 0.00ddd
@@ -340,13 +342,13 @@ size_t Decimal::write(char* out) const {
     *o++ = '.';
     std::memset(o, '0', scale - digits);
     o += scale - digits;
-    std::memcpy(o, p, digits);
+    copy_bytes(o, p, digits);
     return static_cast<size_t>(o - out) + digits;
   }
-  std::memcpy(o, p, digits - scale);
+  copy_bytes(o, p, digits - scale);
   o += digits - scale;
   *o++ = '.';
-  std::memcpy(o, p + digits - scale, scale);
+  copy_bytes(o, p + digits - scale, scale);
   return static_cast<size_t>(o - out) + scale;
 }
 

@@ -9,6 +9,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "mapping/copy_bytes.hpp"
+
 namespace synchub::mapping {
 
 // simdjson's stage 1 (runtime-dispatched SIMD: finds the structural
@@ -220,7 +222,8 @@ struct Builder {
       Node& node = nodes[self];
       node.count = pending_count - mark;
       node.children = child_count;
-      std::memcpy(children + child_count, pending + mark, node.count * sizeof(Child));
+      copy_bytes(reinterpret_cast<char*>(children + child_count), reinterpret_cast<const char*>(pending + mark),
+                 node.count * sizeof(Child));
       child_count += node.count;
       pending_count = mark;
     }

@@ -275,7 +275,7 @@ class Parser {
           base = Base::Out;
         else
           fail(t, "unknown variable '" + t.text + "' (expected $this, $parent, $root or $out)");
-        return std::make_unique<PathExpr>(t.column, base, nullptr, std::vector<Segment>{}, t.text);
+        return make_path(t.column, base, nullptr, std::vector<Segment>{}, t.text);
       }
       case Tok::Ident: {
         if (t.text == "true" || t.text == "false") {
@@ -289,7 +289,7 @@ class Parser {
         if (is_op("(", 1)) return call();
         take();
         std::vector<Segment> segments{{Segment::Key, t.text, 0}};
-        return std::make_unique<PathExpr>(t.column, Base::This, nullptr, std::move(segments), t.text);
+        return make_path(t.column, Base::This, nullptr, std::move(segments), t.text);
       }
       case Tok::Op:
         if (t.text == "(") {
@@ -351,7 +351,7 @@ class Parser {
       // extend a plain path: customer.id
       return extend(std::move(base), std::move(segments), text, column);
     }
-    return std::make_unique<PathExpr>(column, Base::Value, std::move(base), std::move(segments), std::string());
+    return make_path(column, Base::Value, std::move(base), std::move(segments), std::string());
   }
 
   ExprPtr extend(ExprPtr base, std::vector<Segment> more, const std::string& text, int column) {
@@ -362,11 +362,11 @@ class Parser {
                : base_text == "$parent" ? Base::Parent
                : base_text == "$root"   ? Base::Root
                                         : Base::Out;
-      return std::make_unique<PathExpr>(column, b, nullptr, std::move(more), text);
+      return make_path(column, b, nullptr, std::move(more), text);
     }
     std::vector<Segment> all{{Segment::Key, base_text, 0}};
     for (auto& s : more) all.push_back(std::move(s));
-    return std::make_unique<PathExpr>(column, Base::This, nullptr, std::move(all), text);
+    return make_path(column, Base::This, nullptr, std::move(all), text);
   }
 
   ExprPtr call() {

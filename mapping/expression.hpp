@@ -145,7 +145,20 @@ class Elements {
 ExprPtr make_constant(const Value& v, std::string storage);
 
 // Helpers shared by the evaluator and the field plan.
-Value node_value(const Document& doc, uint32_t index);
+// The value of node `index`: scalars as values (strings and numbers as views
+// into the document), objects and arrays as references to the node.
+inline Value node_value(const Document& doc, uint32_t index) {
+  const Node& n = doc.at(index);
+  switch (n.kind) {
+    case JsonKind::Null: return Value::null();
+    case JsonKind::Bool: return Value::of_bool(n.boolean);
+    case JsonKind::String: return Value::of_string(n.text, n.boolean);
+    case JsonKind::Number: return Value::of_number_text(n.text);
+    case JsonKind::Object:
+    case JsonKind::Array: return Value::of_node(index);
+  }
+  return Value::null();
+}
 std::string describe(const Document& doc, const Value& v);  // short JSON-ish text for error messages
 bool truthy(const Document& doc, const Value& v, const char* what);
 std::optional<Decimal> to_decimal(const Value& v);           // numbers and numeric strings (spaces around allowed)

@@ -118,7 +118,7 @@ inline Value navigate(EvalContext& ctx, const Value& start, const std::vector<Se
   return Value::of_node(index);
 }
 
-class PathExpr final : public Expr {
+class PathExpr : public Expr {
  public:
   PathExpr(int column, Base base, ExprPtr value, std::vector<Segment> segments, std::string text)
       : Expr(column), base_(base), value_(std::move(value)), segments_(std::move(segments)), text_(std::move(text)) {}
@@ -138,12 +138,46 @@ class PathExpr final : public Expr {
   }
   std::string path_text() const override { return base_ == Base::This ? text_ : std::string(); }
 
- private:
+ protected:
   Base base_;
   ExprPtr value_;
   std::vector<Segment> segments_;
   std::string text_;
 };
+
+// The common path, `customer.id` in the current record: a member lookup per
+// name, in a function small enough to stay cheap to call.
+class NamePath final : public PathExpr {
+ public:
+  using PathExpr::PathExpr;
+  // Whether a path of these segments from `base` is one.
+  static bool fits(Base base, const std::vector<Segment>& segments) {
+    if (base != Base::This || segments.empty()) return false;
+    for (const Segment& s : segments)
+      if (s.kind != Segment::Key) return false;
+    return true;
+  }
+
+  Value eval(EvalContext& ctx) const override {
+    const Value& record = ctx.scope->record;
+    if (record.kind != ValueKind::Node) [[unlikely]]
+      return PathExpr::eval(ctx);  // an element of a computed list
+    const Document& doc = ctx.doc;
+    uint32_t index = record.node;
+    for (const Segment& s : segments_) {
+      index = doc.member(index, s.key, s.signature, s.hint);  // npos for a scalar on the way
+      if (index == Document::npos) return Value::null();
+    }
+    return node_value(doc, index);
+  }
+};
+
+// A PathExpr, or a NamePath when the path is one.
+inline ExprPtr make_path(int column, Base base, ExprPtr value, std::vector<Segment> segments, std::string text) {
+  if (NamePath::fits(base, segments))
+    return std::make_unique<NamePath>(column, base, std::move(value), std::move(segments), std::move(text));
+  return std::make_unique<PathExpr>(column, base, std::move(value), std::move(segments), std::move(text));
+}
 
 class ListExpr final : public Expr {
  public:

@@ -49,13 +49,13 @@ void JsonWriter::string(std::string_view text, bool plain) {
   char* p = room(plain ? text.size() + 2 : text.size() * 6 + 2);
   *p++ = '"';
   if (plain) {
-    std::memcpy(p, text.data(), text.size());
+    copy_bytes(p, text.data(), text.size());
     p += text.size();
   } else {
     static const char* hex = "0123456789abcdef";
     for (size_t run = 0;;) {  // run: start of the bytes not yet copied, copied in bulk
       const size_t i = next_special(text.data(), run, text.size());
-      std::memcpy(p, text.data() + run, i - run);
+      copy_bytes(p, text.data() + run, i - run);
       p += i - run;
       if (i == text.size()) break;
       const unsigned char c = static_cast<unsigned char>(text[i]);

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "mapping/copy_bytes.hpp"
 #include "mapping/document.hpp"
 #include "mapping/value.hpp"
 
@@ -24,18 +25,20 @@ class JsonWriter {
   void clear() { size_ = 0; }
   size_t capacity() const { return capacity_; }
 
- private:
-  char* room(size_t n) {
-    if (capacity_ - size_ < n) grow(n);
-    return buffer_.get() + size_;
-  }
+  // Text that is JSON already: punctuation, member names written in advance.
   void put(char c) {
     *room(1) = c;
     ++size_;
   }
   void put(std::string_view s) {
-    std::memcpy(room(s.size()), s.data(), s.size());
+    copy_bytes(room(s.size()), s.data(), s.size());
     size_ += s.size();
+  }
+
+ private:
+  char* room(size_t n) {
+    if (capacity_ - size_ < n) grow(n);
+    return buffer_.get() + size_;
   }
   void grow(size_t n);
 

@@ -293,6 +293,7 @@ class Loader {
     if (n.IsScalar()) {  // shorthand: `bill_no: order_no` is `from: order_no`
       f.source = expression(n, path, true);
       f.source_path = n.Scalar();
+      f.as_is = true;
       return;
     }
     if (!reader_.expect_map(n, path, mark)) return;
@@ -395,6 +396,8 @@ class Loader {
       if (auto e = check_pattern(f.format); !e.empty()) diags_.error(mark, join_path(path, "format"), e);
     if (!f.input_format.empty())
       if (auto e = check_pattern(f.input_format); !e.empty()) diags_.error(mark, join_path(path, "input_format"), e);
+    f.as_is = f.source && !f.each && !f.map && f.xref_entity.empty() && !f.trim && !f.upper && !f.lower &&
+              f.type == FieldType::Any;
   }
 
   void read_map(const YAML::Node& n, const std::string& path, FieldPlan& f) {

@@ -182,23 +182,40 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
 }
 
 Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const Value& record, const Scope* parent,
-                 const Where& where);
+                 const Where& where, JsonWriter& out);
 
-Value field_value(EvalContext& ctx, const FieldPlan& f, const Where& where) {
+// A null source value: the default, an error when required, or null.
+Value when_null(const FieldPlan& f) {
+  if (f.fallback) return *f.fallback;
+  if (f.required) throw MappingError("required value is missing");
+  return Value::null();
+}
+
+// `each`: the source array's elements mapped with the fields of `each`,
+// written to `out` as they are mapped.
+Value map_each(EvalContext& ctx, const FieldPlan& f, const Where& where, JsonWriter& out) {
   Value v = f.source ? f.source->eval(ctx) : ctx.scope->record;
-  if (f.each) {
-    // nested array -> nested array, each element mapped with the fields of `each`
-    if (v.is_null()) return f.fallback ? *f.fallback : v;
-    Elements elements(ctx.doc, v);
-    if (!elements.is_array()) type_error(ctx, v, "an array to map with each");
-    const uint32_t n = elements.size();
-    Value* out = ctx.arena.array<Value>(n);
-    for (uint32_t i = 0; i < n; ++i) {
-      Where inner{&where, &f, i};
-      new (&out[i]) Value(map_object(ctx, f.fields, elements.next(), ctx.scope, inner));
-    }
-    return Value::of_list(out, n);
+  if (v.is_null()) {
+    v = f.fallback ? *f.fallback : v;
+    out.value(ctx.doc, v);
+    return v;
   }
+  Elements elements(ctx.doc, v);
+  if (!elements.is_array()) type_error(ctx, v, "an array to map with each");
+  const uint32_t n = elements.size();
+  Value* items = ctx.arena.array<Value>(n);
+  out.put('[');
+  for (uint32_t i = 0; i < n; ++i) {
+    if (i) out.put(',');
+    Where inner{&where, &f, i};
+    new (&items[i]) Value(map_object(ctx, f.fields, elements.next(), ctx.scope, inner, out));
+  }
+  out.put(']');
+  return Value::of_list(items, n);
+}
+
+// The steps after the source: table or xref lookup, text changes, null handling, type.
+Value finish_value(EvalContext& ctx, const FieldPlan& f, Value v) {
   if (f.map && !v.is_null()) {
     const Value* hit = f.map->find(to_text(ctx, v));
     if (hit) {
@@ -226,33 +243,46 @@ Value field_value(EvalContext& ctx, const FieldPlan& f, const Where& where) {
       while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
     }
     if (f.upper || f.lower) {
-      std::string s(t);
-      for (char& c : s) {
+      char* s = ctx.arena.array<char>(t.size());
+      for (size_t i = 0; i < t.size(); ++i) {
+        char c = t[i];
         if (f.upper && c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
         if (f.lower && c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+        s[i] = c;
       }
-      t = ctx.arena.copy(s);
+      t = {s, t.size()};
     }
     v = Value::of_string(t, v.boolean);  // case changes and trimming keep plain text plain
   }
-  if (v.is_null()) {
-    if (f.fallback) return *f.fallback;
-    if (f.required) throw MappingError("required value is missing");
-    return v;
-  }
-  return convert(ctx, f, v);
+  if (v.is_null()) return when_null(f);
+  return f.type == FieldType::Any ? v : convert(ctx, f, v);
 }
 
 Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const Value& record, const Scope* parent,
-                 const Where& where) {
+                 const Where& where, JsonWriter& out) {
   Member* members = ctx.arena.array<Member>(fields.size());
   Scope scope{record, parent, members, 0};
   const Scope* saved = ctx.scope;
   ctx.scope = &scope;
+  // Each field is written as soon as it is mapped; its value is also kept
+  // for `$out` paths. A failed record's partial text is dropped by the caller.
+  out.put('{');
   for (const auto& f : fields) {
     Member& m = members[scope.out_size];
+    if (scope.out_size) out.put(',');
+    out.put(f.json_name);
     try {
-      new (&m.value) Value(field_value(ctx, f, where));  // in place: see Arena::array
+      // in place: see Arena::array
+      if (f.as_is) {  // most fields: a value copied from the record
+        new (&m.value) Value(f.source->eval(ctx));
+        if (m.value.is_null()) m.value = when_null(f);
+        out.value(ctx.doc, m.value);
+      } else if (f.each) {
+        new (&m.value) Value(map_each(ctx, f, where, out));
+      } else {
+        new (&m.value) Value(finish_value(ctx, f, f.source ? f.source->eval(ctx) : ctx.scope->record));
+        out.value(ctx.doc, m.value);
+      }
     } catch (const MappingError& e) {
       ctx.scope = saved;
       const std::string target = join(where.target(), f.name);
@@ -270,6 +300,7 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
     m.json_name = f.json_name;
     ++scope.out_size;
   }
+  out.put('}');
   ctx.scope = saved;
   return Value::of_object(members, scope.out_size);
 }
@@ -305,9 +336,8 @@ MapStatus PlanRunner::run(std::string_view record, std::string& out, std::string
       if (k.is_null()) throw MappingError("key: the key expression gave null");
       key.assign(to_text(ctx, k));
     }
-    Value result = map_object(ctx, plan_->fields, root.record, nullptr, Where{});
     writer_.clear();
-    writer_.value(doc_, result);
+    map_object(ctx, plan_->fields, root.record, nullptr, Where{}, writer_);
     out += writer_.text();
   } catch (const MissingReference& e) {
     error = e.what();

@@ -40,6 +40,9 @@ struct FieldPlan {
   std::optional<TimeZone> zone;      // shown in (datetime) / read in (local times)
   bool each = false;
   std::vector<FieldPlan> fields;  // of `each`
+  // Set when loaded: the source's value is the field's value (no table,
+  // lookup, text change or type), so mapping skips those steps.
+  bool as_is = false;
 };
 
 // A cross-reference a test case provides: (from, id) is (to, target).

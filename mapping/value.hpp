@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "mapping/copy_bytes.hpp"
 #include "mapping/decimal.hpp"
 #include "mapping/document.hpp"
 
@@ -118,7 +119,7 @@ class Arena {
   std::string_view copy(std::string_view s) {
     if (s.empty()) return {};
     char* p = static_cast<char*>(resource_.allocate(s.size(), 1));
-    std::memcpy(p, s.data(), s.size());
+    copy_bytes(p, s.data(), s.size());
     return {p, s.size()};
   }
   // Uninitialised room for n values. Fill it with `new (&a[i]) Value(f())`:

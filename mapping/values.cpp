@@ -64,19 +64,6 @@ Value Elements::next() {
   return element;
 }
 
-Value node_value(const Document& doc, uint32_t index) {
-  const Node& n = doc.at(index);
-  switch (n.kind) {
-    case JsonKind::Null: return Value::null();
-    case JsonKind::Bool: return Value::of_bool(n.boolean);
-    case JsonKind::String: return Value::of_string(n.text, n.boolean);
-    case JsonKind::Number: return Value::of_number_text(n.text);
-    case JsonKind::Object:
-    case JsonKind::Array: return Value::of_node(index);
-  }
-  return Value::null();
-}
-
 std::string describe(const Document& doc, const Value& v) {
   std::string out;
   switch (v.kind) {
