@@ -207,7 +207,7 @@ class Parser {
     ExprPtr a = multiplicative();
     while (is_op("+") || is_op("-")) {
       const Token& t = take();
-      a = std::make_unique<Binary>(t.column, t.text, std::move(a), multiplicative());
+      a = std::make_unique<Arithmetic>(t.column, t.text, std::move(a), multiplicative());
     }
     return a;
   }
@@ -215,7 +215,7 @@ class Parser {
     ExprPtr a = unary();
     while (is_op("*") || is_op("/") || is_op("%")) {
       const Token& t = take();
-      a = std::make_unique<Binary>(t.column, t.text, std::move(a), unary());
+      a = std::make_unique<Arithmetic>(t.column, t.text, std::move(a), unary());
     }
     return a;
   }

@@ -192,9 +192,14 @@ class ListExpr final : public Expr {
   std::vector<ExprPtr> items_;
 };
 
-inline Decimal number_operand(EvalContext& ctx, const Value& v, const char* op) {
+[[gnu::noinline]] inline Decimal parse_operand(EvalContext& ctx, const Value& v, const char* op) {
   if (auto d = to_decimal(v)) return *d;
   throw MappingError(std::string("'") + op + "' expects numbers, got " + describe(ctx.doc, v));
+}
+
+inline Decimal number_operand(EvalContext& ctx, const Value& v, const char* op) {
+  if (v.kind == ValueKind::Number && !v.boolean) return v.number;  // computed, or parsed already
+  return parse_operand(ctx, v, op);
 }
 
 enum class Op { And, Or, Coalesce, Eq, Ne, Lt, Le, Gt, Ge, Add, Sub, Mul, Div, Mod };
@@ -209,6 +214,7 @@ inline Op op_code(const std::string& op) {
   throw std::logic_error("unknown operator " + op);
 }
 
+// and, or, ??, comparisons
 class Binary final : public Expr {
  public:
   Binary(int column, std::string op, ExprPtr a, ExprPtr b)
@@ -242,14 +248,27 @@ class Binary final : public Expr {
         if (!comparable) throw MappingError("cannot compare " + describe(ctx.doc, a) + " with " + describe(ctx.doc, b));
         return Value::of_bool(op_ == Op::Lt ? c < 0 : op_ == Op::Le ? c <= 0 : op_ == Op::Gt ? c > 0 : c >= 0);
       }
-      default: break;
+      default: throw std::logic_error("arithmetic in Binary");
     }
+  }
+
+ private:
+  std::string text_;
+  Op op_;
+  ExprPtr a_, b_;
+};
+
+// + - * / % (a function of its own: the arithmetic of money amounts is the
+// hot part of most mappings)
+class Arithmetic final : public Expr {
+ public:
+  Arithmetic(int column, std::string op, ExprPtr a, ExprPtr b)
+      : Expr(column), text_(std::move(op)), op_(op_code(text_)), a_(std::move(a)), b_(std::move(b)) {}
+
+  Value eval(EvalContext& ctx) const override {
+    Value a = a_->eval(ctx), b = b_->eval(ctx);
     if (a.is_null() || b.is_null()) return Value::null();  // arithmetic with null is null
-    if (op_ == Op::Add && a.kind == ValueKind::String && b.kind == ValueKind::String) {
-      std::string s(a.text);
-      s += b.text;
-      return Value::of_string(ctx.arena.copy(s));
-    }
+    if (op_ == Op::Add && a.kind == ValueKind::String && b.kind == ValueKind::String) return concat(ctx, a, b);
     Decimal x = number_operand(ctx, a, text_.c_str()), y = number_operand(ctx, b, text_.c_str());
     try {
       switch (op_) {
@@ -265,6 +284,12 @@ class Binary final : public Expr {
   }
 
  private:
+  [[gnu::noinline]] static Value concat(EvalContext& ctx, const Value& a, const Value& b) {
+    std::string s(a.text);
+    s += b.text;
+    return Value::of_string(ctx.arena.copy(s));
+  }
+
   std::string text_;
   Op op_;
   ExprPtr a_, b_;

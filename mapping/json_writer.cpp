@@ -107,7 +107,7 @@ void JsonWriter::node(const Document& doc, uint32_t index) {
   }
 }
 
-void JsonWriter::value(const Document& doc, const Value& v) {
+void JsonWriter::other_value(const Document& doc, const Value& v) {
   switch (v.kind) {
     case ValueKind::Null: put("null"); return;
     case ValueKind::Bool: put(v.boolean ? "true" : "false"); return;

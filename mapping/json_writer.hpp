@@ -17,7 +17,12 @@ namespace synchub::mapping {
 // calls that check capacity each time).
 class JsonWriter {
  public:
-  void value(const Document& doc, const Value& v);
+  void value(const Document& doc, const Value& v) {
+    // most values are strings or numbers as written in the input: no call
+    if (v.kind == ValueKind::String) return string(v.text, v.boolean);
+    if (v.kind == ValueKind::Number && !v.text.empty()) return put(v.text);
+    other_value(doc, v);
+  }
   void node(const Document& doc, uint32_t index);
   // A JSON string; `plain`: nothing in `text` needs escaping.
   void string(std::string_view text, bool plain);
@@ -36,6 +41,7 @@ class JsonWriter {
   }
 
  private:
+  void other_value(const Document& doc, const Value& v);
   char* room(size_t n) {
     if (capacity_ - size_ < n) grow(n);
     return buffer_.get() + size_;

@@ -68,6 +68,25 @@ bool is_normalized_number(std::string_view s) {
   return true;
 }
 
+// `type: number`: the value, in place, as a number without trailing fractional zeros.
+void to_number(EvalContext& ctx, Value& v) {
+  if (v.kind == ValueKind::Number && !v.boolean && v.text.empty()) {  // computed
+    v.number = v.number.normalized();
+    return;
+  }
+  // Most input numbers are written normalized already: keep their text,
+  // unparsed while nothing computes with them (38 characters hold at most 38 digits).
+  std::string_view text = v.kind == ValueKind::String ? trim_spaces(v.text) : v.text;
+  if ((v.kind == ValueKind::Number || v.kind == ValueKind::String) && text.size() <= Decimal::kMaxDigits &&
+      is_normalized_number(text)) {
+    if (v.kind == ValueKind::String) v = Value::of_number_text(text);
+    return;
+  }
+  auto d = to_decimal(v);
+  if (!d) type_error(ctx, v, "a number");
+  v = is_normalized_number(text) ? Value::of_number(*d, text) : Value::of_number(d->normalized());
+}
+
 Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
   switch (f.type) {
     case FieldType::Any: return v;
@@ -93,16 +112,9 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
       return Value::of_number(d->rescale(0));
     }
     case FieldType::Number: {
-      // Most input numbers are written normalized already: keep their text,
-      // unparsed while nothing computes with them (38 characters hold at most 38 digits).
-      std::string_view text = v.kind == ValueKind::String ? trim_spaces(v.text) : v.text;
-      if ((v.kind == ValueKind::Number || v.kind == ValueKind::String) && text.size() <= Decimal::kMaxDigits &&
-          is_normalized_number(text))
-        return v.kind == ValueKind::Number ? v : Value::of_number_text(text);
-      auto d = to_decimal(v);
-      if (!d) type_error(ctx, v, "a number");
-      if (is_normalized_number(text)) return Value::of_number(*d, text);
-      return Value::of_number(d->normalized());
+      Value n = v;
+      to_number(ctx, n);
+      return n;
     }
     case FieldType::Decimal: {
       auto d = to_decimal(v);
@@ -214,14 +226,17 @@ Value map_each(EvalContext& ctx, const FieldPlan& f, const Where& where, JsonWri
   return Value::of_list(items, n);
 }
 
-// The steps after the source: table or xref lookup, text changes, null handling, type.
-Value finish_value(EvalContext& ctx, const FieldPlan& f, Value v) {
+// The steps after the source, on its value `v` in place (a value returned
+// and then copied stalls on the bytes just stored): table or xref lookup,
+// text changes, null handling, type.
+void finish_value(EvalContext& ctx, const FieldPlan& f, Value& v) {
   if (f.map && !v.is_null()) {
     const Value* hit = f.map->find(to_text(ctx, v));
     if (hit) {
       v = *hit;
     } else if (f.fallback) {
-      return *f.fallback;
+      v = *f.fallback;
+      return;
     } else {
       throw MappingError("value " + describe(ctx.doc, v) + " is not in " + f.miss_what);
     }
@@ -231,7 +246,8 @@ Value finish_value(EvalContext& ctx, const FieldPlan& f, Value v) {
     if (found) {
       v = Value::of_string(ctx.arena.copy(*found));
     } else if (f.fallback) {
-      return *f.fallback;
+      v = *f.fallback;
+      return;
     } else {
       throw MissingReference("value " + describe(ctx.doc, v) + " has no " + f.miss_what);
     }
@@ -254,8 +270,13 @@ Value finish_value(EvalContext& ctx, const FieldPlan& f, Value v) {
     }
     v = Value::of_string(t, v.boolean);  // case changes and trimming keep plain text plain
   }
-  if (v.is_null()) return when_null(f);
-  return f.type == FieldType::Any ? v : convert(ctx, f, v);
+  if (v.is_null()) {
+    v = when_null(f);
+  } else if (f.type == FieldType::Number) {
+    to_number(ctx, v);
+  } else if (f.type != FieldType::Any) {
+    v = convert(ctx, f, v);
+  }
 }
 
 Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const Value& record, const Scope* parent,
@@ -280,7 +301,8 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
       } else if (f.each) {
         new (&m.value) Value(map_each(ctx, f, where, out));
       } else {
-        new (&m.value) Value(finish_value(ctx, f, f.source ? f.source->eval(ctx) : ctx.scope->record));
+        new (&m.value) Value(f.source ? f.source->eval(ctx) : ctx.scope->record);
+        finish_value(ctx, f, m.value);
         out.value(ctx.doc, m.value);
       }
     } catch (const MappingError& e) {

@@ -76,6 +76,30 @@ TEST(Decimal, ShortAndGeneralParsersAgree) {
   EXPECT_EQ(*d("4.0").to_int64(), 4);
 }
 
+// Writing (two digits at a time) gives every digit, at every length and
+// scale, as a plain formatting of the coefficient does.
+TEST(Decimal, WritesEveryDigitCountAndScale) {
+  auto reference = [](int64_t coef, int scale) {
+    std::string digits = std::to_string(coef < 0 ? -coef : coef);  // no INT64_MIN below
+    if (scale > 0) {
+      if (digits.size() <= static_cast<size_t>(scale))
+        digits.insert(0, static_cast<size_t>(scale) + 1 - digits.size(), '0');
+      digits.insert(digits.size() - static_cast<size_t>(scale), 1, '.');
+    }
+    return (coef < 0 ? "-" : "") + digits;
+  };
+  int64_t power = 1;
+  for (int k = 0; k <= 18; ++k, power = k <= 18 ? power * 10 : power) {
+    for (int64_t coef : {power, power - 1, power + 7, power * 3 + 41, -power, -(power + 9)}) {
+      for (int scale = 0; scale <= 5; ++scale) {
+        ASSERT_EQ(Decimal::from_parts(coef, scale).str(), reference(coef, scale)) << coef << " scale " << scale;
+      }
+    }
+  }
+  EXPECT_EQ(Decimal::from_parts(INT64_MAX, 2).str(), "92233720368547758.07");
+  EXPECT_EQ(Decimal::from_parts(-static_cast<__int128>(UINT64_MAX), 0).str(), "-18446744073709551615");
+}
+
 TEST(Decimal, ArithmeticIsExact) {
   EXPECT_EQ(d("0.1") + d("0.2"), d("0.3"));
   EXPECT_EQ((d("0.1") + d("0.2")).str(), "0.3");

@@ -7,6 +7,21 @@
 namespace synchub::mapping {
 namespace {
 
+// copy_bytes copies exactly n bytes for every n around its word sizes, at
+// every alignment, and writes nothing before or after them.
+TEST(CopyBytes, CopiesExactlyTheBytesAskedFor) {
+  std::string source(100, '\0');
+  for (size_t i = 0; i < source.size(); ++i) source[i] = static_cast<char>('A' + i % 50);
+  for (size_t n = 0; n <= 70; ++n) {
+    for (size_t offset = 0; offset < 8; ++offset) {
+      std::string target(n + 32, '.');
+      copy_bytes(target.data() + 16, source.data() + offset, n);
+      const std::string want = std::string(16, '.') + source.substr(offset, n) + std::string(16, '.');
+      ASSERT_EQ(target, want) << "n " << n << " offset " << offset;
+    }
+  }
+}
+
 // The writer's escaping (16 bytes at a time) agrees with append_json_string
 // (a byte at a time) for every special byte at every position around the
 // 16-byte blocks, beside UTF-8 text whose bytes are >= 0x80.

@@ -237,6 +237,42 @@ fields:
   }
 }
 
+// Fields are written as they are mapped: a record that fails half-way adds
+// nothing to the output. Paths also read computed objects (each over $out).
+TEST_F(PlanTest, FailedRecordsWriteNothingAndPathsReadComputedValues) {
+  const char* yaml = R"Y(
+fields:
+  id: id
+  note: {from: note, default: "-"}
+  lines:
+    each: lines
+    fields:
+      sku: {from: sku, upper: true}
+      qty: {from: qty, type: number}
+  again:
+    each: $out.lines
+    fields:
+      sku: sku
+      twice: {expr: "qty * 2"}
+      nothing: missing.here
+      parent: $parent.id
+  last: {from: qty, type: number}
+)Y";
+  PlanRunner runner(load(yaml));
+  std::string out, key, error;
+  ASSERT_EQ(runner.run(R"({"id":1,"lines":[{"sku":"a","qty":"1.50"}],"qty":2})", out, key, error), MapStatus::Mapped)
+      << error;
+  const std::string first = R"({"id":1,"note":"-","lines":[{"sku":"A","qty":1.5}],)"
+                            R"("again":[{"sku":"A","twice":3.0,"nothing":null,"parent":1}],"last":2})";
+  EXPECT_EQ(out, first);
+  EXPECT_EQ(runner.run(R"({"id":2,"note":"n","lines":[{"sku":"b","qty":1}],"qty":"x"})", out, key, error),
+            MapStatus::Failed);
+  EXPECT_EQ(error, "qty: expected a number, got \"x\" (field last)");
+  EXPECT_EQ(out, first);  // nothing of the failed record
+  ASSERT_EQ(runner.run(R"({"id":3,"note":"n","lines":[],"qty":0})", out, key, error), MapStatus::Mapped) << error;
+  EXPECT_EQ(out, first + R"({"id":3,"note":"n","lines":[],"again":[],"last":0})");
+}
+
 TEST_F(PlanTest, SharedTableFilesAndTablesFromFiles) {
   test::write_file(dir_.path() / "shared.yaml", "currency: {CNY: PRE001, USD: PRE007}\n");
   test::write_file(dir_.path() / "customers.json", R"({"C1":"KH1","C2":"KH2"})");
