@@ -14,12 +14,15 @@ int64_t floor_div(int64_t a, int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
 }
 
-void put2(std::string& out, unsigned v) {
-  out.push_back(static_cast<char>('0' + v / 10 % 10));
-  out.push_back(static_cast<char>('0' + v % 10));
+// The writers below put their digits at `p` and move it on: the text is
+// formatted into room made once (appending a byte at a time to a string
+// checks its capacity at every byte).
+void put2(char*& p, unsigned v) {
+  *p++ = static_cast<char>('0' + v / 10 % 10);
+  *p++ = static_cast<char>('0' + v % 10);
 }
 
-void put_n(std::string& out, int64_t v, int width) {
+void put_n(char*& p, int64_t v, int width) {  // at most 20 digits and a sign
   char buf[24];
   int n = 0;
   bool negative = v < 0;
@@ -28,17 +31,17 @@ void put_n(std::string& out, int64_t v, int width) {
     buf[n++] = static_cast<char>('0' + u % 10);
     u /= 10;
   } while (u != 0);
-  if (negative) out.push_back('-');
-  for (int i = n; i < width; ++i) out.push_back('0');
-  while (n > 0) out.push_back(buf[--n]);
+  if (negative) *p++ = '-';
+  for (int i = n; i < width; ++i) *p++ = '0';
+  while (n > 0) *p++ = buf[--n];
 }
 
-void put_offset(std::string& out, int minutes, bool colon) {
-  out.push_back(minutes < 0 ? '-' : '+');
+void put_offset(char*& p, int minutes, bool colon) {
+  *p++ = minutes < 0 ? '-' : '+';
   unsigned m = static_cast<unsigned>(minutes < 0 ? -minutes : minutes);
-  put2(out, m / 60);
-  if (colon) out.push_back(':');
-  put2(out, m % 60);
+  put2(p, m / 60);
+  if (colon) *p++ = ':';
+  put2(p, m % 60);
 }
 
 // Reads exactly `width` digits (or 1..width when !exact).
@@ -171,6 +174,9 @@ unsigned day_of_year(int64_t y, unsigned m, unsigned d) {
 }
 
 void format_fields(std::string& out, int64_t local_micros, int offset, std::string_view pattern, bool has_time) {
+  const size_t start = out.size();
+  out.resize(start + pattern.size() * 16 + 8);  // a two-character field writes at most 32 ("%F" with a 20-digit year)
+  char* p = out.data() + start;
   int64_t days = floor_div(local_micros, kMicrosPerDay);
   int64_t in_day = local_micros - days * kMicrosPerDay;
   int64_t y;
@@ -178,48 +184,49 @@ void format_fields(std::string& out, int64_t local_micros, int offset, std::stri
   civil_from_days(days, y, m, d);
   unsigned secs = static_cast<unsigned>(in_day / kMicrosPerSecond);
   int64_t frac = in_day % kMicrosPerSecond;
-  for (size_t p = 0; p < pattern.size(); ++p) {
-    char c = pattern[p];
-    if (c != '%' || p + 1 >= pattern.size()) {
-      out.push_back(c);
+  for (size_t at = 0; at < pattern.size(); ++at) {
+    char c = pattern[at];
+    if (c != '%' || at + 1 >= pattern.size()) {
+      *p++ = c;
       continue;
     }
-    switch (char spec = pattern[++p]) {
-      case 'Y': put_n(out, y, 4); break;
-      case 'y': put2(out, static_cast<unsigned>((y % 100 + 100) % 100)); break;
-      case 'm': put2(out, m); break;
-      case 'd': put2(out, d); break;
-      case 'j': put_n(out, day_of_year(y, m, d), 3); break;
+    switch (char spec = pattern[++at]) {
+      case 'Y': put_n(p, y, 4); break;
+      case 'y': put2(p, static_cast<unsigned>((y % 100 + 100) % 100)); break;
+      case 'm': put2(p, m); break;
+      case 'd': put2(p, d); break;
+      case 'j': put_n(p, day_of_year(y, m, d), 3); break;
       case 'F':
-        put_n(out, y, 4);
-        out.push_back('-');
-        put2(out, m);
-        out.push_back('-');
-        put2(out, d);
+        put_n(p, y, 4);
+        *p++ = '-';
+        put2(p, m);
+        *p++ = '-';
+        put2(p, d);
         break;
-      case 'H': put2(out, secs / 3600); break;
-      case 'M': put2(out, secs / 60 % 60); break;
-      case 'S': put2(out, secs % 60); break;
+      case 'H': put2(p, secs / 3600); break;
+      case 'M': put2(p, secs / 60 % 60); break;
+      case 'S': put2(p, secs % 60); break;
       case 'T':
-        put2(out, secs / 3600);
-        out.push_back(':');
-        put2(out, secs / 60 % 60);
-        out.push_back(':');
-        put2(out, secs % 60);
+        put2(p, secs / 3600);
+        *p++ = ':';
+        put2(p, secs / 60 % 60);
+        *p++ = ':';
+        put2(p, secs % 60);
         break;
-      case 'L': put_n(out, frac / 1000, 3); break;
-      case 'f': put_n(out, frac, 6); break;
-      case 'z': put_offset(out, offset, false); break;
+      case 'L': put_n(p, frac / 1000, 3); break;
+      case 'f': put_n(p, frac, 6); break;
+      case 'z': put_offset(p, offset, false); break;
       case ':':
-        if (p + 1 < pattern.size() && pattern[p + 1] == 'z') {
-          ++p;
-          put_offset(out, offset, true);
+        if (at + 1 < pattern.size() && pattern[at + 1] == 'z') {
+          ++at;
+          put_offset(p, offset, true);
         }
         break;
-      case '%': out.push_back('%'); break;
-      default: out.push_back('%'); out.push_back(spec);
+      case '%': *p++ = '%'; break;
+      default: *p++ = '%'; *p++ = spec;
     }
   }
+  out.resize(static_cast<size_t>(p - out.data()));
   (void)has_time;
 }
 
@@ -313,10 +320,13 @@ void format_datetime(std::string& out, const DateTime& t, std::string_view patte
   if (pattern.empty()) {
     bool fraction = local % kMicrosPerSecond != 0;
     format_fields(out, local, t.offset_minutes, fraction ? "%Y-%m-%dT%H:%M:%S.%f" : "%Y-%m-%dT%H:%M:%S", true);
-    if (t.offset_minutes == 0)
+    if (t.offset_minutes == 0) {
       out.push_back('Z');
-    else
-      put_offset(out, t.offset_minutes, true);
+    } else {
+      char offset[8], *p = offset;
+      put_offset(p, t.offset_minutes, true);
+      out.append(offset, p);
+    }
     return;
   }
   format_fields(out, local, t.offset_minutes, pattern, true);

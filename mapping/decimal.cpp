@@ -88,24 +88,22 @@ namespace {
 bool parse_short(std::string_view text, Decimal& out) {
   const size_t n = text.size();
   if (n == 0 || n > 18) return false;
-  size_t i = text[0] == '-' || text[0] == '+' ? 1 : 0;
+  const size_t first = text[0] == '-' || text[0] == '+' ? 1 : 0;
   uint64_t coef = 0;
-  int scale = -1;  // digits after the '.', once one was seen
-  const size_t first = i;
-  for (; i < n; ++i) {
-    const char c = text[i];
-    if (c >= '0' && c <= '9') {
-      coef = coef * 10 + static_cast<uint64_t>(c - '0');
-      if (scale >= 0) ++scale;
-    } else if (c == '.' && scale < 0 && i > first) {
-      scale = 0;
+  size_t dot = 0;  // where the '.' is; 0: none (it cannot be first)
+  for (size_t i = first; i < n; ++i) {
+    const unsigned digit = static_cast<unsigned char>(text[i]) - unsigned{'0'};
+    if (digit <= 9) {
+      coef = coef * 10 + digit;
+    } else if (text[i] == '.' && dot == 0 && i > first) {
+      dot = i;
     } else {
       return false;
     }
   }
-  if (i == first || scale == 0) return false;  // no digits, or none after the '.'
+  if (n == first || dot + 1 == n) return false;  // no digits, or none after the '.'
   const int64_t signed_coef = static_cast<int64_t>(coef);
-  out = Decimal::from_parts(text[0] == '-' ? -signed_coef : signed_coef, scale < 0 ? 0 : scale);
+  out = Decimal::from_parts(text[0] == '-' ? -signed_coef : signed_coef, dot == 0 ? 0 : static_cast<int>(n - 1 - dot));
   return true;
 }
 

@@ -91,26 +91,24 @@ struct Builder {
   Document::Member* member = nullptr;
   uint32_t at = 0;
   uint32_t node_count = 0, child_count = 0, pending_count = 0;
-  bool plain = false;  // of the last string()
   std::string error;
 
   // The next structural character; '\0' at the end (the bytes after the
   // text may be anything: the next record).
   char peek() const { return at < count ? json[index[at]] : '\0'; }
 
-  // The string whose opening quote is at `pos`. `plain`: it had no escapes,
+  // The string whose opening quote is at `pos`. Plain: it had no escapes,
   // so it has nothing to escape when written (stage 1 refuses control
-  // characters in strings).
-  bool string(uint32_t pos, std::string_view& out) {
+  // characters in strings). Returned, not kept in a member: a store per string.
+  enum Read { Failed, Escaped, Plain };
+  Read string(uint32_t pos, std::string_view& out) {
     const char* begin = json + pos + 1;
-    plain = false;
     const char* stop = quote_or_backslash(begin);
     if (*stop == '"') {
       out = {begin, static_cast<size_t>(stop - begin)};
-      plain = true;
-      return true;
+      return Plain;
     }
-    return unescape(begin, out);
+    return unescape(begin, out) ? Escaped : Failed;
   }
 
   // A string with escapes: unescaped into `escaped`.
@@ -133,11 +131,12 @@ struct Builder {
   // A string, number or literal starting at `pos` (structural `at` - 1): kind, text, boolean.
   bool scalar(uint32_t pos, Node& node) {
     switch (json[pos]) {
-      case '"':
+      case '"': {
         node.kind = JsonKind::String;
-        if (!string(pos, node.text)) return false;
-        node.boolean = plain;
-        return true;
+        const Read read = string(pos, node.text);
+        node.boolean = read == Plain;
+        return read != Failed;
+      }
       case 't':
       case 'f':
       case 'n': {
@@ -176,7 +175,7 @@ struct Builder {
         std::string_view name;  // stays empty in an array
         if (object) {
           if (peek() != '"') return fail("expected a member name in an object");
-          if (!string(index[at++], name)) return false;
+          if (string(index[at++], name) == Failed) return false;
           if (peek() != ':') return fail("expected ':' after a member name");
           ++at;
         }
@@ -195,8 +194,9 @@ struct Builder {
         const char c = json[value_pos];
         if (c == '"') {  // the common case, read here
           node.kind = JsonKind::String;
-          if (!string(value_pos, node.text)) return false;
-          node.boolean = plain;
+          const Read read = string(value_pos, node.text);
+          if (read == Failed) return false;
+          node.boolean = read == Plain;
         } else if (c == '{' || c == '[') {
           node.kind = c == '{' ? JsonKind::Object : JsonKind::Array;
           if (!container(child, value_pos, depth + 1)) return false;

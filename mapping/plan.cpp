@@ -68,6 +68,17 @@ bool is_normalized_number(std::string_view s) {
   return true;
 }
 
+// A date or time formatted by `format(text)` into the record's arena (through
+// a scratch string kept per thread: most formatted dates are longer than a
+// string holds without allocating).
+template <typename Format>
+Value formatted(EvalContext& ctx, Format format) {
+  thread_local std::string scratch;
+  scratch.clear();
+  format(scratch);
+  return Value::of_string(ctx.arena.copy(scratch));
+}
+
 // `type: number`: the value, in place, as a number without trailing fractional zeros.
 void to_number(EvalContext& ctx, Value& v) {
   if (v.kind == ValueKind::Number && !v.boolean && v.text.empty()) {  // computed
@@ -95,12 +106,12 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
         return Value::of_string(
             ctx.arena.copy(format_number(*to_decimal(v), f.format, f.rounding.value_or(Rounding::HalfUp))));
       if ((v.kind == ValueKind::Date || v.kind == ValueKind::DateTime) && !f.format.empty()) {
-        std::string s;
-        if (v.kind == ValueKind::Date)
-          format_date(s, v.time, f.format);
-        else
-          format_datetime(s, {v.time, f.zone ? f.zone->offset_at(v.time) : v.offset_minutes}, f.format);
-        return Value::of_string(ctx.arena.copy(s));
+        return formatted(ctx, [&](std::string& s) {
+          if (v.kind == ValueKind::Date)
+            format_date(s, v.time, f.format);
+          else
+            format_datetime(s, {v.time, f.zone ? f.zone->offset_at(v.time) : v.offset_minutes}, f.format);
+        });
       }
       if (v.kind == ValueKind::Node || v.kind == ValueKind::List || v.kind == ValueKind::Object)
         type_error(ctx, v, "text");
@@ -158,9 +169,7 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
       } else {
         type_error(ctx, v, "a date");
       }
-      std::string s;
-      format_date(s, days, f.format);
-      return Value::of_string(ctx.arena.copy(s));
+      return formatted(ctx, [&](std::string& s) { format_date(s, days, f.format); });
     }
     case FieldType::DateTime: {
       DateTime t;
@@ -177,9 +186,7 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
         type_error(ctx, v, "a date-time");
       }
       if (f.zone) t.offset_minutes = f.zone->offset_at(t.micros);
-      std::string s;
-      format_datetime(s, t, f.format);
-      return Value::of_string(ctx.arena.copy(s));
+      return formatted(ctx, [&](std::string& s) { format_datetime(s, t, f.format); });
     }
     case FieldType::Object:
       if (v.kind == ValueKind::Object || (v.kind == ValueKind::Node && ctx.doc.at(v.node).kind == JsonKind::Object))

@@ -44,6 +44,10 @@ TEST(DateTime, PatternsAndCalendar) {
   DateTime t = *parse_datetime("2024-12-31T23:59:58.123456Z", {}, TimeZone::utc());
   EXPECT_EQ(fmt(t, "%Y/%m/%d %H:%M:%S.%L %j %y %z"), "2024/12/31 23:59:58.123 366 24 +0000");
   EXPECT_EQ(fmt(t, "%F %T.%f 100%%"), "2024-12-31 23:59:58.123456 100%");
+  // formatting appends to what is there; every field of a long pattern is written
+  std::string out = "at ";
+  format_datetime(out, {t.micros, 330}, "%F%F%F%F %T%T %:z%z%%%q");
+  EXPECT_EQ(out, "at 2025-01-012025-01-012025-01-012025-01-01 05:29:5805:29:58 +05:30+0530%%q");
   EXPECT_EQ(*parse_date("2000-02-29", {}), days_from_civil(2000, 2, 29));
   EXPECT_FALSE(parse_date("1900-02-29", {}));
   int64_t y;
