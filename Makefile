@@ -9,9 +9,9 @@ CMAKE_FLAGS ?=
 deps:
 	@scripts/install-deps
 
+# build/release, its mapping library optimized with the profile of a training run (see the script)
 build: deps
-	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DSYNCHUB_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
-	cmake --build build/release -j $(JOBS)
+	JOBS=$(JOBS) scripts/build-release $(CMAKE_FLAGS)
 
 demo: build
 	examples/quickstart/run-demo build/release
