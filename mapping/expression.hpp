@@ -164,8 +164,16 @@ bool truthy(const Document& doc, const Value& v, const char* what);
 std::optional<Decimal> to_decimal(const Value& v);           // numbers and numeric strings (spaces around allowed)
 std::string_view trim_spaces(std::string_view text);         // without the spaces around it
 std::string_view to_text(EvalContext& ctx, const Value& v);  // strings, numbers, bools, dates as text
-bool values_equal(const Document& doc, const Value& a, const Value& b);
 // <0, 0, >0; `comparable` is false for values of different kinds (or lists, objects).
 int compare_values(const Document& doc, const Value& a, const Value& b, bool& comparable);
+// Whether a and b are comparable and equal; the common cases (`x == null`, texts) inline.
+inline bool values_equal(const Document& doc, const Value& a, const Value& b) {
+  if (a.kind != b.kind) return false;  // not comparable
+  if (a.kind == ValueKind::Null) return true;
+  if (a.kind == ValueKind::String) return same_text(a.text, b.text);
+  bool comparable;
+  const int c = compare_values(doc, a, b, comparable);
+  return comparable && c == 0;
+}
 
 }  // namespace synchub::mapping

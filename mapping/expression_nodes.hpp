@@ -236,8 +236,8 @@ class Binary final : public Expr {
     }
     Value a = a_->eval(ctx), b = b_->eval(ctx);
     switch (op_) {
-      case Op::Eq: return Value::of_bool(equal(ctx.doc, a, b));
-      case Op::Ne: return Value::of_bool(!equal(ctx.doc, a, b));
+      case Op::Eq: return Value::of_bool(values_equal(ctx.doc, a, b));
+      case Op::Ne: return Value::of_bool(!values_equal(ctx.doc, a, b));
       case Op::Lt:
       case Op::Le:
       case Op::Gt:
@@ -253,14 +253,6 @@ class Binary final : public Expr {
   }
 
  private:
-  // values_equal, with the common cases inline: `x == null`, strings
-  static bool equal(const Document& doc, const Value& a, const Value& b) {
-    if (a.kind != b.kind) return false;  // values of different kinds are never equal
-    if (a.kind == ValueKind::Null) return true;
-    if (a.kind == ValueKind::String) return same_text(a.text, b.text);
-    return values_equal(doc, a, b);
-  }
-
   std::string text_;
   Op op_;
   ExprPtr a_, b_;

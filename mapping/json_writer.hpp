@@ -41,7 +41,7 @@ class JsonWriter {
   }
 
  private:
-  void other_value(const Document& doc, const Value& v);
+  void other_value(const Document& doc, const Value& v);  // any kind: the general case of value()
   char* room(size_t n) {
     if (capacity_ - size_ < n) grow(n);
     return buffer_.get() + size_;

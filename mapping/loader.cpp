@@ -284,6 +284,8 @@ class Loader {
       append_json_string(f.json_name, f.name);
       f.json_name += ':';
       read_field(e.value, join_path(path, e.key), e.key_mark, f);
+      f.as_is = f.source && !f.each && !f.map && f.xref_entity.empty() && !f.trim && !f.upper && !f.lower &&
+                f.type == FieldType::Any;
       fields.push_back(std::move(f));
     }
     return fields;
@@ -293,7 +295,6 @@ class Loader {
     if (n.IsScalar()) {  // shorthand: `bill_no: order_no` is `from: order_no`
       f.source = expression(n, path, true);
       f.source_path = n.Scalar();
-      f.as_is = true;
       return;
     }
     if (!reader_.expect_map(n, path, mark)) return;
@@ -396,8 +397,6 @@ class Loader {
       if (auto e = check_pattern(f.format); !e.empty()) diags_.error(mark, join_path(path, "format"), e);
     if (!f.input_format.empty())
       if (auto e = check_pattern(f.input_format); !e.empty()) diags_.error(mark, join_path(path, "input_format"), e);
-    f.as_is = f.source && !f.each && !f.map && f.xref_entity.empty() && !f.trim && !f.upper && !f.lower &&
-              f.type == FieldType::Any;
   }
 
   void read_map(const YAML::Node& n, const std::string& path, FieldPlan& f) {

@@ -142,10 +142,4 @@ int compare_values(const Document& doc, const Value& a, const Value& b, bool& co
   (void)doc;
 }
 
-bool values_equal(const Document& doc, const Value& a, const Value& b) {
-  bool comparable;
-  int c = compare_values(doc, a, b, comparable);
-  return comparable && c == 0;
-}
-
 }  // namespace synchub::mapping
