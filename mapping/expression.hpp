@@ -132,7 +132,7 @@ class Elements {
   }
   bool is_array() const { return array_; }
   uint32_t size() const { return size_; }
-  Value next();  // the next element; call size() times
+  inline Value next();  // the next element; call size() times
 
  private:
   const Document& doc_;
@@ -158,6 +158,14 @@ inline Value node_value(const Document& doc, uint32_t index) {
     case JsonKind::Array: return Value::of_node(index);
   }
   return Value::null();
+}
+
+Value Elements::next() {
+  if (v_.kind == ValueKind::List) return v_.items[at_++];
+  const uint32_t index = child_;
+  child_ = doc_.at(index).next;
+  ++at_;
+  return node_value(doc_, index);
 }
 std::string describe(const Document& doc, const Value& v);  // short JSON-ish text for error messages
 bool truthy(const Document& doc, const Value& v, const char* what);

@@ -56,14 +56,6 @@ const char* kind_name(ValueKind kind) {
   return "value";
 }
 
-Value Elements::next() {
-  if (v_.kind == ValueKind::List) return v_.items[at_++];
-  Value element = node_value(doc_, child_);
-  child_ = doc_.at(child_).next;
-  ++at_;
-  return element;
-}
-
 std::string describe(const Document& doc, const Value& v) {
   std::string out;
   switch (v.kind) {
