@@ -128,15 +128,18 @@ struct Builder {
     return s;
   }
 
+  // The string value whose opening quote is at `pos` into `node`.
+  bool string_value(uint32_t pos, Node& node) {
+    node.kind = JsonKind::String;
+    const Read read = string(pos, node.text);
+    node.boolean = read == Plain;
+    return read != Failed;
+  }
+
   // A string, number or literal starting at `pos` (structural `at` - 1): kind, text, boolean.
   bool scalar(uint32_t pos, Node& node) {
     switch (json[pos]) {
-      case '"': {
-        node.kind = JsonKind::String;
-        const Read read = string(pos, node.text);
-        node.boolean = read == Plain;
-        return read != Failed;
-      }
+      case '"': return string_value(pos, node);
       case 't':
       case 'f':
       case 'n': {
@@ -193,10 +196,7 @@ struct Builder {
         const uint32_t value_pos = index[at++];
         const char c = json[value_pos];
         if (c == '"') {  // the common case, read here
-          node.kind = JsonKind::String;
-          const Read read = string(value_pos, node.text);
-          if (read == Failed) return false;
-          node.boolean = read == Plain;
+          if (!string_value(value_pos, node)) return false;
         } else if (c == '{' || c == '[') {
           node.kind = c == '{' ? JsonKind::Object : JsonKind::Array;
           if (!container(child, value_pos, depth + 1)) return false;

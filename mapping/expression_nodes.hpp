@@ -214,11 +214,22 @@ inline Op op_code(const std::string& op) {
   throw std::logic_error("unknown operator " + op);
 }
 
-// and, or, ??, comparisons
-class Binary final : public Expr {
+// An operator with two operands.
+class Operation : public Expr {
  public:
-  Binary(int column, std::string op, ExprPtr a, ExprPtr b)
+  Operation(int column, std::string op, ExprPtr a, ExprPtr b)
       : Expr(column), text_(std::move(op)), op_(op_code(text_)), a_(std::move(a)), b_(std::move(b)) {}
+
+ protected:
+  std::string text_;
+  Op op_;
+  ExprPtr a_, b_;
+};
+
+// and, or, ??, comparisons
+class Binary final : public Operation {
+ public:
+  using Operation::Operation;
 
   Value eval(EvalContext& ctx) const override {
     switch (op_) {
@@ -251,19 +262,13 @@ class Binary final : public Expr {
       default: throw std::logic_error("arithmetic in Binary");
     }
   }
-
- private:
-  std::string text_;
-  Op op_;
-  ExprPtr a_, b_;
 };
 
 // + - * / % (a function of its own: the arithmetic of money amounts is the
 // hot part of most mappings)
-class Arithmetic final : public Expr {
+class Arithmetic final : public Operation {
  public:
-  Arithmetic(int column, std::string op, ExprPtr a, ExprPtr b)
-      : Expr(column), text_(std::move(op)), op_(op_code(text_)), a_(std::move(a)), b_(std::move(b)) {}
+  using Operation::Operation;
 
   Value eval(EvalContext& ctx) const override {
     Value a = a_->eval(ctx), b = b_->eval(ctx);
@@ -289,10 +294,6 @@ class Arithmetic final : public Expr {
     s += b.text;
     return Value::of_string(ctx.arena.copy(s));
   }
-
-  std::string text_;
-  Op op_;
-  ExprPtr a_, b_;
 };
 
 class Unary final : public Expr {
