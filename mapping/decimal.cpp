@@ -110,7 +110,12 @@ bool parse_short(std::string_view text, Decimal& out) {
 }  // namespace
 
 std::optional<Decimal> Decimal::parse(std::string_view text) {
-  if (Decimal d; parse_short(text, d)) return d;
+  if (Decimal d; parse_into(text, d)) return d;
+  return std::nullopt;
+}
+
+bool Decimal::parse_into(std::string_view text, Decimal& out) {
+  if (parse_short(text, out)) return true;
   size_t i = 0;
   const size_t n = text.size();
   bool negative = false;
@@ -131,19 +136,19 @@ std::optional<Decimal> Decimal::parse(std::string_view text) {
   size_t int_start = i;
   while (i < n && text[i] >= '0' && text[i] <= '9') {
     if (coef != 0 || text[i] != '0') ++digits;
-    if (digits > kMaxDigits) return std::nullopt;
+    if (digits > kMaxDigits) return false;
     digit(text[i++] - '0');
   }
-  if (i == int_start) return std::nullopt;
+  if (i == int_start) return false;
   if (i < n && text[i] == '.') {
     size_t frac_start = ++i;
     while (i < n && text[i] >= '0' && text[i] <= '9') {
       if (coef != 0 || text[i] != '0') ++digits;
-      if (digits > kMaxDigits || scale >= kMaxDigits) return std::nullopt;
+      if (digits > kMaxDigits || scale >= kMaxDigits) return false;
       digit(text[i++] - '0');
       ++scale;
     }
-    if (i == frac_start) return std::nullopt;
+    if (i == frac_start) return false;
   }
   if (i < n && (text[i] == 'e' || text[i] == 'E')) {
     ++i;
@@ -153,26 +158,25 @@ std::optional<Decimal> Decimal::parse(std::string_view text) {
     int exponent = 0;
     while (i < n && text[i] >= '0' && text[i] <= '9') {
       exponent = exponent * 10 + (text[i++] - '0');
-      if (exponent > 100) return std::nullopt;
+      if (exponent > 100) return false;
     }
-    if (i == exp_start) return std::nullopt;
+    if (i == exp_start) return false;
     if (exp_negative) {
       scale += exponent;
     } else if (exponent <= scale) {
       scale -= exponent;
     } else {
       int grow = exponent - scale;
-      if (digits + grow > kMaxDigits) return std::nullopt;
+      if (digits + grow > kMaxDigits) return false;
       coef *= kPow10[static_cast<size_t>(grow)];
       scale = 0;
     }
-    if (scale > kMaxDigits) return std::nullopt;
+    if (scale > kMaxDigits) return false;
   }
-  if (i != n) return std::nullopt;
-  Decimal d;
-  d.set_coef(negative ? -coef : coef);
-  d.scale_ = scale;
-  return d;
+  if (i != n) return false;
+  out.set_coef(negative ? -coef : coef);
+  out.scale_ = scale;
+  return true;
 }
 
 Decimal Decimal::operator+(const Decimal& o) const {

@@ -35,6 +35,7 @@ class Decimal {
 
   // JSON number text (also "+1", " 1.50 " is not accepted; "1e3" is).
   static std::optional<Decimal> parse(std::string_view text);
+  static bool parse_into(std::string_view text, Decimal& out);  // the same, false where parse gives nothing
 
   Decimal operator+(const Decimal& o) const;
   Decimal operator-(const Decimal& o) const;

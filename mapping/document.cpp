@@ -93,9 +93,10 @@ struct Builder {
   uint32_t node_count = 0, child_count = 0, pending_count = 0;
   std::string error;
 
-  // The next structural character; '\0' at the end (the bytes after the
-  // text may be anything: the next record).
-  char peek() const { return at < count ? json[index[at]] : '\0'; }
+  // The next structural character. At the end it is the byte after the text
+  // (index[count] is the text's length), which run() makes sure is no JSON
+  // punctuation: so the end needs no check of its own.
+  char peek() const { return json[index[at]]; }
 
   // The string whose opening quote is at `pos`. Plain: it had no escapes,
   // so it has nothing to escape when written (stage 1 refuses control
@@ -267,7 +268,13 @@ std::string Document::run(std::string_view json, size_t readable_after, std::str
     if (err) return simdjson::error_message(err);
   }
   const char* text = json.data();
-  if (readable_after < kPadding) {
+  // Parsed in place when the padding is there and the byte after the text,
+  // which stage 2 reads as its end, is a space, newline or NUL (JSON lines).
+  const auto ends_cleanly = [&] {
+    const char after = text[json.size()];
+    return after == '\n' || after == '\r' || after == ' ' || after == '\t' || after == '\0';
+  };
+  if (readable_after < kPadding || !ends_cleanly()) {
     auto& padded = impl.padded;
     padded.resize(json.size() + kPadding);
     std::memcpy(padded.data(), json.data(), json.size());

@@ -473,6 +473,11 @@ ExprPtr compile_expression(std::string_view text, const CompileEnv& env) {
   return p.parse_all();
 }
 
+bool Expr::eval_number(EvalContext& ctx, Decimal& number, Value& other) const {
+  other = eval(ctx);
+  return number_of(other, number);
+}
+
 ExprPtr make_constant(const Value& v, std::string storage) {
   return std::make_unique<Literal>(1, v, std::move(storage));
 }

@@ -85,11 +85,33 @@ struct Scope {
 };
 
 struct EvalContext {
+  // `fixed_now`: the time now() gives (tests); otherwise the clock's, read once per context.
+  EvalContext(const Document& doc, Arena& arena, const Scope* scope = nullptr, XrefResolver* xref = nullptr,
+              std::optional<int64_t> fixed_now = std::nullopt)
+      : doc(doc),
+        arena(arena),
+        scope(scope),
+        xref(xref),
+        now_micros_(fixed_now.value_or(0)),
+        now_read_(fixed_now.has_value()) {}
   const Document& doc;
   Arena& arena;
   const Scope* scope = nullptr;
   XrefResolver* xref = nullptr;
-  int64_t now_micros = 0;
+  // The record's "now" (microseconds since the epoch), read from the clock
+  // at its first use (most records never ask): every now() and today() of a record agree.
+  int64_t now() {
+    if (!now_read_) {
+      now_micros_ = clock_micros();
+      now_read_ = true;
+    }
+    return now_micros_;
+  }
+
+ private:
+  static int64_t clock_micros();
+  int64_t now_micros_ = 0;
+  bool now_read_ = false;
 };
 
 class Expr {
@@ -97,6 +119,11 @@ class Expr {
   explicit Expr(int column) : column_(column) {}
   virtual ~Expr() = default;
   virtual Value eval(EvalContext& ctx) const = 0;
+  // The value for arithmetic: true with `number` set when it is a number
+  // (input number text parsed); otherwise false with the value in `other`
+  // (null, text, ...) for the caller's general path. Operators and rounding
+  // pass numbers to each other this way, without a Value per step.
+  virtual bool eval_number(EvalContext& ctx, Decimal& number, Value& other) const;
   // The path text when this is a plain path (for error messages), else "".
   virtual std::string path_text() const { return {}; }
   int column() const { return column_; }
@@ -166,6 +193,16 @@ Value Elements::next() {
   child_ = doc_.at(index).next;
   ++at_;
   return node_value(doc_, index);
+}
+// A number value's decimal (input number text parsed): false for other kinds
+// and for text with more digits than a decimal holds (the general path reports it).
+inline bool number_of(const Value& v, Decimal& number) {
+  if (v.kind != ValueKind::Number) return false;
+  if (!v.boolean) {
+    number = v.number;
+    return true;
+  }
+  return Decimal::parse_into(v.text, number);
 }
 std::string describe(const Document& doc, const Value& v);  // short JSON-ish text for error messages
 bool truthy(const Document& doc, const Value& v, const char* what);

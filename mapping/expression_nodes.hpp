@@ -21,6 +21,11 @@ class Literal final : public Expr {
     if (value_.kind == ValueKind::String) value_.boolean = is_plain_json_text(storage_);
   }
   Value eval(EvalContext&) const override { return value_; }
+  bool eval_number(EvalContext&, Decimal& number, Value& other) const override {
+    if (number_of(value_, number)) return true;
+    other = value_;
+    return false;
+  }
   const std::string& storage() const { return storage_; }
   bool is_string() const { return value_.kind == ValueKind::String; }
 
@@ -162,13 +167,31 @@ class NamePath final : public PathExpr {
     const Value& record = ctx.scope->record;
     if (record.kind != ValueKind::Node) [[unlikely]]
       return PathExpr::eval(ctx);  // an element of a computed list
-    const Document& doc = ctx.doc;
-    uint32_t index = record.node;
+    const uint32_t index = find(ctx.doc, record.node);
+    return index == Document::npos ? Value::null() : node_value(ctx.doc, index);
+  }
+  bool eval_number(EvalContext& ctx, Decimal& number, Value& other) const override {
+    const Value& record = ctx.scope->record;
+    if (record.kind != ValueKind::Node) [[unlikely]]
+      return PathExpr::eval_number(ctx, number, other);
+    const uint32_t index = find(ctx.doc, record.node);
+    if (index == Document::npos) {
+      other = Value::null();
+      return false;
+    }
+    const Node& node = ctx.doc.at(index);
+    if (node.kind == JsonKind::Number && Decimal::parse_into(node.text, number)) return true;
+    other = node_value(ctx.doc, index);
+    return false;
+  }
+
+ private:
+  uint32_t find(const Document& doc, uint32_t index) const {
     for (const Segment& s : segments_) {
       index = doc.member(index, s.key, s.signature, s.hint);  // npos for a scalar on the way
-      if (index == Document::npos) return Value::null();
+      if (index == Document::npos) break;
     }
-    return node_value(doc, index);
+    return index;
   }
 };
 
@@ -262,6 +285,11 @@ class Binary final : public Operation {
       default: throw std::logic_error("arithmetic in Binary");
     }
   }
+  bool eval_number(EvalContext& ctx, Decimal& number, Value& other) const override {
+    if (op_ != Op::Coalesce) return Expr::eval_number(ctx, number, other);
+    if (a_->eval_number(ctx, number, other)) return true;
+    return other.is_null() ? b_->eval_number(ctx, number, other) : false;
+  }
 };
 
 // + - * / % (a function of its own: the arithmetic of money amounts is the
@@ -271,24 +299,48 @@ class Arithmetic final : public Operation {
   using Operation::Operation;
 
   Value eval(EvalContext& ctx) const override {
-    Value a = a_->eval(ctx), b = b_->eval(ctx);
-    if (a.is_null() || b.is_null()) return Value::null();  // arithmetic with null is null
-    if (op_ == Op::Add && a.kind == ValueKind::String && b.kind == ValueKind::String) return concat(ctx, a, b);
-    Decimal x = number_operand(ctx, a, text_.c_str()), y = number_operand(ctx, b, text_.c_str());
+    Decimal number;
+    Value other;
+    return eval_number(ctx, number, other) ? Value::of_number(number) : other;
+  }
+  // Operands that are numbers stay decimals: no Value is built between the
+  // operators of `quantity * unit_price * (1 - discount)`.
+  bool eval_number(EvalContext& ctx, Decimal& number, Value& other) const override {
+    Decimal x, y;
+    Value a, b;
+    const bool x_set = a_->eval_number(ctx, x, a);
+    const bool y_set = b_->eval_number(ctx, y, b);
+    if (!x_set || !y_set) [[unlikely]] {
+      if ((!x_set && a.is_null()) || (!y_set && b.is_null())) {
+        other = Value::null();  // arithmetic with null is null
+        return false;
+      }
+      if (op_ == Op::Add && a.kind == ValueKind::String && b.kind == ValueKind::String) {
+        other = concat(ctx, a, b);
+        return false;
+      }
+      if (!x_set) x = parse_operand(ctx, a, text_.c_str());
+      if (!y_set) y = parse_operand(ctx, b, text_.c_str());
+    }
     try {
       switch (op_) {
-        case Op::Add: return Value::of_number(x + y);
-        case Op::Sub: return Value::of_number(x - y);
-        case Op::Mul: return Value::of_number(x * y);
-        case Op::Div: return Value::of_number(x / y);
-        default: return Value::of_number(x % y);
+        case Op::Add: number = x + y; break;
+        case Op::Sub: number = x - y; break;
+        case Op::Mul: number = x * y; break;
+        case Op::Div: number = x / y; break;
+        default: number = x % y;
       }
     } catch (const DecimalError& e) {
-      throw MappingError(describe(ctx.doc, a) + " " + text_ + " " + describe(ctx.doc, b) + ": " + e.what());
+      fail(ctx, x_set ? a_->eval(ctx) : a, y_set ? b_->eval(ctx) : b, e);  // the operands as written
     }
+    return true;
   }
 
  private:
+  [[noreturn, gnu::noinline]] void fail(EvalContext& ctx, const Value& a, const Value& b, const DecimalError& e) const {
+    throw MappingError(describe(ctx.doc, a) + " " + text_ + " " + describe(ctx.doc, b) + ": " + e.what());
+  }
+
   [[gnu::noinline]] static Value concat(EvalContext& ctx, const Value& a, const Value& b) {
     std::string s(a.text);
     s += b.text;
@@ -317,6 +369,12 @@ class Conditional final : public Expr {
       : Expr(column), c_(std::move(c)), a_(std::move(a)), b_(std::move(b)) {}
   Value eval(EvalContext& ctx) const override {
     return truthy(ctx.doc, c_->eval(ctx), "condition") ? a_->eval(ctx) : (b_ ? b_->eval(ctx) : Value::null());
+  }
+  bool eval_number(EvalContext& ctx, Decimal& number, Value& other) const override {
+    if (truthy(ctx.doc, c_->eval(ctx), "condition")) return a_->eval_number(ctx, number, other);
+    if (b_) return b_->eval_number(ctx, number, other);
+    other = Value::null();
+    return false;
   }
 
  private:
@@ -377,10 +435,23 @@ class Call final : public Expr {
   Call(int column, const FunctionSpec* fn, std::vector<ExprPtr> args, std::any state)
       : Expr(column), fn_(fn), args_(std::move(args)), state_(std::move(state)) {}
   Value eval(EvalContext& ctx) const override {
+    if (fn_->number) {
+      Decimal number;
+      Value other;
+      return eval_number(ctx, number, other) ? Value::of_number(number) : other;
+    }
     Value* values = ctx.arena.array<Value>(args_.size());
     for (size_t i = 0; i < args_.size(); ++i) new (&values[i]) Value(args_[i]->eval(ctx));
     try {
       return fn_->call(ctx, CallArgs{values, args_.size(), state_});
+    } catch (const DecimalError& e) {
+      throw MappingError(std::string(fn_->name) + ": " + e.what());
+    }
+  }
+  bool eval_number(EvalContext& ctx, Decimal& number, Value& other) const override {
+    if (!fn_->number) return Expr::eval_number(ctx, number, other);
+    try {
+      return fn_->number(ctx, ExprArgs{args_.data(), args_.size(), state_}, number, other);
     } catch (const DecimalError& e) {
       throw MappingError(std::string(fn_->name) + ": " + e.what());
     }

@@ -255,27 +255,40 @@ std::any prepare_round(const std::vector<std::optional<std::string>>& lit) {
   if (!lit[2]) throw ArgumentError(2, "the rounding mode must be a quoted name");
   return rounding_mode(*lit[2]);
 }
-Value round_with(EvalContext& ctx, Args a, const char* fn, Rounding mode) {
-  if (a[0].is_null()) return a[0];
-  int64_t places = a.size > 1 ? integer(ctx, fn, a[1]) : 0;
+// Number functions (Call evaluates them through FunctionSpec::number): the
+// first argument as eval_number reads it, the others as values.
+using NumberArgs = const ExprArgs&;
+
+bool round_with(EvalContext& ctx, NumberArgs a, const char* fn, Rounding mode, Decimal& out, Value& other) {
+  Decimal x;
+  const bool number = a.exprs[0]->eval_number(ctx, x, other);
+  const Value places_value = a.size > 1 ? a.exprs[1]->eval(ctx) : Value::null();
+  if (!number && other.is_null()) return false;
+  const int64_t places = a.size > 1 ? integer(ctx, fn, places_value) : 0;
   if (places < 0 || places > 30) throw MappingError(std::string(fn) + "(): places must be 0..30");
-  return Value::of_number(num(ctx, fn, a[0]).round(static_cast<int>(places), mode));
+  if (!number) x = num(ctx, fn, other);
+  out = x.round(static_cast<int>(places), mode);
+  return true;
 }
-Value f_round(EvalContext& ctx, Args a) {
-  return round_with(ctx, a, "round", std::any_cast<Rounding>(a.state));
+bool f_round(EvalContext& ctx, NumberArgs a, Decimal& out, Value& other) {
+  return round_with(ctx, a, "round", std::any_cast<Rounding>(a.state), out, other);
 }
-Value f_round_half_even(EvalContext& ctx, Args a) {
-  return round_with(ctx, a, "round_half_even", Rounding::HalfEven);
+bool f_round_half_even(EvalContext& ctx, NumberArgs a, Decimal& out, Value& other) {
+  return round_with(ctx, a, "round_half_even", Rounding::HalfEven, out, other);
 }
-Value f_floor(EvalContext& ctx, Args a) {
-  return round_with(ctx, a, "floor", Rounding::Floor);
+bool f_floor(EvalContext& ctx, NumberArgs a, Decimal& out, Value& other) {
+  return round_with(ctx, a, "floor", Rounding::Floor, out, other);
 }
-Value f_ceil(EvalContext& ctx, Args a) {
-  return round_with(ctx, a, "ceil", Rounding::Ceil);
+bool f_ceil(EvalContext& ctx, NumberArgs a, Decimal& out, Value& other) {
+  return round_with(ctx, a, "ceil", Rounding::Ceil, out, other);
 }
-Value f_abs(EvalContext& ctx, Args a) {
-  if (a[0].is_null()) return a[0];
-  return Value::of_number(num(ctx, "abs", a[0]).abs());
+bool f_abs(EvalContext& ctx, NumberArgs a, Decimal& out, Value& other) {
+  if (!a.exprs[0]->eval_number(ctx, out, other)) {
+    if (other.is_null()) return false;  // null stays null
+    out = num(ctx, "abs", other);
+  }
+  out = out.abs();
+  return true;
 }
 
 // min/max of the arguments, or of one array argument; nulls are ignored.
@@ -391,12 +404,13 @@ Value f_add_days(EvalContext& ctx, Args a) {
   return Value::of_datetime(t.time + n * 86400LL * 1000000, t.offset_minutes);
 }
 Value f_now(EvalContext& ctx, Args) {
-  return Value::of_datetime(ctx.now_micros, 0);
+  return Value::of_datetime(ctx.now(), 0);
 }
 Value f_today(EvalContext& ctx, Args a) {
   const auto& d = date_args(a);
-  int offset = d.zone ? d.zone->offset_at(ctx.now_micros) : 0;
-  int64_t local = ctx.now_micros + int64_t{offset} * 60 * 1000000;
+  const int64_t now = ctx.now();
+  int offset = d.zone ? d.zone->offset_at(now) : 0;
+  int64_t local = now + int64_t{offset} * 60 * 1000000;
   int64_t day = local / (86400LL * 1000000) - (local % (86400LL * 1000000) < 0);
   return Value::of_date(day);
 }
@@ -420,11 +434,11 @@ const FunctionSpec kFunctions[] = {
     {"string", 1, 1, f_string},
     {"number", 1, 1, f_number},
     {"compact", 1, 1, f_compact},
-    {"round", 1, 3, f_round, prepare_round},
-    {"round_half_even", 1, 2, f_round_half_even},
-    {"floor", 1, 2, f_floor},
-    {"ceil", 1, 2, f_ceil},
-    {"abs", 1, 1, f_abs},
+    {"round", 1, 3, nullptr, prepare_round, f_round},
+    {"round_half_even", 1, 2, nullptr, nullptr, f_round_half_even},
+    {"floor", 1, 2, nullptr, nullptr, f_floor},
+    {"ceil", 1, 2, nullptr, nullptr, f_ceil},
+    {"abs", 1, 1, nullptr, nullptr, f_abs},
     {"min", 1, -1, f_min},
     {"max", 1, -1, f_max},
     {"sum", 1, 1, f_sum},

@@ -18,6 +18,13 @@ struct CallArgs {
   const Value& operator[](size_t i) const { return values[i]; }
 };
 
+// Arguments not evaluated yet, for a function's number path.
+struct ExprArgs {
+  const ExprPtr* exprs;
+  size_t size;
+  const std::any& state;
+};
+
 struct FunctionSpec {
   std::string_view name;
   int min_args;
@@ -28,6 +35,10 @@ struct FunctionSpec {
   // argument i is a string literal. Throws ExpressionError(arg index, message)
   // with the column filled by the caller.
   std::any (*prepare)(const std::vector<std::optional<std::string>>& literals) = nullptr;
+  // For functions of a number that give a number (round, floor, ceil, abs):
+  // `call`'s result as Expr::eval_number gives it, with the first argument
+  // read by eval_number. When set, calls go through it alone.
+  bool (*number)(EvalContext& ctx, const ExprArgs& args, Decimal& number, Value& other) = nullptr;
 };
 
 struct ArgumentError : std::runtime_error {

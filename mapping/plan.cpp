@@ -1,6 +1,7 @@
 #include "mapping/plan.hpp"
 
 #include <chrono>
+#include <cstring>
 
 namespace synchub::mapping {
 namespace {
@@ -66,6 +67,32 @@ bool is_normalized_number(std::string_view s) {
   for (++i; i < n; ++i)
     if (s[i] < '0' || s[i] > '9') return false;
   return true;
+}
+
+// `text` into `out` with ASCII letters in upper (or lower) case, 8 bytes at a
+// time: each byte's low 7 bits plus a bias set the top bit for the bytes from
+// the first letter on, and for those past the last; bytes with the top bit
+// set (UTF-8) are left alone.
+void change_case(std::string_view text, char* out, bool upper) {
+  constexpr uint64_t kOnes = 0x0101010101010101, kTop = kOnes * 0x80;
+  const uint64_t first = upper ? 'a' : 'A', last = upper ? 'z' : 'Z';
+  const auto word = [&](uint64_t w) {
+    const uint64_t low7 = w & ~kTop;
+    const uint64_t from_first = low7 + kOnes * (0x80 - first), past_last = low7 + kOnes * (0x80 - last - 1);
+    const uint64_t letters = from_first & ~past_last & ~w & kTop;
+    return w ^ (letters >> 2);  // 0x20: the case bit
+  };
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, text.data() + i, 8);
+    w = word(w);
+    std::memcpy(out + i, &w, 8);
+  }
+  for (; i < text.size(); ++i) {  // the last few bytes one by one
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    out[i] = static_cast<char>(c - first <= last - first ? c ^ 0x20 : c);
+  }
 }
 
 // A date or time formatted by `format(text)` into the record's arena (through
@@ -267,12 +294,7 @@ void finish_value(EvalContext& ctx, const FieldPlan& f, Value& v) {
     }
     if (f.upper || f.lower) {
       char* s = ctx.arena.array<char>(t.size());
-      for (size_t i = 0; i < t.size(); ++i) {
-        char c = t[i];
-        if (f.upper && c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-        if (f.lower && c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-        s[i] = c;
-      }
+      change_case(t, s, f.upper);
       t = {s, t.size()};
     }
     v = Value::of_string(t, v.boolean);  // case changes and trimming keep plain text plain
@@ -334,12 +356,12 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
   return Value::of_object(members, scope.out_size);
 }
 
-int64_t now_micros() {
+}  // namespace
+
+int64_t EvalContext::clock_micros() {
   using namespace std::chrono;
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
-
-}  // namespace
 
 PlanRunner::PlanRunner(std::shared_ptr<const Plan> plan, XrefResolver* xref) : plan_(std::move(plan)), xref_(xref) {}
 
@@ -355,7 +377,7 @@ MapStatus PlanRunner::run(std::string_view record, std::string& out, std::string
     error = "expected a JSON object";
     return MapStatus::Failed;
   }
-  EvalContext ctx{doc_, arena_, nullptr, xref_, now_micros()};
+  EvalContext ctx{doc_, arena_, nullptr, xref_};
   Scope root{Value::of_node(doc_.root_index()), nullptr, nullptr, 0};
   ctx.scope = &root;
   try {

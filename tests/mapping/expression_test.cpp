@@ -99,6 +99,33 @@ TEST(Expression, ArithmeticIsExactDecimal) {
   EXPECT_EQ(eval.error("1 / 0"), "1 / 0: division by zero");
 }
 
+// Operators, ??, conditionals and rounding hand numbers to each other
+// unboxed; anything that is not a number takes the general rules on the way.
+TEST(Expression, NumbersPassedBetweenOperatorsKeepTheGeneralRules) {
+  Eval eval;
+  const char* line = R"({"qty":"2.500","price":19.99,"disc":0.085,"tax":"0.13","big":1.5e30,"name":"x",
+    "digits":123456789012345678901234567890123456789})";
+  EXPECT_EQ(eval("round(qty * price * (1 - (disc ?? 0)), 2)", line), "45.73");
+  EXPECT_EQ(eval("round(qty * price * (1 - (none ?? 0)), 2)", line), "49.98");
+  EXPECT_EQ(eval("round(qty * price * (1 - (none ?? '0.5')), 2)", line), "24.99");
+  EXPECT_EQ(eval("round(price * tax, 2)", line), "2.60");
+  EXPECT_EQ(eval("round(none * 2, 2)", line), "null");
+  EXPECT_EQ(eval("round(price * none)", line), "null");
+  EXPECT_EQ(eval("abs(none)", line), "null");
+  EXPECT_EQ(eval("abs(' -1.50 ')"), "1.50");
+  EXPECT_EQ(eval("floor(qty)", line), "2");
+  EXPECT_EQ(eval("round(price > 10 ? price * 2 : 0, 1)", line), "40.0");
+  EXPECT_EQ(eval("round(price < 10 ? price : none)", line), "null");
+  EXPECT_EQ(eval("name + 'y' + 'z'", line), "\"xyz\"");
+  EXPECT_EQ(eval("digits + none", line), "null");  // null first: the 39 digits are never read
+  EXPECT_EQ(eval.error("digits + 1", line), "number 123456789012345678901234567890123456789 has more than 38 digits");
+  EXPECT_EQ(eval.error("round(name * 2)", line), "'*' expects numbers, got \"x\"");
+  EXPECT_EQ(eval.error("round(price, name)", line), "round(): expected an integer, got \"x\"");
+  EXPECT_EQ(eval.error("round(1 / 0)"), "1 / 0: division by zero");
+  // an overflow names the operands as they were written
+  EXPECT_EQ(eval.error("big * big", line), "1.5e30 * 1.5e30: decimal overflow (more than 38 digits)");
+}
+
 TEST(Expression, ComparisonsLogicAndConditionals) {
   Eval eval;
   EXPECT_EQ(eval("qty > 2 and flag", kOrder), "true");

@@ -273,6 +273,30 @@ fields:
   EXPECT_EQ(out, first + R"({"id":3,"note":"n","lines":[],"again":[],"last":0})");
 }
 
+TEST_F(PlanTest, CaseChangesTouchAsciiLettersOnly) {
+  PlanRunner runner(load("fields:\n  up: {from: s, upper: true}\n  down: {from: s, lower: true}\n"));
+  // every printable ASCII character and some UTF-8, at every length and offset
+  // (the case change works on 8 bytes at a time, then on the rest)
+  std::string all;
+  for (char c = ' '; c <= '~'; ++c)
+    if (c != '"' && c != '\\') all += c;
+  all += "é上海Ωz";
+  for (size_t start = 0; start < 9; ++start) {
+    for (size_t n = 0; start + n <= all.size(); ++n) {
+      if (start + n < all.size() && (all[start + n] & 0xC0) == 0x80) continue;  // inside a UTF-8 character
+      const std::string text = all.substr(start, n);
+      std::string up = text, down = text;
+      for (char& c : up)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+      for (char& c : down)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      std::string out, key, error;
+      ASSERT_EQ(runner.run("{\"s\":\"" + text + "\"}", out, key, error), MapStatus::Mapped) << error;
+      EXPECT_EQ(out, "{\"up\":\"" + up + "\",\"down\":\"" + down + "\"}") << text;
+    }
+  }
+}
+
 TEST_F(PlanTest, SharedTableFilesAndTablesFromFiles) {
   test::write_file(dir_.path() / "shared.yaml", "currency: {CNY: PRE001, USD: PRE007}\n");
   test::write_file(dir_.path() / "customers.json", R"({"C1":"KH1","C2":"KH2"})");
