@@ -1,5 +1,6 @@
 #include "mapping/decimal.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <limits>
@@ -81,11 +82,9 @@ Decimal Decimal::from_parts(__int128 coefficient, int scale) {
   return d;
 }
 
-namespace {
-
 // Plain notation in at most 18 characters, the common case for money: 64-bit
 // arithmetic only. False when `text` needs the general parser.
-bool parse_short(std::string_view text, Decimal& out) {
+bool Decimal::parse_short(std::string_view text, Decimal& out) {
   const size_t n = text.size();
   if (n == 0 || n > 18) return false;
   const size_t first = text[0] == '-' || text[0] == '+' ? 1 : 0;
@@ -101,13 +100,11 @@ bool parse_short(std::string_view text, Decimal& out) {
       return false;
     }
   }
-  if (n == first || dot + 1 == n) return false;  // no digits, or none after the '.'
-  const int64_t signed_coef = static_cast<int64_t>(coef);
-  out = Decimal::from_parts(text[0] == '-' ? -signed_coef : signed_coef, dot == 0 ? 0 : static_cast<int>(n - 1 - dot));
+  if (n == first || dot + 1 == n) return false;            // no digits, or none after the '.'
+  const int64_t signed_coef = static_cast<int64_t>(coef);  // 18 digits at most
+  out = Decimal::of_64(text[0] == '-' ? -signed_coef : signed_coef, dot == 0 ? 0 : static_cast<int>(n - 1 - dot));
   return true;
 }
-
-}  // namespace
 
 std::optional<Decimal> Decimal::parse(std::string_view text) {
   if (Decimal d; parse_into(text, d)) return d;
@@ -179,7 +176,25 @@ bool Decimal::parse_into(std::string_view text, Decimal& out) {
   return true;
 }
 
+bool Decimal::add_64(const Decimal& a, const Decimal& b, bool subtract, Decimal& out) {
+  if (!a.fits_64() || !b.fits_64()) return false;
+  int64_t x = a.coef_64(), y = b.coef_64();
+  const int scale = std::max(a.scale_, b.scale_);
+  // brought to the larger scale; 10^18 is the largest power of ten in 64 bits
+  const auto align_64 = [scale](int64_t& v, int from) {
+    return from == scale ||
+           (scale - from <= 18 &&
+            !__builtin_mul_overflow(v, static_cast<int64_t>(kPow10[static_cast<size_t>(scale - from)]), &v));
+  };
+  if (!align_64(x, a.scale_) || !align_64(y, b.scale_)) return false;
+  int64_t r;
+  if (subtract ? __builtin_sub_overflow(x, y, &r) : __builtin_add_overflow(x, y, &r)) return false;
+  out = of_64(r, scale);
+  return true;
+}
+
 Decimal Decimal::operator+(const Decimal& o) const {
+  if (Decimal r; add_64(*this, o, false, r)) return r;
   i128 a = coef(), b = o.coef();
   int as = scale_, bs = o.scale_;
   align(a, as, b, bs);
@@ -187,12 +202,19 @@ Decimal Decimal::operator+(const Decimal& o) const {
 }
 
 Decimal Decimal::operator-(const Decimal& o) const {
+  if (Decimal r; add_64(*this, o, true, r)) return r;
   return *this + (-o);
 }
 
 Decimal Decimal::operator*(const Decimal& o) const {
   i128 r;
   int scale = scale_ + o.scale_;
+  if (fits_64() && o.fits_64() && scale <= kMaxDigits) {  // |r| <= 2^126 < 10^38: in range
+    Decimal d;
+    d.set_coef(static_cast<i128>(coef_64()) * o.coef_64());
+    d.scale_ = scale;
+    return d;
+  }
   if (!__builtin_mul_overflow(coef(), o.coef(), &r) && r <= kMaxCoef && r >= -kMaxCoef && scale <= kMaxDigits)
     return from_parts(r, scale);
   // Retry without the factors' trailing zeros before giving up.

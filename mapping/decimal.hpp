@@ -74,6 +74,19 @@ class Decimal {
     lo_ = static_cast<uint64_t>(c);
     hi_ = static_cast<uint64_t>(static_cast<unsigned __int128>(c) >> 64);
   }
+  // The coefficient fits in 64 bits (most money does): arithmetic on it
+  // cannot leave 38 digits, so the 64-bit paths need no range checks.
+  bool fits_64() const { return hi_ == static_cast<uint64_t>(static_cast<int64_t>(lo_) >> 63); }
+  int64_t coef_64() const { return static_cast<int64_t>(lo_); }
+  static Decimal of_64(int64_t coef, int scale) {
+    Decimal d(coef);
+    d.scale_ = scale;
+    return d;
+  }
+  // a + b (b negated when `subtract`) in 64 bits; false when that overflows
+  static bool add_64(const Decimal& a, const Decimal& b, bool subtract, Decimal& out);
+  static bool parse_short(std::string_view text, Decimal& out);  // plain notation, up to 18 characters
+
   uint64_t lo_ = 0, hi_ = 0;
   int scale_ = 0;
 };

@@ -111,6 +111,21 @@ TEST(Decimal, ArithmeticIsExact) {
   EXPECT_EQ((d("-7.5") % d("2")).str(), "-1.5");
 }
 
+// Coefficients that fit in 64 bits take a shorter path: at its edges (64-bit
+// overflow, scales 19 or more apart) the results are the general path's.
+TEST(Decimal, SixtyFourBitPathsHandOverAtTheirEdges) {
+  EXPECT_EQ((d("9223372036854775807") + d("1")).str(), "9223372036854775808");
+  EXPECT_EQ((d("-9223372036854775808") - d("1")).str(), "-9223372036854775809");
+  EXPECT_EQ((d("92233720368547758.07") + d("0.001")).str(), "92233720368547758.071");
+  EXPECT_EQ((d("1") + d("0.0000000000000000000001")).str(), "1.0000000000000000000001");
+  EXPECT_EQ((d("1") - d("0.0000000000000000000001")).str(), "0.9999999999999999999999");
+  EXPECT_EQ((d("-5") - d("-0.25")).str(), "-4.75");
+  EXPECT_EQ((d("9223372036854775807") * d("9223372036854775807")).str(), "85070591730234615847396907784232501249");
+  EXPECT_EQ((d("-9223372036854775808") * d("-9223372036854775808")).str(), "85070591730234615865843651857942052864");
+  EXPECT_EQ((d("-0.5") * d("0.20")).str(), "-0.100");
+  EXPECT_THROW(d("0.0000000000000000001") * d("0.00000000000000000001"), DecimalError);  // 39 places
+}
+
 TEST(Decimal, DivisionKeepsTwentyDigitsRoundedHalfEven) {
   EXPECT_EQ((d("1") / d("3")).str(), "0.33333333333333333333");
   EXPECT_EQ((d("2") / d("3")).str(), "0.66666666666666666667");
