@@ -144,12 +144,8 @@ void JsonWriter::other_value(const Document& doc, const Value& v) {
       for (uint32_t i = 0; i < v.size; ++i) {
         if (i) put(',');
         const Member& m = v.members[i];
-        if (!m.json_name.empty()) {
-          put(m.json_name);
-        } else {
-          string(m.name, false);
-          put(':');
-        }
+        string(m.name, false);
+        put(':');
         value(doc, m.value);
       }
       put('}');

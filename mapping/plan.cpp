@@ -348,7 +348,6 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
       throw MappingError(join(where.target(), f.name) + ": " + e.what());
     }
     m.name = f.name;
-    m.json_name = f.json_name;
     ++scope.out_size;
   }
   out.put('}');

@@ -21,28 +21,30 @@ namespace synchub::mapping {
 enum class FieldType { Any, String, Int, Number, Decimal, Bool, Date, DateTime, Object, Array };
 
 struct FieldPlan {
+  // What mapping reads for every field of every record comes first, together:
+  // a field then costs the CPU's cache two lines, not one per member.
+  std::string json_name;  // the name as written in the output: "\"name\":"
   std::string name;
-  std::string json_name;                        // the name as written in the output: "\"name\":"
-  ExprPtr source;                               // from / value / expr / lookup key (null for `each` without from)
-  std::string source_path;                      // the `from:` path, for error messages
-  const Table* map = nullptr;                   // `map:` value table applied to the source value
-  std::string xref_entity, xref_from, xref_to;  // `lookup: {xref: ...}` (the source value is the id)
-  std::string miss_what;                        // "table 'status'", "xref customer crm -> erp"
-  std::optional<Value> fallback;
-  std::unique_ptr<std::string> fallback_storage;  // text the fallback value points into (stable address)
-  bool required = false;
-  bool trim = false, upper = false, lower = false;
-  FieldType type = FieldType::Any;
-  int precision = 0, scale = 0;      // decimal(p,s)
-  std::optional<Rounding> rounding;  // decimals with more places: error unless set
-  std::string format;                // date/time pattern or number pattern
-  std::string input_format;          // how date strings are read
-  std::optional<TimeZone> zone;      // shown in (datetime) / read in (local times)
-  bool each = false;
-  std::vector<FieldPlan> fields;  // of `each`
+  ExprPtr source;              // from / value / expr / lookup key (null for `each` without from)
+  const Table* map = nullptr;  // `map:` value table applied to the source value
   // Set when loaded: the source's value is the field's value (no table,
   // lookup, text change or type), so mapping skips those steps.
   bool as_is = false;
+  bool each = false;
+  bool required = false;
+  bool trim = false, upper = false, lower = false;
+  FieldType type = FieldType::Any;
+  std::string xref_entity, xref_from, xref_to;  // `lookup: {xref: ...}` (the source value is the id)
+  std::optional<Value> fallback;
+  std::vector<FieldPlan> fields;                  // of `each`
+  std::string source_path;                        // the `from:` path, for error messages
+  std::string miss_what;                          // "table 'status'", "xref customer crm -> erp"
+  std::unique_ptr<std::string> fallback_storage;  // text the fallback value points into (stable address)
+  int precision = 0, scale = 0;                   // decimal(p,s)
+  std::optional<Rounding> rounding;               // decimals with more places: error unless set
+  std::string format;                             // date/time pattern or number pattern
+  std::string input_format;                       // how date strings are read
+  std::optional<TimeZone> zone;                   // shown in (datetime) / read in (local times)
 };
 
 // A cross-reference a test case provides: (from, id) is (to, target).

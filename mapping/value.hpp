@@ -105,7 +105,6 @@ struct Value {
 
 struct Member {
   std::string_view name;
-  std::string_view json_name;  // "\"name\":" ready to write, when known in advance
   Value value;
 };
 
