@@ -339,15 +339,15 @@ nlohmann::ordered_json parse_exact(const std::string& text) {
       case mapping::JsonKind::Bool: return n.boolean;
       case mapping::JsonKind::Number: {  // compared as written: carried as marked text
         std::string marked(1, '\x01');
-        marked.append(n.text);
+        marked.append(n.text());
         return marked;
       }
-      case mapping::JsonKind::String: return std::string(n.text);
+      case mapping::JsonKind::String: return std::string(n.text());
       case mapping::JsonKind::Object: {
         nlohmann::ordered_json o = nlohmann::ordered_json::object();
         uint32_t c = i + 1;
         for (uint32_t k = 0; k < n.count; ++k) {
-          o[std::string(doc.at(c).key)] = build(c);
+          o[std::string(doc.at(c).key())] = build(c);
           c = doc.at(c).next;
         }
         return o;

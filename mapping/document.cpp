@@ -98,27 +98,36 @@ struct Builder {
   // punctuation: so the end needs no check of its own.
   char peek() const { return json[index[at]]; }
 
-  // The string whose opening quote is at `pos`. Plain: it had no escapes,
-  // so it has nothing to escape when written (stage 1 refuses control
-  // characters in strings). Returned, not kept in a member: a store per string.
-  enum Read { Failed, Escaped, Plain };
-  Read string(uint32_t pos, std::string_view& out) {
+  // A string read: its text and how it went. Plain: it had no escapes, so it
+  // has nothing to escape when written (stage 1 refuses control characters in
+  // strings). 16 bytes, returned in registers: a view written through a
+  // pointer and read back whole stalls the CPU (two 8-byte stores, one
+  // 16-byte load), and that was the costliest spot of this loop.
+  enum Read : uint32_t { Failed, Escaped, Plain };
+  struct Text {
+    const char* data;
+    uint32_t size;
+    Read read;
+    std::string_view view() const { return {data, size}; }
+  };
+  // The string whose opening quote is at `pos`.
+  Text string(uint32_t pos) {
     const char* begin = json + pos + 1;
     const char* stop = quote_or_backslash(begin);
-    if (*stop == '"') {
-      out = {begin, static_cast<size_t>(stop - begin)};
-      return Plain;
-    }
-    return unescape(begin, out) ? Escaped : Failed;
+    if (*stop == '"') return {begin, static_cast<uint32_t>(stop - begin), Plain};
+    return unescape(begin);
   }
 
   // A string with escapes: unescaped into `escaped`.
-  [[gnu::noinline]] bool unescape(const char* begin, std::string_view& out) {
+  [[gnu::noinline]] Text unescape(const char* begin) {
     auto* end = parser.parse_string(reinterpret_cast<const uint8_t*>(begin), reinterpret_cast<uint8_t*>(escaped));
-    if (!end) return fail("invalid escape in a string");
-    out = {escaped, static_cast<size_t>(reinterpret_cast<char*>(end) - escaped)};
+    if (!end) {
+      fail("invalid escape in a string");
+      return {nullptr, 0, Failed};
+    }
+    const Text out{escaped, static_cast<uint32_t>(reinterpret_cast<char*>(end) - escaped), Escaped};
     escaped = reinterpret_cast<char*>(end);
-    return true;
+    return out;
   }
 
   // A number or literal: its text runs to the next structural character.
@@ -131,10 +140,12 @@ struct Builder {
 
   // The string value whose opening quote is at `pos` into `node`.
   bool string_value(uint32_t pos, Node& node) {
+    const Text t = string(pos);
     node.kind = JsonKind::String;
-    const Read read = string(pos, node.text);
-    node.boolean = read == Plain;
-    return read != Failed;
+    node.text_data = t.data;
+    node.text_size = t.size;
+    node.boolean = t.read == Plain;
+    return t.read != Failed;
   }
 
   // A string, number or literal starting at `pos` (structural `at` - 1): kind, text, boolean.
@@ -157,9 +168,9 @@ struct Builder {
       }
       default: {
         std::string_view t = token(pos);
-        if (!is_json_number(t)) return fail("invalid value '" + std::string(t.substr(0, 40)) + "'");
         node.kind = JsonKind::Number;
-        node.text = t;
+        node.set_text(t);
+        if (!is_json_number(t)) return fail("invalid value '" + std::string(t.substr(0, 40)) + "'");
         return true;
       }
     }
@@ -179,7 +190,9 @@ struct Builder {
         std::string_view name;  // stays empty in an array
         if (object) {
           if (peek() != '"') return fail("expected a member name in an object");
-          if (string(index[at++], name) == Failed) return false;
+          const Text key = string(index[at++]);
+          if (key.read == Failed) return false;
+          name = key.view();
           if (peek() != ':') return fail("expected ':' after a member name");
           ++at;
         }
@@ -188,11 +201,11 @@ struct Builder {
         const uint32_t child = node_count;
         Node scratch;
         Node& node = Build ? nodes[node_count++] : scratch;
-        node.key = name;  // every field is set: the arrays are reused without clearing
+        node.set_key(name);  // every field is set: the arrays are reused without clearing
         node.boolean = false;
         node.count = 0;
         node.children = 0;
-        node.text = {};
+        node.text_size = 0;
         if constexpr (Build) pending[pending_count++] = {key_signature(name), child};
         const uint32_t value_pos = index[at++];
         const char c = json[value_pos];
@@ -210,7 +223,7 @@ struct Builder {
                    name == wanted) {  // the first, as member()
           member->found = true;
           member->kind = node.kind;
-          member->text = node.text;
+          member->text = node.text();
         }
         const char after = peek();
         ++at;
@@ -365,7 +378,7 @@ std::string Document::scalar_text(uint32_t index) const {
   const Node& n = nodes_[index];
   switch (n.kind) {
     case JsonKind::String:
-    case JsonKind::Number: return std::string(n.text);
+    case JsonKind::Number: return std::string(n.text());
     case JsonKind::Bool: return n.boolean ? "true" : "false";
     default: return {};
   }

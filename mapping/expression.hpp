@@ -179,8 +179,8 @@ inline Value node_value(const Document& doc, uint32_t index) {
   switch (n.kind) {
     case JsonKind::Null: return Value::null();
     case JsonKind::Bool: return Value::of_bool(n.boolean);
-    case JsonKind::String: return Value::of_string(n.text, n.boolean);
-    case JsonKind::Number: return Value::of_number_text(n.text);
+    case JsonKind::String: return Value::of_string(n.text(), n.boolean);
+    case JsonKind::Number: return Value::of_number_text(n.text());
     case JsonKind::Object:
     case JsonKind::Array: return Value::of_node(index);
   }

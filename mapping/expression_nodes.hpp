@@ -180,7 +180,7 @@ class NamePath final : public PathExpr {
       return false;
     }
     const Node& node = ctx.doc.at(index);
-    if (node.kind == JsonKind::Number && Decimal::parse_into(node.text, number)) return true;
+    if (node.kind == JsonKind::Number && Decimal::parse_into(node.text(), number)) return true;
     other = node_value(ctx.doc, index);
     return false;
   }

@@ -86,8 +86,8 @@ void JsonWriter::node(const Document& doc, uint32_t index) {
   switch (n.kind) {
     case JsonKind::Null: put("null"); return;
     case JsonKind::Bool: put(n.boolean ? "true" : "false"); return;
-    case JsonKind::Number: put(n.text); return;
-    case JsonKind::String: string(n.text, n.boolean); return;
+    case JsonKind::Number: put(n.text()); return;
+    case JsonKind::String: string(n.text(), n.boolean); return;
     case JsonKind::Object:
     case JsonKind::Array: {
       const bool object = n.kind == JsonKind::Object;
@@ -96,7 +96,7 @@ void JsonWriter::node(const Document& doc, uint32_t index) {
       for (uint32_t i = 0; i < n.count; ++i) {
         if (i) put(',');
         if (object) {
-          string(doc.at(child).key, false);
+          string(doc.at(child).key(), false);
           put(':');
         }
         node(doc, child);

@@ -46,7 +46,7 @@ std::string record_key(const Document& doc, uint32_t row, std::string_view key_p
   if (doc.at(row).kind != JsonKind::Object) return "expected a JSON object";
   const uint32_t key = doc.find(row, key_path);
   if (key == Document::npos) return key_of(false, JsonKind::Null, {}, key_path, key_out);
-  return key_of(true, doc.at(key).kind, doc.at(key).text, key_path, key_out);
+  return key_of(true, doc.at(key).kind, doc.at(key).text(), key_path, key_out);
 }
 
 std::string content_hash(std::string_view data) {

@@ -292,7 +292,7 @@ std::string FileSink::csv_row(std::string_view record, std::vector<std::string>&
       case mapping::JsonKind::Array: mapping::write_node(cell, doc, child); break;  // compact JSON
       default: cell = doc.scalar_text(child);                                       // numbers keep their exact digits
     }
-    cells.emplace_back(std::string(n.key), std::move(cell));
+    cells.emplace_back(std::string(n.key()), std::move(cell));
   }
   if (columns.empty())
     for (const auto& [k, _] : cells) columns.push_back(k);

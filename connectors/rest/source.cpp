@@ -238,7 +238,7 @@ class RestSource final : public SourceStream {
       if (uint32_t total = total_path_.empty() ? Document::npos : doc.find(doc.root_index(), total_path_);
           total != Document::npos && doc.at(total).kind == JsonKind::Number) {
         int64_t seen = paging_ == "offset" ? page + n : (page - first_page_ + 1) * std::max<int64_t>(size_, 1);
-        more = more && seen < std::stoll(std::string(doc.at(total).text));
+        more = more && seen < std::stoll(std::string(doc.at(total).text()));
       }
       next["page"] = paging_ == "offset" ? page + n : page + 1;
       // A server that lists in cursor order moves a row changed during the listing to its end, and

@@ -23,8 +23,8 @@ void check_tree(const Document& doc, uint32_t index) {
   for (uint32_t i = 0; i < node.count; ++i, child = doc.at(child).next) {
     if (node.kind == synchub::mapping::JsonKind::Array && doc.element(index, i) != child) std::abort();
     if (node.kind == synchub::mapping::JsonKind::Object) {
-      uint32_t found = doc.member(index, doc.at(child).key);
-      if (found == Document::npos || found > child || doc.at(found).key != doc.at(child).key) std::abort();
+      uint32_t found = doc.member(index, doc.at(child).key());
+      if (found == Document::npos || found > child || doc.at(found).key() != doc.at(child).key()) std::abort();
     }
     check_tree(doc, child);
   }
@@ -48,7 +48,7 @@ void check_values(const Document& doc, uint32_t index, const nlohmann::json& j) 
       if (!j.is_number()) std::abort();
       return;
     case JsonKind::String:
-      if (!j.is_string() || j.get_ref<const std::string&>() != node.text) std::abort();
+      if (!j.is_string() || j.get_ref<const std::string&>() != node.text()) std::abort();
       return;
     case JsonKind::Array: {
       if (!j.is_array() || j.size() != node.count) std::abort();
@@ -60,7 +60,7 @@ void check_values(const Document& doc, uint32_t index, const nlohmann::json& j) 
       if (!j.is_object() || j.size() > node.count) std::abort();
       uint32_t child = Document::first_child(index);
       for (uint32_t i = 0; i < node.count; ++i, child = doc.at(child).next) {
-        auto it = j.find(std::string(doc.at(child).key));
+        auto it = j.find(std::string(doc.at(child).key()));
         if (it == j.end()) std::abort();
         if (j.size() == node.count) check_values(doc, child, *it);
       }
@@ -87,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Document* names = new Document;
   std::string wanted = "id";
   if (names->parse(text).empty() && names->root().kind == synchub::mapping::JsonKind::Object && names->root().count > 0)
-    wanted = std::string(names->at(Document::first_child(names->root_index())).key);
+    wanted = std::string(names->at(Document::first_child(names->root_index())).key());
   Document::Member member;
   const std::string checked = doc->check(text, wanted, member);
   const std::string member_text(member.text);  // views buffers the parse below reuses
@@ -100,7 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                ? doc->member(doc->root_index(), wanted)
                                : Document::npos;
     if (member.found != (found != Document::npos)) std::abort();
-    if (member.found && (member.kind != doc->at(found).kind || member_text != doc->at(found).text)) std::abort();
+    if (member.found && (member.kind != doc->at(found).kind || member_text != doc->at(found).text())) std::abort();
   }
   // nlohmann/json reads a NUL byte as the end of its input
   if (text.find('\0') != std::string_view::npos) return 0;
