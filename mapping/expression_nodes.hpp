@@ -77,6 +77,19 @@ inline Value spread(EvalContext& ctx, const Value& v, const std::vector<Segment>
   for (size_t i = from; i < path.size(); ++i) nested = nested || path[i].kind == Segment::Wildcard;
   Value* items = ctx.arena.array<Value>(n);
   uint32_t size = 0;
+  if (v.kind == ValueKind::List && from + 1 == path.size() && path[from].kind == Segment::Key) {
+    // one name into mapped objects (`$out.entries[*].amount`, what totals read): no walk per element
+    for (uint32_t i = 0; i < n; ++i) {
+      const Value& item = v.items[i];
+      if (item.kind == ValueKind::Object) {
+        const Value* member = computed_member(item, path[from]);
+        new (&items[i]) Value(member ? *member : Value::null());
+      } else {
+        new (&items[i]) Value(navigate(ctx, item, path, from));
+      }
+    }
+    return Value::of_list(items, n);
+  }
   for (uint32_t i = 0; i < n; ++i) {
     Value r = navigate(ctx, elements.next(), path, from);
     if (nested && r.kind == ValueKind::List) {

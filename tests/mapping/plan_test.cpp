@@ -273,6 +273,27 @@ fields:
   EXPECT_EQ(out, first + R"({"id":3,"note":"n","lines":[],"again":[],"last":0})");
 }
 
+TEST_F(PlanTest, WildcardsReadMembersOfMappedLists) {
+  const char* yaml = R"Y(
+fields:
+  lines:
+    each: lines
+    fields:
+      sku: sku
+      qty: {from: qty, type: number}
+  mixed: {expr: "[$out.lines[1], 7, null]"}
+  qtys: {expr: "$out.lines[*].qty"}
+  skus: {expr: "$out.lines[*].sku"}
+  none: {expr: "$out.lines[*].missing"}
+  total: {expr: "sum($out.lines[*].qty)"}
+  from_mixed: {expr: "$out.mixed[*].qty"}
+)Y";
+  EXPECT_EQ(map(yaml, R"({"lines":[{"sku":"a","qty":"1.50"},{"qty":2},{"sku":{"x":1},"qty":null}]})"),
+            R"({"lines":[{"sku":"a","qty":1.5},{"sku":null,"qty":2},{"sku":{"x":1},"qty":null}],)"
+            R"("mixed":[{"sku":null,"qty":2},7,null],"qtys":[1.5,2,null],"skus":["a",null,{"x":1}],)"
+            R"("none":[null,null,null],"total":3.5,"from_mixed":[2,null,null]})");
+}
+
 TEST_F(PlanTest, CaseChangesTouchAsciiLettersOnly) {
   PlanRunner runner(load("fields:\n  up: {from: s, upper: true}\n  down: {from: s, lower: true}\n"));
   // every printable ASCII character and some UTF-8, at every length and offset
