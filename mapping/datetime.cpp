@@ -103,8 +103,52 @@ bool valid(const Fields& f) {
   return !(f.month == 2 && f.day == 29 && !leap);
 }
 
+// After the time zone offset, nothing.
+bool parse_iso_offset(std::string_view s, size_t& i, Fields& f) {
+  if (i < s.size()) {
+    if (!read_offset(s, i, f.offset)) return false;
+    f.has_offset = true;
+  }
+  return i == s.size();
+}
+
+// What may follow the seconds: a fraction, then the offset.
+bool parse_iso_rest(std::string_view s, size_t& i, Fields& f) {
+  if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
+    ++i;
+    if (!read_fraction(s, i, f.micros)) return false;
+  }
+  return parse_iso_offset(s, i, f);
+}
+
+// "YYYY-MM-DDTHH:MM:SS" (T, t or a space), what most records carry: the
+// digits read at their fixed places, with the same result as the field by
+// field reading below. False when `s` does not start so.
+bool fixed_iso_prefix(std::string_view s, Fields& f) {
+  if (s.size() < 19) return false;
+  const char* p = s.data();
+  if (p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') || p[13] != ':' || p[16] != ':')
+    return false;
+  unsigned d[19];
+  for (int k : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
+    d[k] = static_cast<unsigned char>(p[k]) - unsigned{'0'};
+    if (d[k] > 9) return false;
+  }
+  f.year = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3];
+  f.month = d[5] * 10 + d[6];
+  f.day = d[8] * 10 + d[9];
+  f.hour = d[11] * 10 + d[12];
+  f.minute = d[14] * 10 + d[15];
+  f.second = d[17] * 10 + d[18];
+  return true;
+}
+
 bool parse_iso(std::string_view s, Fields& f, bool date_only) {
   size_t i = 0;
+  if (!date_only && fixed_iso_prefix(s, f)) {
+    i = 19;
+    return parse_iso_rest(s, i, f);
+  }
   if (!read_int(s, i, 4, true, f.year) || i >= s.size() || s[i++] != '-') return false;
   if (!read_int(s, i, 2, true, f.month) || i >= s.size() || s[i++] != '-') return false;
   if (!read_int(s, i, 2, true, f.day)) return false;
@@ -117,16 +161,9 @@ bool parse_iso(std::string_view s, Fields& f, bool date_only) {
   if (i < s.size() && s[i] == ':') {
     ++i;
     if (!read_int(s, i, 2, true, f.second)) return false;
-    if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
-      ++i;
-      if (!read_fraction(s, i, f.micros)) return false;
-    }
+    return parse_iso_rest(s, i, f);
   }
-  if (i < s.size()) {
-    if (!read_offset(s, i, f.offset)) return false;
-    f.has_offset = true;
-  }
-  return i == s.size();
+  return parse_iso_offset(s, i, f);
 }
 
 bool parse_pattern(std::string_view s, std::string_view pattern, Fields& f) {
@@ -174,9 +211,15 @@ unsigned day_of_year(int64_t y, unsigned m, unsigned d) {
 }
 
 void format_fields(std::string& out, int64_t local_micros, int offset, std::string_view pattern, bool has_time) {
-  const size_t start = out.size();
-  out.resize(start + pattern.size() * 16 + 8);  // a two-character field writes at most 32 ("%F" with a 20-digit year)
-  char* p = out.data() + start;
+  // written into room made once: on the stack for the usual patterns (a
+  // string's resize would clear the bytes first); a two-character field
+  // writes at most 32 ("%F" with a 20-digit year)
+  const size_t room = pattern.size() * 16 + 8;
+  char small[512];
+  std::string large;
+  if (room > sizeof small) large.resize(room);
+  char* const begin = room > sizeof small ? large.data() : small;
+  char* p = begin;
   int64_t days = floor_div(local_micros, kMicrosPerDay);
   int64_t in_day = local_micros - days * kMicrosPerDay;
   int64_t y;
@@ -226,7 +269,7 @@ void format_fields(std::string& out, int64_t local_micros, int offset, std::stri
       default: *p++ = '%'; *p++ = spec;
     }
   }
-  out.resize(static_cast<size_t>(p - out.data()));
+  out.append(begin, static_cast<size_t>(p - begin));
   (void)has_time;
 }
 

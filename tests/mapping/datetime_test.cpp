@@ -18,9 +18,15 @@ TEST(DateTime, ParsesIsoWithOffsetsFractionsAndZ) {
   EXPECT_EQ(fmt(*parse_datetime("2023-01-05 00:30Z", {}, utc)), "2023-01-05T00:30:00Z");
   EXPECT_EQ(fmt(*parse_datetime("1969-12-31T23:59:59.5Z", {}, utc)), "1969-12-31T23:59:59.500000Z");
   EXPECT_EQ(fmt(*parse_datetime("2024-02-29T12:00:00-0330", {}, utc)), "2024-02-29T12:00:00-03:30");
-  for (const char* bad : {"2023-02-29T00:00:00Z", "2023-13-01", "2023-01-01T24:00:00Z", "2023-01-01T10:00:00+25:00",
-                          "2023-1-1", "yesterday", "2023-01-01T10:00:00Zjunk"})
+  for (const char* bad :
+       {"2023-02-29T00:00:00Z", "2023-13-01", "2023-01-01T24:00:00Z", "2023-01-01T10:00:00+25:00", "2023-1-1",
+        "yesterday", "2023-01-01T10:00:00Zjunk", "2023-01-01T1a:00:00Z", "2023-01-01X10:00:00Z", "2023-01-01T10:00:0Z",
+        "2023-01-01T10:00:00+", "2023-01-01T10:00:00."})
     EXPECT_FALSE(parse_datetime(bad, {}, utc)) << bad;
+  // "YYYY-MM-DDTHH:MM:SS" is read at fixed places; the forms around it field by field
+  EXPECT_EQ(fmt(*parse_datetime("2023-01-05t08:30:00,25-01:00", {}, utc)), "2023-01-05T08:30:00.250000-01:00");
+  EXPECT_EQ(fmt(*parse_datetime("2023-01-05 08:30:07", {}, utc)), "2023-01-05T08:30:07Z");
+  EXPECT_EQ(fmt(*parse_datetime("2023-01-05T08:30+01:00", {}, utc)), "2023-01-05T08:30:00+01:00");
 }
 
 TEST(DateTime, LocalTimesAcrossDaylightSavingChanges) {
@@ -48,6 +54,12 @@ TEST(DateTime, PatternsAndCalendar) {
   std::string out = "at ";
   format_datetime(out, {t.micros, 330}, "%F%F%F%F %T%T %:z%z%%%q");
   EXPECT_EQ(out, "at 2025-01-012025-01-012025-01-012025-01-01 05:29:5805:29:58 +05:30+0530%%q");
+  std::string repeated, expected;  // over 31 characters of pattern: formatted on the heap
+  for (int i = 0; i < 20; ++i) {
+    repeated += "%Y-%m-%d ";
+    expected += "2024-12-31 ";
+  }
+  EXPECT_EQ(fmt(t, repeated.c_str()), expected);
   EXPECT_EQ(*parse_date("2000-02-29", {}), days_from_civil(2000, 2, 29));
   EXPECT_FALSE(parse_date("1900-02-29", {}));
   int64_t y;
