@@ -53,16 +53,22 @@ class Table {
   size_t size() const { return entries_.size(); }
 
  private:
+  // A key of up to kShortKey bytes (most codes and ids) is kept in its entry:
+  // a lookup then reads the slot and the entry, not a third place for the key.
+  static constexpr size_t kShortKey = 20;
   struct Entry {
-    std::string_view key;  // into keys_
+    uint32_t key_size;
+    char short_key[kShortKey];
+    const char* long_key;  // into keys_, for longer keys
     Value value;
+    std::string_view key() const { return {key_size <= kShortKey ? short_key : long_key, key_size}; }
   };
   struct Slot {
     uint32_t tag = 0;    // upper hash bits
     uint32_t entry = 0;  // index into entries_ + 1; 0: empty
   };
-  void place(size_t entry);  // into slots_
-  std::deque<std::string> keys_;
+  void place(size_t entry);       // into slots_
+  std::deque<std::string> keys_;  // keys longer than kShortKey
   std::vector<Entry> entries_;
   std::vector<Slot> slots_;  // a power of two, at most half full
 };

@@ -1,6 +1,8 @@
 // Helpers on mapping values: conversions, comparisons, text for messages.
 #include <xxhash.h>
 
+#include <algorithm>
+
 #include "config/diagnostics.hpp"
 #include "mapping/datetime.hpp"
 #include "mapping/expression.hpp"
@@ -10,7 +12,12 @@ namespace synchub::mapping {
 
 bool Table::insert(std::string_view key, const Value& value) {
   if (find(key)) return false;
-  entries_.push_back({keys_.emplace_back(key), value});
+  Entry e{static_cast<uint32_t>(key.size()), {}, nullptr, value};
+  if (key.size() <= kShortKey)
+    std::copy(key.begin(), key.end(), e.short_key);
+  else
+    e.long_key = keys_.emplace_back(key).data();
+  entries_.push_back(e);
   if (entries_.size() * 2 > slots_.size()) {
     slots_.assign(std::max<size_t>(16, slots_.size() * 2), Slot{});
     for (size_t i = 0; i < entries_.size(); ++i) place(i);
@@ -21,7 +28,7 @@ bool Table::insert(std::string_view key, const Value& value) {
 }
 
 void Table::place(size_t entry) {
-  const std::string_view key = entries_[entry].key;
+  const std::string_view key = entries_[entry].key();
   const uint64_t hash = XXH3_64bits(key.data(), key.size());
   const size_t mask = slots_.size() - 1;
   size_t i = hash & mask;
@@ -37,7 +44,9 @@ const Value* Table::find(std::string_view key) const {
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
     if (s.entry == 0) return nullptr;
-    if (s.tag == tag && same_text(entries_[s.entry - 1].key, key)) return &entries_[s.entry - 1].value;
+    if (s.tag != tag) continue;
+    const Entry& e = entries_[s.entry - 1];
+    if (same_text(e.key(), key)) return &e.value;
   }
 }
 

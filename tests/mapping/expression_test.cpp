@@ -236,7 +236,17 @@ TEST(Expression, TableFindsEveryKeyItHoldsAndNoOther) {
   EXPECT_TRUE(t.insert("", Value::of_bool(true)));  // the empty text is a key like any other
   EXPECT_FALSE(t.insert("C17", Value::null()));     // refused: the first value stays
   EXPECT_FALSE(t.insert("", Value::null()));
-  EXPECT_EQ(t.size(), 1001u);
+  // keys up to 20 bytes are kept in their entry, longer ones apart: both sides of the line
+  for (size_t n : {19, 20, 21, 64}) EXPECT_TRUE(t.insert(std::string(n, 'k'), Value::of_bool(n % 2 == 1)));
+  EXPECT_FALSE(t.insert(std::string(64, 'k'), Value::null()));
+  EXPECT_EQ(t.size(), 1005u);
+  for (size_t n : {19, 20, 21, 64}) {
+    const Value* v = t.find(std::string(n, 'k'));
+    ASSERT_NE(v, nullptr) << n;
+    EXPECT_EQ(v->boolean, n % 2 == 1) << n;
+  }
+  for (size_t n : {18, 22, 63, 65}) EXPECT_EQ(t.find(std::string(n, 'k')), nullptr) << n;
+  EXPECT_EQ(t.find(std::string(20, 'k') + "x"), nullptr);
   for (int i = 0; i < 1000; ++i) {
     const Value* v = t.find("C" + std::to_string(i));
     ASSERT_NE(v, nullptr) << i;
