@@ -123,6 +123,14 @@ TEST(Document, ParsesInPlaceWhenTheBufferGoesOnAndNeverReadsPastTheText) {
            "\"}" +
            std::string(Document::kPadding, ' ');
   EXPECT_NE(doc.parse(std::string_view(buffer).substr(0, 7), buffer.size() - 7), "");  // unclosed string
+  // parsed where they are (a newline follows): the newline ends them, what comes after it does not count
+  for (const std::string truncated : {"[1,2", R"({"a":1)", R"({"a")", "[[]", R"({"a":[1],"b")"}) {
+    buffer = truncated + "\n]}]}" + std::string(Document::kPadding, ' ');
+    EXPECT_NE(doc.parse(std::string_view(buffer).substr(0, truncated.size()), buffer.size() - truncated.size()), "")
+        << truncated;
+  }
+  buffer = std::string(R"({"a":[1]})") + "\n]}" + std::string(Document::kPadding, ' ');
+  EXPECT_EQ(doc.parse(std::string_view(buffer).substr(0, 9), buffer.size() - 9), "");
 }
 
 TEST(Document, CheckReportsTheRootsFirstMemberOfTheNameWithoutATree) {
