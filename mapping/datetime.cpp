@@ -103,7 +103,7 @@ bool valid(const Fields& f) {
   return !(f.month == 2 && f.day == 29 && !leap);
 }
 
-// After the time zone offset, nothing.
+// An optional time zone offset, then the end of the text.
 bool parse_iso_offset(std::string_view s, size_t& i, Fields& f) {
   if (i < s.size()) {
     if (!read_offset(s, i, f.offset)) return false;
