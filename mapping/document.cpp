@@ -28,24 +28,31 @@ namespace {
 
 constexpr int kMaxDepth = 200;
 
-// JSON number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
-bool is_json_number(std::string_view s) {
+// JSON number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?. `normalized`:
+// also written as a normalized decimal is (no exponent, no trailing
+// fractional zero, not -0), so `type: number` can keep the text as it is.
+bool is_json_number(std::string_view s, bool& normalized) {
   size_t i = 0, n = s.size();
   if (i < n && s[i] == '-') ++i;
   if (i >= n) return false;
+  bool zero = false;  // the integer part is 0
   if (s[i] == '0') {
+    zero = true;
     ++i;
   } else if (s[i] >= '1' && s[i] <= '9') {
     while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
   } else {
     return false;
   }
+  normalized = !(zero && s[0] == '-');
   if (i < n && s[i] == '.') {
     size_t start = ++i;
     while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
     if (i == start) return false;
+    normalized = s[i - 1] != '0';  // "-0.5" is normalized, "-0.0" and "1.50" are not
   }
   if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    normalized = false;
     ++i;
     if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
     size_t start = i;
@@ -170,7 +177,9 @@ struct Builder {
         std::string_view t = token(pos);
         node.kind = JsonKind::Number;
         node.set_text(t);
-        if (!is_json_number(t)) return fail("invalid value '" + std::string(t.substr(0, 40)) + "'");
+        bool normalized = false;
+        if (!is_json_number(t, normalized)) return fail("invalid value '" + std::string(t.substr(0, 40)) + "'");
+        node.boolean = normalized;
         return true;
       }
     }

@@ -64,7 +64,8 @@ inline bool same_text(std::string_view a, std::string_view b) {
 
 struct Node {
   JsonKind kind = JsonKind::Null;
-  bool boolean = false;   // Bool: its value; String: written without escapes (a view into the input)
+  bool boolean = false;   // Bool: its value; String: written without escapes (a view into the input);
+                          // Number: written as a normalized decimal is (no exponent, trailing fractional zero or -0)
   uint32_t count = 0;     // members of an object / elements of an array
   uint32_t next = 0;      // index of the node after this subtree
   uint32_t children = 0;  // object / array: where its entries start in the child index

@@ -186,7 +186,7 @@ inline Value node_value(const Document& doc, uint32_t index) {
     case JsonKind::Null: return Value::null();
     case JsonKind::Bool: return Value::of_bool(n.boolean);
     case JsonKind::String: return Value::of_string(n.text(), n.boolean);
-    case JsonKind::Number: return Value::of_number_text(n.text());
+    case JsonKind::Number: return Value::of_number_text(n.text(), n.boolean);
     case JsonKind::Object:
     case JsonKind::Array: return Value::of_node(index);
   }

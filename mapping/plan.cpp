@@ -114,6 +114,7 @@ void to_number(EvalContext& ctx, Value& v) {
   }
   // Most input numbers are written normalized already: keep their text,
   // unparsed while nothing computes with them (38 characters hold at most 38 digits).
+  if (v.kind == ValueKind::Number && v.size == 1 && v.text.size() <= Decimal::kMaxDigits) return;  // the parser saw it
   std::string_view text = v.kind == ValueKind::String ? trim_spaces(v.text) : v.text;
   if ((v.kind == ValueKind::Number || v.kind == ValueKind::String) && text.size() <= Decimal::kMaxDigits &&
       is_normalized_number(text)) {

@@ -26,7 +26,8 @@ struct Value {
   bool boolean = false;        // Bool: the value; String: `text` needs no JSON escaping;
                                // Number: `number` is not parsed from `text` yet
   int16_t offset_minutes = 0;  // DateTime: the UTC offset it is shown in
-  uint32_t size = 0;           // List / Object: element count
+  uint32_t size = 0;           // List / Object: element count; Number read from the input: 1 when its
+                               // text is written as a normalized decimal is (see of_number_text)
   std::string_view text;       // String; Number: the literal text when it came from input
   union {                      // by kind (kept small: values are copied a lot)
     Decimal number;            // Number
@@ -52,11 +53,13 @@ struct Value {
     return v;
   }
   // A number read from the input: parsed (by to_decimal) only when it is used as
-  // a number, not when it is copied through.
-  static Value of_number_text(std::string_view literal) {
+  // a number, not when it is copied through. `normalized`: the parser found the
+  // text already as `type: number` writes it.
+  static Value of_number_text(std::string_view literal, bool normalized = false) {
     Value v;
     v.kind = ValueKind::Number;
     v.boolean = true;
+    v.size = normalized;
     v.text = literal;
     return v;
   }

@@ -104,6 +104,19 @@ TEST(Document, ReusedForTheNextRecord) {
   EXPECT_EQ(doc.at(doc.element(0, 0)).text(), "big");
 }
 
+// Numbers written as a normalized decimal is are marked so, for `type: number`
+// to keep their text: no exponent, no trailing fractional zero, not -0.
+TEST(Document, MarksNumbersWrittenNormalized) {
+  Document doc;
+  ASSERT_EQ(doc.parse("[1,10,0,-0.5,0.25,1.50,-0,-0.0,1e3,2.5E-1,5.0]"), "");
+  const bool expected[] = {true, true, true, true, true, false, false, false, false, false, false};
+  for (uint32_t i = 0; i < 11; ++i) {
+    const Node& n = doc.at(doc.element(0, i));
+    ASSERT_EQ(n.kind, JsonKind::Number) << i;
+    EXPECT_EQ(n.boolean, expected[i]) << n.text();
+  }
+}
+
 TEST(Document, ParsesInPlaceWhenTheBufferGoesOnAndNeverReadsPastTheText) {
   // what follows the text is the next record: it must not complete this one
   std::string buffer = R"({"a":"x","n":[1,2]})"
