@@ -296,6 +296,10 @@ fields:
             R"("none":[null,null,null],"total":3.5,"from_mixed":[2,null,null]})");
 }
 
+TEST_F(PlanTest, CaseChangesWithBothUpperAndLowerEndLower) {
+  EXPECT_EQ(map("fields:\n  s: {from: s, upper: true, lower: true}\n", R"({"s":"aB-c上D"})"), R"({"s":"ab-c上d"})");
+}
+
 TEST_F(PlanTest, CaseChangesTouchAsciiLettersOnly) {
   PlanRunner runner(load("fields:\n  up: {from: s, upper: true}\n  down: {from: s, lower: true}\n"));
   // every printable ASCII character and some UTF-8, at every length and offset
