@@ -305,7 +305,7 @@ class Loader {
     std::vector<std::string> sources;
     YAML::Node fields_node, map_node, lookup_node;
     bool has_fields = false, has_map = false, has_lookup = false;
-    Mark fields_mark;
+    Mark fields_mark, lower_mark;
     for (const auto& e : entries) {
       std::string p = join_path(path, e.key);
       const YAML::Node& v = e.value;
@@ -357,6 +357,7 @@ class Loader {
       } else if (e.key == "required" || e.key == "trim" || e.key == "upper" || e.key == "lower") {
         bool b = flag(v, p);
         (e.key == "required" ? f.required : e.key == "trim" ? f.trim : e.key == "upper" ? f.upper : f.lower) = b;
+        if (e.key == "lower") lower_mark = e.key_mark;
       } else if (e.key == "rounding") {
         std::string m = v.IsScalar() ? v.Scalar() : "";
         if (m == "half_up")
@@ -375,6 +376,7 @@ class Loader {
         diags_.error(e.key_mark, p, "unknown key; " + config::suggest(e.key, kKeys));
       }
     }
+    if (f.upper && f.lower) diags_.error(lower_mark, join_path(path, "lower"), "upper and lower contradict; keep one");
     if (sources.size() > 1) {
       diags_.error(mark, path, "use one of from, value, expr, each (found " + sources[0] + " and " + sources[1] + ")");
     }

@@ -295,7 +295,7 @@ void finish_value(EvalContext& ctx, const FieldPlan& f, Value& v) {
     }
     if (f.upper || f.lower) {
       char* s = ctx.arena.array<char>(t.size());
-      change_case(t, s, !f.lower);  // with both set, lower wins (as when upper ran first, then lower)
+      change_case(t, s, f.upper);  // the loader refuses both
       t = {s, t.size()};
     }
     v = Value::of_string(t, v.boolean);  // case changes and trimming keep plain text plain

@@ -296,8 +296,10 @@ fields:
             R"("none":[null,null,null],"total":3.5,"from_mixed":[2,null,null]})");
 }
 
-TEST_F(PlanTest, CaseChangesWithBothUpperAndLowerEndLower) {
-  EXPECT_EQ(map("fields:\n  s: {from: s, upper: true, lower: true}\n", R"({"s":"aB-c上D"})"), R"({"s":"ab-c上d"})");
+TEST_F(PlanTest, UpperOrLowerFalseChangesNothing) {
+  EXPECT_EQ(map("fields:\n  s: {from: s, upper: true, lower: false}\n", R"({"s":"aB-c上D"})"), R"({"s":"AB-C上D"})");
+  EXPECT_EQ(map("fields:\n  s: {from: s, upper: false, lower: true}\n", R"({"s":"aB-c上D"})"), R"({"s":"ab-c上d"})");
+  EXPECT_EQ(map("fields:\n  s: {from: s, upper: false}\n", R"({"s":"aB"})"), R"({"s":"aB"})");
 }
 
 TEST_F(PlanTest, CaseChangesTouchAsciiLettersOnly) {
@@ -357,6 +359,8 @@ TEST_F(PlanTest, LoadErrorsPointAtFileLineAndColumn) {
   EXPECT_EQ(errors("fields:\n  a: {from: x, timezone: Mars/Olympus}\n"),
             "m.yaml:2:26: fields.a.timezone: unknown time zone 'Mars/Olympus' (IANA name like Asia/Shanghai, or UTC, "
             "or +08:00)\n");
+  EXPECT_EQ(errors("fields:\n  a: {from: x, upper: true,\n      lower: true}\n"),
+            "m.yaml:3:7: fields.a.lower: upper and lower contradict; keep one\n");
   EXPECT_EQ(errors("fields:\n  a: {each: lines}\n"), "m.yaml:2:3: fields.a: each needs fields: for the elements\n");
   EXPECT_EQ(errors("source: x\n"), "m.yaml:1:1: fields: missing required key 'fields'\n");
   EXPECT_EQ(errors("fields: {a: x}\nfilds: {}\n"), "m.yaml:2:1: filds: unknown key; did you mean 'fields'?\n");
