@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <set>
@@ -123,7 +124,7 @@ class KafkaConsumer final : public Consumer {
     // A committed offset the cluster no longer has (retention ran ahead of this flow) is an error
     // the flow reports, never a silent jump; a new group starts at the beginning (on_rebalance).
     set(conf.get(), "auto.offset.reset", "error");
-    set(conf.get(), "partition.assignment.strategy", "cooperative-sticky");
+    set(conf.get(), "partition.assignment.strategy", assignment_strategy());
     set(conf.get(), "enable.partition.eof", "false");
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaConsumer::on_rebalance);
@@ -325,7 +326,24 @@ class KafkaConsumer final : public Consumer {
     return one->elems[0].offset;
   }
 
-  // Cooperative-sticky: partitions are added and removed incrementally.
+  // Cooperative-sticky where librdkafka can close such a consumer safely. Before 2.3.0 its
+  // destroy aborts the process (assertion `assignor_state`, librdkafka #4312) when the consumer
+  // joined its group but never received an assignment, as a worker stopped while its group is
+  // still forming does (Debian 12 ships 2.0.2): there the eager round-robin assignor is used.
+  static const char* assignment_strategy() {
+    return rd_kafka_version() >= 0x020300ff ? "cooperative-sticky" : "roundrobin";
+  }
+
+  // Cooperative: the partitions given are added or removed. Eager: they are the whole new
+  // assignment, or all of the old one taken away.
+  static rd_kafka_error_t* apply_rebalance(rd_kafka_t* rk, const rd_kafka_topic_partition_list_t* partitions,
+                                           bool assign) {
+    if (std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0)
+      return assign ? rd_kafka_incremental_assign(rk, partitions) : rd_kafka_incremental_unassign(rk, partitions);
+    const rd_kafka_resp_err_t err = rd_kafka_assign(rk, assign ? partitions : nullptr);
+    return err ? rd_kafka_error_new(err, "%s", rd_kafka_err2str(err)) : nullptr;
+  }
+
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
                            void* opaque) {
     auto* self = static_cast<KafkaConsumer*>(opaque);
@@ -338,10 +356,10 @@ class KafkaConsumer final : public Consumer {
       if (rd_kafka_committed(rk, start.get(), 10000) == RD_KAFKA_RESP_ERR_NO_ERROR)
         for (int i = 0; i < start->cnt; ++i)
           if (start->elems[i].offset < 0) start->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
-      error = rd_kafka_incremental_assign(rk, start.get());
+      error = apply_rebalance(rk, start.get(), true);
       self->assigned_once_ = true;
     } else {
-      error = rd_kafka_incremental_unassign(rk, partitions);
+      error = apply_rebalance(rk, partitions, false);
       std::set<int32_t> revoked;
       for (int i = 0; i < partitions->cnt; ++i) {
         const int32_t partition = partitions->elems[i].partition;

@@ -1,8 +1,10 @@
 // The Kafka bus (librdkafka) behind the Bus interface: an idempotent
 // producer (acks=all) whose publish() returns once every delivery report
 // succeeded, and group consumers with manual offset commits after the sink,
-// cooperative-sticky rebalancing and per-key order (partitioned by key,
-// murmur2 like the Java client). Events are CloudEvents in binary mode.
+// cooperative-sticky rebalancing (round-robin before librdkafka 2.3.0, whose
+// sticky assignor can abort a consumer closed before its first assignment)
+// and per-key order (partitioned by key, murmur2 like the Java client).
+// Events are CloudEvents in binary mode.
 // librdkafka stays out of this header: it is included by hub.cpp.
 #pragma once
 

@@ -291,5 +291,24 @@ TEST(KafkaBus, AnOffsetResetIsReportedNotHidden) {
   EXPECT_NE(error.find("offset reset on small for group synchub.test.late"), std::string::npos) << error;
 }
 
+// A worker stopped while its group is still forming: the consumer joined, but
+// every SyncGroup (api key 14) fails with REBALANCE_IN_PROGRESS (27), so it
+// never got an assignment. librdkafka 2.0.2's cooperative-sticky assignor
+// aborts the process when such a consumer is destroyed (librdkafka #4312).
+TEST(KafkaBus, AConsumerStoppedBeforeItsFirstAssignmentClosesCleanly) {
+  test::KafkaMock kafka;
+  kafka.command("topic orders 4 3");
+  auto bus = open_kafka_bus(options(kafka));
+  bus->publish(events("orders", 0, 10));
+  kafka.command("errors 14 27 100000");
+  auto consumer = bus->subscribe("synchub.forming", "orders");
+  // the mock cluster answers a first JoinGroup after about 3 s
+  const auto until = std::chrono::steady_clock::now() + 6s;
+  size_t got = 0;
+  while (std::chrono::steady_clock::now() < until) got += consumer->poll(100).size();
+  EXPECT_EQ(got, 0u) << "the group formed although every SyncGroup failed";
+  consumer.reset();  // closes and destroys the consumer: the process lives on
+}
+
 }  // namespace
 }  // namespace synchub::runtime
