@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <set>
 #include <thread>
 
 #include "examples/simulators/crm.hpp"
@@ -83,6 +84,13 @@ TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
   }
   const size_t customers = crm.customers().size(), products = crm.products().size();
   std::string progress;  // what done() saw last
+  // The rows of the finance CSV files, without their header lines.
+  auto csv_rows = [&] {
+    std::vector<std::string> rows;
+    for (auto& line : lines_in_dir(dir.path() / "finance-csv"))
+      if (!line.starts_with("invoice_no,")) rows.push_back(std::move(line));
+    return rows;
+  };
   auto done = [&] {
     // Stock and credit keep changing while orders land: done when the CRM shows the ERP's
     // values now, not just some value.
@@ -103,10 +111,11 @@ TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
                ", credit as in the ERP " + std::to_string(with_credit) + " of " + std::to_string(customers) +
                ", invoices " + std::to_string(with_invoice) + " of " + std::to_string(confirmed) + ", approvals " +
                std::to_string(erp.approvals().size()) + " of " + std::to_string(held) + ", finance " +
-               std::to_string(lines_in_dir(dir.path() / "finance").size());
+               std::to_string(lines_in_dir(dir.path() / "finance").size()) + ", finance CSV rows " +
+               std::to_string(csv_rows().size());
     return orders.size() == expected_orders && with_stock == products && with_credit == customers &&
            with_invoice == confirmed && erp.approvals().size() == held && fs::exists(dir.path() / "finance") &&
-           lines_in_dir(dir.path() / "finance").size() == confirmed;
+           lines_in_dir(dir.path() / "finance").size() == confirmed && csv_rows().size() == confirmed;
   };
   {
     std::unique_ptr<Process> first;
@@ -164,6 +173,18 @@ TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
     Json invoice = Json::parse(line);  // (doubles: only for the order number)
     const std::string total = erp_orders[invoice["order_no"].get<std::string>()]["total"];
     EXPECT_NE(line.find("\"amount\":" + total + ","), std::string::npos) << line << " vs " << total;
+  }
+  std::set<std::string> csv_invoices;  // invoice_no,order_no,customer,currency,amount,status
+  for (const auto& row : csv_rows()) {
+    std::vector<std::string> cells;
+    for (size_t from = 0, comma;; from = comma + 1) {
+      comma = row.find(',', from);
+      cells.push_back(row.substr(from, comma - from));
+      if (comma == std::string::npos) break;
+    }
+    ASSERT_EQ(cells.size(), 6u) << row;
+    EXPECT_TRUE(csv_invoices.insert(cells[0]).second) << "twice: " << row;
+    EXPECT_EQ(cells[4], erp_orders[cells[1]]["total"].get<std::string>()) << row;
   }
   // The orders without a customer, and nothing else, wait in the dead-letter queue.
   CommandResult dlq = run_synchub({"dlq", "list", "-c", config, "--json"});
