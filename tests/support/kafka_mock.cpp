@@ -1,6 +1,7 @@
 #include "tests/support/kafka_mock.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,8 +12,14 @@ namespace synchub::test {
 KafkaMock::KafkaMock(int brokers) {
   int in[2], out[2];
   if (pipe(in) != 0 || pipe(out) != 0) throw std::runtime_error("pipe failed");
+  const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ == 0) {
+    // Gone with the test process even when it aborts before the destructor runs (an
+    // orphaned mock would hold the test's output pipe open). Constructed on the test's
+    // main thread, whose exit is what this watches.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);  // it died before the line above
     dup2(in[0], 0);
     dup2(out[1], 1);
     close(in[1]);
