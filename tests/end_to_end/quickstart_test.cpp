@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "connectors/file/csv.hpp"
 #include "examples/simulators/crm.hpp"
 #include "examples/simulators/erp.hpp"
 #include "tests/support/kafka_mock.hpp"
@@ -177,11 +178,7 @@ TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
   std::set<std::string> csv_invoices;  // invoice_no,order_no,customer,currency,amount,status
   for (const auto& row : csv_rows()) {
     std::vector<std::string> cells;
-    for (size_t from = 0, comma;; from = comma + 1) {
-      comma = row.find(',', from);
-      cells.push_back(row.substr(from, comma - from));
-      if (comma == std::string::npos) break;
-    }
+    ASSERT_EQ(connectors::file::parse_csv_row(row, ',', cells), "") << row;
     ASSERT_EQ(cells.size(), 6u) << row;
     EXPECT_TRUE(csv_invoices.insert(cells[0]).second) << "twice: " << row;
     EXPECT_EQ(cells[4], erp_orders[cells[1]]["total"].get<std::string>()) << row;
