@@ -73,10 +73,7 @@ inline Value navigate(EvalContext& ctx, const Value& start, const std::vector<Se
 inline Value spread(EvalContext& ctx, const Value& v, const std::vector<Segment>& path, size_t from) {
   Elements elements(ctx.doc, v);
   const uint32_t n = elements.size();
-  bool nested = false;
-  for (size_t i = from; i < path.size(); ++i) nested = nested || path[i].kind == Segment::Wildcard;
   Value* items = ctx.arena.array<Value>(n);
-  uint32_t size = 0;
   if (v.kind == ValueKind::List && from + 1 == path.size() && path[from].kind == Segment::Key) {
     // one name into mapped objects (`$out.entries[*].amount`, what totals read): no walk per element
     for (uint32_t i = 0; i < n; ++i) {
@@ -90,6 +87,9 @@ inline Value spread(EvalContext& ctx, const Value& v, const std::vector<Segment>
     }
     return Value::of_list(items, n);
   }
+  bool nested = false;
+  for (size_t i = from; i < path.size(); ++i) nested = nested || path[i].kind == Segment::Wildcard;
+  uint32_t size = 0;
   for (uint32_t i = 0; i < n; ++i) {
     Value r = navigate(ctx, elements.next(), path, from);
     if (nested && r.kind == ValueKind::List) {
