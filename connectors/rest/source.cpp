@@ -9,6 +9,8 @@
 #include "config/units.hpp"
 #include "connectors/rest/api.hpp"
 #include "connectors/rest/cursor_order.hpp"
+#include "connectors/rest/details.hpp"
+#include "connectors/rest/paging.hpp"
 #include "connectors/rest/streams.hpp"
 #include "mapping/document.hpp"
 #include "mapping/json_writer.hpp"
@@ -18,37 +20,6 @@ namespace {
 
 using mapping::Document;
 using mapping::JsonKind;
-
-std::string query_string(const Params& params) {
-  std::string q;
-  for (const auto& [name, value] : params) {
-    q += q.empty() ? "?" : "&";
-    q += config::url_encode(name) + "=" + config::url_encode(value);
-  }
-  return q;
-}
-
-// Link: <https://api/x?page=3>; rel="next" -> the URL of the next page.
-std::string link_next(const std::string& header) {
-  size_t pos = 0;
-  while ((pos = header.find('<', pos)) != std::string::npos) {
-    size_t close = header.find('>', pos);
-    if (close == std::string::npos) return {};
-    size_t end = header.find(',', close);
-    std::string params = header.substr(close + 1, end == std::string::npos ? std::string::npos : end - close - 1);
-    if (params.find("rel=\"next\"") != std::string::npos || params.find("rel=next") != std::string::npos)
-      return header.substr(pos + 1, close - pos - 1);
-    pos = close;
-  }
-  return {};
-}
-
-// Appends `,"name":value` inside the closing brace of a compact JSON object.
-void add_member(std::string& object, const std::string& name, const std::string& value) {
-  object.pop_back();  // '}'
-  if (object.size() > 1) object += ',';
-  object += json_string(name) + ":" + value + "}";
-}
 
 class RestSource final : public SourceStream {
  public:
@@ -78,19 +49,11 @@ class RestSource final : public SourceStream {
         initial_(s.str_or("cursor.initial", "")),
         order_(s.str("cursor.format"), s.str("cursor.time_zone")),
         overlap_(s.duration("cursor.overlap")),
-        detail_path_(s.str_or("detail.path", "")),
-        detail_method_(s.str("detail.method")),
-        detail_param_(s.str_or("detail.param", "")),
-        detail_body_(s.str_or("detail.body", "")),
-        detail_records_(s.str_or("detail.records", "")),
-        detail_match_(s.str_or("detail.match", "")),
-        detail_by_(s.str_or("detail.by", s.str("key"))),
-        detail_into_(s.str("detail.into")),
+        details_(api_, s),
+        detail_attempts_(s.integer("detail.attempts")),
         poll_(s.duration("poll_interval")) {
     if (overlap_.count() > 0 && !order_.is_time())
       throw std::runtime_error("cursor.overlap needs a time cursor.format (iso, epoch_ms, epoch_s or a pattern)");
-    if (!detail_path_.empty() && detail_match_.empty())
-      throw std::runtime_error("detail needs match (the detail field naming its master)");
   }
 
   std::chrono::milliseconds poll_interval() const override { return poll_; }
@@ -150,7 +113,7 @@ class RestSource final : public SourceStream {
     } else {
       r = api_->send(method_, url_path + query_string(params), headers_, body);
     }
-    check(r, method_ + " " + url_path);
+    check_reply(r, method_ + " " + url_path);
     // Parsed exactly: amounts keep their digits (no double on the way).
     Document& doc = doc_;
     if (std::string e = doc.parse(r.body); !e.empty())
@@ -161,7 +124,6 @@ class RestSource final : public SourceStream {
     const size_t row_count = doc.at(rows).count;
 
     PullResult out;
-    std::vector<std::string> masters;  // detail_by_ value of each record
     // Whether this page came in cursor order, and the last row before its final run of equal values.
     bool ascending = true;
     std::optional<std::string> run_value;
@@ -221,13 +183,9 @@ class RestSource final : public SourceStream {
           max_id = id;
         }
       }
-      if (!detail_path_.empty()) {
-        uint32_t by = rd->find(at, detail_by_);
-        masters.push_back(by == Document::npos ? "" : rd->scalar_text(by));
-      }
       out.records.push_back({rd->scalar_text(rd->find(at, key_)), std::move(text), position});
     }
-    if (!detail_path_.empty() && !out.records.empty()) add_details(out, masters);
+    if (details_.enabled()) attach_details(out, cursor_text);
 
     // Is there another page of this listing?
     bool more = false;
@@ -241,21 +199,6 @@ class RestSource final : public SourceStream {
         more = more && seen < std::stoll(std::string(doc.at(total).text()));
       }
       next["page"] = paging_ == "offset" ? page + n : page + 1;
-      // A server that lists in cursor order moves a row changed during the listing to its end, and
-      // every row behind it one place forward: the next offset would skip one. So such a listing
-      // goes on by key range instead: from the page's last value before its final run (the run comes
-      // again; with a tiebreak its rows read are skipped, without one they come twice and the ledger
-      // drops them), first page again. A page of one value goes on by offset.
-      // Where the range starts: a server that answers ">= value" (it sent a row at the value asked,
-      // or the stream has a tiebreak) from the final run's value; one answering "> value" from the
-      // value before it. When that would ask the same again, offsets go on.
-      const std::string next_ask = (!tiebreak_.empty() || saw_asked) ? run_value.value_or("") : floor;
-      if (more && !cursor_field_.empty() && ascending && has_floor && next_ask != ask) {
-        next.erase("page");
-        next["ask"] = next_ask;
-        next["since"] = tiebreak_.empty() ? floor : *run_value;
-        next["since_id"] = tiebreak_.empty() ? floor_id : run_id;
-      }
     } else if (paging_ == "cursor") {
       const uint32_t at = doc.find(doc.root_index(), next_path_);
       const std::string value = at == Document::npos ? "" : doc.scalar_text(at);
@@ -266,15 +209,51 @@ class RestSource final : public SourceStream {
       more = !link.empty();
       if (more) next["next"] = link;
     }
+    if (more && !cursor_field_.empty()) {
+      // A page number, an offset or a token is a position in the listing, and the listing moves
+      // while it is read: a server that lists in cursor order moves a row changed meanwhile to its
+      // end, and every row behind it one place forward, past the next position. So an ascending
+      // listing goes on by key range instead: from the page's last value before its final run
+      // (the run comes again; with a tiebreak its rows read are skipped, without one they come
+      // twice and the ledger drops them), first page again.
+      // Where the range starts: a server that answers ">= value" (it sent a row at the value asked,
+      // or the stream has a tiebreak) from the final run's value; one answering "> value" from the
+      // value before it. When that would ask the same again (a page of one value), the position
+      // goes on, and the listing's end commits no further than this page's last row: the next
+      // poll reads again from there, so a row that slid past the position is read then.
+      const std::string next_ask = (!tiebreak_.empty() || saw_asked) ? run_value.value_or("") : floor;
+      if (ascending && has_floor && next_ask != ask) {
+        next.erase("page");
+        next.erase("next");
+        next["ask"] = next_ask;
+        next["since"] = tiebreak_.empty() ? floor : *run_value;
+        next["since_id"] = tiebreak_.empty() ? floor_id : run_id;
+      } else if (ascending && run_value && !next.contains("recheck")) {
+        std::string point = tiebreak_.empty() ? floor : *run_value, point_id = tiebreak_.empty() ? floor_id : run_id;
+        if (tiebreak_.empty() && !has_floor) {  // without a tiebreak the run itself comes again
+          point = since;
+          point_id = since_id;
+        }
+        // A listing that starts at that point again (a run of one value longer than a page) has
+        // read again what the last one could have skipped; it goes on to its end, or it would
+        // never pass the run.
+        if (point != since || point_id != since_id) {
+          next["recheck"] = point;
+          next["recheck_id"] = point_id;
+        }
+      }
+    }
     if (more) {
       next["max"] = max;
       next["max_id"] = max_id;
     } else {
-      // Listing done: the next poll asks for what changed after the newest row seen.
+      // Listing done: the next poll asks for what changed after the newest row seen, or after
+      // the last row before a position that may have skipped rows.
+      const bool recheck = cursor.contains("recheck");
       next = Json::object();
       if (!cursor_field_.empty()) {
-        next["since"] = max;
-        next["since_id"] = max_id;
+        next["since"] = recheck ? cursor["recheck"] : Json(max);
+        next["since_id"] = recheck ? cursor["recheck_id"] : Json(max_id);
       }
     }
     out.next_cursor = next.dump();
@@ -289,17 +268,20 @@ class RestSource final : public SourceStream {
     if (doc.root().kind != JsonKind::Object) return "expected a JSON object";
     if (std::string e = key_problem(doc, doc.root_index()); !e.empty()) return e;
     out = {doc.scalar_text(doc.find(doc.root_index(), key_)), record_json, "replay"};
+    // A master replayed without its details (they were incomplete when read) fetches them now.
+    if (details_.enabled() && doc.find(doc.root_index(), details_.into()) == Document::npos) {
+      std::vector<SourceRecord> one{out};
+      try {
+        if (std::string problem = details_.attach(one)[0]; !problem.empty()) return problem;
+      } catch (const std::exception& e) {
+        return e.what();
+      }
+      out = std::move(one[0]);
+    }
     return {};
   }
 
  private:
-  static void check(const HttpReply& r, const std::string& what) {
-    if (r.status == 0) throw std::runtime_error(what + ": " + r.transport_error);
-    if (r.status < 200 || r.status >= 300)
-      throw std::runtime_error(what + " answered HTTP " + std::to_string(r.status) + ": " + trimmed_body(r.body));
-    if (!r.api_error.empty()) throw std::runtime_error(what + ": " + r.api_error);
-  }
-
   // ["A1", 3, "x"] with fields [id, qty, name] -> {"id":"A1","qty":3,"name":"x"}
   std::string named_row(const Document& doc, uint32_t row) const {
     std::string text = "{";
@@ -313,44 +295,38 @@ class RestSource final : public SourceStream {
     return text + "}";
   }
 
-  // One call for the page's details, each added to its master's record.
-  void add_details(PullResult& out, const std::vector<std::string>& masters) {
-    std::string keys_json = "[", keys_csv;
-    for (const auto& m : masters) {
-      if (keys_json.size() > 1) {
-        keys_json += ',';
-        keys_csv += ',';
-      }
-      keys_json += json_string(m);
-      keys_csv += m;
+  // Each record gets its details, or none goes out without them: a page whose details are not
+  // complete is read again (the poller backs off), and after `detail.attempts` reads its
+  // incomplete records are dead-lettered with the reason, the others go on.
+  void attach_details(PullResult& out, const std::string& cursor_text) {
+    std::vector<std::string> problems = details_.attach(out.records);
+    size_t incomplete = 0;
+    for (const auto& p : problems) incomplete += !p.empty();
+    if (incomplete == 0) {
+      detail_failures_.erase(cursor_text);
+      return;
     }
-    keys_json += "]";
-    std::string path = detail_path_;
-    if (!detail_param_.empty()) path += query_string({{detail_param_, keys_csv}});
-    HttpReply r = api_->send(detail_method_, path, headers_, fill(detail_body_, {{"keys", keys_json}}));
-    check(r, "detail " + detail_method_ + " " + detail_path_);
-    Document doc;
-    if (std::string e = doc.parse(r.body); !e.empty())
-      throw std::runtime_error("detail " + detail_path_ + ": the response is not JSON (" + e + ")");
-    const uint32_t rows = doc.find(doc.root_index(), detail_records_);
-    if (rows == Document::npos || doc.at(rows).kind != JsonKind::Array)
-      throw std::runtime_error("detail " + detail_path_ + ": no array at '" + detail_records_ + "'");
-    std::unordered_map<std::string, std::string> by_master;  // master key -> detail rows, comma-joined
-    uint32_t row = Document::first_child(rows);
-    for (uint32_t i = 0; i < doc.at(rows).count; ++i, row = doc.at(row).next) {
-      const uint32_t match = doc.find(row, detail_match_);
-      if (match == Document::npos) continue;
-      std::string& list = by_master[doc.scalar_text(match)];
-      if (!list.empty()) list += ',';
-      mapping::write_node(list, doc, row);
-    }
+    const int64_t tries = ++detail_failures_[cursor_text];
+    if (tries < detail_attempts_)
+      throw std::runtime_error(std::to_string(incomplete) + " record(s) of the page, read " + std::to_string(tries) +
+                               " of " + std::to_string(detail_attempts_) + " times: " + first_of(problems));
+    detail_failures_.erase(cursor_text);
+    std::vector<SourceRecord> whole;
     for (size_t i = 0; i < out.records.size(); ++i) {
-      auto it = by_master.find(masters[i]);
-      std::string details = "[";
-      if (it != by_master.end()) details += it->second;
-      details += ']';
-      add_member(out.records[i].value, detail_into_, details);
+      if (problems[i].empty()) {
+        whole.push_back(std::move(out.records[i]));
+      } else {
+        out.rejects.push_back(
+            {out.records[i].position, problems[i], std::move(out.records[i].value), out.records[i].key});
+      }
     }
+    out.records = std::move(whole);
+  }
+
+  static std::string first_of(const std::vector<std::string>& problems) {
+    for (const auto& p : problems)
+      if (!p.empty()) return p;
+    return {};
   }
 
   // "" when `row` has a usable key (any scalar but null), else why not.
@@ -375,8 +351,9 @@ class RestSource final : public SourceStream {
   std::string next_path_, total_path_, cursor_field_, cursor_param_, tiebreak_, initial_;
   CursorOrder order_;
   std::chrono::milliseconds overlap_;
-  std::string detail_path_, detail_method_, detail_param_, detail_body_, detail_records_, detail_match_, detail_by_,
-      detail_into_;
+  mutable DetailFetcher details_;  // accept() fetches a replayed master's details (on the poller's thread)
+  int64_t detail_attempts_;
+  std::unordered_map<std::string, int64_t> detail_failures_;  // page cursor -> reads with incomplete details
   std::chrono::milliseconds poll_;
   Document doc_;      // reused for every response
   Document row_doc_;  // a row built from an array of values

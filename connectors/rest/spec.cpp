@@ -166,6 +166,47 @@ void register_rest(Registry& registry) {
                        {.name = "into",
                         .description = "Array member added to each master record.",
                         .default_value = "details"},
+                       {.name = "count",
+                        .description = "Master field saying how many details it has: a master that gets another "
+                                       "number is incomplete.",
+                        .example = "line_count"},
+                       {.name = "attempts",
+                        .type = FieldType::Int,
+                        .description = "Reads of a page whose details are incomplete (the answer says it holds "
+                                       "more rows than came, or a count differs) before its incomplete records "
+                                       "are dead-lettered; a record never goes out with part of its details.",
+                        .default_value = "3",
+                        .min = 1},
+                       {.name = "pagination",
+                        .type = FieldType::Section,
+                        .description = "How the detail answer's pages are followed (as the listing's "
+                                       "pagination; {page}, {offset}, {size}, {next} also in the body).",
+                        .fields =
+                            {
+                                {.name = "type",
+                                 .type = FieldType::Enum,
+                                 .description = "none, page, offset, cursor, link.",
+                                 .default_value = "none",
+                                 .options = {"none", "page", "offset", "cursor", "link"}},
+                                {.name = "param", .description = "Query parameter of the page, offset or token."},
+                                {.name = "size_param", .description = "Query parameter of the page size."},
+                                {.name = "size",
+                                 .type = FieldType::Int,
+                                 .description = "Page size; a shorter page is the last.",
+                                 .default_value = "100",
+                                 .min = 1},
+                                {.name = "first",
+                                 .type = FieldType::Int,
+                                 .description = "First page number (page) or offset.",
+                                 .default_value = "1",
+                                 .min = 0},
+                                {.name = "next",
+                                 .description = "cursor: where the next token is in the answer.",
+                                 .default_value = "next"},
+                                {.name = "total",
+                                 .description = "Where the answer says how many rows it holds in all; fewer "
+                                                "rows than that is a failure."},
+                            }},
                    }},
               {.name = "records",
                .description = "Source: where the array of records is in the response (JSON pointer or dotted "

@@ -1,0 +1,40 @@
+#include "connectors/rest/paging.hpp"
+
+#include <stdexcept>
+
+#include "config/units.hpp"
+#include "connectors/rest/api.hpp"
+
+namespace synchub::connectors::rest {
+
+std::string query_string(const Params& params) {
+  std::string q;
+  for (const auto& [name, value] : params) {
+    q += q.empty() ? "?" : "&";
+    q += config::url_encode(name) + "=" + config::url_encode(value);
+  }
+  return q;
+}
+
+std::string link_next(const std::string& header) {
+  size_t pos = 0;
+  while ((pos = header.find('<', pos)) != std::string::npos) {
+    size_t close = header.find('>', pos);
+    if (close == std::string::npos) return {};
+    size_t end = header.find(',', close);
+    std::string params = header.substr(close + 1, end == std::string::npos ? std::string::npos : end - close - 1);
+    if (params.find("rel=\"next\"") != std::string::npos || params.find("rel=next") != std::string::npos)
+      return header.substr(pos + 1, close - pos - 1);
+    pos = close;
+  }
+  return {};
+}
+
+void check_reply(const HttpReply& r, const std::string& what) {
+  if (r.status == 0) throw std::runtime_error(what + ": " + r.transport_error);
+  if (r.status < 200 || r.status >= 300)
+    throw std::runtime_error(what + " answered HTTP " + std::to_string(r.status) + ": " + trimmed_body(r.body));
+  if (!r.api_error.empty()) throw std::runtime_error(what + ": " + r.api_error);
+}
+
+}  // namespace synchub::connectors::rest
