@@ -1,30 +1,19 @@
 // synchub run: every flow until SIGINT/SIGTERM, then the batch in flight is
-// finished and the process exits 0.
-#include <csignal>
+// finished and the process exits 0 (within hub.shutdown_timeout: see stop_signals.hpp).
 #include <cstdio>
 
 #include "cli/commands.hpp"
 #include "cli/load.hpp"
+#include "cli/stop_signals.hpp"
 #include "connectors/registry.hpp"
 #include "runtime/hub.hpp"
 #include "runtime/log.hpp"
 
 namespace synchub::cli {
 
-namespace {
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) {
-  g_stop.store(true);
-}
-}  // namespace
-
 int cmd_run(const Args& raw) {
   // First thing: a stop asked for while the hub is still starting ends it cleanly as well.
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  install_stop_signals();
 
   Args args = raw;
   const bool once = take_flag(args, "--once");
@@ -36,9 +25,10 @@ int cmd_run(const Args& raw) {
   }
   runtime::configure_log(runtime::parse_log_level(config->hub.str("log_level")), config->hub.str("log_format"));
 
+  ShutdownDeadline deadline(config->hub.duration("shutdown_timeout"));
   runtime::Hub hub(*config, connectors::builtin_registry());
-  hub.run(g_stop, once);
-  runtime::log_info("hub", {}, g_stop.load() ? "stopped by signal" : "drained, exiting");
+  hub.run(stop_requested(), once);
+  runtime::log_info("hub", {}, stop_requested().load() ? "stopped by signal" : "drained, exiting");
   return 0;
 }
 

@@ -29,6 +29,11 @@ const std::vector<FieldSpec>& hub_fields() {
        .description = "Least severe log level written.",
        .default_value = "info",
        .options = {"debug", "info", "warn", "error"}},
+      {.name = "shutdown_timeout",
+       .type = FieldType::Duration,
+       .description = "How long `synchub run` waits, once asked to stop, for the batches in flight; then it exits "
+                      "without confirming them (delivered again at the next start). A second signal exits at once.",
+       .default_value = "30s"},
       {.name = "log_format",
        .type = FieldType::Enum,
        .description = "json: one JSON object a line; text: for people; auto: text on a terminal, else json.",

@@ -204,6 +204,24 @@ int Process::terminate() {
   return exit_code_of(status);
 }
 
+void Process::signal(int sig) const {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
+std::optional<int> Process::wait_for(std::chrono::milliseconds limit) {
+  if (pid_ <= 0) return std::nullopt;
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (true) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return exit_code_of(status);
+    }
+    if (std::chrono::steady_clock::now() >= until) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 bool Process::running() {
   if (pid_ <= 0) return false;
   int status = 0;

@@ -5,6 +5,8 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,9 @@ class Process {
   void kill_hard();  // SIGKILL and reap
   int terminate();   // SIGTERM, wait; returns the exit code (-signal when killed)
   bool running();
+  void signal(int sig) const;  // sends `sig`, does not wait
+  // Waits up to `limit` for the process to end; its exit code (-signal when killed), or nothing.
+  std::optional<int> wait_for(std::chrono::milliseconds limit);
 
  private:
   pid_t pid_ = -1;
