@@ -67,6 +67,7 @@ void FlowRunner::back_off(Clock::time_point now, std::chrono::milliseconds reque
 }
 
 void FlowRunner::failed(Clock::time_point now, const std::string& error) {
+  retry_final_.clear();  // a write that did not land after all: the whole batch is redone
   try {
     consumer_->rewind();
   } catch (const std::exception&) {  // the bus itself failed: the next attempt rewinds again
@@ -191,22 +192,30 @@ bool FlowRunner::run_once(Clock::time_point now) {
   // One sink batch per partition: after a restart a partition's batch starts
   // at the same committed offset, so a repeated push gets the same batch id
   // whatever the other partitions hold.
+  // A batch polled again after a transient failure: only what has no final outcome yet goes on.
   std::map<int32_t, std::vector<Item>> by_partition;
   for (auto& e : events) {
     Item item;
+    item.origin = "p" + std::to_string(e.partition) + "-" + padded(e.offset);
+    if (retry_final_.count(item.origin)) continue;
+    if (retry_read_.insert(item.origin).second) ++run_.read;
     item.key = std::move(e.key);
     item.input = std::move(e.value);
-    item.origin = "p" + std::to_string(e.partition) + "-" + padded(e.offset);
     by_partition[e.partition].push_back(std::move(item));
   }
-  run_.read += static_cast<int64_t>(events.size());
   bool all_done = true;
-  for (auto& [partition, items] : by_partition) all_done = process(items, false) && all_done;
+  for (auto& [partition, items] : by_partition) {
+    all_done = process(items, false) && all_done;
+    for (const auto& item : items)
+      if (!item.transient) retry_final_.insert(item.origin);
+  }
   if (!all_done) {
-    consumer_->rewind();  // redo the batch; what landed is in the ledger and is skipped
+    consumer_->rewind();  // redo what failed transiently; the rest of the batch is final
     back_off(now, requested_wait_, run_.error);
     return true;
   }
+  retry_read_.clear();
+  retry_final_.clear();
   if (settling_)
     settling_->positions = positions_after(events);
   else

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "connectors/connector.hpp"
 #include "mapping/mapper.hpp"
@@ -100,6 +101,10 @@ class FlowRunner {
   int64_t last_success_ms_ = 0, last_error_ms_ = 0;
   std::string last_error_;
   std::chrono::milliseconds requested_wait_{0};  // longest Retry-After of the last batch
+  // While a batch is retried (its events polled again from the same offsets): the events already
+  // read (counted once), and those whose outcome is final (delivered or dead-lettered: not mapped,
+  // pushed or dead-lettered again). Cleared when the batch's offsets are committed.
+  std::unordered_set<std::string> retry_read_, retry_final_;
   RunRecord run_;
   Clock::time_point run_started_{};
   // A batch pushed while the sink finishes it in the background: what to record once it has.

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 
 #include "mapping/plan.hpp"
 #include "runtime/embedded_bus.hpp"
@@ -241,6 +242,28 @@ TEST_F(FlowRunnerTest, OnlyTheRecordsThatFailedAreRetried) {
   ASSERT_EQ(pushed_.size(), 3u);
   EXPECT_EQ(pushed_[2].key, "B");
   EXPECT_NE(pushed_[2].batch_id, pushed_[0].batch_id) << "a different set of records is a different batch";
+}
+
+// A batch with a transient failure is polled again; what already had its final outcome in it
+// (written, or dead-lettered) is neither pushed, dead-lettered nor counted again.
+TEST_F(FlowRunnerTest, ARetriedBatchSendsOnlyWhatFailedTransiently) {
+  std::map<std::string, int> pushes;
+  auto flow = runner([&](int push, const connectors::SinkRecord& r) {
+    ++pushes[std::string(r.key)];
+    if (r.key == "B") return SinkResult::failed(Failure::Permanent, "HTTP 422: refused");
+    if (r.key == "C" && push <= 3) return SinkResult::failed(Failure::Transient, "HTTP 503");
+    return ok(r);
+  });
+  publish({{"A", R"({"id":"A"})"}, {"B", R"({"id":"B"})"}, {"C", R"({"id":"C"})"}, {"D", R"({"id":"D"})"}});
+  auto at = t0_;
+  for (int i = 0; i < 6 && !flow->caught_up(); ++i) flow->run_once(at += std::chrono::seconds(10));
+  ASSERT_TRUE(flow->caught_up());
+  EXPECT_EQ(pushes, (std::map<std::string, int>{{"A", 1}, {"B", 1}, {"C", 4}, {"D", 1}}));
+  EXPECT_EQ(state_->count_dead_letters("orders", ""), 1);
+  EXPECT_EQ(flow->current_run().read, 4);
+  EXPECT_EQ(flow->current_run().created, 3);
+  EXPECT_EQ(flow->current_run().dead_lettered, 1);
+  EXPECT_EQ(flow->current_run().unchanged, 0);
 }
 
 TEST_F(FlowRunnerTest, PermanentFailureIsDeadLetteredAndTheFlowGoesOn) {
