@@ -4,6 +4,7 @@
 // format, optional overlap), rows as objects or as arrays named by a field
 // list, and details fetched by one more call per page.
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "config/units.hpp"
@@ -20,6 +21,20 @@ namespace {
 
 using mapping::Document;
 using mapping::JsonKind;
+
+std::set<std::string> id_set(const Json& ids) {
+  std::set<std::string> out;
+  if (ids.is_array())
+    for (const auto& id : ids)
+      if (id.is_string()) out.insert(id.get<std::string>());
+  return out;
+}
+
+Json id_json(const std::set<std::string>& ids) {
+  Json out = Json::array();
+  for (const auto& id : ids) out.push_back(id);
+  return out;
+}
 
 class RestSource final : public SourceStream {
  public:
@@ -61,7 +76,7 @@ class RestSource final : public SourceStream {
   // One second early: a cursor compares "after", and re-reading is harmless (the ledger skips unchanged records).
   std::optional<std::string> cursor_at(int64_t epoch_ms) const override {
     if (!order_.is_time()) return std::nullopt;
-    return Json{{"since", order_.format((epoch_ms - 1000) * 1000)}, {"since_id", ""}}.dump();
+    return Json{{"since", order_.format((epoch_ms - 1000) * 1000)}, {"since_seen", Json::array()}}.dump();
   }
   std::optional<int64_t> cursor_time_ms(const std::string& cursor_text) const override {
     // Within a listing "since" stays put while "max" follows the newest record read.
@@ -81,7 +96,14 @@ class RestSource final : public SourceStream {
     Json cursor = cursor_text.empty() ? Json::object() : Json::parse(cursor_text, nullptr, false);
     if (!cursor.is_object()) cursor = Json::object();
     const std::string since = cursor.value("since", initial_), since_id = cursor.value("since_id", "");
-    std::string max = cursor.value("max", since), max_id = cursor.value("max_id", since_id);
+    // The ids taken at `since` (rows sharing its value). A server lists such ties in an order of
+    // its own (often the order of the updates, not of the ids), so what was taken is a set, not
+    // "ids up to": a row of the tie listed later with a smaller id is not skipped. (A cursor of
+    // an earlier version has only since_id: ids up to it, once.)
+    const bool tie_as_set = cursor.contains("since_seen");
+    const std::set<std::string> taken = id_set(cursor.value("since_seen", Json::array()));
+    std::string max = cursor.value("max", since);
+    std::set<std::string> max_seen = cursor.contains("max_seen") ? id_set(cursor["max_seen"]) : taken;
     // Within a listing read by key ranges (see below) "ask" is where the next range starts.
     const std::string ask = cursor.value("ask", since);
     const std::string asked = ask.empty() ? ask : order_.minus(ask, overlap_);
@@ -127,7 +149,8 @@ class RestSource final : public SourceStream {
     // Whether this page came in cursor order, and the last row before its final run of equal values.
     bool ascending = true;
     std::optional<std::string> run_value;
-    std::string run_id, floor, floor_id;
+    std::set<std::string> run_ids;  // ids of the final run of equal values
+    std::string floor;
     bool has_floor = false, saw_asked = false;
     uint32_t row = Document::first_child(rows);
     for (size_t i = 0; i < row_count; ++i, row = doc.at(row).next) {
@@ -164,23 +187,26 @@ class RestSource final : public SourceStream {
         if (run_value && order_.compare(value, *run_value) != 0) {
           ascending = ascending && order_.compare(value, *run_value) > 0;
           floor = *run_value;
-          floor_id = run_id;
+          run_ids.clear();
           has_floor = true;
         }
         run_value = value;
-        run_id = id;
+        run_ids.insert(id);
         saw_asked = saw_asked || (!asked.empty() && overlap_.count() == 0 && order_.compare(value, asked) == 0);
         // >= on the server, so rows at the same cursor value come again:
         // skip what was taken (value and id at or before the cursor). With an
         // overlap everything asked for passes (the ledger drops repeats).
         int c = order_.compare(value, since);
         if (!since.empty() && overlap_.count() == 0 &&
-            (c < 0 || (c == 0 && (tiebreak_.empty() || compare_text_or_number(id, since_id) <= 0))))
+            (c < 0 || (c == 0 && (tiebreak_.empty() ||
+                                  (tie_as_set ? taken.count(id) > 0 : compare_text_or_number(id, since_id) <= 0)))))
           continue;
         int m = order_.compare(value, max);
-        if (max.empty() || m > 0 || (m == 0 && compare_text_or_number(id, max_id) > 0)) {
+        if (max.empty() || m > 0) {
           max = value;
-          max_id = id;
+          max_seen = {id};
+        } else if (m == 0) {
+          max_seen.insert(id);
         }
       }
       out.records.push_back({rd->scalar_text(rd->find(at, key_)), std::move(text), position});
@@ -222,30 +248,33 @@ class RestSource final : public SourceStream {
       // goes on, and the listing's end commits no further than this page's last row: the next
       // poll reads again from there, so a row that slid past the position is read then.
       const std::string next_ask = (!tiebreak_.empty() || saw_asked) ? run_value.value_or("") : floor;
+      // The ids of the final run taken so far: this page's, and the earlier pages' when the run
+      // goes on from where this listing started.
+      std::set<std::string> run_taken = run_ids;
+      if (run_value && order_.compare(*run_value, since) == 0) run_taken.insert(taken.begin(), taken.end());
       if (ascending && has_floor && next_ask != ask) {
         next.erase("page");
         next.erase("next");
+        next.erase("since_id");
         next["ask"] = next_ask;
         next["since"] = tiebreak_.empty() ? floor : *run_value;
-        next["since_id"] = tiebreak_.empty() ? floor_id : run_id;
+        next["since_seen"] = tiebreak_.empty() ? Json::array() : id_json(run_taken);
       } else if (ascending && run_value && !next.contains("recheck")) {
-        std::string point = tiebreak_.empty() ? floor : *run_value, point_id = tiebreak_.empty() ? floor_id : run_id;
-        if (tiebreak_.empty() && !has_floor) {  // without a tiebreak the run itself comes again
-          point = since;
-          point_id = since_id;
-        }
+        std::string point = tiebreak_.empty() ? floor : *run_value;
+        Json point_seen = tiebreak_.empty() ? Json::array() : id_json(run_taken);
+        if (tiebreak_.empty() && !has_floor) point = since;  // without a tiebreak the run itself comes again
         // A listing that starts at that point again (a run of one value longer than a page) has
         // read again what the last one could have skipped; it goes on to its end, or it would
         // never pass the run.
-        if (point != since || point_id != since_id) {
+        if (point != since || point_seen != id_json(taken)) {
           next["recheck"] = point;
-          next["recheck_id"] = point_id;
+          next["recheck_seen"] = point_seen;
         }
       }
     }
     if (more) {
       next["max"] = max;
-      next["max_id"] = max_id;
+      next["max_seen"] = id_json(max_seen);
     } else {
       // Listing done: the next poll asks for what changed after the newest row seen, or after
       // the last row before a position that may have skipped rows.
@@ -253,7 +282,7 @@ class RestSource final : public SourceStream {
       next = Json::object();
       if (!cursor_field_.empty()) {
         next["since"] = recheck ? cursor["recheck"] : Json(max);
-        next["since_id"] = recheck ? cursor["recheck_id"] : Json(max_id);
+        next["since_seen"] = tiebreak_.empty() ? Json::array() : recheck ? cursor["recheck_seen"] : id_json(max_seen);
       }
     }
     out.next_cursor = next.dump();

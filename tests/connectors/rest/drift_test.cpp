@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <set>
+#include <tuple>
 
 #include "runtime/http_server.hpp"
 #include "tests/connectors/rest/rest_fixture.hpp"
@@ -32,12 +33,13 @@ std::string stamp(int64_t seconds) {
   return buf;
 }
 
-// Rows with an update counter; `rows_per_second` rows share each updated_at.
+// Rows with an update counter; `rows_per_second` rows share each updated_at. Rows sharing one are
+// listed in the order they were updated, not by id, as most servers do.
 class DriftingServer {
  public:
   DriftingServer(int rows, int rows_per_second, int updates_per_page, int updating_pages)
       : rows_per_second_(rows_per_second), updates_per_page_(updates_per_page), updating_pages_(updating_pages) {
-    for (int id = 1; id <= rows; ++id) touch(id);
+    for (int i = 0; i < rows; ++i) touch(1 + (i * 7919) % rows);  // ids not in update order
     server_ = std::make_unique<runtime::HttpServer>(runtime::HttpServerOptions{},
                                                     [this](const HttpRequest& r) { return list(r); });
   }
@@ -53,9 +55,10 @@ class DriftingServer {
 
  private:
   void touch(int id) {
-    order_.erase({updated_[id], id});
-    updated_[id] = stamp(seq_++ / rows_per_second_);
-    order_.insert({updated_[id], id});
+    order_.erase({updated_[id], seq_of_[id], id});
+    updated_[id] = stamp(seq_ / rows_per_second_);
+    seq_of_[id] = seq_++;
+    order_.insert({updated_[id], seq_of_[id], id});
   }
 
   HttpResponse list(const HttpRequest& req) {
@@ -68,7 +71,8 @@ class DriftingServer {
     if (req.has_param("offset")) start = std::stoul(req.param("offset"));
     if (req.has_param("page")) start = (std::stoul(req.param("page")) - 1) * size;
     std::vector<std::pair<std::string, int>> match;
-    for (auto it = order_.lower_bound({since, 0}); it != order_.end(); ++it) match.push_back(*it);
+    for (auto it = order_.lower_bound({since, 0, 0}); it != order_.end(); ++it)
+      match.emplace_back(std::get<0>(*it), std::get<2>(*it));
     Json data = Json::array();
     for (size_t i = start; i < match.size() && data.size() < size; ++i)
       data.push_back({{"id", match[i].second}, {"updated_at", match[i].first}});
@@ -91,8 +95,9 @@ class DriftingServer {
   int rows_per_second_, updates_per_page_, updating_pages_;
   int64_t seq_ = 0;
   int pages_ = 0, updates_ = 0;
-  std::map<int, std::string> updated_;           // id -> updated_at
-  std::set<std::pair<std::string, int>> order_;  // the listing order
+  std::map<int, std::string> updated_;                     // id -> updated_at
+  std::map<int, int64_t> seq_of_;                          // id -> when it was last updated
+  std::set<std::tuple<std::string, int64_t, int>> order_;  // listing order: (updated_at, update order, id)
   std::unique_ptr<runtime::HttpServer> server_;
 };
 

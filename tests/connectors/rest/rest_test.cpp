@@ -68,9 +68,9 @@ TEST(RestSource, PagesAndFollowsTheCursorWithoutLosingRowsAtATie) {
   // The second page held one value (11:00) and was followed by its page number: a row updated
   // meanwhile could have moved one past it, so the listing commits no further than that page,
   // and the next poll reads on from there.
-  EXPECT_EQ(Json::parse(cursor), (Json{{"since", "2024-01-01T11:00:00Z"}, {"since_id", "5"}}));
+  EXPECT_EQ(Json::parse(cursor), (Json{{"since", "2024-01-01T11:00:00Z"}, {"since_seen", {"3", "4", "5"}}}));
   EXPECT_EQ(drain(*source, cursor), (std::vector<std::string>{"6", "7"}));
-  EXPECT_EQ(Json::parse(cursor), (Json{{"since", "2024-01-01T12:00:00Z"}, {"since_id", "7"}}));
+  EXPECT_EQ(Json::parse(cursor), (Json{{"since", "2024-01-01T12:00:00Z"}, {"since_seen", {"6", "7"}}}));
   // Nothing new: the tie at 12:00 comes back from the server and is skipped.
   EXPECT_TRUE(drain(*source, cursor).empty());
   // New rows, one of them at the same time as the newest seen.
