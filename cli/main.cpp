@@ -10,7 +10,7 @@ namespace {
 const char* kUsage = R"(usage: synchub <command> [options]
 
 commands:
-  run       -c FILE [--once]     run every flow until SIGINT/SIGTERM (--once: until drained)
+  run       -c FILE [--once] [--new-state]   run every flow until SIGINT/SIGTERM (--once: until drained)
   validate  -c FILE              check a config; errors as file:line:col (exit 1 when invalid)
   schema                         print the JSON Schema of the config (for editors)
   map       -m MAPPING [-i IN] [-o OUT]   apply a mapping file offline (dry run)
@@ -18,6 +18,7 @@ commands:
   dlq       list|show|replay|discard ...   inspect and replay dead letters
   status    [--url URL] [--json] the flows of a running hub (exit 1 when one is failing)
   backfill  FLOW --since DATE    read the flow's source again from DATE (its flows deliver it)
+  bus       reset-offsets -c FILE   forget the embedded bus's committed offsets (after its log was lost)
   version                        print the version
 )";
 
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
     if (command == "test") return synchub::cli::cmd_test(args);
     if (command == "status") return synchub::cli::cmd_status(args);
     if (command == "backfill") return synchub::cli::cmd_backfill(args);
+    if (command == "bus") return synchub::cli::cmd_bus(args);
     if (command == "version" || command == "--version") return synchub::cli::cmd_version(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::fputs(kUsage, stdout);

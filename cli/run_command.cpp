@@ -17,6 +17,7 @@ int cmd_run(const Args& raw) {
 
   Args args = raw;
   const bool once = take_flag(args, "--once");
+  const bool new_state = take_flag(args, "--new-state");
   auto config = load_config(args);
   if (!config) return 1;
   if (!args.empty()) {
@@ -26,7 +27,7 @@ int cmd_run(const Args& raw) {
   runtime::configure_log(runtime::parse_log_level(config->hub.str("log_level")), config->hub.str("log_format"));
 
   ShutdownDeadline deadline(config->hub.duration("shutdown_timeout"));
-  runtime::Hub hub(*config, connectors::builtin_registry());
+  runtime::Hub hub(*config, connectors::builtin_registry(), {.new_state = new_state});
   hub.run(stop_requested(), once);
   runtime::log_info("hub", {}, stop_requested().load() ? "stopped by signal" : "drained, exiting");
   return 0;

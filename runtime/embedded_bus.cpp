@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "runtime/bus_identity.hpp"
 #include "runtime/event_batch.hpp"
 #include "runtime/log.hpp"
 #include "runtime/sqlite.hpp"
@@ -79,6 +80,11 @@ CREATE TABLE IF NOT EXISTS partitions(
 CREATE TABLE IF NOT EXISTS batches(
   pos INTEGER PRIMARY KEY, count INTEGER NOT NULL, ts_ms INTEGER NOT NULL, size INTEGER NOT NULL,
   data BLOB NOT NULL);
+-- The log's identity, recorded beside the offsets too (runtime/bus_identity.cpp).
+CREATE TABLE IF NOT EXISTS log_identity(id TEXT NOT NULL);
+-- Where partitions created from now on start: above every offset handed out before a reset of
+-- the offsets, so that no offset (and no outbox file named after one) is ever used twice.
+CREATE TABLE IF NOT EXISTS log_floor(next_offset INTEGER NOT NULL);
 )sql";
 
 // Consumer groups' committed offsets live in a small database of their own, attached as
@@ -88,6 +94,7 @@ const char* kOffsetsSchema = R"sql(
 CREATE TABLE IF NOT EXISTS offsets.group_offsets(
   grp TEXT NOT NULL, topic_id INTEGER NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
   PRIMARY KEY(grp, topic_id, partition));
+CREATE TABLE IF NOT EXISTS offsets.log_identity(id TEXT NOT NULL);
 )sql";
 
 // "data/bus.db" -> "data/bus-offsets.db"
@@ -190,11 +197,15 @@ class EmbeddedConsumer final : public Consumer {
 
   void rewind() override {
     position_.assign(static_cast<size_t>(info_.partitions), 0);
+    std::vector<bool> committed_here(static_cast<size_t>(info_.partitions), false);
     auto committed = db_.prepare("SELECT partition, next_offset FROM offsets.group_offsets WHERE grp=? AND topic_id=?");
     committed.bind(1, group_).bind(2, info_.id);
     while (committed.step()) {
       auto p = committed.column_int(0);
-      if (p < info_.partitions) position_[static_cast<size_t>(p)] = committed.column_int(1);
+      if (p < info_.partitions) {
+        position_[static_cast<size_t>(p)] = committed.column_int(1);
+        committed_here[static_cast<size_t>(p)] = true;
+      }
     }
     // Retention may have deleted what the group had not read yet: start at
     // the oldest event left, and say so.
@@ -204,9 +215,12 @@ class EmbeddedConsumer final : public Consumer {
       if (earliest.step() && !earliest.column_is_null(0)) {
         int64_t first = offset_of(earliest.column_int(0));
         if (position_[p] < first) {
-          log_warn("bus", {{"topic", topic_}, {"group", group_}, {"partition", std::to_string(p)}},
-                   "events " + std::to_string(position_[p]) + ".." + std::to_string(first - 1) +
-                       " were deleted by retention before this group read them");
+          // (A group with nothing committed starts at the oldest event, after retention or
+          // above a reset's floor: nothing to say.)
+          if (committed_here[static_cast<size_t>(p)])
+            log_warn("bus", {{"topic", topic_}, {"group", group_}, {"partition", std::to_string(p)}},
+                     "events " + std::to_string(position_[p]) + ".." + std::to_string(first - 1) +
+                         " were deleted by retention before this group read them");
           position_[p] = first;
         }
       }
@@ -217,7 +231,11 @@ class EmbeddedConsumer final : public Consumer {
   int64_t lag() override {
     int64_t total = 0;
     auto q = db_.prepare(
-        "SELECT p.partition, p.next_offset - COALESCE(g.next_offset, 0) FROM partitions p "
+        // A group with nothing committed has the partition's events left to read (its first
+        // batch on; after a reset of the offsets a new partition starts above zero).
+        "SELECT p.partition, p.next_offset - COALESCE(g.next_offset, (SELECT MIN(b.pos) & 1099511627775 FROM "
+        "batches b WHERE b.pos >= ((p.topic_id << 49) | (p.partition << 40)) AND b.pos < ((p.topic_id << 49) | "
+        "((p.partition + 1) << 40))), p.next_offset) FROM partitions p "
         "LEFT JOIN offsets.group_offsets g ON g.grp=? AND g.topic_id=p.topic_id AND g.partition=p.partition "
         "WHERE p.topic_id=?");
     q.bind(1, group_).bind(2, info_.id);
@@ -328,6 +346,8 @@ class EmbeddedBus final : public Bus {
     db_.exec(kOffsetsSchema);
     move_offsets_out_of_the_log();
     move_events_into_batches();
+    if (options.reset_offsets) reset_offsets(db_);
+    check_log_identity(db_, options.path, offsets_path(options.path));
   }
 
   void publish(const std::vector<OutgoingEvent>& events) override {
@@ -467,7 +487,9 @@ class EmbeddedBus final : public Bus {
           .run();
       topic = {db_.last_insert_id(), options_.partitions};
       if (topic.id >= kMaxTopics) throw std::runtime_error("embedded bus: more than 16383 topics");
-      auto add = db_.prepare("INSERT OR IGNORE INTO partitions(topic_id, partition) VALUES(?,?)");
+      auto add = db_.prepare(
+          "INSERT OR IGNORE INTO partitions(topic_id, partition, next_offset) "
+          "VALUES(?,?,(SELECT COALESCE(MAX(next_offset),0) FROM log_floor))");
       for (int p = 0; p < topic.partitions; ++p) add.bind(1, topic.id).bind(2, int64_t{p}).run();
     }
     topics_[name] = topic;
@@ -484,6 +506,9 @@ class EmbeddedBus final : public Bus {
         "INSERT OR REPLACE INTO offsets.group_offsets(grp, topic_id, partition, next_offset) "
         "SELECT grp, topic_id, partition, next_offset FROM main.group_offsets");
     db_.exec("DROP TABLE main.group_offsets");
+    // Counted in this very log: they carry its identity (when it has one yet).
+    db_.exec("DELETE FROM offsets.log_identity");
+    db_.exec("INSERT INTO offsets.log_identity(id) SELECT id FROM main.log_identity");
     tx.commit();
   }
 

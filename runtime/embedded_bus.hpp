@@ -21,6 +21,9 @@ struct EmbeddedBusOptions {
   std::chrono::milliseconds retention_age = std::chrono::hours(24 * 7);
   uint64_t retention_bytes = 1ULL << 30;  // per topic, stored (compressed) bytes
   Compression compression = Compression::Lz4;
+  // Forget every group's committed offsets (each flow reads its topic from the start) and
+  // bind the offsets to this log: `synchub bus reset-offsets`, after the log was lost.
+  bool reset_offsets = false;
 };
 
 std::unique_ptr<Bus> open_embedded_bus(const EmbeddedBusOptions& options);

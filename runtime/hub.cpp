@@ -14,7 +14,7 @@
 
 namespace synchub::runtime {
 
-std::unique_ptr<Bus> open_bus(const config::HubConfig& config) {
+std::unique_ptr<Bus> open_bus(const config::HubConfig& config, bool reset_offsets) {
   const auto& b = config.bus;
   if (b.str("type") == "kafka") {
     KafkaBusOptions kafka;
@@ -34,6 +34,7 @@ std::unique_ptr<Bus> open_bus(const config::HubConfig& config) {
   options.compression = b.str("compression") == "none" ? Compression::None : Compression::Lz4;
   options.retention_age = b.duration("retention.max_age");
   options.retention_bytes = b.size("retention.max_bytes");
+  options.reset_offsets = reset_offsets;
   return open_embedded_bus(options);
 }
 
@@ -55,8 +56,48 @@ std::string this_worker_id(const config::HubConfig& config) {
 }
 }  // namespace
 
-Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry)
-    : bus_(open_bus(config)), state_(open_state(config)) {
+namespace {
+bool file_has_data(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::file_size(path, ec) > 0 && !ec;
+}
+
+// Whether the embedded bus's offsets file holds a committed offset (opened read-only).
+bool has_committed_offsets(const std::string& path) {
+  if (!file_has_data(path)) return false;
+  sqlite3* db = nullptr;
+  bool found = false;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM group_offsets WHERE next_offset > 0 LIMIT 1", -1, &q, nullptr) ==
+        SQLITE_OK)
+      found = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(db);
+  return found;
+}
+
+// Before anything is opened (opening creates files): a state file lost or emptied beside an
+// embedded bus that has been used would start with no ledger, cursors or cross-references, and
+// re-send everything as creates.
+void check_state_beside_bus(const config::HubConfig& config, const HubStart& start) {
+  if (start.new_state || config.state.str("type") == "postgresql" || config.bus.str("type") == "kafka") return;
+  const std::string state = config.state.str("path"), bus = config.bus.str("path");
+  if (file_has_data(state)) return;
+  const std::filesystem::path log(bus);
+  const std::string offsets = (log.parent_path() / (log.stem().string() + "-offsets" + log.extension().string()));
+  if (!has_committed_offsets(offsets)) return;  // a new data folder, or one never read from
+  throw std::runtime_error(
+      "state store " + state + " is missing or empty, but the bus " + bus +
+      " has been used: the ledger, cursors, cross-references and dead letters would be gone and every record "
+      "sent again as new. Restore " +
+      state + " from a backup, or start with a new state on purpose: synchub run --new-state");
+}
+}  // namespace
+
+Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry, HubStart start)
+    : bus_((check_state_beside_bus(config, start), open_bus(config))), state_(open_state(config)) {
   const connectors::Context context{config.hub.str("name")};
   const std::string worker_id = this_worker_id(config);
   std::map<std::string, connectors::Connector*> by_name;

@@ -22,12 +22,19 @@
 
 namespace synchub::runtime {
 
-std::unique_ptr<Bus> open_bus(const config::HubConfig& config);
+// reset_offsets: the embedded bus forgets its groups' offsets (`synchub bus reset-offsets`).
+std::unique_ptr<Bus> open_bus(const config::HubConfig& config, bool reset_offsets = false);
 std::unique_ptr<StateStore> open_state(const config::HubConfig& config);
+
+struct HubStart {
+  // A state file that is missing or empty beside a bus that has been used is refused (its ledger,
+  // cursors, cross-references and dead letters would be gone): unless the operator says so.
+  bool new_state = false;
+};
 
 class Hub {
  public:
-  Hub(const config::HubConfig& config, const connectors::Registry& registry);
+  Hub(const config::HubConfig& config, const connectors::Registry& registry, HubStart start = {});
   ~Hub();
 
   // Runs until `stop` becomes true, finishing the batch in flight. With

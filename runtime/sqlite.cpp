@@ -6,8 +6,12 @@
 
 namespace synchub::runtime {
 
+// Names the database file: an error at start (a read-only folder, a file that is not a database)
+// must say which of the data files it is about.
 static std::runtime_error sqlite_error(sqlite3* db, std::string_view what) {
-  return std::runtime_error("sqlite: " + std::string(what) + ": " + sqlite3_errmsg(db));
+  const char* file = sqlite3_db_filename(db, "main");
+  return std::runtime_error("sqlite " + std::string(file && *file ? file : "(memory)") + ": " + std::string(what) +
+                            ": " + sqlite3_errmsg(db));
 }
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {

@@ -81,7 +81,10 @@ DeadLetter read_dead_letter(Statement& q) {
 
 class SqliteState final : public StateStore {
  public:
-  SqliteState(const std::string& path, bool fsync) : db_(path, fsync) { migrate(); }
+  SqliteState(const std::string& path, bool fsync) : db_(path, fsync) {
+    check_integrity(path);
+    migrate();
+  }
 
   std::string cursor(const std::string& stream) override {
     auto q = db_.prepare("SELECT cursor FROM cursors WHERE stream=?");
@@ -303,6 +306,20 @@ class SqliteState final : public StateStore {
   }
 
  private:
+  // A quick structural check at every start (seconds for a large file, not the full
+  // integrity_check): a damaged ledger would re-send or skip records silently.
+  void check_integrity(const std::string& path) {
+    auto q = db_.prepare("PRAGMA quick_check(5)");
+    std::string problems;
+    while (q.step()) {
+      const std::string line = q.column_text(0);
+      if (line == "ok") return;
+      problems += (problems.empty() ? "" : "; ") + line;
+    }
+    throw std::runtime_error("state store " + path + " is damaged (quick_check: " + problems +
+                             "): restore it from a backup; ledger, cursors and dead letters cannot be trusted");
+  }
+
   void migrate() {
     db_.exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
     Transaction tx(db_);
@@ -332,7 +349,7 @@ class SqliteState final : public StateStore {
         "created_ms, updated_ms) SELECT ?1,?2,?3,?4,?5,?6,?7,'pending',1,?8,?9 WHERE ?7='' OR ?2='source' OR NOT "
         "EXISTS("
         "SELECT 1 FROM dead_letters WHERE flow=?1 AND status='pending' AND stage=?2 AND (origin=?7 OR "
-          "(key=?3 AND input=?4)))");
+        "(key=?3 AND input=?4)))");
     const int64_t now = now_ms();
     for (const auto& d : entries)
       insert.bind(1, d.flow)
