@@ -4,7 +4,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: demo demo-cluster demo-tryton demo-files test build deps bench format clean
+.PHONY: demo demo-cluster demo-tryton demo-files test chaos build deps bench format clean
 
 deps:
 	@scripts/install-deps
@@ -35,6 +35,13 @@ test: deps
 	cmake -S . -B build/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNCHUB_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build build/fuzz -j $(JOBS)
 	cd build/fuzz && ctest --output-on-failure -j $(JOBS)
+
+# the fault matrix (SIGKILLs, ERP 5xx and 429s, drifting listings): a table of records expected,
+# delivered once, lost, duplicated, dead-lettered; exit 1 when anything was lost or duplicated
+chaos: deps
+	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSYNCHUB_SANITIZE=ON -DSYNCHUB_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	cmake --build build/asan -j $(JOBS) --target synchub synchub-chaos
+	build/asan/synchub-chaos
 
 bench: build
 	cmake -S . -B build/release -DSYNCHUB_BENCH=ON >/dev/null

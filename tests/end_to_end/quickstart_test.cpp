@@ -47,13 +47,17 @@ std::string cluster_worker_config(const TempDir& dir, const std::string& name, c
 
 class QuickStart : public ::testing::TestWithParam<std::string> {};
 
-INSTANTIATE_TEST_SUITE_P(Buses, QuickStart, ::testing::Values("embedded", "cluster"),
+// embedded_3000: the quick start at 3,000 orders. Its write-back flows (credit, stock and
+// invoices written onto CRM rows) change the CRM's listings while the hub reads them, so rows
+// move behind the CRM's offset page tokens all through the run.
+INSTANTIATE_TEST_SUITE_P(Buses, QuickStart, ::testing::Values("embedded", "cluster", "embedded_3000"),
                          [](const auto& info) { return info.param; });
 
 TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
   const bool cluster = GetParam() == "cluster";
+  const bool large = GetParam() == "embedded_3000";
   simulators::CrmOptions crm_options;
-  crm_options.orders = 120;
+  crm_options.orders = large ? 3000 : 120;
   simulators::CrmSimulator crm(crm_options);
   simulators::ErpOptions erp_options;
   erp_options.strict_customers = true;
@@ -114,7 +118,9 @@ TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
                std::to_string(erp.approvals().size()) + " of " + std::to_string(held) + ", finance " +
                std::to_string(lines_in_dir(dir.path() / "finance").size()) + ", finance CSV rows " +
                std::to_string(csv_rows().size());
-    return orders.size() == expected_orders && with_stock == products && with_credit == customers &&
+    // At 3,000 orders the CRM has about 20,000 products whose stock goes back one PATCH each:
+    // that is throughput, not what this run proves (every order, invoice and approval once).
+    return orders.size() == expected_orders && (large || with_stock == products) && with_credit == customers &&
            with_invoice == confirmed && erp.approvals().size() == held && fs::exists(dir.path() / "finance") &&
            lines_in_dir(dir.path() / "finance").size() == confirmed && csv_rows().size() == confirmed;
   };
@@ -123,13 +129,13 @@ TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
     if (cluster)
       first = std::make_unique<Process>(std::vector<std::string>{"run", "-c", first_worker}, dir.str("w1.log"));
     Process hub({"run", "-c", config}, dir.str("log"));
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(cluster ? 240 : 150);
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(cluster || large ? 240 : 150);
     while (std::chrono::steady_clock::now() < until && !done()) {
       if (first && erp.orders().size() >= expected_orders / 2) {
         first->kill_hard();  // half-way: its leases and partitions go to the other worker
         first.reset();
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      std::this_thread::sleep_for(std::chrono::milliseconds(large ? 2000 : 300));  // done() copies every row
     }
     EXPECT_EQ(hub.terminate(), 0) << "the hub's log ends:\n" << tail_of(dir.path() / "log", 4000);
   }
@@ -152,7 +158,8 @@ TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
   EXPECT_GT(held, 0u) << "some orders should exceed their customer's credit";
   EXPECT_LT(held, erp_orders.size());
   // 2. Stock: what the ERP has on hand, to the thousandth.
-  for (const auto& p : crm.products()) EXPECT_EQ(p["stock_level"], erp.stock_of(p["code"])) << p["code"];
+  if (!large)
+    for (const auto& p : crm.products()) EXPECT_EQ(p["stock_level"], erp.stock_of(p["code"])) << p["code"];
   // 3. Credit: the ERP's numbers, to the cent; approvals for the held orders.
   for (const auto& c : crm.customers()) {
     const Json& credit = erp_customers[code_of[c["id"]]];
