@@ -203,6 +203,7 @@ bool FlowRunner::run_once(Clock::time_point now) {
     item.input = std::move(e.value);
     by_partition[e.partition].push_back(std::move(item));
   }
+  const size_t final_before = retry_final_.size();
   bool all_done = true;
   for (auto& [partition, items] : by_partition) {
     all_done = process(items, false) && all_done;
@@ -211,6 +212,10 @@ bool FlowRunner::run_once(Clock::time_point now) {
   }
   if (!all_done) {
     consumer_->rewind();  // redo what failed transiently; the rest of the batch is final
+    // An attempt that settled some records made progress: the wait starts again from the first
+    // step (a target failing one request in five would otherwise push a large batch's wait to
+    // minutes while most of it lands), and attempts are counted again for what is left.
+    if (retry_final_.size() > final_before) failures_ = 0;
     back_off(now, requested_wait_, run_.error);
     return true;
   }

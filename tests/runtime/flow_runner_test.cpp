@@ -266,6 +266,24 @@ TEST_F(FlowRunnerTest, ARetriedBatchSendsOnlyWhatFailedTransiently) {
   EXPECT_EQ(flow->current_run().unchanged, 0);
 }
 
+// Each attempt lands part of the batch: the wait does not grow while it makes progress.
+TEST_F(FlowRunnerTest, AnAttemptThatLandsPartOfTheBatchWaitsNoLongerThanTheFirst) {
+  auto flow = runner([&](int push, const connectors::SinkRecord& r) {
+    // push 1 lands A, push 2 lands B, push 3 lands C: one more each time
+    return r.key[0] - 'A' < push ? ok(r) : SinkResult::failed(Failure::Transient, "HTTP 503");
+  });
+  publish({{"A", R"({"id":"A"})"}, {"B", R"({"id":"B"})"}, {"C", R"({"id":"C"})"}, {"D", R"({"id":"D"})"}});
+  auto at = t0_;
+  flow->run_once(at);
+  for (int i = 0; i < 3; ++i) {
+    // initial_backoff is 1 s (with jitter): 2.5 s is enough while progress resets the wait
+    at += std::chrono::milliseconds(2500);
+    EXPECT_TRUE(flow->run_once(at)) << "attempt " << i + 2 << " still backing off";
+  }
+  EXPECT_TRUE(flow->caught_up());
+  EXPECT_EQ(pushed_.size(), 4u);
+}
+
 TEST_F(FlowRunnerTest, PermanentFailureIsDeadLetteredAndTheFlowGoesOn) {
   auto flow = runner([](int, const connectors::SinkRecord& r) {
     return r.key == "B" ? SinkResult::failed(Failure::Permanent, "HTTP 422: customer C-9 unknown") : ok(r);
