@@ -274,6 +274,14 @@ HttpResponse AdminApi::dlq(const HttpRequest& request, const std::vector<std::st
     if (request.method != "POST") return wrong_method("POST");
     DeadLetterFilter filter;
     filter.flow = request.param("flow");
+    // A name that is no flow (nor a flow's source stream, whose rejects it holds) is a mistake to
+    // say, not a replay of nothing.
+    if (!filter.flow.empty()) {
+      const auto all = board_.flows();
+      if (std::none_of(all.begin(), all.end(),
+                       [&](const FlowStatus& f) { return f.name == filter.flow || f.from == filter.flow; }))
+        return error(404, "not_found", "no flow " + filter.flow);
+    }
     filter.status = "pending";
     filter.limit = 100000;
     int requested = 0;

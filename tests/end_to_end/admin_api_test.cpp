@@ -176,6 +176,10 @@ TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
   EXPECT_EQ(entry["attempts"], 2);
   EXPECT_EQ(entry["status"], "pending");
   EXPECT_EQ(Json::parse(hub.call("POST", "/api/v1/dlq/replay?flow=orders", "op-1").body)["requested"], 1);
+  // A name that is no flow is refused, not answered "0 requested".
+  HttpReply unknown = hub.call("POST", "/api/v1/dlq/replay?flow=nonexistent", "op-1");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("no flow nonexistent"), std::string::npos) << unknown.body;
   for (int i = 0; i < 100 && hub.get("/api/v1/dlq/" + std::to_string(id))["attempts"] != 3; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(hub.call("DELETE", "/api/v1/dlq/" + std::to_string(id), "op-1").status, 200);
