@@ -162,6 +162,7 @@ void FileSource::convert(const std::string& name, RawRecord& raw, PullResult& ou
     out.records.push_back({std::move(key), std::move(raw.text), position});
     return;
   }
+  if (!raw.problem.empty()) return reject(raw.problem);
   if (!mapping::is_valid_utf8(raw.text)) return reject("invalid UTF-8");
   const auto& header = headers_[name];
   std::vector<std::string> fields;

@@ -42,14 +42,40 @@ static void take(const std::string& buffer, size_t head, size_t len, std::string
   text.append(buffer, head, std::min(len, room));
 }
 
+// A quote that is never closed would make the rest of the file one row: the row is its first line
+// only (refused with the reason), and reading goes on at the line after it.
+bool RecordReader::end_at_first_line(RawRecord& out, uint64_t newline_offset) {
+  if (newline_offset >= offset_) {
+    const size_t len = static_cast<size_t>(newline_offset - offset_);
+    take(buffer_, head_, len, out.text, keep_limit_);
+    out.full_size += len;
+  } else if (out.text.size() > newline_offset - out.start_offset) {
+    out.text.resize(static_cast<size_t>(newline_offset - out.start_offset));
+  }
+  const bool cr = !out.text.empty() && out.text.back() == '\r';
+  if (cr) out.text.pop_back();
+  out.full_size = newline_offset - out.start_offset - (cr ? 1 : 0);  // the line, without its terminator
+  out.problem = "unterminated quote: a quoted field opened on line " + std::to_string(out.line) +
+                " is never closed; the row is read as that line alone";
+  buffer_.clear();
+  head_ = 0;
+  offset_ = file_read_pos_ = newline_offset + 1;
+  at_eof_ = false;
+  line_ = out.line + 1;
+  out.end_offset = offset_;
+  return true;
+}
+
 bool RecordReader::next(RawRecord& out, bool tail_is_complete) {
   out.text.clear();
   out.start_offset = offset_;
   out.line = line_;
   out.full_size = 0;
+  out.problem.clear();
   uint64_t newlines = 0;
   bool in_quotes = false;
-  size_t scan = head_;  // next byte of buffer_ to look at
+  uint64_t quoted_newline = UINT64_MAX;  // file offset of the record's first newline inside quotes
+  size_t scan = head_;                   // next byte of buffer_ to look at
   while (true) {
     // Find the terminating newline in what is buffered.
     size_t end = std::string::npos;
@@ -68,6 +94,7 @@ bool RecordReader::next(RawRecord& out, bool tail_is_complete) {
             end = scan;
             break;
           }
+          if (quoted_newline == UINT64_MAX) quoted_newline = offset_ + (scan - head_);
           ++newlines;
         }
       }
@@ -108,6 +135,7 @@ bool RecordReader::next(RawRecord& out, bool tail_is_complete) {
       out.text.clear();
       return false;
     }
+    if (in_quotes && quoted_newline != UINT64_MAX) return end_at_first_line(out, quoted_newline);
     size_t len = buffer_.size() - head_;
     out.full_size += len;
     take(buffer_, head_, len, out.text, keep_limit_);

@@ -14,6 +14,7 @@ struct RawRecord {
   uint64_t end_offset = 0;  // just past the terminator
   uint64_t line = 0;        // 1-based line where the record starts
   uint64_t full_size = 0;   // size before capping
+  std::string problem;      // why the record is not whole ("" when it is)
 };
 
 class RecordReader {
@@ -31,6 +32,7 @@ class RecordReader {
 
  private:
   bool fill();  // reads more; false at end of file
+  bool end_at_first_line(RawRecord& out, uint64_t newline_offset);
 
   int fd_;
   uint64_t offset_;  // file offset of the next unread record

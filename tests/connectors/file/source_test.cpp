@@ -144,7 +144,8 @@ TEST(FileSource, CsvWithHeaderQuotingNewlinesAndUtf8) {
   ASSERT_EQ(r.rejects.size(), 2u);
   EXPECT_EQ(r.rejects[0].reason, "expected 4 fields (as the header), got 3");
   EXPECT_EQ(r.rejects[0].position, "a.csv:5");
-  EXPECT_EQ(r.rejects[1].reason, "malformed CSV: unterminated quoted field 3");
+  EXPECT_EQ(r.rejects[1].reason,
+            "unterminated quote: a quoted field opened on line 6 is never closed; the row is read as that line alone");
 
   // Resuming mid-file still knows the header.
   auto fresh = std::make_unique<FileSource>(
@@ -153,6 +154,27 @@ TEST(FileSource, CsvWithHeaderQuotingNewlinesAndUtf8) {
   PullResult part = fresh->pull(R"({"file":"b.csv","offset":20,"line":3})", 10);
   ASSERT_EQ(part.records.size(), 1u);
   EXPECT_EQ(part.records[0].value, R"({"order_id":"SO-8","qty":"2"})");
+}
+
+// A quote never closed in the middle of a file: that row alone is refused with the reason (it used
+// to swallow every row after it into one dead letter that said "invalid UTF-8").
+TEST(FileSource, AnUnterminatedQuoteLosesNoRowAfterIt) {
+  TempDir dir;
+  std::string text = "order_id,note\nSO-1,ok\nSO-2,\"never closed\n";
+  for (int i = 3; i <= 500; ++i) text += "SO-" + std::to_string(i) + ",\"row " + std::to_string(i) + "\"\n";
+  write_file(dir.str("in/a.csv"), text);
+  auto source = std::make_unique<FileSource>(
+      test::file_stream(dir, "        format: csv\n        key: order_id\n        inbox: in\n        settle: 0s\n"));
+  PullResult r = source->pull("", 1000);
+  ASSERT_EQ(r.rejects.size(), 1u);
+  EXPECT_EQ(r.rejects[0].position, "a.csv:3");
+  EXPECT_EQ(r.rejects[0].input, "SO-2,\"never closed");
+  EXPECT_NE(r.rejects[0].reason.find("unterminated quote"), std::string::npos) << r.rejects[0].reason;
+  ASSERT_EQ(r.records.size(), 499u);
+  EXPECT_EQ(r.records[0].key, "SO-1");
+  EXPECT_EQ(r.records[1].key, "SO-3");
+  EXPECT_EQ(r.records[1].position, "a.csv:4");
+  EXPECT_EQ(r.records.back().key, "SO-500");
 }
 
 TEST(FileSource, AcceptChecksACorrectedRecord) {
