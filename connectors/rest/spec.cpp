@@ -4,6 +4,41 @@
 
 namespace synchub::connectors {
 
+namespace {
+
+// How pages are followed, for a listing and for its detail calls alike.
+std::vector<config::FieldSpec> paging_fields(const std::string& total_description) {
+  using config::FieldType;
+  return {
+      {.name = "type",
+       .type = FieldType::Enum,
+       .description = "none, page (number), offset, cursor (token from the body), link (Link: rel=\"next\" header).",
+       .default_value = "none",
+       .options = {"none", "page", "offset", "cursor", "link"}},
+      {.name = "param", .description = "Query parameter of the page number, offset or token."},
+      {.name = "size_param", .description = "Query parameter of the page size."},
+      {.name = "size",
+       .type = FieldType::Int,
+       .description = "Page size; a shorter page is the last.",
+       .default_value = "100",
+       .min = 1},
+      {.name = "first",
+       .type = FieldType::Int,
+       .description = "First page number (page) or offset.",
+       .default_value = "1",
+       .min = 0},
+      {.name = "next", .description = "cursor: where the next token is in the response.", .default_value = "next"},
+      {.name = "total", .description = total_description},
+  };
+}
+
+std::vector<config::FieldSpec> with(std::vector<config::FieldSpec> fields, std::vector<config::FieldSpec> more) {
+  fields.insert(fields.end(), more.begin(), more.end());
+  return fields;
+}
+
+}  // namespace
+
 void register_rest(Registry& registry) {
   using config::FieldType;
   config::ConnectorSpec spec{
@@ -181,32 +216,8 @@ void register_rest(Registry& registry) {
                         .type = FieldType::Section,
                         .description = "How the detail answer's pages are followed (as the listing's "
                                        "pagination; {page}, {offset}, {size}, {next} also in the body).",
-                        .fields =
-                            {
-                                {.name = "type",
-                                 .type = FieldType::Enum,
-                                 .description = "none, page, offset, cursor, link.",
-                                 .default_value = "none",
-                                 .options = {"none", "page", "offset", "cursor", "link"}},
-                                {.name = "param", .description = "Query parameter of the page, offset or token."},
-                                {.name = "size_param", .description = "Query parameter of the page size."},
-                                {.name = "size",
-                                 .type = FieldType::Int,
-                                 .description = "Page size; a shorter page is the last.",
-                                 .default_value = "100",
-                                 .min = 1},
-                                {.name = "first",
-                                 .type = FieldType::Int,
-                                 .description = "First page number (page) or offset.",
-                                 .default_value = "1",
-                                 .min = 0},
-                                {.name = "next",
-                                 .description = "cursor: where the next token is in the answer.",
-                                 .default_value = "next"},
-                                {.name = "total",
-                                 .description = "Where the answer says how many rows it holds in all; fewer "
-                                                "rows than that is a failure."},
-                            }},
+                        .fields = paging_fields("Where the answer says how many rows it holds in all; fewer "
+                                                "rows than that is a failure.")},
                    }},
               {.name = "records",
                .description = "Source: where the array of records is in the response (JSON pointer or dotted "
@@ -216,36 +227,15 @@ void register_rest(Registry& registry) {
                .type = FieldType::Section,
                .description = "Source: how pages are followed.",
                .fields =
-                   {
-                       {.name = "type",
-                        .type = FieldType::Enum,
-                        .description = "none, page (number), offset, cursor (token from the body), link "
-                                       "(Link: rel=\"next\" header).",
-                        .default_value = "none",
-                        .options = {"none", "page", "offset", "cursor", "link"}},
-                       {.name = "param", .description = "Query parameter of the page number, offset or token."},
-                       {.name = "size_param", .description = "Query parameter of the page size."},
-                       {.name = "size",
-                        .type = FieldType::Int,
-                        .description = "Page size; a shorter page is the last.",
-                        .default_value = "100",
-                        .min = 1},
-                       {.name = "first",
-                        .type = FieldType::Int,
-                        .description = "First page number (page) or offset.",
-                        .default_value = "1",
-                        .min = 0},
-                       {.name = "next",
-                        .description = "cursor: where the next token is in the response.",
-                        .default_value = "next"},
-                       {.name = "total", .description = "Where the total record count is in the response."},
-                       {.name = "in",
-                        .type = FieldType::Enum,
-                        .description = "query: paging parameters in the query; body: only in the body template "
-                                       "({page}, {offset}, {size}, {next}).",
-                        .default_value = "query",
-                        .options = {"query", "body"}},
-                   }},
+                   with(paging_fields("Where the total record count is in the response."),
+                        {
+                            {.name = "in",
+                             .type = FieldType::Enum,
+                             .description = "query: paging parameters in the query; body: only in the body template "
+                                            "({page}, {offset}, {size}, {next}).",
+                             .default_value = "query",
+                             .options = {"query", "body"}},
+                        })},
               {.name = "cursor",
                .type = FieldType::Section,
                .description = "Source: incremental sync on a record field (asked with >=, ties broken by id).",

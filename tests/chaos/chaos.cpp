@@ -30,7 +30,7 @@ struct Row {
 };
 
 void print(const std::vector<Row>& rows) {
-  std::printf("\n| %-62s | %-26s | %8s | %8s | %5s | %10s | %13s |\n", "fault", "target", "expected", "once", "lost",
+  std::printf("\n| %-62s | %-26s | %8s | %8s | %5s | %10s | %13s |\n", "fault", "target", "expected", "once", "missing",
               "duplicated", "dead-lettered");
   std::printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(64, '-').c_str(), std::string(28, '-').c_str(),
               std::string(10, '-').c_str(), std::string(10, '-').c_str(), std::string(7, '-').c_str(),
@@ -38,6 +38,9 @@ void print(const std::vector<Row>& rows) {
   for (const auto& r : rows)
     std::printf("| %-62s | %-26s | %8zu | %8zu | %5zu | %10zu | %13zu |\n", r.fault.c_str(), r.target.c_str(),
                 r.expected, r.once, r.lost, r.duplicated, r.dead);
+  std::printf(
+      "\nmissing: not delivered when the scenario ended (lost, or still on its way when its time ran out: a "
+      "scenario that stops at its time limit says so above)\n");
   std::fflush(stdout);
 }
 
@@ -82,6 +85,7 @@ bool run_with_kills(const TempDir& dir, const std::string& config, int kills, st
   const auto until = Clock::now() + limit;
   bool finished = false;
   while (Clock::now() < until && !(finished = done())) std::this_thread::sleep_for(std::chrono::seconds(2));
+  if (!finished) std::printf("  stopped at its time limit of %lld s\n", static_cast<long long>(limit.count()));
   hub.terminate();
   return finished;
 }
@@ -146,7 +150,9 @@ void quick_start_under_faults(std::vector<Row>& rows) {
     std::printf("  %s", r.out.c_str());
     Process hub({"run", "-c", config}, dir.str("log-after-replay"));
     const auto until = Clock::now() + std::chrono::seconds(240);
-    while (Clock::now() < until && !done()) std::this_thread::sleep_for(std::chrono::seconds(2));
+    bool finished = false;
+    while (Clock::now() < until && !(finished = done())) std::this_thread::sleep_for(std::chrono::seconds(2));
+    if (!finished) std::printf("  stopped at its time limit of 240 s after the replay\n");
     hub.terminate();
   }
   std::vector<std::string> created;
