@@ -66,13 +66,9 @@ DetailFetcher::Page DetailFetcher::fetch_page(const std::string& keys_json, cons
                                         {"offset", std::to_string(page)},
                                         {"size", std::to_string(size_)}});
   const std::string what = "detail " + method_ + " " + path_;
-  HttpReply r;
-  if (paging_ == "link" && !token.empty()) {
-    const std::string& base = api_->base_url();
-    r = api_->send(method_, token.rfind(base, 0) == 0 ? token.substr(base.size()) : token, headers_, body);
-  } else {
-    r = api_->send(method_, path_ + query_string(params), headers_, body);
-  }
+  const std::string target =
+      page_target(api_->base_url(), paging_ == "link" ? token : "", path_ + query_string(params));
+  HttpReply r = api_->send(method_, target, headers_, body);
   check_reply(r, what);
   if (std::string e = doc_.parse(r.body); !e.empty())
     throw std::runtime_error(what + ": the response is not JSON (" + e + ")");

@@ -30,6 +30,11 @@ std::string link_next(const std::string& header) {
   return {};
 }
 
+std::string page_target(const std::string& base_url, const std::string& link, const std::string& path_and_query) {
+  if (link.empty()) return path_and_query;
+  return link.rfind(base_url, 0) == 0 ? link.substr(base_url.size()) : link;
+}
+
 void check_reply(const HttpReply& r, const std::string& what) {
   if (r.status == 0) throw std::runtime_error(what + ": " + r.transport_error);
   if (r.status < 200 || r.status >= 300)

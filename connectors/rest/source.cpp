@@ -127,14 +127,9 @@ class RestSource final : public SourceStream {
                                           {"page", std::to_string(page)},
                                           {"offset", std::to_string(page)},
                                           {"size", std::to_string(size_)}});
-    HttpReply r;
-    if (paging_ == "link" && !token.empty()) {
-      // the server's own next link: relative to the base URL when it shares it
-      const std::string& base = api_->base_url();
-      r = api_->send(method_, token.rfind(base, 0) == 0 ? token.substr(base.size()) : token, headers_, body);
-    } else {
-      r = api_->send(method_, url_path + query_string(params), headers_, body);
-    }
+    const std::string target =
+        page_target(api_->base_url(), paging_ == "link" ? token : "", url_path + query_string(params));
+    HttpReply r = api_->send(method_, target, headers_, body);
     check_reply(r, method_ + " " + url_path);
     // Parsed exactly: amounts keep their digits (no double on the way).
     Document& doc = doc_;
