@@ -125,6 +125,9 @@ TEST(Webhook, RefusesWhatItMustAndStoresNothingForIt) {
   EXPECT_EQ(big.status, 413);
   EXPECT_EQ(hub.post(good, now, kSecret, "/hooks/crm/invoices").status, 404);
   EXPECT_EQ(hub.post(good, now, kSecret, "/hooks/crm/orders", "PUT").status, 405);
+  HttpReply twice = hub.post(R"([{"order_no":"SO-2"},{"order_no":"SO-3","total":"1","total":"2"}])", now);
+  EXPECT_EQ(twice.status, 400);  // the sender is told, and keeps its request: nothing is stored
+  EXPECT_EQ(twice.body, R"({"error":"bad_request","message":"record 2: duplicate key 'total'"})");
   HttpReply bad = hub.post(good, now, "wrong-secret");
   EXPECT_EQ(bad.header("content-type"), "application/json");
   EXPECT_EQ(bad.body, R"({"error":"unauthorized","message":"bad signature"})");
