@@ -61,6 +61,7 @@ CREATE INDEX dead_letters_key ON dead_letters(flow, key);
     R"sql(
 CREATE TABLE push_seen(stream TEXT NOT NULL, key TEXT NOT NULL, expires_ms INTEGER NOT NULL,
   PRIMARY KEY(stream, key)) WITHOUT ROWID;
+CREATE INDEX push_seen_expiry ON push_seen(stream, expires_ms);
 )sql",
 };
 
