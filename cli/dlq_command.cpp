@@ -1,4 +1,5 @@
 // synchub dlq list|show|replay|discard: dead letters in the state store.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -80,6 +81,14 @@ int cmd_dlq(const Args& raw) {
   }
 
   if (action == "replay" && all) {
+    // A name that is no flow (nor a flow's source stream, whose rejects it holds) is a mistake to
+    // say, not a replay of nothing (as POST /api/v1/dlq/replay?flow=).
+    if (!flow.empty() && !config->flow(flow) &&
+        std::none_of(config->flows.begin(), config->flows.end(),
+                     [&](const config::FlowConfig& f) { return f.from.str() == flow; })) {
+      std::fprintf(stderr, "synchub dlq: no flow or source stream '%s' in %s\n", flow.c_str(), config->file.c_str());
+      return 1;
+    }
     int count = 0;
     for (const auto& d :
          state->dead_letters({.flow = flow, .status = "pending", .since_ms = 0, .after_id = 0, .limit = 1000000}))

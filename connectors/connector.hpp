@@ -50,6 +50,11 @@ struct PushReply {
   int status = 202;  // an error status (4xx) means: nothing is published
   std::string error;
   std::vector<SourceRecord> records;
+  // What identifies the request (its signature, its delivery id): a request
+  // whose key was seen before `replay_until_ms` is a replay (or a retry) and
+  // is not published again. Empty: no replay check.
+  std::vector<std::string> replay_keys;
+  int64_t replay_until_ms = 0;
 };
 class PushSource {
  public:

@@ -62,6 +62,42 @@ bool is_json_number(std::string_view s, bool& normalized) {
   return i == n;
 }
 
+// Whether two members of one object (`members`, `n` of them, their names in
+// `nodes`) share a name; `name` is then the later one's. Called once per object
+// of two members or more: small objects keep a 64-bit set of signature hashes
+// and compare names only when a hash repeats; large ones sort their names.
+bool repeated_name(const Child* members, uint32_t n, const Node* nodes, std::string_view& name) {
+  constexpr uint32_t kSmall = 32;
+  if (n <= kSmall) {
+    uint64_t seen = 0;
+    for (uint32_t k = 0; k < n; ++k) {
+      const uint64_t bit = uint64_t{1} << ((members[k].key_sig * 0x9E3779B97F4A7C15ULL) >> 58);
+      if (seen & bit) {
+        const std::string_view key = nodes[members[k].node].key();
+        for (uint32_t j = 0; j < k; ++j)
+          if (members[j].key_sig == members[k].key_sig && same_text(nodes[members[j].node].key(), key)) {
+            name = key;
+            return true;
+          }
+      }
+      seen |= bit;
+    }
+    return false;
+  }
+  std::vector<std::string_view> names(n);
+  for (uint32_t k = 0; k < n; ++k) names[k] = nodes[members[k].node].key();
+  std::sort(names.begin(), names.end());
+  const auto twice = std::adjacent_find(names.begin(), names.end());
+  if (twice == names.end()) return false;
+  name = *twice;
+  return true;
+}
+
+std::string duplicate_reason(std::string_view name) {
+  constexpr size_t kShown = 60;
+  return "duplicate key '" + std::string(name.substr(0, kShown)) + (name.size() > kShown ? "...'" : "'");
+}
+
 // The first '"' or '\\' from `p`. Stage 1 saw every string closed, so one
 // comes before the input's end; the padding makes 16-byte reads past it safe.
 inline const char* quote_or_backslash(const char* p) {
@@ -99,6 +135,8 @@ struct Builder {
   uint32_t at = 0;
   uint32_t node_count = 0, child_count = 0, pending_count = 0;
   std::string error;
+  bool has_duplicate = false;
+  std::string_view duplicate;  // the first member name met twice in one object
 
   // The next structural character. At the end it is the byte after the text
   // (index[count] is the text's length), which run() makes sure is no JSON
@@ -215,7 +253,13 @@ struct Builder {
         node.count = 0;
         node.children = 0;
         node.text_size = 0;
-        if constexpr (Build) pending[pending_count++] = {key_signature(name), child};
+        if constexpr (Build) {
+          pending[pending_count++] = {key_signature(name), child};
+        } else if (object) {  // the names only, for the duplicate check: `nodes` is free room here
+          nodes[pending_count].set_key(name);
+          pending[pending_count] = {key_signature(name), pending_count};
+          ++pending_count;
+        }
         const uint32_t value_pos = index[at++];
         const char c = json[value_pos];
         if (c == '"') {  // the common case, read here
@@ -240,6 +284,15 @@ struct Builder {
         if (after != ',') return fail(object ? "expected ',' or '}' in an object" : "expected ',' or ']' in an array");
       }
     }
+    if (object && pending_count - mark >= 2) {
+      std::string_view name;
+      if (repeated_name(pending + mark, pending_count - mark, nodes, name)) {
+        if (!has_duplicate) duplicate = name;
+        has_duplicate = true;
+        if constexpr (Build) nodes[self].boolean = true;
+      }
+    }
+    if constexpr (!Build) pending_count = mark;
     if constexpr (Build) {
       // complete: its children move from `pending` to the child index
       Node& node = nodes[self];
@@ -281,6 +334,7 @@ Document::~Document() = default;
 template <bool Build>
 std::string Document::run(std::string_view json, size_t readable_after, std::string_view wanted, Member* member) {
   static_assert(kPadding >= simdjson::SIMDJSON_PADDING);
+  has_duplicate_ = false;
   auto& impl = *impl_;
   if (!impl.parser || impl.parser->capacity() < json.size()) {
     const size_t capacity = std::max<size_t>(json.size(), 64 * 1024);
@@ -327,6 +381,10 @@ std::string Document::run(std::string_view json, size_t readable_after, std::str
   if (first != '{' && first != '[') return "expected a JSON object or array";
   if (!builder.root()) return builder.error;
   if (builder.at != count) return "trailing content after the JSON value";
+  if (builder.has_duplicate) {
+    has_duplicate_ = true;
+    duplicate_.assign(builder.duplicate);
+  }
   return {};
 }
 
@@ -381,6 +439,22 @@ uint32_t Document::find(uint32_t from, std::string_view path) const {
     pos = end + 1;
   }
   return at;
+}
+
+std::string Document::duplicate_key() const {
+  return has_duplicate_ ? duplicate_reason(duplicate_) : std::string();
+}
+
+std::string Document::duplicate_key(uint32_t index) const {
+  if (!has_duplicate_) return {};
+  for (uint32_t i = index; i < nodes_[index].next; ++i) {
+    const Node& n = nodes_[i];
+    std::string_view name;
+    if (n.kind == JsonKind::Object && n.boolean &&
+        repeated_name(children_.data() + n.children, n.count, nodes_.data(), name))
+      return duplicate_reason(name);
+  }
+  return {};
 }
 
 std::string Document::scalar_text(uint32_t index) const {

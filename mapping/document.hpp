@@ -65,7 +65,8 @@ inline bool same_text(std::string_view a, std::string_view b) {
 struct Node {
   JsonKind kind = JsonKind::Null;
   bool boolean = false;   // Bool: its value; String: written without escapes (a view into the input);
-                          // Number: written as a normalized decimal is (no exponent, trailing fractional zero or -0)
+                          // Number: written as a normalized decimal is (no exponent, trailing fractional zero or -0);
+                          // Object: names a member twice
   uint32_t count = 0;     // members of an object / elements of an array
   uint32_t next = 0;      // index of the node after this subtree
   uint32_t children = 0;  // object / array: where its entries start in the child index
@@ -142,6 +143,13 @@ class Document {
   // The node at a JSON pointer ("/data/0/id") or dotted path ("data.items")
   // below `from`; "" is `from` itself. npos when absent.
   uint32_t find(uint32_t from, std::string_view path) const;
+  // A member named twice in one object, which readers take differently (the first, the last):
+  // "duplicate key 'NAME'" for the first one the last parse() or check() met, or "". The text
+  // is valid JSON all the same: parse() builds its tree (an answer from another system is read).
+  std::string duplicate_key() const;
+  // The same within the subtree at `index` (one row of a page); after parse() only.
+  std::string duplicate_key(uint32_t index) const;
+  bool duplicate_keys() const { return has_duplicate_; }  // whether duplicate_key() has one
   // Text of a scalar node: strings unescaped, numbers as written, true/false; "" for null.
   std::string scalar_text(uint32_t index) const;
   // First child of an object or array (children follow through `next`).
@@ -166,6 +174,8 @@ class Document {
   std::unique_ptr<Impl> impl_;
   std::vector<Node> nodes_;
   std::vector<Child> children_;
+  bool has_duplicate_ = false;
+  std::string duplicate_;  // the first name met twice, when has_duplicate_
 };
 
 }  // namespace synchub::mapping

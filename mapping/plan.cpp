@@ -377,6 +377,10 @@ MapStatus PlanRunner::run(std::string_view record, std::string& out, std::string
     error = "expected a JSON object";
     return MapStatus::Failed;
   }
+  if (doc_.duplicate_keys()) {  // published before sources refused them
+    error = doc_.duplicate_key();
+    return MapStatus::Failed;
+  }
   EvalContext ctx{doc_, arena_, nullptr, xref_};
   Scope root{Value::of_node(doc_.root_index()), nullptr, nullptr, 0};
   ctx.scope = &root;

@@ -36,6 +36,7 @@ std::string check_record(std::string_view json, std::string_view key_path, std::
     Document::Member key;
     if (std::string reason = doc.check(json, key_path, key); !reason.empty()) return parse_error(reason);
     if (key.root != JsonKind::Object) return "expected a JSON object";
+    if (doc.duplicate_keys()) return doc.duplicate_key();
     return key_of(key.found, key.kind, key.text, key_path, key_out);
   }
   if (std::string reason = doc.parse(json); !reason.empty()) return parse_error(reason);
@@ -44,6 +45,8 @@ std::string check_record(std::string_view json, std::string_view key_path, std::
 
 std::string record_key(const Document& doc, uint32_t row, std::string_view key_path, std::string& key_out) {
   if (doc.at(row).kind != JsonKind::Object) return "expected a JSON object";
+  // Readers would disagree on such a record (the mapping and the ledger read the first, others the last).
+  if (std::string duplicate = doc.duplicate_key(row); !duplicate.empty()) return duplicate;
   const uint32_t key = doc.find(row, key_path);
   if (key == Document::npos) return key_of(false, JsonKind::Null, {}, key_path, key_out);
   return key_of(true, doc.at(key).kind, doc.at(key).text(), key_path, key_out);

@@ -224,8 +224,13 @@ HttpResponse Hub::serve(const HttpRequest& request) {
     return error_reply(reply.status, reply.status == 401 ? "unauthorized" : "bad_request", reply.error);
   }
   const size_t count = reply.records.size();
-  std::string error = ingress_.submit(target, std::move(reply.records), std::chrono::seconds(10));
-  if (!error.empty()) return error_reply(503, "unavailable", error);
+  PushIngress::Outcome outcome = ingress_.submit(target, std::move(reply), std::chrono::seconds(10));
+  if (!outcome.error.empty()) return error_reply(503, "unavailable", outcome.error);
+  // A replay, or a sender's retry after a lost answer: a success, since what it sent is stored.
+  if (outcome.duplicate) {
+    log_warn("webhook", {{"stream", name}}, "request received before: not published again");
+    return HttpResponse::json(200, R"({"accepted":0,"duplicate":true,"message":"already received and stored"})");
+  }
   return HttpResponse::json(202, "{\"accepted\":" + std::to_string(count) + "}");
 }
 
@@ -234,11 +239,13 @@ bool Hub::publish_pushed() {
   auto items = ingress_.take();
   for (auto& item : items) {
     try {
-      item->source->publish_pushed(item->records);
-      item->done.set_value("");
+      auto& request = item->request;
+      const bool published =
+          item->source->publish_pushed(request.records, request.replay_keys, request.replay_until_ms);
+      item->done.set_value({"", !published});
     } catch (const std::exception& e) {
       log_error("webhook", {{"stream", item->source->name()}}, e.what());
-      item->done.set_value(std::string("cannot store the records: ") + e.what());
+      item->done.set_value({std::string("cannot store the records: ") + e.what()});
     }
   }
   return !items.empty();

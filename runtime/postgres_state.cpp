@@ -45,6 +45,12 @@ CREATE INDEX dead_letters_origin ON dead_letters(flow, origin);
     R"sql(
 CREATE INDEX dead_letters_key ON dead_letters(flow, key);
 )sql",
+    // Webhook requests stored, until their time window ends (replays are refused).
+    R"sql(
+CREATE TABLE push_seen(stream TEXT NOT NULL, key TEXT NOT NULL, expires_ms BIGINT NOT NULL,
+  PRIMARY KEY(stream, key));
+CREATE INDEX push_seen_expiry ON push_seen(stream, expires_ms);
+)sql",
 };
 
 constexpr const char* kDeadLetterColumns =
@@ -292,6 +298,25 @@ class PostgresState final : public StateStore {
 
   void release_lease(const std::string& name, const std::string& owner) override {
     db_.exec("DELETE FROM leases WHERE name=$1 AND owner=$2", {name, owner});
+  }
+
+  bool push_seen(const std::string& stream, const std::vector<std::string>& keys) override {
+    for (const auto& key : keys)
+      if (db_.exec("SELECT 1 FROM push_seen WHERE stream=$1 AND key=$2 AND expires_ms>=$3", {stream, key, now_ms()})
+              .rows() > 0)
+        return true;
+    return false;
+  }
+
+  void remember_push(const std::string& stream, const std::vector<std::string>& keys, int64_t until_ms) override {
+    PgTransaction tx(db_);
+    db_.exec("DELETE FROM push_seen WHERE stream=$1 AND expires_ms<$2", {stream, now_ms()});
+    for (const auto& key : keys)
+      db_.exec(
+          "INSERT INTO push_seen(stream, key, expires_ms) VALUES($1,$2,$3) ON CONFLICT(stream, key) "
+          "DO UPDATE SET expires_ms=GREATEST(push_seen.expires_ms, excluded.expires_ms)",
+          {stream, key, until_ms});
+    tx.commit();
   }
 
  private:

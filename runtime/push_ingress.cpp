@@ -2,19 +2,19 @@
 
 namespace synchub::runtime {
 
-std::string PushIngress::submit(SourcePoller* source, std::vector<connectors::SourceRecord> records,
-                                std::chrono::milliseconds timeout) {
+PushIngress::Outcome PushIngress::submit(SourcePoller* source, connectors::PushReply request,
+                                         std::chrono::milliseconds timeout) {
   auto item = std::make_shared<Item>();
   item->source = source;
-  item->records = std::move(records);
+  item->request = std::move(request);
   auto done = item->done.get_future();
   {
     std::lock_guard lock(mu_);
-    if (closed_) return "shutting down";
+    if (closed_) return {"shutting down"};
     queue_.push_back(item);
   }
   cv_.notify_one();
-  if (done.wait_for(timeout) != std::future_status::ready) return "not stored in time";
+  if (done.wait_for(timeout) != std::future_status::ready) return {"not stored in time"};
   return done.get();
 }
 
@@ -37,7 +37,7 @@ void PushIngress::close() {
     closed_ = true;
     left.swap(queue_);
   }
-  for (auto& item : left) item->done.set_value("shutting down");
+  for (auto& item : left) item->done.set_value({"shutting down"});
   cv_.notify_all();
 }
 

@@ -19,15 +19,18 @@ class SourcePoller;
 
 class PushIngress {
  public:
+  struct Outcome {
+    std::string error;       // "" when durable
+    bool duplicate = false;  // stored by an earlier request: nothing published
+  };
   struct Item {
     SourcePoller* source;
-    std::vector<connectors::SourceRecord> records;
-    std::promise<std::string> done;  // "" when durable, else the error
+    connectors::PushReply request;  // its records and replay keys
+    std::promise<Outcome> done;
   };
 
-  // Server thread: queues and waits; returns "" when durable, else why not.
-  std::string submit(SourcePoller* source, std::vector<connectors::SourceRecord> records,
-                     std::chrono::milliseconds timeout);
+  // Server thread: queues and waits until the records are durable, or why not.
+  Outcome submit(SourcePoller* source, connectors::PushReply request, std::chrono::milliseconds timeout);
   // Scheduler thread: everything queued so far.
   std::vector<std::shared_ptr<Item>> take();
   // Scheduler thread: sleeps up to `timeout`, less when something is pushed.

@@ -42,8 +42,14 @@ std::vector<OutgoingEvent> source_events(const SourceOptions& options, std::vect
   return events;
 }
 
-void SourcePoller::publish_pushed(std::vector<connectors::SourceRecord>& records) {
+// The request is remembered once its events are durable: a crash in between
+// lets a retry publish it again (at least once), never loses it.
+bool SourcePoller::publish_pushed(std::vector<connectors::SourceRecord>& records,
+                                  const std::vector<std::string>& replay_keys, int64_t replay_until_ms) {
+  if (!replay_keys.empty() && state_.push_seen(name(), replay_keys)) return false;
   bus_.publish(to_events(records));
+  if (!replay_keys.empty()) state_.remember_push(name(), replay_keys, replay_until_ms);
+  return true;
 }
 
 // Source-stage dead letters asked to be replayed: the corrected record is

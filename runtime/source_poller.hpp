@@ -41,7 +41,10 @@ class SourcePoller {
   // Pulls and publishes once when due; true when it did work.
   bool poll_once(Clock::time_point now);
   // Publishes records pushed to the stream (webhooks); throws when the bus fails.
-  void publish_pushed(std::vector<connectors::SourceRecord>& records);
+  // False when the request was stored before (its replay keys are remembered):
+  // nothing is published again.
+  bool publish_pushed(std::vector<connectors::SourceRecord>& records, const std::vector<std::string>& replay_keys,
+                      int64_t replay_until_ms);
   const connectors::PushSource* push_source() const { return source_->push(); }
   // Nothing read at the last poll, and nothing waiting to become ready.
   bool drained() const { return drained_; }

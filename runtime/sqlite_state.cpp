@@ -57,6 +57,12 @@ CREATE INDEX dead_letters_origin ON dead_letters(flow, origin);
     R"sql(
 CREATE INDEX dead_letters_key ON dead_letters(flow, key);
 )sql",
+    // Webhook requests stored, until their time window ends (replays are refused).
+    R"sql(
+CREATE TABLE push_seen(stream TEXT NOT NULL, key TEXT NOT NULL, expires_ms INTEGER NOT NULL,
+  PRIMARY KEY(stream, key)) WITHOUT ROWID;
+CREATE INDEX push_seen_expiry ON push_seen(stream, expires_ms);
+)sql",
 };
 
 constexpr const char* kDeadLetterColumns =
@@ -278,6 +284,27 @@ class SqliteState final : public StateStore {
 
   void release_lease(const std::string& name, const std::string& owner) override {
     db_.prepare("DELETE FROM leases WHERE name=? AND owner=?").bind(1, name).bind(2, owner).run();
+  }
+
+  bool push_seen(const std::string& stream, const std::vector<std::string>& keys) override {
+    auto& q = db_.cached("SELECT 1 FROM push_seen WHERE stream=? AND key=? AND expires_ms>=?");
+    for (const auto& key : keys) {
+      q.bind(1, stream).bind(2, key).bind(3, now_ms());
+      const bool seen = q.step();
+      q.reset();
+      if (seen) return true;
+    }
+    return false;
+  }
+
+  void remember_push(const std::string& stream, const std::vector<std::string>& keys, int64_t until_ms) override {
+    Transaction tx(db_);
+    db_.cached("DELETE FROM push_seen WHERE stream=? AND expires_ms<?").bind(1, stream).bind(2, now_ms()).run();
+    auto& insert = db_.cached(
+        "INSERT INTO push_seen(stream, key, expires_ms) VALUES(?,?,?) "
+        "ON CONFLICT(stream, key) DO UPDATE SET expires_ms=MAX(expires_ms, excluded.expires_ms)");
+    for (const auto& key : keys) insert.bind(1, stream).bind(2, key).bind(3, until_ms).run();
+    tx.commit();
   }
 
   std::vector<RunRecord> runs(const std::string& flow, int limit) override {

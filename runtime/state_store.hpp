@@ -136,6 +136,13 @@ class StateStore {
   // taken, renewed, or taken over because the holder let it expire.
   virtual bool acquire_lease(const std::string& name, const std::string& owner, std::chrono::milliseconds ttl) = 0;
   virtual void release_lease(const std::string& name, const std::string& owner) = 0;
+
+  // Webhook replay cache: the requests a push stream stored, each by its keys
+  // (signature, delivery id), kept until the end of their time window.
+  // True when one of `keys` is remembered and has not expired.
+  virtual bool push_seen(const std::string& stream, const std::vector<std::string>& keys) = 0;
+  // Remembers `keys` until `until_ms`, and forgets the stream's expired ones.
+  virtual void remember_push(const std::string& stream, const std::vector<std::string>& keys, int64_t until_ms) = 0;
 };
 
 std::unique_ptr<StateStore> open_sqlite_state(const std::string& path, bool fsync);

@@ -355,6 +355,8 @@ class RestSource final : public SourceStream {
 
   // "" when `row` has a usable key (any scalar but null), else why not.
   std::string key_problem(const Document& doc, uint32_t row) const {
+    // Readers would disagree on such a record (the ledger reads the first, a downstream parser the last).
+    if (std::string duplicate = doc.duplicate_key(row); !duplicate.empty()) return duplicate;
     const uint32_t key = doc.find(row, key_);
     if (key == Document::npos) return "missing key '" + key_ + "'";
     const auto kind = doc.at(key).kind;

@@ -1,8 +1,10 @@
 // The `webhook` connector: a push source. Senders POST JSON (one object, an
 // array of objects, or JSON lines) to /hooks/<connector>/<stream>, signed with
 // HMAC-SHA256 over "<timestamp>.<body>"; requests outside the time window are
-// refused (replay protection). The hub answers 2xx only once the records are
-// durable on the bus.
+// refused, and a request inside it whose signature (or delivery id) was stored
+// before is not published again (replay protection). The hub answers 2xx only
+// once the records are durable on the bus.
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -24,6 +26,7 @@ class WebhookStream final : public SourceStream, public PushSource {
         secret_(s.str_or("secret", "")),
         signature_header_(s.str("signature_header")),
         timestamp_header_(s.str("timestamp_header")),
+        delivery_header_(s.str_or("delivery_header", "")),
         tolerance_(s.duration("tolerance")) {}
 
   PullResult pull(const std::string&, size_t) override { return {}; }  // everything arrives by push
@@ -38,20 +41,27 @@ class WebhookStream final : public SourceStream, public PushSource {
 
   PushReply receive(const PushRequest& request) const override {
     PushReply reply;
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto window = std::chrono::duration_cast<std::chrono::seconds>(tolerance_).count();
+    int64_t signed_at = now;
     if (!secret_.empty()) {
       std::string stamp = request.header(timestamp_header_);
       auto seconds = config::parse_int(stamp);
       if (!seconds) return refuse(401, "missing or unreadable " + timestamp_header_ + " header");
-      const auto now =
-          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-      const auto window = std::chrono::duration_cast<std::chrono::seconds>(tolerance_).count();
       if (*seconds < now - window || *seconds > now + window)
         return refuse(401, "timestamp outside the accepted window (" + std::to_string(window) + " s)");
       std::string signature = request.header(signature_header_);
       if (signature.rfind("sha256=", 0) != 0) signature.insert(0, "sha256=");  // the prefix is optional
       const std::string expected = webhook_signature(secret_, stamp, request.body);
       if (!constant_time_equal(signature, expected)) return refuse(401, "bad signature");
+      reply.replay_keys.push_back("signature:" + expected);
+      signed_at = *seconds;
     }
+    if (std::string id = delivery_header_.empty() ? "" : request.header(delivery_header_); !id.empty())
+      reply.replay_keys.push_back("delivery:" + id);
+    // Remembered while the request could be accepted: until its window ends.
+    reply.replay_until_ms = (std::max<int64_t>(signed_at, now) + window) * 1000;
     // Parsed exactly (amounts keep their digits): one object, an array of
     // objects, or JSON lines.
     mapping::Document doc;
@@ -102,7 +112,7 @@ class WebhookStream final : public SourceStream, public PushSource {
     return r;
   }
 
-  std::string key_, secret_, signature_header_, timestamp_header_;
+  std::string key_, secret_, signature_header_, timestamp_header_, delivery_header_;
   std::chrono::milliseconds tolerance_;
 };
 
@@ -138,9 +148,14 @@ void register_webhook(Registry& registry) {
               {.name = "timestamp_header",
                .description = "Header carrying the sending time (Unix seconds).",
                .default_value = "X-Synchub-Timestamp"},
+              {.name = "delivery_header",
+               .description = "Header carrying the sender's delivery id: a request with an id stored within the "
+                              "tolerance window is not published again, even when signed anew (\"\" = none).",
+               .default_value = "X-Synchub-Delivery"},
               {.name = "tolerance",
                .type = FieldType::Duration,
-               .description = "Requests whose timestamp is further from now are refused (replay protection).",
+               .description = "Requests whose timestamp is further from now are refused; a request seen within it "
+                              "is not published again (replay protection).",
                .default_value = "5m"},
           },
       .stream_roles = [](const config::Settings&) { return config::StreamRoles{.source = true, .sink = false}; },

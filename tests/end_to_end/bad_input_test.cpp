@@ -119,5 +119,33 @@ TEST(BadInput, CsvSourceWithBadRowsKeepsGoing) {
   EXPECT_EQ(entries[1]["error"], "empty key 'order_id'");
 }
 
+// Readers disagree on a record that names a member twice (the mapping and the
+// ledger read the first, a downstream parser the last): it is dead-lettered,
+// naming the key, at any depth; the records around it go on.
+TEST(BadInput, ARecordThatNamesAKeyTwiceIsDeadLetteredNamingIt) {
+  TempDir dir;
+  const std::string config = write_file_to_file_config(dir);
+  write_file(dir.path() / "inbox/orders/a.jsonl",
+             "{\"order_id\":\"SO-1\",\"total\":\"1.00\"}\n"
+             "{\"order_id\":\"SO-2\",\"total\":\"1.00\",\"total\":\"2.00\"}\n"
+             "{\"order_id\":\"SO-3\",\"lines\":[{\"sku\":\"A\",\"qty\":1,\"sku\":\"B\"}]}\n"
+             "{\"order_id\":\"SO-4\",\"total\":\"4.00\"}\n");
+  ASSERT_EQ(run_synchub({"run", "-c", config, "--once"}).exit_code, 0);
+  auto delivered = lines_in_dir(dir.path() / "outbox/sale_orders");
+  std::set<std::string> keys;
+  for (const auto& l : delivered) keys.insert(order_id_of(l));
+  EXPECT_EQ(keys, (std::set<std::string>{"SO-1", "SO-4"}));
+  EXPECT_EQ(delivered.size(), 2u);
+  auto entries = nlohmann::json::parse(run_synchub({"dlq", "list", "-c", config, "--json"}).out);
+  ASSERT_EQ(entries.size(), 2u);
+  std::map<std::string, std::string> reason_at;
+  for (const auto& e : entries) {
+    EXPECT_EQ(e["stage"], "source");
+    reason_at[e["origin"].get<std::string>()] = e["error"].get<std::string>();
+  }
+  EXPECT_EQ(reason_at["a.jsonl:2"], "duplicate key 'total'");
+  EXPECT_EQ(reason_at["a.jsonl:3"], "duplicate key 'sku'");
+}
+
 }  // namespace
 }  // namespace synchub::test

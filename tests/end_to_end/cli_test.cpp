@@ -63,5 +63,17 @@ TEST(Cli, UnknownCommandsAndMissingArgumentsAreUsageErrors) {
   EXPECT_EQ(run_synchub({"run", "-c", dir.str("nope.yaml")}).exit_code, 1);
 }
 
+// As POST /api/v1/dlq/replay?flow=: a name that is no flow (nor a flow's source
+// stream, whose rejects it holds) is a mistake to say, not "0 queued".
+TEST(Cli, DlqReplayOfAFlowThatDoesNotExistIsRefused) {
+  TempDir dir;
+  const std::string config = write_file_to_file_config(dir);
+  CommandResult unknown = run_synchub({"dlq", "replay", "-c", config, "--all", "--flow", "nonexistent"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.err, "synchub dlq: no flow or source stream 'nonexistent' in " + config + "\n");
+  EXPECT_EQ(run_synchub({"dlq", "replay", "-c", config, "--all", "--flow", "orders"}).exit_code, 0);
+  EXPECT_EQ(run_synchub({"dlq", "replay", "-c", config, "--all", "--flow", "crm.orders"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace synchub::test

@@ -3,6 +3,7 @@
 // leaves no event.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -41,9 +42,12 @@ flows:
     to: out.orders
     batch_size: 500
 )");
-    process_ =
-        std::make_unique<Process>(std::vector<std::string>{"run", "-c", dir_.str("synchub.yaml")}, dir_.str("log"));
-    base_ = wait_for_hub_url(dir_.path() / "log");
+    start();
+  }
+  // A new synchub process on the same files (bus, state, outbox).
+  void restart() {
+    EXPECT_EQ(stop(), 0);
+    start();
   }
 
   HttpReply post(const std::string& body, long timestamp, const std::string& secret = kSecret,
@@ -52,14 +56,20 @@ flows:
   }
   // One HttpClient per thread: a client is one connection.
   HttpReply post_with(HttpClient& client, const std::string& body, long timestamp, const std::string& secret = kSecret,
-                      const std::string& path = "/hooks/crm/orders", const std::string& method = "POST") {
+                      const std::string& path = "/hooks/crm/orders", const std::string& method = "POST",
+                      const std::string& delivery_id = "") {
     std::string stamp = std::to_string(timestamp);
-    return client.send(HttpCall{method,
-                                base_ + path,
-                                {{"Content-Type", "application/json"},
-                                 {"X-Synchub-Timestamp", stamp},
-                                 {"X-Synchub-Signature", connectors::webhook_signature(secret, stamp, body)}},
-                                body});
+    HttpCall call{method,
+                  base_ + path,
+                  {{"Content-Type", "application/json"},
+                   {"X-Synchub-Timestamp", stamp},
+                   {"X-Synchub-Signature", connectors::webhook_signature(secret, stamp, body)}},
+                  body};
+    if (!delivery_id.empty()) call.headers.emplace_back("X-Synchub-Delivery", delivery_id);
+    return client.send(call);
+  }
+  HttpReply post_delivery(const std::string& body, long timestamp, const std::string& delivery_id) {
+    return post_with(client_, body, timestamp, kSecret, "/hooks/crm/orders", "POST", delivery_id);
   }
   std::vector<std::string> delivered(size_t expect, std::chrono::seconds patience) {
     auto until = std::chrono::steady_clock::now() + patience;
@@ -70,13 +80,32 @@ flows:
     } while (lines.size() < expect && std::chrono::steady_clock::now() < until);
     return lines;
   }
+  // Everything delivered once `line` is: what was published before it with the
+  // same key is delivered before it.
+  std::vector<std::string> delivered_through(const std::string& line) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::vector<std::string> lines;
+    while (std::count(lines.begin(), lines.end(), line) == 0 && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      lines = fs::exists(dir_.path() / "outbox") ? lines_in_dir(dir_.path() / "outbox") : std::vector<std::string>{};
+    }
+    return lines;
+  }
   int stop() { return process_->terminate(); }
 
  private:
+  void start() {
+    const std::string log = "log" + std::to_string(++starts_);
+    process_ =
+        std::make_unique<Process>(std::vector<std::string>{"run", "-c", dir_.str("synchub.yaml")}, dir_.str(log));
+    base_ = wait_for_hub_url(dir_.path() / log);
+  }
+
   TempDir dir_;
   std::unique_ptr<Process> process_;
   std::string base_;
   HttpClient client_;
+  int starts_ = 0;
 };
 
 long now_seconds() {
@@ -96,6 +125,9 @@ TEST(Webhook, RefusesWhatItMustAndStoresNothingForIt) {
   EXPECT_EQ(big.status, 413);
   EXPECT_EQ(hub.post(good, now, kSecret, "/hooks/crm/invoices").status, 404);
   EXPECT_EQ(hub.post(good, now, kSecret, "/hooks/crm/orders", "PUT").status, 405);
+  HttpReply twice = hub.post(R"([{"order_no":"SO-2"},{"order_no":"SO-3","total":"1","total":"2"}])", now);
+  EXPECT_EQ(twice.status, 400);  // the sender is told, and keeps its request: nothing is stored
+  EXPECT_EQ(twice.body, R"({"error":"bad_request","message":"record 2: duplicate key 'total'"})");
   HttpReply bad = hub.post(good, now, "wrong-secret");
   EXPECT_EQ(bad.header("content-type"), "application/json");
   EXPECT_EQ(bad.body, R"({"error":"unauthorized","message":"bad signature"})");
@@ -132,6 +164,68 @@ TEST(Webhook, ABurstOfAThousandBecomesAThousandEvents) {
   for (const auto& l : lines) keys.insert(l.substr(0, l.find(',')));
   EXPECT_EQ(lines.size(), 1000u);
   EXPECT_EQ(keys.size(), 1000u);
+  EXPECT_EQ(hub.stop(), 0);
+}
+
+size_t count_of(const std::vector<std::string>& lines, const std::string& line) {
+  return static_cast<size_t>(std::count(lines.begin(), lines.end(), line));
+}
+
+// A signed request posted again inside the tolerance window must not publish
+// again: replayed after a newer one, it would revert the record. The last post
+// has the same key, so a replay published before it is delivered before it.
+TEST(Webhook, ARequestPostedAgainIsNotPublishedAgain) {
+  WebhookHub hub;
+  const long now = now_seconds();
+  const std::string older = R"({"order_no":"SO-7","total":"1.00"})";
+  const std::string newer = R"({"order_no":"SO-7","total":"2.00"})";
+  const std::string last = R"({"order_no":"SO-7","total":"3.00"})";
+  ASSERT_EQ(hub.post(older, now).status, 202);
+  ASSERT_EQ(hub.post(newer, now).status, 202);
+  HttpReply replay = hub.post(older, now);
+  EXPECT_EQ(replay.status, 200);  // a sender's retry gets a success: it is stored already
+  EXPECT_EQ(replay.body, R"({"accepted":0,"duplicate":true,"message":"already received and stored"})");
+  ASSERT_EQ(hub.post(last, now).status, 202);
+  auto lines = hub.delivered_through(last);
+  EXPECT_EQ(count_of(lines, older), 1u);
+  EXPECT_EQ(count_of(lines, newer), 1u);
+  EXPECT_EQ(count_of(lines, last), 1u);
+  EXPECT_EQ(lines.size(), 3u);
+  EXPECT_EQ(hub.stop(), 0);
+}
+
+// The requests seen are kept in the state store until their window ends: a
+// restart of synchub forgets none of them.
+TEST(Webhook, ARequestPostedAgainAfterARestartIsNotPublishedAgain) {
+  WebhookHub hub;
+  const long now = now_seconds();
+  const std::string older = R"({"order_no":"SO-8","total":"1.00"})";
+  const std::string newer = R"({"order_no":"SO-8","total":"2.00"})";
+  ASSERT_EQ(hub.post(older, now).status, 202);
+  ASSERT_EQ(hub.delivered(1, std::chrono::seconds(10)).size(), 1u);
+  hub.restart();
+  EXPECT_EQ(hub.post(older, now).status, 200);
+  ASSERT_EQ(hub.post(newer, now).status, 202);
+  auto lines = hub.delivered_through(newer);
+  EXPECT_EQ(count_of(lines, older), 1u);
+  EXPECT_EQ(count_of(lines, newer), 1u);
+  EXPECT_EQ(lines.size(), 2u);
+  EXPECT_EQ(hub.stop(), 0);
+}
+
+// A sender that signs its retry anew (a new timestamp) but names its delivery
+// in X-Synchub-Delivery is recognised by that id.
+TEST(Webhook, ARetryWithTheSameDeliveryIdIsNotPublishedAgain) {
+  WebhookHub hub;
+  const long now = now_seconds();
+  const std::string first = R"({"order_no":"SO-9","total":"1.00"})";
+  const std::string last = R"({"order_no":"SO-9","total":"2.00"})";
+  ASSERT_EQ(hub.post_delivery(first, now - 1, "d-1").status, 202);
+  EXPECT_EQ(hub.post_delivery(first, now, "d-1").status, 200);
+  ASSERT_EQ(hub.post_delivery(last, now, "d-2").status, 202);
+  auto lines = hub.delivered_through(last);
+  EXPECT_EQ(count_of(lines, first), 1u);
+  EXPECT_EQ(count_of(lines, last), 1u);
   EXPECT_EQ(hub.stop(), 0);
 }
 

@@ -166,6 +166,52 @@ TEST(Document, CheckReportsTheRootsFirstMemberOfTheNameWithoutATree) {
   EXPECT_FALSE(m.found);
 }
 
+// A member named twice in one object is found by parse() and check() alike,
+// at any depth, with escapes read; the JSON itself is valid, so parse() keeps
+// the tree (an answer from another system is read as before).
+TEST(Document, FindsAMemberNamedTwiceInOneObject) {
+  auto duplicate = [](const std::string& json) {
+    Document doc;
+    Document::Member member;
+    EXPECT_EQ(doc.check(json, "id", member), "") << json;
+    const std::string checked = doc.duplicate_key();
+    EXPECT_EQ(doc.parse(json), "") << json;
+    EXPECT_EQ(doc.duplicate_key(), checked) << json;
+    EXPECT_EQ(doc.duplicate_key(doc.root_index()), checked) << json;
+    return checked;
+  };
+  EXPECT_EQ(duplicate(R"({"id":"A","amount":"1.00","amount":"2.00"})"), "duplicate key 'amount'");
+  EXPECT_EQ(duplicate(R"({"amount":"1.00","id":"A","amount":"2.00"})"), "duplicate key 'amount'");
+  EXPECT_EQ(duplicate(R"({"id":"A","lines":[{"sku":"x","qty":1,"sku":"y"}]})"), "duplicate key 'sku'");
+  EXPECT_EQ(duplicate(R"({"id":"A","a":{"x":{"deep":1,"deep":2}}})"), "duplicate key 'deep'");
+  EXPECT_EQ(duplicate(R"({"id":"A","\u0061":1,"a":2})"), "duplicate key 'a'");  // the same name, escaped
+  EXPECT_EQ(duplicate(R"({"":1,"":2})"), "duplicate key ''");
+  // Names alike in length, first and last byte, or the same name in two objects: no duplicate.
+  EXPECT_EQ(duplicate(R"({"id":"A","a1x":1,"a2x":2,"abcx":3,"abdx":4})"), "");
+  EXPECT_EQ(duplicate(R"({"id":"A","p":{"x":1},"q":{"x":2},"list":[{"x":1},{"x":2}]})"), "");
+  EXPECT_EQ(duplicate(R"(["id","id"])"), "");
+  // A large object (past the small-object filter): distinct names, then one repeated.
+  std::string large = "{\"id\":\"A\"";
+  for (int i = 0; i < 300; ++i) large += ",\"field_" + std::to_string(i) + "\":" + std::to_string(i);
+  EXPECT_EQ(duplicate(large + "}"), "");
+  EXPECT_EQ(duplicate(large + ",\"field_150\":0}"), "duplicate key 'field_150'");
+}
+
+// Rows of one page are told apart: the duplicate belongs to its row only.
+TEST(Document, FindsADuplicateInTheRowThatHasIt) {
+  Document doc;
+  ASSERT_EQ(doc.parse(R"([{"id":"A","n":1},{"id":"B","n":1,"n":2},{"id":"C"}])"), "");
+  const uint32_t a = Document::first_child(doc.root_index());
+  const uint32_t b = doc.at(a).next;
+  const uint32_t c = doc.at(b).next;
+  EXPECT_EQ(doc.duplicate_key(a), "");
+  EXPECT_EQ(doc.duplicate_key(b), "duplicate key 'n'");
+  EXPECT_EQ(doc.duplicate_key(c), "");
+  // The next record starts clean.
+  ASSERT_EQ(doc.parse(R"({"id":"D","n":1})"), "");
+  EXPECT_EQ(doc.duplicate_key(), "");
+}
+
 TEST(Document, RefusesInvalidJsonWithAReason) {
   EXPECT_EQ(parse_error("{\"n\":\"\xc3\x28\"}"), "invalid UTF-8");
   EXPECT_NE(parse_error("{\"n\":\"a\x01z\"}"), "");  // a control character inside a string

@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "runtime/sqlite.hpp"  // now_ms()
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -98,6 +99,24 @@ TEST_P(StateStoreContract, LedgerUpsertsAndSurvivesReopen) {
   EXPECT_EQ(entries[1]->content_hash, "h2");
   EXPECT_FALSE(entries[2]);
   EXPECT_FALSE(state->ledger("other_flow", {"SO-1"})[0]) << "ledgers are per flow";
+}
+
+// The webhook replay cache: a request is remembered by any of its keys, per
+// stream, until its window ends, across a reopen; expired ones are forgotten.
+TEST_P(StateStoreContract, PushedRequestsAreRememberedUntilTheirWindowEnds) {
+  const int64_t later = now_ms() + 3'600'000, earlier = now_ms() - 1000;
+  {
+    auto state = open();
+    EXPECT_FALSE(state->push_seen("crm.orders", {"signature:a", "delivery:1"}));
+    state->remember_push("crm.orders", {"signature:a", "delivery:1"}, later);
+    state->remember_push("crm.orders", {"signature:old"}, earlier);
+    state->remember_push("crm.orders", {"signature:a"}, earlier);  // never shortened
+  }
+  auto state = open();
+  EXPECT_TRUE(state->push_seen("crm.orders", {"signature:a"}));
+  EXPECT_TRUE(state->push_seen("crm.orders", {"signature:new", "delivery:1"}));
+  EXPECT_FALSE(state->push_seen("crm.orders", {"signature:old"})) << "its window has ended";
+  EXPECT_FALSE(state->push_seen("crm.invoices", {"signature:a"})) << "per stream";
 }
 
 TEST_P(StateStoreContract, XrefAnswersBothDirections) {

@@ -192,6 +192,24 @@ TEST(RestSource, BadRowsAreRejectedAndBadResponsesThrow) {
   EXPECT_THROW(source->pull("", 100), std::runtime_error);
 }
 
+// A row naming a member twice is rejected with the name; the rows around it are read.
+TEST(RestSource, ARowThatNamesAKeyTwiceIsRejectedNamingIt) {
+  const std::string answer =
+      R"({"data":[{"id":1,"n":"1"},{"id":2,"n":"1","line":{"n":1,"n":2}},{"id":3,"n":"1","n":"2"}]})";
+  runtime::HttpServer server({}, [&](const HttpRequest&) { return HttpResponse::json(200, answer); });
+  RestFixture api("  api:\n    type: rest\n    base_url: " + server.base_url() +
+                  "\n    streams:\n      things: {path: /things, records: /data}\n");
+  auto source = api.source("things");
+  PullResult r = source->pull("", 100);
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0].key, "1");
+  ASSERT_EQ(r.rejects.size(), 2u);
+  EXPECT_EQ(r.rejects[0].reason, "duplicate key 'n'");
+  EXPECT_EQ(r.rejects[1].reason, "duplicate key 'n'");
+  SourceRecord replayed;
+  EXPECT_EQ(source->accept(R"({"id":7,"amount":"1","amount":"2"})", replayed), "duplicate key 'amount'");
+}
+
 TEST(RestAuth, EveryStyleIsSent) {
   std::mutex mu;
   std::vector<std::string> seen;
