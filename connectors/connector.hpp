@@ -91,7 +91,12 @@ class SourceStream {
 // ---- sinks -----------------------------------------------------------------
 
 enum class Outcome { Created, Updated, Unchanged, Failed };
-enum class Failure { None, Transient, Permanent };
+// Transient: worth retrying as it is (no answer, busy, rate limited). Permanent: this record
+// cannot be written (bad data): it is dead-lettered. Configuration: no record can be written
+// until the config or the target is fixed (an endpoint that does not exist, credentials
+// refused, a configured code the target does not know): the flow stops and backs off,
+// the records stay where they are and nothing is dead-lettered.
+enum class Failure { None, Transient, Permanent, Configuration };
 
 const char* outcome_name(Outcome outcome);
 
@@ -100,6 +105,9 @@ struct SinkRecord {
   std::string_view value;      // mapped record, JSON
   std::string_view target_id;  // from the ledger when the target already has it
   bool known_to_target = false;
+  // Where an earlier attempt at this same content stopped (SinkResult::resume), with the
+  // target id it had then: the write goes on from there instead of starting again.
+  std::string_view resume;
 };
 
 struct SinkResult {
@@ -108,9 +116,13 @@ struct SinkResult {
   std::string target_id;
   std::string error;
   std::chrono::milliseconds retry_after{0};  // the target asked to wait (e.g. Retry-After)
+  // A failed multi-step write that got part of the way (saved, submitted): where a retry of
+  // the same content goes on (opaque to the runtime, e.g. "then:1"), with `target_id` set.
+  // The runtime keeps it durably until the record's outcome is final.
+  std::string resume;
 
   static SinkResult failed(Failure kind, std::string message, std::chrono::milliseconds retry_after = {}) {
-    return {Outcome::Failed, kind, {}, std::move(message), retry_after};
+    return {Outcome::Failed, kind, {}, std::move(message), retry_after, {}};
   }
 };
 

@@ -86,7 +86,7 @@ FlowStatus FlowRunner::status() {
   FlowStatus s;
   s.name = options_.name;
   s.state = paused_                           ? "paused"
-            : state_ == FlowState::BackingOff ? (failures_ >= 3 ? "failing" : "backing-off")
+            : state_ == FlowState::BackingOff ? (failures_ >= 3 || configuration_error_ ? "failing" : "backing-off")
                                               : flow_state_name(state_);
   s.lag_events = consumer_->lag();
   s.oldest_pending_ms = s.lag_events > 0 ? consumer_->oldest_pending_ms() : 0;
@@ -173,6 +173,7 @@ bool FlowRunner::run_once(Clock::time_point now) {
     }
     if (process(items, true)) {
       failures_ = 0;
+      configuration_error_ = false;
       last_success_ms_ = now_ms();
       state_ = FlowState::Running;
     } else {
@@ -210,6 +211,7 @@ bool FlowRunner::run_once(Clock::time_point now) {
     for (const auto& item : items)
       if (!item.transient) retry_final_.insert(item.origin);
   }
+  if (all_done) configuration_error_ = false;
   if (!all_done) {
     consumer_->rewind();  // redo what failed transiently; the rest of the batch is final
     // An attempt that settled some records made progress: the wait starts again from the first
@@ -229,6 +231,28 @@ bool FlowRunner::run_once(Clock::time_point now) {
   last_success_ms_ = now_ms();
   state_ = FlowState::Running;
   return true;
+}
+
+std::unordered_map<std::string, WriteProgress>& FlowRunner::progress() {
+  if (!progress_) {
+    progress_.emplace();
+    for (auto& p : state_store_.write_progress(options_.name)) progress_->emplace(p.key, std::move(p));
+  }
+  return *progress_;
+}
+
+// A write that failed part-way keeps where it got to (a dead letter too: its replay resumes);
+// one that landed clears it.
+void FlowRunner::note_progress(const Item& item, const connectors::SinkResult& result, FlowBatchCommit& commit) {
+  auto& known = progress();
+  if (result.outcome != Outcome::Failed) {
+    if (known.erase(item.key)) commit.progress_done.push_back(item.key);
+    return;
+  }
+  if (result.target_id.empty() && result.resume.empty()) return;
+  WriteProgress p{item.key, item.hash, result.target_id, result.resume};
+  commit.progress.push_back(p);
+  known[item.key] = std::move(p);
 }
 
 // The previous batch, if its sink write is still under way, settles once this one is mapped:
@@ -320,6 +344,14 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
       item.known_to_target = true;
       item.target_id = ledger[i]->target_id;
     }
+    if (auto p = progress().find(item.key); p != progress().end() && seen == earlier.end()) {
+      // Written part-way by an earlier attempt: the target has it (under that id) whatever the ledger
+      // says, and the same content goes on where that attempt stopped.
+      known_hash = nullptr;
+      item.known_to_target = true;
+      if (!p->second.target_id.empty()) item.target_id = p->second.target_id;
+      if (p->second.content_hash == item.hash) item.resume = p->second.resume;
+    }
     earlier[item.key] = &item;
     if (known_hash && *known_hash == item.hash) {
       item.outcome = Outcome::Unchanged;
@@ -328,7 +360,7 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
       continue;
     }
     if (batch.records.empty()) batch.id = item.origin;  // deterministic: first record pushed
-    batch.records.push_back({item.key, item.output, item.target_id, item.known_to_target});
+    batch.records.push_back({item.key, item.output, item.target_id, item.known_to_target, item.resume});
     pushed.push_back(&item);
   }
 
@@ -349,6 +381,15 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
     for (size_t i = 0; i < pushed.size(); ++i) {
       Item& item = *pushed[i];
       auto& r = results[i];
+      note_progress(item, r, commit);
+      if (r.failure == Failure::Configuration) {
+        // Nothing can land until the config or the target is fixed: the records stay on the bus.
+        retry = true;
+        item.transient = true;
+        configuration_error_ = true;
+        run_.error = r.error;
+        continue;
+      }
       if (r.outcome == Outcome::Failed) {
         if (r.failure == Failure::Transient && !give_up) {
           retry = true;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "connectors/connector.hpp"
@@ -65,6 +66,9 @@ class FlowRunner {
   // For the admin API: state, lag, counts since start, last success and error.
   FlowStatus status();
   FlowState state() const { return state_; }
+  // The last attempt failed on the configuration (see connectors::Failure::Configuration):
+  // retrying cannot help until someone fixes it.
+  bool configuration_error() const { return configuration_error_; }
   const RunRecord& current_run() const { return run_; }
 
  private:
@@ -79,11 +83,16 @@ class FlowRunner {
     bool transient = false;  // failed, to be retried
     bool known_to_target = false;
     std::string target_id;
+    std::string resume;  // where an earlier attempt at this content stopped (WriteProgress)
   };
   // Returns false when the batch must be retried later (transient failure).
   bool process(std::vector<Item>& items, bool replay);
   void back_off(Clock::time_point now, std::chrono::milliseconds requested, const std::string& error);
   void count(connectors::Outcome outcome);
+  // The writes left part-way, loaded from the state store at the first batch.
+  std::unordered_map<std::string, WriteProgress>& progress();
+  // Records what a push left behind for `item` (progress kept, cleared, or none) in `commit`.
+  void note_progress(const Item& item, const connectors::SinkResult& result, FlowBatchCommit& commit);
 
   FlowOptions options_;
   StateStore& state_store_;
@@ -97,6 +106,8 @@ class FlowRunner {
   int64_t retries_ = 0;  // since start
   DurationHistogram sink_writes_;
   bool paused_ = false;
+  bool configuration_error_ = false;
+  std::optional<std::unordered_map<std::string, WriteProgress>> progress_;
   RunRecord totals_;  // finished runs, added up
   int64_t last_success_ms_ = 0, last_error_ms_ = 0;
   std::string last_error_;

@@ -51,6 +51,11 @@ CREATE TABLE push_seen(stream TEXT NOT NULL, key TEXT NOT NULL, expires_ms BIGIN
   PRIMARY KEY(stream, key));
 CREATE INDEX push_seen_expiry ON push_seen(stream, expires_ms);
 )sql",
+    // Multi-step writes left part-way: a retry resumes where the last attempt stopped.
+    R"sql(
+CREATE TABLE write_progress(flow TEXT NOT NULL, key TEXT NOT NULL, content_hash TEXT NOT NULL,
+  target_id TEXT NOT NULL, resume TEXT NOT NULL, updated_ms BIGINT NOT NULL, PRIMARY KEY(flow, key));
+)sql",
 };
 
 constexpr const char* kDeadLetterColumns =
@@ -171,6 +176,14 @@ class PostgresState final : public StateStore {
           "mapping_version=excluded.mapping_version, updated_ms=excluded.updated_ms",
           {batch.flow, array(keys), array(targets), array(hashes), array(versions), array(times)});
     }
+    for (const auto& p : batch.progress)
+      db_.exec(
+          "INSERT INTO write_progress(flow, key, content_hash, target_id, resume, updated_ms) "
+          "VALUES($1,$2,$3,$4,$5,$6) ON CONFLICT(flow, key) DO UPDATE SET content_hash=excluded.content_hash, "
+          "target_id=excluded.target_id, resume=excluded.resume, updated_ms=excluded.updated_ms",
+          {batch.flow, no_nul(p.key), p.content_hash, no_nul(p.target_id), no_nul(p.resume), now_ms()});
+    for (const auto& key : batch.progress_done)
+      db_.exec("DELETE FROM write_progress WHERE flow=$1 AND key=$2", {batch.flow, no_nul(key)});
     insert_dead_letters(batch.dead_letters);
     for (int64_t id : batch.replayed) set_status(id, "replayed");
     for (const auto& x : batch.xrefs) put_xref(x.entity, x.system_a, x.id_a, x.system_b, x.id_b);
@@ -180,6 +193,14 @@ class PostgresState final : public StateStore {
           "updated_ms=$3 WHERE id=$4",
           {no_nul(d.error), no_nul(d.mapping_version), now_ms(), d.id});
     tx.commit();
+  }
+
+  std::vector<WriteProgress> write_progress(const std::string& flow) override {
+    PgResult r =
+        db_.exec("SELECT key, content_hash, target_id, resume FROM write_progress WHERE flow=$1 ORDER BY key", {flow});
+    std::vector<WriteProgress> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3)});
+    return out;
   }
 
   void put_xref(const std::string& entity, const std::string& system_a, const std::string& id_a,

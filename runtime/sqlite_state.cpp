@@ -63,6 +63,11 @@ CREATE TABLE push_seen(stream TEXT NOT NULL, key TEXT NOT NULL, expires_ms INTEG
   PRIMARY KEY(stream, key)) WITHOUT ROWID;
 CREATE INDEX push_seen_expiry ON push_seen(stream, expires_ms);
 )sql",
+    // Multi-step writes left part-way: a retry resumes where the last attempt stopped.
+    R"sql(
+CREATE TABLE write_progress(flow TEXT NOT NULL, key TEXT NOT NULL, content_hash TEXT NOT NULL,
+  target_id TEXT NOT NULL, resume TEXT NOT NULL, updated_ms INTEGER NOT NULL, PRIMARY KEY(flow, key)) WITHOUT ROWID;
+)sql",
 };
 
 constexpr const char* kDeadLetterColumns =
@@ -156,6 +161,23 @@ class SqliteState final : public StateStore {
           .bind_static(5, e.mapping_version)
           .bind(6, e.updated_ms)
           .run();
+    auto& progress = db_.cached(
+        "INSERT INTO write_progress(flow, key, content_hash, target_id, resume, updated_ms) VALUES(?,?,?,?,?,?) "
+        "ON CONFLICT(flow, key) DO UPDATE SET content_hash=excluded.content_hash, target_id=excluded.target_id, "
+        "resume=excluded.resume, updated_ms=excluded.updated_ms");
+    for (const auto& p : batch.progress)
+      progress.bind_static(1, batch.flow)
+          .bind_static(2, p.key)
+          .bind_static(3, p.content_hash)
+          .bind_static(4, p.target_id)
+          .bind_static(5, p.resume)
+          .bind(6, now_ms())
+          .run();
+    for (const auto& key : batch.progress_done)
+      db_.cached("DELETE FROM write_progress WHERE flow=? AND key=?")
+          .bind_static(1, batch.flow)
+          .bind_static(2, key)
+          .run();
     insert_dead_letters(batch.dead_letters);
     for (int64_t id : batch.replayed) set_status(id, "replayed");
     for (const auto& x : batch.xrefs) put_xref(x.entity, x.system_a, x.id_a, x.system_b, x.id_b);
@@ -169,6 +191,14 @@ class SqliteState final : public StateStore {
           .bind(4, d.id)
           .run();
     tx.commit();
+  }
+
+  std::vector<WriteProgress> write_progress(const std::string& flow) override {
+    auto q = db_.prepare("SELECT key, content_hash, target_id, resume FROM write_progress WHERE flow=? ORDER BY key");
+    q.bind(1, flow);
+    std::vector<WriteProgress> out;
+    while (q.step()) out.push_back({q.column_text(0), q.column_text(1), q.column_text(2), q.column_text(3)});
+    return out;
   }
 
   void put_xref(const std::string& entity, const std::string& system_a, const std::string& id_a,

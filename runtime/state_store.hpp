@@ -73,14 +73,25 @@ inline void add_counts(RunRecord& total, const RunRecord& run) {
   total.dead_lettered += run.dead_lettered;
 }
 
+// A record whose write got part of the way (saved in the target, some follow-up steps done)
+// before it failed: a retry of the same content goes on from `resume` with `target_id`.
+struct WriteProgress {
+  std::string key;
+  std::string content_hash;  // of the mapped record the progress belongs to
+  std::string target_id;
+  std::string resume;  // the sink's own marker (connectors::SinkResult::resume)
+};
+
 // What a flow's batch changes in the state, committed atomically.
 struct FlowBatchCommit {
   std::string flow;
   std::vector<LedgerEntry> ledger;
-  std::vector<DeadLetter> dead_letters;   // new entries
-  std::vector<int64_t> replayed;          // dead letters that now landed
-  std::vector<DeadLetter> replay_failed;  // replayed entries that failed again (id set)
-  std::vector<XrefEntry> xrefs;           // ids the sink assigned (the flow's `xref:`)
+  std::vector<DeadLetter> dead_letters;    // new entries
+  std::vector<int64_t> replayed;           // dead letters that now landed
+  std::vector<DeadLetter> replay_failed;   // replayed entries that failed again (id set)
+  std::vector<XrefEntry> xrefs;            // ids the sink assigned (the flow's `xref:`)
+  std::vector<WriteProgress> progress;     // writes left part-way (replace a key's earlier progress)
+  std::vector<std::string> progress_done;  // keys whose write has now landed
 };
 
 // The lease that lets one worker at a time poll a source stream.
@@ -110,6 +121,8 @@ class StateStore {
   virtual std::vector<std::optional<LedgerEntry>> ledger(const std::string& flow,
                                                          const std::vector<std::string_view>& keys) = 0;
   virtual void commit_flow_batch(const FlowBatchCommit& batch) = 0;
+  // The flow's writes left part-way (few: only records between a partial write and its retry).
+  virtual std::vector<WriteProgress> write_progress(const std::string& flow) = 0;
 
   // Cross-reference: the same entity's id in two systems.
   virtual void put_xref(const std::string& entity, const std::string& system_a, const std::string& id_a,
