@@ -21,7 +21,9 @@ Api::Api(const config::Settings& s)
       error_message_path_(s.str_or("errors.message", "")),
       ok_codes_(s.list("errors.ok")),
       transient_codes_(s.list("errors.transient")),
-      relogin_codes_(s.list("errors.relogin")) {
+      relogin_codes_(s.list("errors.relogin")),
+      exists_codes_(s.list("errors.exists")),
+      done_codes_(s.list("errors.done")) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   if (ok_codes_.empty()) ok_codes_ = {"0", "true"};
   auth_ = std::make_unique<Auth>(s, base_url_);
@@ -81,9 +83,28 @@ void Api::read_body_errors(HttpReply& reply) const {
   reply.api_error_code = code;
   reply.api_error =
       "error code " + (code.empty() ? std::string("(empty)") : code) + (message.empty() ? "" : ": " + message);
-  reply.api_error_transient =
-      std::find(transient_codes_.begin(), transient_codes_.end(), code) != transient_codes_.end() ||
-      std::find(relogin_codes_.begin(), relogin_codes_.end(), code) != relogin_codes_.end();
+  auto listed = [&](const std::vector<std::string>& codes) {
+    return std::find(codes.begin(), codes.end(), code) != codes.end();
+  };
+  using Kind = HttpReply::ApiError;
+  reply.api_error_kind = listed(transient_codes_) || listed(relogin_codes_) ? Kind::Transient
+                         : listed(exists_codes_)                            ? Kind::Exists
+                         : listed(done_codes_)                              ? Kind::Done
+                                                                            : Kind::Permanent;
+}
+
+std::chrono::milliseconds Api::gate_wait() {
+  std::lock_guard lock(gate_mu_);
+  auto left = gate_until_ - std::chrono::steady_clock::now();
+  return std::max(std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(left));
+}
+
+void Api::note_retry_after(const HttpReply& reply) {
+  if (reply.status != 429 && reply.status != 503) return;
+  const long seconds = retry_after_seconds(reply.header("retry-after"));
+  if (seconds <= 0) return;
+  std::lock_guard lock(gate_mu_);
+  gate_until_ = std::max(gate_until_, std::chrono::steady_clock::now() + std::chrono::seconds(seconds));
 }
 
 bool Api::wants_relogin(const HttpReply& reply) const {
@@ -102,12 +123,20 @@ HttpReply Api::send(const std::string& method, const std::string& path_and_query
     ~GiveBack() { api->give_back(std::move(client)); }
   } give_back{this, client};
   HttpReply reply;
+  if (auto wait = gate_wait(); wait > std::chrono::milliseconds(200)) {
+    reply.transport_error = "not sent: the target asked to wait " + std::to_string(wait.count()) + " ms (Retry-After)";
+    reply.headers.emplace_back("retry-after", std::to_string((wait.count() + 999) / 1000));
+    return reply;
+  } else if (wait.count() > 0) {
+    std::this_thread::sleep_for(wait);
+  }
   for (int attempt = 0; attempt < 2; ++attempt) {
     HttpCall call{method, base_url_ + path_and_query, headers, body};
     const uint64_t generation = auth_->apply(*client, call);
     if (!call.body.empty()) call.headers.emplace_back("Content-Type", "application/json");
     wait_for_rate_limit();
     reply = client->send(call);
+    note_retry_after(reply);
     read_body_errors(reply);
     // The session or token was lost (expired, revoked, server restarted): once more with new ones.
     if (!(attempt == 0 && wants_relogin(reply) && auth_->renew(generation))) break;

@@ -33,6 +33,9 @@ class Api {
   // session or token (401, or an in-body `relogin` code) logs in again and
   // retries once. In-body errors are set on the reply (api_error). Throws
   // when authentication itself fails (login or token call refused).
+  // After an answer with Retry-After (429, 503), nothing is sent to the target
+  // until then by any caller: the last 200 ms of a wait are slept; a longer one
+  // returns at once with status 0 ("not sent") and a retry-after header.
   HttpReply send(const std::string& method, const std::string& path_and_query, Params headers, std::string body);
   const std::string& base_url() const { return base_url_; }
   int concurrency() const { return concurrency_; }
@@ -43,6 +46,9 @@ class Api {
   void wait_for_rate_limit();
   void read_body_errors(HttpReply& reply) const;
   bool wants_relogin(const HttpReply& reply) const;
+  // The Retry-After gate: how long callers must still wait; noted from each answer.
+  std::chrono::milliseconds gate_wait();
+  void note_retry_after(const HttpReply& reply);
 
   std::string base_url_;
   HttpClientOptions client_options_;
@@ -62,9 +68,13 @@ class Api {
   double tokens_ = 0;
   std::chrono::steady_clock::time_point last_refill_ = std::chrono::steady_clock::now();
 
+  // the target asked every caller to wait until then (Retry-After)
+  std::mutex gate_mu_;
+  std::chrono::steady_clock::time_point gate_until_{};
+
   // errors inside a 2xx body
   std::string error_code_path_, error_message_path_;
-  std::vector<std::string> ok_codes_, transient_codes_, relogin_codes_;
+  std::vector<std::string> ok_codes_, transient_codes_, relogin_codes_, exists_codes_, done_codes_;
 };
 
 // A JSON pointer ("/data/items") or a dotted path ("data.items"); "" is the whole value.

@@ -32,9 +32,10 @@ struct HttpReply {
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
   // Set by the connector's Api when a 2xx body reports a failure (`errors:`).
+  enum class ApiError { Permanent, Transient, Exists, Done };
   std::string api_error;       // "error code 1001: busy"
   std::string api_error_code;  // "1001"
-  bool api_error_transient = false;
+  ApiError api_error_kind = ApiError::Permanent;
   std::string header(const std::string& lower_name) const;
   bool ok() const { return status >= 200 && status < 300 && api_error.empty(); }
 };

@@ -24,17 +24,42 @@ bool transient_status(int status) {
   return status == 408 || status == 425 || status == 429 || status >= 500;
 }
 
+using ApiError = HttpReply::ApiError;
+
 // Transient: no answer, 408, 425, 429, 5xx, in-body transient codes. Permanent: other 4xx, other in-body codes.
 SinkResult failure_from(const HttpReply& r, const std::string& what) {
-  if (r.status == 0) return SinkResult::failed(Failure::Transient, what + ": " + r.transport_error);
-  if (r.status >= 200 && r.status < 300 && !r.api_error.empty())
-    return SinkResult::failed(r.api_error_transient ? Failure::Transient : Failure::Permanent,
-                              what + " failed: " + r.api_error);
-  std::string message = what + " answered HTTP " + std::to_string(r.status) + ": " + trimmed_body(r.body);
   long wait = retry_after_seconds(r.header("retry-after"));
   std::chrono::milliseconds retry_after{wait > 0 ? wait * 1000 : 0};
+  if (r.status == 0) return SinkResult::failed(Failure::Transient, what + ": " + r.transport_error, retry_after);
+  if (r.status >= 200 && r.status < 300 && !r.api_error.empty())
+    return SinkResult::failed(r.api_error_kind == ApiError::Transient ? Failure::Transient : Failure::Permanent,
+                              what + " failed: " + r.api_error);
+  std::string message = what + " answered HTTP " + std::to_string(r.status) + ": " + trimmed_body(r.body);
   if (transient_status(r.status)) return SinkResult::failed(Failure::Transient, message, retry_after);
   return SinkResult::failed(Failure::Permanent, message);
+}
+
+// The target refused a create because the record is there already: HTTP 409, or an in-body
+// code listed in `errors.exists` (a duplicate bill number).
+bool refused_as_existing(const HttpReply& r) {
+  return r.status == 409 ||
+         (r.status >= 200 && r.status < 300 && r.api_error_kind == ApiError::Exists && !r.api_error.empty());
+}
+
+// Where a multi-step write stopped: "<outcome of the save>:<steps done>", e.g. "created:1".
+std::string resume_marker(Outcome saved, size_t steps_done) {
+  return std::string(outcome_name(saved)) + ":" + std::to_string(steps_done);
+}
+
+std::optional<std::pair<Outcome, size_t>> parse_resume(std::string_view marker) {
+  const size_t colon = marker.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const auto steps = config::parse_int(std::string(marker.substr(colon + 1)));
+  if (!steps || *steps < 0) return std::nullopt;
+  const std::string_view outcome = marker.substr(0, colon);
+  for (Outcome o : {Outcome::Created, Outcome::Updated, Outcome::Unchanged})
+    if (outcome == outcome_name(o)) return std::make_pair(o, static_cast<size_t>(*steps));
+  return std::nullopt;
 }
 
 struct Step {
@@ -64,7 +89,9 @@ class RestSink final : public SinkStream {
         create_path_(s.str_or("write.path", "")),
         update_method_(s.str("write.update_method")),
         update_path_(s.str_or("write.update_path", "")),
+        lookup_method_(s.str("write.lookup_method")),
         lookup_path_(s.str_or("write.lookup_path", "")),
+        lookup_body_(s.str_or("write.lookup_body", "")),
         lookup_records_(s.str_or("write.lookup_records", "")),
         id_path_(s.str("write.id")),
         batch_path_(s.str_or("write.batch.path", "")),
@@ -109,16 +136,19 @@ class RestSink final : public SinkStream {
                                                      std::chrono::milliseconds(wait));
           break;
         }
-        const size_t take = batch_path_.empty() ? 1 : std::min(batch_size_, mine.size() - done);
-        std::vector<size_t> chunk(mine.begin() + static_cast<long>(done),
-                                  mine.begin() + static_cast<long>(done + take));
-        if (batch_path_.empty())
-          results[chunk[0]] = write(batch.records[chunk[0]]);
-        else
+        std::vector<size_t> chunk;
+        if (const SinkRecord& next = batch.records[mine[done]]; !next.resume.empty() || batch_path_.empty()) {
+          chunk.push_back(mine[done]);  // a write left part-way goes on alone, whatever the batch endpoint
+          results[chunk[0]] = write(next);
+        } else {
+          while (done + chunk.size() < mine.size() && chunk.size() < batch_size_ &&
+                 batch.records[mine[done + chunk.size()]].resume.empty())
+            chunk.push_back(mine[done + chunk.size()]);
           write_batch(batch, chunk, results);
+        }
         for (size_t i : chunk)
           if (results[i].retry_after.count() > 0) wait_ms.store(results[i].retry_after.count());
-        done += take;
+        done += chunk.size();
       }
     } catch (const std::exception& e) {  // authentication failed (login or token call refused)
       for (; done < mine.size(); ++done)
@@ -128,7 +158,8 @@ class RestSink final : public SinkStream {
 
   // Finds the target id of `key` with the lookup call: "" when absent, or a failure.
   std::optional<SinkResult> lookup(const std::string& key, std::string& target) {
-    HttpReply r = api_->send("GET", fill(lookup_path_, {{"key", config::url_encode(key)}}), headers_, "");
+    const std::string body = fill(lookup_body_, {{"key", json_string(key)}});
+    HttpReply r = api_->send(lookup_method_, fill(lookup_path_, {{"key", config::url_encode(key)}}), headers_, body);
     if (!r.ok()) return failure_from(r, "lookup of " + key);
     Json found = Json::parse(r.body, nullptr, false);
     if (found.is_discarded())  // a cut-off answer says nothing: creating now could duplicate
@@ -143,10 +174,13 @@ class RestSink final : public SinkStream {
   SinkResult write(const SinkRecord& record) {
     const std::string key(record.key), body(record.value);
     std::string target(record.target_id);
-    const bool can_look_up = mode_ == "upsert" && !lookup_path_.empty();
-    if (can_look_up && target.empty()) {
+    if (auto resumed = parse_resume(record.resume); resumed && !target.empty())
+      return then_steps(key, saved(resumed->first, target), resumed->second);  // saved before: go on
+    const bool can_look_up = !lookup_path_.empty();
+    if (mode_ == "upsert" && can_look_up && target.empty()) {
       if (auto failed = lookup(key, target)) return *failed;
-      if (!target.empty() && update_path_.empty()) return exists(key, target);
+      if (!target.empty() && update_path_.empty())  // there already, nothing to update it with
+        return then_steps(key, saved(Outcome::Unchanged, target), 0);
     }
     // An update path without {id} addresses the record by its key: no id needed.
     const bool by_key = update_path_.find("{id}") == std::string::npos;
@@ -159,34 +193,35 @@ class RestSink final : public SinkStream {
                     : api_->send(create_method_, fill(create_path_, values), headers_, body);
     };
     HttpReply r = send();
-    if (r.status == 409 && !update && can_look_up) {
-      // It exists after all (an earlier create landed though its answer was
-      // lost, and HTTP clients resend on a dead connection): update it.
+    if (!update && refused_as_existing(r)) {
+      // It is there already: an earlier create landed though its answer or its ledger entry was
+      // lost (a cut connection, a crash). Adopt it: update it when updates are configured, then
+      // go on with the follow-up steps.
+      if (!can_look_up)
+        return SinkResult::failed(Failure::Permanent, failure_from(r, "create of " + key).error +
+                                                          " (set write.lookup_path to find and adopt it)");
       if (auto failed = lookup(key, target)) return *failed;
-      if (target.empty()) return failure_from(r, "create of " + key);
-      if (update_path_.empty()) return exists(key, target);
+      if (target.empty())  // refused as existing, yet not found: the lookup may lag behind the write
+        return SinkResult::failed(Failure::Transient,
+                                  failure_from(r, "create of " + key).error + "; the lookup does not find it (yet)");
+      if (update_path_.empty() || mode_ == "create") return then_steps(key, saved(Outcome::Unchanged, target), 0);
       update = true;
       r = send();
     }
     if (!r.ok()) return failure_from(r, (update ? "update of " : "create of ") + key);
-    SinkResult ok;
-    ok.outcome = update ? Outcome::Updated : Outcome::Created;
-    ok.target_id = target;
+    SinkResult ok = saved(update ? Outcome::Updated : Outcome::Created, target);
     Document answer;
     if (answer.parse(r.body).empty())
       if (uint32_t id = answer.find(answer.root_index(), id_path_); id != Document::npos)
         if (std::string text = answer.scalar_text(id); !text.empty()) ok.target_id = text;
-    return then_steps(key, std::move(ok));
+    return then_steps(key, std::move(ok), 0);
   }
 
-  // Found in the target, with nothing configured to update it with (e.g. an
-  // approval request that was raised already): it stands as it is.
-  SinkResult exists(const std::string& key, const std::string& target) {
+  static SinkResult saved(Outcome outcome, const std::string& target) {
     SinkResult ok;
-    (void)key;
-    ok.outcome = Outcome::Unchanged;
+    ok.outcome = outcome;
     ok.target_id = target;
-    return ok;  // no follow-up steps: they ran when it was saved
+    return ok;
   }
 
   // One request for `chunk`; the answer holds one result per record, in order.
@@ -239,41 +274,54 @@ class RestSink final : public SinkStream {
       else if (kind == JsonKind::Object || kind == JsonKind::Array)
         mapping::write_node(error, doc, at);
     }
+    if (status == 409 && !lookup_path_.empty()) return adopt(key, error);
     if (!error.empty() || (status != 0 && (status < 200 || status >= 300))) {
       std::string message = "write of " + key + " in a batch failed" +
                             (status ? " (status " + std::to_string(status) + ")" : "") + ": " + trimmed_body(error);
       return SinkResult::failed(status && transient_status(status) ? Failure::Transient : Failure::Permanent,
                                 std::move(message));
     }
-    SinkResult ok;
-    ok.outcome = status == 201            ? Outcome::Created
-                 : status != 0            ? Outcome::Updated
-                 : record.known_to_target ? Outcome::Updated
-                                          : Outcome::Created;
-    ok.target_id = std::string(record.target_id);
+    SinkResult ok = saved(status == 201            ? Outcome::Created
+                          : status != 0            ? Outcome::Updated
+                          : record.known_to_target ? Outcome::Updated
+                                                   : Outcome::Created,
+                          std::string(record.target_id));
     if (uint32_t id = doc.find(item, batch_id_); id != Document::npos)
       if (std::string text = doc.scalar_text(id); !text.empty()) ok.target_id = text;
-    return then_steps(key, std::move(ok));
+    return then_steps(key, std::move(ok), 0);
   }
 
-  // Multi-step writes: submit / approve the saved record with its id.
-  SinkResult then_steps(const std::string& key, SinkResult saved) {
-    for (const Step& step : steps_) {
+  // A record a batch refused as existing (409): found by the lookup, it stands as it is.
+  SinkResult adopt(const std::string& key, const std::string& error) {
+    std::string target;
+    if (auto failed = lookup(key, target)) return *failed;
+    if (target.empty())
+      return SinkResult::failed(Failure::Transient, "write of " + key + " in a batch was refused as existing (" +
+                                                        trimmed_body(error) + "); the lookup does not find it (yet)");
+    return then_steps(key, saved(Outcome::Unchanged, target), 0);
+  }
+
+  // Multi-step writes: submit / approve the saved record with its id, from step `from` on. A
+  // step answered with an `errors.done` code was done already (its answer was lost). A step
+  // that fails leaves where it stopped: the retry goes on from there (the runtime keeps it).
+  SinkResult then_steps(const std::string& key, SinkResult saved, size_t from) {
+    for (size_t i = from; i < steps_.size(); ++i) {
+      const Step& step = steps_[i];
       const Params in_path{{"id", config::url_encode(saved.target_id)}, {"key", config::url_encode(key)}};
       const Params in_body{{"id", json_string(saved.target_id)}, {"key", json_string(key)}};
       HttpReply r = api_->send(step.method, fill(step.path, in_path), headers_, fill(step.body, in_body));
-      if (!r.ok()) {
-        SinkResult failed = failure_from(r, "step " + step.method + " " + fill(step.path, in_path) + " of " + key);
-        failed.target_id = saved.target_id;  // saved already: a retry updates it
-        return failed;
-      }
+      if (r.ok() || (r.api_error_kind == ApiError::Done && !r.api_error.empty())) continue;
+      SinkResult failed = failure_from(r, "step " + step.method + " " + fill(step.path, in_path) + " of " + key);
+      failed.target_id = saved.target_id;
+      failed.resume = resume_marker(saved.outcome, i);
+      return failed;
     }
     return saved;
   }
 
   std::shared_ptr<Api> api_;
-  std::string mode_, create_method_, create_path_, update_method_, update_path_, lookup_path_, lookup_records_,
-      id_path_;
+  std::string mode_, create_method_, create_path_, update_method_, update_path_;
+  std::string lookup_method_, lookup_path_, lookup_body_, lookup_records_, id_path_;
   std::string batch_path_, batch_method_;
   size_t batch_size_;
   std::string batch_wrap_, batch_results_, batch_id_, batch_error_, batch_status_;

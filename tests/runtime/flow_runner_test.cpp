@@ -317,6 +317,76 @@ TEST_F(FlowRunnerTest, GivesUpAfterMaxAttempts) {
   EXPECT_TRUE(flow->caught_up());
 }
 
+// A multi-step write that failed after the save: the runtime keeps where it stopped (in the state
+// store, so across a restart) and hands it back with the same content, never with new content.
+TEST_F(FlowRunnerTest, AWriteLeftPartWayGoesOnWhereItStoppedAfterARestart) {
+  std::vector<std::pair<std::string, std::string>> seen;  // (target id, resume) per push of A
+  auto script = [&](int, const connectors::SinkRecord& r) {
+    seen.emplace_back(std::string(r.target_id), std::string(r.resume));
+    if (seen.size() > 1) return ok(r);
+    SinkResult failed = SinkResult::failed(Failure::Transient, "audit: HTTP 503");
+    failed.target_id = "T-A";
+    failed.resume = "created:1";
+    return failed;
+  };
+  publish({{"A", R"({"id":"A","v":1})"}});
+  runner(script)->run_once(t0_);
+  ASSERT_EQ(state_->write_progress("orders").size(), 1u);
+
+  auto restarted = runner(script);
+  EXPECT_TRUE(restarted->run_once(t0_));
+  ASSERT_EQ(seen.size(), 2u);
+  ASSERT_EQ(pushed_.size(), 1u);
+  EXPECT_EQ(seen[1], (std::pair<std::string, std::string>{"T-A", "created:1"}));
+  EXPECT_TRUE(pushed_.back().known_to_target);
+  EXPECT_TRUE(state_->write_progress("orders").empty()) << "landed: nothing to resume";
+  EXPECT_EQ(state_->ledger("orders", {"A"})[0]->target_id, "T-A");
+
+  // Changed content is written whole (to the same target id), from the first step.
+  SinkResult fail_again = SinkResult::failed(Failure::Transient, "submit: HTTP 503");
+  fail_again.target_id = "T-A";
+  fail_again.resume = "updated:0";
+  int pushes = 0;
+  auto changed = runner([&](int, const connectors::SinkRecord& r) {
+    seen.emplace_back(std::string(r.target_id), std::string(r.resume));
+    return ++pushes == 1 ? fail_again : ok(r);
+  });
+  publish({{"A", R"({"id":"A","v":2})"}});
+  changed->run_once(t0_);
+  publish({{"A", R"({"id":"A","v":3})"}});
+  changed->run_once(t0_ + std::chrono::seconds(10));
+  changed->run_once(t0_ + std::chrono::seconds(20));
+  ASSERT_EQ(seen.size(), 5u);  // v1 twice, v2 twice (then in one batch with v3), v3
+  EXPECT_EQ(seen[2], (std::pair<std::string, std::string>{"T-A", ""})) << "v2: the ledger's id, from the start";
+  EXPECT_EQ(seen[3], (std::pair<std::string, std::string>{"T-A", "updated:0"})) << "v2 again: where it stopped";
+  EXPECT_EQ(seen[4], (std::pair<std::string, std::string>{"T-A", ""})) << "v3 is not where v2 stopped";
+}
+
+// A target that cannot take anything until its config is fixed: nothing is dead-lettered, however
+// often it is tried, and the flow says it is failing; once fixed, everything lands.
+TEST_F(FlowRunnerTest, AConfigurationFailureStopsTheFlowWithoutDeadLettering) {
+  bool fixed = false;
+  auto flow = runner(
+      [&](int, const connectors::SinkRecord& r) {
+        return fixed ? ok(r) : SinkResult::failed(Failure::Configuration, "login refused: check the password");
+      },
+      2);
+  publish({{"A", R"({"id":"A"})"}, {"B", R"({"id":"B"})"}});
+  auto at = t0_;
+  for (int i = 0; i < 5; ++i) flow->run_once(at += std::chrono::seconds(20));
+  EXPECT_TRUE(flow->configuration_error());
+  EXPECT_EQ(flow->status().state, "failing");
+  EXPECT_EQ(flow->status().last_error, "login refused: check the password");
+  EXPECT_EQ(state_->count_dead_letters("orders", ""), 0);
+  EXPECT_TRUE(pushed_.empty());
+
+  fixed = true;
+  flow->run_once(at += std::chrono::seconds(20));
+  EXPECT_FALSE(flow->configuration_error());
+  EXPECT_EQ(pushed_.size(), 2u);
+  EXPECT_TRUE(flow->caught_up());
+}
+
 TEST_F(FlowRunnerTest, ReplayOfACorrectedDeadLetterLandsOnce) {
   bool target_fixed = false;
   auto flow = runner([&](int, const connectors::SinkRecord& r) {

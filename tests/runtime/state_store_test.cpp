@@ -103,6 +103,33 @@ TEST_P(StateStoreContract, LedgerUpsertsAndSurvivesReopen) {
 
 // The webhook replay cache: a request is remembered by any of its keys, per
 // stream, until its window ends, across a reopen; expired ones are forgotten.
+TEST_P(StateStoreContract, WritesLeftPartWayAreKeptUntilTheyLand) {
+  {
+    auto state = open();
+    FlowBatchCommit first{"bills"};
+    first.progress = {{"SO-1", "h1", "B1", "created:1"}, {"SO-2", "h2", "B2", "created:0"}};
+    state->commit_flow_batch(first);
+    FlowBatchCommit second{"bills"};
+    second.progress = {{"SO-1", "h1", "B1", "created:2"}};  // got further
+    state->commit_flow_batch(second);
+  }
+  auto state = open();
+  auto kept = state->write_progress("bills");
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].key, "SO-1");
+  EXPECT_EQ(kept[0].resume, "created:2");
+  EXPECT_EQ(kept[1].target_id, "B2");
+  EXPECT_EQ(kept[1].content_hash, "h2");
+  EXPECT_TRUE(state->write_progress("other").empty()) << "per flow";
+
+  FlowBatchCommit landed{"bills", {{"SO-1", "B1", "h1", "identity", 3}}};
+  landed.progress_done = {"SO-1"};
+  state->commit_flow_batch(landed);
+  kept = state->write_progress("bills");
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].key, "SO-2");
+}
+
 TEST_P(StateStoreContract, PushedRequestsAreRememberedUntilTheirWindowEnds) {
   const int64_t later = now_ms() + 3'600'000, earlier = now_ms() - 1000;
   {
