@@ -105,6 +105,30 @@ TEST(RestSink, AStepRefusedForGoodIsPermanentAndKeepsTheSavedId) {
   EXPECT_EQ(refused.resume, "unchanged:0");
 }
 
+// A batch endpoint that refuses one record as existing (status 409 in its result): looked up and
+// adopted, the others created; without a lookup it stays a failure that says what to configure.
+TEST(RestSink, ARecordABatchRefusesAsExistingIsLookedUpAndAdopted) {
+  runtime::HttpServer server({}, [](const runtime::HttpRequest& req) {
+    if (req.path == "/orders") return runtime::HttpResponse::json(200, R"({"items":[{"id":"E-7"}]})");
+    nlohmann::json results = nlohmann::json::array();
+    const nlohmann::json body = nlohmann::json::parse(req.body);
+    for (const auto& o : body["orders"])
+      results.push_back(o["no"] == "OLD" ? nlohmann::json{{"status", 409}, {"error", "exists"}}
+                                         : nlohmann::json{{"status", 201}, {"id", "E-" + o["no"].get<std::string>()}});
+    return runtime::HttpResponse::json(200, nlohmann::json{{"results", results}}.dump());
+  });
+  const std::string stream =
+      "    streams:\n      out:\n        write:\n          batch: {path: /orders/batch, wrap: orders, results: "
+      "results, status: status}\n";
+  RestFixture api("  api:\n    type: rest\n    base_url: " + server.base_url() + "\n" + stream +
+                  "          lookup_path: '/orders?no={key}'\n          lookup_records: items\n");
+  Batch batch{"f", "b", {{"NEW", R"({"no":"NEW"})", "", false, ""}, {"OLD", R"({"no":"OLD"})", "", false, ""}}};
+  auto results = api.sink("out")->push(batch);
+  EXPECT_EQ(results[0].outcome, Outcome::Created);
+  EXPECT_EQ(results[1].outcome, Outcome::Unchanged) << results[1].error;
+  EXPECT_EQ(results[1].target_id, "E-7");
+}
+
 // Answers 429 with Retry-After: 1 to one request; records when each request arrived.
 class ThrottlingTarget {
  public:
