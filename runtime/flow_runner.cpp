@@ -288,6 +288,13 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
   // Map, then look up what the target already has.
   bool retry = false;
   const bool give_up = options_.max_attempts > 0 && failures_ + 1 >= options_.max_attempts;
+  bool masters_checked = false, masters_pending = false;  // asked once per batch, when needed
+  auto give_up_waiting = [&] {
+    if (!give_up) return false;
+    if (!masters_checked && masters_pending_) masters_pending = masters_pending_();
+    masters_checked = true;
+    return !masters_pending;
+  };
   auto gave_up = [&](const std::string& error) {
     return "gave up after " + std::to_string(failures_ + 1) + " attempts: " + error;
   };
@@ -300,7 +307,7 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
       continue;
     }
     mapping::MapResult m = mapper_->map(item.key, item.input);
-    if (!m.ok && m.retry && !give_up) {
+    if (!m.ok && m.retry && !give_up_waiting()) {
       // A cross-reference is missing: its master data may still be on the
       // way (another flow). Retried with the batch, like a transient failure.
       retry = true;

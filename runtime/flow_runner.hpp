@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,12 @@ class FlowRunner {
   void settle();
 
   const std::string& name() const { return options_.name; }
+  // Flows whose cross-references this flow's mapping may wait for: while `pending` says some of
+  // them still have work, a record waiting for a cross-reference waits without using up its
+  // attempts (retry.max_attempts counts only once the master data has all been written).
+  void wait_for_masters(std::function<bool()> pending) { masters_pending_ = std::move(pending); }
+  // Whether this flow fills a cross-reference (`xref:`): others may wait for it.
+  bool fills_xref() const { return !options_.xref_entity.empty(); }
   // Paused flows consume nothing until resumed (admin API).
   void pause() { paused_ = true; }
   void resume() { paused_ = false; }
@@ -107,6 +114,7 @@ class FlowRunner {
   DurationHistogram sink_writes_;
   bool paused_ = false;
   bool configuration_error_ = false;
+  std::function<bool()> masters_pending_;
   std::optional<std::unordered_map<std::string, WriteProgress>> progress_;
   RunRecord totals_;  // finished runs, added up
   int64_t last_success_ms_ = 0, last_error_ms_ = 0;

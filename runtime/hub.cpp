@@ -135,6 +135,14 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry, 
         std::make_unique<FlowRunner>(options, *bus_, *state_, by_name.at(f.to.connector)->open_sink(*stream), mapper));
     flow_ends_.emplace_back(f.from.str(), f.to.str());
   }
+  for (auto& flow : flows_) {
+    FlowRunner* waiting = flow.get();
+    flow->wait_for_masters([this, waiting] {
+      for (const auto& master : flows_)
+        if (master.get() != waiting && master->fills_xref() && !master->caught_up()) return true;
+      return false;
+    });
+  }
   bool has_push = false;
   for (const auto& s : sources_) has_push = has_push || s->push_source();
   if (config.hub.boolean("admin.enabled"))

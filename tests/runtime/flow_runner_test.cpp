@@ -491,6 +491,56 @@ TEST_F(FlowRunnerTest, OrdersWaitForTheirCustomerCrossReference) {
   EXPECT_TRUE(order_flow.caught_up());
 }
 
+// Master data that takes longer than the attempts allow (a slow or failing customer flow): orders
+// wait for it as long as the customer flow has work left, then give up only if it never came.
+TEST_F(FlowRunnerTest, OrdersWaitForMasterDataAsLongAsItsFlowHasWorkLeft) {
+  StateXref xref(*state_);
+  test::write_file(dir_.path() / "orders.yaml",
+                   "key: no\nfields:\n  no: no\n  customer: {from: customer, lookup: {xref: customer, from: crm, "
+                   "to: erp}}\n");
+  auto mapper = std::make_shared<mapping::PlanMapper>(mapping::load_mapping(dir_.str("orders.yaml")), &xref);
+  FlowOptions o;
+  o.name = "orders";
+  o.topic = "crm.orders";
+  o.initial_backoff = std::chrono::seconds(1);
+  o.max_backoff = std::chrono::seconds(2);
+  o.max_attempts = 3;
+  std::vector<Pushed> orders, customers;
+  FlowRunner order_flow(o, *bus_, *state_, std::make_unique<ScriptedSink>(orders), mapper);
+  o.name = "customers";
+  o.topic = "crm.customers";
+  o.xref_entity = "customer";
+  o.xref_from = "crm";
+  o.xref_to = "erp";
+  bool customers_down = true;
+  FlowRunner customer_flow(
+      o, *bus_, *state_,
+      std::make_unique<ScriptedSink>(customers,
+                                     [&](int, const connectors::SinkRecord& r) {
+                                       return customers_down ? SinkResult::failed(Failure::Transient, "503") : ok(r);
+                                     }),
+      std::make_shared<mapping::IdentityMapper>());
+  order_flow.wait_for_masters([&] { return !customer_flow.caught_up(); });
+  bus_->publish({{"crm.customers", "C1", R"({"id":"C1"})", {}}});
+  bus_->publish({{"crm.orders", "O1", R"({"no":"O1","customer":"C1"})", {}}});
+  bus_->publish({{"crm.orders", "O9", R"({"no":"O9","customer":"C9"})", {}}});  // C9 never comes
+  auto at = t0_;
+  customer_flow.run_once(at);
+  for (int i = 0; i < 8; ++i) order_flow.run_once(at += std::chrono::seconds(5));  // far past 3 attempts
+  EXPECT_TRUE(state_->dead_letters({.flow = "orders"}).empty()) << "the customers are still on their way";
+  EXPECT_TRUE(orders.empty());
+
+  customers_down = false;
+  customer_flow.run_once(at += std::chrono::seconds(100));
+  ASSERT_TRUE(customer_flow.caught_up());
+  order_flow.run_once(at += std::chrono::seconds(5));
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].key, "O1");
+  auto dlq = state_->dead_letters({.flow = "orders"});
+  ASSERT_EQ(dlq.size(), 1u) << "every customer written, C9 is not among them";
+  EXPECT_EQ(dlq[0].key, "O9");
+}
+
 TEST(BackoffTest, GrowsExponentiallyWithJitterCapsAndHonoursRequests) {
   Backoff b(std::chrono::seconds(1), std::chrono::seconds(10));
   for (int i = 0; i < 50; ++i) {
