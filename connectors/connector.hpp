@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,14 @@ class PushSource {
  public:
   virtual ~PushSource() = default;
   virtual PushReply receive(const PushRequest& request) const = 0;
+};
+
+// Thrown by pull() when the target asked to wait (a 429 or 503 with Retry-After, or a wait another
+// stream of the same connector was told): not a failure of the source; it is polled again then.
+struct TargetAsksToWait : std::runtime_error {
+  TargetAsksToWait(const std::string& message, std::chrono::milliseconds wait_for)
+      : std::runtime_error(message), wait(wait_for) {}
+  std::chrono::milliseconds wait;
 };
 
 // Called from the runtime's scheduler thread only.
@@ -116,13 +125,16 @@ struct SinkResult {
   std::string target_id;
   std::string error;
   std::chrono::milliseconds retry_after{0};  // the target asked to wait (e.g. Retry-After)
+  // False for a record not sent at all because the target had asked to wait: not an attempt
+  // (it does not count toward retry.max_attempts).
+  bool attempted = true;
   // A failed multi-step write that got part of the way (saved, submitted): where a retry of
   // the same content goes on (opaque to the runtime, e.g. "then:1"), with `target_id` set.
   // The runtime keeps it durably until the record's outcome is final.
   std::string resume;
 
   static SinkResult failed(Failure kind, std::string message, std::chrono::milliseconds retry_after = {}) {
-    return {Outcome::Failed, kind, {}, std::move(message), retry_after, {}};
+    return {Outcome::Failed, kind, {}, std::move(message), retry_after, true, {}};
   }
 };
 

@@ -50,9 +50,12 @@ void FlowRunner::count(Outcome outcome) {
 }
 
 void FlowRunner::back_off(Clock::time_point now, std::chrono::milliseconds requested, const std::string& error) {
-  ++failures_;
+  // Nothing was attempted (the target had asked every caller to wait): no failure, just its pace.
+  const bool only_waited = only_waited_ && requested.count() > 0;
+  only_waited_ = false;
+  if (!only_waited) ++failures_;
   ++retries_;
-  auto wait = backoff_.next(failures_, requested);
+  auto wait = only_waited ? requested : backoff_.next(failures_, requested);
   // Counted from now, not from the start of the attempt: a Retry-After runs
   // from when the target said it.
   next_attempt_ = std::max(now, Clock::now()) + wait;
@@ -287,6 +290,7 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
 
   // Map, then look up what the target already has.
   bool retry = false;
+  only_waited_ = true;  // until something is attempted and fails
   const bool give_up = options_.max_attempts > 0 && failures_ + 1 >= options_.max_attempts;
   bool masters_checked = false, masters_pending = false;  // asked once per batch, when needed
   auto give_up_waiting = [&] {
@@ -312,6 +316,7 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
       // way (another flow). Retried with the batch, like a transient failure.
       retry = true;
       item.transient = true;
+      only_waited_ = false;
       run_.error = m.error;
       waiting.insert(item.key);
       continue;
@@ -393,14 +398,16 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
         // Nothing can land until the config or the target is fixed: the records stay on the bus.
         retry = true;
         item.transient = true;
+        only_waited_ = false;
         configuration_error_ = true;
         run_.error = r.error;
         continue;
       }
       if (r.outcome == Outcome::Failed) {
-        if (r.failure == Failure::Transient && !give_up) {
+        if (r.failure == Failure::Transient && (!give_up || !r.attempted)) {
           retry = true;
           item.transient = true;
+          only_waited_ = only_waited_ && !r.attempted;
           requested_wait_ = std::max(requested_wait_, r.retry_after);
           run_.error = r.error;
           continue;

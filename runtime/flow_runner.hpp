@@ -114,6 +114,7 @@ class FlowRunner {
   DurationHistogram sink_writes_;
   bool paused_ = false;
   bool configuration_error_ = false;
+  bool only_waited_ = false;  // the last batch's failures were all "not sent: asked to wait"
   std::function<bool()> masters_pending_;
   std::optional<std::unordered_map<std::string, WriteProgress>> progress_;
   RunRecord totals_;  // finished runs, added up

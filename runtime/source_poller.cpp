@@ -164,6 +164,13 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     next_poll_ = now + options_.lease_ttl / 3;
     log_warn("source", {{"stream", name()}, {"worker", options_.worker_id}}, e.what());
     return false;
+  } catch (const connectors::TargetAsksToWait& e) {  // not a failure: the target set the pace
+    in_flight_.reset();
+    cursor_loaded_ = false;
+    drained_ = false;
+    next_poll_ = now + e.wait;
+    log_warn("source", {{"stream", name()}, {"retry_in_ms", std::to_string(e.wait.count())}}, e.what());
+    return false;
   } catch (const std::exception& e) {
     in_flight_.reset();      // waits for its reports; its cursor is not committed
     cursor_loaded_ = false;  // re-read the committed cursor: what failed was not committed

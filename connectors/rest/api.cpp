@@ -125,6 +125,7 @@ HttpReply Api::send(const std::string& method, const std::string& path_and_query
   HttpReply reply;
   if (auto wait = gate_wait(); wait > std::chrono::milliseconds(200)) {
     reply.transport_error = "not sent: the target asked to wait " + std::to_string(wait.count()) + " ms (Retry-After)";
+    reply.not_sent = true;
     reply.headers.emplace_back("retry-after", std::to_string((wait.count() + 999) / 1000));
     return reply;
   } else if (wait.count() > 0) {

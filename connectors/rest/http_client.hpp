@@ -27,8 +27,9 @@ struct HttpCall {
 };
 
 struct HttpReply {
-  int status = 0;                                            // 0: no HTTP answer (see transport_error)
-  std::string transport_error;                               // timeout, refused, reset, TLS...
+  int status = 0;               // 0: no HTTP answer (see transport_error)
+  std::string transport_error;  // timeout, refused, reset, TLS...
+  bool not_sent = false;        // held back: the target had asked to wait (Retry-After), see Api::send
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
   // Set by the connector's Api when a 2xx body reports a failure (`errors:`).

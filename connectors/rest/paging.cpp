@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "config/units.hpp"
+#include "connectors/connector.hpp"
 #include "connectors/rest/api.hpp"
 
 namespace synchub::connectors::rest {
@@ -36,6 +37,12 @@ std::string page_target(const std::string& base_url, const std::string& link, co
 }
 
 void check_reply(const HttpReply& r, const std::string& what) {
+  // Told to wait (429/503 with Retry-After, or held back by the connector's gate): poll again then.
+  if (const long wait = retry_after_seconds(r.header("retry-after"));
+      wait > 0 && (r.not_sent || r.status == 429 || r.status == 503))
+    throw TargetAsksToWait(what + ": " + (r.not_sent ? r.transport_error : "HTTP " + std::to_string(r.status)) +
+                               ", asked to wait " + std::to_string(wait) + " s",
+                           std::chrono::seconds(wait));
   if (r.status == 0) throw std::runtime_error(what + ": " + r.transport_error);
   if (r.status < 200 || r.status >= 300)
     throw std::runtime_error(what + " answered HTTP " + std::to_string(r.status) + ": " + trimmed_body(r.body));

@@ -30,7 +30,11 @@ using ApiError = HttpReply::ApiError;
 SinkResult failure_from(const HttpReply& r, const std::string& what) {
   long wait = retry_after_seconds(r.header("retry-after"));
   std::chrono::milliseconds retry_after{wait > 0 ? wait * 1000 : 0};
-  if (r.status == 0) return SinkResult::failed(Failure::Transient, what + ": " + r.transport_error, retry_after);
+  if (r.status == 0) {
+    SinkResult failed = SinkResult::failed(Failure::Transient, what + ": " + r.transport_error, retry_after);
+    failed.attempted = !r.not_sent;
+    return failed;
+  }
   if (r.status >= 200 && r.status < 300 && !r.api_error.empty())
     return SinkResult::failed(r.api_error_kind == ApiError::Transient ? Failure::Transient : Failure::Permanent,
                               what + " failed: " + r.api_error);
@@ -131,9 +135,11 @@ class RestSink final : public SinkStream {
       while (done < mine.size()) {
         if (int64_t wait = wait_ms.load(); wait > 0) {
           // Send nothing more until then; the runtime retries these after the wait.
-          for (; done < mine.size(); ++done)
+          for (; done < mine.size(); ++done) {
             results[mine[done]] = SinkResult::failed(Failure::Transient, "not sent: the target asked to wait",
                                                      std::chrono::milliseconds(wait));
+            results[mine[done]].attempted = false;
+          }
           break;
         }
         std::vector<size_t> chunk;

@@ -387,6 +387,30 @@ TEST_F(FlowRunnerTest, AConfigurationFailureStopsTheFlowWithoutDeadLettering) {
   EXPECT_TRUE(flow->caught_up());
 }
 
+// Records held back because the target asked to wait were never sent: however long the wait,
+// they are not attempts (no "gave up"), and the flow waits just as long as it was asked.
+TEST_F(FlowRunnerTest, RecordsHeldBackByRetryAfterAreNotAttempts) {
+  int pushes = 0;
+  auto flow = runner(
+      [&](int push, const connectors::SinkRecord& r) {
+        pushes = push;
+        if (push > 5) return ok(r);
+        SinkResult held = SinkResult::failed(Failure::Transient, "not sent: the target asked to wait",
+                                             std::chrono::milliseconds(700));
+        held.attempted = false;
+        return held;
+      },
+      2);
+  publish({{"A", R"({"id":"A"})"}});
+  auto at = t0_;
+  flow->run_once(at);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(flow->run_once(at += std::chrono::milliseconds(800))) << i;
+  EXPECT_EQ(pushes, 6);
+  EXPECT_EQ(state_->count_dead_letters("orders", ""), 0);
+  ASSERT_EQ(pushed_.size(), 1u);
+  EXPECT_EQ(flow->status().attempt, 0);
+}
+
 TEST_F(FlowRunnerTest, ReplayOfACorrectedDeadLetterLandsOnce) {
   bool target_fixed = false;
   auto flow = runner([&](int, const connectors::SinkRecord& r) {

@@ -202,5 +202,27 @@ TEST(RestSink, RetryAfterHoldsBackEveryLaneAndEveryStreamOfTheConnector) {
   EXPECT_EQ(target.arrivals_between(std::chrono::milliseconds(100), std::chrono::milliseconds(950)), 0);
 }
 
+// A listing told to wait is not a failed poll: the source says how long, and the poller waits
+// that long instead of backing off further and further.
+TEST(RestSource, AListingToldToWaitSaysHowLong) {
+  ThrottlingTarget target(1);
+  RestFixture api("  api:\n    type: rest\n    base_url: " + target.base_url() +
+                  "\n    streams:\n      things: {path: /things, write: {path: /things}}\n");
+  auto source = api.source("things");
+  try {
+    source->pull("", 100);
+    FAIL() << "a 429 is no page";
+  } catch (const TargetAsksToWait& e) {
+    EXPECT_EQ(e.wait, std::chrono::seconds(1));
+  }
+  try {  // held back by the connector: nothing sent
+    source->pull("", 100);
+    FAIL() << "sent while the target asked to wait";
+  } catch (const TargetAsksToWait& e) {
+    EXPECT_GT(e.wait.count(), 0);
+    EXPECT_NE(std::string(e.what()).find("not sent"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace synchub::connectors
