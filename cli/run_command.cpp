@@ -6,6 +6,7 @@
 #include "cli/load.hpp"
 #include "cli/stop_signals.hpp"
 #include "connectors/registry.hpp"
+#include "runtime/flow_runner.hpp"
 #include "runtime/hub.hpp"
 #include "runtime/log.hpp"
 
@@ -28,7 +29,14 @@ int cmd_run(const Args& raw) {
 
   ShutdownDeadline deadline(config->hub.duration("shutdown_timeout"));
   runtime::Hub hub(*config, connectors::builtin_registry(), {.new_state = new_state});
-  hub.run(stop_requested(), once);
+  const std::string stuck = hub.run(stop_requested(), once);
+  if (!stuck.empty()) {
+    // An error no wait clears (the data folder read-only, a damaged bus file, a wrong password):
+    // a run meant to finish says so instead of retrying for ever. Nothing past it was committed.
+    std::fprintf(stderr, "synchub run --once: stopped, %s (failed %d times in a row; fix it and run again)\n",
+                 stuck.c_str(), runtime::FlowRunner::kStuckAttempts);
+    return 4;
+  }
   runtime::log_info("hub", {}, stop_requested().load() ? "stopped by signal" : "drained, exiting");
   return 0;
 }

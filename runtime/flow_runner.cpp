@@ -69,7 +69,14 @@ void FlowRunner::back_off(Clock::time_point now, std::chrono::milliseconds reque
       "transient failure, backing off: " + error);
 }
 
+std::string FlowRunner::stuck() const {
+  if (local_failures_ >= kStuckAttempts || (configuration_error_ && failures_ >= kStuckAttempts))
+    return "flow " + options_.name + ": " + last_error_;
+  return {};
+}
+
 void FlowRunner::failed(Clock::time_point now, const std::string& error) {
+  ++local_failures_;
   retry_final_.clear();  // a write that did not land after all: the whole batch is redone
   try {
     consumer_->rewind();
@@ -176,6 +183,7 @@ bool FlowRunner::run_once(Clock::time_point now) {
     }
     if (process(items, true)) {
       failures_ = 0;
+      local_failures_ = 0;
       configuration_error_ = false;
       last_success_ms_ = now_ms();
       state_ = FlowState::Running;
@@ -188,6 +196,7 @@ bool FlowRunner::run_once(Clock::time_point now) {
   std::vector<Event> events = consumer_->poll(options_.batch_size);
   if (events.empty()) {
     settle();
+    local_failures_ = 0;
     if (run_.read > 0 || run_.dead_lettered > 0) finish_run();
     run_.started_ms = 0;
     state_ = FlowState::Idle;
@@ -214,6 +223,7 @@ bool FlowRunner::run_once(Clock::time_point now) {
     for (const auto& item : items)
       if (!item.transient) retry_final_.insert(item.origin);
   }
+  local_failures_ = 0;  // the bus and the state store did their part
   if (all_done) configuration_error_ = false;
   if (!all_done) {
     consumer_->rewind();  // redo what failed transiently; the rest of the batch is final

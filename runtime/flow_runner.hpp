@@ -76,6 +76,11 @@ class FlowRunner {
   // The last attempt failed on the configuration (see connectors::Failure::Configuration):
   // retrying cannot help until someone fixes it.
   bool configuration_error() const { return configuration_error_; }
+  // Non-empty when waiting cannot help: the configuration is wrong (kStuckAttempts attempts), or
+  // this worker's own side (bus, state store, output folder) failed kStuckAttempts times in a row
+  // (failed()). run --once stops on it.
+  std::string stuck() const;
+  static constexpr int kStuckAttempts = 5;
   const RunRecord& current_run() const { return run_; }
 
  private:
@@ -114,6 +119,7 @@ class FlowRunner {
   DurationHistogram sink_writes_;
   bool paused_ = false;
   bool configuration_error_ = false;
+  int local_failures_ = 0;    // failed() in a row
   bool only_waited_ = false;  // the last batch's failures were all "not sent: asked to wait"
   std::function<bool()> masters_pending_;
   std::optional<std::unordered_map<std::string, WriteProgress>> progress_;

@@ -291,8 +291,17 @@ void Hub::admin_tick(Clock::time_point now) {
   board_.publish(std::move(snapshot));
 }
 
-void Hub::run(const std::atomic<bool>& stop, bool once) {
+std::string Hub::stuck() const {
+  for (const auto& s : sources_)
+    if (std::string reason = s->stuck(); !reason.empty()) return reason;
+  for (const auto& f : flows_)
+    if (std::string reason = f->stuck(); !reason.empty()) return reason;
+  return {};
+}
+
+std::string Hub::run(const std::atomic<bool>& stop, bool once) {
   auto next_retention = Clock::now();
+  std::string stuck_on;
   while (!stop.load()) {
     const auto now = Clock::now();
     admin_tick(now);
@@ -319,6 +328,10 @@ void Hub::run(const std::atomic<bool>& stop, bool once) {
       }
       next_retention = now + std::chrono::minutes(5);
     }
+    if (once && !(stuck_on = stuck()).empty()) {
+      log_error("hub", {}, "run --once stops: " + stuck_on);
+      break;
+    }
     if (worked) continue;
     if (once) {
       bool done = true;
@@ -339,6 +352,7 @@ void Hub::run(const std::atomic<bool>& stop, bool once) {
                 std::string("last batch not delivered, redone at the next start: ") + e.what());
     }
   }
+  return stuck_on;
 }
 
 }  // namespace synchub::runtime

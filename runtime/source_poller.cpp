@@ -116,6 +116,7 @@ void SourcePoller::stop() {
 
 bool SourcePoller::poll_once(Clock::time_point now) {
   if (now < next_poll_) return false;
+  bool pulling = false;  // an error while false is this worker's own (bus, state store)
   try {
     if (!hold_lease(now)) {  // the holder does the work; ask again later
       in_flight_.reset();    // its cursor is the new holder's to commit
@@ -129,7 +130,9 @@ bool SourcePoller::poll_once(Clock::time_point now) {
       cursor_loaded_ = true;
     }
     if (!source_->reads_ahead()) finish_in_flight();  // pull() is handed committed cursors only
+    pulling = true;
     connectors::PullResult pulled = source_->pull(cursor_, options_.batch_size);
+    pulling = false;
     const size_t read = pulled.records.size();
     Batch batch;
     batch.publish = bus_.start_publish(to_events(pulled.records));
@@ -152,6 +155,7 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     if (!pulled.more) finish_in_flight();
     if (read > 0) log_debug("source", {{"stream", name()}, {"records", std::to_string(read)}}, "published");
     failures_ = 0;
+    local_failures_ = 0;
     drained_ = read == 0 && !rejected && !pulled.more && !pulled.waiting && !replayed;
     waiting_ = pulled.waiting;
     next_poll_ = pulled.more ? now : now + source_->poll_interval();
@@ -177,6 +181,10 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     drained_ = false;
     auto wait = backoff_.next(++failures_);
     next_poll_ = now + wait;
+    if (!pulling) {
+      ++local_failures_;
+      local_error_ = "source " + name() + ": " + e.what();
+    }
     log_error("source", {{"stream", name()}, {"retry_in_ms", std::to_string(wait.count())}}, e.what());
     return false;
   }

@@ -48,6 +48,10 @@ class SourcePoller {
   const connectors::PushSource* push_source() const { return source_->push(); }
   // Nothing read at the last poll, and nothing waiting to become ready.
   bool drained() const { return drained_; }
+  // Non-empty when this worker's own side (the bus, the state store) failed kLocalFailuresStuck
+  // polls in a row: an error waiting cannot clear (run --once stops on it).
+  std::string stuck() const { return local_failures_ >= kLocalFailuresStuck ? local_error_ : ""; }
+  static constexpr int kLocalFailuresStuck = 5;
   // Poll at the next chance instead of after the poll interval (run --once
   // confirms a finished listing has nothing more without waiting).
   // Not while backing off, nor while input is still being written.
@@ -85,6 +89,8 @@ class SourcePoller {
   Clock::time_point next_poll_{};
   Backoff backoff_{std::chrono::seconds(1), std::chrono::minutes(5)};
   int failures_ = 0;
+  int local_failures_ = 0;  // in a row, outside the source's pull()
+  std::string local_error_;
   bool leased_ = false;
   Clock::time_point renew_lease_at_{};
 };

@@ -137,7 +137,9 @@ void Database::exec(std::string_view sql) {
   if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     std::string text = message ? message : "unknown error";
     sqlite3_free(message);
-    throw std::runtime_error("sqlite: " + std::string(sql.substr(0, 80)) + ": " + text);
+    const char* file = sqlite3_db_filename(db_, "main");
+    throw std::runtime_error("sqlite " + std::string(file && *file ? file : "(memory)") + ": " +
+                             std::string(sql.substr(0, 80)) + ": " + text);
   }
 }
 
