@@ -97,8 +97,16 @@ class FlowRunner {
     std::string target_id;
     std::string resume;  // where an earlier attempt at this content stopped (WriteProgress)
   };
-  // Returns false when the batch must be retried later (transient failure).
+  // One batch attempt (flow_batch.cpp). Returns false when the batch must be retried later
+  // (transient failure).
+  struct Attempt;
   bool process(std::vector<Item>& items, bool replay);
+  std::vector<Item*> map_items(std::vector<Item>& items, Attempt& attempt);
+  std::vector<Item*> changed_items(const std::vector<Item*>& mapped, Attempt& attempt);
+  void push(const std::vector<Item*>& items, Attempt& attempt);
+  void record(Item& item, const connectors::SinkResult& result, int64_t now, Attempt& attempt);
+  void dead_letter(Item& item, DeadLetterStage stage, const std::string& error, Attempt& attempt);
+  std::string gave_up(const std::string& error) const;
   void back_off(Clock::time_point now, std::chrono::milliseconds requested, const std::string& error);
   void count(connectors::Outcome outcome);
   // The writes left part-way, loaded from the state store at the first batch.
