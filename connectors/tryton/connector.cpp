@@ -52,8 +52,19 @@ int64_t warehouse_id(Rpc& rpc, const std::string& code) {
   const Json found =
       rpc.model("stock.location", "search",
                 {Json::array({Json::array({"code", "=", code}), Json::array({"type", "=", "warehouse"})}), 0, 1});
-  if (found.empty()) throw RpcError(false, "config", "Tryton has no warehouse with code \"" + code + "\"");
+  if (found.empty())
+    throw RpcError(ErrorKind::Configuration, "config",
+                   "Tryton has no warehouse with code \"" + code + "\": check the connector's `warehouse`");
   return found[0].get<int64_t>();
+}
+
+void check_company(Rpc& rpc) {
+  const Json company = rpc.options().context.value("company", Json());
+  if (!company.is_number_integer()) return;  // none configured: Tryton's default
+  const Json found = rpc.model("company.company", "search", {Json::array({Json::array({"id", "=", company})}), 0, 1});
+  if (found.empty())
+    throw RpcError(ErrorKind::Configuration, "config",
+                   "Tryton has no company with id " + company.dump() + ": check the connector's `company`");
 }
 
 }  // namespace synchub::connectors::tryton
@@ -114,6 +125,14 @@ void register_tryton(Registry& registry) {
                .description = "sale_orders sink: how far a new order goes (draft, quote, confirm, process).",
                .default_value = "confirm",
                .options = {"draft", "quote", "confirm", "process"}},
+              {.name = "adopt",
+               .type = FieldType::Bool,
+               .description = "sale_orders sink: also take over (rewrite, confirm) a sale with the order's "
+                              "reference that synchub did not create, e.g. one keyed in by hand. Without it such "
+                              "a sale is left alone and the order refused with the reason. synchub's own sales "
+                              "are the ones its ledger knows, or created by the connector's user with synchub's "
+                              "note in their comment.",
+               .default_value = "false"},
               {.name = "states",
                .type = FieldType::StringList,
                .description = "sale_orders, invoices source: only records in these states.",

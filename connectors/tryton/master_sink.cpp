@@ -10,6 +10,7 @@
 // are looked up in one call and its new records created in one call (one by one only when
 // Tryton refuses that call, to find the record it refused).
 #include <map>
+#include <optional>
 
 #include "config/spec.hpp"
 #include "connectors/tryton/streams.hpp"
@@ -64,8 +65,13 @@ class MasterSink final : public SinkStream {
     }
     std::vector<size_t> to_create;
     std::vector<Json> create_values;
+    std::optional<SinkResult> stop;  // what stopped the batch: the rest is not sent
     for (size_t i = 0; i < n; ++i) {
       if (!ready[i]) continue;
+      if (stop) {
+        results[i] = not_sent(*stop);
+        continue;
+      }
       try {
         auto found = existing.find(codes[i]);
         if (entity_ == "credit") {
@@ -80,7 +86,12 @@ class MasterSink final : public SinkStream {
         }
       } catch (const std::exception& e) {
         results[i] = sink_failure(e);
+        if (stops_batch(e)) stop = results[i];
       }
+    }
+    if (stop) {
+      for (size_t i : to_create) results[i] = not_sent(*stop);
+      return results;
     }
     create(to_create, create_values, results);
     return results;

@@ -5,6 +5,14 @@
 // creating another; a sale still in draft or quotation is rewritten; one
 // further on is left alone, and a change to it is refused, not lost.
 //
+// Only synchub's own sales are changed: the one the ledger knows for the
+// record (its target id), or, when the ledger does not know it yet (synchub
+// stopped between creating the sale and recording it), one created by the
+// connector's Tryton user that carries synchub's note in its `comment`
+// (written at creation; a clerk's copy of such a sale has the note but not
+// the creator). Someone else's sale with that reference is refused with the
+// reason unless the stream sets `adopt: true`.
+//
 // Input (after mapping):
 //   {"reference": "SO-1001" (default: the record key), "party": "C0001" (code) or 12 (id),
 //    "sale_date": "2026-11-27", "description": "...",
@@ -14,6 +22,7 @@
 // Tryton's `create` runs no on-change rules.
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "config/spec.hpp"
 #include "connectors/tryton/streams.hpp"
@@ -65,31 +74,79 @@ std::string state_before(const std::string& step) {
   return "confirmed";
 }
 
+// The note synchub writes in the `comment` of the sales it creates.
+std::string own_note(const std::string& reference) {
+  return "Created by synchub for order " + reference + ".";
+}
+
+// "SO0012", or "id 12" for a draft (numbered when quoted).
+std::string sale_label(const Json& sale) {
+  const std::string number = scalar_text(sale.value("number", Json()));
+  return number.empty() ? "id " + scalar_text(sale["id"]) : number;
+}
+
 class SaleSink final : public SinkStream {
  public:
   SaleSink(const Shared& shared, const config::Settings& stream)
-      : rpc_(shared.session), warehouse_code_(shared.warehouse_code), workflow_(stream.str("workflow")) {}
+      : rpc_(shared.session),
+        session_(shared.session),
+        warehouse_code_(shared.warehouse_code),
+        workflow_(stream.str("workflow")),
+        adopt_(stream.boolean("adopt")) {}
 
   std::vector<SinkResult> push(const Batch& batch) override {
     parties_.clear();  // master data may have changed since the last batch
     products_.clear();
     std::vector<SinkResult> results;
     results.reserve(batch.records.size());
+    std::optional<SinkResult> stop;  // what stopped the batch: the rest is not sent
     for (const SinkRecord& record : batch.records) {
-      try {
-        results.push_back(write(record));
-      } catch (const BadInput& e) {
-        results.push_back(sink_failure(e));
-      } catch (const std::invalid_argument& e) {
-        results.push_back(sink_failure(e));
-      } catch (const RpcError& e) {
-        results.push_back(sink_failure(e));
+      if (stop) {
+        results.push_back(not_sent(*stop));
+        continue;
       }
+      bool stops = false;
+      results.push_back(attempt(record, stops));
+      if (stops) stop = results.back();
     }
     return results;
   }
 
  private:
+  SinkResult attempt(const SinkRecord& record, bool& stops) {
+    for (int tries = 0;; ++tries) {
+      try {
+        if (!checked_company_) {
+          check_company(rpc_);
+          checked_company_ = true;
+        }
+        return write(record);
+      } catch (const RpcError& e) {
+        // Dropped session: the write may have been applied. It is idempotent (the sale is found
+        // by its reference, synchub's by its note), so it is done again on a new login.
+        if (e.session_lost() && tries == 0) continue;
+        stops = stops_batch(e);
+        return sink_failure(e);
+      } catch (const BadInput& e) {
+        return sink_failure(e);
+      } catch (const std::invalid_argument& e) {
+        return sink_failure(e);
+      }
+    }
+  }
+
+  // Refuses a sale found by the reference that synchub did not create, unless `adopt`.
+  void check_owner(const SinkRecord& record, const Json& sale, const std::string& reference) {
+    if (adopt_) return;
+    if (!record.target_id.empty() && record.target_id == scalar_text(sale["id"])) return;  // the ledger's
+    const Json& creator = sale.contains("create_uid") ? sale["create_uid"] : Json();
+    const bool by_connector = creator.is_number_integer() && creator.get<int64_t>() == session_->user_id();
+    if (by_connector && scalar_text(sale.value("comment", Json())).find(own_note(reference)) != std::string::npos)
+      return;  // created by synchub, not recorded yet (it stopped before its ledger commit)
+    throw BadInput("sale " + sale_label(sale) + " with reference " + reference +
+                   " was not created by synchub (set `adopt: true` on the stream to take it over)");
+  }
+
   SinkResult write(const SinkRecord& record) {
     const Json order = parse_exact(record.value);
     if (!order.is_object()) throw BadInput("the mapped order is not a JSON object");
@@ -111,16 +168,19 @@ class SaleSink final : public SinkStream {
     const Json found = rpc_.model(
         "sale.sale", "search_read",
         {Json::array({Json::array({"reference", "=", reference}), Json::array({"state", "!=", "cancelled"})}), 0, 2,
-         Json::array({Json::array({"id", "ASC"})}), Json::array({"state", "number", "party"})});
+         Json::array({Json::array({"id", "ASC"})}),
+         Json::array({"state", "number", "party", "create_uid", "comment"})});
     Outcome outcome = Outcome::Created;
     int64_t id = 0;
     std::string state = "draft";
     if (found.empty()) {
       Json values = header;
+      values["comment"] = own_note(reference);
       values["lines"] = Json::array({Json::array({"create", payloads(lines)})});
       id = rpc_.model("sale.sale", "create", {Json::array({values})}).at(0).get<int64_t>();
     } else {
       const Json& sale = found[0];
+      check_owner(record, sale, reference);
       id = sale["id"].get<int64_t>();
       state = scalar_text(sale["state"]);
       if (state == "draft" || state == "quotation") {
@@ -179,8 +239,7 @@ class SaleSink final : public SinkStream {
       try {
         rpc_.model("sale.sale", step, {Json::array({id})});
       } catch (const RpcError& e) {
-        throw RpcError(e.transient(), e.type(),
-                       "Tryton refused to " + step + " the sale of reference " + reference + ": " + e.what());
+        throw RpcError(e, "Tryton refused to " + step + " the sale of reference " + reference + ": " + e.what());
       }
       state = scalar_text(rpc_.model("sale.sale", "read", {Json::array({id}), Json::array({"state"})}).at(0)["state"]);
     }
@@ -269,9 +328,12 @@ class SaleSink final : public SinkStream {
   }
 
   Rpc rpc_;
+  std::shared_ptr<Session> session_;  // whose user creates synchub's sales
   std::string warehouse_code_;
   int64_t warehouse_ = 0;
+  bool checked_company_ = false;
   std::string workflow_;
+  bool adopt_;
   std::map<std::string, PartyInfo> parties_;
   std::map<std::string, ProductInfo> products_;
 };

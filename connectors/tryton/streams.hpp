@@ -16,8 +16,11 @@ struct Shared {
   std::string warehouse_code;  // stock.location code of the warehouse (orders ship from it, stock is read in it)
 };
 
-// Resolves the warehouse's id (once per stream).
+// Resolves the warehouse's id (once per stream); a code Tryton does not know is a configuration error.
 int64_t warehouse_id(Rpc& rpc, const std::string& code);
+// Checks that the connector's `company` (the context's) is a Tryton company: else every write
+// would fail on it, a configuration error.
+void check_company(Rpc& rpc);
 
 // A mapped record the sinks cannot take (missing field, unknown code): a permanent failure.
 struct BadInput : std::runtime_error {
@@ -26,9 +29,23 @@ struct BadInput : std::runtime_error {
 // A sink's result for what a record's write threw: Tryton's own errors by their kind; bad input
 // (BadInput, a value that is not a decimal or date) is permanent.
 inline SinkResult sink_failure(const std::exception& e) {
-  if (const auto* rpc = dynamic_cast<const RpcError*>(&e))
-    return SinkResult::failed(rpc->transient() ? Failure::Transient : Failure::Permanent, e.what());
+  if (const auto* rpc = dynamic_cast<const RpcError*>(&e)) {
+    const Failure kind = rpc->configuration() ? Failure::Configuration
+                         : rpc->transient()   ? Failure::Transient
+                                              : Failure::Permanent;
+    return SinkResult::failed(kind, e.what());
+  }
   return SinkResult::failed(Failure::Permanent, e.what());
+}
+// Whether what a record's write threw stops its batch: after a configuration error or a failed
+// login no record can pass, and each one more would be one more refused login in Tryton.
+inline bool stops_batch(const std::exception& e) {
+  const auto* rpc = dynamic_cast<const RpcError*>(&e);
+  return rpc && (rpc->configuration() || rpc->at_login());
+}
+// The result of a record left unsent after `stop` (a sink_failure that stops its batch).
+inline SinkResult not_sent(const SinkResult& stop) {
+  return SinkResult::failed(stop.failure, "not sent: " + stop.error);
 }
 // Whether a mapped record has `name`, not null.
 inline bool present(const Json& record, const char* name) {

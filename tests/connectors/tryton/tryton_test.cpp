@@ -4,85 +4,10 @@
 // are sent; invoices read incrementally; stock and credit levels emitted once
 // per change; a credit-limit refusal kept with Tryton's message; a lost
 // session survived.
-#include <gtest/gtest.h>
-
-#include <optional>
-
-#include "config/hub_config.hpp"
-#include "connectors/registry.hpp"
-#include "connectors/tryton/rpc.hpp"
-#include "connectors/tryton/values.hpp"
-#include "runtime/sqlite.hpp"
-#include "tests/support/tryton_server.hpp"
+#include "tests/connectors/tryton/tryton_fixture.hpp"
 
 namespace synchub::connectors {
 namespace {
-
-using tryton::Json;
-
-class TrytonTest : public ::testing::Test {
- protected:
-  void open(const std::string& streams_yaml, const std::string& login = "") {
-    test::write_file(dir_.path() / "synchub.yaml",
-                     "hub: {name: t}\nconnectors:\n" + tryton_.connector_yaml(streams_yaml, login) + "flows: {}\n");
-    config_ = config::load_hub_config(dir_.str("synchub.yaml"), builtin_registry().specs());
-    connector_ = builtin_registry().get("tryton").create(*config_->connector("erp"), Context{"t"});
-  }
-  std::unique_ptr<SinkStream> sink(const std::string& name) {
-    return connector_->open_sink(*config_->connector("erp")->stream(name));
-  }
-  std::unique_ptr<SourceStream> source(const std::string& name) {
-    return connector_->open_source(*config_->connector("erp")->stream(name));
-  }
-  // The test's own JSON-RPC client (the connector's, on its own login) to set up and check.
-  tryton::Rpc& rpc() {
-    if (!rpc_) {
-      tryton::ServerOptions options{tryton_.url, tryton_.database, tryton_.user, tryton_.password};
-      options.context = {{"company", 1}};
-      rpc_.emplace(std::make_shared<tryton::Session>(options));
-    }
-    return *rpc_;
-  }
-  static SinkResult push_one(SinkStream& sink, const std::string& key, const Json& value, std::string target_id = "") {
-    const std::string text = value.dump();
-    Batch batch{"t", "b", {SinkRecord{key, text, target_id, !target_id.empty()}}};
-    std::vector<SinkResult> results = sink.push(batch);
-    EXPECT_EQ(results.size(), 1u);
-    return results.at(0);
-  }
-  // Everything the source has now, pulled until it says there is no more.
-  static std::vector<Json> drain(SourceStream& source, std::string& cursor) {
-    std::vector<Json> records;
-    for (int guard = 0; guard < 50; ++guard) {
-      PullResult r = source.pull(cursor, 100);
-      for (const auto& record : r.records) records.push_back(Json::parse(record.value));
-      cursor = r.next_cursor;
-      if (!r.more) break;
-    }
-    return records;
-  }
-  Json sales_with_reference(const std::string& reference) {
-    return rpc().model("sale.sale", "search_read",
-                       {Json::array({Json::array({"reference", "=", reference})}), 0, nullptr, nullptr,
-                        Json::array({"state", "number", "total_amount", "invoices", "shipments"})});
-  }
-  void ship(int64_t sale) {
-    const Json shipments =
-        rpc().model("sale.sale", "read", {Json::array({sale}), Json::array({"shipments"})})[0]["shipments"];
-    for (const char* step : {"assign_try", "pick", "pack", "done"})
-      rpc().model("stock.shipment.out", step, {shipments});
-  }
-
-  test::TrytonServer tryton_;
-  test::TempDir dir_;
-  std::optional<config::HubConfig> config_;
-  std::unique_ptr<Connector> connector_;
-  std::optional<tryton::Rpc> rpc_;
-};
-
-Json order(const std::string& party, Json lines) {
-  return {{"party", party}, {"sale_date", "2026-11-27"}, {"lines", lines}};
-}
 
 TEST_F(TrytonTest, AnOrderIsConfirmedAndInvoicedToTheCentAndCreatedOnceHoweverOftenItIsSent) {
   open("      orders: {entity: sale_orders, workflow: confirm}\n      invoices: {entity: invoices}\n");
@@ -337,7 +262,7 @@ TEST_F(TrytonTest, AnExpiredSessionIsRenewedAStaleWriteIsTransientABadPasswordIs
     refused.model("party.party", "search_count", {Json::array()});
     FAIL() << "a bad password was accepted";
   } catch (const tryton::RpcError& e) {
-    EXPECT_TRUE(e.transient());  // not any record's fault: the flow waits, nothing is dead-lettered
+    EXPECT_TRUE(e.configuration());  // not any record's fault: the flow stops, nothing is dead-lettered
     EXPECT_NE(std::string(e.what()).find("refused the login of 'synchub'"), std::string::npos) << e.what();
     EXPECT_EQ(std::string(e.what()).find(options.password), std::string::npos);
   }
