@@ -215,13 +215,19 @@ bool truthy(const Document& doc, const Value& v, const char* what);
 std::optional<Decimal> to_decimal(const Value& v);           // numbers and numeric strings (spaces around allowed)
 std::string_view trim_spaces(std::string_view text);         // without the spaces around it
 std::string_view to_text(EvalContext& ctx, const Value& v);  // strings, numbers, bools, dates as text
-// <0, 0, >0; `comparable` is false for values of different kinds (or lists, objects).
+// A number and a string: compared as numbers, the way arithmetic reads numeric strings.
+inline bool number_against_text(const Value& a, const Value& b) {
+  return (a.kind == ValueKind::Number && b.kind == ValueKind::String) ||
+         (a.kind == ValueKind::String && b.kind == ValueKind::Number);
+}
+// <0, 0, >0; `comparable` is false for values of different kinds (or lists, objects), a number
+// and a numeric string being of one kind (a number and any other string are not comparable).
 int compare_values(const Document& doc, const Value& a, const Value& b, bool& comparable);
 // Whether a and b are comparable and equal; the common cases (`x == null`, texts) inline.
 inline bool values_equal(const Document& doc, const Value& a, const Value& b) {
-  if (a.kind != b.kind) return false;  // not comparable
+  if (a.kind != b.kind && !number_against_text(a, b)) return false;  // not comparable
   if (a.kind == ValueKind::Null) return true;
-  if (a.kind == ValueKind::String) return same_text(a.text, b.text);
+  if (a.kind == ValueKind::String && b.kind == ValueKind::String) return same_text(a.text, b.text);
   bool comparable;
   const int c = compare_values(doc, a, b, comparable);
   return comparable && c == 0;

@@ -283,8 +283,14 @@ class Binary final : public Operation {
     }
     Value a = a_->eval(ctx), b = b_->eval(ctx);
     switch (op_) {
-      case Op::Eq: return Value::of_bool(values_equal(ctx.doc, a, b));
-      case Op::Ne: return Value::of_bool(!values_equal(ctx.doc, a, b));
+      case Op::Eq:
+      case Op::Ne: {
+        bool equal = values_equal(ctx.doc, a, b);
+        if (!equal && number_against_text(a, b) && !(to_decimal(a) && to_decimal(b)))
+          throw MappingError("cannot compare " + describe(ctx.doc, a) + " with " + describe(ctx.doc, b) +
+                             ": the text is not a number");
+        return Value::of_bool(op_ == Op::Eq ? equal : !equal);
+      }
       case Op::Lt:
       case Op::Le:
       case Op::Gt:
@@ -292,7 +298,9 @@ class Binary final : public Operation {
         if (a.is_null() || b.is_null()) return Value::null();
         bool comparable;
         int c = compare_values(ctx.doc, a, b, comparable);
-        if (!comparable) throw MappingError("cannot compare " + describe(ctx.doc, a) + " with " + describe(ctx.doc, b));
+        if (!comparable)
+          throw MappingError("cannot compare " + describe(ctx.doc, a) + " with " + describe(ctx.doc, b) +
+                             (number_against_text(a, b) ? ": the text is not a number" : ""));
         return Value::of_bool(op_ == Op::Lt ? c < 0 : op_ == Op::Le ? c <= 0 : op_ == Op::Gt ? c > 0 : c >= 0);
       }
       default: throw std::logic_error("arithmetic in Binary");

@@ -128,6 +128,11 @@ std::string_view to_text(EvalContext& ctx, const Value& v) {
 int compare_values(const Document& doc, const Value& a, const Value& b, bool& comparable) {
   comparable = true;
   if (a.kind == ValueKind::Number && b.kind == ValueKind::Number) return to_decimal(a)->compare(*to_decimal(b));
+  if (number_against_text(a, b)) {  // as arithmetic reads them: "56.53" is 56.53, exactly
+    const auto x = to_decimal(a), y = to_decimal(b);
+    comparable = x && y;
+    return comparable ? x->compare(*y) : 0;
+  }
   if (a.kind != b.kind) {
     comparable = false;
     return 0;

@@ -132,7 +132,8 @@ TEST(Expression, ComparisonsLogicAndConditionals) {
   EXPECT_EQ(eval("qty >= 4 or not flag", kOrder), "false");
   EXPECT_EQ(eval("'b' > 'a'"), "true");
   EXPECT_EQ(eval("1.0 == 1"), "true");
-  EXPECT_EQ(eval("'1' == 1"), "false");
+  EXPECT_EQ(eval("'1' == 1"), "true");  // numeric strings compare as numbers, as arithmetic reads them
+  EXPECT_EQ(eval("'abc' == 'abc'"), "true");
   EXPECT_EQ(eval("null == null"), "true");
   EXPECT_EQ(eval("missing == null", kOrder), "true");
   EXPECT_EQ(eval("qty > 2 ? 'many' : 'few'", kOrder), "\"many\"");
@@ -141,8 +142,27 @@ TEST(Expression, ComparisonsLogicAndConditionals) {
   EXPECT_EQ(eval("coalesce(missing, null, 'x')", kOrder), "\"x\"");
   EXPECT_EQ(eval("missing and true", kOrder), "false");  // null counts as false
   EXPECT_EQ(eval.error("qty and true", kOrder), "'and': expected true or false, got 3");
-  EXPECT_EQ(eval.error("name < 3", kOrder), "cannot compare \"  Widget  \" with 3");
+  EXPECT_EQ(eval.error("name < 3", kOrder), "cannot compare \"  Widget  \" with 3: the text is not a number");
+  EXPECT_EQ(eval.error("name == 3", kOrder), "cannot compare \"  Widget  \" with 3: the text is not a number");
+  EXPECT_EQ(eval("'b' < 'a'"), "false");
   EXPECT_EQ(eval("false and (1/0 == 1)"), "false");  // short-circuit
+}
+
+// Issue 23, item 3: a numeric string is the same number to `+`, `==` and `<`, exactly.
+TEST(Expression, NumericStringsCompareAsTheNumbersArithmeticReads) {
+  Eval eval;
+  const char* order = R"({"amount":"56.53","big":"100000000000000000000000000000.01","padded":" 7 "})";
+  EXPECT_EQ(eval("amount == 56.53", order), "true");
+  EXPECT_EQ(eval("amount + 0 == 56.53", order), "true");
+  EXPECT_EQ(eval("amount < 100", order), "true");
+  EXPECT_EQ(eval("amount >= 56.530", order), "true");
+  EXPECT_EQ(eval("amount != 56.54", order), "true");
+  EXPECT_EQ(eval("56.52 < amount", order), "true");
+  EXPECT_EQ(eval("big > 100000000000000000000000000000", order), "true");  // decimal, not binary
+  EXPECT_EQ(eval("big == 100000000000000000000000000000.01", order), "true");
+  EXPECT_EQ(eval("padded == 7", order), "true");
+  EXPECT_EQ(eval("contains([1, 56.53], amount)", order), "true");
+  EXPECT_EQ(eval("amount * 2 == '113.06'", order), "true");
 }
 
 TEST(Expression, StringFunctions) {
