@@ -27,6 +27,12 @@ struct MappingError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The mapping refused the record with a reason of its own (`fail(...)`, a `checks:` rule): the
+// message is the whole error, not prefixed with the field that raised it.
+struct RecordRefused : MappingError {
+  using MappingError::MappingError;
+};
+
 // A cross-reference not found (yet): the master data it needs may still be
 // on its way, so a flow retries the record instead of dead-lettering it at once.
 struct MissingReference : MappingError {

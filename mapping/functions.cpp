@@ -415,7 +415,13 @@ Value f_today(EvalContext& ctx, Args a) {
   return Value::of_date(day);
 }
 
+// fail(message): the record is refused with this reason, whole.
+Value f_fail(EvalContext& ctx, Args a) {
+  throw RecordRefused(std::string(to_text(ctx, a[0])));
+}
+
 const FunctionSpec kFunctions[] = {
+    {"fail", 1, 1, f_fail},
     {"concat", 1, -1, f_concat},
     {"substr", 2, 3, f_substr},
     {"replace", 3, 3, f_replace},

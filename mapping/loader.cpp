@@ -74,8 +74,8 @@ class Loader {
       if (e.key == "tables") read_tables(e.value, "tables", e.key_mark);
       if (e.key == "table_files") read_table_files(e.value);
     }
-    static const std::vector<std::string> kTop = {"description", "source", "target",      "version", "key",
-                                                  "filter",      "tables", "table_files", "fields",  "tests"};
+    static const std::vector<std::string> kTop = {"description", "source",      "target", "version", "key",  "filter",
+                                                  "tables",      "table_files", "fields", "checks",  "tests"};
     bool has_fields = false;
     for (const auto& e : entries) {
       if (e.key == "source" || e.key == "target" || e.key == "version" || e.key == "description") {
@@ -95,6 +95,8 @@ class Loader {
       } else if (e.key == "fields") {
         has_fields = true;
         plan_->fields = read_fields(e.value, "fields", e.key_mark);
+      } else if (e.key == "checks") {
+        read_checks(e.value);
       } else if (e.key == "tests") {
         read_tests(e.value);
       } else if (e.key != "tables" && e.key != "table_files") {
@@ -111,6 +113,63 @@ class Loader {
   }
 
   CompileEnv env() const { return CompileEnv{&plan_->tables}; }
+
+  // checks: [{that: EXPRESSION, message: "text with {expressions}"}]
+  void read_checks(const YAML::Node& list) {
+    if (!list.IsSequence()) return error(list, "checks", "expected a list of {that, message}");
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string path = "checks[" + std::to_string(i) + "]";
+      if (!reader_.expect_map(list[i], path, reader_.mark(list[i]))) continue;
+      CheckPlan check;
+      YAML::Node message;
+      bool has_message = false;
+      for (const auto& e : reader_.entries(list[i], path)) {
+        if (e.key == "that") {
+          check.that = expression(e.value, path + ".that");
+        } else if (e.key == "message") {
+          message = e.value;
+          has_message = true;
+        } else {
+          diags_.error(e.key_mark, path + "." + e.key, "unknown key; " + config::suggest(e.key, {"that", "message"}));
+        }
+      }
+      if (!check.that) {
+        if (!has_message) diags_.error(reader_.mark(list[i]), path, "a check needs that: (an expression)");
+        continue;
+      }
+      if (!has_message || !message.IsScalar() || message.Scalar().empty()) {
+        error(has_message ? message : list[i], has_message ? path + ".message" : path,
+              "a check needs message: (text, {expressions} in it)");
+        continue;
+      }
+      check.message = message_template(message, path + ".message");
+      plan_->checks.push_back(std::move(check));
+    }
+  }
+
+  // "lines sum to {sum($out.lines[*].amount)}" -> ("lines sum to ", expr), each {} compiled.
+  std::vector<std::pair<std::string, ExprPtr>> message_template(const YAML::Node& n, const std::string& path) {
+    std::vector<std::pair<std::string, ExprPtr>> parts;
+    const std::string& text = n.Scalar();
+    size_t at = 0;
+    while (at <= text.size()) {
+      const size_t open = text.find('{', at);
+      const size_t close = open == std::string::npos ? open : text.find('}', open);
+      if (close == std::string::npos) {
+        parts.emplace_back(text.substr(at), nullptr);
+        break;
+      }
+      ExprPtr expr;
+      try {
+        expr = compile_expression(text.substr(open + 1, close - open - 1), env());
+      } catch (const ExpressionError& e) {
+        error(n, path, "in {" + text.substr(open + 1, close - open - 1) + "}: " + e.what());
+      }
+      parts.emplace_back(text.substr(at, open - at), std::move(expr));
+      at = close + 1;
+    }
+    return parts;
+  }
 
   // Compiles an expression (or a path), pointing errors at the column inside it.
   ExprPtr expression(const YAML::Node& n, const std::string& path, bool path_only = false) {

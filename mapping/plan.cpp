@@ -229,7 +229,7 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
 }
 
 Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const Value& record, const Scope* parent,
-                 const Where& where, JsonWriter& out);
+                 const Where& where, JsonWriter& out, const std::vector<CheckPlan>* checks = nullptr);
 
 // A null source value: the default, an error when required, or null.
 Value when_null(const FieldPlan& f) {
@@ -309,8 +309,21 @@ void finish_value(EvalContext& ctx, const FieldPlan& f, Value& v) {
   }
 }
 
+// The first of `checks` the record (with its mapped fields in scope) does not meet: its message.
+void apply_checks(EvalContext& ctx, const std::vector<CheckPlan>& checks) {
+  for (const auto& check : checks) {
+    if (const Value met = check.that->eval(ctx); met.kind == ValueKind::Bool && met.boolean) continue;
+    std::string message;
+    for (const auto& [text, expr] : check.message) {
+      message += text;
+      if (expr) message += to_text(ctx, expr->eval(ctx));
+    }
+    throw RecordRefused(message);
+  }
+}
+
 Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const Value& record, const Scope* parent,
-                 const Where& where, JsonWriter& out) {
+                 const Where& where, JsonWriter& out, const std::vector<CheckPlan>* checks) {
   Member* members = ctx.arena.array<Member>(fields.size());
   Scope scope{record, parent, members, 0};
   const Scope* saved = ctx.scope;
@@ -338,7 +351,9 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
     } catch (const MappingError& e) {
       ctx.scope = saved;
       const std::string target = join(where.target(), f.name);
-      if (f.each || std::string_view(e.what()).find(" (field ") != std::string_view::npos) throw;
+      if (f.each || dynamic_cast<const RecordRefused*>(&e) ||
+          std::string_view(e.what()).find(" (field ") != std::string_view::npos)
+        throw;
       std::string message = f.source_path.empty()
                                 ? target + ": " + e.what()
                                 : join(where.source(), f.source_path) + ": " + e.what() + " (field " + target + ")";
@@ -351,6 +366,7 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
     m.name = f.name;
     ++scope.out_size;
   }
+  if (checks) apply_checks(ctx, *checks);
   out.put('}');
   ctx.scope = saved;
   return Value::of_object(members, scope.out_size);
@@ -392,7 +408,7 @@ MapStatus PlanRunner::run(std::string_view record, std::string& out, std::string
       key.assign(to_text(ctx, k));
     }
     writer_.clear();
-    map_object(ctx, plan_->fields, root.record, nullptr, Where{}, writer_);
+    map_object(ctx, plan_->fields, root.record, nullptr, Where{}, writer_, &plan_->checks);
     out += writer_.text();
   } catch (const MissingReference& e) {
     error = e.what();

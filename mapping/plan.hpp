@@ -62,6 +62,13 @@ struct MappingTestCase {
   bool expect_skip = false;
 };
 
+// A rule every record must meet (`checks:`): when `that` is not true the record is refused with
+// the message, its {expressions} filled in (they see the record and `$out`, the mapped fields).
+struct CheckPlan {
+  ExprPtr that;
+  std::vector<std::pair<std::string, ExprPtr>> message;  // text, then the expression after it (or null)
+};
+
 struct Plan {
   std::string file;
   std::string source, target, version;
@@ -69,6 +76,7 @@ struct Plan {
   ExprPtr filter;
   std::map<std::string, std::shared_ptr<Table>, std::less<>> tables;
   std::vector<FieldPlan> fields;
+  std::vector<CheckPlan> checks;
   std::vector<MappingTestCase> tests;
 };
 

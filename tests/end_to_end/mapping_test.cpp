@@ -161,6 +161,32 @@ tests:
   EXPECT_EQ(examples.exit_code, 0) << examples.out << examples.err;
 }
 
+// A check's reason is expected and printed whole, however long (issue 23, item 4).
+TEST(TestCommand, ExpectsAndPrintsACheckReasonWhole) {
+  TempDir dir;
+  write_file(dir.path() / "m.yaml", R"Y(fields:
+  no: {from: no}
+  total: {expr: "sum(lines[*].amount)", type: "decimal(12,2)"}
+checks:
+  - that: "$out.total == order_amount"
+    message: "order {no}: the lines of this sales order sum to {$out.total} but the order amount is {order_amount}"
+tests:
+  - name: sums differ
+    input: {no: SO-7, order_amount: "10.00", lines: [{amount: "4.00"}, {amount: "5.99"}]}
+    expect_error: "order SO-7: the lines of this sales order sum to 9.99 but the order amount is 10.00"
+  - name: told it matches
+    input: {no: SO-8, order_amount: "1.00", lines: [{amount: "2.00"}]}
+    expect: {no: SO-8, total: 2.00}
+)Y");
+  CommandResult r = run_synchub({"test", dir.str()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("PASS " + dir.str("m.yaml") + ":8 sums differ"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mapping failed: order SO-8: the lines of this sales order sum to 2.00 but the order amount "
+                       "is 1.00\n"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(ValidateCommand, ChecksMappingFilesOfFlows) {
   TempDir dir;
   write_file(dir.path() / "bad.yaml", "fields:\n  a: {expr: \"upper(\"}\n");

@@ -114,6 +114,42 @@ fields:
             "error: lines[1].amount: '*' expects numbers, got \"x\"");
 }
 
+// Issue 23, item 4: a record refused with the mapping's own reason, whole: a `checks:` rule that
+// reads the mapped fields, or fail() anywhere in an expression.
+TEST_F(PlanTest, ChecksAndFailRefuseARecordWithTheirOwnWholeReason) {
+  const char* yaml = R"Y(
+fields:
+  no: {from: no}
+  lines:
+    each: items
+    fields:
+      amount: {expr: "qty * price", type: "decimal(18,2)"}
+  unit: {expr: "unit == 'pcs' ? 'Pcs' : unit == 'box' ? 'xiang' : fail(concat('unit ', unit, ' has no K3 code; add it to the unit table of crm-product-to-k3.yaml before syncing this order'))"}
+checks:
+  - that: "sum($out.lines[*].amount) == order_amount"
+    message: "order {no}: its lines sum to {sum($out.lines[*].amount)}, the order says {order_amount}"
+)Y";
+  EXPECT_EQ(map(yaml, R"({"no":"SO1","order_amount":"3.10","unit":"pcs","items":[{"qty":2,"price":1.5},)"
+                      R"({"qty":1,"price":"0.10"}]})"),
+            R"({"no":"SO1","lines":[{"amount":3.00},{"amount":0.10}],"unit":"Pcs"})");
+  EXPECT_EQ(map(yaml, R"({"no":"SO2","order_amount":"3.11","unit":"pcs","items":[{"qty":2,"price":1.5},)"
+                      R"({"qty":1,"price":"0.10"}]})"),
+            "error: order SO2: its lines sum to 3.10, the order says 3.11");
+  EXPECT_EQ(map(yaml, R"({"no":"SO3","order_amount":"3","unit":"bag","items":[{"qty":2,"price":1.5}]})"),
+            "error: unit bag has no K3 code; add it to the unit table of crm-product-to-k3.yaml before syncing this "
+            "order");
+  EXPECT_EQ(map(yaml, R"({"no":"SO4","unit":"pcs","items":[]})"),
+            "error: order SO4: its lines sum to 0, the order says ")
+      << "a missing amount fails the check";
+
+  EXPECT_EQ(errors("fields:\n  a: {from: a}\nchecks:\n  - that: \"a ==\"\n    message: x\n"
+                   "  - {that: a, mesage: y}\n  - {that: a, message: \"{a +}\"}\n"),
+            "m.yaml:4:16: checks[0].that: in expression: unexpected end of expression\n"
+            "m.yaml:6:15: checks[1].mesage: unknown key; did you mean 'message'?\n"
+            "m.yaml:6:5: checks[1]: a check needs message: (text, {expressions} in it)\n"
+            "m.yaml:7:24: checks[2].message: in {a +}: unexpected end of expression\n");
+}
+
 TEST_F(PlanTest, TypesConvertAndCheck) {
   const char* yaml = R"Y(
 fields:
