@@ -142,33 +142,14 @@ class Loader {
               "a check needs message: (text, {expressions} in it)");
         continue;
       }
-      check.message = message_template(message, path + ".message");
+      try {
+        check.message = compile_message(message.Scalar(), env());
+      } catch (const ExpressionError& e) {
+        error(message, path + ".message", e.what());
+        continue;
+      }
       plan_->checks.push_back(std::move(check));
     }
-  }
-
-  // "lines sum to {sum($out.lines[*].amount)}" -> ("lines sum to ", expr), each {} compiled.
-  std::vector<std::pair<std::string, ExprPtr>> message_template(const YAML::Node& n, const std::string& path) {
-    std::vector<std::pair<std::string, ExprPtr>> parts;
-    const std::string& text = n.Scalar();
-    size_t at = 0;
-    while (at <= text.size()) {
-      const size_t open = text.find('{', at);
-      const size_t close = open == std::string::npos ? open : text.find('}', open);
-      if (close == std::string::npos) {
-        parts.emplace_back(text.substr(at), nullptr);
-        break;
-      }
-      ExprPtr expr;
-      try {
-        expr = compile_expression(text.substr(open + 1, close - open - 1), env());
-      } catch (const ExpressionError& e) {
-        error(n, path, "in {" + text.substr(open + 1, close - open - 1) + "}: " + e.what());
-      }
-      parts.emplace_back(text.substr(at, open - at), std::move(expr));
-      at = close + 1;
-    }
-    return parts;
   }
 
   // Compiles an expression (or a path), pointing errors at the column inside it.

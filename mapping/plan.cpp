@@ -374,6 +374,27 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
 
 }  // namespace
 
+std::vector<std::pair<std::string, ExprPtr>> compile_message(const std::string& text, const CompileEnv& env) {
+  std::vector<std::pair<std::string, ExprPtr>> parts;
+  size_t at = 0;
+  while (at <= text.size()) {
+    const size_t open = text.find('{', at);
+    const size_t close = open == std::string::npos ? open : text.find('}', open);
+    if (close == std::string::npos) {
+      parts.emplace_back(text.substr(at), nullptr);
+      break;
+    }
+    const std::string inside = text.substr(open + 1, close - open - 1);
+    try {
+      parts.emplace_back(text.substr(at, open - at), compile_expression(inside, env));
+    } catch (const ExpressionError& e) {
+      throw ExpressionError(e.column, "in {" + inside + "}: " + e.what());
+    }
+    at = close + 1;
+  }
+  return parts;
+}
+
 int64_t EvalContext::clock_micros() {
   using namespace std::chrono;
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();

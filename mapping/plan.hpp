@@ -69,6 +69,10 @@ struct CheckPlan {
   std::vector<std::pair<std::string, ExprPtr>> message;  // text, then the expression after it (or null)
 };
 
+// "lines sum to {sum($out.lines[*].amount)}" -> ("lines sum to ", its expression), each {} compiled;
+// throws ExpressionError ("in {a +}: ...").
+std::vector<std::pair<std::string, ExprPtr>> compile_message(const std::string& text, const CompileEnv& env);
+
 struct Plan {
   std::string file;
   std::string source, target, version;
