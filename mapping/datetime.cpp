@@ -333,7 +333,39 @@ int64_t TimeZone::to_utc(int64_t local_micros) const {
   return (secs - offset.count()) * kMicrosPerSecond + frac;
 }
 
+std::optional<int64_t> parse_epoch(std::string_view text, std::string_view unit) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  const bool negative = !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  const size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  const int64_t scale = unit == kEpochSeconds ? kMicrosPerSecond : 1000;  // micros per unit
+  const size_t fraction_digits = unit == kEpochSeconds ? 6 : 3;
+  if (whole.empty() || whole.size() > 15 || fraction.size() > fraction_digits) return std::nullopt;
+  int64_t micros = 0;
+  for (char c : whole) {
+    if (c < '0' || c > '9') return std::nullopt;
+    micros = micros * 10 + (c - '0');
+  }
+  micros *= scale;
+  int64_t part = 0, place = scale;
+  for (char c : fraction) {
+    if (c < '0' || c > '9') return std::nullopt;
+    place /= 10;
+    part += (c - '0') * place;
+  }
+  micros += part;
+  return negative ? -micros : micros;
+}
+
 std::optional<DateTime> parse_datetime(std::string_view text, std::string_view pattern, const TimeZone& zone) {
+  if (is_epoch(pattern)) {  // an instant: shown in `zone`
+    auto micros = parse_epoch(text, pattern);
+    if (!micros) return std::nullopt;
+    return DateTime{*micros, zone.offset_at(*micros)};
+  }
   Fields f;
   if (!(pattern.empty() ? parse_iso(text, f, false) : parse_pattern(text, pattern, f)) || !valid(f))
     return std::nullopt;
@@ -353,12 +385,17 @@ std::optional<DateTime> parse_datetime(std::string_view text, std::string_view p
 }
 
 std::optional<int64_t> parse_date(std::string_view text, std::string_view pattern) {
+  if (is_epoch(pattern)) return std::nullopt;  // an instant: its day depends on a zone (parse_datetime)
   Fields f;
   if (!(pattern.empty() ? parse_iso(text, f, true) : parse_pattern(text, pattern, f)) || !valid(f)) return std::nullopt;
   return days_from_civil(f.year, static_cast<unsigned>(f.month), static_cast<unsigned>(f.day));
 }
 
 void format_datetime(std::string& out, const DateTime& t, std::string_view pattern) {
+  if (is_epoch(pattern)) {
+    out += std::to_string(pattern == kEpochSeconds ? t.micros / kMicrosPerSecond : t.micros / 1000);
+    return;
+  }
   int64_t local = t.micros + int64_t{t.offset_minutes} * 60 * kMicrosPerSecond;
   if (pattern.empty()) {
     bool fraction = local % kMicrosPerSecond != 0;
@@ -376,10 +413,12 @@ void format_datetime(std::string& out, const DateTime& t, std::string_view patte
 }
 
 void format_date(std::string& out, int64_t days, std::string_view pattern) {
+  if (is_epoch(pattern)) return format_datetime(out, {days * kMicrosPerDay, 0}, pattern);  // its UTC midnight
   format_fields(out, days * kMicrosPerDay, 0, pattern.empty() ? "%Y-%m-%d" : pattern, false);
 }
 
 std::string check_pattern(std::string_view pattern) {
+  if (is_epoch(pattern)) return {};
   for (size_t p = 0; p < pattern.size(); ++p) {
     if (pattern[p] != '%') continue;
     if (p + 1 >= pattern.size()) return "pattern ends with a lone '%'";

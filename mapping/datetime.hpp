@@ -49,6 +49,15 @@ std::optional<int64_t> parse_date(std::string_view text, std::string_view patter
 void format_datetime(std::string& out, const DateTime& t, std::string_view pattern);
 void format_date(std::string& out, int64_t days, std::string_view pattern);  // default %Y-%m-%d
 
+// Epoch times: the patterns "epoch_s" and "epoch_ms" read and write seconds or milliseconds
+// since 1970-01-01T00:00:00Z (integers; a fraction down to the microsecond). An instant is
+// shown in the zone it is read in; its date is the date there.
+inline constexpr std::string_view kEpochSeconds = "epoch_s", kEpochMillis = "epoch_ms";
+inline bool is_epoch(std::string_view pattern) {
+  return pattern == kEpochSeconds || pattern == kEpochMillis;
+}
+std::optional<int64_t> parse_epoch(std::string_view text, std::string_view unit);  // micros
+
 // Checks a pattern at load time: "" or the reason it is not usable.
 std::string check_pattern(std::string_view pattern);
 

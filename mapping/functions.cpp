@@ -368,12 +368,19 @@ Value f_parse_datetime(EvalContext& ctx, Args a) {
   if (!t) bad(ctx, "parse_datetime", a[0], "a date and time (ISO-8601 or the given pattern)");
   return Value::of_datetime(t->micros, t->offset_minutes);
 }
-// Strings are read as ISO-8601 so format_date(created_at, ...) works on input text.
+// Strings are read as ISO-8601 so format_date(created_at, ...) works on input text; numbers (and
+// numeric strings) as epoch times: 12 digits and more are milliseconds (1973 on), fewer seconds.
 Value as_time(EvalContext& ctx, const char* fn, const Value& v) {
   if (v.kind == ValueKind::Date || v.kind == ValueKind::DateTime) return v;
   if (v.kind == ValueKind::String) {
     if (auto t = parse_datetime(v.text, {}, TimeZone::utc())) return Value::of_datetime(t->micros, t->offset_minutes);
     if (auto days = parse_date(v.text, {})) return Value::of_date(*days);
+  }
+  if (v.kind == ValueKind::String || v.kind == ValueKind::Number) {
+    const std::string_view text = trim_spaces(to_text(ctx, v));
+    const size_t digits = text.substr(0, text.find('.')).size() - (text.rfind('-', 0) == 0 ? 1 : 0);
+    if (auto micros = parse_epoch(text, digits >= 12 ? kEpochMillis : kEpochSeconds))
+      return Value::of_datetime(*micros, 0);
   }
   bad(ctx, fn, v, "a date or date-time");
 }

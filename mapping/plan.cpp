@@ -184,10 +184,11 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
         int offset = f.zone ? f.zone->offset_at(v.time) : v.offset_minutes;
         int64_t local = v.time + int64_t{offset} * 60000000;
         days = local / 86400000000LL - (local % 86400000000LL < 0);
-      } else if (v.kind == ValueKind::String) {
-        auto parsed = parse_date(v.text, f.input_format);
+      } else if (v.kind == ValueKind::String || (v.kind == ValueKind::Number && is_epoch(f.input_format))) {
+        const std::string_view text = to_text(ctx, v);
+        auto parsed = parse_date(text, f.input_format);
         if (!parsed) {
-          auto t = parse_datetime(v.text, f.input_format, f.zone ? *f.zone : TimeZone::utc());
+          auto t = parse_datetime(text, f.input_format, f.zone ? *f.zone : TimeZone::utc());
           if (!t) type_error(ctx, v, f.input_format.empty() ? "a date (YYYY-MM-DD)" : "a date like " + f.input_format);
           int offset = f.zone ? f.zone->offset_at(t->micros) : t->offset_minutes;
           int64_t local = t->micros + int64_t{offset} * 60000000;
@@ -205,8 +206,8 @@ Value convert(EvalContext& ctx, const FieldPlan& f, const Value& v) {
         t = {v.time, v.offset_minutes};
       } else if (v.kind == ValueKind::Date) {
         t = {f.zone ? f.zone->to_utc(v.time * 86400000000LL) : v.time * 86400000000LL, 0};
-      } else if (v.kind == ValueKind::String) {
-        auto parsed = parse_datetime(v.text, f.input_format, f.zone ? *f.zone : TimeZone::utc());
+      } else if (v.kind == ValueKind::String || (v.kind == ValueKind::Number && is_epoch(f.input_format))) {
+        auto parsed = parse_datetime(to_text(ctx, v), f.input_format, f.zone ? *f.zone : TimeZone::utc());
         if (!parsed)
           type_error(ctx, v, f.input_format.empty() ? "a date-time (ISO-8601)" : "a date-time like " + f.input_format);
         t = *parsed;

@@ -239,6 +239,16 @@ TEST(Expression, DatesAndTimeZones) {
   EXPECT_EQ(eval("parse_date(missing)", kOrder), "null");
 }
 
+TEST(Expression, DateFunctionsTakeEpochTimes) {
+  Eval eval;
+  const char* order = R"({"ms":1704040200250,"ms_text":"1704040200250","s":1704040200})";
+  EXPECT_EQ(eval("format_date(ms, '%Y-%m-%d %H:%M', 'Asia/Shanghai')", order), "\"2024-01-01 00:30\"");
+  EXPECT_EQ(eval("format_date(ms_text, '%F', 'Asia/Shanghai')", order), "\"2024-01-01\"");
+  EXPECT_EQ(eval("format_date(s, '%F %T')", order), "\"2023-12-31 16:30:00\"");
+  EXPECT_EQ(eval("format_date(to_timezone(s, 'Asia/Shanghai'))", order), "\"2024-01-01T00:30:00+08:00\"");
+  EXPECT_EQ(eval("format_date(parse_datetime(ms_text, 'epoch_ms'), 'epoch_s')", order), "\"1704040200\"");
+}
+
 TEST(Expression, TablesAndLookups) {
   Eval eval;
   EXPECT_EQ(eval("lookup(status, 'draft')"), "\"A\"");

@@ -150,6 +150,27 @@ checks:
             "m.yaml:7:24: checks[2].message: in {a +}: unexpected end of expression\n");
 }
 
+// Issue 23, item 2: Fxiaoke's epoch milliseconds (numbers or text) read as instants, their date
+// the date in a real IANA zone; epoch seconds too, and written back as epoch.
+TEST_F(PlanTest, EpochTimesAreReadAndWrittenInARealTimeZone) {
+  const char* yaml = R"Y(
+fields:
+  FDate: {from: order_time, type: date, input_format: epoch_ms, timezone: Asia/Shanghai, format: "%Y-%m-%d 00:00:00"}
+  at: {from: order_time, type: datetime, input_format: epoch_ms, timezone: Asia/Shanghai}
+  utc_day: {from: order_time, type: date, input_format: epoch_ms}
+  paid: {from: paid_s, type: datetime, input_format: epoch_s, format: epoch_ms}
+  ny: {from: order_time, type: datetime, input_format: epoch_ms, timezone: America/New_York}
+)Y";
+  // 2023-12-31T16:30:00.250Z: already 2024-01-01 in Shanghai, still 2023-12-31 in UTC.
+  const std::string expected =
+      R"({"FDate":"2024-01-01 00:00:00","at":"2024-01-01T00:30:00.250000+08:00","utc_day":"2023-12-31",)"
+      R"("paid":"1704040200500","ny":"2023-12-31T11:30:00.250000-05:00"})";
+  EXPECT_EQ(map(yaml, R"({"order_time":1704040200250,"paid_s":1704040200.5})"), expected);
+  EXPECT_EQ(map(yaml, R"({"order_time":"1704040200250","paid_s":"1704040200.5"})"), expected);
+  EXPECT_EQ(map(yaml, R"({"order_time":"yesterday","paid_s":1})"),
+            "error: order_time: expected a date like epoch_ms, got \"yesterday\" (field FDate)");
+}
+
 TEST_F(PlanTest, TypesConvertAndCheck) {
   const char* yaml = R"Y(
 fields:
