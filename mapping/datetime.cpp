@@ -419,6 +419,7 @@ void format_date(std::string& out, int64_t days, std::string_view pattern) {
 
 std::string check_pattern(std::string_view pattern) {
   if (is_epoch(pattern)) return {};
+  bool has_field = false;
   for (size_t p = 0; p < pattern.size(); ++p) {
     if (pattern[p] != '%') continue;
     if (p + 1 >= pattern.size()) return "pattern ends with a lone '%'";
@@ -430,7 +431,13 @@ std::string check_pattern(std::string_view pattern) {
     if (std::string_view("YymdjFHMSTLfz%").find(spec) == std::string_view::npos)
       return std::string("unknown pattern field '%") + spec +
              "' (expected one of %Y %y %m %d %j %F %H %M %S %T %L %f %z %:z %%)";
+    has_field = has_field || spec != '%';
   }
+  // Without one, every record would get (or be read as) this very text.
+  if (!has_field && !pattern.empty())
+    return "the pattern '" + std::string(pattern) +
+           "' has no date field (like %Y-%m-%d %H:%M:%S), nor is it epoch_ms "
+           "or epoch_s";
   return {};
 }
 

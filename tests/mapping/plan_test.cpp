@@ -167,6 +167,13 @@ fields:
       R"("paid":"1704040200500","ny":"2023-12-31T11:30:00.250000-05:00"})";
   EXPECT_EQ(map(yaml, R"({"order_time":1704040200250,"paid_s":1704040200.5})"), expected);
   EXPECT_EQ(map(yaml, R"({"order_time":"1704040200250","paid_s":"1704040200.5"})"), expected);
+  EXPECT_EQ(
+      errors("fields:\n  d: {from: t, type: date, format: YYYY-MM-DD}\n"
+             "  e: {from: t, type: datetime, input_format: epoch_mss}\n"),
+      "m.yaml:2:3: fields.d.format: the pattern 'YYYY-MM-DD' has no date field (like %Y-%m-%d %H:%M:%S), nor is it "
+      "epoch_ms or epoch_s\n"
+      "m.yaml:3:3: fields.e.input_format: the pattern 'epoch_mss' has no date field (like %Y-%m-%d %H:%M:%S), nor "
+      "is it epoch_ms or epoch_s\n");
   EXPECT_EQ(map(yaml, R"({"order_time":"yesterday","paid_s":1})"),
             "error: order_time: expected a date like epoch_ms, got \"yesterday\" (field FDate)");
 }
