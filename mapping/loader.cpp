@@ -324,8 +324,8 @@ class Loader {
       append_json_string(f.json_name, f.name);
       f.json_name += ':';
       read_field(e.value, join_path(path, e.key), e.key_mark, f);
-      f.as_is = f.source && !f.each && !f.map && f.xref_entity.empty() && !f.trim && !f.upper && !f.lower &&
-                f.type == FieldType::Any;
+      f.as_is = f.source && !f.each && !f.object && !f.map && f.xref_entity.empty() && !f.trim && !f.upper &&
+                !f.lower && f.type == FieldType::Any;
       fields.push_back(std::move(f));
     }
     return fields;
@@ -423,15 +423,19 @@ class Loader {
     if (has_map) read_map(map_node, join_path(path, "map"), f);
     if (has_lookup) read_lookup(lookup_node, join_path(path, "lookup"), f);
     if (sources.empty() && (has_map || has_lookup)) diags_.error(mark, path, "map and lookup need a from: or expr:");
-    if (sources.empty() && !has_map && !has_lookup)
-      diags_.error(mark, path, "a field needs one of from, value, expr, map, lookup or each");
+    if (sources.empty() && !has_map && !has_lookup && !has_fields)
+      diags_.error(mark, path, "a field needs one of from, value, expr, map, lookup, each or fields");
     if (f.each) {
       if (!has_fields)
         diags_.error(mark, path, "each needs fields: for the elements");
       else
         f.fields = read_fields(fields_node, join_path(path, "fields"), fields_mark);
     } else if (has_fields) {
-      diags_.error(fields_mark, join_path(path, "fields"), "fields: belongs to each:");
+      // An object of these fields, read from the record (or from the `from:`/`expr:` value).
+      if (has_map || has_lookup || (sources.size() == 1 && sources[0] == "value"))
+        diags_.error(fields_mark, join_path(path, "fields"), "fields: reads from the record, from: or expr:");
+      f.object = true;
+      f.fields = read_fields(fields_node, join_path(path, "fields"), fields_mark);
     }
     if (!f.format.empty() && f.type != FieldType::String && f.type != FieldType::Date && f.type != FieldType::DateTime)
       diags_.error(mark, join_path(path, "format"), "format needs type string, date or datetime");

@@ -9,18 +9,23 @@ namespace {
 // Where a nested record sits, spelled out only when an error needs it.
 struct Where {
   const Where* parent = nullptr;
-  const FieldPlan* each = nullptr;  // the `each` field this element belongs to
+  const FieldPlan* each = nullptr;  // the `each` field this element belongs to, or the object field
   uint32_t index = 0;
 
-  std::string source() const {  // "lines[3]" inside each, "" at the top
+  std::string source() const {  // "lines[3]" inside each, "customer" inside an object read from it
     if (!each) return {};
     std::string p = parent->source();
-    return (p.empty() ? each->source_path : p + "." + each->source_path) + "[" + std::to_string(index) + "]";
+    if (each->object) return join(p, each->source_path);
+    return join(p, each->source_path) + "[" + std::to_string(index) + "]";
   }
-  std::string target() const {  // "entries[3]"
+  std::string target() const {  // "entries[3]", "FCustId"
     if (!each) return {};
     std::string p = parent->target();
-    return (p.empty() ? each->name : p + "." + each->name) + "[" + std::to_string(index) + "]";
+    return join(p, each->name) + (each->object ? "" : "[" + std::to_string(index) + "]");
+  }
+  static std::string join(const std::string& prefix, const std::string& name) {
+    if (prefix.empty()) return name;
+    return name.empty() ? prefix : prefix + "." + name;
   }
 };
 
@@ -262,6 +267,17 @@ Value map_each(EvalContext& ctx, const FieldPlan& f, const Where& where, JsonWri
   return Value::of_list(items, n);
 }
 
+// `fields:` without `each`: an object of those fields, read from the record or from the source's value.
+Value map_nested_object(EvalContext& ctx, const FieldPlan& f, const Where& where, JsonWriter& out) {
+  Value v = f.source ? f.source->eval(ctx) : ctx.scope->record;
+  if (v.is_null() && f.source) {
+    v = when_null(f);
+    out.value(ctx.doc, v);
+    return v;
+  }
+  return map_object(ctx, f.fields, v, ctx.scope, Where{&where, &f, 0}, out);
+}
+
 // The steps after the source, on its value `v` in place (a value returned
 // and then copied stalls on the bytes just stored): table or xref lookup,
 // text changes, null handling, type.
@@ -344,6 +360,8 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
         out.value(ctx.doc, m.value);
       } else if (f.each) {
         new (&m.value) Value(map_each(ctx, f, where, out));
+      } else if (f.object) {
+        new (&m.value) Value(map_nested_object(ctx, f, where, out));
       } else {
         new (&m.value) Value(f.source ? f.source->eval(ctx) : ctx.scope->record);
         finish_value(ctx, f, m.value);
@@ -352,7 +370,7 @@ Value map_object(EvalContext& ctx, const std::vector<FieldPlan>& fields, const V
     } catch (const MappingError& e) {
       ctx.scope = saved;
       const std::string target = join(where.target(), f.name);
-      if (f.each || dynamic_cast<const RecordRefused*>(&e) ||
+      if (f.each || f.object || dynamic_cast<const RecordRefused*>(&e) ||
           std::string_view(e.what()).find(" (field ") != std::string_view::npos)
         throw;
       std::string message = f.source_path.empty()

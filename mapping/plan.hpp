@@ -31,12 +31,13 @@ struct FieldPlan {
   // lookup, text change or type), so mapping skips those steps.
   bool as_is = false;
   bool each = false;
+  bool object = false;  // `fields:` without `each`: an object of those fields
   bool required = false;
   bool trim = false, upper = false, lower = false;
   FieldType type = FieldType::Any;
   std::string xref_entity, xref_from, xref_to;  // `lookup: {xref: ...}` (the source value is the id)
   std::optional<Value> fallback;
-  std::vector<FieldPlan> fields;                  // of `each`
+  std::vector<FieldPlan> fields;                  // of `each`, or of the object
   std::string source_path;                        // the `from:` path, for error messages
   std::string miss_what;                          // "table 'status'", "xref customer crm -> erp"
   std::unique_ptr<std::string> fallback_storage;  // text the fallback value points into (stable address)

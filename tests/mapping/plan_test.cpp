@@ -178,6 +178,45 @@ fields:
             "error: order_time: expected a date like epoch_ms, got \"yesterday\" (field FDate)");
 }
 
+// Issue 23, item 1: `fields:` without `each` is an object of those fields, at any depth, inside
+// `each` or not; from: or expr: sets what its fields read; errors name the nested path.
+TEST_F(PlanTest, FieldsWithoutEachBuildNestedObjects) {
+  const char* yaml = R"Y(
+fields:
+  formid: {value: SAL_SaleOrder}
+  data:
+    fields:
+      Model:
+        fields:
+          FBillNo: {from: name}
+          FCustId: {fields: {FNumber: {from: account_no}}}
+          FSaleOrgId: {fields: {FNumber: {value: "101"}}}
+          FNote: {from: remark}
+          buyer:
+            from: contact
+            fields:
+              FName: {from: name}
+              FPhone: {from: phone, required: true}
+          FSaleOrderEntry:
+            each: lines
+            fields:
+              FMaterialId: {fields: {FNumber: {from: code}}}
+              FQty: {from: qty}
+          FTotal: {expr: "sum($out.FSaleOrderEntry[*].FQty)"}
+)Y";
+  EXPECT_EQ(
+      map(yaml, R"({"name":"SO-1","account_no":"C01","remark":"加急 \"rush\"","contact":{"name":"王",)"
+                R"("phone":"138"},"lines":[{"code":"M1","qty":2},{"code":"M2","qty":3}]})"),
+      R"({"formid":"SAL_SaleOrder","data":{"Model":{"FBillNo":"SO-1","FCustId":{"FNumber":"C01"},)"
+      R"("FSaleOrgId":{"FNumber":"101"},"FNote":"加急 \"rush\"","buyer":{"FName":"王","FPhone":"138"},)"
+      R"("FSaleOrderEntry":[{"FMaterialId":{"FNumber":"M1"},"FQty":2},{"FMaterialId":{"FNumber":"M2"},"FQty":3}],)"
+      R"("FTotal":5}}})");
+  EXPECT_EQ(map(yaml, R"({"name":"SO-2","contact":{"name":"李"},"lines":[]})"),
+            "error: contact.phone: required value is missing (field data.Model.buyer.FPhone)");
+  EXPECT_EQ(map(yaml, R"({"name":"SO-3","lines":[]})").substr(0, 96),
+            R"({"formid":"SAL_SaleOrder","data":{"Model":{"FBillNo":"SO-3","FCustId":{"FNumber":null},"FSaleOrg)");
+}
+
 TEST_F(PlanTest, TypesConvertAndCheck) {
   const char* yaml = R"Y(
 fields:
