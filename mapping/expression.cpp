@@ -1,5 +1,7 @@
 #include "mapping/expression.hpp"
 
+#include <set>
+
 #include "config/diagnostics.hpp"
 #include "mapping/expression_nodes.hpp"
 
@@ -77,8 +79,8 @@ std::vector<Token> lex(std::string_view s) {
       t.kind = c == '$' ? Tok::Variable : Tok::Ident;
       t.text = std::string(s.substr(start, i - start));
     } else {
-      static const char* kOps[] = {"??", "==", "!=", "<=", ">=", "&&", "||", "+", "-", "*", "/", "%",
-                                   "<",  ">",  "?",  ":",  "(",  ")",  "[",  "]", ",", ".", "!"};
+      static const char* kOps[] = {"??", "==", "!=", "<=", ">=", "&&", "||", "+", "-", "*", "/", "%", "<",
+                                   ">",  "?",  ":",  "(",  ")",  "[",  "]",  ",", ".", "!", "{", "}"};
       bool matched = false;
       for (const char* op : kOps) {
         std::string_view o(op);
@@ -311,10 +313,29 @@ class Parser {
           expect("]");
           return std::make_unique<ListExpr>(t.column, std::move(items));
         }
+        if (t.text == "{") return object_literal();
         fail(t, "unexpected '" + t.text + "'");
       case Tok::End: fail(t, "unexpected end of expression");
     }
     fail(t, "unexpected token");
+  }
+
+  // {FNumber: $out.customer, "odd key": 1}
+  ExprPtr object_literal() {
+    const Token& open = take();
+    std::vector<std::pair<std::string, ExprPtr>> members;
+    std::set<std::string> names;
+    while (!is_op("}")) {
+      const Token& name = take();
+      if (name.kind != Tok::Ident && name.kind != Tok::String) fail(name, "expected a member name");
+      if (!names.insert(name.text).second) fail(name, "member '" + name.text + "' given twice");
+      expect(":");
+      members.emplace_back(name.text, expression());
+      if (!is_op(",")) break;
+      take();
+    }
+    expect("}");
+    return std::make_unique<ObjectExpr>(open.column, std::move(members));
   }
 
   // Path segments after a primary: .name  [0]  [*]  ["key"]
@@ -480,6 +501,14 @@ bool Expr::eval_number(EvalContext& ctx, Decimal& number, Value& other) const {
 
 ExprPtr make_constant(const Value& v, std::string storage) {
   return std::make_unique<Literal>(1, v, std::move(storage));
+}
+
+ExprPtr make_list(std::vector<ExprPtr> items) {
+  return std::make_unique<ListExpr>(1, std::move(items));
+}
+
+ExprPtr make_object(std::vector<std::pair<std::string, ExprPtr>> members) {
+  return std::make_unique<ObjectExpr>(1, std::move(members));
 }
 
 ExprPtr compile_path(std::string_view text, const CompileEnv& env) {

@@ -182,6 +182,9 @@ class Elements {
 
 // A constant; a string's or number literal's text is copied from `storage`.
 ExprPtr make_constant(const Value& v, std::string storage);
+// A list / an object of expressions (YAML `value:` lists and maps).
+ExprPtr make_list(std::vector<ExprPtr> items);
+ExprPtr make_object(std::vector<std::pair<std::string, ExprPtr>> members);
 
 // Helpers shared by the evaluator and the field plan.
 // The value of node `index`: scalars as values (strings and numbers as views

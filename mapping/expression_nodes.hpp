@@ -228,6 +228,24 @@ class ListExpr final : public Expr {
   std::vector<ExprPtr> items_;
 };
 
+// {name: expr, ...}: an object (a K3 base-data reference `{FNumber: code}`, built by expressions).
+class ObjectExpr final : public Expr {
+ public:
+  ObjectExpr(int column, std::vector<std::pair<std::string, ExprPtr>> members)
+      : Expr(column), members_(std::move(members)) {}
+  Value eval(EvalContext& ctx) const override {
+    Member* out = ctx.arena.array<Member>(members_.size());
+    for (size_t i = 0; i < members_.size(); ++i) {
+      new (&out[i].value) Value(members_[i].second->eval(ctx));
+      out[i].name = members_[i].first;
+    }
+    return Value::of_object(out, static_cast<uint32_t>(members_.size()));
+  }
+
+ private:
+  std::vector<std::pair<std::string, ExprPtr>> members_;
+};
+
 [[gnu::noinline]] inline Decimal parse_operand(EvalContext& ctx, const Value& v, const char* op) {
   if (auto d = to_decimal(v)) return *d;
   throw MappingError(std::string("'") + op + "' expects numbers, got " + describe(ctx.doc, v));

@@ -168,6 +168,24 @@ class Loader {
     }
   }
 
+  // A constant from YAML, lists and maps at any depth included.
+  ExprPtr constant_expr(const YAML::Node& n, const std::string& path) {
+    if (n.IsSequence() && n.size() > 0) {
+      std::vector<ExprPtr> items;
+      for (size_t i = 0; i < n.size(); ++i) items.push_back(constant_expr(n[i], path + "[" + std::to_string(i) + "]"));
+      return make_list(std::move(items));
+    }
+    if (n.IsMap() && n.size() > 0) {
+      std::vector<std::pair<std::string, ExprPtr>> members;
+      for (const auto& e : reader_.entries(n, path))
+        members.emplace_back(e.key, constant_expr(e.value, path + "." + e.key));
+      return make_object(std::move(members));
+    }
+    std::string storage;
+    auto c = constant(n, path, storage);
+    return c ? make_constant(*c, std::move(storage)) : nullptr;
+  }
+
   // A constant from YAML: scalars, [] and {}.
   std::optional<Value> constant(const YAML::Node& n, const std::string& path, std::string& storage) {
     if (!n.IsDefined() || n.IsNull()) return Value::null();
@@ -355,8 +373,7 @@ class Loader {
         f.source_path = v.IsScalar() ? v.Scalar() : "";
       } else if (e.key == "value") {
         sources.push_back("value");
-        std::string storage;
-        if (auto c = constant(v, p, storage)) f.source = make_constant(*c, std::move(storage));
+        f.source = constant_expr(v, p);
       } else if (e.key == "expr") {
         sources.push_back("expr");
         f.source = expression(v, p);

@@ -217,6 +217,28 @@ fields:
             R"({"formid":"SAL_SaleOrder","data":{"Model":{"FBillNo":"SO-3","FCustId":{"FNumber":null},"FSaleOrg)");
 }
 
+// Issue 23, item 1: `value:` takes maps and lists; expressions build objects, so a table or a
+// condition can yield one; synchub escapes every text.
+TEST_F(PlanTest, ValuesAndExpressionsBuildObjectsAndLists) {
+  const char* yaml = R"Y(
+fields:
+  FSaleOrgId: {value: {FNumber: "101"}}
+  FSettle: {value: {FCurr: {FNumber: PRE001}, FRates: [13, "9.00", null, true]}}
+  FCustId: {expr: "{FNumber: customer, \"FName\": concat(name, ' \"VIP\"')}"}
+  FStock: {expr: "qty > 0 ? {FNumber: 'CK01', qty: qty} : {FNumber: 'NONE'}"}
+  refs: {expr: "[{n: 1}, {n: qty * 2}]"}
+  again: {expr: "$out.FCustId.FNumber"}
+)Y";
+  EXPECT_EQ(
+      map(yaml, R"({"customer":"C01","name":"上海\\华信","qty":"1.5"})"),
+      R"({"FSaleOrgId":{"FNumber":"101"},"FSettle":{"FCurr":{"FNumber":"PRE001"},"FRates":[13,"9.00",null,true]},)"
+      R"("FCustId":{"FNumber":"C01","FName":"上海\\华信 \"VIP\""},"FStock":{"FNumber":"CK01","qty":"1.5"},)"
+      R"("refs":[{"n":1},{"n":3.0}],"again":"C01"})");
+  EXPECT_EQ(errors("fields:\n  a: {expr: \"{x: 1, x: 2}\"}\n  b: {expr: \"{1: 2}\"}\n"),
+            "m.yaml:2:21: fields.a.expr: in expression: member 'x' given twice\n"
+            "m.yaml:3:15: fields.b.expr: in expression: expected a member name\n");
+}
+
 TEST_F(PlanTest, TypesConvertAndCheck) {
   const char* yaml = R"Y(
 fields:
