@@ -1,5 +1,6 @@
 // Mapping file (YAML) -> Plan, reporting every mistake with file:line:col.
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -416,17 +417,14 @@ class Loader {
         (e.key == "required" ? f.required : e.key == "trim" ? f.trim : e.key == "upper" ? f.upper : f.lower) = b;
         if (e.key == "lower") lower_mark = e.key_mark;
       } else if (e.key == "rounding") {
-        std::string m = v.IsScalar() ? v.Scalar() : "";
-        if (m == "half_up")
-          f.rounding = Rounding::HalfUp;
-        else if (m == "half_even")
-          f.rounding = Rounding::HalfEven;
-        else if (m == "floor")
-          f.rounding = Rounding::Floor;
-        else if (m == "ceil")
-          f.rounding = Rounding::Ceil;
-        else if (m == "down")
-          f.rounding = Rounding::Down;
+        static const std::map<std::string, Rounding> kModes = {{"half_up", Rounding::HalfUp},
+                                                               {"half_even", Rounding::HalfEven},
+                                                               {"floor", Rounding::Floor},
+                                                               {"ceil", Rounding::Ceil},
+                                                               {"down", Rounding::Down}};
+        const std::string m = v.IsScalar() ? v.Scalar() : "";
+        if (auto mode = kModes.find(m); mode != kModes.end())
+          f.rounding = mode->second;
         else
           error(v, p, "unknown rounding '" + m + "' (expected half_up, half_even, floor, ceil or down)");
       } else if (e.key != "description") {
