@@ -342,6 +342,9 @@ class Loader {
       f.name = e.key;
       append_json_string(f.json_name, f.name);
       f.json_name += ':';
+      if (e.value.IsMap() && e.value["expr"] && e.value["expr"].IsScalar())
+        if (std::string why = out_reference_error(e.value["expr"].Scalar(), fields); !why.empty())
+          error(e.value["expr"], join_path(path, e.key) + ".expr", why);
       read_field(e.value, join_path(path, e.key), e.key_mark, f);
       f.as_is = f.source && !f.each && !f.object && !f.map && f.xref_entity.empty() && !f.trim && !f.upper &&
                 !f.lower && f.type == FieldType::Any;

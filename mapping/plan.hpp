@@ -74,6 +74,10 @@ struct CheckPlan {
 // throws ExpressionError ("in {a +}: ...").
 std::vector<std::pair<std::string, ExprPtr>> compile_message(const std::string& text, const CompileEnv& env);
 
+// "" when every `$out.x` (and `$out.x[*].y`) in `expression` names a field mapped `before` it at
+// its level; otherwise the reason.
+std::string out_reference_error(const std::string& expression, const std::vector<FieldPlan>& before);
+
 struct Plan {
   std::string file;
   std::string source, target, version;

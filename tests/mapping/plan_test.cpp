@@ -414,14 +414,28 @@ fields:
   mixed: {expr: "[$out.lines[1], 7, null]"}
   qtys: {expr: "$out.lines[*].qty"}
   skus: {expr: "$out.lines[*].sku"}
-  none: {expr: "$out.lines[*].missing"}
   total: {expr: "sum($out.lines[*].qty)"}
   from_mixed: {expr: "$out.mixed[*].qty"}
 )Y";
   EXPECT_EQ(map(yaml, R"({"lines":[{"sku":"a","qty":"1.50"},{"qty":2},{"sku":{"x":1},"qty":null}]})"),
             R"({"lines":[{"sku":"a","qty":1.5},{"sku":null,"qty":2},{"sku":{"x":1},"qty":null}],)"
             R"("mixed":[{"sku":null,"qty":2},7,null],"qtys":[1.5,2,null],"skus":["a",null,{"x":1}],)"
-            R"("none":[null,null,null],"total":3.5,"from_mixed":[2,null,null]})");
+            R"("total":3.5,"from_mixed":[2,null,null]})");
+}
+
+// Issue 23, item 5: a `$out` name that no field mapped before has is found at load, not summed to
+// 0.00 in every record.
+TEST_F(PlanTest, OutNamesThatNoEarlierFieldHasAreLoadErrors) {
+  EXPECT_EQ(errors("fields:\n  lines:\n    each: lines\n    fields: {amount: amount}\n"
+                   "  total: {expr: \"sum($out.lines[*].nett)\"}\n"
+                   "  tax: {expr: \"$out.totl * 0.13\"}\n"
+                   "  early: {expr: \"$out.late\"}\n  late: {value: 1}\n"
+                   "  ok: {expr: \"sum($out.lines[*].amount) + $out.late\"}\n"),
+            "m.yaml:5:17: fields.total.expr: $out.lines[*].nett: nett is no field of lines\n"
+            "m.yaml:6:15: fields.tax.expr: $out.totl is no field mapped before this one (mapped before: lines, "
+            "total)\n"
+            "m.yaml:7:17: fields.early.expr: $out.late is no field mapped before this one (mapped before: lines, "
+            "total, tax)\n");
 }
 
 TEST_F(PlanTest, UpperOrLowerFalseChangesNothing) {
