@@ -64,7 +64,9 @@ void FlowRunner::back_off(Clock::time_point now, std::chrono::milliseconds reque
   log_warn(
       "flow",
       {{"flow", options_.name}, {"attempt", std::to_string(failures_)}, {"retry_in_ms", std::to_string(wait.count())}},
-      "transient failure, backing off: " + error);
+      std::string(configuration_error_ ? "configuration error (fix the config or the target), backing off: "
+                                       : "transient failure, backing off: ") +
+          error);
 }
 
 std::string FlowRunner::stuck() const {
