@@ -43,7 +43,11 @@ static json field_schema(const FieldSpec& field) {
     case FieldType::StringMap:
       schema = {{"type", "object"}, {"additionalProperties", {{"type", {"string", "number", "boolean"}}}}};
       break;
-    case FieldType::Section: schema = object_schema(field.fields); break;
+    case FieldType::Section:
+      schema = object_schema(field.fields);
+      if (!field.items.empty())
+        schema = {{"anyOf", json::array({schema, {{"type", "array"}, {"items", object_schema(field.items)}}})}};
+      break;
     case FieldType::String:
     case FieldType::Path: schema["type"] = "string"; break;
   }

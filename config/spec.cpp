@@ -42,6 +42,11 @@ const std::vector<std::pair<std::string, std::string>>& Settings::map(const std:
   return has(name) ? value(name).map : none;
 }
 
+size_t Settings::count(const std::string& name) const {
+  auto it = values_.find(name + ".count");
+  return it == values_.end() ? 0 : static_cast<size_t>(parse_int(it->second.text).value_or(0));
+}
+
 const char* type_name(FieldType type) {
   switch (type) {
     case FieldType::String: return "string";

@@ -25,7 +25,10 @@ struct FieldSpec {
   bool secret = false;                       // never printed
   std::vector<std::string> options;          // Enum
   std::optional<int64_t> min, max;           // Int: value; String: length
-  std::vector<FieldSpec> fields;             // Section
+  // Section: may instead be a list of mappings of these fields (ordered
+  // rules); item i's fields are read as "name.i.field", the count at "name.count".
+  std::vector<FieldSpec> items;
+  std::vector<FieldSpec> fields;  // Section
   std::string example;
 };
 
@@ -74,6 +77,8 @@ class Settings {
   // StringMap entries; empty when the field is absent.
   const std::vector<std::pair<std::string, std::string>>& map(const std::string& name) const;
   const Value& value(const std::string& name) const;
+  // Items of a Section given as a list (FieldSpec::items); 0 when it was a mapping or absent.
+  size_t count(const std::string& name) const;
   Mark mark() const { return mark_; }
   const std::map<std::string, Value>& values() const { return values_; }
 

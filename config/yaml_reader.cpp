@@ -76,12 +76,18 @@ std::optional<std::string> YamlReader::substitute(const std::string& text, const
       while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) content.pop_back();
       out += content;
     } else {
-      const char* env = std::getenv(ref.c_str());
-      if (!env) {
-        diagnostics_.error(mark, path, "environment variable '" + ref + "' is not set");
+      // ${NAME:-default}: the default when NAME is unset or empty, as in the shell.
+      const size_t dash = ref.find(":-");
+      const std::string name = ref.substr(0, dash);
+      const char* env = std::getenv(name.c_str());
+      if (dash != std::string::npos && (!env || !*env)) {
+        out += ref.substr(dash + 2);
+      } else if (!env) {
+        diagnostics_.error(mark, path, "environment variable '" + name + "' is not set");
         return std::nullopt;
+      } else {
+        out += env;
       }
-      out += env;
     }
     i = close;
   }
@@ -165,10 +171,29 @@ void YamlReader::read_fields(const YAML::Node& map, const std::vector<FieldSpec>
   }
 }
 
+// A Section written as a list of mappings (ordered rules): item i at "name.i.*".
+void YamlReader::read_items(const YAML::Node& list, const FieldSpec& field, const std::string& path, Settings& out,
+                            const std::string& name) {
+  size_t i = 0;
+  for (const auto& item : list) {
+    const std::string item_path = path + "[" + std::to_string(i) + "]";
+    if (expect_map(item, item_path, mark(item)))
+      read_fields(item, field.items, item_path, mark(item), out, {}, name + "." + std::to_string(i) + ".");
+    ++i;
+  }
+  Value count;
+  count.text = std::to_string(i);
+  count.mark = mark(list);
+  out.set(name + ".count", std::move(count));
+  // The mapping form's fields keep their defaults, so readers need not care which form was written.
+  read_fields(YAML::Node(), field.fields, path, mark(list), out, {}, name + ".");
+}
+
 void YamlReader::read_value(const YAML::Node& node, const FieldSpec& field, const std::string& path, Settings& out,
                             const std::string& name) {
   const Mark where = mark(node);
   if (field.type == FieldType::Section) {
+    if (node.IsSequence() && !field.items.empty()) return read_items(node, field, path, out, name);
     if (!node.IsNull() && !expect_map(node, path, where)) return;
     read_fields(node, field.fields, path, where, out, {}, name + ".");
     return;

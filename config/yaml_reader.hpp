@@ -49,6 +49,8 @@ class YamlReader {
  private:
   void read_value(const YAML::Node& node, const FieldSpec& field, const std::string& path, Settings& out,
                   const std::string& name);
+  void read_items(const YAML::Node& list, const FieldSpec& field, const std::string& path, Settings& out,
+                  const std::string& name);
   std::optional<std::string> substitute(const std::string& text, const Mark& mark, const std::string& path,
                                         bool& sensitive);
 

@@ -135,7 +135,7 @@ AlertMonitor::~AlertMonitor() {
     log_warn("alerts", {{"undelivered", std::to_string(outbox_.size())}}, "stopping with alerts not delivered");
 }
 
-bool AlertMonitor::deliver(const AlertEvent& event) {
+AlertMonitor::Delivery AlertMonitor::deliver(const AlertEvent& event) {
   const AlertPost post = alert_post(options_, event, now_ms());
   const auto reply = client_->send({"POST", post.url, {{"Content-Type", "application/json"}}, post.body});
   std::string problem = reply.transport_error;
@@ -148,12 +148,17 @@ bool AlertMonitor::deliver(const AlertEvent& event) {
         problem = "receiver answered " + reply.body.substr(0, 200);
   }
   const LogFields fields{{"flow", event.flow}, {"alert", event.condition}, {"status", event.status}};
-  if (!problem.empty()) {
-    log_warn("alerts", fields, "cannot deliver, will retry: " + problem);
-    return false;
+  if (problem.empty()) {
+    log_info("alerts", fields, "delivered: " + event.summary);
+    return {true, false, {}};
   }
-  log_info("alerts", fields, "delivered: " + event.summary);
-  return true;
+  // The same rule as every connector's: 4xx (but 408, 425, 429) will not pass by retrying soon.
+  const bool permanent = reply.status >= 200 && !connectors::rest::transient_http_status(reply.status);
+  log_warn("alerts", fields,
+           std::string(permanent ? "receiver refused the alert (check its URL and secret), will retry: "
+                                 : "cannot deliver, will retry: ") +
+               problem);
+  return {false, permanent, connectors::rest::asked_wait(reply)};
 }
 
 void AlertMonitor::loop() {
@@ -188,10 +193,12 @@ void AlertMonitor::loop() {
       while (!outbox_.empty() && !stop_) {
         AlertEvent event = outbox_.front();
         lock.unlock();
-        const bool delivered = deliver(event);
+        const Delivery delivery = deliver(event);
         lock.lock();
-        if (!delivered) {
-          next_delivery = std::chrono::steady_clock::now() + retry_wait;
+        if (!delivery.delivered) {
+          // A refusal waits the longest; a receiver's Retry-After is honoured.
+          if (delivery.permanent) retry_wait = std::chrono::minutes(5);
+          next_delivery = std::chrono::steady_clock::now() + std::max(retry_wait, delivery.asked_wait);
           retry_wait = std::min<std::chrono::milliseconds>(retry_wait * 2, std::chrono::minutes(5));
           break;
         }

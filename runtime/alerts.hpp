@@ -75,7 +75,12 @@ class AlertMonitor {
 
  private:
   void loop();
-  bool deliver(const AlertEvent& event);  // false: try again later
+  struct Delivery {
+    bool delivered = false;
+    bool permanent = false;                  // refused (4xx): retrying soon will not help
+    std::chrono::milliseconds asked_wait{};  // the receiver's Retry-After
+  };
+  Delivery deliver(const AlertEvent& event);
 
   AlertOptions options_;
   const AdminBoard& board_;

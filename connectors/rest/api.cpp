@@ -1,11 +1,13 @@
 #include "connectors/rest/api.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "config/units.hpp"
 #include "connectors/rest/auth.hpp"
 #include "mapping/document.hpp"
+#include "mapping/json_writer.hpp"
 
 namespace synchub::connectors::rest {
 
@@ -17,16 +19,9 @@ Api::Api(const config::Settings& s)
       concurrency_(static_cast<int>(s.integer("concurrency"))),
       rate_(static_cast<double>(s.integer("rate_limit"))),
       tokens_(rate_),
-      error_code_path_(s.str_or("errors.code", "")),
-      error_message_path_(s.str_or("errors.message", "")),
-      ok_codes_(s.list("errors.ok")),
-      transient_codes_(s.list("errors.transient")),
-      relogin_codes_(s.list("errors.relogin")),
-      exists_codes_(s.list("errors.exists")),
-      done_codes_(s.list("errors.done")) {
+      error_rules_(ErrorRules::from(s)) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
-  if (ok_codes_.empty()) ok_codes_ = {"0", "true"};
-  auth_ = std::make_unique<Auth>(s, base_url_);
+  auth_ = std::make_unique<Auth>(s, base_url_, &error_rules_);
 }
 
 Api::~Api() = default;
@@ -66,31 +61,25 @@ void Api::wait_for_rate_limit() {
   if (deficit > 0) std::this_thread::sleep_for(std::chrono::duration<double>(deficit / rate_));
 }
 
-// `errors: {code: errorCode, ok: ["0"], message: errorMsg, transient: [...]}`:
-// a 2xx answer whose code is not an ok value is a failure.
-void Api::read_body_errors(HttpReply& reply) const {
-  if (error_code_path_.empty() || reply.status < 200 || reply.status >= 300) return;
-  mapping::Document doc;
-  if (!doc.parse(reply.body).empty() || doc.root().kind != mapping::JsonKind::Object) return;
-  const uint32_t code_at = doc.find(doc.root_index(), error_code_path_);
-  if (code_at == mapping::Document::npos) return;  // no envelope: nothing reported
-  const std::string code = doc.scalar_text(code_at);
-  if (std::find(ok_codes_.begin(), ok_codes_.end(), code) != ok_codes_.end()) return;
-  std::string message;
-  if (!error_message_path_.empty())
-    if (uint32_t m = doc.find(doc.root_index(), error_message_path_); m != mapping::Document::npos)
-      message = doc.scalar_text(m);
-  reply.api_error_code = code;
-  reply.api_error =
-      "error code " + (code.empty() ? std::string("(empty)") : code) + (message.empty() ? "" : ": " + message);
-  auto listed = [&](const std::vector<std::string>& codes) {
-    return std::find(codes.begin(), codes.end(), code) != codes.end();
-  };
+// `errors:` rules: a 2xx answer they say is not ok is a failure of their kind.
+void Api::read_body_errors(HttpReply& reply, const std::string& request) const {
+  if (error_rules_.empty() || reply.status < 200 || reply.status >= 300) return;
+  auto verdict = error_rules_.judge(request, reply.body);
+  if (!verdict || verdict->meaning == ErrorRules::Meaning::Ok) return;
+  reply.api_error_code = verdict->value;
+  // Without a message path the answer itself tells what happened.
+  const std::string told =
+      verdict->message.empty() ? "answered " + trimmed_body(reply.body).substr(0, 300) : verdict->message;
+  reply.api_error = "error code " + (verdict->value.empty() ? std::string("(empty)") : verdict->value) + ": " + told;
   using Kind = HttpReply::ApiError;
-  reply.api_error_kind = listed(transient_codes_) || listed(relogin_codes_) ? Kind::Transient
-                         : listed(exists_codes_)                            ? Kind::Exists
-                         : listed(done_codes_)                              ? Kind::Done
-                                                                            : Kind::Permanent;
+  using M = ErrorRules::Meaning;
+  switch (verdict->meaning) {
+    case M::Transient: reply.api_error_kind = Kind::Transient; break;
+    case M::Relogin: reply.api_error_kind = Kind::Relogin; break;
+    case M::Exists: reply.api_error_kind = Kind::Exists; break;
+    case M::Done: reply.api_error_kind = Kind::Done; break;
+    default: reply.api_error_kind = Kind::Permanent; break;
+  }
 }
 
 std::chrono::milliseconds Api::gate_wait() {
@@ -108,9 +97,7 @@ void Api::note_retry_after(const HttpReply& reply) {
 }
 
 bool Api::wants_relogin(const HttpReply& reply) const {
-  if (reply.status == 401) return true;
-  return !reply.api_error.empty() &&
-         std::find(relogin_codes_.begin(), relogin_codes_.end(), reply.api_error_code) != relogin_codes_.end();
+  return reply.status == 401 || (!reply.api_error.empty() && reply.api_error_kind == HttpReply::ApiError::Relogin);
 }
 
 HttpReply Api::send(const std::string& method, const std::string& path_and_query, Params headers, std::string body) {
@@ -138,7 +125,7 @@ HttpReply Api::send(const std::string& method, const std::string& path_and_query
     wait_for_rate_limit();
     reply = client->send(call);
     note_retry_after(reply);
-    read_body_errors(reply);
+    read_body_errors(reply, method + " " + path_and_query);
     // The session or token was lost (expired, revoked, server restarted): once more with new ones.
     if (!(attempt == 0 && wants_relogin(reply) && auth_->renew(generation))) break;
   }
@@ -176,29 +163,83 @@ std::string scalar_text(const Json& value) {
   return value.dump();
 }
 
-std::string fill(const std::string& text, const std::vector<std::pair<std::string, std::string>>& values) {
+namespace {
+
+std::optional<std::string> value_of(const std::string& name, const Params& values, const Resolver& more) {
+  for (const auto& [n, v] : values)
+    if (n == name) return v;
+  if (more) return more(name);
+  return std::nullopt;
+}
+
+// `template` with each {name} that has a value replaced by what `place` makes of it; inside a
+// JSON string literal (JSON templates only) `place` is told so.
+template <class Place>
+std::string replace_placeholders(const std::string& text, const Params& values, const Resolver& more, bool json,
+                                 Place place) {
   std::string out;
+  bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '{') {
-      size_t close = text.find('}', i);
-      if (close != std::string::npos) {
-        std::string name = text.substr(i + 1, close - i - 1);
-        bool found = false;
-        for (const auto& [n, v] : values)
-          if (n == name) {
-            out += v;
-            found = true;
-            break;
-          }
-        if (found) {
+    const char c = text[i];
+    if (json && in_string && c == '\\' && i + 1 < text.size()) {
+      out += text.substr(i++, 2);
+      continue;
+    }
+    if (json && c == '"') in_string = !in_string;
+    if (c == '{') {
+      const size_t close = text.find('}', i);
+      if (close != std::string::npos)
+        if (auto v = value_of(text.substr(i + 1, close - i - 1), values, more)) {
+          // Between single quotes inside a string ('{key}'): a literal of a SQL-like filter.
+          const bool quoted =
+              in_string && i > 0 && text[i - 1] == '\'' && close + 1 < text.size() && text[close + 1] == '\'';
+          out += place(*v, in_string, quoted);
           i = close;
           continue;
         }
-      }
     }
-    out += text[i];
+    out += c;
   }
   return out;
+}
+
+// A JSON value's text to stand inside a JSON string: a string without its quotes (between single
+// quotes, ' doubled), a list as 'a','b' (' doubled: the SQL-like filter languages of ERPs), null
+// as nothing; escaped for JSON.
+std::string text_inside_string(const std::string& json_value, bool quoted) {
+  const Json value = Json::parse(json_value, nullptr, false);
+  if (value.is_discarded()) return json_value;
+  std::string text;
+  if (value.is_array()) {
+    for (const Json& item : value) {
+      if (!text.empty()) text += ',';
+      if (!item.is_string()) {
+        text += item.dump();
+        continue;
+      }
+      std::string quoted = "'";
+      for (char ch : item.get<std::string>()) quoted += ch == '\'' ? std::string("''") : std::string(1, ch);
+      text += quoted + "'";
+    }
+  } else if (value.is_string()) {
+    for (char ch : value.get<std::string>()) text += quoted && ch == '\'' ? std::string("''") : std::string(1, ch);
+  } else if (!value.is_null()) {
+    text = json_value;  // a number as it was written
+  }
+  const std::string escaped = json_string(text);
+  return escaped.substr(1, escaped.size() - 2);
+}
+
+}  // namespace
+
+std::string fill(const std::string& text, const Params& values, const Resolver& more) {
+  return replace_placeholders(text, values, more, false, [](const std::string& v, bool, bool) { return v; });
+}
+
+std::string fill_json(const std::string& text, const Params& json_values, const Resolver& more) {
+  return replace_placeholders(text, json_values, more, true, [](const std::string& v, bool in_string, bool quoted) {
+    return in_string ? text_inside_string(v, quoted) : v;
+  });
 }
 
 std::string json_string(const std::string& text) {
@@ -223,6 +264,18 @@ std::string trimmed_body(const std::string& body) {
   constexpr size_t kLimit = 2000;
   if (body.size() <= kLimit) return body;
   return body.substr(0, kLimit) + "... (" + std::to_string(body.size()) + " bytes)";
+}
+
+std::string named_row(const mapping::Document& doc, uint32_t row, const std::vector<std::string>& names) {
+  std::string text = "{";
+  uint32_t value = mapping::Document::first_child(row);
+  const size_t n = std::min<size_t>(names.size(), doc.at(row).count);
+  for (size_t i = 0; i < n; ++i, value = doc.at(value).next) {
+    if (i) text += ',';
+    text += json_string(names[i]) + ":";
+    mapping::write_node(text, doc, value);
+  }
+  return text + "}";
 }
 
 }  // namespace synchub::connectors::rest

@@ -7,14 +7,21 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/hub_config.hpp"
+#include "connectors/rest/error_rules.hpp"
 #include "connectors/rest/http_client.hpp"
+
+namespace synchub::mapping {
+class Document;
+}
 
 namespace synchub::connectors::rest {
 
@@ -44,7 +51,7 @@ class Api {
   std::unique_ptr<HttpClient> lease();
   void give_back(std::unique_ptr<HttpClient> client);
   void wait_for_rate_limit();
-  void read_body_errors(HttpReply& reply) const;
+  void read_body_errors(HttpReply& reply, const std::string& request) const;
   bool wants_relogin(const HttpReply& reply) const;
   // The Retry-After gate: how long callers must still wait; noted from each answer.
   std::chrono::milliseconds gate_wait();
@@ -72,22 +79,31 @@ class Api {
   std::mutex gate_mu_;
   std::chrono::steady_clock::time_point gate_until_{};
 
-  // errors inside a 2xx body
-  std::string error_code_path_, error_message_path_;
-  std::vector<std::string> ok_codes_, transient_codes_, relogin_codes_, exists_codes_, done_codes_;
+  ErrorRules error_rules_;  // errors inside a 2xx body
 };
 
 // A JSON pointer ("/data/items") or a dotted path ("data.items"); "" is the whole value.
 const Json* find(const Json& value, const std::string& path);
 // Text of a scalar: strings as they are, numbers and bools as JSON.
 std::string scalar_text(const Json& value);
-// "{name}" placeholders replaced from `values`; unknown names stay as written.
-std::string fill(const std::string& text, const Params& values);
+// Values of placeholders not in the list ("record.FBillNo"), nullopt when unknown.
+using Resolver = std::function<std::optional<std::string>(const std::string& name)>;
+// "{name}" placeholders replaced from `values` (then `more`); unknown names stay as written.
+std::string fill(const std::string& text, const Params& values, const Resolver& more = {});
+// The same for a JSON template and values that are JSON texts: outside a string a placeholder
+// takes the value as it is; inside a string literal ("FBillNo='{key}'") its text, escaped: a
+// string without its quotes (' doubled when the placeholder stands between single quotes), a list
+// as 'a','b' (' doubled), for the SQL-like filter strings of ERPs.
+std::string fill_json(const std::string& text, const Params& json_values, const Resolver& more = {});
 // A JSON string literal (quoted, escaped) of `text`.
 std::string json_string(const std::string& text);
 // Adds members (name, JSON value text) to the JSON object text `object`
 // without re-encoding it (numbers keep their digits); "" becomes an object.
 std::string add_members(const std::string& object, const Params& members);
-std::string trimmed_body(const std::string& body);  // for error messages and dead letters
+std::string trimmed_body(const std::string& body);
+// A row given as an array of values named by `names` (a requested field list), as a JSON object:
+// ["A1", 3] with [id, qty] -> {"id":"A1","qty":3}; values keep their digits.
+std::string named_row(const mapping::Document& doc, uint32_t row,
+                      const std::vector<std::string>& names);  // for error messages and dead letters
 
 }  // namespace synchub::connectors::rest

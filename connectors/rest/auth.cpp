@@ -6,6 +6,7 @@
 
 #include "config/units.hpp"
 #include "connectors/rest/api.hpp"
+#include "connectors/rest/error_rules.hpp"
 #include "connectors/signing.hpp"
 #include "mapping/document.hpp"
 
@@ -47,7 +48,7 @@ std::runtime_error call_failed(const std::string& what, const HttpReply& r) {
 
 }  // namespace
 
-Auth::Auth(const config::Settings& s, const std::string& base_url)
+Auth::Auth(const config::Settings& s, const std::string& base_url, const ErrorRules* rules)
     : base_url_(base_url),
       type_(s.str("auth.type")),
       username_(s.str_or("auth.username", "")),
@@ -71,9 +72,15 @@ Auth::Auth(const config::Settings& s, const std::string& base_url)
       timestamp_header_(s.str("auth.timestamp_header")),
       key_header_(s.str("auth.key_header")),
       encoding_(s.str("auth.encoding")),
-      fields_(s.map("auth.fields")) {
+      fields_(s.map("auth.fields")),
+      login_fields_(s.map("auth.login_fields")),
+      capture_(s.map("auth.capture")),
+      rules_(rules) {
+  for (auto& [name, value] : login_fields_) value = json_string(value);
+  if (login_body_.empty() && login_fields_.empty()) login_body_ = R"({"username": {username}, "password": {password}})";
   if (type_ == "api_key" && name_.empty()) name_ = "X-API-Key";
-  if (in_.empty()) in_ = type_ == "session" && token_path_.empty() ? "cookie" : "header";
+  const bool cookie_session = token_path_.empty() && capture_.empty();
+  if (in_.empty()) in_ = type_ == "session" && cookie_session ? "cookie" : "header";
   if (type_ == "session" && name_.empty()) name_ = in_ == "header" ? "Authorization" : "token";
   if (type_ == "session" && login_path_.empty())
     throw std::runtime_error("auth: type session needs login_path (the login call)");
@@ -97,19 +104,36 @@ std::string Auth::fetch_oauth_token(HttpClient& client) {
 }
 
 std::string Auth::log_in(HttpClient& client) {
-  const Params values{{"username", json_string(username_)}, {"password", json_string(password_)}};
+  Params values{{"username", json_string(username_)}, {"password", json_string(password_)}};
+  values.insert(values.end(), login_fields_.begin(), login_fields_.end());
+  const std::string body = login_body_.empty() ? add_members("{}", login_fields_) : fill_json(login_body_, values);
   std::string url = login_path_.rfind("http", 0) == 0 ? login_path_ : base_url_ + login_path_;
-  HttpReply r = client.send({"POST", url, {{"Content-Type", "application/json"}}, fill(login_body_, values)});
+  HttpReply r = client.send({"POST", url, {{"Content-Type", "application/json"}}, body});
   if (r.status < 200 || r.status >= 300) throw call_failed("login", r);
-  if (token_path_.empty()) {
+  // APIs that answer a refused login with 200 say so in the body, as `errors:` reads it.
+  if (rules_)
+    if (auto verdict = rules_->judge("POST " + login_path_, r.body);
+        verdict && verdict->meaning != ErrorRules::Meaning::Ok)
+      throw std::runtime_error("login refused: error code " + verdict->value +
+                               (verdict->message.empty() ? "" : ": " + verdict->message));
+  if (token_path_.empty() && capture_.empty()) {
     std::string cookie = cookies_of(r);
     if (cookie.empty()) throw std::runtime_error("login answered without a session cookie");
     return cookie;
   }
-  mapping::Document doc;
-  if (!doc.parse(r.body).empty()) throw std::runtime_error("login answer is not JSON: " + trimmed_body(r.body));
-  uint32_t at = doc.find(doc.root_index(), token_path_);
-  std::string token = at == mapping::Document::npos ? "" : doc.scalar_text(at);
+  const Json answer = Json::parse(r.body, nullptr, false);
+  if (answer.is_discarded()) throw std::runtime_error("login answer is not JSON: " + trimmed_body(r.body));
+  captured_.clear();
+  for (const auto& [name, path] : capture_) {
+    const Json* value = find(answer, path);
+    if (!value || value->is_null() || (value->is_string() && value->get<std::string>().empty()))
+      throw std::runtime_error("login answer has no '" + path + "' (auth.capture." + name +
+                               "): " + trimmed_body(r.body));
+    captured_.emplace_back(name, value->dump());
+  }
+  if (token_path_.empty()) return captured_.front().second;  // the session is the captured values
+  const Json* at = find(answer, token_path_);
+  std::string token = at ? scalar_text(*at) : "";
   if (token.empty())
     throw std::runtime_error("login answer has no token at '" + token_path_ + "': " + trimmed_body(r.body));
   return token;
@@ -128,6 +152,7 @@ uint64_t Auth::apply(HttpClient& client, HttpCall& call) {
   Params body_fields;
   uint64_t generation = 0;
   std::string secret;  // the credential placed by `in`
+  Params captured;     // values taken from the login answer, each placed by `in` under its name
   if (type_ == "basic") {
     call.headers.emplace_back("Authorization", "Basic " + base64_encode(username_ + ":" + password_));
   } else if (type_ == "bearer") {
@@ -138,10 +163,15 @@ uint64_t Auth::apply(HttpClient& client, HttpCall& call) {
     std::lock_guard lock(mu_);
     secret = credential(client);
     generation = generation_;
+    captured = captured_;
   }
   if (type_ == "oauth2") {
     call.headers.emplace_back("Authorization", "Bearer " + secret);
+  } else if (type_ == "session" && token_path_.empty() && !captured.empty()) {
+    for (const auto& [name, json] : captured) place(call, body_fields, name, json);
   } else if (type_ == "api_key" || type_ == "session") {
+    if (type_ == "session")
+      for (const auto& [name, json] : captured) place(call, body_fields, name, json);
     if (in_ == "cookie")
       call.headers.emplace_back("Cookie", type_ == "session" && token_path_.empty() ? secret : name_ + "=" + secret);
     else if (in_ == "query")
@@ -155,6 +185,22 @@ uint64_t Auth::apply(HttpClient& client, HttpCall& call) {
   if (!body_fields.empty()) call.body = add_members(call.body, body_fields);
   if (type_ == "hmac") sign(call);
   return generation;
+}
+
+// One captured login value (JSON text) under its name, where `in` says.
+void Auth::place(HttpCall& call, Params& body_fields, const std::string& name, const std::string& json) const {
+  if (in_ == "body") {
+    body_fields.emplace_back(name, json);
+    return;
+  }
+  const Json value = Json::parse(json, nullptr, false);
+  const std::string text = value.is_discarded() ? json : scalar_text(value);
+  if (in_ == "query")
+    call.url = append_query(call.url, name, text);
+  else if (in_ == "cookie")
+    call.headers.emplace_back("Cookie", name + "=" + text);
+  else
+    call.headers.emplace_back(name, text);
 }
 
 bool Auth::renew(uint64_t generation) {

@@ -14,9 +14,12 @@
 
 namespace synchub::connectors::rest {
 
+class ErrorRules;
+
 class Auth {
  public:
-  Auth(const config::Settings& settings, const std::string& base_url);
+  // `rules` (the connector's `errors:`, may be null) also judge the login answer.
+  Auth(const config::Settings& settings, const std::string& base_url, const ErrorRules* rules = nullptr);
 
   // Adds the credentials to `call` (sent next with `client`); fetches a
   // token or logs in first when there is none. Returns the generation of
@@ -33,6 +36,7 @@ class Auth {
   std::string fetch_oauth_token(HttpClient& client);
   std::string log_in(HttpClient& client);
   void sign(HttpCall& call) const;
+  void place(HttpCall& call, Params& body_fields, const std::string& name, const std::string& json) const;
 
   std::string base_url_, type_;
   std::string username_, password_, token_, name_, value_, in_;
@@ -41,9 +45,13 @@ class Auth {
   std::string key_id_, secret_, canonical_, signature_header_, signature_format_, timestamp_header_, key_header_,
       encoding_;
   Params fields_;
+  Params login_fields_;  // placeholders of login_body (JSON strings); its members when there is no login_body
+  Params capture_;       // name -> where in the login answer: each value sent under its name
+  const ErrorRules* rules_;
 
   std::mutex mu_;
   std::string current_;  // token or "Cookie" header value
+  Params captured_;      // capture_'s values (JSON text) from the last login
   std::chrono::steady_clock::time_point expires_ = std::chrono::steady_clock::time_point::max();
   uint64_t generation_ = 0;
 };

@@ -45,9 +45,14 @@ DetailFetcher::DetailFetcher(std::shared_ptr<Api> api, const config::Settings& s
       next_path_(s.str_or("detail.pagination.next", "next")),
       total_path_(s.str_or("detail.pagination.total", "")),
       size_(s.integer("detail.pagination.size")),
-      first_page_(s.integer("detail.pagination.first")) {
+      first_page_(s.integer("detail.pagination.first")),
+      fields_(s.list("detail.fields")) {
   if (!path_.empty() && match_.empty())
     throw std::runtime_error("detail needs match (the detail field naming its master)");
+  for (size_t c = 0; c < fields_.size(); ++c)
+    if (fields_[c] == match_) match_column_ = c;
+  if (!fields_.empty() && match_column_ == SIZE_MAX)
+    throw std::runtime_error("detail.match '" + match_ + "' is none of detail.fields");
 }
 
 DetailFetcher::Page DetailFetcher::fetch_page(const std::string& keys_json, const std::string& keys_csv, int64_t page,
@@ -60,11 +65,11 @@ DetailFetcher::Page DetailFetcher::fetch_page(const std::string& keys_json, cons
   } else if (paging_ == "cursor" && !token.empty()) {
     params.emplace_back(page_param_, token);
   }
-  const std::string body = fill(body_, {{"keys", keys_json},
-                                        {"next", token.empty() ? "null" : json_string(token)},
-                                        {"page", std::to_string(page)},
-                                        {"offset", std::to_string(page)},
-                                        {"size", std::to_string(size_)}});
+  const std::string body = fill_json(body_, {{"keys", keys_json},
+                                             {"next", token.empty() ? "null" : json_string(token)},
+                                             {"page", std::to_string(page)},
+                                             {"offset", std::to_string(page)},
+                                             {"size", std::to_string(size_)}});
   const std::string what = "detail " + method_ + " " + path_;
   const std::string target =
       page_target(api_->base_url(), paging_ == "link" ? token : "", path_ + query_string(params));
@@ -79,11 +84,20 @@ DetailFetcher::Page DetailFetcher::fetch_page(const std::string& keys_json, cons
   const size_t n = doc_.at(rows).count;
   uint32_t row = Document::first_child(rows);
   for (size_t i = 0; i < n; ++i, row = doc_.at(row).next) {
-    const uint32_t match = doc_.at(row).kind == JsonKind::Object ? doc_.find(row, match_) : Document::npos;
+    uint32_t match = Document::npos;
+    if (doc_.at(row).kind == JsonKind::Object) {
+      match = doc_.find(row, match_);
+    } else if (doc_.at(row).kind == JsonKind::Array && match_column_ < doc_.at(row).count) {
+      match = Document::first_child(row);  // rows as arrays named by `fields`: the match column
+      for (size_t c = 0; c < match_column_; ++c) match = doc_.at(match).next;
+    }
     if (match == Document::npos) continue;  // names no master: none of the page's
     out.masters.push_back(doc_.scalar_text(match));
     out.rows.emplace_back();
-    mapping::write_node(out.rows.back(), doc_, row);
+    if (doc_.at(row).kind == JsonKind::Array)
+      out.rows.back() = named_row(doc_, row, fields_);
+    else
+      mapping::write_node(out.rows.back(), doc_, row);
   }
   if (!total_path_.empty()) out.total = count_of(doc_, doc_.find(doc_.root_index(), total_path_));
   if (paging_ == "page" || paging_ == "offset") {

@@ -4,6 +4,7 @@
 // whole or not at all.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,7 +45,9 @@ class DetailFetcher {
   std::string path_, method_, param_, body_, records_, match_, by_, into_, count_;
   std::string paging_, page_param_, size_param_, next_path_, total_path_;
   int64_t size_, first_page_;
-  mapping::Document doc_;  // reused for every answer
+  std::vector<std::string> fields_;  // names of the values when rows are arrays
+  size_t match_column_ = SIZE_MAX;   // where `match` is among them
+  mapping::Document doc_;            // reused for every answer
 };
 
 }  // namespace synchub::connectors::rest

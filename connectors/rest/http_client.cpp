@@ -110,4 +110,14 @@ long retry_after_seconds(const std::string& value) {
   return std::max<long>(0, static_cast<long>(when - std::time(nullptr)));
 }
 
+bool transient_http_status(int status) {
+  return status == 0 || status == 408 || status == 425 || status == 429 || status >= 500;
+}
+
+std::chrono::milliseconds asked_wait(const HttpReply& reply) {
+  if (reply.status != 429 && reply.status != 503) return std::chrono::milliseconds(0);
+  const long seconds = retry_after_seconds(reply.header("retry-after"));
+  return std::chrono::milliseconds(seconds > 0 ? seconds * 1000 : 0);
+}
+
 }  // namespace synchub::connectors::rest

@@ -33,7 +33,7 @@ struct HttpReply {
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
   // Set by the connector's Api when a 2xx body reports a failure (`errors:`).
-  enum class ApiError { Permanent, Transient, Exists, Done };
+  enum class ApiError { Permanent, Transient, Relogin, Exists, Done };
   std::string api_error;       // "error code 1001: busy"
   std::string api_error_code;  // "1001"
   ApiError api_error_kind = ApiError::Permanent;
@@ -53,6 +53,14 @@ class HttpClient {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The one rule every HTTP-speaking part uses (rest, tryton, alerts): may the
+// same call succeed later? No answer (0), 408, 425, 429 and 5xx: yes; any
+// other status that is not 2xx: no, it is permanent.
+bool transient_http_status(int status);
+// How long an answer asks the caller to wait before calling again: its
+// Retry-After (on a 429 or 503); 0 when it asks nothing.
+std::chrono::milliseconds asked_wait(const HttpReply& reply);
 
 // Seconds to wait from a Retry-After header (delta seconds or an HTTP date); -1 when absent or unreadable.
 long retry_after_seconds(const std::string& value);

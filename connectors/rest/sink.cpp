@@ -20,26 +20,24 @@ namespace {
 using mapping::Document;
 using mapping::JsonKind;
 
-bool transient_status(int status) {
-  return status == 408 || status == 425 || status == 429 || status >= 500;
-}
-
 using ApiError = HttpReply::ApiError;
 
 // Transient: no answer, 408, 425, 429, 5xx, in-body transient codes. Permanent: other 4xx, other in-body codes.
 SinkResult failure_from(const HttpReply& r, const std::string& what) {
-  long wait = retry_after_seconds(r.header("retry-after"));
-  std::chrono::milliseconds retry_after{wait > 0 ? wait * 1000 : 0};
+  std::chrono::milliseconds retry_after = asked_wait(r);
   if (r.status == 0) {
+    if (r.not_sent) retry_after = std::chrono::seconds(std::max(1L, retry_after_seconds(r.header("retry-after"))));
     SinkResult failed = SinkResult::failed(Failure::Transient, what + ": " + r.transport_error, retry_after);
     failed.attempted = !r.not_sent;
     return failed;
   }
   if (r.status >= 200 && r.status < 300 && !r.api_error.empty())
-    return SinkResult::failed(r.api_error_kind == ApiError::Transient ? Failure::Transient : Failure::Permanent,
+    return SinkResult::failed(r.api_error_kind == ApiError::Transient || r.api_error_kind == ApiError::Relogin
+                                  ? Failure::Transient
+                                  : Failure::Permanent,
                               what + " failed: " + r.api_error);
   std::string message = what + " answered HTTP " + std::to_string(r.status) + ": " + trimmed_body(r.body);
-  if (transient_status(r.status)) return SinkResult::failed(Failure::Transient, message, retry_after);
+  if (transient_http_status(r.status)) return SinkResult::failed(Failure::Transient, message, retry_after);
   return SinkResult::failed(Failure::Permanent, message);
 }
 
@@ -98,6 +96,8 @@ class RestSink final : public SinkStream {
         lookup_body_(s.str_or("write.lookup_body", "")),
         lookup_records_(s.str_or("write.lookup_records", "")),
         id_path_(s.str("write.id")),
+        lookup_fields_(s.list("write.lookup_fields")),
+        lookup_id_(s.str_or("write.lookup_id", s.str("write.id"))),
         batch_path_(s.str_or("write.batch.path", "")),
         batch_method_(s.str("write.batch.method")),
         batch_size_(static_cast<size_t>(s.integer("write.batch.size"))),
@@ -163,30 +163,48 @@ class RestSink final : public SinkStream {
   }
 
   // Finds the target id of `key` with the lookup call: "" when absent, or a failure.
-  std::optional<SinkResult> lookup(const std::string& key, std::string& target) {
-    const std::string body = fill(lookup_body_, {{"key", json_string(key)}});
-    HttpReply r = api_->send(lookup_method_, fill(lookup_path_, {{"key", config::url_encode(key)}}), headers_, body);
+  std::optional<SinkResult> lookup(const std::string& key, const std::string& record, std::string& target) {
+    const std::string body = fill_json(lookup_body_, {{"key", json_string(key)}}, record_values(record, true));
+    const std::string path = fill(lookup_path_, {{"key", config::url_encode(key)}}, record_values(record, false));
+    HttpReply r = api_->send(lookup_method_, path, headers_, body);
     if (!r.ok()) return failure_from(r, "lookup of " + key);
     Json found = Json::parse(r.body, nullptr, false);
     if (found.is_discarded())  // a cut-off answer says nothing: creating now could duplicate
       return SinkResult::failed(Failure::Transient, "lookup of " + key + ": the answer is not JSON");
     const Json* rows = find(found, lookup_records_);
-    const Json* hit = rows && rows->is_array() ? (rows->empty() ? nullptr : &(*rows)[0]) : rows;
-    if (hit && hit->is_object())
-      if (const Json* id = find(*hit, id_path_); id && !id->is_null()) target = scalar_text(*id);
+    Json first = rows && rows->is_array() ? (rows->empty() ? Json() : (*rows)[0]) : rows ? *rows : Json();
+    if (first.is_array() && !lookup_fields_.empty()) {  // a row of values in lookup_fields order
+      Json named = Json::object();
+      for (size_t c = 0; c < std::min(first.size(), lookup_fields_.size()); ++c) named[lookup_fields_[c]] = first[c];
+      first = std::move(named);
+    }
+    if (first.is_object())
+      if (const Json* id = find(first, lookup_id_); id && !id->is_null()) target = scalar_text(*id);
     return std::nullopt;
+  }
+
+  // {record.PATH} in write templates: a value of the mapped record, as JSON (bodies) or URL text (paths).
+  static Resolver record_values(const std::string& record, bool json) {
+    auto parsed = std::make_shared<std::optional<Json>>();
+    return [&record, json, parsed](const std::string& name) -> std::optional<std::string> {
+      if (name.rfind("record.", 0) != 0) return std::nullopt;
+      if (!*parsed) *parsed = Json::parse(record, nullptr, false);
+      const Json* value = (*parsed)->is_discarded() ? nullptr : find(**parsed, name.substr(7));
+      if (!value) return json ? "null" : "";
+      return json ? value->dump() : config::url_encode(scalar_text(*value));
+    };
   }
 
   SinkResult write(const SinkRecord& record) {
     const std::string key(record.key), body(record.value);
     std::string target(record.target_id);
     if (auto resumed = parse_resume(record.resume); resumed && !target.empty())
-      return then_steps(key, saved(resumed->first, target), resumed->second);  // saved before: go on
+      return then_steps(key, body, saved(resumed->first, target), resumed->second);  // saved before: go on
     const bool can_look_up = !lookup_path_.empty();
     if (mode_ == "upsert" && can_look_up && target.empty()) {
-      if (auto failed = lookup(key, target)) return *failed;
+      if (auto failed = lookup(key, body, target)) return *failed;
       if (!target.empty() && update_path_.empty())  // there already, nothing to update it with
-        return then_steps(key, saved(Outcome::Unchanged, target), 0);
+        return then_steps(key, body, saved(Outcome::Unchanged, target), 0);
     }
     // An update path without {id} addresses the record by its key: no id needed.
     const bool by_key = update_path_.find("{id}") == std::string::npos;
@@ -195,8 +213,9 @@ class RestSink final : public SinkStream {
     bool update = (!target.empty() || (mode_ == "update" && by_key)) && mode_ != "create" && !update_path_.empty();
     auto send = [&] {
       const Params values{{"key", config::url_encode(key)}, {"id", config::url_encode(target)}};
-      return update ? api_->send(update_method_, fill(update_path_, values), headers_, body)
-                    : api_->send(create_method_, fill(create_path_, values), headers_, body);
+      return update
+                 ? api_->send(update_method_, fill(update_path_, values, record_values(body, false)), headers_, body)
+                 : api_->send(create_method_, fill(create_path_, values, record_values(body, false)), headers_, body);
     };
     HttpReply r = send();
     if (!update && refused_as_existing(r)) {
@@ -206,11 +225,11 @@ class RestSink final : public SinkStream {
       if (!can_look_up)
         return SinkResult::failed(Failure::Permanent, failure_from(r, "create of " + key).error +
                                                           " (set write.lookup_path to find and adopt it)");
-      if (auto failed = lookup(key, target)) return *failed;
+      if (auto failed = lookup(key, body, target)) return *failed;
       if (target.empty())  // refused as existing, yet not found: the lookup may lag behind the write
         return SinkResult::failed(Failure::Transient,
                                   failure_from(r, "create of " + key).error + "; the lookup does not find it (yet)");
-      if (update_path_.empty() || mode_ == "create") return then_steps(key, saved(Outcome::Unchanged, target), 0);
+      if (update_path_.empty() || mode_ == "create") return then_steps(key, body, saved(Outcome::Unchanged, target), 0);
       update = true;
       r = send();
     }
@@ -220,7 +239,7 @@ class RestSink final : public SinkStream {
     if (answer.parse(r.body).empty())
       if (uint32_t id = answer.find(answer.root_index(), id_path_); id != Document::npos)
         if (std::string text = answer.scalar_text(id); !text.empty()) ok.target_id = text;
-    return then_steps(key, std::move(ok), 0);
+    return then_steps(key, body, std::move(ok), 0);
   }
 
   static SinkResult saved(Outcome outcome, const std::string& target) {
@@ -280,11 +299,12 @@ class RestSink final : public SinkStream {
       else if (kind == JsonKind::Object || kind == JsonKind::Array)
         mapping::write_node(error, doc, at);
     }
-    if (status == 409 && !lookup_path_.empty()) return adopt(key, error);
+    const std::string body(record.value);
+    if (status == 409 && !lookup_path_.empty()) return adopt(key, body, error);
     if (!error.empty() || (status != 0 && (status < 200 || status >= 300))) {
       std::string message = "write of " + key + " in a batch failed" +
                             (status ? " (status " + std::to_string(status) + ")" : "") + ": " + trimmed_body(error);
-      return SinkResult::failed(status && transient_status(status) ? Failure::Transient : Failure::Permanent,
+      return SinkResult::failed(status && transient_http_status(status) ? Failure::Transient : Failure::Permanent,
                                 std::move(message));
     }
     SinkResult ok = saved(status == 201            ? Outcome::Created
@@ -294,30 +314,31 @@ class RestSink final : public SinkStream {
                           std::string(record.target_id));
     if (uint32_t id = doc.find(item, batch_id_); id != Document::npos)
       if (std::string text = doc.scalar_text(id); !text.empty()) ok.target_id = text;
-    return then_steps(key, std::move(ok), 0);
+    return then_steps(key, body, std::move(ok), 0);
   }
 
   // A record a batch refused as existing (409): found by the lookup, it stands as it is.
-  SinkResult adopt(const std::string& key, const std::string& error) {
+  SinkResult adopt(const std::string& key, const std::string& body, const std::string& error) {
     std::string target;
-    if (auto failed = lookup(key, target)) return *failed;
+    if (auto failed = lookup(key, body, target)) return *failed;
     if (target.empty())
       return SinkResult::failed(Failure::Transient, "write of " + key + " in a batch was refused as existing (" +
                                                         trimmed_body(error) + "); the lookup does not find it (yet)");
-    return then_steps(key, saved(Outcome::Unchanged, target), 0);
+    return then_steps(key, body, saved(Outcome::Unchanged, target), 0);
   }
 
   // Multi-step writes: submit / approve the saved record with its id, from step `from` on. A
   // step answered with an `errors.done` code was done already (its answer was lost). A step
   // that fails leaves where it stopped: the retry goes on from there (the runtime keeps it).
-  SinkResult then_steps(const std::string& key, SinkResult saved, size_t from) {
+  SinkResult then_steps(const std::string& key, const std::string& body, SinkResult saved, size_t from) {
     for (size_t i = from; i < steps_.size(); ++i) {
       const Step& step = steps_[i];
       const Params in_path{{"id", config::url_encode(saved.target_id)}, {"key", config::url_encode(key)}};
       const Params in_body{{"id", json_string(saved.target_id)}, {"key", json_string(key)}};
-      HttpReply r = api_->send(step.method, fill(step.path, in_path), headers_, fill(step.body, in_body));
+      const std::string path = fill(step.path, in_path, record_values(body, false));
+      HttpReply r = api_->send(step.method, path, headers_, fill_json(step.body, in_body, record_values(body, true)));
       if (r.ok() || (r.api_error_kind == ApiError::Done && !r.api_error.empty())) continue;
-      SinkResult failed = failure_from(r, "step " + step.method + " " + fill(step.path, in_path) + " of " + key);
+      SinkResult failed = failure_from(r, "step " + step.method + " " + path + " of " + key);
       failed.target_id = saved.target_id;
       failed.resume = resume_marker(saved.outcome, i);
       return failed;
@@ -328,6 +349,8 @@ class RestSink final : public SinkStream {
   std::shared_ptr<Api> api_;
   std::string mode_, create_method_, create_path_, update_method_, update_path_;
   std::string lookup_method_, lookup_path_, lookup_body_, lookup_records_, id_path_;
+  std::vector<std::string> lookup_fields_;
+  std::string lookup_id_;
   std::string batch_path_, batch_method_;
   size_t batch_size_;
   std::string batch_wrap_, batch_results_, batch_id_, batch_error_, batch_status_;

@@ -122,11 +122,11 @@ class RestSource final : public SourceStream {
         params.emplace_back(page_param_, token);
       }
     }
-    const std::string body = fill(body_, {{"cursor", asked.empty() ? "null" : json_string(asked)},
-                                          {"next", token.empty() ? "null" : json_string(token)},
-                                          {"page", std::to_string(page)},
-                                          {"offset", std::to_string(page)},
-                                          {"size", std::to_string(size_)}});
+    const std::string body = fill_json(body_, {{"cursor", asked.empty() ? "null" : json_string(asked)},
+                                               {"next", token.empty() ? "null" : json_string(token)},
+                                               {"page", std::to_string(page)},
+                                               {"offset", std::to_string(page)},
+                                               {"size", std::to_string(size_)}});
     const std::string target =
         page_target(api_->base_url(), paging_ == "link" ? token : "", url_path + query_string(params));
     HttpReply r = api_->send(method_, target, headers_, body);
@@ -154,7 +154,7 @@ class RestSource final : public SourceStream {
       const Document* rd = &doc;
       uint32_t at = row;
       if (doc.at(row).kind == JsonKind::Array && !fields_.empty()) {
-        text = named_row(doc, row);
+        text = named_row(doc, row, fields_);
         if (std::string e = row_doc_.parse(text); !e.empty()) throw std::runtime_error("internal: " + e);
         rd = &row_doc_;
         at = row_doc_.root_index();
@@ -306,19 +306,6 @@ class RestSource final : public SourceStream {
   }
 
  private:
-  // ["A1", 3, "x"] with fields [id, qty, name] -> {"id":"A1","qty":3,"name":"x"}
-  std::string named_row(const Document& doc, uint32_t row) const {
-    std::string text = "{";
-    uint32_t value = Document::first_child(row);
-    const size_t n = std::min<size_t>(fields_.size(), doc.at(row).count);
-    for (size_t i = 0; i < n; ++i, value = doc.at(value).next) {
-      if (i) text += ',';
-      text += json_string(fields_[i]) + ":";
-      mapping::write_node(text, doc, value);
-    }
-    return text + "}";
-  }
-
   // Each record gets its details, or none goes out without them: a page whose details are not
   // complete is read again (the poller backs off), and after `detail.attempts` reads its
   // incomplete records are dead-lettered with the reason, the others go on.

@@ -1,6 +1,7 @@
 // Registration and config spec of the `rest` connector.
 #include "connectors/registry.hpp"
 #include "connectors/rest/connector.hpp"
+#include "connectors/rest/error_rules.hpp"
 
 namespace synchub::connectors {
 
@@ -88,9 +89,20 @@ void register_rest(Registry& registry) {
                        {.name = "scope", .description = "oauth2: requested scope."},
                        {.name = "login_path", .description = "session: the login call (POST).", .example = "/login"},
                        {.name = "login_body",
-                        .description = "session: JSON body of the login call; {username} and {password} are "
-                                       "replaced by JSON strings.",
-                        .default_value = "{\"username\": {username}, \"password\": {password}}"},
+                        .description = "session: JSON body of the login call; {username}, {password} and each "
+                                       "{name} of login_fields are replaced by JSON strings. Default: the "
+                                       "login_fields as an object, or {\"username\": {username}, \"password\": "
+                                       "{password}}."},
+                       {.name = "login_fields",
+                        .type = FieldType::StringMap,
+                        .description = "session: values of the login call ({appId: ..., appSecret: ...}); "
+                                       "JSON escaping is synchub's.",
+                        .secret = true},
+                       {.name = "capture",
+                        .type = FieldType::StringMap,
+                        .description = "session: values taken from the login answer (name: path), each sent "
+                                       "under its name where `in` says: {corpAccessToken: corpAccessToken, "
+                                       "corpId: corpId}."},
                        {.name = "token_path",
                         .description = "session: where the token is in the login answer; empty: the session is "
                                        "the cookies the login sets.",
@@ -144,7 +156,10 @@ void register_rest(Registry& registry) {
                .max = 64},
               {.name = "errors",
                .type = FieldType::Section,
-               .description = "Failures reported inside a 2xx body (errorCode != 0, IsSuccess: false...).",
+               .description = "Failures reported inside a 2xx body (errorCode != 0, IsSuccess: false...): one "
+                              "code with its values (this mapping), or an ordered list of rules {path, equals | "
+                              "matches, request, means, message}; the first rule that matches decides.",
+               .items = rest::ErrorRules::rule_fields(),
                .fields =
                    {
                        {.name = "code", .description = "Where the status code is in the body.", .example = "errorCode"},
@@ -204,6 +219,10 @@ void register_rest(Registry& registry) {
                         .example = "order_ids"},
                        {.name = "body", .description = "JSON body template; {keys} is the array of master keys."},
                        {.name = "records", .description = "Where the detail rows are in the answer."},
+                       {.name = "fields",
+                        .type = FieldType::StringList,
+                        .description = "Names of the values when detail rows are arrays (a requested field "
+                                       "list, K3Cloud's FieldKeys); match is one of them."},
                        {.name = "match", .description = "Detail field naming its master's key.", .example = "order_id"},
                        {.name = "by", .description = "Master field the details match (default: the stream key)."},
                        {.name = "into",
@@ -298,17 +317,25 @@ void register_rest(Registry& registry) {
                         .example = "/sales_orders?external_no={key}"},
                        {.name = "lookup_method", .description = "Lookup method.", .default_value = "GET"},
                        {.name = "lookup_body",
-                        .description = "Lookup JSON body template; {key} is the key as a JSON string.",
-                        .example = "{\"FilterString\": {key}}"},
+                        .description = "Lookup JSON body template; {key} is the key as a JSON string, "
+                                       "{record.PATH} a value of the mapped record; inside a string literal a "
+                                       "placeholder gives its text, escaped (\"FBillNo='{record.FBillNo}'\").",
+                        .example = "{\"FilterString\": \"FBillNo='{key}'\"}"},
                        {.name = "lookup_records",
                         .description = "Where the found records are in the lookup response (the first is taken)."},
+                       {.name = "lookup_id",
+                        .description = "Where the target id is in a found record (default: write.id)."},
+                       {.name = "lookup_fields",
+                        .type = FieldType::StringList,
+                        .description = "Names of the values when found rows are arrays (the FieldKeys of a "
+                                       "query); write.id then names one of them."},
                        {.name = "id",
                         .description = "Where the target id is in a created/updated/found record.",
                         .default_value = "id"},
                        {.name = "then",
                         .type = FieldType::StringList,
                         .description = "Multi-step writes: calls after a successful save, each \"METHOD path "
-                                       "[JSON body]\" with {id} and {key} replaced.",
+                                       "[JSON body]\" with {id}, {key} and {record.PATH} replaced.",
                         .example = "POST /orders/{id}/submit"},
                        {.name = "batch",
                         .type = FieldType::Section,

@@ -179,6 +179,11 @@ class ChangesSource final : public SourceStream {
         overlap_us_(std::chrono::duration_cast<std::chrono::microseconds>(stream.duration("overlap")).count()) {}
 
   PullResult pull(const std::string& cursor_text, size_t max_records) override {
+    return honouring_retry_after([&] { return pull_now(cursor_text, max_records); });
+  }
+
+ private:
+  PullResult pull_now(const std::string& cursor_text, size_t max_records) {
     Cursor cursor = parse_cursor(cursor_text);
     const size_t limit = std::max<size_t>(1, std::min(max_records, page_size_));
     bool full = false;
@@ -226,6 +231,7 @@ class ChangesSource final : public SourceStream {
     return result;
   }
 
+ public:
   bool reads_ahead() const override { return true; }  // the cursor is a position only
   std::chrono::milliseconds poll_interval() const override { return poll_interval_; }
 

@@ -49,6 +49,11 @@ class LevelsSource final : public SourceStream {
         poll_interval_(stream.duration("poll_interval")) {}
 
   PullResult pull(const std::string& cursor, size_t max_records) override {
+    return honouring_retry_after([&] { return pull_now(cursor, max_records); });
+  }
+
+ private:
+  PullResult pull_now(const std::string& cursor, size_t max_records) {
     Levels emitted = parse_levels(cursor);
     Levels now;
     PullResult result;
@@ -75,6 +80,7 @@ class LevelsSource final : public SourceStream {
     return result;
   }
 
+ public:
   std::chrono::milliseconds poll_interval() const override { return poll_interval_; }
 
   std::string accept(const std::string& record_json, SourceRecord& out) const override {

@@ -156,9 +156,11 @@ std::string Session::log_in(rest::HttpClient& client) {
                   "Tryton refused the login of " + who + ", " + status + ": check username and password");
   if (reply.status == 429)  // too many refused logins of this user lately: it passes, if nobody keeps trying
     throw failure(ErrorKind::Transient, "login refused",
-                  "Tryton refused the login of " + who + " for now (" + status + ", too many failed logins)");
-  if (reply.status >= 500 || reply.status == 408)
-    throw failure(ErrorKind::Transient, status, "Tryton login answered " + status + ": " + short_body(reply.body));
+                  "Tryton refused the login of " + who + " for now (" + status + ", too many failed logins)")
+        .asking_to_wait(rest::asked_wait(reply));
+  if (rest::transient_http_status(reply.status))
+    throw failure(ErrorKind::Transient, status, "Tryton login answered " + status + ": " + short_body(reply.body))
+        .asking_to_wait(rest::asked_wait(reply));
   if (reply.status != 200)  // 404, 405: no Tryton JSON-RPC there
     throw failure(ErrorKind::Configuration, status,
                   "Tryton login " + who + " answered " + status +
@@ -221,8 +223,9 @@ Json Rpc::send(const std::string& method, const Json& params, const std::string&
   if (reply.status == 403 || reply.status == 404 || reply.status == 405)  // no such endpoint or method
     throw RpcError(ErrorKind::Configuration, status, what + " answered " + status + ": " + short_body(reply.body));
   if (reply.status != 200) {
-    const bool transient = reply.status >= 500 || reply.status == 429 || reply.status == 408;
-    throw RpcError(transient, status, what + " answered " + status + ": " + short_body(reply.body));
+    throw RpcError(rest::transient_http_status(reply.status), status,
+                   what + " answered " + status + ": " + short_body(reply.body))
+        .asking_to_wait(rest::asked_wait(reply));
   }
   Json answer = Json::parse(reply.body, nullptr, false);
   if (answer.is_discarded() || !answer.is_object())

@@ -43,7 +43,9 @@ class RpcError : public std::runtime_error {
       : RpcError(transient ? ErrorKind::Transient : ErrorKind::Permanent, std::move(type), message) {}
   // `cause` told with more context.
   RpcError(const RpcError& cause, const std::string& message)
-      : RpcError(cause.kind_, cause.type_, message, cause.at_login_) {}
+      : RpcError(cause.kind_, cause.type_, message, cause.at_login_) {
+    wait_ = cause.wait_;
+  }
   ErrorKind kind() const { return kind_; }
   bool transient() const { return kind_ == ErrorKind::Transient; }
   bool configuration() const { return kind_ == ErrorKind::Configuration; }
@@ -54,11 +56,18 @@ class RpcError : public std::runtime_error {
   // again and redo the (idempotent) write.
   bool session_lost() const { return type_ == kSessionLost; }
   static constexpr const char* kSessionLost = "session lost";
+  // How long the server asked to be left alone (Retry-After), 0 when it did not.
+  std::chrono::milliseconds wait() const { return wait_; }
+  RpcError& asking_to_wait(std::chrono::milliseconds wait) {
+    wait_ = wait;
+    return *this;
+  }
 
  private:
   ErrorKind kind_;
   std::string type_;
   bool at_login_;
+  std::chrono::milliseconds wait_{0};
 };
 
 // The login: `common.db.login` once, again when the server forgets the

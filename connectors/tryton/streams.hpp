@@ -26,6 +26,17 @@ void check_company(Rpc& rpc);
 struct BadInput : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// Runs a source's pull; Tryton (or a proxy before it) asking to wait (Retry-After) is not a failure
+// of the source: it is polled again then.
+template <class Pull>
+PullResult honouring_retry_after(Pull&& pull) {
+  try {
+    return pull();
+  } catch (const RpcError& e) {
+    if (e.wait().count() > 0) throw TargetAsksToWait(e.what(), e.wait());
+    throw;
+  }
+}
 // A sink's result for what a record's write threw: Tryton's own errors by their kind; bad input
 // (BadInput, a value that is not a decimal or date) is permanent.
 inline SinkResult sink_failure(const std::exception& e) {
@@ -33,7 +44,7 @@ inline SinkResult sink_failure(const std::exception& e) {
     const Failure kind = rpc->configuration() ? Failure::Configuration
                          : rpc->transient()   ? Failure::Transient
                                               : Failure::Permanent;
-    return SinkResult::failed(kind, e.what());
+    return SinkResult::failed(kind, e.what(), rpc->wait());
   }
   return SinkResult::failed(Failure::Permanent, e.what());
 }

@@ -85,10 +85,9 @@ TEST_F(ConfigErrors, UnknownKeySuggestsTheClosestName) {
 TEST_F(ConfigErrors, UnknownTopLevelSectionListsTheValidOnes) {
   EXPECT_EQ(errors_of(kValid + "flowz: {}\n"),
             std::vector<std::string>{"cfg.yaml:19:1: flowz: unknown section 'flowz'; did you mean 'flows'?"});
-  EXPECT_EQ(
-      errors_of(kValid + "plugins: {}\n"),
-      std::vector<std::string>{
-          "cfg.yaml:19:1: plugins: unknown section 'plugins'; expected one of: alerts, bus, connectors, flows, hub, state"});
+  EXPECT_EQ(errors_of(kValid + "plugins: {}\n"),
+            std::vector<std::string>{"cfg.yaml:19:1: plugins: unknown section 'plugins'; expected one of: alerts, bus, "
+                                     "connectors, flows, hub, state"});
 }
 
 TEST_F(ConfigErrors, WrongTypeSaysWhatWasExpected) {
@@ -108,6 +107,24 @@ TEST_F(ConfigErrors, EnumValueOutsideTheOptions) {
   yaml.replace(yaml.find("        key: order_id"), 21, "        format: xml\n        key: order_id");
   EXPECT_EQ(errors_of(yaml), std::vector<std::string>{"cfg.yaml:8:17: connectors.crm.streams.orders.format: unknown "
                                                       "value \"xml\"; expected one of: csv, jsonl"});
+}
+
+TEST_F(ConfigErrors, ErrorRulesAsAListAreCheckedItemByItem) {
+  const std::string head =
+      "hub: {name: t}\nconnectors:\n  erp:\n    type: rest\n    base_url: http://127.0.0.1:1\n    errors:\n";
+  const std::string tail = "    streams: {s: {path: /s}}\nflows: {}\n";
+  EXPECT_EQ(
+      errors_of(head + "      - {path: code, equals: [0], means: ok}\n      - {path: code, means: retry}\n" + tail),
+      std::vector<std::string>{"cfg.yaml:8:29: connectors.erp.errors[1].means: unknown value \"retry\"; expected "
+                               "one of: done, exists, ok, permanent, relogin, transient"});
+  EXPECT_EQ(errors_of(head + "      - {equals: [0], means: ok}\n" + tail),
+            std::vector<std::string>{"cfg.yaml:7:9: connectors.erp.errors[0]: missing required field 'path'"});
+  EXPECT_EQ(errors_of(head + "      - {path: code, means: ok, code: x}\n" + tail),
+            std::vector<std::string>{"cfg.yaml:7:33: connectors.erp.errors[0].code: unknown key 'code'; expected one "
+                                     "of: equals, matches, means, message, path, request"});
+  HubConfig ok = load_ok(head + "      - {path: code, equals: ['0'], means: ok}\n" + tail);
+  EXPECT_EQ(ok.connector("erp")->settings.count("errors"), 1u);
+  EXPECT_EQ(ok.connector("erp")->settings.str("errors.0.means"), "ok");
 }
 
 TEST_F(ConfigErrors, StringOfTheWrongLength) {
@@ -212,6 +229,12 @@ TEST_F(ConfigErrors, SubstitutionFillsValues) {
   HubConfig c = load_ok(yaml);
   EXPECT_EQ(c.flows[0].settings.integer("batch_size"), 42);
   EXPECT_EQ(c.hub.str("name"), "from-file-${literal}");
+  // ${NAME:-default}: the default when NAME is unset or empty.
+  ::unsetenv("SYNCHUB_TEST_UNSET");
+  ::setenv("SYNCHUB_TEST_EMPTY", "", 1);
+  EXPECT_EQ(load_ok(kValid + "    batch_size: ${SYNCHUB_TEST_UNSET:-7}\n").flows[0].settings.integer("batch_size"), 7);
+  EXPECT_EQ(load_ok(kValid + "    batch_size: ${SYNCHUB_TEST_EMPTY:-8}\n").flows[0].settings.integer("batch_size"), 8);
+  EXPECT_EQ(load_ok(kValid + "    batch_size: ${SYNCHUB_TEST_BATCH:-9}\n").flows[0].settings.integer("batch_size"), 42);
 }
 
 TEST_F(ConfigErrors, YamlSyntaxErrorHasItsPosition) {

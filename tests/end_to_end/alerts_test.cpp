@@ -1,6 +1,7 @@
 // Alerts from a running `synchub run` to a local receiver posing as a
 // DingTalk robot (signature checked): a flow whose sink keeps failing raises
-// one alert, delivered although the receiver is down at first, and one
+// one alert, delivered although the receiver is down at first (and asks to
+// wait: Retry-After is honoured), and one
 // recovery message once the sink works again.
 #include <gtest/gtest.h>
 
@@ -30,6 +31,10 @@ class RobotReceiver {
     std::lock_guard lock(mu_);
     return attempts_;
   }
+  std::vector<std::chrono::steady_clock::time_point> attempt_times() {
+    std::lock_guard lock(mu_);
+    return times_;
+  }
   std::vector<std::string> wait_for(size_t count) {
     for (int i = 0; i < 300 && messages().size() < count; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -40,7 +45,12 @@ class RobotReceiver {
   runtime::HttpResponse receive(const runtime::HttpRequest& r) {
     std::lock_guard lock(mu_);
     ++attempts_;
-    if (attempts_ == 1) return runtime::HttpResponse::json(503, R"({"errcode":-1,"errmsg":"busy"})");  // down at first
+    times_.push_back(std::chrono::steady_clock::now());
+    if (attempts_ == 1) {  // down at first, and asks for 2 s of quiet
+      auto busy = runtime::HttpResponse::json(503, R"({"errcode":-1,"errmsg":"busy"})");
+      busy.headers.emplace_back("Retry-After", "2");
+      return busy;
+    }
     const std::string ts = r.param("timestamp");
     if (r.param("access_token") != "abc" ||
         r.param("sign") != connectors::hmac_sha256_base64(secret_, ts + "\n" + secret_))
@@ -54,6 +64,7 @@ class RobotReceiver {
   std::mutex mu_;
   std::vector<std::string> messages_;
   int attempts_ = 0;
+  std::vector<std::chrono::steady_clock::time_point> times_;
   runtime::HttpServer server_;
 };
 
@@ -81,6 +92,8 @@ alerts:
   ASSERT_EQ(got.size(), 1u) << read_file(dir.path() / "log");
   EXPECT_EQ(got[0].rfind("[synchub alerting] ALERT: flow orders failing (attempt ", 0), 0u) << got[0];
   EXPECT_GE(robot.attempts(), 2) << "the first post was refused and retried";
+  const auto times = robot.attempt_times();
+  EXPECT_GE(times[1] - times[0], std::chrono::milliseconds(1900)) << "the receiver's Retry-After is honoured";
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   EXPECT_EQ(robot.messages().size(), 1u) << "one alert per outage";
 

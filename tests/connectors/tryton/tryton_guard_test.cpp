@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "connectors/tryton/streams.hpp"
+#include "runtime/http_server.hpp"
 #include "tests/connectors/tryton/tryton_fixture.hpp"
 
 namespace synchub::connectors {
@@ -74,6 +75,31 @@ TEST_F(TrytonTest, ARefusedPasswordStopsTheFlowWithOneLoginAttemptPerPushAcrossS
   EXPECT_EQ(source_error.find(wrong), std::string::npos) << source_error;
   EXPECT_EQ(failed_logins(tryton_.user), 1);
   EXPECT_EQ(rpc().model("sale.sale", "search_count", {Json::array()}), 0);  // the right password still logs in
+}
+
+// Tryton behind a proxy that asks to be left alone (503 + Retry-After): the same rule as every
+// HTTP-speaking part; the sink's failure carries the wait, a source is polled again then.
+TEST_F(TrytonTest, AServerAskingToWaitIsHonouredBySinksAndSources) {
+  std::atomic<int> calls{0};
+  runtime::HttpServer busy({}, [&](const runtime::HttpRequest&) {
+    ++calls;
+    auto r = runtime::HttpResponse::json(503, R"({"error":"maintenance"})");
+    r.headers.emplace_back("Retry-After", "7");
+    return r;
+  });
+  const std::string streams = "      orders: {entity: sale_orders}\n      stock: {entity: stock}\n";
+  open_connector(
+      replaced(tryton_.connector_yaml(streams), "url: " + tryton_.url + "\n", "url: " + busy.base_url() + "\n"));
+  const std::vector<SinkResult> results = push_all(*sink("orders"), {kThreeOrders[0]});
+  EXPECT_EQ(results[0].failure, Failure::Transient) << results[0].error;
+  EXPECT_EQ(results[0].retry_after, std::chrono::seconds(7)) << results[0].error;
+  try {
+    source("stock")->pull("", 10);
+    ADD_FAILURE() << "the pull should have been told to wait";
+  } catch (const TargetAsksToWait& e) {
+    EXPECT_EQ(e.wait, std::chrono::seconds(7)) << e.what();
+  }
+  EXPECT_GE(calls.load(), 2);
 }
 
 TEST_F(TrytonTest, AWrongUrlOrAnUnknownWarehouseOrCompanyStopsTheFlowABadProductIsTheOrdersFault) {
