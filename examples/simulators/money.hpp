@@ -1,11 +1,13 @@
 // Exact money and quantities for the simulators: decimal text <-> integer
-// cents (2 places) or thousandths (3 places), never a double.
+// cents (2 places), thousandths (3 places) or millionths (6 places, unit
+// prices), never a double.
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace synchub::simulators {
 
@@ -54,6 +56,65 @@ inline std::string unscaled(int64_t value, int places) {
 
 inline std::string cents_text(int64_t cents) {
   return unscaled(cents, 2);
+}
+
+inline int64_t power_of_ten(int places) {
+  int64_t scale = 1;
+  for (int p = 0; p < places; ++p) scale *= 10;
+  return scale;
+}
+
+// A value with `from` places rounded to `to` places (to <= from), halves away
+// from zero: round_half_up(12345, 3, 2) == 1235 (12.345 -> 12.35).
+inline int64_t round_half_up(int64_t value, int from, int to) {
+  const int64_t divisor = power_of_ten(from - to), half = divisor / 2;
+  return value >= 0 ? (value + half) / divisor : -((-value + half) / divisor);
+}
+
+// Like unscaled, with trailing zeros dropped down to `min_places`:
+// trimmed(2500, 3) == "2.5", trimmed(3000, 3) == "3", trimmed(3000, 3, 2) == "3.00".
+inline std::string trimmed(int64_t value, int places, int min_places = 0) {
+  while (places > min_places && value % 10 == 0) {
+    value /= 10;
+    --places;
+  }
+  if (places == 0) return std::to_string(value);
+  return unscaled(value, places);
+}
+
+// JSON text whose numbers with a fraction or an exponent ("12.5", 1e3) are
+// turned into strings before parsing, so that they reach scaled() digit for
+// digit instead of through a double. Integers and everything else stay.
+inline std::string quote_decimals(const std::string& json) {
+  std::string out;
+  out.reserve(json.size() + 16);
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < json.size())
+        out += json[++i];
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (c != '-' && (c < '0' || c > '9')) {
+      out += c;
+      continue;
+    }
+    size_t end = i;
+    bool decimal = false;
+    while (end < json.size() && std::string_view("+-0123456789.eE").find(json[end]) != std::string_view::npos) {
+      decimal = decimal || json[end] == '.' || json[end] == 'e' || json[end] == 'E';
+      ++end;
+    }
+    const std::string number = json.substr(i, end - i);
+    out += decimal ? '"' + number + '"' : number;
+    i = end - 1;
+  }
+  return out;
 }
 
 }  // namespace synchub::simulators
