@@ -131,19 +131,24 @@ HttpResponse FxiaokeSimulator::handle(const HttpRequest& request) {
       answer = failure(-1, "系统繁忙，请稍后重试");
     } else if (!body.is_object()) {
       answer = failure(kParamError, "参数错误: 请求体不是JSON对象");
-    } else if (request.path == "/cgi/corpAccessToken/get/V2") {
-      answer = issue_token(body);
-    } else if (Json refusal = refusal_for_caller(body); !refusal.is_null()) {
-      answer = std::move(refusal);
-    } else if (request.path == "/cgi/crm/v2/data/query") {
-      answer = query(member(body, "data"));
     } else {
-      answer = update(member(body, "data"));
+      try {
+        answer = work(request.path, body);
+      } catch (const nlohmann::json::exception& e) {  // a member of the wrong type
+        answer = failure(kParamError, std::string("参数错误: ") + e.what());
+      }
     }
   }
   HttpResponse response = HttpResponse::json(200, answer.dump(-1, ' ', false, Json::error_handler_t::replace));
   faults_.after(response);
   return response;
+}
+
+Json FxiaokeSimulator::work(const std::string& path, const Json& body) {
+  if (path == "/cgi/corpAccessToken/get/V2") return issue_token(body);
+  if (Json refusal = refusal_for_caller(body); !refusal.is_null()) return refusal;
+  if (path == "/cgi/crm/v2/data/query") return query(member(body, "data"));
+  return update(member(body, "data"));
 }
 
 Json FxiaokeSimulator::issue_token(const Json& body) {

@@ -83,6 +83,7 @@ class FxiaokeSimulator {
   };
 
   runtime::HttpResponse handle(const runtime::HttpRequest& request);
+  Json work(const std::string& path, const Json& body);  // under mu_
   Json issue_token(const Json& body);
   Json refusal_for_caller(const Json& body);  // null when the caller may go on
   Json query(const Json& data) const;

@@ -1,4 +1,4 @@
-// synchub-sim crm|erp|fxiaoke [--port N] [options]: the simulators as
+// synchub-sim crm|erp|fxiaoke|k3cloud [--port N] [options]: the simulators as
 // processes (demo, benchmarks); the options are in sim_options.cpp (kSimUsage).
 #include <csignal>
 #include <cstdio>
@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<CrmSimulator> crm;
   std::unique_ptr<ErpSimulator> erp;
   std::unique_ptr<FxiaokeSimulator> fxiaoke;
+  std::unique_ptr<K3CloudSimulator> k3cloud;
   std::string url;
   if (command.kind == "crm") {
     crm = std::make_unique<CrmSimulator>(command.crm);
@@ -35,9 +36,12 @@ int main(int argc, char** argv) {
   } else if (command.kind == "erp") {
     erp = std::make_unique<ErpSimulator>(command.erp);
     url = erp->base_url();
-  } else {
+  } else if (command.kind == "fxiaoke") {
     fxiaoke = std::make_unique<FxiaokeSimulator>(command.fxiaoke);
     url = fxiaoke->base_url();
+  } else {
+    k3cloud = std::make_unique<K3CloudSimulator>(command.k3cloud);
+    url = k3cloud->base_url();
   }
   std::printf("%s simulator listening on %s\n", command.kind.c_str(), url.c_str());
   std::fflush(stdout);
@@ -47,6 +51,7 @@ int main(int argc, char** argv) {
     if (trickle_ms <= 0) continue;
     if (crm) crm->trickle(1, 1);
     if (fxiaoke) fxiaoke->trickle(1, 1);
+    if (k3cloud) k3cloud->trickle(1);
   }
   return 0;
 }

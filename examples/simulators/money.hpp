@@ -82,6 +82,41 @@ inline std::string trimmed(int64_t value, int places, int min_places = 0) {
   return unscaled(value, places);
 }
 
+// Compares two plain decimals ("-12.50", "3", "+0.5") exactly, whatever their
+// length; nullopt when either is not one.
+inline std::optional<int> compare_decimals(std::string_view a, std::string_view b) {
+  struct Parts {
+    bool negative = false;
+    std::string_view whole, fraction;
+  };
+  auto split = [](std::string_view t) -> std::optional<Parts> {
+    Parts p;
+    if (!t.empty() && (t[0] == '-' || t[0] == '+')) {
+      p.negative = t[0] == '-';
+      t.remove_prefix(1);
+    }
+    const size_t dot = t.find('.');
+    p.whole = t.substr(0, dot);
+    p.fraction = dot == std::string_view::npos ? std::string_view() : t.substr(dot + 1);
+    if (p.whole.empty() || (dot != std::string_view::npos && p.fraction.empty())) return std::nullopt;
+    for (std::string_view part : {p.whole, p.fraction})
+      for (char c : part)
+        if (c < '0' || c > '9') return std::nullopt;
+    while (!p.whole.empty() && p.whole.front() == '0') p.whole.remove_prefix(1);
+    while (!p.fraction.empty() && p.fraction.back() == '0') p.fraction.remove_suffix(1);
+    if (p.whole.empty() && p.fraction.empty()) p.negative = false;  // -0 == 0
+    return p;
+  };
+  auto x = split(a), y = split(b);
+  if (!x || !y) return std::nullopt;
+  if (x->negative != y->negative) return x->negative ? -1 : 1;
+  int c = x->whole.size() != y->whole.size() ? (x->whole.size() < y->whole.size() ? -1 : 1) : 0;
+  if (c == 0) c = x->whole.compare(y->whole);
+  if (c == 0) c = x->fraction.compare(y->fraction);  // trailing zeros gone: text order is numeric order
+  c = (c > 0) - (c < 0);
+  return x->negative ? -c : c;
+}
+
 // JSON text whose numbers with a fraction or an exponent ("12.5", 1e3) are
 // turned into strings before parsing, so that they reach scaled() digit for
 // digit instead of through a double. Integers and everything else stay.

@@ -6,6 +6,7 @@
 #include "examples/simulators/crm.hpp"
 #include "examples/simulators/erp.hpp"
 #include "examples/simulators/fxiaoke.hpp"
+#include "examples/simulators/k3cloud.hpp"
 
 namespace synchub::simulators {
 
@@ -14,6 +15,7 @@ struct SimCommand {
   CrmOptions crm;
   ErpOptions erp;
   FxiaokeOptions fxiaoke;
+  K3CloudOptions k3cloud;
   int trickle_ms = 0;
 };
 
