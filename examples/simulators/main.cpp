@@ -1,17 +1,11 @@
-// synchub-sim crm|erp [--port N] [options]: the simulators as processes (demo, benchmarks).
-//   crm: --orders N --seed N --trickle-ms N (new and edited orders while running)
-//        --client-id ID --client-secret S --webhook-url URL --webhook-secret S
-//   erp: --api-key KEY --strict true (orders need a customer created through
-//        /customers, and wait for approval when over its credit)
-//   both, fault injection: --error-rate R --throttle-rate R --retry-after S --latency-rate R
-//        --latency-ms N --drop-rate R --malformed-rate R --seed N
+// synchub-sim crm|erp|fxiaoke|k3cloud [--port N] [options]: the simulators as
+// processes (demo, benchmarks); the options are in sim_options.cpp (kSimUsage).
 #include <csignal>
 #include <cstdio>
 #include <string>
 #include <thread>
 
-#include "examples/simulators/crm.hpp"
-#include "examples/simulators/erp.hpp"
+#include "examples/simulators/sim_options.hpp"
 
 namespace {
 volatile std::sig_atomic_t stop = 0;
@@ -22,61 +16,42 @@ void on_signal(int) {
 
 int main(int argc, char** argv) {
   using namespace synchub::simulators;
-  if (argc < 2 || (std::string(argv[1]) != "crm" && std::string(argv[1]) != "erp")) {
-    std::fputs("usage: synchub-sim crm|erp [--port N] [options]\n", stderr);
-    return 2;
-  }
-  const std::string kind = argv[1];
-  CrmOptions crm;
-  ErpOptions erp;
-  FaultOptions faults;
-  int trickle_ms = 0;
+  SimCommand command;
   try {
-    for (int i = 2; i + 1 < argc; i += 2) {
-      std::string flag = argv[i], value = argv[i + 1];
-      if (flag == "--port")
-        crm.port = erp.port = static_cast<uint16_t>(std::stoi(value));
-      else if (flag == "--orders")
-        crm.orders = std::stoi(value);
-      else if (flag == "--trickle-ms")
-        trickle_ms = std::stoi(value);
-      else if (flag == "--client-id")
-        crm.client_id = value;
-      else if (flag == "--client-secret")
-        crm.client_secret = value;
-      else if (flag == "--api-key")
-        erp.api_key = value;
-      else if (flag == "--strict")
-        erp.strict_customers = value == "true";
-      else if (flag == "--webhook-url")
-        crm.webhook_url = value;
-      else if (flag == "--webhook-secret")
-        crm.webhook_secret = value;
-      else {
-        faults = parse_fault_flag(faults, flag, value);
-        if (flag == "--seed") crm.seed = std::stoull(value);
-      }
-    }
+    command = parse_sim_command(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "synchub-sim: %s\n", e.what());
+    std::fprintf(stderr, "synchub-sim: %s\n%s", e.what(), kSimUsage);
     return 2;
   }
-  crm.faults = erp.faults = faults;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  std::unique_ptr<CrmSimulator> c;
-  std::unique_ptr<ErpSimulator> e;
-  if (kind == "crm") {
-    c = std::make_unique<CrmSimulator>(crm);
-    std::printf("crm simulator listening on %s\n", c->base_url().c_str());
+  std::unique_ptr<CrmSimulator> crm;
+  std::unique_ptr<ErpSimulator> erp;
+  std::unique_ptr<FxiaokeSimulator> fxiaoke;
+  std::unique_ptr<K3CloudSimulator> k3cloud;
+  std::string url;
+  if (command.kind == "crm") {
+    crm = std::make_unique<CrmSimulator>(command.crm);
+    url = crm->base_url();
+  } else if (command.kind == "erp") {
+    erp = std::make_unique<ErpSimulator>(command.erp);
+    url = erp->base_url();
+  } else if (command.kind == "fxiaoke") {
+    fxiaoke = std::make_unique<FxiaokeSimulator>(command.fxiaoke);
+    url = fxiaoke->base_url();
   } else {
-    e = std::make_unique<ErpSimulator>(erp);
-    std::printf("erp simulator listening on %s\n", e->base_url().c_str());
+    k3cloud = std::make_unique<K3CloudSimulator>(command.k3cloud);
+    url = k3cloud->base_url();
   }
+  std::printf("%s simulator listening on %s\n", command.kind.c_str(), url.c_str());
   std::fflush(stdout);
+  const int trickle_ms = command.trickle_ms;
   while (!stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(trickle_ms > 0 ? trickle_ms : 200));
-    if (c && trickle_ms > 0) c->trickle(1, 1);
+    if (trickle_ms <= 0) continue;
+    if (crm) crm->trickle(1, 1);
+    if (fxiaoke) fxiaoke->trickle(1, 1);
+    if (k3cloud) k3cloud->trickle(1);
   }
   return 0;
 }
