@@ -4,7 +4,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: demo demo-cluster demo-tryton demo-files test chaos build deps bench format clean
+.PHONY: demo demo-cluster demo-tryton demo-k3cloud demo-files test chaos build deps bench format clean
 
 deps:
 	@scripts/install-deps
@@ -23,6 +23,10 @@ demo-cluster: build
 # the real-ERP walkthrough: the CRM simulator and a real Tryton 6.0 (installed and started on loopback)
 demo-tryton: build
 	examples/tryton/run-demo build/release
+
+# Fxiaoke CRM -> Kingdee K3Cloud against their simulators: faults, expiring sessions, three SIGKILLs
+demo-k3cloud: build
+	examples/fxiaoke-to-k3cloud/run-demo build/release
 
 demo-files: build
 	examples/file-to-file/run-demo build/release/synchub

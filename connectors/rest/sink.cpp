@@ -239,6 +239,24 @@ class RestSink final : public SinkStream {
     if (answer.parse(r.body).empty())
       if (uint32_t id = answer.find(answer.root_index(), id_path_); id != Document::npos)
         if (std::string text = answer.scalar_text(id); !text.empty()) ok.target_id = text;
+    if (ok.target_id.empty()) {
+      // Done (2xx), but the answer does not say the id (cut off by a dropped connection, or an API
+      // that gives none): the steps and the cross-reference need it, so it is looked up.
+      const std::string what = (update ? "update of " : "create of ") + key;
+      if (can_look_up) {
+        if (auto failed = lookup(key, body, ok.target_id)) return *failed;
+        if (ok.target_id.empty())
+          return SinkResult::failed(Failure::Transient, what + " answered " + std::to_string(r.status) +
+                                                            " without an id at '" + id_path_ +
+                                                            "', and the lookup does not find it (yet)");
+      } else if (!steps_.empty()) {
+        return SinkResult::failed(Failure::Permanent,
+                                  what + " answered " + std::to_string(r.status) + " without an id at '" + id_path_ +
+                                      "' (" + trimmed_body(r.body).substr(0, 200) +
+                                      "): the record may be there without its write.then steps; set "
+                                      "write.lookup_path to find it");
+      }
+    }
     return then_steps(key, body, std::move(ok), 0);
   }
 

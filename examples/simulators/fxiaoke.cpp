@@ -117,6 +117,7 @@ FxiaokeSimulator::~FxiaokeSimulator() {
 
 HttpResponse FxiaokeSimulator::handle(const HttpRequest& request) {
   if (request.path == "/healthz") return HttpResponse::json(200, R"({"status":"ok"})");
+  if (request.path == "/stats" && request.method == "GET") return HttpResponse::json(200, stats().dump());
   if (auto refusal = faults_.before()) return *refusal;
   const bool known = request.path == "/cgi/corpAccessToken/get/V2" || request.path == "/cgi/crm/v2/data/query" ||
                      request.path == "/cgi/crm/v2/data/update";
@@ -286,6 +287,23 @@ std::vector<Json> FxiaokeSimulator::orders() const {
     out.push_back(std::move(order));
   }
   return out;
+}
+
+Json FxiaokeSimulator::stats() const {
+  std::lock_guard lock(mu_);
+  int in_force = 0, eligible = 0, with_receivable = 0, with_stock = 0;
+  for (const Json& o : orders_.rows) {
+    const bool normal = o["life_status"] != "under_review" && o["life_status"] != "ineffective";
+    in_force += normal;
+    eligible += normal && !bad_totals_.count(o["name"].get<std::string>());
+    with_receivable += !o["receivable_no__c"].is_null();
+  }
+  for (const Json& p : products_.rows) with_stock += !p["stock_qty__c"].is_null();
+  return {{"orders", orders_.rows.size()},       {"in_force", in_force},
+          {"eligible", eligible},                {"bad_totals", bad_totals_},
+          {"with_receivable", with_receivable},  {"products", products_.rows.size()},
+          {"products_with_stock", with_stock},   {"tokens_issued", tokens_issued_},
+          {"expired_token_refusals", expired_refusals_}};
 }
 
 int FxiaokeSimulator::tokens_issued() const {

@@ -69,6 +69,9 @@ class FxiaokeSimulator {
   std::vector<Json> products() const;
   std::vector<Json> orders() const;  // each with its "lines"
   int tokens_issued() const;
+  // What the demo prints (GET /stats): orders, those in force with a right header total
+  // ("eligible"), the corrupted ones, products with stock and orders with a receivable written.
+  Json stats() const;
   int expired_token_refusals() const;
   std::map<std::string, int> requests() const;  // by path
   int early_retries() const { return faults_.early_retries(); }
@@ -107,6 +110,7 @@ class FxiaokeSimulator {
   Table accounts_, products_, orders_, lines_;
   std::map<std::string, int64_t> tokens_;  // token -> expiry (steady ms)
   int tokens_issued_ = 0, expired_refusals_ = 0;
+  std::set<std::string> bad_totals_;  // names of the orders seeded with a corrupted header total
   std::map<std::string, int> requests_;
   int next_order_ = 0;
   std::unique_ptr<runtime::HttpServer> server_;

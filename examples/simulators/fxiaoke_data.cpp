@@ -153,6 +153,7 @@ void FxiaokeSimulator::add_order(int index, int64_t time, bool bad_total) {
   if (index % 9 == 0) remark = "客户要求\"加急\"发货\n第二行: 50% off, a\\b";
   if (index % 4 == 1) remark = "请尽快发货";
   const Json& account = accounts_.rows[rng_() % accounts_.rows.size()];
+  if (bad_total) bad_totals_.insert(numbered("SO20261205-", 5, index + 1));
   orders_.add({{"_id", order_id},
                {"name", numbered("SO20261205-", 5, index + 1)},
                {"account_id", account["_id"]},

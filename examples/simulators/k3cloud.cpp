@@ -119,6 +119,7 @@ K3CloudSimulator::~K3CloudSimulator() {
 
 HttpResponse K3CloudSimulator::handle(const HttpRequest& request) {
   if (request.path == "/healthz") return HttpResponse::json(200, R"({"status":"ok"})");
+  if (request.path == "/k3cloud/stats" && request.method == "GET") return HttpResponse::json(200, stats().dump());
   if (auto refusal = faults_.before()) return *refusal;
   const std::string service = service_of(request.path);
   if (service.empty() || request.method != "POST") return HttpResponse::json(404, R"({"Message":"not found"})");
@@ -357,6 +358,21 @@ int K3CloudSimulator::session_lost_refusals() const {
   std::lock_guard lock(mu_);
   auto it = counts_.find("session_lost");
   return it == counts_.end() ? 0 : it->second;
+}
+
+K3CloudSimulator::Json K3CloudSimulator::stats() const {
+  std::lock_guard lock(mu_);
+  Json out = Json::object();
+  for (const auto& [form, f] : forms_) {
+    Json by_state = Json::object();
+    for (const auto& [id, record] : f.records) {
+      const std::string state = record.value("FDocumentStatus", "A");
+      by_state[state] = by_state.value(state, 0) + 1;
+    }
+    out[form] = {{"count", f.records.size()}, {"by_status", by_state}};
+  }
+  out["counts"] = counts_;
+  return out;
 }
 
 std::map<std::string, int> K3CloudSimulator::counts() const {

@@ -72,6 +72,8 @@ class K3CloudSimulator {
   int session_lost_refusals() const;
   // "saves", "duplicates_refused", "steps_refused", "busy", and requests by service ("Save"...).
   std::map<std::string, int> counts() const;
+  // What the demo prints (GET /k3cloud/stats): bills by form and state, sessions, refusals.
+  Json stats() const;
   int early_retries() const { return faults_.early_retries(); }
 
  private:

@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "config/hub_config.hpp"
 #include "connectors/registry.hpp"
@@ -31,7 +33,24 @@ TEST(Examples, EveryExampleConfigIsValid) {
     EXPECT_NO_THROW(load_hub_config(entry.path().string(), connectors::builtin_registry().specs())) << entry.path();
     ++checked;
   }
-  EXPECT_GE(checked, 4);
+  EXPECT_GE(checked, 6);
+}
+
+// The text of `file` from the line `from` up to (not including) the line `to`.
+std::string block(const std::string& file, const std::string& from, const std::string& to) {
+  std::ifstream in(std::string(SYNCHUB_SOURCE_DIR) + "/examples/" + file);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t start = text.find(from);
+  const size_t end = start == std::string::npos ? start : text.find(to, start);
+  return end == std::string::npos ? "(not found in " + file + ")" : text.substr(start, end - start);
+}
+
+// The Fxiaoke -> K3Cloud example uses the presets' connectors as they are: one is not
+// changed without the other.
+TEST(Examples, TheFxiaokeToK3CloudExampleUsesThePresetsUnchanged) {
+  const std::string pair = "fxiaoke-to-k3cloud/synchub.yaml";
+  EXPECT_EQ(block(pair, "  fxiaoke:\n", "  k3cloud:\n"), block("fxiaoke/synchub.yaml", "  fxiaoke:\n", "  files:\n"));
+  EXPECT_EQ(block(pair, "  k3cloud:\n", "flows:\n"), block("k3cloud/synchub.yaml", "  k3cloud:\n", "  files:\n"));
 }
 
 }  // namespace
