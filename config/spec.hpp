@@ -30,6 +30,10 @@ struct FieldSpec {
   std::vector<FieldSpec> items;
   std::vector<FieldSpec> fields;  // Section
   std::string example;
+  // A check of the value's meaning beyond its type (a pattern that must compile, a zone that must
+  // exist): "" when fine, else the message, reported at the value's file:line:col by `validate`
+  // and at start alike.
+  std::function<std::string(const std::string& value)> check;
 };
 
 // A connector type's declared configuration: fields of the connector itself

@@ -294,6 +294,11 @@ void YamlReader::read_value(const YAML::Node& node, const FieldSpec& field, cons
       }
       break;
   }
+  if (field.check)
+    if (std::string problem = field.check(*text); !problem.empty()) {
+      diagnostics_.error(where, path, problem);
+      return;
+    }
   value.text = std::move(*text);
   out.set(name, std::move(value));
 }

@@ -52,6 +52,9 @@ class Table {
  public:
   std::string name;
   std::deque<std::string> storage;  // text the values point into (stable addresses)
+  // Items and members of values that are lists or objects ({FNumber: tai}), for the same reason.
+  std::deque<std::vector<Value>> lists;
+  std::deque<std::vector<Member>> objects;
 
   // False when `key` is in the table already.
   bool insert(std::string_view key, const Value& value);

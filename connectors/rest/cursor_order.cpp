@@ -12,16 +12,21 @@ int compare_text_or_number(const std::string& a, const std::string& b) {
   return a < b ? -1 : a > b;
 }
 
+std::string CursorOrder::check_format(const std::string& format) {
+  if (format.find('%') != std::string::npos) return mapping::check_pattern(format);
+  if (format != "text" && format != "iso" && format != "epoch_ms" && format != "epoch_s")
+    return "expected text, iso, epoch_ms, epoch_s or a date pattern with % fields, got '" + format + "'";
+  return {};
+}
+
+std::string CursorOrder::check_time_zone(const std::string& time_zone) {
+  return mapping::TimeZone::find(time_zone) ? "" : "unknown time zone '" + time_zone + "' (an IANA name, UTC or +08:00)";
+}
+
 CursorOrder::CursorOrder(const std::string& format, const std::string& time_zone) : format_(format) {
-  auto zone = mapping::TimeZone::find(time_zone);
-  if (!zone) throw std::runtime_error("cursor.time_zone: unknown time zone '" + time_zone + "'");
-  zone_ = *zone;
-  const bool pattern = format_.find('%') != std::string::npos;
-  if (!pattern && format_ != "text" && format_ != "iso" && format_ != "epoch_ms" && format_ != "epoch_s")
-    throw std::runtime_error("cursor.format: expected text, iso, epoch_ms, epoch_s or a date pattern, got '" + format_ +
-                             "'");
-  if (pattern)
-    if (std::string e = mapping::check_pattern(format_); !e.empty()) throw std::runtime_error("cursor.format: " + e);
+  if (std::string e = check_time_zone(time_zone); !e.empty()) throw std::runtime_error("cursor.time_zone: " + e);
+  zone_ = *mapping::TimeZone::find(time_zone);
+  if (std::string e = check_format(format_); !e.empty()) throw std::runtime_error("cursor.format: " + e);
 }
 
 std::optional<int64_t> CursorOrder::micros(const std::string& value) const {

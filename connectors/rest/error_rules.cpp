@@ -39,6 +39,16 @@ std::unique_ptr<mapping::Pattern> pattern(const config::Settings& s, const std::
   }
 }
 
+// A pattern RE2 cannot compile, said at `validate`.
+std::string pattern_problem(const std::string& text) {
+  try {
+    mapping::Pattern{text};
+    return {};
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+}
+
 }  // namespace
 
 ErrorRules::ErrorRules() = default;
@@ -134,10 +144,14 @@ std::vector<config::FieldSpec> ErrorRules::rule_fields() {
       {.name = "equals",
        .type = FieldType::StringList,
        .description = "Values that match (as text: 0, true, \"20016\"); none: any value matches."},
-      {.name = "matches", .description = "A pattern (RE2) the value's text must contain.", .example = "已经被使用"},
+      {.name = "matches",
+       .description = "A pattern (RE2) the value's text must contain.",
+       .example = "已经被使用",
+       .check = pattern_problem},
       {.name = "request",
        .description = "Only for calls whose \"METHOD path\" this pattern (RE2) finds: rules of one step.",
-       .example = "Audit"},
+       .example = "Audit",
+       .check = pattern_problem},
       {.name = "means",
        .type = FieldType::Enum,
        .description = "ok; transient (retry later); relogin (log in again, retry); exists (a create refused: the "

@@ -1,6 +1,7 @@
 // Registration and config spec of the `rest` connector.
 #include "connectors/registry.hpp"
 #include "connectors/rest/connector.hpp"
+#include "connectors/rest/cursor_order.hpp"
 #include "connectors/rest/error_rules.hpp"
 
 namespace synchub::connectors {
@@ -41,6 +42,7 @@ std::vector<config::FieldSpec> with(std::vector<config::FieldSpec> fields, std::
 }  // namespace
 
 void register_rest(Registry& registry) {
+  using rest::CursorOrder;
   using config::FieldType;
   config::ConnectorSpec spec{
       .type = "rest",
@@ -278,11 +280,13 @@ void register_rest(Registry& registry) {
                         .description = "How cursor values compare: text (default; ISO-8601 UTC sorts as text), "
                                        "iso (instants, any offset), epoch_ms, epoch_s, or a date pattern such as "
                                        "\"%Y-%m-%d %H:%M:%S\" read in time_zone.",
-                        .default_value = "text"},
+                        .default_value = "text",
+                        .check = CursorOrder::check_format},
                        {.name = "time_zone",
                         .description = "Zone of cursor values without an offset.",
                         .default_value = "UTC",
-                        .example = "Asia/Shanghai"},
+                        .example = "Asia/Shanghai",
+                        .check = CursorOrder::check_time_zone},
                        {.name = "overlap",
                         .type = FieldType::Duration,
                         .description = "Ask again this far back (rows committed late); rows seen again are "

@@ -127,6 +127,28 @@ TEST_F(ConfigErrors, ErrorRulesAsAListAreCheckedItemByItem) {
   EXPECT_EQ(ok.connector("erp")->settings.str("errors.0.means"), "ok");
 }
 
+// Settings whose values have a meaning beyond their type are checked at load (`validate` and
+// start alike), not first by the connector when it starts.
+TEST_F(ConfigErrors, ValuesWithAMeaningAreCheckedWhereTheyAreWritten) {
+  const std::string head = "hub: {name: t}\nconnectors:\n  crm:\n    type: rest\n    base_url: http://127.0.0.1:1\n";
+  const std::string flows = "flows: {}\n";
+  EXPECT_EQ(errors_of(head + "    streams:\n      s: {path: /s, cursor: {field: t, format: isoo}}\n" + flows),
+            std::vector<std::string>{"cfg.yaml:7:48: connectors.crm.streams.s.cursor.format: expected text, iso, "
+                                     "epoch_ms, epoch_s or a date pattern with % fields, got 'isoo'"});
+  EXPECT_EQ(errors_of(head + "    streams:\n      s: {path: /s, cursor: {field: t, time_zone: Asia/Shanghia}}\n" +
+                      flows),
+            std::vector<std::string>{"cfg.yaml:7:51: connectors.crm.streams.s.cursor.time_zone: unknown time zone "
+                                     "'Asia/Shanghia' (an IANA name, UTC or +08:00)"});
+  const std::vector<std::string> bad_pattern = errors_of(
+      head + "    errors:\n      - {path: msg, matches: '(unclosed', means: exists}\n    streams: {s: {path: /s}}\n" +
+      flows);
+  ASSERT_EQ(bad_pattern.size(), 1u);
+  EXPECT_EQ(bad_pattern[0].rfind("cfg.yaml:7:30: connectors.crm.errors[0].matches: bad pattern '(unclosed': ", 0), 0u)
+      << bad_pattern[0];
+  load_ok(head + "    streams:\n      s: {path: /s, cursor: {field: t, format: '%Y-%m-%d %H:%M:%S', time_zone: "
+                 "Asia/Shanghai}}\n" + flows);
+}
+
 TEST_F(ConfigErrors, StringOfTheWrongLength) {
   std::string yaml = kValid;
   yaml.replace(yaml.find("        key: order_id"), 21, "        delimiter: ';;'\n        key: order_id");

@@ -39,6 +39,10 @@ simulators::FaultOptions unkind(uint64_t seed) {
   return f;
 }
 
+std::string cents(const Decimal& d) {
+  return d.round(2, mapping::Rounding::HalfUp).rescale(2).str();
+}
+
 // The K3 line amounts the example's mapping must produce for a Fxiaoke line.
 struct LineAmounts {
   Decimal all, amount, tax;
@@ -148,12 +152,12 @@ TEST(K3CloudExample, EveryEligibleOrderIsAuditedOnceExactlyThroughFaultsExpiries
     std::multiset<std::string> want, got;
     for (const auto& line : o["lines"]) {
       const LineAmounts a = amounts_of(line);
-      want.insert(product_code[line["product_id"]] + " " + a.all.str() + " " + a.amount.str() + " " + a.tax.str());
+      want.insert(product_code[line["product_id"]] + " " + cents(a.all) + " " + cents(a.amount) + " " + cents(a.tax));
     }
+    // As K3 keeps them: the text synchub sent, which must be those exact cents.
     for (const auto& e : bill["FSaleOrderEntry"])
-      got.insert(e["FMaterialId.FNumber"].get<std::string>() + " " + dec(e["FAllAmount"]).round(2, mapping::Rounding::HalfUp).str() +
-                 " " + dec(e["FAmount"]).round(2, mapping::Rounding::HalfUp).str() + " " +
-                 dec(e["FTaxAmount"]).round(2, mapping::Rounding::HalfUp).str());
+      got.insert(e["FMaterialId.FNumber"].get<std::string>() + " " + e["FAllAmount"].get<std::string>() + " " +
+                 e["FAmount"].get<std::string>() + " " + e["FTaxAmount"].get<std::string>());
     EXPECT_EQ(got, want) << no;
   }
   const auto counts = erp.counts();

@@ -482,6 +482,24 @@ fields:
   EXPECT_EQ(map(yaml, R"({"cur":"CNY","c":"C3"})"), R"({"cur":"PRE001","cust":"none"})");
 }
 
+// A table or a lookup can yield an object or a list (K3's base-data references {"FNumber": ...}).
+TEST_F(PlanTest, TablesYieldObjectsAndLists) {
+  test::write_file(dir_.path() / "units.yaml", "file_units: {箱: {FNumber: xiang, sizes: [6, 12]}}\n");
+  const char* yaml = R"Y(
+table_files: [units.yaml]
+tables:
+  units: {台: {FNumber: tai}, 个: {FNumber: Pcs, aliases: [pcs, 件]}}
+fields:
+  FBaseUnitId: {from: unit, map: units}
+  via_lookup: {expr: "lookup(units, unit)"}
+  from_file: {expr: "lookup(file_units, '箱')"}
+  aliases: {expr: "lookup(units, '个').aliases"}
+)Y";
+  EXPECT_EQ(map(yaml, R"({"unit":"台"})"),
+            R"({"FBaseUnitId":{"FNumber":"tai"},"via_lookup":{"FNumber":"tai"},)"
+            R"("from_file":{"FNumber":"xiang","sizes":[6,12]},"aliases":["pcs","件"]})");
+}
+
 TEST_F(PlanTest, LoadErrorsPointAtFileLineAndColumn) {
   EXPECT_EQ(errors("fields:\n  a: {from: x, tpye: int}\n"),
             "m.yaml:2:16: fields.a.tpye: unknown key; did you mean 'type'?\n");
