@@ -64,6 +64,9 @@ class Loader {
       }
     }
     if (!has_fields) diags_.error({reader_.file(), 1, 1}, "fields", "missing required key 'fields'");
+    // Checks run after every field: their $out names are any top-level field's.
+    for (const auto& [node, path] : check_texts_)
+      if (std::string why = out_reference_error(node.Scalar(), plan_->fields); !why.empty()) error(node, path, why);
     return plan_;
   }
 
@@ -86,6 +89,7 @@ class Loader {
       for (const auto& e : reader_.entries(list[i], path)) {
         if (e.key == "that") {
           check.that = expression(e.value, path + ".that");
+          if (e.value.IsScalar()) check_texts_.emplace_back(e.value, path + ".that");
         } else if (e.key == "message") {
           message = e.value;
           has_message = true;
@@ -102,6 +106,7 @@ class Loader {
               "a check needs message: (text, {expressions} in it)");
         continue;
       }
+      check_texts_.emplace_back(message, path + ".message");
       try {
         check.message = compile_message(message.Scalar(), env());
       } catch (const ExpressionError& e) {
@@ -590,6 +595,7 @@ class Loader {
   Diagnostics& diags_;
   std::shared_ptr<Plan> plan_;
   std::vector<std::shared_ptr<Table>> inline_tables_;
+  std::vector<std::pair<YAML::Node, std::string>> check_texts_;  // `that` and `message` texts, for their $out names
 };
 
 }  // namespace

@@ -20,7 +20,8 @@ std::string CursorOrder::check_format(const std::string& format) {
 }
 
 std::string CursorOrder::check_time_zone(const std::string& time_zone) {
-  return mapping::TimeZone::find(time_zone) ? "" : "unknown time zone '" + time_zone + "' (an IANA name, UTC or +08:00)";
+  return mapping::TimeZone::find(time_zone) ? ""
+                                            : "unknown time zone '" + time_zone + "' (an IANA name, UTC or +08:00)";
 }
 
 CursorOrder::CursorOrder(const std::string& format, const std::string& time_zone) : format_(format) {

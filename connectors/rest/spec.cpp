@@ -42,8 +42,8 @@ std::vector<config::FieldSpec> with(std::vector<config::FieldSpec> fields, std::
 }  // namespace
 
 void register_rest(Registry& registry) {
-  using rest::CursorOrder;
   using config::FieldType;
+  using rest::CursorOrder;
   config::ConnectorSpec spec{
       .type = "rest",
       .description = "HTTP+JSON APIs described in YAML: paged, incremental sources and create/update/upsert sinks.",

@@ -135,18 +135,20 @@ TEST_F(ConfigErrors, ValuesWithAMeaningAreCheckedWhereTheyAreWritten) {
   EXPECT_EQ(errors_of(head + "    streams:\n      s: {path: /s, cursor: {field: t, format: isoo}}\n" + flows),
             std::vector<std::string>{"cfg.yaml:7:48: connectors.crm.streams.s.cursor.format: expected text, iso, "
                                      "epoch_ms, epoch_s or a date pattern with % fields, got 'isoo'"});
-  EXPECT_EQ(errors_of(head + "    streams:\n      s: {path: /s, cursor: {field: t, time_zone: Asia/Shanghia}}\n" +
-                      flows),
-            std::vector<std::string>{"cfg.yaml:7:51: connectors.crm.streams.s.cursor.time_zone: unknown time zone "
-                                     "'Asia/Shanghia' (an IANA name, UTC or +08:00)"});
+  EXPECT_EQ(
+      errors_of(head + "    streams:\n      s: {path: /s, cursor: {field: t, time_zone: Asia/Shanghia}}\n" + flows),
+      std::vector<std::string>{"cfg.yaml:7:51: connectors.crm.streams.s.cursor.time_zone: unknown time zone "
+                               "'Asia/Shanghia' (an IANA name, UTC or +08:00)"});
   const std::vector<std::string> bad_pattern = errors_of(
       head + "    errors:\n      - {path: msg, matches: '(unclosed', means: exists}\n    streams: {s: {path: /s}}\n" +
       flows);
   ASSERT_EQ(bad_pattern.size(), 1u);
   EXPECT_EQ(bad_pattern[0].rfind("cfg.yaml:7:30: connectors.crm.errors[0].matches: bad pattern '(unclosed': ", 0), 0u)
       << bad_pattern[0];
-  load_ok(head + "    streams:\n      s: {path: /s, cursor: {field: t, format: '%Y-%m-%d %H:%M:%S', time_zone: "
-                 "Asia/Shanghai}}\n" + flows);
+  load_ok(head +
+          "    streams:\n      s: {path: /s, cursor: {field: t, format: '%Y-%m-%d %H:%M:%S', time_zone: "
+          "Asia/Shanghai}}\n" +
+          flows);
 }
 
 TEST_F(ConfigErrors, StringOfTheWrongLength) {

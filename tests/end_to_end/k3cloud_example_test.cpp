@@ -69,18 +69,17 @@ TEST(K3CloudExample, EveryEligibleOrderIsAuditedOnceExactlyThroughFaultsExpiries
   simulators::K3CloudSimulator erp(erp_options);
 
   TempDir dir;
-  const std::map<std::string, std::string> env = {
-      {"FXIAOKE_URL", crm.base_url()},
-      {"FXIAOKE_APP_ID", crm_options.app_id},
-      {"FXIAOKE_APP_SECRET", crm_options.app_secret},
-      {"FXIAOKE_PERMANENT_CODE", crm_options.permanent_code},
-      {"FXIAOKE_OPEN_USER_ID", crm_options.open_user_id},
-      {"K3CLOUD_URL", erp.base_url()},
-      {"K3CLOUD_ACCT_ID", erp_options.acct_id},
-      {"K3CLOUD_USERNAME", erp_options.username},
-      {"K3CLOUD_PASSWORD", erp_options.password},
-      {"DATA_DIR", dir.str()},
-      {"ADMIN_PORT", "0"}};
+  const std::map<std::string, std::string> env = {{"FXIAOKE_URL", crm.base_url()},
+                                                  {"FXIAOKE_APP_ID", crm_options.app_id},
+                                                  {"FXIAOKE_APP_SECRET", crm_options.app_secret},
+                                                  {"FXIAOKE_PERMANENT_CODE", crm_options.permanent_code},
+                                                  {"FXIAOKE_OPEN_USER_ID", crm_options.open_user_id},
+                                                  {"K3CLOUD_URL", erp.base_url()},
+                                                  {"K3CLOUD_ACCT_ID", erp_options.acct_id},
+                                                  {"K3CLOUD_USERNAME", erp_options.username},
+                                                  {"K3CLOUD_PASSWORD", erp_options.password},
+                                                  {"DATA_DIR", dir.str()},
+                                                  {"ADMIN_PORT", "0"}};
   for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
   const std::string config = std::string(SYNCHUB_SOURCE_DIR) + "/examples/fxiaoke-to-k3cloud/synchub.yaml";
   ASSERT_EQ(run_synchub({"validate", "-c", config}).exit_code, 0);

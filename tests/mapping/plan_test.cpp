@@ -436,6 +436,14 @@ TEST_F(PlanTest, OutNamesThatNoEarlierFieldHasAreLoadErrors) {
             "total)\n"
             "m.yaml:7:17: fields.early.expr: $out.late is no field mapped before this one (mapped before: lines, "
             "total, tax)\n");
+  // Checks (written before or after the fields) read every field.
+  EXPECT_EQ(errors("checks:\n  - {that: \"$out.totl > 0\", message: \"sum {sum($out.lines[*].nett)}\"}\n"
+                   "  - {that: \"$out.total > 0\", message: \"{$out.lines[0].amount}\"}\n"
+                   "fields:\n  lines:\n    each: lines\n    fields: {amount: amount}\n"
+                   "  total: {expr: \"sum($out.lines[*].amount)\"}\n"),
+            "m.yaml:2:12: checks[0].that: $out.totl is no field mapped before this one (mapped before: lines, "
+            "total)\n"
+            "m.yaml:2:38: checks[0].message: $out.lines[*].nett: nett is no field of lines\n");
 }
 
 TEST_F(PlanTest, UpperOrLowerFalseChangesNothing) {
@@ -495,9 +503,8 @@ fields:
   from_file: {expr: "lookup(file_units, '箱')"}
   aliases: {expr: "lookup(units, '个').aliases"}
 )Y";
-  EXPECT_EQ(map(yaml, R"({"unit":"台"})"),
-            R"({"FBaseUnitId":{"FNumber":"tai"},"via_lookup":{"FNumber":"tai"},)"
-            R"("from_file":{"FNumber":"xiang","sizes":[6,12]},"aliases":["pcs","件"]})");
+  EXPECT_EQ(map(yaml, R"({"unit":"台"})"), R"({"FBaseUnitId":{"FNumber":"tai"},"via_lookup":{"FNumber":"tai"},)"
+                                           R"("from_file":{"FNumber":"xiang","sizes":[6,12]},"aliases":["pcs","件"]})");
 }
 
 TEST_F(PlanTest, LoadErrorsPointAtFileLineAndColumn) {

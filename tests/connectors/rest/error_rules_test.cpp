@@ -38,7 +38,7 @@ class KingdeeLike {
   std::set<std::string> sessions;
   int logins = 0;
   bool busy_next = false;
-  bool cut_next_save = false;  // the next Save is done, its answer cut off
+  bool cut_next_save = false;        // the next Save is done, its answer cut off
   std::vector<std::string> filters;  // the FilterStrings asked
 
  private:
