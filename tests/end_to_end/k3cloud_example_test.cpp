@@ -14,6 +14,7 @@
 #include "examples/simulators/fxiaoke.hpp"
 #include "examples/simulators/k3cloud.hpp"
 #include "mapping/decimal.hpp"
+#include "tests/end_to_end/vendor_sim_support.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::test {
@@ -22,11 +23,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 using mapping::Decimal;
 
-Decimal dec(const Json& v) {
-  auto d = Decimal::parse(v.is_string() ? v.get<std::string>() : v.dump());
-  if (!d) throw std::runtime_error("not a number: " + v.dump());
-  return *d;
-}
+using vendor::dec;  // exact decimals of the simulators' answers
 
 simulators::FaultOptions unkind(uint64_t seed) {
   simulators::FaultOptions f;

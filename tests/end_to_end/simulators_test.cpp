@@ -14,6 +14,7 @@
 #include "examples/simulators/erp.hpp"
 #include "mapping/decimal.hpp"
 #include "runtime/http_server.hpp"
+#include "tests/end_to_end/vendor_sim_support.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::test {
@@ -22,11 +23,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 using mapping::Decimal;
 
-Decimal dec(const Json& v) {
-  auto d = Decimal::parse(v.is_string() ? v.get<std::string>() : v.dump());
-  if (!d) throw std::runtime_error("not a number: " + v.dump());
-  return *d;
-}
+using vendor::dec;  // exact decimals of the simulators' answers
 
 std::string write_config(const TempDir& dir, const std::string& crm, const std::string& erp) {
   write_file(dir.path() / "synchub.yaml", R"(hub: {name: l2c, log_level: error}

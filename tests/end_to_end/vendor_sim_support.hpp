@@ -1,4 +1,4 @@
-// What the vendor simulators' tests share: an HTTP client's view of the answers.
+// What the simulators' tests share: an HTTP client's view of the answers, exact decimals.
 #pragma once
 
 #include <gtest/gtest.h>
