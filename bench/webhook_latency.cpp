@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "connectors/rest/http_client.hpp"
-#include "connectors/signing.hpp"
+#include "http/http_client.hpp"
+#include "http/signing.hpp"
 #include "examples/generator/crm_orders.hpp"
 #include "examples/simulators/erp.hpp"
 
@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (int t = 0; t < senders; ++t)
     threads.emplace_back([&, t] {
-      synchub::connectors::rest::HttpClient client;
+      synchub::http::HttpClient client;
       for (int i = t; i < orders; i += senders) {
         std::this_thread::sleep_until(start + std::chrono::microseconds(static_cast<int64_t>(i * 1e6 / rate)));
         const std::string ts = std::to_string(std::time(nullptr));
@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
                               hook_url,
                               {{"Content-Type", "application/json"},
                                {"X-Synchub-Timestamp", ts},
-                               {"X-Synchub-Signature", synchub::connectors::webhook_signature(kSecret, ts, body)}},
+                               {"X-Synchub-Signature", synchub::http::webhook_signature(kSecret, ts, body)}},
                               body});
         if (r.status != 202) ++failed;
       }

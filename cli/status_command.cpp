@@ -7,7 +7,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
-#include "connectors/rest/http_client.hpp"
+#include "http/http_client.hpp"
 
 namespace synchub::cli {
 
@@ -60,9 +60,9 @@ int cmd_status(const Args& given) {
     return 2;
   }
   while (!url.empty() && url.back() == '/') url.pop_back();
-  connectors::rest::HttpClient client(
+  http::HttpClient client(
       {std::chrono::milliseconds(3000), std::chrono::milliseconds(10000), true, ca_file});
-  connectors::rest::HttpCall call{"GET", url + "/api/v1/flows", {}, ""};
+  http::HttpCall call{"GET", url + "/api/v1/flows", {}, ""};
   if (!token.empty()) call.headers.emplace_back("Authorization", "Bearer " + token);
   auto reply = client.send(call);
   if (reply.status != 200) {

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "config/units.hpp"
-#include "connectors/signing.hpp"
+#include "http/signing.hpp"
 #include "mapping/datetime.hpp"
 #include "runtime/dashboard_assets.hpp"
 #include "runtime/dead_letter_json.hpp"
@@ -113,8 +113,8 @@ AdminApi::Role AdminApi::role_of(const HttpRequest& request) const {
   const std::string token = auth.substr(7);
   bool viewer = false, operator_ = false;
   // Every token is compared (no early exit): the time taken says nothing about which matched.
-  for (const auto& t : options_.operator_tokens) operator_ = connectors::constant_time_equal(t, token) || operator_;
-  for (const auto& t : options_.viewer_tokens) viewer = connectors::constant_time_equal(t, token) || viewer;
+  for (const auto& t : options_.operator_tokens) operator_ = http::constant_time_equal(t, token) || operator_;
+  for (const auto& t : options_.viewer_tokens) viewer = http::constant_time_equal(t, token) || viewer;
   return operator_ ? Role::Operator : viewer ? Role::Viewer : Role::None;
 }
 

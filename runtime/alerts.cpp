@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "config/units.hpp"
-#include "connectors/rest/http_client.hpp"
-#include "connectors/signing.hpp"
+#include "http/http_client.hpp"
+#include "http/signing.hpp"
 #include "runtime/log.hpp"
 #include "runtime/sqlite.hpp"
 
@@ -91,7 +91,7 @@ AlertPost alert_post(const AlertOptions& options, const AlertEvent& e, int64_t n
     if (options.format == "dingtalk" && !options.secret.empty()) {
       // DingTalk: sign = base64(HMAC-SHA256(secret, "<timestamp ms>\n<secret>")), in the query.
       const std::string ts = std::to_string(now);
-      const std::string sign = connectors::hmac_sha256_base64(options.secret, ts + "\n" + options.secret);
+      const std::string sign = http::hmac_sha256_base64(options.secret, ts + "\n" + options.secret);
       post.url += (post.url.find('?') == std::string::npos ? "?" : "&") + std::string("timestamp=") + ts +
                   "&sign=" + config::url_encode(sign);
     }
@@ -101,7 +101,7 @@ AlertPost alert_post(const AlertOptions& options, const AlertEvent& e, int64_t n
       // Feishu: sign = base64(HMAC-SHA256(key "<timestamp s>\n<secret>", empty message)), in the body.
       const std::string ts = std::to_string(now / 1000);
       body["timestamp"] = ts;
-      body["sign"] = connectors::hmac_sha256_base64(ts + "\n" + options.secret, "");
+      body["sign"] = http::hmac_sha256_base64(ts + "\n" + options.secret, "");
     }
     body["msg_type"] = "text";
     body["content"] = {{"text", text}};
@@ -119,8 +119,8 @@ AlertMonitor::AlertMonitor(AlertOptions options, const AdminBoard& board, std::u
       board_(board),
       state_(std::move(state)),
       rules_(options_),
-      client_(std::make_unique<connectors::rest::HttpClient>(
-          connectors::rest::HttpClientOptions{.connect_timeout = options_.timeout, .timeout = options_.timeout})) {
+      client_(std::make_unique<http::HttpClient>(
+          http::HttpClientOptions{.connect_timeout = options_.timeout, .timeout = options_.timeout})) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -153,12 +153,12 @@ AlertMonitor::Delivery AlertMonitor::deliver(const AlertEvent& event) {
     return {true, false, {}};
   }
   // The same rule as every connector's: 4xx (but 408, 425, 429) will not pass by retrying soon.
-  const bool permanent = reply.status >= 200 && !connectors::rest::transient_http_status(reply.status);
+  const bool permanent = reply.status >= 200 && !http::transient_http_status(reply.status);
   log_warn("alerts", fields,
            std::string(permanent ? "receiver refused the alert (check its URL and secret), will retry: "
                                  : "cannot deliver, will retry: ") +
                problem);
-  return {false, permanent, connectors::rest::asked_wait(reply)};
+  return {false, permanent, http::asked_wait(reply)};
 }
 
 void AlertMonitor::loop() {

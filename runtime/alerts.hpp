@@ -86,7 +86,7 @@ class AlertMonitor {
   const AdminBoard& board_;
   std::unique_ptr<StateStore> state_;
   AlertRules rules_;
-  std::unique_ptr<connectors::rest::HttpClient> client_;  // used by the monitor thread only
+  std::unique_ptr<http::HttpClient> client_;  // used by the monitor thread only
   std::deque<AlertEvent> outbox_;
   std::mutex mu_;
   std::condition_variable wake_;

@@ -17,7 +17,7 @@
 
 #include "config/hub_config.hpp"
 #include "connectors/rest/error_rules.hpp"
-#include "connectors/rest/http_client.hpp"
+#include "connectors/rest/reply.hpp"
 
 namespace synchub::mapping {
 class Document;

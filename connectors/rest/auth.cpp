@@ -7,7 +7,7 @@
 #include "config/units.hpp"
 #include "connectors/rest/api.hpp"
 #include "connectors/rest/error_rules.hpp"
-#include "connectors/signing.hpp"
+#include "http/signing.hpp"
 #include "mapping/document.hpp"
 
 namespace synchub::connectors::rest {
@@ -154,7 +154,7 @@ uint64_t Auth::apply(HttpClient& client, HttpCall& call) {
   std::string secret;  // the credential placed by `in`
   Params captured;     // values taken from the login answer, each placed by `in` under its name
   if (type_ == "basic") {
-    call.headers.emplace_back("Authorization", "Basic " + base64_encode(username_ + ":" + password_));
+    call.headers.emplace_back("Authorization", "Basic " + http::base64_encode(username_ + ":" + password_));
   } else if (type_ == "bearer") {
     call.headers.emplace_back("Authorization", "Bearer " + token_);
   } else if (type_ == "api_key") {
@@ -230,7 +230,7 @@ void Auth::sign(HttpCall& call) const {
       {"timestamp_ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count())},
       {"nonce", random_hex(8)},
       {"body", call.body},
-      {"body_sha256", sha256_hex(call.body)},
+      {"body_sha256", http::sha256_hex(call.body)},
       {"key_id", key_id_},
   };
   // YAML "\n" escapes arrive as real newlines; a literal backslash-n is read the same way.
@@ -245,7 +245,7 @@ void Auth::sign(HttpCall& call) const {
   }
   const std::string signed_text = fill(canonical, values);
   const std::string signature =
-      encoding_ == "base64" ? hmac_sha256_base64(secret_, signed_text) : hmac_sha256_hex(secret_, signed_text);
+      encoding_ == "base64" ? http::hmac_sha256_base64(secret_, signed_text) : http::hmac_sha256_hex(secret_, signed_text);
   Params with_signature = values;
   with_signature.emplace_back("signature", signature);
   call.headers.emplace_back(signature_header_, fill(signature_format_, with_signature));

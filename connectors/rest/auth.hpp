@@ -10,7 +10,7 @@
 #include <string>
 
 #include "config/hub_config.hpp"
-#include "connectors/rest/http_client.hpp"
+#include "connectors/rest/reply.hpp"
 
 namespace synchub::connectors::rest {
 

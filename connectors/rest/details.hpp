@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "connectors/connector.hpp"
-#include "connectors/rest/http_client.hpp"
+#include "connectors/rest/reply.hpp"
 #include "mapping/document.hpp"
 
 namespace synchub::connectors::rest {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "connectors/rest/http_client.hpp"
+#include "connectors/rest/reply.hpp"
 
 namespace synchub::connectors::rest {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "connectors/signing.hpp"
+#include "http/signing.hpp"
 
 namespace synchub::connectors::tryton {
 namespace {
@@ -113,7 +113,7 @@ std::string Session::where() const {
   return "at " + without_userinfo(options_.url) + " (database '" + options_.database + "')";
 }
 
-std::string Session::authorization(rest::HttpClient& client) {
+std::string Session::authorization(http::HttpClient& client) {
   std::lock_guard lock(mu_);  // one login at a time; the others wait for its session
   if (!authorization_.empty()) return authorization_;
   if (refusal_ && Clock::now() < retry_login_at_) {
@@ -138,13 +138,13 @@ void Session::note_refusal(const RpcError& error) {
   refusal_ = error;
 }
 
-std::string Session::log_in(rest::HttpClient& client) {
+std::string Session::log_in(http::HttpClient& client) {
   Json body = {{"id", 0},
                {"method", "common.db.login"},
                {"params", Json::array({options_.username, {{"password", options_.password}}, options_.language})}};
-  rest::HttpCall call{"POST", endpoint(), {{"Content-Type", "application/json"}}, body.dump()};
+  http::HttpCall call{"POST", endpoint(), {{"Content-Type", "application/json"}}, body.dump()};
   ++login_attempts_;
-  rest::HttpReply reply = client.send(call);
+  http::HttpReply reply = client.send(call);
   const std::string who = "'" + options_.username + "' " + where();
   auto failure = [](ErrorKind kind, std::string type, const std::string& message) {
     return RpcError(kind, std::move(type), message, true);
@@ -157,10 +157,10 @@ std::string Session::log_in(rest::HttpClient& client) {
   if (reply.status == 429)  // too many refused logins of this user lately: it passes, if nobody keeps trying
     throw failure(ErrorKind::Transient, "login refused",
                   "Tryton refused the login of " + who + " for now (" + status + ", too many failed logins)")
-        .asking_to_wait(rest::asked_wait(reply));
-  if (rest::transient_http_status(reply.status))
+        .asking_to_wait(http::asked_wait(reply));
+  if (http::transient_http_status(reply.status))
     throw failure(ErrorKind::Transient, status, "Tryton login answered " + status + ": " + short_body(reply.body))
-        .asking_to_wait(rest::asked_wait(reply));
+        .asking_to_wait(http::asked_wait(reply));
   if (reply.status != 200)  // 404, 405: no Tryton JSON-RPC there
     throw failure(ErrorKind::Configuration, status,
                   "Tryton login " + who + " answered " + status +
@@ -181,7 +181,7 @@ std::string Session::log_in(rest::HttpClient& client) {
     throw failure(ErrorKind::Configuration, "login refused", "Tryton refused the login of " + who);
   ++logins_;
   user_id_ = result[0].get<int64_t>();
-  return "Session " + base64_encode(options_.username + ":" + text_of(result[0]) + ":" + text_of(result[1]));
+  return "Session " + http::base64_encode(options_.username + ":" + text_of(result[0]) + ":" + text_of(result[1]));
 }
 
 Rpc::Rpc(std::shared_ptr<Session> session) : session_(std::move(session)), client_(session_->options().http) {}
@@ -211,11 +211,11 @@ Json Rpc::send_again(const std::string& method, const Json& params, const RpcErr
 Json Rpc::send(const std::string& method, const Json& params, const std::string& authorization) {
   const int64_t id = next_id_++;
   Json body = {{"id", id}, {"method", method}, {"params", params}};
-  rest::HttpCall call{"POST",
+  http::HttpCall call{"POST",
                       session_->endpoint(),
                       {{"Content-Type", "application/json"}, {"Authorization", authorization}},
                       body.dump()};
-  rest::HttpReply reply = client_.send(call);
+  http::HttpReply reply = client_.send(call);
   const std::string what = "Tryton " + method;
   const std::string status = "HTTP " + std::to_string(reply.status);
   if (reply.status == 0) throw RpcError(true, "transport", what + ": " + reply.transport_error);
@@ -223,9 +223,9 @@ Json Rpc::send(const std::string& method, const Json& params, const std::string&
   if (reply.status == 403 || reply.status == 404 || reply.status == 405)  // no such endpoint or method
     throw RpcError(ErrorKind::Configuration, status, what + " answered " + status + ": " + short_body(reply.body));
   if (reply.status != 200) {
-    throw RpcError(rest::transient_http_status(reply.status), status,
+    throw RpcError(http::transient_http_status(reply.status), status,
                    what + " answered " + status + ": " + short_body(reply.body))
-        .asking_to_wait(rest::asked_wait(reply));
+        .asking_to_wait(http::asked_wait(reply));
   }
   Json answer = Json::parse(reply.body, nullptr, false);
   if (answer.is_discarded() || !answer.is_object())

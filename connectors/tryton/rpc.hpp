@@ -17,7 +17,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "connectors/rest/http_client.hpp"
+#include "http/http_client.hpp"
 
 namespace synchub::connectors::tryton {
 
@@ -30,7 +30,7 @@ struct ServerOptions {
   std::string password;
   std::string language = "en";
   Json context = Json::object();  // sent with every call: company, warehouse, language...
-  rest::HttpClientOptions http;
+  http::HttpClientOptions http;
 };
 
 enum class ErrorKind { Transient, Permanent, Configuration };
@@ -89,7 +89,7 @@ class Session {
   const ServerOptions& options() const { return options_; }
   std::string endpoint() const { return options_.url + "/" + options_.database + "/"; }
   // "Session base64(user:id:key)", logging in first when there is none.
-  std::string authorization(rest::HttpClient& client);
+  std::string authorization(http::HttpClient& client);
   // The server refused `stale`, or dropped it while serving a call (`dropped`): the next
   // authorization() logs in again (once, however many streams saw it).
   void forget(const std::string& stale, bool dropped = false);
@@ -99,7 +99,7 @@ class Session {
   int64_t user_id() const;     // the Tryton user logged in as; 0 before the first login
 
  private:
-  std::string log_in(rest::HttpClient& client);  // the new authorization; throws RpcError
+  std::string log_in(http::HttpClient& client);  // the new authorization; throws RpcError
   void note_refusal(const RpcError& error);
   std::string where() const;  // "at <url> (database 'x')", without any password in the url
 
@@ -132,7 +132,7 @@ class Rpc {
   Json send_again(const std::string& method, const Json& params, const RpcError& lost);
 
   std::shared_ptr<Session> session_;
-  rest::HttpClient client_;
+  http::HttpClient client_;
   int64_t next_id_ = 1;
 };
 

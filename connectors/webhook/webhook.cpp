@@ -11,7 +11,7 @@
 
 #include "config/units.hpp"
 #include "connectors/registry.hpp"
-#include "connectors/signing.hpp"
+#include "http/signing.hpp"
 #include "mapping/document.hpp"
 #include "mapping/json_writer.hpp"
 #include "mapping/record.hpp"
@@ -53,8 +53,8 @@ class WebhookStream final : public SourceStream, public PushSource {
         return refuse(401, "timestamp outside the accepted window (" + std::to_string(window) + " s)");
       std::string signature = request.header(signature_header_);
       if (signature.rfind("sha256=", 0) != 0) signature.insert(0, "sha256=");  // the prefix is optional
-      const std::string expected = webhook_signature(secret_, stamp, request.body);
-      if (!constant_time_equal(signature, expected)) return refuse(401, "bad signature");
+      const std::string expected = http::webhook_signature(secret_, stamp, request.body);
+      if (!http::constant_time_equal(signature, expected)) return refuse(401, "bad signature");
       reply.replay_keys.push_back("signature:" + expected);
       signed_at = *seconds;
     }

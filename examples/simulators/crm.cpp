@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
-#include "connectors/rest/http_client.hpp"
-#include "connectors/signing.hpp"
+#include "http/http_client.hpp"
+#include "http/signing.hpp"
 #include "examples/generator/crm_orders.hpp"
 
 namespace synchub::simulators {
@@ -118,7 +118,7 @@ void CrmSimulator::trickle(int count, int edits) {
 }
 
 void CrmSimulator::send_webhooks() {
-  connectors::rest::HttpClient client({std::chrono::milliseconds(2000), std::chrono::milliseconds(10000), true, ""});
+  http::HttpClient client({std::chrono::milliseconds(2000), std::chrono::milliseconds(10000), true, ""});
   std::unique_lock lock(mu_);
   while (true) {
     hooks_cv_.wait(lock, [&] { return stopping_ || !hooks_.empty(); });
@@ -135,7 +135,7 @@ void CrmSimulator::send_webhooks() {
                        options_.webhook_url,
                        {{"Content-Type", "application/json"},
                         {"X-Synchub-Timestamp", ts},
-                        {"X-Synchub-Signature", connectors::webhook_signature(options_.webhook_secret, ts, body)}},
+                        {"X-Synchub-Signature", http::webhook_signature(options_.webhook_secret, ts, body)}},
                        body});
       delivered = reply.status >= 200 && reply.status < 300;
     }

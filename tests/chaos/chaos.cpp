@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "connectors/file/csv.hpp"
-#include "connectors/rest/http_client.hpp"
+#include "http/http_client.hpp"
 #include "examples/simulators/crm.hpp"
 #include "examples/simulators/erp.hpp"
 #include "tests/support/test_support.hpp"
@@ -190,7 +190,7 @@ void customers_patched_while_listed(std::vector<Row>& rows) {
                  "  files:\n    type: file\n    streams:\n      out: {outbox: out, format: jsonl}\n"
                  "flows:\n  customers: {from: crm.customers, to: files.out}\n");
   std::thread patcher([&] {
-    connectors::rest::HttpClient client(connectors::rest::HttpClientOptions{});
+    http::HttpClient client(http::HttpClientOptions{});
     auto token =
         Json::parse(client
                         .send({"POST",

@@ -7,15 +7,15 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "connectors/rest/http_client.hpp"
+#include "http/http_client.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::test {
 namespace {
 
-using connectors::rest::HttpCall;
-using connectors::rest::HttpClient;
-using connectors::rest::HttpReply;
+using http::HttpCall;
+using http::HttpClient;
+using http::HttpReply;
 using Json = nlohmann::json;
 
 // /metrics as the Prometheus client library parses it (tests/support/prometheus_check.py),

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "connectors/signing.hpp"
+#include "http/signing.hpp"
 #include "runtime/http_server.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -53,7 +53,7 @@ class RobotReceiver {
     }
     const std::string ts = r.param("timestamp");
     if (r.param("access_token") != "abc" ||
-        r.param("sign") != connectors::hmac_sha256_base64(secret_, ts + "\n" + secret_))
+        r.param("sign") != http::hmac_sha256_base64(secret_, ts + "\n" + secret_))
       return runtime::HttpResponse::json(200, R"({"errcode":310000,"errmsg":"sign not match"})");
     Json body = Json::parse(r.body);
     EXPECT_EQ(body["msgtype"], "text");

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "connectors/signing.hpp"
+#include "http/signing.hpp"
 #include "examples/simulators/crm.hpp"
 #include "examples/simulators/erp.hpp"
 #include "mapping/decimal.hpp"
@@ -129,7 +129,7 @@ TEST(Simulators, CrmSendsSignedWebhooksForNewAndEditedOrders) {
     std::lock_guard lock(mu);
     if (++calls == 1) return runtime::HttpResponse::json(503, R"({"error":"busy"})");  // retried by the CRM
     const std::string ts = req.header("X-Synchub-Timestamp");
-    const bool signed_ok = req.header("X-Synchub-Signature") == connectors::webhook_signature("s3cret", ts, req.body);
+    const bool signed_ok = req.header("X-Synchub-Signature") == http::webhook_signature("s3cret", ts, req.body);
     Json order = Json::parse(req.body, nullptr, false);
     verdicts.push_back(signed_ok && order.is_object() && order.contains("order_no") ? "ok" : "bad: " + req.body);
     return runtime::HttpResponse::json(202, R"({"accepted":1})");

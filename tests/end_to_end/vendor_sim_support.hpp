@@ -8,13 +8,13 @@
 #include <utility>
 #include <vector>
 
-#include "connectors/rest/http_client.hpp"
+#include "http/http_client.hpp"
 #include "mapping/decimal.hpp"
 
 namespace synchub::test::vendor {
 
-using connectors::rest::HttpClient;
-using connectors::rest::HttpReply;
+using http::HttpClient;
+using http::HttpReply;
 using Json = nlohmann::ordered_json;
 using mapping::Decimal;
 

@@ -7,16 +7,16 @@
 #include <chrono>
 #include <thread>
 
-#include "connectors/rest/http_client.hpp"
-#include "connectors/signing.hpp"
+#include "http/http_client.hpp"
+#include "http/signing.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::test {
 namespace {
 
-using connectors::rest::HttpCall;
-using connectors::rest::HttpClient;
-using connectors::rest::HttpReply;
+using http::HttpCall;
+using http::HttpClient;
+using http::HttpReply;
 
 const char* kSecret = "whsec-test";
 
@@ -63,7 +63,7 @@ flows:
                   base_ + path,
                   {{"Content-Type", "application/json"},
                    {"X-Synchub-Timestamp", stamp},
-                   {"X-Synchub-Signature", connectors::webhook_signature(secret, stamp, body)}},
+                   {"X-Synchub-Signature", http::webhook_signature(secret, stamp, body)}},
                   body};
     if (!delivery_id.empty()) call.headers.emplace_back("X-Synchub-Delivery", delivery_id);
     return client.send(call);

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/units.hpp"
-#include "connectors/signing.hpp"
+#include "http/signing.hpp"
 #include "runtime/alerts.hpp"
 
 namespace synchub::runtime {
@@ -105,7 +105,7 @@ TEST(AlertPost, ReceiverFormats) {
   o.url = "https://oapi.dingtalk.com/robot/send?access_token=t";
   o.secret = "SEC123";
   AlertPost ding = alert_post(o, e, 1'700'000'000'123);
-  const std::string sign = connectors::hmac_sha256_base64("SEC123", "1700000000123\nSEC123");
+  const std::string sign = http::hmac_sha256_base64("SEC123", "1700000000123\nSEC123");
   EXPECT_EQ(ding.url, o.url + "&timestamp=1700000000123&sign=" + config::url_encode(sign));
   EXPECT_EQ(Json::parse(ding.body)["text"]["content"], "[synchub prod] ALERT: flow orders failing: 货款 HTTP 503");
 
@@ -113,7 +113,7 @@ TEST(AlertPost, ReceiverFormats) {
   e.status = "resolved";
   Json feishu = Json::parse(alert_post(o, e, 1'700'000'000'123).body);
   EXPECT_EQ(feishu["timestamp"], "1700000000");
-  EXPECT_EQ(feishu["sign"], connectors::hmac_sha256_base64("1700000000\nSEC123", ""));
+  EXPECT_EQ(feishu["sign"], http::hmac_sha256_base64("1700000000\nSEC123", ""));
   EXPECT_EQ(feishu["msg_type"], "text");
   EXPECT_EQ(feishu["content"]["text"], "[synchub prod] RESOLVED: flow orders failing: 货款 HTTP 503");
 }

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "connectors/signing.hpp"
+#include "http/signing.hpp"
 #include "runtime/http_server.hpp"
 #include "tests/connectors/rest/rest_fixture.hpp"
 
@@ -27,14 +27,14 @@ std::string api(const std::string& base, const std::string& rest) {
 }
 
 TEST(Signing, KnownVectors) {
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(http::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // RFC 4231, test case 2
-  EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+  EXPECT_EQ(http::hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  EXPECT_EQ(hmac_sha256_base64("Jefe", "what do ya want for nothing?"), "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+  EXPECT_EQ(http::hmac_sha256_base64("Jefe", "what do ya want for nothing?"), "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
   // Webhooks sign "<timestamp>.<body>".
-  EXPECT_EQ(webhook_signature("k", "1700000000", R"({"id":1})"),
-            "sha256=" + hmac_sha256_hex("k", R"(1700000000.{"id":1})"));
+  EXPECT_EQ(http::webhook_signature("k", "1700000000", R"({"id":1})"),
+            "sha256=" + http::hmac_sha256_hex("k", R"(1700000000.{"id":1})"));
 }
 
 TEST(RestAuth, HmacSignsMethodPathTimestampAndBodyHash) {
@@ -43,8 +43,8 @@ TEST(RestAuth, HmacSignsMethodPathTimestampAndBodyHash) {
   runtime::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     const std::string ts = req.header("X-Ts");
-    const std::string canonical = req.method + "\n" + req.target + "\n" + ts + "\n" + sha256_hex(req.body);
-    const std::string expected = "HMAC k1:" + hmac_sha256_hex("s3cret", canonical);
+    const std::string canonical = req.method + "\n" + req.target + "\n" + ts + "\n" + http::sha256_hex(req.body);
+    const std::string expected = "HMAC k1:" + http::hmac_sha256_hex("s3cret", canonical);
     const long age = std::time(nullptr) - std::stol(ts.empty() ? "0" : ts);
     verdicts.push_back(req.header("Authorization") == expected && age >= 0 && age < 5 && req.header("X-Key-Id") == "k1"
                            ? "ok"

@@ -1,10 +1,10 @@
-#include "connectors/signing.hpp"
+#include "http/signing.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-namespace synchub::connectors {
+namespace synchub::http {
 
 namespace {
 
@@ -73,4 +73,4 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace synchub::connectors
+}  // namespace synchub::http

@@ -1,4 +1,4 @@
-#include "connectors/rest/http_client.hpp"
+#include "http/http_client.hpp"
 
 #include <curl/curl.h>
 
@@ -7,7 +7,7 @@
 #include <ctime>
 #include <mutex>
 
-namespace synchub::connectors::rest {
+namespace synchub::http {
 
 namespace {
 
@@ -120,4 +120,4 @@ std::chrono::milliseconds asked_wait(const HttpReply& reply) {
   return std::chrono::milliseconds(seconds > 0 ? seconds * 1000 : 0);
 }
 
-}  // namespace synchub::connectors::rest
+}  // namespace synchub::http

@@ -1,5 +1,5 @@
-// HTTP client for connectors (libcurl): one connection reused across calls
-// (keep-alive), connect and total timeouts, TLS verification on by default.
+// HTTP client (libcurl) for everything in synchub that calls out: connectors, alerts, the CLI: one connection reused
+// across calls (keep-alive), connect and total timeouts, TLS verification on by default.
 #pragma once
 
 #include <chrono>
@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace synchub::connectors::rest {
+namespace synchub::http {
 
 using Params = std::vector<std::pair<std::string, std::string>>;  // headers, query parameters, placeholders
 
@@ -32,13 +32,8 @@ struct HttpReply {
   bool not_sent = false;        // held back: the target had asked to wait (Retry-After), see Api::send
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
-  // Set by the connector's Api when a 2xx body reports a failure (`errors:`).
-  enum class ApiError { Permanent, Transient, Relogin, Exists, Done };
-  std::string api_error;       // "error code 1001: busy"
-  std::string api_error_code;  // "1001"
-  ApiError api_error_kind = ApiError::Permanent;
   std::string header(const std::string& lower_name) const;
-  bool ok() const { return status >= 200 && status < 300 && api_error.empty(); }
+  bool ok() const { return status >= 200 && status < 300; }
 };
 
 class HttpClient {
@@ -65,4 +60,4 @@ std::chrono::milliseconds asked_wait(const HttpReply& reply);
 // Seconds to wait from a Retry-After header (delta seconds or an HTTP date); -1 when absent or unreadable.
 long retry_after_seconds(const std::string& value);
 
-}  // namespace synchub::connectors::rest
+}  // namespace synchub::http

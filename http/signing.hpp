@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace synchub::connectors {
+namespace synchub::http {
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 std::string hmac_sha256_base64(std::string_view key, std::string_view data);
@@ -16,4 +16,4 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 // (X-Synchub-Signature; checked by the webhook connector, sent by the simulators).
 std::string webhook_signature(std::string_view secret, std::string_view timestamp, std::string_view body);
 
-}  // namespace synchub::connectors
+}  // namespace synchub::http
