@@ -9,6 +9,19 @@
 
 namespace synchub::config {
 
+namespace {
+
+// hub: rules across its fields.
+std::vector<SettingsProblem> check_hub(const Settings& hub) {
+  std::vector<SettingsProblem> problems;
+  const bool cert = hub.has("http.tls.cert"), key = hub.has("http.tls.key");
+  if (cert && !key) problems.push_back({"http.tls.cert", "set http.tls.key too: HTTPS needs both files (PEM)"});
+  if (key && !cert) problems.push_back({"http.tls.key", "set http.tls.cert too: HTTPS needs both files (PEM)"});
+  return problems;
+}
+
+}  // namespace
+
 const std::vector<FieldSpec>& hub_fields() {
   static const std::vector<FieldSpec> fields = {
       {.name = "name",
@@ -344,6 +357,7 @@ class Loader {
         sections[key] = value;
     }
     read_section(sections, "hub", hub_fields(), config_.hub);
+    report(check_hub, config_.hub, "hub", sections.count("hub") ? reader_.mark(sections["hub"]) : top);
     read_section(sections, "bus", bus_fields(), config_.bus);
     if (sections.count("bus") && sections["bus"].IsScalar()) {  // bus: kafka
       YAML::Node expanded(YAML::NodeType::Map);
@@ -405,6 +419,16 @@ class Loader {
     return nullptr;
   }
 
+  // A section's cross-field rules, each problem at its field's position (the section's when the
+  // field is absent).
+  void report(const SettingsCheck& check, const Settings& settings, const std::string& path, const Mark& section) {
+    if (!check) return;
+    for (const auto& problem : check(settings)) {
+      const bool present = settings.has(problem.field) && !settings.value(problem.field).from_default;
+      diag_.error(present ? settings.value(problem.field).mark : section, path + "." + problem.field, problem.message);
+    }
+  }
+
   void read_connectors(const YAML::Node& node, const YAML::Node& root) {
     if (!reader_.expect_map(node, "connectors", key_mark(root, "connectors"))) return;
     for (auto& [name, body, name_mark] : reader_.entries(node, "connectors")) {
@@ -432,7 +456,9 @@ class Loader {
                         (hint.rfind("did you mean", 0) == 0 ? "; " + hint : "") + "; available: " + available);
         continue;
       }
+      const size_t errors_before_fields = diag_.list().size();
       reader_.read_fields(body, spec->fields, path, name_mark, connector.settings, {"type", "streams"});
+      if (diag_.list().size() == errors_before_fields) report(spec->check, connector.settings, path, name_mark);
       YAML::Node streams = body["streams"];
       if (!streams) {
         diag_.error(name_mark, path, "missing required field 'streams'");
@@ -445,6 +471,8 @@ class Loader {
           stream.name = stream_name;
           size_t errors_before = diag_.list().size();
           reader_.read_fields(stream_body, spec->stream_fields, stream_path, stream_mark, stream.settings);
+          if (diag_.list().size() == errors_before)
+            report(spec->stream_check, stream.settings, stream_path, stream_mark);
           if (diag_.list().size() != errors_before)
             stream.roles = {true, true};  // already reported: flows naming it add no follow-up errors
           else if (spec->stream_roles)

@@ -43,6 +43,14 @@ struct StreamRoles {
   bool sink = false;
 };
 class Settings;
+// A rule across the fields of one section (auth type hmac needs a secret): what is wrong, and
+// which field it is reported at (file:line:col of that field, or of the section when absent).
+struct SettingsProblem {
+  std::string field;  // dotted, inside the section: "auth.secret"
+  std::string message;
+};
+using SettingsCheck = std::function<std::vector<SettingsProblem>(const Settings&)>;
+
 struct ConnectorSpec {
   std::string type;
   std::string description;
@@ -53,6 +61,9 @@ struct ConnectorSpec {
   // Which roles a stream with these (validated) settings can play; a flow's
   // `from` must name a source stream and its `to` a sink stream.
   std::function<StreamRoles(const Settings&)> stream_roles;
+  // Rules across fields, run by the loader (so `validate` and `run` say the same, with
+  // positions) on a connector's settings and on each stream's.
+  SettingsCheck check, stream_check;
 };
 
 // One validated value; `sensitive` values (secret fields, or produced by

@@ -1,6 +1,6 @@
 // The event bus, shaped after Kafka: topics split into partitions by key
 // (per-key order), offsets, consumer groups that commit after processing.
-// The embedded SQLite log implements it now; Kafka slots in behind it.
+// Two implementations: the embedded SQLite log (one machine) and Kafka (runtime/kafka_bus).
 #pragma once
 
 #include <cstdint>

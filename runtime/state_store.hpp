@@ -1,6 +1,6 @@
 // The state store: source cursors, the per-flow delivery ledger, the
-// cross-reference table, dead letters and run history. SQLite implements it
-// now; PostgreSQL later, behind the same interface.
+// cross-reference table, dead letters and run history. SQLite (one machine)
+// and PostgreSQL (shared by workers) implement it behind this interface.
 #pragma once
 
 #include <chrono>

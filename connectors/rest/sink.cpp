@@ -15,6 +15,17 @@
 #include "mapping/json_writer.hpp"
 
 namespace synchub::connectors::rest {
+
+std::string step_problem(const std::string& text) {
+  const size_t space = text.find(' ');
+  const std::string method = text.substr(0, space);
+  if (space == std::string::npos || method.empty() ||
+      method.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos || space + 1 >= text.size() ||
+      text[space + 1] == ' ')
+    return "expected \"METHOD path [body]\", got \"" + text + "\"";
+  return {};
+}
+
 namespace {
 
 using mapping::Document;
@@ -70,12 +81,10 @@ struct Step {
 
 // "POST /orders/{id}/submit {\"note\": {key}}" -> method, path, body template.
 Step parse_step(const std::string& text) {
+  if (std::string problem = step_problem(text); !problem.empty()) throw std::runtime_error("write.then: " + problem);
   Step step;
   size_t space = text.find(' ');
   step.method = text.substr(0, space);
-  if (space == std::string::npos || step.method.empty() ||
-      step.method.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos)
-    throw std::runtime_error("write.then: expected \"METHOD path [body]\", got \"" + text + "\"");
   size_t path_end = text.find(' ', space + 1);
   step.path = text.substr(space + 1, path_end == std::string::npos ? std::string::npos : path_end - space - 1);
   if (path_end != std::string::npos) step.body = text.substr(path_end + 1);

@@ -1,8 +1,11 @@
 // Registration and config spec of the `rest` connector.
+#include <algorithm>
+
 #include "connectors/registry.hpp"
 #include "connectors/rest/connector.hpp"
 #include "connectors/rest/cursor_order.hpp"
 #include "connectors/rest/error_rules.hpp"
+#include "connectors/rest/streams.hpp"
 
 namespace synchub::connectors {
 
@@ -32,6 +35,44 @@ std::vector<config::FieldSpec> paging_fields(const std::string& total_descriptio
       {.name = "next", .description = "cursor: where the next token is in the response.", .default_value = "next"},
       {.name = "total", .description = total_description},
   };
+}
+
+// Rules across the connector's fields: what each auth type cannot work without.
+std::vector<config::SettingsProblem> check_connector(const config::Settings& s) {
+  std::vector<config::SettingsProblem> problems;
+  const std::string type = s.str("auth.type");
+  auto need = [&](const char* field, const std::string& why) {
+    if (s.str_or(field, "").empty())
+      problems.push_back({"auth.type", "auth type " + type + " needs " + field + " (" + why + ")"});
+  };
+  if (type == "basic") need("auth.username", "the user name");
+  if (type == "bearer") need("auth.token", "the token");
+  if (type == "api_key") need("auth.value", "the key");
+  if (type == "hmac") need("auth.secret", "the signing secret");
+  if (type == "session") need("auth.login_path", "the login call");
+  if (type == "oauth2") {
+    need("auth.token_url", "the token endpoint");
+    need("auth.client_id", "the client id");
+  }
+  return problems;
+}
+
+// Rules across a stream's fields, so that `validate` says what the stream would say at start.
+std::vector<config::SettingsProblem> check_stream(const config::Settings& s) {
+  std::vector<config::SettingsProblem> problems;
+  if (s.has("detail.path") && !s.has("detail.match"))
+    problems.push_back({"detail.path", "detail needs match (the detail field naming its master)"});
+  const auto& detail_fields = s.list("detail.fields");
+  if (!detail_fields.empty() && s.has("detail.match") &&
+      std::find(detail_fields.begin(), detail_fields.end(), s.str("detail.match")) == detail_fields.end())
+    problems.push_back({"detail.match", "detail.match '" + s.str("detail.match") + "' is none of detail.fields"});
+  if (s.duration("cursor.overlap").count() > 0 && s.str("cursor.format") == "text")
+    problems.push_back({"cursor.overlap",
+                        "cursor.overlap needs a time cursor.format (iso, epoch_ms, epoch_s or a "
+                        "pattern)"});
+  for (const auto& step : s.list("write.then"))
+    if (std::string problem = rest::step_problem(step); !problem.empty()) problems.push_back({"write.then", problem});
+  return problems;
 }
 
 std::vector<config::FieldSpec> with(std::vector<config::FieldSpec> fields, std::vector<config::FieldSpec> more) {
@@ -378,6 +419,8 @@ void register_rest(Registry& registry) {
                 .source = s.has("path"),
                 .sink = s.has("write.path") || s.has("write.batch.path") || s.has("write.update_path")};
           },
+      .check = check_connector,
+      .stream_check = check_stream,
   };
   registry.add({std::move(spec), [](const config::ConnectorConfig& c, const Context&) {
                   return std::make_unique<rest::RestConnector>(c);

@@ -151,6 +151,26 @@ TEST_F(ConfigErrors, ValuesWithAMeaningAreCheckedWhereTheyAreWritten) {
           flows);
 }
 
+// Rules across fields are the loader's, with positions: `validate` says what `run` would.
+TEST_F(ConfigErrors, RulesAcrossFieldsAreReportedAtValidateWithPositions) {
+  const std::string head = "hub: {name: t}\nconnectors:\n  crm:\n    type: rest\n    base_url: http://127.0.0.1:1\n";
+  EXPECT_EQ(errors_of(head + "    auth: {type: hmac, key_id: k}\n    streams: {s: {path: /s}}\nflows: {}\n"),
+            std::vector<std::string>{"cfg.yaml:6:19: connectors.crm.auth.type: auth type hmac needs auth.secret (the "
+                                     "signing secret)"});
+  EXPECT_EQ(errors_of(head + "    streams:\n      s: {path: /s, detail: {path: /d}, cursor: {field: t, overlap: 5m}}\n"
+                             "      w: {write: {path: /w, then: ['submit {id}']}}\nflows: {}\n"),
+            (std::vector<std::string>{
+                "cfg.yaml:7:30: connectors.crm.streams.s.detail.path: detail needs match (the detail field naming "
+                "its master)",
+                "cfg.yaml:7:68: connectors.crm.streams.s.cursor.overlap: cursor.overlap needs a time cursor.format "
+                "(iso, epoch_ms, epoch_s or a pattern)",
+                "cfg.yaml:8:37: connectors.crm.streams.w.write.then: expected \"METHOD path [body]\", got \"submit "
+                "{id}\""}));
+  EXPECT_EQ(errors_of("hub: {name: t, http: {tls: {cert: c.pem}}}\nflows: {}\n"),
+            std::vector<std::string>{"cfg.yaml:1:35: hub.http.tls.cert: set http.tls.key too: HTTPS needs both "
+                                     "files (PEM)"});
+}
+
 TEST_F(ConfigErrors, StringOfTheWrongLength) {
   std::string yaml = kValid;
   yaml.replace(yaml.find("        key: order_id"), 21, "        delimiter: ';;'\n        key: order_id");
