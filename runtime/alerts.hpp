@@ -20,7 +20,7 @@
 #include "runtime/admin_board.hpp"
 #include "runtime/state_store.hpp"
 
-namespace synchub::connectors::rest {
+namespace synchub::http {
 class HttpClient;
 }
 

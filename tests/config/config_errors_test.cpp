@@ -155,16 +155,16 @@ TEST_F(ConfigErrors, ValuesWithAMeaningAreCheckedWhereTheyAreWritten) {
 TEST_F(ConfigErrors, RulesAcrossFieldsAreReportedAtValidateWithPositions) {
   const std::string head = "hub: {name: t}\nconnectors:\n  crm:\n    type: rest\n    base_url: http://127.0.0.1:1\n";
   EXPECT_EQ(errors_of(head + "    auth: {type: hmac, key_id: k}\n    streams: {s: {path: /s}}\nflows: {}\n"),
-            std::vector<std::string>{"cfg.yaml:6:19: connectors.crm.auth.type: auth type hmac needs auth.secret (the "
+            std::vector<std::string>{"cfg.yaml:6:18: connectors.crm.auth.type: auth type hmac needs auth.secret (the "
                                      "signing secret)"});
   EXPECT_EQ(errors_of(head + "    streams:\n      s: {path: /s, detail: {path: /d}, cursor: {field: t, overlap: 5m}}\n"
                              "      w: {write: {path: /w, then: ['submit {id}']}}\nflows: {}\n"),
             (std::vector<std::string>{
-                "cfg.yaml:7:30: connectors.crm.streams.s.detail.path: detail needs match (the detail field naming "
+                "cfg.yaml:7:36: connectors.crm.streams.s.detail.path: detail needs match (the detail field naming "
                 "its master)",
-                "cfg.yaml:7:68: connectors.crm.streams.s.cursor.overlap: cursor.overlap needs a time cursor.format "
+                "cfg.yaml:7:69: connectors.crm.streams.s.cursor.overlap: cursor.overlap needs a time cursor.format "
                 "(iso, epoch_ms, epoch_s or a pattern)",
-                "cfg.yaml:8:37: connectors.crm.streams.w.write.then: expected \"METHOD path [body]\", got \"submit "
+                "cfg.yaml:8:35: connectors.crm.streams.w.write.then: expected \"METHOD path [body]\", got \"submit "
                 "{id}\""}));
   EXPECT_EQ(errors_of("hub: {name: t, http: {tls: {cert: c.pem}}}\nflows: {}\n"),
             std::vector<std::string>{"cfg.yaml:1:35: hub.http.tls.cert: set http.tls.key too: HTTPS needs both "
