@@ -129,7 +129,27 @@ TEST(K3CloudExample, EveryEligibleOrderIsAuditedOnceExactlyThroughFaultsExpiries
     EXPECT_EQ(kills, 3);
     EXPECT_EQ(hub->terminate(), 0) << tail_of(dir.path() / "log", 4000);
   }
-  ASSERT_TRUE(done()) << progress << "\n" << tail_of(dir.path() / "log", 6000);
+  // What is missing, and what the log and the dead-letter queue say about it.
+  auto missing = [&] {
+    std::string out;
+    const auto now_in_k3 = erp.bills("SAL_SaleOrder");
+    const std::string log = read_file(dir.path() / "log");
+    for (const auto& [no, o] : eligible) {
+      auto it = now_in_k3.find(no);
+      if (it != now_in_k3.end() && it->second["FDocumentStatus"] == "C") continue;
+      const std::string id = o["_id"];
+      out += no + " (" + id +
+             "): " + (it == now_in_k3.end() ? "not in K3" : "status " + it->second["FDocumentStatus"].dump()) + "\n";
+      for (size_t at = log.find(id); at != std::string::npos; at = log.find(id, at + 1)) {
+        const size_t start = log.rfind('\n', at) + 1;
+        out += "  " + log.substr(start, log.find('\n', at) - start).substr(0, 400) + "\n";
+        at = log.find('\n', at);
+        if (at == std::string::npos) break;
+      }
+    }
+    return out + "dead letters: " + run_synchub({"dlq", "list", "-c", config}).out;
+  };
+  ASSERT_TRUE(done()) << progress << "\n" << missing();
 
   // Every eligible order once, audited, with the customer and materials by their K3 numbers
   // and each line exact to the cent; nothing else.
