@@ -11,6 +11,9 @@
 
 namespace synchub::connectors::tryton {
 
+// The connector: one Session shared by its streams (connector.cpp).
+std::unique_ptr<Connector> open_connector(const config::ConnectorConfig& config);
+
 struct Shared {
   std::shared_ptr<Session> session;
   std::string warehouse_code;  // stock.location code of the warehouse (orders ship from it, stock is read in it)
