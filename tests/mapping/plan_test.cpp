@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "config/diagnostics.hpp"
-#include "tests/support/test_support.hpp"
+#include "tests/support/files.hpp"
 
 namespace synchub::mapping {
 namespace {

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "runtime/embedded_bus.hpp"
-#include "tests/support/test_support.hpp"
+#include "tests/support/files.hpp"
 
 namespace synchub::runtime {
 namespace {
