@@ -71,6 +71,13 @@ struct TargetAsksToWait : std::runtime_error {
   std::chrono::milliseconds wait;
 };
 
+// Thrown (by pull(), or by a connector's calls) when no call can pass until the configuration
+// changes: a refused login, an endpoint that does not exist. Not the target's fault nor the
+// data's; `run --once` stops on it when it repeats.
+struct ConfigurationError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // Called from the runtime's scheduler thread only.
 class SourceStream {
  public:

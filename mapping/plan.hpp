@@ -3,8 +3,6 @@
 // type and format. Applying the plan to a record writes the target JSON.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <map>
 #include <memory>
 #include <optional>

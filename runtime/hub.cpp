@@ -7,6 +7,7 @@
 
 #include "mapping/plan.hpp"
 #include "mapping/record.hpp"
+#include "runtime/admin_api.hpp"
 #include "runtime/embedded_bus.hpp"
 #include "runtime/kafka_bus.hpp"
 #include "runtime/log.hpp"

@@ -9,7 +9,6 @@
 
 #include "config/hub_config.hpp"
 #include "connectors/registry.hpp"
-#include "runtime/admin_api.hpp"
 #include "runtime/admin_board.hpp"
 #include "runtime/alerts.hpp"
 #include "runtime/bus.hpp"
@@ -21,6 +20,8 @@
 #include "runtime/state_xref.hpp"
 
 namespace synchub::runtime {
+
+class AdminApi;
 
 // reset_offsets: the embedded bus forgets its groups' offsets (`synchub bus reset-offsets`).
 std::unique_ptr<Bus> open_bus(const config::HubConfig& config, bool reset_offsets = false);

@@ -181,7 +181,9 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     drained_ = false;
     auto wait = backoff_.next(++failures_);
     next_poll_ = now + wait;
-    if (!pulling) {
+    // A failure on this side (the data folder, the bus) or of the configuration (a refused
+    // login): no wait clears it.
+    if (!pulling || dynamic_cast<const connectors::ConfigurationError*>(&e)) {
       ++local_failures_;
       local_error_ = "source " + name() + ": " + e.what();
     }

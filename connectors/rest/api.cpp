@@ -70,7 +70,8 @@ void Api::read_body_errors(HttpReply& reply, const std::string& request) const {
   // Without a message path the answer itself tells what happened.
   const std::string told =
       verdict->message.empty() ? "answered " + trimmed_body(reply.body).substr(0, 300) : verdict->message;
-  reply.api_error = "error code " + (verdict->value.empty() ? std::string("(empty)") : verdict->value) + ": " + told;
+  reply.api_error = (verdict->name.empty() ? std::string("error code") : verdict->name) + " " +
+                    (verdict->value.empty() ? std::string("(empty)") : verdict->value) + ": " + told;
   using Kind = HttpReply::ApiError;
   using M = ErrorRules::Meaning;
   switch (verdict->meaning) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "config/units.hpp"
+#include "connectors/connector.hpp"
 #include "connectors/rest/api.hpp"
 #include "connectors/rest/error_rules.hpp"
 #include "http/signing.hpp"
@@ -38,6 +39,12 @@ std::string random_hex(size_t bytes) {
   std::string out;
   for (size_t i = 0; i < bytes * 2; ++i) out += digits[rng() & 15];
   return out;
+}
+
+// A login or token call refused (401, 403, or an error the rules call permanent): no call can pass
+// until the credentials change; any other failure (no answer, 5xx, 429) passes with time.
+bool refusal(const HttpReply& r) {
+  return r.status == 400 || r.status == 401 || r.status == 403;
 }
 
 std::runtime_error call_failed(const std::string& what, const HttpReply& r) {
@@ -92,6 +99,7 @@ std::string Auth::fetch_oauth_token(HttpClient& client) {
                      "&client_secret=" + config::url_encode(client_secret_);
   if (!scope_.empty()) form += "&scope=" + config::url_encode(scope_);
   HttpReply r = client.send({"POST", token_url_, {{"Content-Type", "application/x-www-form-urlencoded"}}, form});
+  if (refusal(r)) throw ConfigurationError(call_failed("token request to " + token_url_, r).what());
   if (r.status != 200) throw call_failed("token request", r);
   Json body = Json::parse(r.body, nullptr, false);
   if (body.is_discarded() || !body.contains("access_token") || !body["access_token"].is_string())
@@ -109,13 +117,19 @@ std::string Auth::log_in(HttpClient& client) {
   const std::string body = login_body_.empty() ? add_members("{}", login_fields_) : fill_json(login_body_, values);
   std::string url = login_path_.rfind("http", 0) == 0 ? login_path_ : base_url_ + login_path_;
   HttpReply r = client.send({"POST", url, {{"Content-Type", "application/json"}}, body});
-  if (r.status < 200 || r.status >= 300) throw call_failed("login", r);
+  const std::string who =
+      "login of " + (username_.empty() ? std::string("synchub") : "'" + username_ + "'") + " at " + url;
+  if (refusal(r)) throw ConfigurationError(call_failed(who, r).what());
+  if (r.status < 200 || r.status >= 300) throw call_failed(who, r);
   // APIs that answer a refused login with 200 say so in the body, as `errors:` reads it.
   if (rules_)
     if (auto verdict = rules_->judge("POST " + login_path_, r.body);
-        verdict && verdict->meaning != ErrorRules::Meaning::Ok)
-      throw std::runtime_error("login refused: error code " + verdict->value +
-                               (verdict->message.empty() ? "" : ": " + verdict->message));
+        verdict && verdict->meaning != ErrorRules::Meaning::Ok) {
+      const std::string told = verdict->message.empty() ? verdict->value : verdict->message;
+      if (verdict->meaning == ErrorRules::Meaning::Transient)
+        throw std::runtime_error(who + " failed for now: " + told);
+      throw ConfigurationError(who + " refused: " + told + " (check the credentials)");
+    }
   if (token_path_.empty() && capture_.empty()) {
     std::string cookie = cookies_of(r);
     if (cookie.empty()) throw std::runtime_error("login answered without a session cookie");
@@ -141,9 +155,25 @@ std::string Auth::log_in(HttpClient& client) {
 
 std::string Auth::credential(HttpClient& client) {
   // Under mu_: one login at a time, the others wait for its result.
-  if (!current_.empty() && std::chrono::steady_clock::now() < expires_) return current_;
+  const auto now = std::chrono::steady_clock::now();
+  if (!current_.empty() && now < expires_) return current_;
+  // After a refusal nobody tries again for a while: many targets count each refused login
+  // against the user and lock it.
+  if (!refusal_.empty() && now < retry_login_at_) {
+    const auto left = std::chrono::ceil<std::chrono::seconds>(retry_login_at_ - now).count();
+    throw ConfigurationError(refusal_ + " (not tried again for " + std::to_string(left) + " s)");
+  }
   expires_ = std::chrono::steady_clock::time_point::max();
-  current_ = type_ == "oauth2" ? fetch_oauth_token(client) : log_in(client);
+  try {
+    current_ = type_ == "oauth2" ? fetch_oauth_token(client) : log_in(client);
+  } catch (const ConfigurationError& e) {
+    login_wait_ = login_wait_.count() == 0 ? kFirstLoginWait : std::min(login_wait_ * 2, kMaxLoginWait);
+    retry_login_at_ = std::chrono::steady_clock::now() + login_wait_;
+    refusal_ = e.what();
+    throw;
+  }
+  refusal_.clear();
+  login_wait_ = std::chrono::seconds(0);
   ++generation_;
   return current_;
 }
@@ -244,8 +274,8 @@ void Auth::sign(HttpCall& call) const {
     }
   }
   const std::string signed_text = fill(canonical, values);
-  const std::string signature =
-      encoding_ == "base64" ? http::hmac_sha256_base64(secret_, signed_text) : http::hmac_sha256_hex(secret_, signed_text);
+  const std::string signature = encoding_ == "base64" ? http::hmac_sha256_base64(secret_, signed_text)
+                                                      : http::hmac_sha256_hex(secret_, signed_text);
   Params with_signature = values;
   with_signature.emplace_back("signature", signature);
   call.headers.emplace_back(signature_header_, fill(signature_format_, with_signature));

@@ -51,7 +51,12 @@ class Auth {
 
   std::mutex mu_;
   std::string current_;  // token or "Cookie" header value
-  Params captured_;      // capture_'s values (JSON text) from the last login
+  // The last refused login and when the next may be tried (1 min, doubling to 10).
+  static constexpr std::chrono::seconds kFirstLoginWait{60}, kMaxLoginWait{600};
+  std::string refusal_;
+  std::chrono::seconds login_wait_{0};
+  std::chrono::steady_clock::time_point retry_login_at_{};
+  Params captured_;  // capture_'s values (JSON text) from the last login
   std::chrono::steady_clock::time_point expires_ = std::chrono::steady_clock::time_point::max();
   uint64_t generation_ = 0;
 };

@@ -15,6 +15,7 @@ struct ErrorRules::Rule {
   std::unique_ptr<mapping::Pattern> request;
   Meaning meaning = Meaning::Permanent;
   std::string message_path;
+  std::string name;  // "MsgCode" for Result.ResponseStatus.MsgCode; "" for the one-code form ("error code")
 };
 
 namespace {
@@ -68,6 +69,7 @@ ErrorRules ErrorRules::from(const config::Settings& s) {
       rule.request = pattern(s, at + "request");
       rule.meaning = meaning_of(s.str(at + "means"));
       rule.message_path = s.str_or(at + "message", "");
+      rule.name = rule.path.substr(rule.path.find_last_of("./") + 1);
       out.rules_.push_back(std::move(rule));
     }
     return out;
@@ -112,7 +114,7 @@ std::optional<ErrorRules::Verdict> ErrorRules::judge(const std::string& request,
     const std::string value = doc.scalar_text(at);
     if (!rule.values.empty() && std::find(rule.values.begin(), rule.values.end(), value) == rule.values.end()) continue;
     if (rule.text && !rule.text->found_in(value)) continue;
-    Verdict verdict{rule.meaning, value, {}};
+    Verdict verdict{rule.meaning, value, {}, rule.name};
     if (!rule.message_path.empty())
       if (uint32_t m = doc.find(doc.root_index(), rule.message_path); m != mapping::Document::npos)
         verdict.message = doc.scalar_text(m);

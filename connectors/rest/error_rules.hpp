@@ -27,6 +27,7 @@ class ErrorRules {
     Meaning meaning = Meaning::Ok;
     std::string value;    // the value the rule matched ("20016", "false")
     std::string message;  // from the rule's message path, when it has one
+    std::string name;     // what the value is, for messages: the last name of a rule's path ("MsgCode")
   };
 
   // From a connector's settings (`errors` in either form); throws

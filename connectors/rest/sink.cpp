@@ -165,9 +165,11 @@ class RestSink final : public SinkStream {
           if (results[i].retry_after.count() > 0) wait_ms.store(results[i].retry_after.count());
         done += chunk.size();
       }
-    } catch (const std::exception& e) {  // authentication failed (login or token call refused)
+    } catch (const std::exception& e) {  // authentication failed (login or token call refused, or down)
+      const bool refused = dynamic_cast<const ConfigurationError*>(&e) != nullptr;
       for (; done < mine.size(); ++done)
-        results[mine[done]] = SinkResult::failed(Failure::Transient, std::string("not sent: ") + e.what());
+        results[mine[done]] = SinkResult::failed(refused ? Failure::Configuration : Failure::Transient,
+                                                 std::string("not sent: ") + e.what());
     }
   }
 

@@ -11,6 +11,9 @@
 
 namespace synchub::connectors::tryton {
 
+// The connector: one Session shared by its streams (connector.cpp).
+std::unique_ptr<Connector> open_connector(const config::ConnectorConfig& config);
+
 struct Shared {
   std::shared_ptr<Session> session;
   std::string warehouse_code;  // stock.location code of the warehouse (orders ship from it, stock is read in it)
@@ -27,13 +30,14 @@ struct BadInput : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 // Runs a source's pull; Tryton (or a proxy before it) asking to wait (Retry-After) is not a failure
-// of the source: it is polled again then.
+// of the source: it is polled again then. A refused login or a wrong URL is the configuration's.
 template <class Pull>
 PullResult honouring_retry_after(Pull&& pull) {
   try {
     return pull();
   } catch (const RpcError& e) {
     if (e.wait().count() > 0) throw TargetAsksToWait(e.what(), e.wait());
+    if (e.configuration()) throw ConfigurationError(e.what());
     throw;
   }
 }

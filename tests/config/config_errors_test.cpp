@@ -5,7 +5,7 @@
 
 #include "config/hub_config.hpp"
 #include "connectors/registry.hpp"
-#include "tests/support/test_support.hpp"
+#include "tests/support/files.hpp"
 
 namespace synchub::config {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "config/diagnostics.hpp"
-#include "tests/support/test_support.hpp"
+#include "tests/support/files.hpp"
 
 namespace synchub::mapping {
 namespace {
@@ -444,6 +444,14 @@ TEST_F(PlanTest, OutNamesThatNoEarlierFieldHasAreLoadErrors) {
             "m.yaml:2:12: checks[0].that: $out.totl is no field mapped before this one (mapped before: lines, "
             "total)\n"
             "m.yaml:2:38: checks[0].message: $out.lines[*].nett: nett is no field of lines\n");
+  // At any depth: nested objects, and lists inside them.
+  EXPECT_EQ(errors("fields:\n  data:\n    fields:\n      Model:\n        fields:\n          FBillNo: no\n"
+                   "          Entry:\n            each: lines\n            fields: {FAllAmount: a}\n"
+                   "  a: {expr: \"$out.data.Model.FBillNoo\"}\n"
+                   "  b: {expr: \"sum($out.data.Model.Entry[*].FAllAmt)\"}\n"
+                   "  c: {expr: \"sum($out.data.Model.Entry[*].FAllAmount) + length($out.data.Model.FBillNo)\"}\n"),
+            "m.yaml:10:16: fields.a.expr: $out.data.Model.FBillNoo: FBillNoo is no field of Model\n"
+            "m.yaml:11:16: fields.b.expr: $out.data.Model.Entry[*].FAllAmt: FAllAmt is no field of Entry\n");
 }
 
 TEST_F(PlanTest, UpperOrLowerFalseChangesNothing) {

@@ -11,7 +11,7 @@
 #include "mapping/plan.hpp"
 #include "runtime/embedded_bus.hpp"
 #include "runtime/state_xref.hpp"
-#include "tests/support/test_support.hpp"
+#include "tests/support/files.hpp"
 
 namespace synchub::runtime {
 namespace {

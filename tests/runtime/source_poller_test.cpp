@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "runtime/embedded_bus.hpp"
-#include "tests/support/test_support.hpp"
+#include "tests/support/files.hpp"
 
 namespace synchub::runtime {
 namespace {
@@ -130,6 +130,23 @@ TEST_F(SourcePollerTest, AFailedDeliveryIsReadAgainAndNothingIsSkipped) {
   ASSERT_EQ(seen.size(), 250u);  // at least once: every order is there
   EXPECT_EQ(seen["SO-0"], 1);
   EXPECT_EQ(seen["SO-150"], 2);  // its batch was published again
+}
+
+// A source whose calls fail for its configuration (a refused login) is stuck after a few polls, so
+// that `run --once` stops and says so; a target that is down is not: it is waited for.
+TEST_F(SourcePollerTest, AConfigurationErrorOfTheSourceIsStuckATargetThatIsDownIsNot) {
+  auto refused = std::make_unique<NumberedOrders>(10);
+  refused->on_pull = [](const std::string&) { throw connectors::ConfigurationError("login refused: check it"); };
+  SourcePoller poller(options, *bus, *state, std::move(refused));
+  auto now = Clock::now();
+  for (int i = 0; i < SourcePoller::kLocalFailuresStuck; ++i) poller.poll_once(now += std::chrono::hours(1));
+  EXPECT_EQ(poller.stuck(), "source crm.orders: login refused: check it");
+
+  auto down = std::make_unique<NumberedOrders>(10);
+  down->on_pull = [](const std::string&) { throw std::runtime_error("answered HTTP 503"); };
+  SourcePoller waiting(options, *bus, *state, std::move(down));
+  for (int i = 0; i < 2 * SourcePoller::kLocalFailuresStuck; ++i) waiting.poll_once(now += std::chrono::hours(1));
+  EXPECT_EQ(waiting.stuck(), "");
 }
 
 TEST_F(SourcePollerTest, StoppingCommitsTheBatchInFlight) {

@@ -17,40 +17,6 @@
 
 namespace synchub::test {
 
-TempDir::TempDir() {
-  std::random_device rd;
-  path_ = fs::temp_directory_path() / ("synchub-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-  fs::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (!std::getenv("SYNCHUB_KEEP_TEST_DIRS")) fs::remove_all(path_, ec);
-}
-
-void write_file(const fs::path& path, const std::string& content) {
-  if (path.has_parent_path()) fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-std::string tail_of(const fs::path& path, size_t bytes) {
-  try {
-    std::string text = read_file(path);
-    return text.size() > bytes ? text.substr(text.size() - bytes) : text;
-  } catch (const std::exception&) {
-    return "";
-  }
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 std::string wait_for_hub_url(const fs::path& log) {
   const std::regex url("\"url\":\"(https?://127\\.0\\.0\\.1:[0-9]+)\"");
   for (int i = 0; i < 200; ++i) {
@@ -83,25 +49,6 @@ TestCertificate make_test_certificate(const TempDir& dir) {
       c.key + " -out " + c.cert + " > " + dir.str("openssl.log") + " 2>&1";
   if (std::system(command.c_str()) != 0) throw std::runtime_error("openssl: " + read_file(dir.path() / "openssl.log"));
   return c;
-}
-
-std::vector<std::string> read_lines(const fs::path& path) {
-  std::vector<std::string> lines;
-  std::ifstream in(path, std::ios::binary);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-std::vector<std::string> lines_in_dir(const fs::path& dir) {
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && e.path().filename().string()[0] != '.') files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  std::vector<std::string> lines;
-  for (const auto& f : files)
-    for (auto& l : read_lines(f)) lines.push_back(std::move(l));
-  return lines;
 }
 
 std::string synchub_binary() {

@@ -1,41 +1,25 @@
-// Helpers shared by the tests: temp folders, files, and running the real
-// synchub binary as a child process.
+// Helpers of the tests that run the real synchub binary as a child process
+// (and what they share: the common connectors, a test certificate), beside
+// the core ones (files.hpp) every test may use.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
-#include <chrono>
 #include <string>
 #include <vector>
+
+#include "tests/support/files.hpp"
 
 namespace synchub::test {
 
 namespace fs = std::filesystem;
 
-// A fresh folder removed when the object goes away.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const fs::path& path() const { return path_; }
-  std::string str(const std::string& child = "") const {
-    return child.empty() ? path_.string() : (path_ / child).string();
-  }
-
- private:
-  fs::path path_;
-};
-
-void write_file(const fs::path& path, const std::string& content);
-std::string read_file(const fs::path& path);
-// The last `bytes` of a file (a log's end, for a failure message); "" when it cannot be read.
-std::string tail_of(const fs::path& path, size_t bytes);
 // The HTTP server URL a starting `synchub run` logs ("HTTP server listening")
 // in `log`, waited for up to 5 s; throws with the log when it never comes.
 std::string wait_for_hub_url(const fs::path& log);
-std::vector<std::string> read_lines(const fs::path& path);
 // The `connectors:` section most end-to-end tests use: `crm.orders` reads
 // JSON lines from ./inbox (key order_id, polled every 50 ms), `erp.orders`
 // is the file sink written as `erp_orders` (default: ./outbox, no fsync).
@@ -46,8 +30,6 @@ struct TestCertificate {
   std::string cert, key;
 };
 TestCertificate make_test_certificate(const TempDir& dir);
-// Every line of every regular, non-hidden file in `dir` (sorted by file name).
-std::vector<std::string> lines_in_dir(const fs::path& dir);
 
 struct CommandResult {
   int exit_code = -1;

@@ -36,7 +36,7 @@ class KingdeeLike {
   std::mutex mu;
   std::map<std::string, std::string> bills;  // number -> A (saved), B (submitted), C (audited)
   std::set<std::string> sessions;
-  int logins = 0;
+  int logins = 0, login_attempts = 0;
   bool busy_next = false;
   bool cut_next_save = false;        // the next Save is done, its answer cut off
   std::vector<std::string> filters;  // the FilterStrings asked
@@ -48,6 +48,7 @@ class KingdeeLike {
     std::lock_guard lock(mu);
     const Json in = Json::parse(r.body, nullptr, false);
     if (r.path == "/ValidateUser") {
+      ++login_attempts;
       if (in.value("password", "") != "pw\"1")
         return answer({{"LoginResultType", 0}, {"Message", "用户名或密码错误！"}});
       const std::string sid = "s" + std::to_string(++logins);
@@ -221,9 +222,18 @@ TEST(RestErrorRules, AnOrderedListTellsSessionLossBusyDuplicatesDoneStepsAndRefu
 TEST(RestErrorRules, ALoginRefusedInsideA200BodyIsAnErrorWithTheApisWords) {
   KingdeeLike erp;
   RestFixture api(kingdee_config(erp.base_url(), "wrong"));
-  SinkResult r = push_bill(*api.sink("orders"), "SO-1");
+  auto sink = api.sink("orders");
+  SinkResult r = push_bill(*sink, "SO-1");
   ASSERT_EQ(r.outcome, Outcome::Failed);
+  EXPECT_EQ(r.failure, Failure::Configuration) << "no record can pass: the flow stops instead of dead-lettering";
   EXPECT_NE(r.error.find("用户名或密码错误"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("login of synchub at " + erp.base_url() + "/ValidateUser refused"), std::string::npos)
+      << r.error;
+  // Each refused login counts against the user at many targets: the next ones wait.
+  SinkResult again = push_bill(*sink, "SO-2");
+  EXPECT_EQ(again.failure, Failure::Configuration);
+  EXPECT_NE(again.error.find("not tried again for"), std::string::npos) << again.error;
+  EXPECT_EQ(erp.login_attempts, 1);
   EXPECT_TRUE(erp.bills.empty());
 }
 

@@ -1,16 +1,13 @@
-// The `webhook` connector: a push source. Senders POST JSON (one object, an
-// array of objects, or JSON lines) to /hooks/<connector>/<stream>, signed with
-// HMAC-SHA256 over "<timestamp>.<body>"; requests outside the time window are
-// refused, and a request inside it whose signature (or delivery id) was stored
-// before is not published again (replay protection). The hub answers 2xx only
-// once the records are durable on the bus.
+// The `webhook` connector's streams (see connector.hpp): signature, time-window
+// and replay checks of each POST, then the records onto the bus.
+#include "connectors/webhook/connector.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "config/units.hpp"
-#include "connectors/registry.hpp"
 #include "http/signing.hpp"
 #include "mapping/document.hpp"
 #include "mapping/json_writer.hpp"
@@ -128,40 +125,10 @@ class WebhookConnector final : public Connector {
 
 }  // namespace
 
-void register_webhook(Registry& registry) {
-  using config::FieldType;
-  config::ConnectorSpec spec{
-      .type = "webhook",
-      .description = "Push source: records POSTed to /hooks/<connector>/<stream> on synchub's HTTP server (hub.http).",
-      .status = "beta",
-      .since = "0.2.0",
-      .fields = {},
-      .stream_fields =
-          {
-              {.name = "key", .description = "Field (dotted path) holding each record's key.", .default_value = "id"},
-              {.name = "secret",
-               .description = "HMAC-SHA256 key; requests must be signed (recommended: always set it).",
-               .secret = true},
-              {.name = "signature_header",
-               .description = "Header carrying sha256=<hex HMAC of \"<timestamp>.<body>\">.",
-               .default_value = "X-Synchub-Signature"},
-              {.name = "timestamp_header",
-               .description = "Header carrying the sending time (Unix seconds).",
-               .default_value = "X-Synchub-Timestamp"},
-              {.name = "delivery_header",
-               .description = "Header carrying the sender's delivery id: a request with an id stored within the "
-                              "tolerance window is not published again, even when signed anew (\"\" = none).",
-               .default_value = "X-Synchub-Delivery"},
-              {.name = "tolerance",
-               .type = FieldType::Duration,
-               .description = "Requests whose timestamp is further from now are refused; a request seen within it "
-                              "is not published again (replay protection).",
-               .default_value = "5m"},
-          },
-      .stream_roles = [](const config::Settings&) { return config::StreamRoles{.source = true, .sink = false}; },
-  };
-  registry.add({std::move(spec),
-                [](const config::ConnectorConfig&, const Context&) { return std::make_unique<WebhookConnector>(); }});
+namespace webhook {
+std::unique_ptr<Connector> open_connector() {
+  return std::make_unique<WebhookConnector>();
 }
+}  // namespace webhook
 
 }  // namespace synchub::connectors
