@@ -253,6 +253,7 @@ Json FxiaokeSimulator::update(const Json& data) {
   Json& row = t->rows[at->second];
   for (const auto& [name, value] : object.items())
     if (name != "dataObjectApiName" && name != "_id") row[name] = value;
+  updates_.push_back(object);
   row["last_modified_time"] = next_time(*t);
   return {{"errorCode", 0}, {"errorMessage", "OK"}, {"dataId", id}};
 }
@@ -299,11 +300,20 @@ Json FxiaokeSimulator::stats() const {
     with_receivable += !o["receivable_no__c"].is_null();
   }
   for (const Json& p : products_.rows) with_stock += !p["stock_qty__c"].is_null();
-  return {{"orders", orders_.rows.size()},       {"in_force", in_force},
-          {"eligible", eligible},                {"bad_totals", bad_totals_},
-          {"with_receivable", with_receivable},  {"products", products_.rows.size()},
-          {"products_with_stock", with_stock},   {"tokens_issued", tokens_issued_},
+  return {{"orders", orders_.rows.size()},
+          {"in_force", in_force},
+          {"eligible", eligible},
+          {"bad_totals", bad_totals_},
+          {"with_receivable", with_receivable},
+          {"products", products_.rows.size()},
+          {"products_with_stock", with_stock},
+          {"tokens_issued", tokens_issued_},
           {"expired_token_refusals", expired_refusals_}};
+}
+
+std::vector<FxiaokeSimulator::Json> FxiaokeSimulator::updates() const {
+  std::lock_guard lock(mu_);
+  return updates_;
 }
 
 int FxiaokeSimulator::tokens_issued() const {

@@ -69,6 +69,8 @@ class FxiaokeSimulator {
   std::vector<Json> products() const;
   std::vector<Json> orders() const;  // each with its "lines"
   int tokens_issued() const;
+  // Every update applied so far (its object_data), in order: for tests that look for a lost write.
+  std::vector<Json> updates() const;
   // What the demo prints (GET /stats): orders, those in force with a right header total
   // ("eligible"), the corrupted ones, products with stock and orders with a receivable written.
   Json stats() const;
@@ -110,6 +112,7 @@ class FxiaokeSimulator {
   Table accounts_, products_, orders_, lines_;
   std::map<std::string, int64_t> tokens_;  // token -> expiry (steady ms)
   int tokens_issued_ = 0, expired_refusals_ = 0;
+  std::vector<Json> updates_;         // every update applied, in order (object_data)
   std::set<std::string> bad_totals_;  // names of the orders seeded with a corrupted header total
   std::map<std::string, int> requests_;
   int next_order_ = 0;

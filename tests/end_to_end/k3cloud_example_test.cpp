@@ -147,6 +147,25 @@ TEST(K3CloudExample, EveryEligibleOrderIsAuditedOnceExactlyThroughFaultsExpiries
         if (at == std::string::npos) break;
       }
     }
+    // Receivables in K3 whose order does not show them: what updates reached that order.
+    std::map<std::string, Json> order_by_name;
+    for (const auto& o : crm.orders()) order_by_name[o["name"].get<std::string>()] = o;
+    const auto updates = crm.updates();
+    for (const auto& [ar_no, ar] : erp.receivables()) {
+      const Json& o = order_by_name[ar["FORDERNUMBER"].get<std::string>()];
+      if (o.is_null() || o["receivable_no__c"] == ar["FBillNo"]) continue;
+      out += "receivable " + ar_no + " of " + ar["FORDERNUMBER"].get<std::string>() + " (" + o["_id"].dump() +
+             "): the order shows " + o["receivable_no__c"].dump() + "; updates of it:";
+      for (const auto& u : updates)
+        if (u["_id"] == o["_id"]) out += " " + u.dump();
+      out += "\n";
+      for (size_t at = log.find(ar_no); at != std::string::npos; at = log.find(ar_no, at + 1)) {
+        const size_t start = log.rfind('\n', at) + 1;
+        out += "  " + log.substr(start, log.find('\n', at) - start).substr(0, 400) + "\n";
+        at = log.find('\n', at);
+        if (at == std::string::npos) break;
+      }
+    }
     return out + "dead letters: " + run_synchub({"dlq", "list", "-c", config}).out;
   };
   ASSERT_TRUE(done()) << progress << "\n" << missing();
