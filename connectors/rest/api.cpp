@@ -64,6 +64,14 @@ void Api::wait_for_rate_limit() {
 // `errors:` rules: a 2xx answer they say is not ok is a failure of their kind.
 void Api::read_body_errors(HttpReply& reply, const std::string& request) const {
   if (error_rules_.empty() || reply.status < 200 || reply.status >= 300) return;
+  // This API says its failures inside 2xx answers: one that cannot be read (cut off by a
+  // dropped connection or a proxy) may be a refusal ("busy") as well as a success.
+  if (reply.body.find_first_not_of(" \t\r\n") != std::string::npos && !Json::accept(reply.body)) {
+    reply.api_error = "the answer is not readable JSON (cut off?), so whether it was done is unknown: " +
+                      trimmed_body(reply.body).substr(0, 200);
+    reply.api_error_kind = HttpReply::ApiError::Unreadable;
+    return;
+  }
   auto verdict = error_rules_.judge(request, reply.body);
   if (!verdict || verdict->meaning == ErrorRules::Meaning::Ok) return;
   reply.api_error_code = verdict->value;

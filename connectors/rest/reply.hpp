@@ -23,7 +23,7 @@ struct HttpReply : http::HttpReply {
   HttpReply(http::HttpReply reply) : http::HttpReply(std::move(reply)) {}  // NOLINT: every answer is one
 
   // Set by the connector's Api when a 2xx body reports a failure (`errors:`).
-  enum class ApiError { Permanent, Transient, Relogin, Exists, Done };
+  enum class ApiError { Permanent, Transient, Relogin, Exists, Done, Unreadable };
   std::string api_error;       // "error code 1001: busy"
   std::string api_error_code;  // "1001"
   ApiError api_error_kind = ApiError::Permanent;

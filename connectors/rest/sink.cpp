@@ -43,7 +43,8 @@ SinkResult failure_from(const HttpReply& r, const std::string& what) {
     return failed;
   }
   if (r.status >= 200 && r.status < 300 && !r.api_error.empty())
-    return SinkResult::failed(r.api_error_kind == ApiError::Transient || r.api_error_kind == ApiError::Relogin
+    return SinkResult::failed(r.api_error_kind == ApiError::Transient || r.api_error_kind == ApiError::Relogin ||
+                                      r.api_error_kind == ApiError::Unreadable
                                   ? Failure::Transient
                                   : Failure::Permanent,
                               what + " failed: " + r.api_error);
@@ -244,7 +245,10 @@ class RestSink final : public SinkStream {
       update = true;
       r = send();
     }
-    if (!r.ok()) return failure_from(r, (update ? "update of " : "create of ") + key);
+    // A create whose answer cannot be read may have landed: the lookup below tells.
+    const bool unreadable = r.api_error_kind == ApiError::Unreadable && !r.api_error.empty();
+    if (!r.ok() && !(unreadable && !update && can_look_up))
+      return failure_from(r, (update ? "update of " : "create of ") + key);
     SinkResult ok = saved(update ? Outcome::Updated : Outcome::Created, target);
     Document answer;
     if (answer.parse(r.body).empty())

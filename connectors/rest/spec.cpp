@@ -251,12 +251,12 @@ config::FieldSpec cursor_section() {
                               "iso (instants, any offset), epoch_ms, epoch_s, or a date pattern such as "
                               "\"%Y-%m-%d %H:%M:%S\" read in time_zone.",
                .default_value = "text",
-               .check = CursorOrder::check_format},
+               .check = rest::CursorOrder::check_format},
               {.name = "time_zone",
                .description = "Zone of cursor values without an offset.",
                .default_value = "UTC",
                .example = "Asia/Shanghai",
-               .check = CursorOrder::check_time_zone},
+               .check = rest::CursorOrder::check_time_zone},
               {.name = "overlap",
                .type = FieldType::Duration,
                .description = "Ask again this far back (rows committed late); rows seen again are "
@@ -344,7 +344,6 @@ config::FieldSpec write_section() {
 
 void register_rest(Registry& registry) {
   using config::FieldType;
-  using rest::CursorOrder;
   config::ConnectorSpec spec{
       .type = "rest",
       .description = "HTTP+JSON APIs described in YAML: paged, incremental sources and create/update/upsert sinks.",

@@ -450,8 +450,8 @@ TEST_F(PlanTest, OutNamesThatNoEarlierFieldHasAreLoadErrors) {
                    "  a: {expr: \"$out.data.Model.FBillNoo\"}\n"
                    "  b: {expr: \"sum($out.data.Model.Entry[*].FAllAmt)\"}\n"
                    "  c: {expr: \"sum($out.data.Model.Entry[*].FAllAmount) + length($out.data.Model.FBillNo)\"}\n"),
-            "m.yaml:10:16: fields.a.expr: $out.data.Model.FBillNoo: FBillNoo is no field of Model\n"
-            "m.yaml:11:16: fields.b.expr: $out.data.Model.Entry[*].FAllAmt: FAllAmt is no field of Entry\n");
+            "m.yaml:10:13: fields.a.expr: $out.data.Model.FBillNoo: FBillNoo is no field of Model\n"
+            "m.yaml:11:13: fields.b.expr: $out.data.Model.Entry[*].FAllAmt: FAllAmt is no field of Entry\n");
 }
 
 TEST_F(PlanTest, UpperOrLowerFalseChangesNothing) {

@@ -39,6 +39,7 @@ class KingdeeLike {
   int logins = 0, login_attempts = 0;
   bool busy_next = false;
   bool cut_next_save = false;        // the next Save is done, its answer cut off
+  bool cut_busy_submit = false;      // the next Submit is refused as busy (not done), that answer cut off
   std::vector<std::string> filters;  // the FilterStrings asked
 
  private:
@@ -95,6 +96,11 @@ class KingdeeLike {
       return answer(ok);
     }
     const std::string no = in["data"]["Numbers"][0].get<std::string>();
+    if (r.path == "/Submit" && cut_busy_submit) {
+      cut_busy_submit = false;
+      const std::string text = status_answer(false, 13, "服务器繁忙，请稍后再试").dump();
+      return HttpResponse::json(200, text.substr(0, text.size() / 2));
+    }
     std::string& state = bills[no];
     if (r.path == "/Submit") {
       if (state != "A") return refused(11, "单据[" + no + "]已提交或已审核，不能重复提交");
@@ -212,6 +218,20 @@ TEST(RestErrorRules, AnOrderedListTellsSessionLossBusyDuplicatesDoneStepsAndRefu
   ASSERT_EQ(cut.outcome, Outcome::Created) << cut.error;
   EXPECT_EQ(cut.target_id, "SO-5");
   EXPECT_EQ(erp.bills["SO-5"], "C");
+
+  // A refusal that was cut off is not a success: the step is not taken as done.
+  erp.cut_busy_submit = true;
+  SinkResult unknown = push_bill(*sink, "SO-6");
+  ASSERT_EQ(unknown.outcome, Outcome::Failed) << "a cut-off answer to Submit was taken as done";
+  EXPECT_EQ(unknown.failure, Failure::Transient) << unknown.error;
+  EXPECT_EQ(unknown.resume, "created:0");
+  EXPECT_EQ(erp.bills["SO-6"], "A");
+  // As the runtime retries it: from where it stopped, with the saved id.
+  const std::string value = Json{{"formid", "SAL_SaleOrder"}, {"data", {{"Model", {{"FBillNo", "SO-6"}}}}}}.dump();
+  Batch retry{"f", "b-SO-6", {{"SO-6", value, unknown.target_id, true, unknown.resume}}};
+  SinkResult done = sink->push(retry).at(0);
+  ASSERT_EQ(done.outcome, Outcome::Created) << done.error;
+  EXPECT_EQ(erp.bills["SO-6"], "C");
 
   SinkResult refused = push_bill(*sink, "");  // a real refusal: permanent, with the ERP's own words
   ASSERT_EQ(refused.outcome, Outcome::Failed);
