@@ -158,8 +158,9 @@ TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
   EXPECT_GT(held, 0u) << "some orders should exceed their customer's credit";
   EXPECT_LT(held, erp_orders.size());
   // 2. Stock: what the ERP has on hand, to the thousandth.
-  if (!large)
+  if (!large) {
     for (const auto& p : crm.products()) EXPECT_EQ(p["stock_level"], erp.stock_of(p["code"])) << p["code"];
+  }
   // 3. Credit: the ERP's numbers, to the cent; approvals for the held orders.
   for (const auto& c : crm.customers()) {
     const Json& credit = erp_customers[code_of[c["id"]]];
