@@ -35,6 +35,8 @@ test: deps
 	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSYNCHUB_SANITIZE=ON -DSYNCHUB_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 	cmake --build build/asan -j $(JOBS)
 	cd build/asan && ctest --output-on-failure -j $(JOBS) --timeout 900
+	@# each connector can be left out: the binary builds, links and runs without it
+	JOBS=$(JOBS) scripts/check-connectors-off
 	@# fuzz targets (expression parser, mapping loader, record parser) for a bounded time
 	cmake -S . -B build/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNCHUB_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build build/fuzz -j $(JOBS)
