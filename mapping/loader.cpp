@@ -7,6 +7,7 @@
 #include "config/yaml_reader.hpp"
 #include "mapping/plan.hpp"
 #include "mapping/record.hpp"
+#include "mapping/yaml_constants.hpp"
 #include "mapping/yaml_json.hpp"
 
 namespace synchub::mapping {
@@ -19,7 +20,8 @@ using config::YamlReader;
 
 class Loader {
  public:
-  Loader(const std::string& path, Diagnostics& diags) : reader_(path, diags), diags_(diags) {
+  Loader(const std::string& path, Diagnostics& diags)
+      : reader_(path, diags), diags_(diags), constants_(reader_, diags) {
     plan_ = std::make_shared<Plan>();
     plan_->file = path;
   }
@@ -147,76 +149,8 @@ class Loader {
       return make_object(std::move(members));
     }
     std::string storage;
-    auto c = constant(n, path, storage);
+    auto c = constants_.constant(n, path, storage);
     return c ? make_constant(*c, std::move(storage)) : nullptr;
-  }
-
-  // A constant from YAML: scalars, [] and {}.
-  std::optional<Value> constant(const YAML::Node& n, const std::string& path, std::string& storage) {
-    if (!n.IsDefined() || n.IsNull()) return Value::null();
-    if (n.IsSequence() && n.size() == 0) return Value::of_list(nullptr, 0);
-    if (n.IsMap() && n.size() == 0) return Value::of_object(nullptr, 0);
-    if (!n.IsScalar()) {
-      error(n, path, "expected a single value ([] and {} are allowed; build others with expr:)");
-      return std::nullopt;
-    }
-    storage = n.Scalar();
-    if (plain(n)) {
-      if (storage == "true" || storage == "false") return Value::of_bool(storage == "true");
-      if (storage == "null" || storage == "~") return Value::null();
-      if (is_number_text(storage)) {
-        auto d = Decimal::parse(storage);
-        if (!d) {
-          error(n, path, "number has more than 38 digits");
-          return std::nullopt;
-        }
-        return Value::of_number(*d, storage);
-      }
-    }
-    return Value::of_string(storage, is_plain_json_text(storage));
-  }
-
-  // A table's value: a scalar, or a list or object of them at any depth ({FNumber: tai}), kept in
-  // the table's own storage.
-  std::optional<Value> table_value(const YAML::Node& n, const std::string& path, Table& table) {
-    if (n.IsSequence() && n.size() > 0) {
-      std::vector<Value>& items = table.lists.emplace_back();
-      items.reserve(n.size());  // no reallocation: the values point into it
-      for (size_t i = 0; i < n.size(); ++i) {
-        auto v = table_value(n[i], path + "[" + std::to_string(i) + "]", table);
-        if (!v) return std::nullopt;
-        items.push_back(*v);
-      }
-      return Value::of_list(items.data(), static_cast<uint32_t>(items.size()));
-    }
-    if (n.IsMap() && n.size() > 0) {
-      std::vector<Member>& members = table.objects.emplace_back();
-      members.reserve(n.size());
-      for (const auto& e : reader_.entries(n, path)) {
-        const std::string& name = table.storage.emplace_back(e.key);
-        auto v = table_value(e.value, path + "." + e.key, table);
-        if (!v) return std::nullopt;
-        members.push_back({name, *v});
-      }
-      return Value::of_object(members.data(), static_cast<uint32_t>(members.size()));
-    }
-    std::string& text = table.storage.emplace_back();
-    auto v = constant(n, path, text);
-    if (v && (v->kind == ValueKind::String || (v->kind == ValueKind::Number && !v->text.empty()))) v->text = text;
-    return v;
-  }
-
-  void fill_table(Table& table, const YAML::Node& map, const std::string& path) {
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      if (!it->first.IsScalar()) {
-        error(it->first, path, "table keys must be single values");
-        continue;
-      }
-      auto v = table_value(it->second, join_path(path, it->first.Scalar()), table);
-      if (!v) continue;
-      if (!table.insert(it->first.Scalar(), *v))
-        error(it->first, join_path(path, it->first.Scalar()), "duplicate key in table");
-    }
   }
 
   std::shared_ptr<Table> table_from_file(const std::string& file, const YAML::Node& where, const std::string& path,
@@ -235,7 +169,7 @@ class Loader {
     }
     auto table = std::make_shared<Table>();
     table->name = name;
-    fill_table(*table, data, path);
+    constants_.fill_table(*table, data, path);
     return table;
   }
 
@@ -253,7 +187,7 @@ class Loader {
       } else if (e.value.IsMap()) {
         auto table = std::make_shared<Table>();
         table->name = e.key;
-        fill_table(*table, e.value, p);
+        constants_.fill_table(*table, e.value, p);
         add_table(e.key, table, e.value);
       } else {
         error(e.value, p, "expected a mapping of values or a file name");
@@ -288,7 +222,7 @@ class Loader {
         }
         auto table = std::make_shared<Table>();
         table->name = it->first.Scalar();
-        fill_table(*table, it->second, it->first.Scalar());
+        constants_.fill_table(*table, it->second, it->first.Scalar());
         add_table(table->name, table, n[i]);
       }
     }
@@ -402,7 +336,7 @@ class Loader {
                     "' (IANA name like Asia/Shanghai, or UTC, or +08:00)");
       } else if (e.key == "default") {
         f.fallback_storage = std::make_unique<std::string>();
-        if (auto c = constant(v, p, *f.fallback_storage)) {
+        if (auto c = constants_.constant(v, p, *f.fallback_storage)) {
           f.fallback = c;
           if (f.fallback->kind == ValueKind::String || !f.fallback->text.empty())
             f.fallback->text = *f.fallback_storage;
@@ -474,7 +408,7 @@ class Loader {
     }
     auto table = std::make_shared<Table>();
     table->name = path;
-    fill_table(*table, n, path);
+    constants_.fill_table(*table, n, path);
     f.map = table.get();
     f.miss_what = "the map of " + path.substr(0, path.size() - 4);
     inline_tables_.push_back(table);
@@ -593,6 +527,7 @@ class Loader {
 
   YamlReader reader_;
   Diagnostics& diags_;
+  ConstantReader constants_;  // scalars, [] {} and table values from YAML
   std::shared_ptr<Plan> plan_;
   std::vector<std::shared_ptr<Table>> inline_tables_;
   std::vector<std::pair<YAML::Node, std::string>> check_texts_;  // `that` and `message` texts, for their $out names

@@ -66,13 +66,15 @@ void Api::read_body_errors(HttpReply& reply, const std::string& request) const {
   if (error_rules_.empty() || reply.status < 200 || reply.status >= 300) return;
   // This API says its failures inside 2xx answers: one that cannot be read (cut off by a
   // dropped connection or a proxy) may be a refusal ("busy") as well as a success.
-  if (reply.body.find_first_not_of(" \t\r\n") != std::string::npos && !Json::accept(reply.body)) {
+  mapping::Document doc;
+  if (!doc.parse(reply.body).empty()) {
+    if (reply.body.find_first_not_of(" \t\r\n") == std::string::npos) return;  // no body: nothing reported
     reply.api_error = "the answer is not readable JSON (cut off?), so whether it was done is unknown: " +
                       trimmed_body(reply.body).substr(0, 200);
     reply.api_error_kind = HttpReply::ApiError::Unreadable;
     return;
   }
-  auto verdict = error_rules_.judge(request, reply.body);
+  auto verdict = error_rules_.judge(request, doc);
   if (!verdict || verdict->meaning == ErrorRules::Meaning::Ok) return;
   reply.api_error_code = verdict->value;
   // Without a message path the answer itself tells what happened.

@@ -100,10 +100,9 @@ std::string json_string(const std::string& text);
 // Adds members (name, JSON value text) to the JSON object text `object`
 // without re-encoding it (numbers keep their digits); "" becomes an object.
 std::string add_members(const std::string& object, const Params& members);
-std::string trimmed_body(const std::string& body);
+std::string trimmed_body(const std::string& body);  // for error messages and dead letters
 // A row given as an array of values named by `names` (a requested field list), as a JSON object:
 // ["A1", 3] with [id, qty] -> {"id":"A1","qty":3}; values keep their digits.
-std::string named_row(const mapping::Document& doc, uint32_t row,
-                      const std::vector<std::string>& names);  // for error messages and dead letters
+std::string named_row(const mapping::Document& doc, uint32_t row, const std::vector<std::string>& names);
 
 }  // namespace synchub::connectors::rest

@@ -41,8 +41,8 @@ std::string random_hex(size_t bytes) {
   return out;
 }
 
-// A login or token call refused (401, 403, or an error the rules call permanent): no call can pass
-// until the credentials change; any other failure (no answer, 5xx, 429) passes with time.
+// A login or token call refused by its status (400, 401, 403; refusals inside a 200 body are the
+// error rules'): no call can pass until the credentials change; no answer, 5xx, 429 pass with time.
 bool refusal(const HttpReply& r) {
   return r.status == 400 || r.status == 401 || r.status == 403;
 }
@@ -197,24 +197,27 @@ uint64_t Auth::apply(HttpClient& client, HttpCall& call) {
   }
   if (type_ == "oauth2") {
     call.headers.emplace_back("Authorization", "Bearer " + secret);
-  } else if (type_ == "session" && token_path_.empty() && !captured.empty()) {
-    for (const auto& [name, json] : captured) place(call, body_fields, name, json);
   } else if (type_ == "api_key" || type_ == "session") {
-    if (type_ == "session")
-      for (const auto& [name, json] : captured) place(call, body_fields, name, json);
-    if (in_ == "cookie")
-      call.headers.emplace_back("Cookie", type_ == "session" && token_path_.empty() ? secret : name_ + "=" + secret);
-    else if (in_ == "query")
-      call.url = append_query(call.url, name_, secret);
-    else if (in_ == "body")
-      body_fields.emplace_back(name_, json_string(secret));
-    else
-      call.headers.emplace_back(name_, name_ == "Authorization" && type_ == "session" ? "Bearer " + secret : secret);
+    for (const auto& [name, json] : captured) place(call, body_fields, name, json);
+    // A session of captured values only (no token_path) has no token of its own to send.
+    if (type_ == "api_key" || !token_path_.empty() || captured.empty()) place_secret(call, body_fields, secret);
   }
   for (const auto& [name, value] : fields_) body_fields.emplace_back(name, json_string(value));
   if (!body_fields.empty()) call.body = add_members(call.body, body_fields);
   if (type_ == "hmac") sign(call);
   return generation;
+}
+
+// The API key, token or session cookie, where `in` says.
+void Auth::place_secret(HttpCall& call, Params& body_fields, const std::string& secret) const {
+  if (in_ == "cookie")
+    call.headers.emplace_back("Cookie", type_ == "session" && token_path_.empty() ? secret : name_ + "=" + secret);
+  else if (in_ == "query")
+    call.url = append_query(call.url, name_, secret);
+  else if (in_ == "body")
+    body_fields.emplace_back(name_, json_string(secret));
+  else
+    call.headers.emplace_back(name_, name_ == "Authorization" && type_ == "session" ? "Bearer " + secret : secret);
 }
 
 // One captured login value (JSON text) under its name, where `in` says.

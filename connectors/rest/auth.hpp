@@ -37,6 +37,7 @@ class Auth {
   std::string log_in(HttpClient& client);
   void sign(HttpCall& call) const;
   void place(HttpCall& call, Params& body_fields, const std::string& name, const std::string& json) const;
+  void place_secret(HttpCall& call, Params& body_fields, const std::string& secret) const;
 
   std::string base_url_, type_;
   std::string username_, password_, token_, name_, value_, in_;

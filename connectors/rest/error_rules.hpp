@@ -42,13 +42,14 @@ class ErrorRules {
   // The meaning of an answer `body` to the call "METHOD path"; nullopt when no
   // rule matches (or the body is no JSON): the status code alone decides.
   std::optional<Verdict> judge(const std::string& request, const std::string& body) const;
+  // The same for an answer already parsed.
+  std::optional<Verdict> judge(const std::string& request, const mapping::Document& doc) const;
 
   // The rule form's field specs, for the connector spec.
   static std::vector<config::FieldSpec> rule_fields();
 
  private:
   struct Rule;
-  std::optional<Verdict> judge(const std::string& request, const mapping::Document& doc) const;
   std::vector<Rule> rules_;
 };
 
