@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "runtime/embedded_bus.hpp"
+#include "runtime/bus/embedded_bus.hpp"
 
 using namespace synchub::runtime;
 

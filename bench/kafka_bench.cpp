@@ -14,9 +14,9 @@
 #include <filesystem>
 #include <string>
 
-#include "runtime/kafka_bus.hpp"
+#include "runtime/bus/kafka_bus.hpp"
 #include "runtime/source_poller.hpp"
-#include "runtime/state_store.hpp"
+#include "runtime/state/state_store.hpp"
 
 using namespace synchub::runtime;
 using Clock = std::chrono::steady_clock;

@@ -12,9 +12,9 @@
 #include "connectors/registry.hpp"
 #include "mapping/datetime.hpp"
 #include "runtime/backfill.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/log.hpp"
 #include "runtime/hub.hpp"
-#include "runtime/log.hpp"
-#include "runtime/sqlite.hpp"
 
 namespace synchub::cli {
 

@@ -9,9 +9,9 @@
 #include "cli/commands.hpp"
 #include "cli/load.hpp"
 #include "config/units.hpp"
-#include "runtime/dead_letter_json.hpp"
+#include "runtime/admin/dead_letter_json.hpp"
+#include "runtime/base/log.hpp"
 #include "runtime/hub.hpp"
-#include "runtime/log.hpp"
 
 namespace synchub::cli {
 

@@ -14,7 +14,7 @@
 #include "mapping/json_writer.hpp"
 #include "mapping/plan.hpp"
 #include "mapping/record.hpp"
-#include "runtime/state_xref.hpp"
+#include "runtime/state/state_xref.hpp"
 
 namespace synchub::cli {
 namespace {

@@ -6,9 +6,9 @@
 #include "cli/load.hpp"
 #include "cli/stop_signals.hpp"
 #include "connectors/registry.hpp"
+#include "runtime/base/log.hpp"
 #include "runtime/flow_runner.hpp"
 #include "runtime/hub.hpp"
-#include "runtime/log.hpp"
 
 namespace synchub::cli {
 

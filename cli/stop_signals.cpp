@@ -5,7 +5,7 @@
 #include <csignal>
 #include <cstring>
 
-#include "runtime/log.hpp"
+#include "runtime/base/log.hpp"
 
 namespace synchub::cli {
 namespace {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "runtime/log.hpp"
-#include "runtime/sqlite.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/log.hpp"
 
 namespace synchub::runtime {
 

@@ -10,9 +10,9 @@
 #include <optional>
 
 #include "connectors/connector.hpp"
-#include "runtime/bus.hpp"
+#include "runtime/bus/bus.hpp"
 #include "runtime/source_poller.hpp"
-#include "runtime/state_store.hpp"
+#include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
 

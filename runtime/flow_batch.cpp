@@ -6,9 +6,9 @@
 #include <unordered_map>
 
 #include "mapping/record.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/log.hpp"
 #include "runtime/flow_runner.hpp"
-#include "runtime/log.hpp"
-#include "runtime/sqlite.hpp"
 
 namespace synchub::runtime {
 

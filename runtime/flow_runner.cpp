@@ -4,8 +4,8 @@
 #include <map>
 #include <unordered_map>
 
-#include "runtime/log.hpp"
-#include "runtime/sqlite.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/log.hpp"
 
 namespace synchub::runtime {
 

@@ -14,10 +14,10 @@
 
 #include "connectors/connector.hpp"
 #include "mapping/mapper.hpp"
-#include "runtime/admin_board.hpp"
+#include "runtime/admin/admin_board.hpp"
 #include "runtime/backoff.hpp"
-#include "runtime/bus.hpp"
-#include "runtime/state_store.hpp"
+#include "runtime/bus/bus.hpp"
+#include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
 

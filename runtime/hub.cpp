@@ -7,11 +7,11 @@
 
 #include "mapping/plan.hpp"
 #include "mapping/record.hpp"
-#include "runtime/admin_api.hpp"
-#include "runtime/embedded_bus.hpp"
-#include "runtime/kafka_bus.hpp"
-#include "runtime/log.hpp"
-#include "runtime/sqlite.hpp"
+#include "runtime/admin/admin_api.hpp"
+#include "runtime/base/log.hpp"
+#include "runtime/base/sqlite.hpp"
+#include "runtime/bus/embedded_bus.hpp"
+#include "runtime/bus/kafka_bus.hpp"
 
 namespace synchub::runtime {
 
@@ -167,7 +167,7 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry, 
     alerts_ = std::make_unique<AlertMonitor>(alerts, board_, open_state(config));
   }
   if (has_push || admin_) {
-    HttpServerOptions http;
+    http::HttpServerOptions http;
     http.address = config.hub.str("http.address");
     http.port = static_cast<uint16_t>(config.hub.integer("http.port"));
     http.max_body = config.hub.size("http.max_body");
@@ -176,7 +176,7 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry, 
     http.tls_key_file = config.hub.str_or("http.tls.key", "");
     if (http.tls_cert_file.empty() != http.tls_key_file.empty())
       throw std::runtime_error("hub.http.tls: set both cert and key");
-    http_ = std::make_unique<HttpServer>(http, [this](const HttpRequest& r) { return serve(r); });
+    http_ = std::make_unique<http::HttpServer>(http, [this](const http::HttpRequest& r) { return serve(r); });
     log_info("hub", {{"url", http_->base_url()}}, "HTTP server listening");
   }
   std::string linked;
@@ -198,21 +198,21 @@ Hub::~Hub() {
 }
 
 namespace {
-HttpResponse error_reply(int status, const std::string& code, const std::string& message) {
+http::HttpResponse error_reply(int status, const std::string& code, const std::string& message) {
   std::string body = "{\"error\":";
   mapping::append_json_string(body, code);
   body += ",\"message\":";
   mapping::append_json_string(body, message);
-  return HttpResponse::json(status, body + "}");
+  return http::HttpResponse::json(status, body + "}");
 }
 }  // namespace
 
 // Runs on the server's threads: checks the request with the push source
 // (signature, body), then waits until the scheduler thread made it durable.
-HttpResponse Hub::serve(const HttpRequest& request) {
+http::HttpResponse Hub::serve(const http::HttpRequest& request) {
   const std::string prefix = "/hooks/";
   if (request.path.rfind(prefix, 0) != 0 && admin_) return admin_->handle(request);
-  if (request.path == "/healthz") return HttpResponse::json(200, R"({"status":"ok"})");
+  if (request.path == "/healthz") return http::HttpResponse::json(200, R"({"status":"ok"})");
   if (request.path.rfind(prefix, 0) != 0) return error_reply(404, "not_found", "no route " + request.path);
   std::string rest = request.path.substr(prefix.size());
   size_t slash = rest.find('/');
@@ -222,7 +222,7 @@ HttpResponse Hub::serve(const HttpRequest& request) {
     if (s->push_source() && s->name() == name) target = s.get();
   if (!target) return error_reply(404, "not_found", "no webhook stream " + name);
   if (request.method != "POST") {
-    HttpResponse r = error_reply(405, "method_not_allowed", "use POST");
+    http::HttpResponse r = error_reply(405, "method_not_allowed", "use POST");
     r.headers.emplace_back("Allow", "POST");
     return r;
   }
@@ -238,9 +238,9 @@ HttpResponse Hub::serve(const HttpRequest& request) {
   // A replay, or a sender's retry after a lost answer: a success, since what it sent is stored.
   if (outcome.duplicate) {
     log_warn("webhook", {{"stream", name}}, "request received before: not published again");
-    return HttpResponse::json(200, R"({"accepted":0,"duplicate":true,"message":"already received and stored"})");
+    return http::HttpResponse::json(200, R"({"accepted":0,"duplicate":true,"message":"already received and stored"})");
   }
-  return HttpResponse::json(202, "{\"accepted\":" + std::to_string(count) + "}");
+  return http::HttpResponse::json(202, "{\"accepted\":" + std::to_string(count) + "}");
 }
 
 // Scheduler thread: publishes what webhooks brought, then releases the senders.

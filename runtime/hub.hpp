@@ -9,15 +9,15 @@
 
 #include "config/hub_config.hpp"
 #include "connectors/registry.hpp"
-#include "runtime/admin_board.hpp"
-#include "runtime/alerts.hpp"
-#include "runtime/bus.hpp"
+#include "http/http_server.hpp"
+#include "runtime/admin/admin_board.hpp"
+#include "runtime/admin/alerts.hpp"
+#include "runtime/bus/bus.hpp"
 #include "runtime/flow_runner.hpp"
-#include "runtime/http_server.hpp"
 #include "runtime/push_ingress.hpp"
 #include "runtime/source_poller.hpp"
-#include "runtime/state_store.hpp"
-#include "runtime/state_xref.hpp"
+#include "runtime/state/state_store.hpp"
+#include "runtime/state/state_xref.hpp"
 
 namespace synchub::runtime {
 
@@ -59,14 +59,14 @@ class Hub {
   std::vector<std::unique_ptr<SourcePoller>> sources_;
   std::vector<std::unique_ptr<FlowRunner>> flows_;
   PushIngress ingress_;
-  std::unique_ptr<HttpServer> http_;  // started when a push (webhook) stream exists or the admin API is on
-  AdminBoard board_;                  // flow snapshots for the admin API, its commands for the scheduler
+  std::unique_ptr<http::HttpServer> http_;  // started when a push (webhook) stream exists or the admin API is on
+  AdminBoard board_;                        // flow snapshots for the admin API, its commands for the scheduler
   std::unique_ptr<AdminApi> admin_;
   std::unique_ptr<AlertMonitor> alerts_;                        // watches board_ when alerts.webhook.url is set
   std::vector<std::pair<std::string, std::string>> flow_ends_;  // each flow's from and to
   Clock::time_point next_board_{};
 
-  HttpResponse serve(const HttpRequest& request);
+  http::HttpResponse serve(const http::HttpRequest& request);
   bool publish_pushed();
   void admin_tick(Clock::time_point now);  // commands in, snapshot out
 };

@@ -1,7 +1,7 @@
 #include "runtime/source_poller.hpp"
 
-#include "runtime/log.hpp"
-#include "runtime/sqlite.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/log.hpp"
 
 namespace synchub::runtime {
 

@@ -12,9 +12,9 @@
 
 #include "connectors/connector.hpp"
 #include "runtime/backoff.hpp"
-#include "runtime/bus.hpp"
+#include "runtime/bus/bus.hpp"
 #include "runtime/flow_runner.hpp"
-#include "runtime/state_store.hpp"
+#include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
 

@@ -5,15 +5,15 @@
 #include <cstdio>
 #include <ctime>
 
+#include "examples/generator/crm_orders.hpp"
 #include "http/http_client.hpp"
 #include "http/signing.hpp"
-#include "examples/generator/crm_orders.hpp"
 
 namespace synchub::simulators {
 
 using Json = nlohmann::ordered_json;
-using runtime::HttpRequest;
-using runtime::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 
 namespace {
 
@@ -47,10 +47,10 @@ CrmSimulator::CrmSimulator(CrmOptions options) : options_(std::move(options)), f
     hooks_on_ = true;
     sender_ = std::thread([this] { send_webhooks(); });
   }
-  runtime::HttpServerOptions http;
+  http::HttpServerOptions http;
   http.port = options_.port;
   http.threads = 4;
-  server_ = std::make_unique<runtime::HttpServer>(http, [this](const HttpRequest& r) { return handle(r); });
+  server_ = std::make_unique<http::HttpServer>(http, [this](const HttpRequest& r) { return handle(r); });
 }
 
 CrmSimulator::~CrmSimulator() {
@@ -130,13 +130,12 @@ void CrmSimulator::send_webhooks() {
     for (int attempt = 0; attempt < 5 && !delivered; ++attempt) {
       if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
       const std::string ts = std::to_string(std::time(nullptr));
-      auto reply =
-          client.send({"POST",
-                       options_.webhook_url,
-                       {{"Content-Type", "application/json"},
-                        {"X-Synchub-Timestamp", ts},
-                        {"X-Synchub-Signature", http::webhook_signature(options_.webhook_secret, ts, body)}},
-                       body});
+      auto reply = client.send({"POST",
+                                options_.webhook_url,
+                                {{"Content-Type", "application/json"},
+                                 {"X-Synchub-Timestamp", ts},
+                                 {"X-Synchub-Signature", http::webhook_signature(options_.webhook_secret, ts, body)}},
+                                body});
       delivered = reply.status >= 200 && reply.status < 300;
     }
     lock.lock();

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "examples/simulators/faults.hpp"
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 
 namespace synchub::simulators {
 
@@ -54,10 +54,10 @@ class CrmSimulator {
 
  private:
   using Json = nlohmann::ordered_json;
-  runtime::HttpResponse handle(const runtime::HttpRequest& request);
-  runtime::HttpResponse list(const std::vector<Json>& rows, const runtime::HttpRequest& request) const;
-  runtime::HttpResponse patch(std::vector<Json>& rows, const char* id_field, const std::string& id,
-                              const std::string& body, const std::vector<std::string>& writable);
+  http::HttpResponse handle(const http::HttpRequest& request);
+  http::HttpResponse list(const std::vector<Json>& rows, const http::HttpRequest& request) const;
+  http::HttpResponse patch(std::vector<Json>& rows, const char* id_field, const std::string& id,
+                           const std::string& body, const std::vector<std::string>& writable);
   void touch(Json& row);
   void add_master_data(const Json& order);  // under mu_
   void send_webhooks();
@@ -80,7 +80,7 @@ class CrmSimulator {
   int hooks_sent_ = 0;
   std::thread sender_;
 
-  std::unique_ptr<runtime::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 }  // namespace synchub::simulators

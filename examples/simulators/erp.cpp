@@ -8,8 +8,8 @@
 namespace synchub::simulators {
 
 using Json = nlohmann::ordered_json;
-using runtime::HttpRequest;
-using runtime::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 
 namespace {
 
@@ -34,10 +34,10 @@ std::string invoice_number(const std::string& id) {
 }  // namespace
 
 ErpSimulator::ErpSimulator(ErpOptions options) : options_(std::move(options)), faults_(options_.faults) {
-  runtime::HttpServerOptions http;
+  http::HttpServerOptions http;
   http.port = options_.port;
   http.threads = 4;
-  server_ = std::make_unique<runtime::HttpServer>(http, [this](const HttpRequest& r) { return handle(r); });
+  server_ = std::make_unique<http::HttpServer>(http, [this](const HttpRequest& r) { return handle(r); });
 }
 
 ErpSimulator::~ErpSimulator() {

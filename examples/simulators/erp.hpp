@@ -26,7 +26,7 @@
 #include <string>
 
 #include "examples/simulators/faults.hpp"
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 
 namespace synchub::simulators {
 
@@ -60,11 +60,11 @@ class ErpSimulator {
     int status;             // 201 created, 200 updated, 4xx refused
     std::string id, error;  // the order's id, or why it was refused
   };
-  runtime::HttpResponse handle(const runtime::HttpRequest& request);
-  runtime::HttpResponse route_master(const runtime::HttpRequest& request);  // customers, products, stock, credit, OA
-  Saved save_order(Json body, std::string id);                              // under mu_
-  runtime::HttpResponse answer(const Saved& saved) const;                   // under mu_
-  runtime::HttpResponse save_batch(const std::string& body);
+  http::HttpResponse handle(const http::HttpRequest& request);
+  http::HttpResponse route_master(const http::HttpRequest& request);  // customers, products, stock, credit, OA
+  Saved save_order(Json body, std::string id);                        // under mu_
+  http::HttpResponse answer(const Saved& saved) const;                // under mu_
+  http::HttpResponse save_batch(const std::string& body);
   void confirm(Json& order);    // invoice, ship, use credit (under mu_)
   void unconfirm(Json& order);  // undoes confirm() before a change (under mu_)
   Json credit_of(const std::string& code) const;
@@ -86,7 +86,7 @@ class ErpSimulator {
   int creates_ = 0;
   std::map<std::string, std::chrono::steady_clock::time_point> created_at_;
   int64_t clock_ = 0;  // modification counter, shown as modified_at
-  std::unique_ptr<runtime::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 }  // namespace synchub::simulators

@@ -7,12 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 
 namespace synchub::simulators {
 
-inline runtime::HttpResponse listing(std::vector<const nlohmann::ordered_json*> rows,
-                                     const runtime::HttpRequest& request) {
+inline http::HttpResponse listing(std::vector<const nlohmann::ordered_json*> rows, const http::HttpRequest& request) {
   using Json = nlohmann::ordered_json;
   auto number = [&](const char* name, int64_t fallback) -> int64_t {
     try {
@@ -23,7 +22,7 @@ inline runtime::HttpResponse listing(std::vector<const nlohmann::ordered_json*> 
   };
   const int64_t after = number("modified_after", 0), offset = number("offset", 0), limit = number("limit", 100);
   if (after < 0 || offset < 0 || limit < 1 || limit > 1000)
-    return runtime::HttpResponse::json(
+    return http::HttpResponse::json(
         400, R"({"error":"modified_after and offset must be numbers >= 0, limit between 1 and 1000"})");
   std::erase_if(rows, [&](const Json* r) { return (*r)["modified_at"].get<int64_t>() <= after; });
   std::sort(rows.begin(), rows.end(),
@@ -31,7 +30,7 @@ inline runtime::HttpResponse listing(std::vector<const nlohmann::ordered_json*> 
   Json items = Json::array();
   for (size_t i = static_cast<size_t>(offset); i < rows.size() && items.size() < static_cast<size_t>(limit); ++i)
     items.push_back(*rows[i]);
-  return runtime::HttpResponse::json(200, Json{{"items", items}, {"total", rows.size()}}.dump());
+  return http::HttpResponse::json(200, Json{{"items", items}, {"total", rows.size()}}.dump());
 }
 
 }  // namespace synchub::simulators

@@ -9,8 +9,8 @@
 namespace synchub::simulators {
 
 using Json = nlohmann::ordered_json;
-using runtime::HttpRequest;
-using runtime::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 
 namespace {
 

@@ -10,33 +10,33 @@ bool Faults::roll(double rate) {
   return std::uniform_real_distribution<double>(0, 1)(rng_) < rate;
 }
 
-std::optional<runtime::HttpResponse> Faults::before() {
+std::optional<http::HttpResponse> Faults::before() {
   std::chrono::milliseconds wait{0};
-  std::optional<runtime::HttpResponse> refusal;
+  std::optional<http::HttpResponse> refusal;
   {
     std::lock_guard lock(mu_);
     auto now = std::chrono::steady_clock::now();
     if (now < throttled_until_) {
       ++early_;  // a client that did not wait as told
-      runtime::HttpResponse r = runtime::HttpResponse::json(429, R"({"error":"too many requests"})");
+      http::HttpResponse r = http::HttpResponse::json(429, R"({"error":"too many requests"})");
       r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
       return r;
     }
     if (roll(options_.latency_rate)) wait = options_.latency;
     if (roll(options_.throttle_rate)) {
       throttled_until_ = now + std::chrono::seconds(options_.retry_after_seconds) - std::chrono::milliseconds(50);
-      runtime::HttpResponse r = runtime::HttpResponse::json(429, R"({"error":"too many requests"})");
+      http::HttpResponse r = http::HttpResponse::json(429, R"({"error":"too many requests"})");
       r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
       refusal = r;
     } else if (roll(options_.error_rate)) {
-      refusal = runtime::HttpResponse::json(503, R"({"error":"service unavailable"})");
+      refusal = http::HttpResponse::json(503, R"({"error":"service unavailable"})");
     }
   }
   if (wait.count() > 0) std::this_thread::sleep_for(wait);
   return refusal;
 }
 
-void Faults::after(runtime::HttpResponse& response) {
+void Faults::after(http::HttpResponse& response) {
   std::lock_guard lock(mu_);
   if (roll(options_.drop_rate)) {
     response.drop_connection = true;

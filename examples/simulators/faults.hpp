@@ -10,7 +10,7 @@
 #include <random>
 #include <string>
 
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 
 namespace synchub::simulators {
 
@@ -30,9 +30,9 @@ class Faults {
   explicit Faults(FaultOptions options) : options_(options), rng_(options.seed) {}
 
   // Before handling: a refusal to send instead, or nothing.
-  std::optional<runtime::HttpResponse> before();
+  std::optional<http::HttpResponse> before();
   // After handling: spoils the answer when a drop or malformed body is due.
-  void after(runtime::HttpResponse& response);
+  void after(http::HttpResponse& response);
 
   // The earliest time a throttled client may come back (for checking that
   // Retry-After is honoured), and how many requests came too early.

@@ -10,8 +10,8 @@
 namespace synchub::simulators {
 
 using Json = nlohmann::ordered_json;
-using runtime::HttpRequest;
-using runtime::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 
 namespace {
 
@@ -105,10 +105,10 @@ FxiaokeSimulator::FxiaokeSimulator(FxiaokeOptions options)
     std::lock_guard lock(mu_);
     seed_data();
   }
-  runtime::HttpServerOptions http;
+  http::HttpServerOptions http;
   http.port = options_.port;
   http.threads = 4;
-  server_ = std::make_unique<runtime::HttpServer>(http, [this](const HttpRequest& r) { return handle(r); });
+  server_ = std::make_unique<http::HttpServer>(http, [this](const HttpRequest& r) { return handle(r); });
 }
 
 FxiaokeSimulator::~FxiaokeSimulator() {

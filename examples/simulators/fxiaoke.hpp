@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "examples/simulators/faults.hpp"
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 
 namespace synchub::simulators {
 
@@ -87,7 +87,7 @@ class FxiaokeSimulator {
     void add(Json row);
   };
 
-  runtime::HttpResponse handle(const runtime::HttpRequest& request);
+  http::HttpResponse handle(const http::HttpRequest& request);
   Json work(const std::string& path, const Json& body);  // under mu_
   Json issue_token(const Json& body);
   Json refusal_for_caller(const Json& body);  // null when the caller may go on
@@ -116,7 +116,7 @@ class FxiaokeSimulator {
   std::set<std::string> bad_totals_;  // names of the orders seeded with a corrupted header total
   std::map<std::string, int> requests_;
   int next_order_ = 0;
-  std::unique_ptr<runtime::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 }  // namespace synchub::simulators

@@ -11,8 +11,8 @@
 namespace synchub::simulators {
 
 using Json = nlohmann::ordered_json;
-using runtime::HttpRequest;
-using runtime::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 
 namespace {
 
@@ -107,10 +107,10 @@ K3CloudSimulator::K3CloudSimulator(K3CloudOptions options)
   options_.max_rows = std::max(1, options_.max_rows);
   for (const char* form : {"BD_Customer", "BD_MATERIAL", "SAL_SaleOrder", "AR_receivable", "STK_Inventory"})
     forms_[form];
-  runtime::HttpServerOptions http;
+  http::HttpServerOptions http;
   http.port = options_.port;
   http.threads = 4;
-  server_ = std::make_unique<runtime::HttpServer>(http, [this](const HttpRequest& r) { return handle(r); });
+  server_ = std::make_unique<http::HttpServer>(http, [this](const HttpRequest& r) { return handle(r); });
 }
 
 K3CloudSimulator::~K3CloudSimulator() {

@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "examples/simulators/faults.hpp"
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 
 namespace synchub::simulators {
 
@@ -82,9 +82,9 @@ class K3CloudSimulator {
     std::map<std::string, int64_t> numbers;  // number -> id
   };
 
-  runtime::HttpResponse handle(const runtime::HttpRequest& request);
-  runtime::HttpResponse login(const runtime::HttpRequest& request);
-  bool session_valid(const runtime::HttpRequest& request) const;
+  http::HttpResponse handle(const http::HttpRequest& request);
+  http::HttpResponse login(const http::HttpRequest& request);
+  bool session_valid(const http::HttpRequest& request) const;
   Json step(const std::string& service, const Json& body);
   Json step_one(const std::string& service, const std::string& form, Form& records, int64_t id,
                 const std::string& number);
@@ -118,7 +118,7 @@ class K3CloudSimulator {
   std::map<std::string, int> counts_;
   int64_t next_id_ = 100001;
   int next_receivable_ = 1;
-  std::unique_ptr<runtime::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 }  // namespace synchub::simulators

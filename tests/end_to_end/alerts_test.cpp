@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "http/http_server.hpp"
 #include "http/signing.hpp"
-#include "runtime/http_server.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::test {
@@ -21,7 +21,7 @@ using Json = nlohmann::json;
 class RobotReceiver {
  public:
   explicit RobotReceiver(std::string secret)
-      : secret_(std::move(secret)), server_({}, [this](const runtime::HttpRequest& r) { return receive(r); }) {}
+      : secret_(std::move(secret)), server_({}, [this](const http::HttpRequest& r) { return receive(r); }) {}
   std::string url() const { return server_.base_url() + "/robot/send?access_token=abc"; }
   std::vector<std::string> messages() {
     std::lock_guard lock(mu_);
@@ -42,30 +42,29 @@ class RobotReceiver {
   }
 
  private:
-  runtime::HttpResponse receive(const runtime::HttpRequest& r) {
+  http::HttpResponse receive(const http::HttpRequest& r) {
     std::lock_guard lock(mu_);
     ++attempts_;
     times_.push_back(std::chrono::steady_clock::now());
     if (attempts_ == 1) {  // down at first, and asks for 2 s of quiet
-      auto busy = runtime::HttpResponse::json(503, R"({"errcode":-1,"errmsg":"busy"})");
+      auto busy = http::HttpResponse::json(503, R"({"errcode":-1,"errmsg":"busy"})");
       busy.headers.emplace_back("Retry-After", "2");
       return busy;
     }
     const std::string ts = r.param("timestamp");
-    if (r.param("access_token") != "abc" ||
-        r.param("sign") != http::hmac_sha256_base64(secret_, ts + "\n" + secret_))
-      return runtime::HttpResponse::json(200, R"({"errcode":310000,"errmsg":"sign not match"})");
+    if (r.param("access_token") != "abc" || r.param("sign") != http::hmac_sha256_base64(secret_, ts + "\n" + secret_))
+      return http::HttpResponse::json(200, R"({"errcode":310000,"errmsg":"sign not match"})");
     Json body = Json::parse(r.body);
     EXPECT_EQ(body["msgtype"], "text");
     messages_.push_back(body["text"]["content"]);
-    return runtime::HttpResponse::json(200, R"({"errcode":0,"errmsg":"ok"})");
+    return http::HttpResponse::json(200, R"({"errcode":0,"errmsg":"ok"})");
   }
   std::string secret_;
   std::mutex mu_;
   std::vector<std::string> messages_;
   int attempts_ = 0;
   std::vector<std::chrono::steady_clock::time_point> times_;
-  runtime::HttpServer server_;
+  http::HttpServer server_;
 };
 
 TEST(Alerts, OneAlertPerOutageThenOneRecovery) {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "examples/simulators/crm.hpp"
-#include "runtime/state_store.hpp"
+#include "runtime/state/state_store.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::test {

@@ -6,7 +6,7 @@
 
 #include <thread>
 
-#include "runtime/postgres.hpp"
+#include "runtime/state/postgres.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/test_support.hpp"
 

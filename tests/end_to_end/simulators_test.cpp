@@ -9,11 +9,11 @@
 #include <mutex>
 #include <thread>
 
-#include "http/signing.hpp"
 #include "examples/simulators/crm.hpp"
 #include "examples/simulators/erp.hpp"
+#include "http/http_server.hpp"
+#include "http/signing.hpp"
 #include "mapping/decimal.hpp"
-#include "runtime/http_server.hpp"
 #include "tests/end_to_end/vendor_sim_support.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -125,14 +125,14 @@ TEST(Simulators, CrmSendsSignedWebhooksForNewAndEditedOrders) {
   std::mutex mu;
   std::vector<std::string> verdicts;
   int calls = 0;
-  runtime::HttpServer receiver({}, [&](const runtime::HttpRequest& req) {
+  http::HttpServer receiver({}, [&](const http::HttpRequest& req) {
     std::lock_guard lock(mu);
-    if (++calls == 1) return runtime::HttpResponse::json(503, R"({"error":"busy"})");  // retried by the CRM
+    if (++calls == 1) return http::HttpResponse::json(503, R"({"error":"busy"})");  // retried by the CRM
     const std::string ts = req.header("X-Synchub-Timestamp");
     const bool signed_ok = req.header("X-Synchub-Signature") == http::webhook_signature("s3cret", ts, req.body);
     Json order = Json::parse(req.body, nullptr, false);
     verdicts.push_back(signed_ok && order.is_object() && order.contains("order_no") ? "ok" : "bad: " + req.body);
-    return runtime::HttpResponse::json(202, R"({"accepted":1})");
+    return http::HttpResponse::json(202, R"({"accepted":1})");
   });
   simulators::CrmOptions options;
   options.orders = 10;  // already there: no webhooks

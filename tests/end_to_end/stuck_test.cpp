@@ -13,7 +13,7 @@
 #include <map>
 #include <thread>
 
-#include "runtime/sqlite.hpp"
+#include "runtime/base/sqlite.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::test {

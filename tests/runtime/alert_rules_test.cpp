@@ -6,7 +6,7 @@
 
 #include "config/units.hpp"
 #include "http/signing.hpp"
-#include "runtime/alerts.hpp"
+#include "runtime/admin/alerts.hpp"
 
 namespace synchub::runtime {
 namespace {

@@ -1,6 +1,6 @@
 // The embedded bus on a real SQLite file: per-key order, consumer groups,
 // offsets across restarts, retention.
-#include "runtime/embedded_bus.hpp"
+#include "runtime/bus/embedded_bus.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "runtime/sqlite.hpp"
+#include "runtime/base/sqlite.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::runtime {

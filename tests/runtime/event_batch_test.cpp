@@ -1,6 +1,6 @@
 // Record batches of the embedded log: what goes in comes back, under either compression, and
 // bytes that are not a batch are an error, never a crash or a wrong event.
-#include "runtime/event_batch.hpp"
+#include "runtime/bus/event_batch.hpp"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,8 @@
 #include <map>
 
 #include "mapping/plan.hpp"
-#include "runtime/embedded_bus.hpp"
-#include "runtime/state_xref.hpp"
+#include "runtime/bus/embedded_bus.hpp"
+#include "runtime/state/state_xref.hpp"
 #include "tests/support/files.hpp"
 
 namespace synchub::runtime {

@@ -2,7 +2,7 @@
 // in its own process. Round trip with CloudEvents headers and per-key order,
 // group offsets across restarts, a rebalance between two consumers, and
 // injected broker errors without loss or duplicates.
-#include "runtime/kafka_bus.hpp"
+#include "runtime/bus/kafka_bus.hpp"
 
 #include <gtest/gtest.h>
 

@@ -9,7 +9,7 @@
 #include <map>
 #include <thread>
 
-#include "runtime/embedded_bus.hpp"
+#include "runtime/bus/embedded_bus.hpp"
 #include "tests/support/files.hpp"
 
 namespace synchub::runtime {

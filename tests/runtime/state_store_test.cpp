@@ -1,13 +1,13 @@
 // The state-store contract, run against both implementations: SQLite (a
 // temp file) and PostgreSQL (a real server started for the test binary):
 // cursors, ledger, xref, dead letters, runs, leases.
-#include "runtime/state_store.hpp"
+#include "runtime/state/state_store.hpp"
 
 #include <gtest/gtest.h>
 
 #include <thread>
 
-#include "runtime/sqlite.hpp"  // now_ms()
+#include "runtime/base/clock.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/test_support.hpp"
 

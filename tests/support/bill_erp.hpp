@@ -16,7 +16,7 @@
 #include <random>
 #include <string>
 
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 
 namespace synchub::test {
 
@@ -35,10 +35,9 @@ class BillErp {
   };
 
   explicit BillErp(BillErpFaults faults = {}) : faults_(faults), rng_(faults.seed) {
-    runtime::HttpServerOptions options;
+    http::HttpServerOptions options;
     options.threads = 4;
-    server_ =
-        std::make_unique<runtime::HttpServer>(options, [this](const runtime::HttpRequest& r) { return handle(r); });
+    server_ = std::make_unique<http::HttpServer>(options, [this](const http::HttpRequest& r) { return handle(r); });
   }
   ~BillErp() { server_->stop(); }
   std::string base_url() const { return server_->base_url(); }
@@ -64,12 +63,12 @@ class BillErp {
   }
 
  private:
-  static runtime::HttpResponse answer(Json body) { return runtime::HttpResponse::json(200, body.dump()); }
-  static runtime::HttpResponse refuse(const std::string& code, const std::string& msg) {
+  static http::HttpResponse answer(Json body) { return http::HttpResponse::json(200, body.dump()); }
+  static http::HttpResponse refuse(const std::string& code, const std::string& msg) {
     return answer({{"code", code}, {"msg", msg}});
   }
 
-  runtime::HttpResponse handle(const runtime::HttpRequest& r) {
+  http::HttpResponse handle(const http::HttpRequest& r) {
     std::lock_guard lock(mu_);
     const std::string kind = r.path == "/bills/save" ? "save" : r.path == "/bills/query" ? "query" : step_of(r.path);
     const bool writes = kind != "query";
@@ -82,7 +81,7 @@ class BillErp {
     }
     if (writes && dice(rng_) < faults_.before_work) return count("before:" + kind, unavailable());
     if (writes && dice(rng_) < faults_.busy) return count("BUSY", refuse("BUSY", "server busy, try again"));
-    runtime::HttpResponse done = work(kind, r);
+    http::HttpResponse done = work(kind, r);
     if (writes && done.body.find("\"code\":0") != std::string::npos && (fail_after || dice(rng_) < faults_.after_work))
       return count("after:" + kind, unavailable());
     return done;
@@ -92,15 +91,15 @@ class BillErp {
     const size_t slash = path.rfind('/');
     return path.rfind("/bills/", 0) == 0 && slash > 7 ? path.substr(slash + 1) : "unknown";
   }
-  static runtime::HttpResponse unavailable() {
-    return runtime::HttpResponse::json(503, R"({"error":"service unavailable"})");
+  static http::HttpResponse unavailable() {
+    return http::HttpResponse::json(503, R"({"error":"service unavailable"})");
   }
-  runtime::HttpResponse count(const std::string& what, runtime::HttpResponse response) {
+  http::HttpResponse count(const std::string& what, http::HttpResponse response) {
     ++counts_[what];
     return response;
   }
 
-  runtime::HttpResponse work(const std::string& kind, const runtime::HttpRequest& r) {
+  http::HttpResponse work(const std::string& kind, const http::HttpRequest& r) {
     const Json body = Json::parse(r.body, nullptr, false);
     if (kind == "save") {
       if (!body.is_object() || !body.contains("order_id")) return refuse("BAD", "order_id is required");
@@ -137,7 +136,7 @@ class BillErp {
   std::map<std::string, int> counts_;
   std::map<std::string, bool> fail_next_;  // kind -> after the work
   int next_id_ = 1;
-  std::unique_ptr<runtime::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 }  // namespace synchub::test

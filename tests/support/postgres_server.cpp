@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "runtime/postgres.hpp"
+#include "runtime/state/postgres.hpp"
 
 namespace synchub::test {
 

@@ -7,22 +7,22 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 #include "tests/connectors/rest/rest_fixture.hpp"
 
 namespace synchub::connectors {
 namespace {
 
 using Json = nlohmann::json;
-using runtime::HttpRequest;
-using runtime::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 
 // Ten orders; order i has 50 + i lines (555 in all). The line listing answers at most 100 rows a
 // call, whatever was asked, and says how many it holds in all. `line_count` on an order can lie.
 class OrdersWithLines {
  public:
   OrdersWithLines() {
-    server_ = std::make_unique<runtime::HttpServer>(runtime::HttpServerOptions{}, [this](const HttpRequest& r) {
+    server_ = std::make_unique<http::HttpServer>(http::HttpServerOptions{}, [this](const HttpRequest& r) {
       std::lock_guard lock(mu_);
       return r.path == "/orders" ? orders() : lines(r);
     });
@@ -66,7 +66,7 @@ class OrdersWithLines {
   mutable std::mutex mu_;
   std::map<int, int> claimed_;
   int detail_calls_ = 0;
-  std::unique_ptr<runtime::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 std::string config(const std::string& base_url, const std::string& detail_extra) {

@@ -14,15 +14,15 @@
 #include <set>
 #include <tuple>
 
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 #include "tests/connectors/rest/rest_fixture.hpp"
 
 namespace synchub::connectors {
 namespace {
 
 using Json = nlohmann::json;
-using runtime::HttpRequest;
-using runtime::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 
 // 2024-01-01T00:00:00Z plus `seconds`.
 std::string stamp(int64_t seconds) {
@@ -40,8 +40,8 @@ class DriftingServer {
   DriftingServer(int rows, int rows_per_second, int updates_per_page, int updating_pages)
       : rows_per_second_(rows_per_second), updates_per_page_(updates_per_page), updating_pages_(updating_pages) {
     for (int i = 0; i < rows; ++i) touch(1 + (i * 7919) % rows);  // ids not in update order
-    server_ = std::make_unique<runtime::HttpServer>(runtime::HttpServerOptions{},
-                                                    [this](const HttpRequest& r) { return list(r); });
+    server_ =
+        std::make_unique<http::HttpServer>(http::HttpServerOptions{}, [this](const HttpRequest& r) { return list(r); });
   }
   std::string base_url() const { return server_->base_url(); }
   std::map<int, std::string> versions() const {
@@ -98,7 +98,7 @@ class DriftingServer {
   std::map<int, std::string> updated_;                     // id -> updated_at
   std::map<int, int64_t> seq_of_;                          // id -> when it was last updated
   std::set<std::tuple<std::string, int64_t, int>> order_;  // listing order: (updated_at, update order, id)
-  std::unique_ptr<runtime::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 std::string stream_config(const std::string& base_url, const std::string& pagination) {

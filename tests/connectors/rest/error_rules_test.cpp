@@ -11,15 +11,15 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 #include "tests/connectors/rest/rest_fixture.hpp"
 
 namespace synchub::connectors {
 namespace {
 
 using Json = nlohmann::ordered_json;
-using runtime::HttpRequest;
-using runtime::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 
 Json status_answer(bool ok, int msg_code, const std::string& message) {
   Json errors = Json::array();
@@ -112,7 +112,7 @@ class KingdeeLike {
     return answer(status_answer(true, 0, ""));
   }
 
-  runtime::HttpServer server_;
+  http::HttpServer server_;
 };
 
 std::string kingdee_config(const std::string& base, const std::string& password = "'pw\"1'") {
@@ -264,7 +264,7 @@ TEST(RestAuth, TwoValuesCapturedFromTheLoginTravelInEveryBodyAndAreRenewedWhenRe
   int tokens = 0;
   std::set<std::string> valid;
   std::vector<std::string> bodies;
-  runtime::HttpServer server({}, [&](const HttpRequest& r) {
+  http::HttpServer server({}, [&](const HttpRequest& r) {
     std::lock_guard lock(mu);
     const Json in = Json::parse(r.body, nullptr, false);
     if (r.path == "/cgi/corpAccessToken/get/V2") {
@@ -314,7 +314,7 @@ TEST(RestAuth, TwoValuesCapturedFromTheLoginTravelInEveryBodyAndAreRenewedWhenRe
 // inside a filter string: `in ('A','B')`.
 TEST(RestSource, DetailRowsAsArraysAreNamedAndTheKeysGoInsideTheFilterText) {
   std::string detail_filter;
-  runtime::HttpServer server({}, [&](const HttpRequest& r) {
+  http::HttpServer server({}, [&](const HttpRequest& r) {
     const Json in = Json::parse(r.body);
     if (in["data"]["FormId"] == "BD_MATERIAL") return HttpResponse::json(200, R"([["M1","Bolt"],["M'2","Nut"]])");
     detail_filter = in["data"]["FilterString"].get<std::string>();

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <vector>
 
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 #include "tests/connectors/rest/rest_fixture.hpp"
 #include "tests/support/bill_erp.hpp"
 
@@ -108,14 +108,14 @@ TEST(RestSink, AStepRefusedForGoodIsPermanentAndKeepsTheSavedId) {
 // A batch endpoint that refuses one record as existing (status 409 in its result): looked up and
 // adopted, the others created; without a lookup it stays a failure that says what to configure.
 TEST(RestSink, ARecordABatchRefusesAsExistingIsLookedUpAndAdopted) {
-  runtime::HttpServer server({}, [](const runtime::HttpRequest& req) {
-    if (req.path == "/orders") return runtime::HttpResponse::json(200, R"({"items":[{"id":"E-7"}]})");
+  http::HttpServer server({}, [](const http::HttpRequest& req) {
+    if (req.path == "/orders") return http::HttpResponse::json(200, R"({"items":[{"id":"E-7"}]})");
     nlohmann::json results = nlohmann::json::array();
     const nlohmann::json body = nlohmann::json::parse(req.body);
     for (const auto& o : body["orders"])
       results.push_back(o["no"] == "OLD" ? nlohmann::json{{"status", 409}, {"error", "exists"}}
                                          : nlohmann::json{{"status", 201}, {"id", "E-" + o["no"].get<std::string>()}});
-    return runtime::HttpResponse::json(200, nlohmann::json{{"results", results}}.dump());
+    return http::HttpResponse::json(200, nlohmann::json{{"results", results}}.dump());
   });
   const std::string stream =
       "    streams:\n      out:\n        write:\n          batch: {path: /orders/batch, wrap: orders, results: "
@@ -133,18 +133,18 @@ TEST(RestSink, ARecordABatchRefusesAsExistingIsLookedUpAndAdopted) {
 class ThrottlingTarget {
  public:
   explicit ThrottlingTarget(int throttle_request) : throttle_request_(throttle_request) {
-    runtime::HttpServerOptions options;
+    http::HttpServerOptions options;
     options.threads = 8;
-    server_ = std::make_unique<runtime::HttpServer>(options, [this](const runtime::HttpRequest&) {
+    server_ = std::make_unique<http::HttpServer>(options, [this](const http::HttpRequest&) {
       std::lock_guard lock(mu_);
       arrivals_.push_back(std::chrono::steady_clock::now());
       if (static_cast<int>(arrivals_.size()) == throttle_request_) {
         throttled_at_ = arrivals_.back();
-        runtime::HttpResponse r = runtime::HttpResponse::json(429, R"({"error":"slow down"})");
+        http::HttpResponse r = http::HttpResponse::json(429, R"({"error":"slow down"})");
         r.headers.emplace_back("Retry-After", "1");
         return r;
       }
-      return runtime::HttpResponse::json(201, R"({"id":"x"})");
+      return http::HttpResponse::json(201, R"({"id":"x"})");
     });
   }
   std::string base_url() const { return server_->base_url(); }
@@ -165,7 +165,7 @@ class ThrottlingTarget {
   mutable std::mutex mu_;
   std::vector<std::chrono::steady_clock::time_point> arrivals_;
   std::chrono::steady_clock::time_point throttled_at_{};
-  std::unique_ptr<runtime::HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 Batch numbered(const std::string& prefix, int count) {

@@ -11,16 +11,16 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "http/http_server.hpp"
 #include "http/signing.hpp"
-#include "runtime/http_server.hpp"
 #include "tests/connectors/rest/rest_fixture.hpp"
 
 namespace synchub::connectors {
 namespace {
 
 using Json = nlohmann::json;
-using runtime::HttpRequest;
-using runtime::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 
 std::string api(const std::string& base, const std::string& rest) {
   return "  api:\n    type: rest\n    base_url: " + base + "\n" + rest;
@@ -31,7 +31,8 @@ TEST(Signing, KnownVectors) {
   // RFC 4231, test case 2
   EXPECT_EQ(http::hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  EXPECT_EQ(http::hmac_sha256_base64("Jefe", "what do ya want for nothing?"), "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+  EXPECT_EQ(http::hmac_sha256_base64("Jefe", "what do ya want for nothing?"),
+            "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
   // Webhooks sign "<timestamp>.<body>".
   EXPECT_EQ(http::webhook_signature("k", "1700000000", R"({"id":1})"),
             "sha256=" + http::hmac_sha256_hex("k", R"(1700000000.{"id":1})"));
@@ -40,7 +41,7 @@ TEST(Signing, KnownVectors) {
 TEST(RestAuth, HmacSignsMethodPathTimestampAndBodyHash) {
   std::mutex mu;
   std::vector<std::string> verdicts;
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     const std::string ts = req.header("X-Ts");
     const std::string canonical = req.method + "\n" + req.target + "\n" + ts + "\n" + http::sha256_hex(req.body);
@@ -69,7 +70,7 @@ TEST(RestAuth, SessionCookieLoginAgainWhenTheSessionIsLost) {
   int logins = 0;
   std::string live;  // the session the server accepts
   std::vector<std::string> seen;
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     if (req.path == "/login") {
       Json body = Json::parse(req.body);
@@ -106,7 +107,7 @@ TEST(RestAuth, TokenInTheBodyAndReloginOnAnInBodyCode) {
   int logins = 0;
   std::string live;
   std::vector<Json> bodies;
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     if (req.path == "/auth") {
       live = "t" + std::to_string(++logins);
@@ -158,7 +159,7 @@ TEST(RestAuth, TokenInTheBodyAndReloginOnAnInBodyCode) {
 
 TEST(RestErrors, InBodyCodesAreFailuresWithTheirMessage) {
   std::string answer;
-  runtime::HttpServer server({}, [&](const HttpRequest&) { return HttpResponse::json(200, answer); });
+  http::HttpServer server({}, [&](const HttpRequest&) { return HttpResponse::json(200, answer); });
   RestFixture fixture(api(server.base_url(),
                           "    errors: {code: Result.IsSuccess, ok: ['true'], message: Result.Message}\n"
                           "    streams:\n      s: {path: /s, records: Data}\n"
@@ -194,7 +195,7 @@ TEST(RestErrors, InBodyCodesAreFailuresWithTheirMessage) {
 TEST(RestSource, MasterDetailFetchesThePageDetailsInOneCall) {
   std::mutex mu;
   std::vector<std::string> detail_calls;
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     if (req.path == "/orders") {
       int page = std::stoi(req.param("page"));
@@ -232,7 +233,7 @@ TEST(RestSource, EpochMillisecondCursorNeverLosesARowAtATie) {
   std::mutex mu;
   std::vector<std::pair<int, int64_t>> rows = {{1, 1700000000000}, {2, 1700000000500}, {3, 1700000000500}};
   std::vector<std::string> asked;
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     asked.push_back(req.param("since"));
     int64_t since = req.has_param("since") ? std::stoll(req.param("since")) : 0;
@@ -261,7 +262,7 @@ TEST(RestSource, LocalTimeCursorWithAnOverlapCatchesLateRows) {
   std::mutex mu;
   std::vector<std::pair<int, std::string>> rows = {{1, "2024-03-01 09:00:00"}, {2, "2024-03-01 10:00:00"}};
   std::vector<std::string> asked;
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     std::string since = req.param("modified");
     asked.push_back(since);
@@ -292,7 +293,7 @@ TEST(RestSource, LocalTimeCursorWithAnOverlapCatchesLateRows) {
 TEST(RestSink, MultiStepWritesSubmitAndApproveWithTheSavedId) {
   std::mutex mu;
   std::vector<std::string> calls;
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     calls.push_back(req.method + " " + req.target + (req.body.empty() ? "" : " " + req.body));
     if (req.path == "/orders/save")
@@ -321,7 +322,7 @@ TEST(RestSink, BatchEndpointGivesEachRecordItsOwnResult) {
   std::mutex mu;
   std::vector<size_t> sizes;
   bool garble = false;
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     if (garble) return HttpResponse::json(200, R"({"results":[{"id":1}]})");
     Json body = Json::parse(req.body);
@@ -369,7 +370,7 @@ TEST(RestSink, ConcurrencyCapKeepsEachKeyInOrder) {
   std::mutex mu;
   std::atomic<int> in_flight{0}, most{0};
   std::map<std::string, std::vector<int>> versions;  // key -> versions in arrival order
-  runtime::HttpServer server({.threads = 8}, [&](const HttpRequest& req) {
+  http::HttpServer server({.threads = 8}, [&](const HttpRequest& req) {
     int now = ++in_flight;
     for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
     }
@@ -404,7 +405,7 @@ TEST(RestSink, ConcurrencyCapKeepsEachKeyInOrder) {
 TEST(RestSink, RateLimitSpacesRequestsAcrossLanes) {
   std::mutex mu;
   std::vector<std::chrono::steady_clock::time_point> arrivals;
-  runtime::HttpServer server({.threads = 4}, [&](const HttpRequest&) {
+  http::HttpServer server({.threads = 4}, [&](const HttpRequest&) {
     std::lock_guard lock(mu);
     arrivals.push_back(std::chrono::steady_clock::now());
     return HttpResponse::json(201, R"({"id":"1"})");

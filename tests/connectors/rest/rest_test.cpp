@@ -20,7 +20,7 @@
 
 #include "config/hub_config.hpp"
 #include "connectors/registry.hpp"
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 #include "tests/connectors/rest/rest_fixture.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -28,8 +28,8 @@ namespace synchub::connectors {
 namespace {
 
 using Json = nlohmann::json;
-using runtime::HttpRequest;
-using runtime::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 
 struct Row {
   int id;
@@ -42,7 +42,7 @@ TEST(RestSource, PagesAndFollowsTheCursorWithoutLosingRowsAtATie) {
                            {4, "2024-01-01T11:00:00Z"}, {5, "2024-01-01T11:00:00Z"}, {6, "2024-01-01T12:00:00Z"},
                            {7, "2024-01-01T12:00:00Z"}};
   std::vector<std::string> asked;
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     asked.push_back(req.target);
     std::string since = req.param("updated_since");
@@ -84,7 +84,7 @@ TEST(RestSource, PagesAndFollowsTheCursorWithoutLosingRowsAtATie) {
 }
 
 TEST(RestSource, CursorTokensLinkHeadersAndOffsets) {
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     if (req.path == "/token-paged") {
       int at = req.has_param("cursor") ? std::stoi(req.param("cursor")) : 0;
       Json items = Json::array({{{"code", "A" + std::to_string(at)}}, {{"code", "B" + std::to_string(at)}}});
@@ -132,7 +132,7 @@ TEST(RestSource, RowsChangedDuringAnOffsetListingMoveNoUnreadRowPastTheOffset) {
   int64_t clock = 0;
   for (int id = 1; id <= 40; ++id) modified[id] = ++clock;
   int requests = 0;
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     const int64_t after = req.has_param("modified_after") ? std::stoll(req.param("modified_after")) : 0;
     const size_t offset = std::stoul(req.param("offset")), limit = std::stoul(req.param("limit"));
@@ -170,7 +170,7 @@ TEST(RestSource, BadRowsAreRejectedAndBadResponsesThrow) {
   std::string answer =
       R"({"data":[{"id":1,"amount":100.10,"big":12345678901234567890.123},{"noid":2},"text",{"id":{"x":1}}]})";
   int status = 200;
-  runtime::HttpServer server({}, [&](const HttpRequest&) { return HttpResponse::json(status, answer); });
+  http::HttpServer server({}, [&](const HttpRequest&) { return HttpResponse::json(status, answer); });
   RestFixture api("  api:\n    type: rest\n    base_url: " + server.base_url() +
                   "\n    streams:\n      things: {path: /things, records: /data}\n");
   auto source = api.source("things");
@@ -196,7 +196,7 @@ TEST(RestSource, BadRowsAreRejectedAndBadResponsesThrow) {
 TEST(RestSource, ARowThatNamesAKeyTwiceIsRejectedNamingIt) {
   const std::string answer =
       R"({"data":[{"id":1,"n":"1"},{"id":2,"n":"1","line":{"n":1,"n":2}},{"id":3,"n":"1","n":"2"}]})";
-  runtime::HttpServer server({}, [&](const HttpRequest&) { return HttpResponse::json(200, answer); });
+  http::HttpServer server({}, [&](const HttpRequest&) { return HttpResponse::json(200, answer); });
   RestFixture api("  api:\n    type: rest\n    base_url: " + server.base_url() +
                   "\n    streams:\n      things: {path: /things, records: /data}\n");
   auto source = api.source("things");
@@ -215,7 +215,7 @@ TEST(RestAuth, EveryStyleIsSent) {
   std::vector<std::string> seen;
   int tokens_issued = 0;
   bool revoke = false;
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     if (req.path == "/oauth/token") {
       if (req.body.find("client_id=synchub") == std::string::npos ||
@@ -266,7 +266,7 @@ TEST(RestSink, UpsertsAndClassifiesFailures) {
   std::map<std::string, Json> orders;  // external no -> order
   int next_id = 100;
   std::vector<std::string> calls;
-  runtime::HttpServer server({}, [&](const HttpRequest& req) {
+  http::HttpServer server({}, [&](const HttpRequest& req) {
     std::lock_guard lock(mu);
     calls.push_back(req.method + " " + req.target);
     if (req.method == "GET") {

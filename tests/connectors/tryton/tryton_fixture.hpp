@@ -13,7 +13,7 @@
 #include "connectors/registry.hpp"
 #include "connectors/tryton/rpc.hpp"
 #include "connectors/tryton/values.hpp"
-#include "runtime/sqlite.hpp"
+#include "runtime/base/sqlite.hpp"
 #include "tests/support/tryton_server.hpp"
 
 namespace synchub::connectors {

@@ -1,4 +1,4 @@
-#include "runtime/event_batch.hpp"
+#include "runtime/bus/event_batch.hpp"
 
 #include <lz4.h>
 

@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/admin_board.hpp"
-#include "runtime/state_store.hpp"
+#include "runtime/admin/admin_board.hpp"
+#include "runtime/state/state_store.hpp"
 
 namespace synchub::http {
 class HttpClient;

@@ -4,9 +4,9 @@
 // so that each source stream is polled by one worker at a time.
 #include <stdexcept>
 
-#include "runtime/postgres.hpp"
-#include "runtime/sqlite.hpp"  // now_ms()
-#include "runtime/state_store.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/state/postgres.hpp"
+#include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/embedded_bus.hpp"
+#include "runtime/bus/embedded_bus.hpp"
 
 #include <charconv>
 #include <filesystem>
@@ -8,61 +8,13 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "runtime/bus_identity.hpp"
-#include "runtime/event_batch.hpp"
-#include "runtime/log.hpp"
-#include "runtime/sqlite.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/log.hpp"
+#include "runtime/base/sqlite.hpp"
+#include "runtime/bus/bus_identity.hpp"
+#include "runtime/bus/event_batch.hpp"
 
 namespace synchub::runtime {
-
-Positions positions_after(const std::vector<Event>& events) {
-  Positions positions;
-  for (const auto& e : events) {
-    auto& p = positions[e.partition];
-    p = std::max(p, e.offset + 1);
-  }
-  return positions;
-}
-
-namespace {
-
-struct Published final : PendingPublish {
-  void wait() override {}
-};
-
-}  // namespace
-
-void append_header(std::string& encoded, std::string_view name, std::string_view value) {
-  char digits[24];
-  for (std::string_view part : {name, value}) {
-    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, part.size());
-    encoded.append(digits, end).append(1, ':').append(part);
-  }
-}
-
-std::optional<std::string> find_header(std::string_view encoded, std::string_view name) {
-  auto take = [&]() {
-    const size_t colon = encoded.find(':');
-    if (colon == std::string_view::npos) throw std::runtime_error("corrupt event headers");
-    size_t size = 0;
-    const auto [end, ec] = std::from_chars(encoded.data(), encoded.data() + colon, size);
-    if (ec != std::errc() || end != encoded.data() + colon || size > encoded.size() - colon - 1)
-      throw std::runtime_error("corrupt event headers");
-    std::string_view part = encoded.substr(colon + 1, size);
-    encoded.remove_prefix(colon + 1 + size);
-    return part;
-  };
-  while (!encoded.empty()) {
-    const std::string_view n = take(), v = take();
-    if (n == name) return std::string(v);
-  }
-  return std::nullopt;
-}
-
-std::unique_ptr<PendingPublish> Bus::start_publish(std::vector<OutgoingEvent>&& events) {
-  publish(events);
-  return std::make_unique<Published>();
-}
 
 namespace {
 

@@ -1,12 +1,12 @@
-#include "runtime/alerts.hpp"
+#include "runtime/admin/alerts.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include "config/units.hpp"
 #include "http/http_client.hpp"
 #include "http/signing.hpp"
-#include "runtime/log.hpp"
-#include "runtime/sqlite.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/log.hpp"
 
 namespace synchub::runtime {
 

@@ -1,9 +1,9 @@
-#include "runtime/bus_identity.hpp"
+#include "runtime/bus/bus_identity.hpp"
 
 #include <random>
 #include <stdexcept>
 
-#include "runtime/sqlite.hpp"
+#include "runtime/base/sqlite.hpp"
 
 namespace synchub::runtime {
 namespace {

@@ -1,4 +1,4 @@
-#include "runtime/http_server.hpp"
+#include "http/http_server.hpp"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,7 +14,7 @@
 
 #include "config/units.hpp"
 
-namespace synchub::runtime {
+namespace synchub::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -250,4 +250,4 @@ bool HttpRequest::has_param(std::string_view name) const {
   return find_param(query, name, nullptr);
 }
 
-}  // namespace synchub::runtime
+}  // namespace synchub::http

@@ -84,6 +84,4 @@ class Transaction {
   bool done_ = false;
 };
 
-int64_t now_ms();
-
 }  // namespace synchub::runtime

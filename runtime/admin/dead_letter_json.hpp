@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/log.hpp"
-#include "runtime/state_store.hpp"
+#include "runtime/base/log.hpp"
+#include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
 

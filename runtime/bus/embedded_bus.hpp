@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "runtime/bus.hpp"
-#include "runtime/event_batch.hpp"
+#include "runtime/bus/bus.hpp"
+#include "runtime/bus/event_batch.hpp"
 
 namespace synchub::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/postgres.hpp"
+#include "runtime/state/postgres.hpp"
 
 #include <libpq-fe.h>
 

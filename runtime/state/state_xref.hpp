@@ -3,7 +3,7 @@
 #pragma once
 
 #include "mapping/expression.hpp"
-#include "runtime/state_store.hpp"
+#include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
 

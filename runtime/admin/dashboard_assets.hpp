@@ -1,5 +1,5 @@
 // The dashboard's page, script and style sheet, compiled into the binary
-// from runtime/dashboard/ (see embed.cmake).
+// from runtime/admin/dashboard/ (see embed.cmake).
 #pragma once
 
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "runtime/admin_api.hpp"
+#include "runtime/admin/admin_api.hpp"
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -7,12 +7,12 @@
 #include "config/units.hpp"
 #include "http/signing.hpp"
 #include "mapping/datetime.hpp"
-#include "runtime/dashboard_assets.hpp"
-#include "runtime/dead_letter_json.hpp"
-#include "runtime/log.hpp"
-#include "runtime/process_metrics.hpp"
-#include "runtime/prometheus_text.hpp"
-#include "runtime/sqlite.hpp"
+#include "runtime/admin/dashboard_assets.hpp"
+#include "runtime/admin/dead_letter_json.hpp"
+#include "runtime/admin/process_metrics.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/log.hpp"
+#include "runtime/base/prometheus_text.hpp"
 
 namespace synchub::runtime {
 
@@ -20,16 +20,16 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-HttpResponse reply(int status, const Json& body) {
-  return HttpResponse::json(status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
+http::HttpResponse reply(int status, const Json& body) {
+  return http::HttpResponse::json(status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
-HttpResponse error(int status, const std::string& code, const std::string& message) {
+http::HttpResponse error(int status, const std::string& code, const std::string& message) {
   return reply(status, Json{{"error", code}, {"message", message}});
 }
 
-HttpResponse wrong_method(const std::string& allowed) {
-  HttpResponse r = error(405, "method_not_allowed", "allowed: " + allowed);
+http::HttpResponse wrong_method(const std::string& allowed) {
+  http::HttpResponse r = error(405, "method_not_allowed", "allowed: " + allowed);
   r.headers.emplace_back("Allow", allowed);
   return r;
 }
@@ -106,7 +106,7 @@ AdminApi::AdminApi(AdminOptions options, AdminBoard& board)
 
 AdminApi::~AdminApi() = default;
 
-AdminApi::Role AdminApi::role_of(const HttpRequest& request) const {
+AdminApi::Role AdminApi::role_of(const http::HttpRequest& request) const {
   if (options_.viewer_tokens.empty() && options_.operator_tokens.empty()) return Role::Operator;
   const std::string auth = request.header("Authorization");
   if (auth.rfind("Bearer ", 0) != 0) return Role::None;
@@ -118,7 +118,7 @@ AdminApi::Role AdminApi::role_of(const HttpRequest& request) const {
   return operator_ ? Role::Operator : viewer ? Role::Viewer : Role::None;
 }
 
-HttpResponse AdminApi::handle(const HttpRequest& request) {
+http::HttpResponse AdminApi::handle(const http::HttpRequest& request) {
   const std::vector<std::string> parts = split_path(request.path);
   if (request.path == "/healthz") {
     if (request.method != "GET") return wrong_method("GET");
@@ -136,7 +136,7 @@ HttpResponse AdminApi::handle(const HttpRequest& request) {
   }
   if (const DashboardAsset* asset = find_dashboard_asset(request.path)) {  // open: the data needs a token
     if (request.method != "GET") return wrong_method("GET");
-    HttpResponse r;
+    http::HttpResponse r;
     r.content_type = std::string(asset->content_type);
     r.body = std::string(asset->body);
     r.headers = {{"Content-Security-Policy",
@@ -151,7 +151,7 @@ HttpResponse AdminApi::handle(const HttpRequest& request) {
   if (!api && request.path != "/metrics") return error(404, "not_found", "no route " + request.path);
   const Role role = role_of(request);
   if (role == Role::None) {
-    HttpResponse r = error(401, "unauthorized", "a valid bearer token is required");
+    http::HttpResponse r = error(401, "unauthorized", "a valid bearer token is required");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
@@ -208,7 +208,7 @@ void AdminApi::add_history(Json& flow) {
   }
 }
 
-HttpResponse AdminApi::flows(const HttpRequest& request, const std::vector<std::string>& parts) {
+http::HttpResponse AdminApi::flows(const http::HttpRequest& request, const std::vector<std::string>& parts) {
   const auto all = board_.flows();
   auto with_windows = [&](const FlowStatus& f) {
     Json j = flow_json(f);
@@ -249,7 +249,7 @@ HttpResponse AdminApi::flows(const HttpRequest& request, const std::vector<std::
   return error(404, "not_found", "no route " + request.path);
 }
 
-HttpResponse AdminApi::dlq(const HttpRequest& request, const std::vector<std::string>& parts) {
+http::HttpResponse AdminApi::dlq(const http::HttpRequest& request, const std::vector<std::string>& parts) {
   std::lock_guard lock(state_mu_);
   if (parts.size() == 3) {  // the list, paged by id
     if (request.method != "GET") return wrong_method("GET");
@@ -313,7 +313,7 @@ HttpResponse AdminApi::dlq(const HttpRequest& request, const std::vector<std::st
 
 // Prometheus text format, one family per metric. Labels are bounded: flow,
 // outcome, source stream, sink connector; never a record's key.
-HttpResponse AdminApi::metrics() {
+http::HttpResponse AdminApi::metrics() {
   const auto all = board_.flows();
   std::string out;
   auto family = [&](const char* name, const char* type, const char* help) {
@@ -389,7 +389,7 @@ HttpResponse AdminApi::metrics() {
   }
   if (options_.bus_metrics) out += options_.bus_metrics();
   append_process_metrics(out);
-  HttpResponse r = HttpResponse::json(200, std::move(out));
+  http::HttpResponse r = http::HttpResponse::json(200, std::move(out));
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return r;
 }

@@ -1,4 +1,4 @@
-#include "runtime/kafka_bus.hpp"
+#include "runtime/bus/kafka_bus.hpp"
 
 #include <librdkafka/rdkafka.h>
 
@@ -10,8 +10,8 @@
 #include <set>
 #include <stdexcept>
 
-#include "runtime/kafka_stats.hpp"
-#include "runtime/log.hpp"
+#include "runtime/base/log.hpp"
+#include "runtime/bus/kafka_stats.hpp"
 
 namespace synchub::runtime {
 

@@ -1,4 +1,4 @@
-#include "runtime/process_metrics.hpp"
+#include "runtime/admin/process_metrics.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>

@@ -1,6 +1,5 @@
-#include "runtime/sqlite.hpp"
+#include "runtime/base/sqlite.hpp"
 
-#include <chrono>
 #include <filesystem>
 #include <stdexcept>
 
@@ -159,11 +158,6 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   db_.exec("COMMIT");
   done_ = true;
-}
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace synchub::runtime

@@ -1,8 +1,8 @@
-#include "runtime/kafka_stats.hpp"
+#include "runtime/bus/kafka_stats.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/prometheus_text.hpp"
+#include "runtime/base/prometheus_text.hpp"
 
 namespace synchub::runtime {
 

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "runtime/bus.hpp"
+#include "runtime/bus/bus.hpp"
 
 namespace synchub::runtime {
 

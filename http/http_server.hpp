@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace synchub::runtime {
+namespace synchub::http {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
@@ -73,4 +73,4 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace synchub::runtime
+}  // namespace synchub::http

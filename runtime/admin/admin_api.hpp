@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "runtime/admin_board.hpp"
-#include "runtime/http_server.hpp"
-#include "runtime/state_store.hpp"
+#include "http/http_server.hpp"
+#include "runtime/admin/admin_board.hpp"
+#include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
 
@@ -41,14 +41,14 @@ class AdminApi {
   AdminApi(AdminOptions options, AdminBoard& board);
   ~AdminApi();
   // Any path; answers 404 for what is not its own.
-  HttpResponse handle(const HttpRequest& request);
+  http::HttpResponse handle(const http::HttpRequest& request);
 
  private:
   enum class Role { None, Viewer, Operator };
-  Role role_of(const HttpRequest& request) const;
-  HttpResponse flows(const HttpRequest& request, const std::vector<std::string>& parts);
-  HttpResponse dlq(const HttpRequest& request, const std::vector<std::string>& parts);
-  HttpResponse metrics();
+  Role role_of(const http::HttpRequest& request) const;
+  http::HttpResponse flows(const http::HttpRequest& request, const std::vector<std::string>& parts);
+  http::HttpResponse dlq(const http::HttpRequest& request, const std::vector<std::string>& parts);
+  http::HttpResponse metrics();
   void add_history(nlohmann::ordered_json& flow);  // windowed counts, sparkline, dead letters
 
   AdminOptions options_;

@@ -2,25 +2,11 @@
 #include <stdexcept>
 
 #include "mapping/record.hpp"
-#include "runtime/sqlite.hpp"
-#include "runtime/state_store.hpp"
+#include "runtime/base/clock.hpp"
+#include "runtime/base/sqlite.hpp"
+#include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
-
-const char* stage_name(DeadLetterStage stage) {
-  switch (stage) {
-    case DeadLetterStage::Source: return "source";
-    case DeadLetterStage::Mapping: return "mapping";
-    case DeadLetterStage::Sink: return "sink";
-  }
-  return "sink";
-}
-
-DeadLetterStage parse_stage(const std::string& name) {
-  if (name == "source") return DeadLetterStage::Source;
-  if (name == "mapping") return DeadLetterStage::Mapping;
-  return DeadLetterStage::Sink;
-}
 
 namespace {
 
