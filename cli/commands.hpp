@@ -11,6 +11,7 @@ using Args = std::vector<std::string>;
 int cmd_run(const Args& args);
 int cmd_validate(const Args& args);
 int cmd_schema(const Args& args);
+int cmd_docs(const Args& args);
 int cmd_version(const Args& args);
 int cmd_dlq(const Args& args);
 int cmd_map(const Args& args);

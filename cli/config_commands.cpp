@@ -1,9 +1,11 @@
-// validate, schema, version.
+// validate, schema, docs, version.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/load.hpp"
+#include "config/docs.hpp"
 #include "config/schema.hpp"
 #include "connectors/registry.hpp"
 
@@ -28,6 +30,22 @@ int cmd_validate(const Args& raw) {
 
 int cmd_schema(const Args&) {
   std::cout << config::hub_config_schema(connectors::builtin_registry().specs()).dump(2) << "\n";
+  return 0;
+}
+
+int cmd_docs(const Args& raw) {
+  Args args = raw;
+  std::string out = "docs";
+  take_option(args, "--out", "-o", out);
+  if (!args.empty()) {
+    std::fprintf(stderr, "synchub docs: unexpected argument '%s' (usage: synchub docs [--out DIR])\n",
+                 args.front().c_str());
+    return 2;
+  }
+  const auto files = config::reference_docs(connectors::builtin_registry().specs());
+  config::write_docs(out, files);
+  for (const auto& file : files) std::printf("%s\n", (std::filesystem::path(out) / file.path).string().c_str());
+  for (const auto& path : config::remove_stale_docs(out, files)) std::printf("removed %s\n", path.string().c_str());
   return 0;
 }
 

@@ -13,6 +13,7 @@ commands:
   run       -c FILE [--once] [--new-state]   run every flow until SIGINT/SIGTERM (--once: until drained)
   validate  -c FILE              check a config; errors as file:line:col (exit 1 when invalid)
   schema                         print the JSON Schema of the config (for editors)
+  docs      [--out DIR]          write the reference docs from the specs (default: docs/)
   map       -m MAPPING [-i IN] [-o OUT]   apply a mapping file offline (dry run)
   test      [PATH...]            run the tests: of mapping files
   dlq       list|show|replay|discard ...   inspect and replay dead letters
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     if (command == "run") return synchub::cli::cmd_run(args);
     if (command == "validate") return synchub::cli::cmd_validate(args);
     if (command == "schema") return synchub::cli::cmd_schema(args);
+    if (command == "docs") return synchub::cli::cmd_docs(args);
     if (command == "dlq") return synchub::cli::cmd_dlq(args);
     if (command == "map") return synchub::cli::cmd_map(args);
     if (command == "test") return synchub::cli::cmd_test(args);

@@ -307,6 +307,20 @@ const std::vector<FieldSpec>& flow_fields() {
   return fields;
 }
 
+const std::vector<SectionSpec>& hub_sections() {
+  using Kind = SectionSpec::Kind;
+  static const std::vector<SectionSpec> sections = {
+      {"hub", "This hub's identity, data folder, logging, HTTP server and admin API.", Kind::Fields, &hub_fields()},
+      {"bus", "The event bus carrying change events between sources and flows.", Kind::Fields, &bus_fields()},
+      {"state", "Where cursors, ledger, xref, dead letters and runs are kept.", Kind::Fields, &state_fields()},
+      {"alerts", "When to tell people a flow needs attention, and where.", Kind::Fields, &alert_fields()},
+      {"connectors", "Connections to systems, by name.", Kind::Connectors},
+      {"flows", "Flows, by name.", Kind::Named, &flow_fields(),
+       "Consumes one source stream's topic and writes to one sink stream."},
+  };
+  return sections;
+}
+
 const StreamConfig* ConnectorConfig::stream(const std::string& stream_name) const {
   for (const auto& s : streams)
     if (s.name == stream_name) return &s;

@@ -55,6 +55,22 @@ const std::vector<FieldSpec>& state_fields();
 const std::vector<FieldSpec>& alert_fields();
 const std::vector<FieldSpec>& flow_fields();
 
+// A top-level section of synchub.yaml, for the JSON Schema and the reference docs.
+struct SectionSpec {
+  enum class Kind {
+    Fields,      // one mapping of `fields` (hub, bus, state, alerts)
+    Named,       // a mapping of names to entries of `fields` (flows)
+    Connectors,  // names to connectors, each with the fields of its type's spec
+  };
+  std::string name;
+  std::string description;
+  Kind kind = Kind::Fields;
+  const std::vector<FieldSpec>* fields = nullptr;  // Fields, Named
+  std::string entry_description;                   // Named: what one entry is
+};
+// Every top-level section, in the order a config is read.
+const std::vector<SectionSpec>& hub_sections();
+
 // Loads and validates; throws ConfigError listing every problem found.
 HubConfig load_hub_config(const std::string& file, const std::vector<const ConnectorSpec*>& connector_specs);
 

@@ -78,25 +78,32 @@ json hub_config_schema(const std::vector<const ConnectorSpec*>& connector_specs)
       if (f.required) variant["required"].push_back(f.name);
     connector_variants.push_back(variant);
   }
-  json flow = object_schema(flow_fields(), "Consumes one source stream's topic and writes to one sink stream.");
+  json properties = json::object();
+  for (const auto& section : hub_sections()) {
+    switch (section.kind) {
+      case SectionSpec::Kind::Fields:
+        properties[section.name] = object_schema(*section.fields, section.description);
+        break;
+      case SectionSpec::Kind::Named:
+        properties[section.name] = {
+            {"type", "object"},
+            {"description", section.description},
+            {"additionalProperties", object_schema(*section.fields, section.entry_description)}};
+        break;
+      case SectionSpec::Kind::Connectors:
+        properties[section.name] = {{"type", "object"},
+                                    {"description", section.description},
+                                    {"additionalProperties", {{"oneOf", connector_variants}}}};
+        break;
+    }
+  }
   return {
       {"$schema", "http://json-schema.org/draft-07/schema#"},
       {"$id", "https://synchub.dev/schema/synchub.json"},
       {"title", "synchub hub configuration"},
       {"type", "object"},
       {"additionalProperties", false},
-      {"properties",
-       {
-           {"hub", object_schema(hub_fields(), "This hub's identity, data folder and logging.")},
-           {"bus", object_schema(bus_fields(), "The event bus carrying change events between sources and flows.")},
-           {"state", object_schema(state_fields(), "Where cursors, ledger, xref, dead letters and runs are kept.")},
-           {"alerts", object_schema(alert_fields(), "When to tell people a flow needs attention, and where.")},
-           {"connectors",
-            {{"type", "object"},
-             {"description", "Connections to systems, by name."},
-             {"additionalProperties", {{"oneOf", connector_variants}}}}},
-           {"flows", {{"type", "object"}, {"description", "Flows, by name."}, {"additionalProperties", flow}}},
-       }},
+      {"properties", properties},
   };
 }
 

@@ -33,24 +33,7 @@ TEST(Schema, DescribesEverySectionAndConnectorField) {
   EXPECT_EQ(schema["properties"]["bus"]["properties"]["retention"]["properties"]["max_age"]["default"], "7d");
 }
 
-TEST(Schema, EveryFieldHasADescription) {
-  std::function<void(const std::vector<FieldSpec>&, const std::string&)> check =
-      [&](const std::vector<FieldSpec>& fields, const std::string& where) {
-        for (const auto& f : fields) {
-          EXPECT_FALSE(f.description.empty()) << where << "." << f.name;
-          check(f.fields, where + "." + f.name);
-        }
-      };
-  check(hub_fields(), "hub");
-  check(bus_fields(), "bus");
-  check(state_fields(), "state");
-  check(flow_fields(), "flows");
-  for (const auto* spec : connectors::builtin_registry().specs()) {
-    EXPECT_FALSE(spec->description.empty()) << spec->type;
-    check(spec->fields, spec->type);
-    check(spec->stream_fields, spec->type + ".streams");
-  }
-}
+// Every field's description: Docs.EveryFieldOfEverySpecHasADescription (docs_test.cpp).
 
 TEST(Registry, RefusesDuplicatesAndListsNamesOnAMiss) {
   connectors::Registry registry;
