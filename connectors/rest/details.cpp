@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "connectors/rest/api.hpp"
+#include "connectors/rest/fields.hpp"
 #include "connectors/rest/paging.hpp"
 #include "mapping/json_writer.hpp"
 
@@ -34,19 +35,19 @@ PagingSettings by_size_alone(PagingSettings paging) {
 
 DetailFetcher::DetailFetcher(std::shared_ptr<Api> api, const config::Settings& s)
     : api_(std::move(api)),
-      headers_(s.map("headers")),
-      path_(s.str_or("detail.path", "")),
-      method_(s.str("detail.method")),
-      param_(s.str_or("detail.param", "")),
-      body_(s.str_or("detail.body", "")),
-      records_(s.str_or("detail.records", "")),
-      match_(s.str_or("detail.match", "")),
-      by_(s.str_or("detail.by", s.str("key"))),
-      into_(s.str("detail.into")),
-      count_(s.str_or("detail.count", "")),
-      paging_(PagingSettings::from(s, "detail.pagination.")),
+      headers_(s.map(field::stream::kHeaders)),
+      path_(s.str_or(field::detail::kPath, "")),
+      method_(s.str(field::detail::kMethod)),
+      param_(s.str_or(field::detail::kParam, "")),
+      body_(s.str_or(field::detail::kBody, "")),
+      records_(s.str_or(field::detail::kRecords, "")),
+      match_(s.str_or(field::detail::kMatch, "")),
+      by_(s.str_or(field::detail::kBy, s.str(field::stream::kKey))),
+      into_(s.str(field::detail::kInto)),
+      count_(s.str_or(field::detail::kCount, "")),
+      paging_(PagingSettings::from(s, field::detail::kPagination)),
       paginator_(make_paginator(by_size_alone(paging_))),
-      fields_(s.list("detail.fields")) {
+      fields_(s.list(field::detail::kFields)) {
   if (!path_.empty() && match_.empty())
     throw std::runtime_error("detail needs match (the detail field naming its master)");
   for (size_t c = 0; c < fields_.size(); ++c)

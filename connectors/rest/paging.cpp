@@ -6,6 +6,7 @@
 #include "config/spec.hpp"
 #include "config/units.hpp"
 #include "connectors/connector.hpp"
+#include "connectors/rest/fields.hpp"
 #include "mapping/document.hpp"
 
 namespace synchub::connectors::rest {
@@ -124,15 +125,17 @@ class LinkPaginator final : public Paginator {
 
 }  // namespace
 
-PagingSettings PagingSettings::from(const config::Settings& s, const std::string& prefix) {
+PagingSettings PagingSettings::from(const config::Settings& s, const std::string& section) {
+  using field::in;
+  namespace paging = field::paging;
   PagingSettings out;
-  out.type = paging_type(s.str(prefix + "type"));
-  out.param = s.str_or(prefix + "param", default_param(out.type));
-  out.size_param = s.str_or(prefix + "size_param", "");
-  out.next_path = s.str_or(prefix + "next", "next");
-  out.total_path = s.str_or(prefix + "total", "");
-  out.size = s.integer(prefix + "size");
-  out.first = s.integer(prefix + "first");
+  out.type = paging_type(s.str(in(section, paging::kType)));
+  out.param = s.str_or(in(section, paging::kParam), default_param(out.type));
+  out.size_param = s.str_or(in(section, paging::kSizeParam), "");
+  out.next_path = s.str(in(section, paging::kNext));
+  out.total_path = s.str_or(in(section, paging::kTotal), "");
+  out.size = s.integer(in(section, paging::kSize));
+  out.first = s.integer(in(section, paging::kFirst));
   return out;
 }
 

@@ -22,7 +22,7 @@ namespace synchub::connectors::rest {
 
 enum class PagingType { None, Page, Offset, Cursor, Link };
 
-// One pagination section of a stream ("pagination." or "detail.pagination.").
+// One pagination section of a stream.
 struct PagingSettings {
   PagingType type = PagingType::None;
   std::string param;       // the page number's, offset's or token's query parameter
@@ -31,7 +31,8 @@ struct PagingSettings {
   std::string total_path;  // page, offset: where the answer says how many rows there are in all
   int64_t size = 0, first = 0;
 
-  static PagingSettings from(const config::Settings& settings, const std::string& prefix);
+  // From the pagination section at `section` (field::stream::kPagination, field::detail::kPagination).
+  static PagingSettings from(const config::Settings& settings, const std::string& section);
   // Page number and offset: positions a server computes, so a page may come back shorter.
   bool positional() const { return type == PagingType::Page || type == PagingType::Offset; }
 };

@@ -11,6 +11,7 @@
 #include "connectors/rest/api.hpp"
 #include "connectors/rest/cursor_order.hpp"
 #include "connectors/rest/details.hpp"
+#include "connectors/rest/fields.hpp"
 #include "connectors/rest/paging.hpp"
 #include "connectors/rest/streams.hpp"
 #include "mapping/document.hpp"
@@ -78,26 +79,26 @@ class RestSource final : public SourceStream {
  public:
   RestSource(std::shared_ptr<Api> api, const config::Settings& s)
       : api_(std::move(api)),
-        method_(s.str("method")),
-        path_(s.str("path")),
-        query_(s.map("query")),
-        headers_(s.map("headers")),
-        body_(s.str_or("body", "")),
-        records_(s.str_or("records", "")),
-        key_(s.str("key")),
-        fields_(s.list("fields")),
-        paging_(PagingSettings::from(s, "pagination.")),
+        method_(s.str(field::stream::kMethod)),
+        path_(s.str(field::stream::kPath)),
+        query_(s.map(field::stream::kQuery)),
+        headers_(s.map(field::stream::kHeaders)),
+        body_(s.str_or(field::stream::kBody, "")),
+        records_(s.str_or(field::stream::kRecords, "")),
+        key_(s.str(field::stream::kKey)),
+        fields_(s.list(field::stream::kFields)),
+        paging_(PagingSettings::from(s, field::stream::kPagination)),
         paginator_(make_paginator(paging_)),
-        paging_in_query_(s.str("pagination.in") == "query"),
-        cursor_field_(s.str_or("cursor.field", "")),
-        cursor_param_(s.str_or("cursor.param", "")),
-        tiebreak_(s.str_or("cursor.tiebreak", "")),
-        initial_(s.str_or("cursor.initial", "")),
-        cursor_order_(s.str("cursor.format"), s.str("cursor.time_zone")),
-        overlap_(s.duration("cursor.overlap")),
+        paging_in_query_(s.str(field::stream::kPaginationIn) == "query"),
+        cursor_field_(s.str_or(field::cursor::kField, "")),
+        cursor_param_(s.str_or(field::cursor::kParam, "")),
+        tiebreak_(s.str_or(field::cursor::kTiebreak, "")),
+        initial_(s.str_or(field::cursor::kInitial, "")),
+        cursor_order_(s.str(field::cursor::kFormat), s.str(field::cursor::kTimeZone)),
+        overlap_(s.duration(field::cursor::kOverlap)),
         details_(api_, s),
-        detail_attempts_(s.integer("detail.attempts")),
-        poll_(s.duration("poll_interval")) {
+        detail_attempts_(s.integer(field::detail::kAttempts)),
+        poll_(s.duration(field::stream::kPollInterval)) {
     if (overlap_.count() > 0 && !cursor_order_.is_time())
       throw std::runtime_error("cursor.overlap needs a time cursor.format (iso, epoch_ms, epoch_s or a pattern)");
   }
