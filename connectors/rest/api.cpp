@@ -6,18 +6,19 @@
 
 #include "config/units.hpp"
 #include "connectors/rest/auth.hpp"
+#include "connectors/rest/fields.hpp"
 #include "mapping/document.hpp"
 #include "mapping/json_writer.hpp"
 
 namespace synchub::connectors::rest {
 
 Api::Api(const config::Settings& s)
-    : base_url_(s.str("base_url")),
-      client_options_{s.duration("connect_timeout"), s.duration("timeout"), s.boolean("verify_tls"),
-                      s.str_or("ca_file", "")},
-      default_headers_(s.map("headers")),
-      concurrency_(static_cast<int>(s.integer("concurrency"))),
-      rate_(static_cast<double>(s.integer("rate_limit"))),
+    : base_url_(s.str(field::connector::kBaseUrl)),
+      client_options_{s.duration(field::connector::kConnectTimeout), s.duration(field::connector::kTimeout),
+                      s.boolean(field::connector::kVerifyTls), s.str_or(field::connector::kCaFile, "")},
+      default_headers_(s.map(field::connector::kHeaders)),
+      concurrency_(static_cast<int>(s.integer(field::connector::kConcurrency))),
+      rate_(static_cast<double>(s.integer(field::connector::kRateLimit))),
       tokens_(rate_),
       error_rules_(ErrorRules::from(s)) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();

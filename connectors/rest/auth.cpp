@@ -8,6 +8,7 @@
 #include "connectors/connector.hpp"
 #include "connectors/rest/api.hpp"
 #include "connectors/rest/error_rules.hpp"
+#include "connectors/rest/fields.hpp"
 #include "http/signing.hpp"
 #include "mapping/document.hpp"
 
@@ -57,31 +58,31 @@ std::runtime_error call_failed(const std::string& what, const HttpReply& r) {
 
 Auth::Auth(const config::Settings& s, const std::string& base_url, const ErrorRules* rules)
     : base_url_(base_url),
-      type_(s.str("auth.type")),
-      username_(s.str_or("auth.username", "")),
-      password_(s.str_or("auth.password", "")),
-      token_(s.str_or("auth.token", "")),
-      name_(s.str_or("auth.name", "")),
-      value_(s.str_or("auth.value", "")),
-      in_(s.str_or("auth.in", "")),
-      token_url_(s.str_or("auth.token_url", "")),
-      client_id_(s.str_or("auth.client_id", "")),
-      client_secret_(s.str_or("auth.client_secret", "")),
-      scope_(s.str_or("auth.scope", "")),
-      login_path_(s.str_or("auth.login_path", "")),
-      login_body_(s.str_or("auth.login_body", "")),
-      token_path_(s.str_or("auth.token_path", "")),
-      key_id_(s.str_or("auth.key_id", "")),
-      secret_(s.str_or("auth.secret", "")),
-      canonical_(s.str("auth.canonical")),
-      signature_header_(s.str("auth.signature_header")),
-      signature_format_(s.str("auth.signature_format")),
-      timestamp_header_(s.str("auth.timestamp_header")),
-      key_header_(s.str("auth.key_header")),
-      encoding_(s.str("auth.encoding")),
-      fields_(s.map("auth.fields")),
-      login_fields_(s.map("auth.login_fields")),
-      capture_(s.map("auth.capture")),
+      type_(s.str(field::auth::kType)),
+      username_(s.str_or(field::auth::kUsername, "")),
+      password_(s.str_or(field::auth::kPassword, "")),
+      token_(s.str_or(field::auth::kToken, "")),
+      name_(s.str_or(field::auth::kName, "")),
+      value_(s.str_or(field::auth::kValue, "")),
+      in_(s.str_or(field::auth::kIn, "")),
+      token_url_(s.str_or(field::auth::kTokenUrl, "")),
+      client_id_(s.str_or(field::auth::kClientId, "")),
+      client_secret_(s.str_or(field::auth::kClientSecret, "")),
+      scope_(s.str_or(field::auth::kScope, "")),
+      login_path_(s.str_or(field::auth::kLoginPath, "")),
+      login_body_(s.str_or(field::auth::kLoginBody, "")),
+      token_path_(s.str_or(field::auth::kTokenPath, "")),
+      key_id_(s.str_or(field::auth::kKeyId, "")),
+      secret_(s.str_or(field::auth::kSecret, "")),
+      canonical_(s.str(field::auth::kCanonical)),
+      signature_header_(s.str(field::auth::kSignatureHeader)),
+      signature_format_(s.str(field::auth::kSignatureFormat)),
+      timestamp_header_(s.str(field::auth::kTimestampHeader)),
+      key_header_(s.str(field::auth::kKeyHeader)),
+      encoding_(s.str(field::auth::kEncoding)),
+      fields_(s.map(field::auth::kFields)),
+      login_fields_(s.map(field::auth::kLoginFields)),
+      capture_(s.map(field::auth::kCapture)),
       rules_(rules) {
   for (auto& [name, value] : login_fields_) value = json_string(value);
   if (login_body_.empty() && login_fields_.empty()) login_body_ = R"({"username": {username}, "password": {password}})";

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "connectors/rest/api.hpp"
+#include "connectors/rest/fields.hpp"
 #include "connectors/rest/paging.hpp"
 #include "mapping/json_writer.hpp"
 
@@ -23,30 +24,30 @@ int64_t count_of(const Document& doc, uint32_t at) {
   return std::stoll(text);
 }
 
+// The details read the answer's total themselves (fewer rows than it says is a failure, not the
+// end of the listing), so their paginator goes by the page size alone.
+PagingSettings by_size_alone(PagingSettings paging) {
+  paging.total_path.clear();
+  return paging;
+}
+
 }  // namespace
 
 DetailFetcher::DetailFetcher(std::shared_ptr<Api> api, const config::Settings& s)
     : api_(std::move(api)),
-      headers_(s.map("headers")),
-      path_(s.str_or("detail.path", "")),
-      method_(s.str("detail.method")),
-      param_(s.str_or("detail.param", "")),
-      body_(s.str_or("detail.body", "")),
-      records_(s.str_or("detail.records", "")),
-      match_(s.str_or("detail.match", "")),
-      by_(s.str_or("detail.by", s.str("key"))),
-      into_(s.str("detail.into")),
-      count_(s.str_or("detail.count", "")),
-      paging_(s.str("detail.pagination.type")),
-      page_param_(s.str_or("detail.pagination.param", paging_ == "offset"   ? "offset"
-                                                      : paging_ == "cursor" ? "cursor"
-                                                                            : "page")),
-      size_param_(s.str_or("detail.pagination.size_param", "")),
-      next_path_(s.str_or("detail.pagination.next", "next")),
-      total_path_(s.str_or("detail.pagination.total", "")),
-      size_(s.integer("detail.pagination.size")),
-      first_page_(s.integer("detail.pagination.first")),
-      fields_(s.list("detail.fields")) {
+      headers_(s.map(field::stream::kHeaders)),
+      path_(s.str_or(field::detail::kPath, "")),
+      method_(s.str(field::detail::kMethod)),
+      param_(s.str_or(field::detail::kParam, "")),
+      body_(s.str_or(field::detail::kBody, "")),
+      records_(s.str_or(field::detail::kRecords, "")),
+      match_(s.str_or(field::detail::kMatch, "")),
+      by_(s.str_or(field::detail::kBy, s.str(field::stream::kKey))),
+      into_(s.str(field::detail::kInto)),
+      count_(s.str_or(field::detail::kCount, "")),
+      paging_(PagingSettings::from(s, field::detail::kPagination)),
+      paginator_(make_paginator(by_size_alone(paging_))),
+      fields_(s.list(field::detail::kFields)) {
   if (!path_.empty() && match_.empty())
     throw std::runtime_error("detail needs match (the detail field naming its master)");
   for (size_t c = 0; c < fields_.size(); ++c)
@@ -59,20 +60,15 @@ DetailFetcher::Page DetailFetcher::fetch_page(const std::string& keys_json, cons
                                               const std::string& token) {
   Params params;
   if (!param_.empty()) params.emplace_back(param_, keys_csv);
-  if (paging_ == "page" || paging_ == "offset") {
-    params.emplace_back(page_param_, std::to_string(page));
-    if (!size_param_.empty()) params.emplace_back(size_param_, std::to_string(size_));
-  } else if (paging_ == "cursor" && !token.empty()) {
-    params.emplace_back(page_param_, token);
-  }
+  const PagePosition at{page, token};
+  paginator_->add_params(at, params);
   const std::string body = fill_json(body_, {{"keys", keys_json},
                                              {"next", token.empty() ? "null" : json_string(token)},
                                              {"page", std::to_string(page)},
                                              {"offset", std::to_string(page)},
-                                             {"size", std::to_string(size_)}});
+                                             {"size", std::to_string(paging_.size)}});
   const std::string what = "detail " + method_ + " " + path_;
-  const std::string target =
-      page_target(api_->base_url(), paging_ == "link" ? token : "", path_ + query_string(params));
+  const std::string target = paginator_->target(api_->base_url(), at, path_ + query_string(params));
   HttpReply r = api_->send(method_, target, headers_, body);
   check_reply(r, what);
   if (std::string e = doc_.parse(r.body); !e.empty())
@@ -99,16 +95,10 @@ DetailFetcher::Page DetailFetcher::fetch_page(const std::string& keys_json, cons
     else
       mapping::write_node(out.rows.back(), doc_, row);
   }
-  if (!total_path_.empty()) out.total = count_of(doc_, doc_.find(doc_.root_index(), total_path_));
-  if (paging_ == "page" || paging_ == "offset") {
-    out.more = n > 0 && static_cast<int64_t>(n) >= size_;
-  } else if (paging_ == "cursor") {
-    const uint32_t at = doc_.find(doc_.root_index(), next_path_);
-    out.next = at == Document::npos ? "" : doc_.scalar_text(at);
-    out.more = !out.next.empty() && n > 0;
-  } else if (paging_ == "link") {
-    out.next = link_next(r.header("link"));
-    out.more = !out.next.empty();
+  if (!paging_.total_path.empty()) out.total = count_of(doc_, doc_.find(doc_.root_index(), paging_.total_path));
+  if (const auto next = paginator_->next(at, {doc_, r, n})) {
+    out.more = true;
+    out.next = next->token;
   }
   return out;
 }
@@ -140,7 +130,7 @@ std::vector<std::string> DetailFetcher::attach(std::vector<SourceRecord>& record
   std::unordered_map<std::string, std::string> rows_of;  // master key -> its detail rows, comma-joined
   std::unordered_map<std::string, int64_t> count_of_master;
   int64_t received = 0, total = -1;
-  int64_t page = first_page_;
+  int64_t page = paging_.first;
   std::string token;
   for (int pages = 0;; ++pages) {
     if (pages == kMaxPages)
@@ -156,10 +146,9 @@ std::vector<std::string> DetailFetcher::attach(std::vector<SourceRecord>& record
     if (p.total >= 0) total = std::max(total, p.total);
     // A page shorter than asked is the last, unless the answer's total says more: a server that
     // caps its pages silently is read on (by page number or offset) until the total came.
-    const bool positional = paging_ == "page" || paging_ == "offset";
-    const bool total_says_more = positional && total > received && !p.rows.empty();
+    const bool total_says_more = paging_.positional() && total > received && !p.rows.empty();
     if (!(p.more || total_says_more) || (total >= 0 && received >= total)) break;
-    page = paging_ == "offset" ? page + static_cast<int64_t>(p.rows.size()) : page + 1;
+    page = paging_.type == PagingType::Offset ? page + static_cast<int64_t>(p.rows.size()) : page + 1;
     token = p.next;
   }
   const std::string short_answer = total > received ? "the detail answer says it holds " + std::to_string(total) +

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "connectors/connector.hpp"
+#include "connectors/rest/paging.hpp"
 #include "connectors/rest/reply.hpp"
 #include "mapping/document.hpp"
 
@@ -43,8 +44,8 @@ class DetailFetcher {
   std::shared_ptr<Api> api_;
   Params headers_;
   std::string path_, method_, param_, body_, records_, match_, by_, into_, count_;
-  std::string paging_, page_param_, size_param_, next_path_, total_path_;
-  int64_t size_, first_page_;
+  PagingSettings paging_;
+  std::unique_ptr<Paginator> paginator_;
   std::vector<std::string> fields_;  // names of the values when rows are arrays
   size_t match_column_ = SIZE_MAX;   // where `match` is among them
   mapping::Document doc_;            // reused for every answer

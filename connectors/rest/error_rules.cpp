@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "connectors/rest/fields.hpp"
 #include "mapping/document.hpp"
 #include "mapping/pattern.hpp"
 
@@ -58,17 +59,19 @@ ErrorRules::ErrorRules(ErrorRules&&) noexcept = default;
 ErrorRules& ErrorRules::operator=(ErrorRules&&) noexcept = default;
 
 ErrorRules ErrorRules::from(const config::Settings& s) {
+  using field::in;
+  namespace item = field::error_rule;
   ErrorRules out;
-  if (const size_t n = s.count("errors"); n > 0) {
+  if (const size_t n = s.count(field::errors::kSection); n > 0) {
     for (size_t i = 0; i < n; ++i) {
-      const std::string at = "errors." + std::to_string(i) + ".";
+      const std::string at = std::string(field::errors::kSection) + "." + std::to_string(i);
       Rule rule;
-      rule.path = s.str(at + "path");
-      rule.values = s.list(at + "equals");
-      rule.text = pattern(s, at + "matches");
-      rule.request = pattern(s, at + "request");
-      rule.meaning = meaning_of(s.str(at + "means"));
-      rule.message_path = s.str_or(at + "message", "");
+      rule.path = s.str(in(at, item::kPath));
+      rule.values = s.list(in(at, item::kEquals));
+      rule.text = pattern(s, in(at, item::kMatches));
+      rule.request = pattern(s, in(at, item::kRequest));
+      rule.meaning = meaning_of(s.str(in(at, item::kMeans)));
+      rule.message_path = s.str_or(in(at, item::kMessage), "");
       rule.name = rule.path.substr(rule.path.find_last_of("./") + 1);
       out.rules_.push_back(std::move(rule));
     }
@@ -76,11 +79,11 @@ ErrorRules ErrorRules::from(const config::Settings& s) {
   }
   // One rule set: a code whose value says it all, in the order ok, transient,
   // relogin, exists, done; any other value is permanent.
-  const std::string code = s.str_or("errors.code", "");
+  const std::string code = s.str_or(field::errors::kCode, "");
   if (code.empty()) return out;
-  std::vector<std::string> ok = s.list("errors.ok");
+  std::vector<std::string> ok = s.list(field::errors::kOk);
   if (ok.empty()) ok = {"0", "true"};
-  const std::string message = s.str_or("errors.message", "");
+  const std::string message = s.str_or(field::errors::kMessage, "");
   auto add = [&](std::vector<std::string> values, Meaning meaning) {
     if (values.empty() && meaning != Meaning::Permanent) return;
     Rule rule;
@@ -91,10 +94,10 @@ ErrorRules ErrorRules::from(const config::Settings& s) {
     out.rules_.push_back(std::move(rule));
   };
   add(ok, Meaning::Ok);
-  add(s.list("errors.transient"), Meaning::Transient);
-  add(s.list("errors.relogin"), Meaning::Relogin);
-  add(s.list("errors.exists"), Meaning::Exists);
-  add(s.list("errors.done"), Meaning::Done);
+  add(s.list(field::errors::kTransient), Meaning::Transient);
+  add(s.list(field::errors::kRelogin), Meaning::Relogin);
+  add(s.list(field::errors::kExists), Meaning::Exists);
+  add(s.list(field::errors::kDone), Meaning::Done);
   add({}, Meaning::Permanent);
   return out;
 }
@@ -138,30 +141,32 @@ const char* meaning_name(ErrorRules::Meaning meaning) {
 std::vector<config::FieldSpec> ErrorRules::rule_fields() {
   using config::FieldType;
   return {
-      {.name = "path",
+      {.name = field::error_rule::kPath.name(),
        .description = "Where the value is in the answer (dotted path or JSON pointer); a rule whose path is "
                       "absent does not match.",
        .required = true,
        .example = "Result.ResponseStatus.MsgCode"},
-      {.name = "equals",
+      {.name = field::error_rule::kEquals.name(),
        .type = FieldType::StringList,
        .description = "Values that match (as text: 0, true, \"20016\"); none: any value matches."},
-      {.name = "matches",
+      {.name = field::error_rule::kMatches.name(),
        .description = "A pattern (RE2) the value's text must contain.",
        .example = "已经被使用",
        .check = pattern_problem},
-      {.name = "request",
+      {.name = field::error_rule::kRequest.name(),
        .description = "Only for calls whose \"METHOD path\" this pattern (RE2) finds: rules of one step.",
        .example = "Audit",
        .check = pattern_problem},
-      {.name = "means",
+      {.name = field::error_rule::kMeans.name(),
        .type = FieldType::Enum,
        .description = "ok; transient (retry later); relogin (log in again, retry); exists (a create refused: the "
                       "record is there, look it up and adopt it); done (a write.then step done already); "
                       "permanent (dead letter).",
        .required = true,
        .options = {"ok", "transient", "relogin", "exists", "done", "permanent"}},
-      {.name = "message", .description = "Where the error message is.", .example = "errorMessage"},
+      {.name = field::error_rule::kMessage.name(),
+       .description = "Where the error message is.",
+       .example = "errorMessage"},
   };
 }
 

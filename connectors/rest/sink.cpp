@@ -10,6 +10,7 @@
 
 #include "config/units.hpp"
 #include "connectors/rest/api.hpp"
+#include "connectors/rest/fields.hpp"
 #include "connectors/rest/streams.hpp"
 #include "mapping/document.hpp"
 #include "mapping/json_writer.hpp"
@@ -96,28 +97,28 @@ class RestSink final : public SinkStream {
  public:
   RestSink(std::shared_ptr<Api> api, const config::Settings& s)
       : api_(std::move(api)),
-        mode_(s.str("write.mode")),
-        create_method_(s.str("write.method")),
-        create_path_(s.str_or("write.path", "")),
-        update_method_(s.str("write.update_method")),
-        update_path_(s.str_or("write.update_path", "")),
-        lookup_method_(s.str("write.lookup_method")),
-        lookup_path_(s.str_or("write.lookup_path", "")),
-        lookup_body_(s.str_or("write.lookup_body", "")),
-        lookup_records_(s.str_or("write.lookup_records", "")),
-        id_path_(s.str("write.id")),
-        lookup_fields_(s.list("write.lookup_fields")),
-        lookup_id_(s.str_or("write.lookup_id", s.str("write.id"))),
-        batch_path_(s.str_or("write.batch.path", "")),
-        batch_method_(s.str("write.batch.method")),
-        batch_size_(static_cast<size_t>(s.integer("write.batch.size"))),
-        batch_wrap_(s.str_or("write.batch.wrap", "")),
-        batch_results_(s.str_or("write.batch.results", "")),
-        batch_id_(s.str_or("write.batch.id", s.str("write.id"))),
-        batch_error_(s.str("write.batch.error")),
-        batch_status_(s.str_or("write.batch.status", "")),
-        headers_(s.map("headers")) {
-    for (const auto& text : s.list("write.then")) steps_.push_back(parse_step(text));
+        mode_(s.str(field::write::kMode)),
+        create_method_(s.str(field::write::kMethod)),
+        create_path_(s.str_or(field::write::kPath, "")),
+        update_method_(s.str(field::write::kUpdateMethod)),
+        update_path_(s.str_or(field::write::kUpdatePath, "")),
+        lookup_method_(s.str(field::write::kLookupMethod)),
+        lookup_path_(s.str_or(field::write::kLookupPath, "")),
+        lookup_body_(s.str_or(field::write::kLookupBody, "")),
+        lookup_records_(s.str_or(field::write::kLookupRecords, "")),
+        id_path_(s.str(field::write::kId)),
+        lookup_fields_(s.list(field::write::kLookupFields)),
+        lookup_id_(s.str_or(field::write::kLookupId, s.str(field::write::kId))),
+        batch_path_(s.str_or(field::batch::kPath, "")),
+        batch_method_(s.str(field::batch::kMethod)),
+        batch_size_(static_cast<size_t>(s.integer(field::batch::kSize))),
+        batch_wrap_(s.str_or(field::batch::kWrap, "")),
+        batch_results_(s.str_or(field::batch::kResults, "")),
+        batch_id_(s.str_or(field::batch::kId, s.str(field::write::kId))),
+        batch_error_(s.str(field::batch::kError)),
+        batch_status_(s.str_or(field::batch::kStatus, "")),
+        headers_(s.map(field::stream::kHeaders)) {
+    for (const auto& text : s.list(field::write::kThen)) steps_.push_back(parse_step(text));
   }
 
   std::vector<SinkResult> push(const Batch& batch) override {
