@@ -119,9 +119,17 @@ TEST_F(Stuck, ADataFolderThatRefusesWritesStopsRunOnceAndTheFixedRunDeliversOnce
 
   // The next file is still being written (its line is not complete) when the data folder stops
   // taking writes (read-only, or full); then its lines come.
+  // Its writer pauses for less than `settle` (generous: the hub must have started by then, or the
+  // half line counts as the file's complete last line).
+  write_config("", "5s");
   write_file(dir_.path() / "inbox" / "b.jsonl", "{\"order_id\":\"SO-100\",");
   Process hub({"run", "--once", "-c", dir_.str("synchub.yaml")}, dir_.str("hub.log"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Once the hub has opened its files (a loaded machine can take longer than any fixed sleep):
+  // refused at start, it would only fail to open them.
+  ASSERT_TRUE(eventually([&] { return read_file(dir_.path() / "hub.log").find("hub started") != std::string::npos; },
+                         std::chrono::seconds(60)))
+      << tail_of(dir_.path() / "hub.log", 2000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   data.refuse_writes(true);
   std::string rest = "\"total\":\"100.10\"}\n";
   for (int i = 101; i < 200; ++i)
