@@ -126,9 +126,20 @@ struct SinkRecord {
   std::string_view resume;
 };
 
-struct SinkResult {
-  Outcome outcome = Outcome::Failed;
-  Failure failure = Failure::None;
+// What became of one record: it landed (created, updated, unchanged) or it failed, and then
+// always with a kind (the runtime retries, dead-letters or stops on it). Built only by landed()
+// and failed(), so a failure without a kind cannot be written.
+class SinkResult {
+ public:
+  // `outcome` is not Failed.
+  static SinkResult landed(Outcome outcome, std::string target_id = {});
+  // `kind` is not None.
+  static SinkResult failed(Failure kind, std::string message, std::chrono::milliseconds retry_after = {});
+
+  Outcome outcome() const { return outcome_; }
+  Failure failure() const { return failure_; }
+  bool ok() const { return outcome_ != Outcome::Failed; }
+
   std::string target_id;
   std::string error;
   std::chrono::milliseconds retry_after{0};  // the target asked to wait (e.g. Retry-After)
@@ -140,9 +151,10 @@ struct SinkResult {
   // The runtime keeps it durably until the record's outcome is final.
   std::string resume;
 
-  static SinkResult failed(Failure kind, std::string message, std::chrono::milliseconds retry_after = {}) {
-    return {Outcome::Failed, kind, {}, std::move(message), retry_after, true, {}};
-  }
+ private:
+  SinkResult(Outcome outcome, Failure failure) : outcome_(outcome), failure_(failure) {}
+  Outcome outcome_;
+  Failure failure_;
 };
 
 struct Batch {

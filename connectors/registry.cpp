@@ -4,16 +4,6 @@
 
 namespace synchub::connectors {
 
-const char* outcome_name(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::Created: return "created";
-    case Outcome::Updated: return "updated";
-    case Outcome::Unchanged: return "unchanged";
-    case Outcome::Failed: return "failed";
-  }
-  return "unknown";
-}
-
 void Registry::add(ConnectorType type) {
   std::string name = type.spec.type;
   if (!types_.emplace(name, std::move(type)).second)

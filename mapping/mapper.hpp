@@ -1,5 +1,5 @@
-// The mapping step of a flow: record in, target record out. Until mapping
-// files land (rules compiled to a plan), flows use the identity mapper.
+// The mapping step of a flow: record in, target record out (a mapping file's plan, or the
+// identity mapper for flows without a mapping).
 #pragma once
 
 #include <string>
@@ -7,13 +7,18 @@
 
 namespace synchub::mapping {
 
+enum class MapStatus {
+  Mapped,
+  Skipped,          // filtered out: counted, not pushed
+  Failed,           // this record cannot be mapped: dead-lettered with `error`
+  MissingReference  // a cross-reference not there yet (master data on its way): may work later
+};
+
 struct MapResult {
-  bool ok = true;
-  bool skip = false;   // filtered out: counted, not pushed
+  MapStatus status = MapStatus::Mapped;
   std::string output;  // target record as JSON text
-  std::string error;   // with the field path, when !ok
+  std::string error;   // with the field path, when Failed or MissingReference
   std::string key;     // the mapping's idempotency key, when it defines one
-  bool retry = false;  // failed on a cross-reference not there yet (master data on its way)
 };
 
 class Mapper {
@@ -27,7 +32,7 @@ class Mapper {
 class IdentityMapper final : public Mapper {
  public:
   MapResult map(std::string_view, std::string_view record) const override {
-    return {.ok = true, .skip = false, .output = std::string(record), .error = {}, .key = {}};
+    return {.status = MapStatus::Mapped, .output = std::string(record), .error = {}, .key = {}};
   }
   std::string version() const override { return "identity"; }
 };

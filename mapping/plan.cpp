@@ -467,10 +467,7 @@ PlanMapper::PlanMapper(std::shared_ptr<const Plan> plan, XrefResolver* xref) : r
 
 MapResult PlanMapper::map(std::string_view key, std::string_view record) const {
   MapResult r;
-  MapStatus status = runner_.run(record, r.output, r.key, r.error);
-  r.ok = status == MapStatus::Mapped || status == MapStatus::Skipped;
-  r.skip = status == MapStatus::Skipped;
-  r.retry = status == MapStatus::MissingReference;
+  r.status = runner_.run(record, r.output, r.key, r.error);
   (void)key;
   return r;
 }

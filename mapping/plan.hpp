@@ -91,8 +91,6 @@ struct Plan {
 // problem with file:line:col.
 std::shared_ptr<const Plan> load_mapping(const std::string& path);
 
-enum class MapStatus { Mapped, Skipped, Failed, MissingReference };  // MissingReference: failed, may work later
-
 // Applies a plan, reusing its parser and per-record memory (one per thread).
 class PlanRunner {
  public:

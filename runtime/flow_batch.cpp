@@ -64,7 +64,7 @@ std::vector<FlowRunner::Item*> FlowRunner::map_items(std::vector<Item>& items, A
       continue;
     }
     mapping::MapResult m = mapper_->map(item.key, item.input);
-    if (!m.ok && m.retry && !give_up_waiting()) {
+    if (m.status == mapping::MapStatus::MissingReference && !give_up_waiting()) {
       // A cross-reference is missing: its master data may still be on the
       // way (another flow). Retried with the batch, like a transient failure.
       a.retry = true;
@@ -74,11 +74,12 @@ std::vector<FlowRunner::Item*> FlowRunner::map_items(std::vector<Item>& items, A
       waiting.insert(item.key);
       continue;
     }
-    if (!m.ok) {
-      dead_letter(item, DeadLetterStage::Mapping, m.retry ? gave_up(m.error) : m.error, a);
+    if (m.status == mapping::MapStatus::Failed || m.status == mapping::MapStatus::MissingReference) {
+      const bool waited = m.status == mapping::MapStatus::MissingReference;
+      dead_letter(item, DeadLetterStage::Mapping, waited ? gave_up(m.error) : m.error, a);
       continue;
     }
-    if (m.skip) {
+    if (m.status == mapping::MapStatus::Skipped) {
       ++run_.skipped;
       item.outcome = Outcome::Unchanged;
       if (a.replay) a.commit.replayed.push_back(item.dead_letter_id);
@@ -158,7 +159,7 @@ void FlowRunner::push(const std::vector<Item*>& items, Attempt& a) {
 
 void FlowRunner::record(Item& item, const connectors::SinkResult& r, int64_t now, Attempt& a) {
   note_progress(item, r, a.commit);
-  if (r.failure == Failure::Configuration) {
+  if (r.failure() == Failure::Configuration) {
     // Nothing can land until the config or the target is fixed: the records stay on the bus.
     a.retry = true;
     item.transient = true;
@@ -167,8 +168,8 @@ void FlowRunner::record(Item& item, const connectors::SinkResult& r, int64_t now
     run_.error = r.error;
     return;
   }
-  if (r.outcome == Outcome::Failed) {
-    if (r.failure == Failure::Transient && (!a.give_up || !r.attempted)) {
+  if (r.outcome() == Outcome::Failed) {
+    if (r.failure() == Failure::Transient && (!a.give_up || !r.attempted)) {
       a.retry = true;
       item.transient = true;
       only_waited_ = only_waited_ && !r.attempted;
@@ -176,10 +177,10 @@ void FlowRunner::record(Item& item, const connectors::SinkResult& r, int64_t now
       run_.error = r.error;
       return;
     }
-    dead_letter(item, DeadLetterStage::Sink, r.failure == Failure::Transient ? gave_up(r.error) : r.error, a);
+    dead_letter(item, DeadLetterStage::Sink, r.failure() == Failure::Transient ? gave_up(r.error) : r.error, a);
     return;
   }
-  item.outcome = r.outcome;
+  item.outcome = r.outcome();
   item.target_id = r.target_id;
   a.commit.ledger.push_back({item.key, r.target_id, std::move(item.hash), a.version, now});  // hash: last use
   if (!options_.xref_entity.empty() && !r.target_id.empty())
@@ -189,7 +190,7 @@ void FlowRunner::record(Item& item, const connectors::SinkResult& r, int64_t now
             {{"flow", options_.name},
              {"stream", options_.sink_name},
              {"key", item.key},
-             {"outcome", connectors::outcome_name(r.outcome)},
+             {"outcome", connectors::outcome_name(r.outcome())},
              {"target_id", r.target_id}},
             "delivered");
 }
@@ -234,7 +235,7 @@ std::unordered_map<std::string, WriteProgress>& FlowRunner::progress() {
 // one that landed clears it.
 void FlowRunner::note_progress(const Item& item, const connectors::SinkResult& result, FlowBatchCommit& commit) {
   auto& known = progress();
-  if (result.outcome != Outcome::Failed) {
+  if (result.outcome() != Outcome::Failed) {
     if (known.erase(item.key)) commit.progress_done.push_back(item.key);
     return;
   }

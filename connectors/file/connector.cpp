@@ -322,7 +322,8 @@ void FileSink::settle() {
 
 std::vector<SinkResult> FileSink::push(const Batch& batch) {
   settle();  // one batch in flight at a time
-  std::vector<SinkResult> results(batch.records.size());
+  // Each is replaced below (rejected or written); a slot left over would be retried, not lost.
+  std::vector<SinkResult> results(batch.records.size(), SinkResult::failed(Failure::Transient, "not written"));
   const std::string name = batch.flow + "-" + batch.id + (csv_ ? ".csv" : ".jsonl");
   std::vector<std::string> columns = columns_;
   std::string content;
@@ -387,8 +388,8 @@ std::vector<SinkResult> FileSink::push(const Batch& batch) {
   size_t line = csv_ ? 2 : 1;
   for (size_t i : written) {
     const SinkRecord& r = batch.records[i];
-    results[i].outcome = r.known_to_target ? Outcome::Updated : Outcome::Created;
-    results[i].target_id = name + ":" + std::to_string(line++);
+    results[i] = SinkResult::landed(r.known_to_target ? Outcome::Updated : Outcome::Created,
+                                    name + ":" + std::to_string(line++));
   }
   return results;
 }

@@ -123,7 +123,8 @@ class RestSink final : public SinkStream {
 
   std::vector<SinkResult> push(const Batch& batch) override {
     const size_t n = batch.records.size();
-    std::vector<SinkResult> results(n);
+    // Each slot is filled by its lane; one left over would be retried, not dead-lettered.
+    std::vector<SinkResult> results(n, SinkResult::failed(Failure::Transient, "not sent"));
     const size_t requests = batch_path_.empty() ? n : (n + batch_size_ - 1) / batch_size_;
     const size_t lanes = std::max<size_t>(1, std::min<size_t>(api_->concurrency(), requests));
     std::vector<std::vector<size_t>> lane(lanes);
@@ -276,12 +277,7 @@ class RestSink final : public SinkStream {
     return then_steps(key, body, std::move(ok), 0);
   }
 
-  static SinkResult saved(Outcome outcome, const std::string& target) {
-    SinkResult ok;
-    ok.outcome = outcome;
-    ok.target_id = target;
-    return ok;
-  }
+  static SinkResult saved(Outcome outcome, const std::string& target) { return SinkResult::landed(outcome, target); }
 
   // One request for `chunk`; the answer holds one result per record, in order.
   void write_batch(const Batch& batch, const std::vector<size_t>& chunk, std::vector<SinkResult>& results) {
@@ -374,7 +370,7 @@ class RestSink final : public SinkStream {
       if (r.ok() || (r.api_error_kind == ApiError::Done && !r.api_error.empty())) continue;
       SinkResult failed = failure_from(r, "step " + step.method + " " + path + " of " + key);
       failed.target_id = saved.target_id;
-      failed.resume = resume_marker(saved.outcome, i);
+      failed.resume = resume_marker(saved.outcome(), i);
       return failed;
     }
     return saved;

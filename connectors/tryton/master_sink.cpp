@@ -20,7 +20,7 @@ namespace synchub::connectors::tryton {
 namespace {
 
 SinkResult done(Outcome outcome, int64_t id) {
-  return {outcome, Failure::None, std::to_string(id), {}, {}};
+  return SinkResult::landed(outcome, std::to_string(id));
 }
 
 class MasterSink final : public SinkStream {
@@ -29,7 +29,8 @@ class MasterSink final : public SinkStream {
 
   std::vector<SinkResult> push(const Batch& batch) override {
     const size_t n = batch.records.size();
-    std::vector<SinkResult> results(n);
+    std::vector<SinkResult> results(n,
+                                    SinkResult::failed(Failure::Transient, "not sent"));  // each slot is filled below
     std::vector<Json> inputs(n);
     std::vector<std::string> codes(n);
     std::vector<bool> ready(n, false);

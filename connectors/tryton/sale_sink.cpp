@@ -198,7 +198,7 @@ class SaleSink final : public SinkStream {
       }
     }
     run_workflow(id, state, reference);
-    return {outcome, Failure::None, std::to_string(id), {}, {}};
+    return SinkResult::landed(outcome, std::to_string(id));
   }
 
   void rewrite(int64_t id, const Json& header, const std::vector<Line>& lines) {

@@ -60,7 +60,7 @@ inline bool stops_batch(const std::exception& e) {
 }
 // The result of a record left unsent after `stop` (a sink_failure that stops its batch).
 inline SinkResult not_sent(const SinkResult& stop) {
-  return SinkResult::failed(stop.failure, "not sent: " + stop.error);
+  return SinkResult::failed(stop.failure(), "not sent: " + stop.error);
 }
 // Whether a mapped record has `name`, not null.
 inline bool present(const Json& record, const char* name) {

@@ -28,6 +28,10 @@ struct Pushed {
   bool known_to_target;
 };
 
+SinkResult ok(const connectors::SinkRecord& r) {
+  return SinkResult::landed(r.known_to_target ? Outcome::Updated : Outcome::Created, "T-" + std::string(r.key));
+}
+
 // Records what it receives; `script` decides each record's result.
 class ScriptedSink : public connectors::SinkStream {
  public:
@@ -37,10 +41,8 @@ class ScriptedSink : public connectors::SinkStream {
     ++pushes_;
     std::vector<SinkResult> results;
     for (const auto& r : batch.records) {
-      SinkResult result{
-          r.known_to_target ? Outcome::Updated : Outcome::Created, Failure::None, "T-" + std::string(r.key), {}, {}};
-      if (script_) result = script_(pushes_, r);
-      if (result.outcome != Outcome::Failed)
+      SinkResult result = script_ ? script_(pushes_, r) : ok(r);
+      if (result.outcome() != Outcome::Failed)
         log_.push_back({batch.id, std::string(r.key), std::string(r.value), r.known_to_target});
       results.push_back(result);
     }
@@ -70,10 +72,6 @@ class ScriptedSink : public connectors::SinkStream {
   int settled_ = 0;
   std::function<void(int)> settle_script_;
 };
-
-SinkResult ok(const connectors::SinkRecord& r) {
-  return {r.known_to_target ? Outcome::Updated : Outcome::Created, Failure::None, "T-" + std::string(r.key), {}, {}};
-}
 
 class FlowRunnerTest : public ::testing::Test {
  protected:

@@ -20,9 +20,9 @@ TEST(FileSink, WritesABatchFileAtomicallyAndReportsTargetIds) {
   sink.settle();
   EXPECT_FALSE(sink.in_flight());
   ASSERT_EQ(results.size(), 2u);
-  EXPECT_EQ(results[0].outcome, Outcome::Created);
+  EXPECT_EQ(results[0].outcome(), Outcome::Created);
   EXPECT_EQ(results[0].target_id, "orders-p0-000000000007.jsonl:1");
-  EXPECT_EQ(results[1].outcome, Outcome::Updated);
+  EXPECT_EQ(results[1].outcome(), Outcome::Updated);
   EXPECT_EQ(results[1].target_id, "orders-p0-000000000007.jsonl:2");
   EXPECT_EQ(test::read_file(dir.str("out/orders-p0-000000000007.jsonl")), "{\"id\":\"A\"}\n{\"id\":\"B\"}\n");
   // The same batch again (after a crash) replaces the file: no duplicate lines.
@@ -36,7 +36,7 @@ TEST(FileSink, AFileThatCannotBePutInPlaceFailsItsSettleAndLeavesNoTempFile) {
   std::filesystem::create_directories(dir.str("out/f-p0-1.jsonl/occupied"));  // a directory where the file goes
   FileSink sink(test::file_stream(dir, "        outbox: out\n"));
   auto results = sink.push({"f", "p0-1", {{"1", R"({"id":"1"})", "", false}}});
-  EXPECT_EQ(results[0].outcome, Outcome::Created) << "holds only once settled";
+  EXPECT_EQ(results[0].outcome(), Outcome::Created) << "holds only once settled";
   try {
     sink.settle();
     FAIL() << "the rename must fail";
@@ -67,10 +67,10 @@ TEST(FileSink, CsvKeepsNumberDigitsAndQuotesWhereNeeded) {
                {"3", R"(["not","an","object"])", "", false}}};
   auto results = sink.push(batch);
   sink.settle();
-  EXPECT_EQ(results[0].outcome, Outcome::Created);
-  EXPECT_EQ(results[1].outcome, Outcome::Created);
-  EXPECT_EQ(results[2].outcome, Outcome::Failed);
-  EXPECT_EQ(results[2].failure, Failure::Permanent);
+  EXPECT_EQ(results[0].outcome(), Outcome::Created);
+  EXPECT_EQ(results[1].outcome(), Outcome::Created);
+  EXPECT_EQ(results[2].outcome(), Outcome::Failed);
+  EXPECT_EQ(results[2].failure(), Failure::Permanent);
   EXPECT_EQ(test::read_file(dir.str("out/f-p0-1.csv")),
             "id,amount,note,lines,missing\n"
             "1,12345678901234.56,\"a, \"\"b\"\"\",\"[1,2]\",\n"
@@ -83,8 +83,8 @@ TEST(FileSink, AnUnwritableOutboxIsATransientFailure) {
   FileSink sink(test::file_stream(dir, "        outbox: blocker/out\n"));
   auto results = sink.push({"f", "p0-1", {{"1", R"({"id":"1"})", "", false}}});
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results[0].outcome, Outcome::Failed);
-  EXPECT_EQ(results[0].failure, Failure::Transient);
+  EXPECT_EQ(results[0].outcome(), Outcome::Failed);
+  EXPECT_EQ(results[0].failure(), Failure::Transient);
   EXPECT_NE(results[0].error.find("blocker/out"), std::string::npos) << results[0].error;
 }
 

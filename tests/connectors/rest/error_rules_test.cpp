@@ -181,19 +181,19 @@ TEST(RestErrorRules, AnOrderedListTellsSessionLossBusyDuplicatesDoneStepsAndRefu
   auto sink = api.sink("orders");
 
   SinkResult first = push_bill(*sink, "SO-1");
-  ASSERT_EQ(first.outcome, Outcome::Created) << first.error;
+  ASSERT_EQ(first.outcome(), Outcome::Created) << first.error;
   EXPECT_EQ(first.target_id, "SO-1");
   EXPECT_EQ(erp.bills["SO-1"], "C");
 
   erp.sessions.clear();  // the session is lost: MsgCode 1 logs in again and the call is repeated
   SinkResult after_loss = push_bill(*sink, "SO-2");
-  ASSERT_EQ(after_loss.outcome, Outcome::Created) << after_loss.error;
+  ASSERT_EQ(after_loss.outcome(), Outcome::Created) << after_loss.error;
   EXPECT_EQ(erp.logins, 2);
 
   erp.busy_next = true;  // "server busy": transient, not a dead letter
   SinkResult busy = push_bill(*sink, "SO-3");
-  ASSERT_EQ(busy.outcome, Outcome::Failed);
-  EXPECT_EQ(busy.failure, Failure::Transient) << busy.error;
+  ASSERT_EQ(busy.outcome(), Outcome::Failed);
+  EXPECT_EQ(busy.failure(), Failure::Transient) << busy.error;
   EXPECT_NE(busy.error.find("服务器繁忙"), std::string::npos) << busy.error;
 
   // Saved and submitted by an attempt whose answers were lost: the duplicate is found by a
@@ -201,7 +201,7 @@ TEST(RestErrorRules, AnOrderedListTellsSessionLossBusyDuplicatesDoneStepsAndRefu
   // step answered "done already" counts as done.
   erp.bills["SO-4"] = "B";
   SinkResult adopted = push_bill(*sink, "SO-4");
-  ASSERT_EQ(adopted.outcome, Outcome::Unchanged) << adopted.error;
+  ASSERT_EQ(adopted.outcome(), Outcome::Unchanged) << adopted.error;
   EXPECT_EQ(adopted.target_id, "SO-4");
   EXPECT_EQ(erp.bills["SO-4"], "C");
   EXPECT_EQ(erp.filters.back(), "FBillNo='SO-4'");
@@ -209,33 +209,33 @@ TEST(RestErrorRules, AnOrderedListTellsSessionLossBusyDuplicatesDoneStepsAndRefu
   // A quote in the number stays inside the filter's quotes, doubled; JSON escaping is synchub's.
   erp.bills["O'Neil \"7\""] = "C";
   SinkResult quoted = push_bill(*sink, "O'Neil \"7\"");
-  ASSERT_EQ(quoted.outcome, Outcome::Unchanged) << quoted.error;
+  ASSERT_EQ(quoted.outcome(), Outcome::Unchanged) << quoted.error;
   EXPECT_EQ(erp.filters.back(), "FBillNo='O''Neil \"7\"'");
 
   // Saved, but the answer was cut off: the number the steps need is looked up, not guessed.
   erp.cut_next_save = true;
   SinkResult cut = push_bill(*sink, "SO-5");
-  ASSERT_EQ(cut.outcome, Outcome::Created) << cut.error;
+  ASSERT_EQ(cut.outcome(), Outcome::Created) << cut.error;
   EXPECT_EQ(cut.target_id, "SO-5");
   EXPECT_EQ(erp.bills["SO-5"], "C");
 
   // A refusal that was cut off is not a success: the step is not taken as done.
   erp.cut_busy_submit = true;
   SinkResult unknown = push_bill(*sink, "SO-6");
-  ASSERT_EQ(unknown.outcome, Outcome::Failed) << "a cut-off answer to Submit was taken as done";
-  EXPECT_EQ(unknown.failure, Failure::Transient) << unknown.error;
+  ASSERT_EQ(unknown.outcome(), Outcome::Failed) << "a cut-off answer to Submit was taken as done";
+  EXPECT_EQ(unknown.failure(), Failure::Transient) << unknown.error;
   EXPECT_EQ(unknown.resume, "created:0");
   EXPECT_EQ(erp.bills["SO-6"], "A");
   // As the runtime retries it: from where it stopped, with the saved id.
   const std::string value = Json{{"formid", "SAL_SaleOrder"}, {"data", {{"Model", {{"FBillNo", "SO-6"}}}}}}.dump();
   Batch retry{"f", "b-SO-6", {{"SO-6", value, unknown.target_id, true, unknown.resume}}};
   SinkResult done = sink->push(retry).at(0);
-  ASSERT_EQ(done.outcome, Outcome::Created) << done.error;
+  ASSERT_EQ(done.outcome(), Outcome::Created) << done.error;
   EXPECT_EQ(erp.bills["SO-6"], "C");
 
   SinkResult refused = push_bill(*sink, "");  // a real refusal: permanent, with the ERP's own words
-  ASSERT_EQ(refused.outcome, Outcome::Failed);
-  EXPECT_EQ(refused.failure, Failure::Permanent);
+  ASSERT_EQ(refused.outcome(), Outcome::Failed);
+  EXPECT_EQ(refused.failure(), Failure::Permanent);
   EXPECT_NE(refused.error.find("单据编号必填"), std::string::npos) << refused.error;
 }
 
@@ -244,14 +244,14 @@ TEST(RestErrorRules, ALoginRefusedInsideA200BodyIsAnErrorWithTheApisWords) {
   RestFixture api(kingdee_config(erp.base_url(), "wrong"));
   auto sink = api.sink("orders");
   SinkResult r = push_bill(*sink, "SO-1");
-  ASSERT_EQ(r.outcome, Outcome::Failed);
-  EXPECT_EQ(r.failure, Failure::Configuration) << "no record can pass: the flow stops instead of dead-lettering";
+  ASSERT_EQ(r.outcome(), Outcome::Failed);
+  EXPECT_EQ(r.failure(), Failure::Configuration) << "no record can pass: the flow stops instead of dead-lettering";
   EXPECT_NE(r.error.find("用户名或密码错误"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("login of synchub at " + erp.base_url() + "/ValidateUser refused"), std::string::npos)
       << r.error;
   // Each refused login counts against the user at many targets: the next ones wait.
   SinkResult again = push_bill(*sink, "SO-2");
-  EXPECT_EQ(again.failure, Failure::Configuration);
+  EXPECT_EQ(again.failure(), Failure::Configuration);
   EXPECT_NE(again.error.find("not tried again for"), std::string::npos) << again.error;
   EXPECT_EQ(erp.login_attempts, 1);
   EXPECT_TRUE(erp.bills.empty());

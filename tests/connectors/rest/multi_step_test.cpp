@@ -46,10 +46,10 @@ TEST(RestSink, ACreateRefusedAsExistingIsLookedUpByPostAndAdopted) {
   auto sink = api.sink("bills");
 
   SinkResult adopted = push_one(*sink, "SO-1");
-  ASSERT_EQ(adopted.outcome, Outcome::Unchanged) << adopted.error;
+  ASSERT_EQ(adopted.outcome(), Outcome::Unchanged) << adopted.error;
   EXPECT_EQ(adopted.target_id, "B1");
   SinkResult created = push_one(*sink, "SO-2");
-  ASSERT_EQ(created.outcome, Outcome::Created) << created.error;
+  ASSERT_EQ(created.outcome(), Outcome::Created) << created.error;
   EXPECT_EQ(created.target_id, "B2");
 
   auto bills = erp.bills();
@@ -66,24 +66,24 @@ TEST(RestSink, AFailedStepLeavesWhereItStoppedAndTheRetryGoesOnFromThere) {
 
   erp.fail_next("audit", false);
   SinkResult first = push_one(*sink, "SO-1");
-  ASSERT_EQ(first.outcome, Outcome::Failed);
-  EXPECT_EQ(first.failure, Failure::Transient);
+  ASSERT_EQ(first.outcome(), Outcome::Failed);
+  EXPECT_EQ(first.failure(), Failure::Transient);
   EXPECT_EQ(first.target_id, "B1");
   EXPECT_EQ(first.resume, "created:1");  // saved and submitted
   EXPECT_EQ(erp.bills()["SO-1"].state, "submitted");
   SinkResult retried = push_one(*sink, "SO-1", first.target_id, first.resume);
-  ASSERT_EQ(retried.outcome, Outcome::Created) << retried.error;
+  ASSERT_EQ(retried.outcome(), Outcome::Created) << retried.error;
   EXPECT_EQ(retried.target_id, "B1");
   EXPECT_EQ(erp.bills()["SO-1"].state, "audited");
 
   // A step that did its work but whose answer was lost: the retry is told it is done already.
   erp.fail_next("submit", true);
   SinkResult lost = push_one(*sink, "SO-2");
-  ASSERT_EQ(lost.outcome, Outcome::Failed);
+  ASSERT_EQ(lost.outcome(), Outcome::Failed);
   EXPECT_EQ(lost.resume, "created:0");
   EXPECT_EQ(erp.bills()["SO-2"].state, "submitted");
   SinkResult resumed = push_one(*sink, "SO-2", lost.target_id, lost.resume);
-  ASSERT_EQ(resumed.outcome, Outcome::Created) << resumed.error;
+  ASSERT_EQ(resumed.outcome(), Outcome::Created) << resumed.error;
   EXPECT_EQ(erp.bills()["SO-2"].state, "audited");
 
   auto counts = erp.counts();
@@ -98,8 +98,8 @@ TEST(RestSink, AStepRefusedForGoodIsPermanentAndKeepsTheSavedId) {
   auto sink = api.sink("bills");
   erp.add("SO-9", "cancelled");  // can be neither submitted nor audited
   SinkResult refused = push_one(*sink, "SO-9");
-  ASSERT_EQ(refused.outcome, Outcome::Failed);
-  EXPECT_EQ(refused.failure, Failure::Permanent);
+  ASSERT_EQ(refused.outcome(), Outcome::Failed);
+  EXPECT_EQ(refused.failure(), Failure::Permanent);
   EXPECT_NE(refused.error.find("is cancelled, not saved"), std::string::npos) << refused.error;
   EXPECT_EQ(refused.target_id, "B1");  // a replay resumes at the refused step
   EXPECT_EQ(refused.resume, "unchanged:0");
@@ -124,8 +124,8 @@ TEST(RestSink, ARecordABatchRefusesAsExistingIsLookedUpAndAdopted) {
                   "          lookup_path: '/orders?no={key}'\n          lookup_records: items\n");
   Batch batch{"f", "b", {{"NEW", R"({"no":"NEW"})", "", false, ""}, {"OLD", R"({"no":"OLD"})", "", false, ""}}};
   auto results = api.sink("out")->push(batch);
-  EXPECT_EQ(results[0].outcome, Outcome::Created);
-  EXPECT_EQ(results[1].outcome, Outcome::Unchanged) << results[1].error;
+  EXPECT_EQ(results[0].outcome(), Outcome::Created);
+  EXPECT_EQ(results[1].outcome(), Outcome::Unchanged) << results[1].error;
   EXPECT_EQ(results[1].target_id, "E-7");
 }
 
@@ -195,7 +195,7 @@ TEST(RestSink, RetryAfterHoldsBackEveryLaneAndEveryStreamOfTheConnector) {
   // Another stream of the same connector (another flow) within the second: nothing is sent.
   std::vector<SinkResult> second = others->push(numbered("o", 20));
   for (const auto& r : second) {
-    EXPECT_EQ(r.failure, Failure::Transient);
+    EXPECT_EQ(r.failure(), Failure::Transient);
     EXPECT_GT(r.retry_after.count(), 0) << r.error;
   }
   // Requests already on the wire when the 429 was sent may still arrive just after it.

@@ -61,7 +61,7 @@ TEST(RestAuth, HmacSignsMethodPathTimestampAndBodyHash) {
           "      out: {write: {mode: create, path: /orders}}\n"));
   EXPECT_EQ(fixture.source("orders")->pull("", 10).records.size(), 1u);
   auto results = fixture.sink("out")->push(Batch{"f", "b", {{"A", R"({"no":"A","total":100.10})", "", false}}});
-  EXPECT_EQ(results[0].outcome, Outcome::Created);
+  EXPECT_EQ(results[0].outcome(), Outcome::Created);
   EXPECT_EQ(verdicts, (std::vector<std::string>{"ok", "ok"}));
 }
 
@@ -173,11 +173,11 @@ TEST(RestErrors, InBodyCodesAreFailuresWithTheirMessage) {
   }
   auto sink = fixture.sink("out");
   auto failed = sink->push(Batch{"f", "b", {{"A", R"({"no":"A"})", "", false}}});
-  EXPECT_EQ(failed[0].failure, Failure::Permanent);
+  EXPECT_EQ(failed[0].failure(), Failure::Permanent);
   EXPECT_EQ(failed[0].error, "create of A failed: error code false: 库存不足 (stock too low)");
   answer = R"({"Result":{"IsSuccess":true},"Data":{"Id":"77"}})";
   auto ok = sink->push(Batch{"f", "b", {{"A", R"({"no":"A"})", "", false}}});
-  EXPECT_EQ(ok[0].outcome, Outcome::Created);
+  EXPECT_EQ(ok[0].outcome(), Outcome::Created);
   EXPECT_EQ(ok[0].target_id, "77");
 
   RestFixture coded(api(server.base_url(),
@@ -185,10 +185,10 @@ TEST(RestErrors, InBodyCodesAreFailuresWithTheirMessage) {
                         "    streams:\n      out: {write: {mode: create, path: /save}}\n"));
   answer = R"({"errorCode":1001,"errorMsg":"system busy"})";
   auto busy = coded.sink("out")->push(Batch{"f", "b", {{"A", "{}", "", false}}});
-  EXPECT_EQ(busy[0].failure, Failure::Transient);
+  EXPECT_EQ(busy[0].failure(), Failure::Transient);
   answer = R"({"errorCode":2002,"errorMsg":"customer frozen"})";
   auto frozen = coded.sink("out")->push(Batch{"f", "b", {{"A", "{}", "", false}}});
-  EXPECT_EQ(frozen[0].failure, Failure::Permanent);
+  EXPECT_EQ(frozen[0].failure(), Failure::Permanent);
   EXPECT_EQ(frozen[0].error, "create of A failed: error code 2002: customer frozen");
 }
 
@@ -308,9 +308,9 @@ TEST(RestSink, MultiStepWritesSubmitAndApproveWithTheSavedId) {
                           "{key}}']\n"));
   auto results = fixture.sink("out")->push(
       Batch{"f", "b", {{"A", R"({"no":"A"})", "", false}, {"B", R"({"no":"B"})", "", false}}});
-  EXPECT_EQ(results[0].outcome, Outcome::Created);
+  EXPECT_EQ(results[0].outcome(), Outcome::Created);
   EXPECT_EQ(results[0].target_id, "7");
-  EXPECT_EQ(results[1].failure, Failure::Permanent);
+  EXPECT_EQ(results[1].failure(), Failure::Permanent);
   EXPECT_EQ(results[1].error, R"(step POST /orders/8/submit of B answered HTTP 422: {"error":"over credit"})");
   EXPECT_EQ(results[1].target_id, "8");
   EXPECT_EQ(calls, (std::vector<std::string>{R"(POST /orders/save {"no":"A"})", "POST /orders/7/submit",
@@ -352,18 +352,18 @@ TEST(RestSink, BatchEndpointGivesEachRecordItsOwnResult) {
   auto results = sink->push(batch);
   ASSERT_EQ(results.size(), 7u);
   EXPECT_EQ(sizes, (std::vector<size_t>{3, 3, 1}));
-  EXPECT_EQ(results[0].outcome, Outcome::Created);
+  EXPECT_EQ(results[0].outcome(), Outcome::Created);
   EXPECT_EQ(results[0].target_id, "E-A");
-  EXPECT_EQ(results[1].outcome, Outcome::Updated);
-  EXPECT_EQ(results[2].failure, Failure::Permanent);
+  EXPECT_EQ(results[1].outcome(), Outcome::Updated);
+  EXPECT_EQ(results[2].failure(), Failure::Permanent);
   EXPECT_EQ(results[2].error,
             R"(write of BAD in a batch failed (status 422): {"field":"customer","reason":"unknown"})");
-  EXPECT_EQ(results[4].failure, Failure::Transient);
+  EXPECT_EQ(results[4].failure(), Failure::Transient);
   EXPECT_EQ(results[6].target_id, "E-D");
   garble = true;  // a result list that does not match: nothing can be trusted, all again
   auto again = sink->push(Batch{"f", "b2", {{"X", R"({"no":"X"})", "", false}, {"Y", R"({"no":"Y"})", "", false}}});
-  EXPECT_EQ(again[0].failure, Failure::Transient);
-  EXPECT_EQ(again[1].failure, Failure::Transient);
+  EXPECT_EQ(again[0].failure(), Failure::Transient);
+  EXPECT_EQ(again[1].failure(), Failure::Transient);
 }
 
 TEST(RestSink, ConcurrencyCapKeepsEachKeyInOrder) {
@@ -395,7 +395,7 @@ TEST(RestSink, ConcurrencyCapKeepsEachKeyInOrder) {
     }
   for (size_t i = 0; i < keys.size(); ++i) batch.records.push_back({keys[i], values[i], "", false});
   auto results = fixture.sink("out")->push(batch);
-  for (const auto& r : results) EXPECT_EQ(r.outcome, Outcome::Created);
+  for (const auto& r : results) EXPECT_EQ(r.outcome(), Outcome::Created);
   EXPECT_LE(most.load(), 3);
   EXPECT_GE(most.load(), 2);
   ASSERT_EQ(versions.size(), 6u);
@@ -417,7 +417,7 @@ TEST(RestSink, RateLimitSpacesRequestsAcrossLanes) {
   std::vector<std::string> keys;
   for (int i = 0; i < 25; ++i) keys.push_back("K" + std::to_string(i));
   for (const auto& k : keys) batch.records.push_back({k, "{}", "", false});
-  for (const auto& r : fixture.sink("out")->push(batch)) EXPECT_EQ(r.outcome, Outcome::Created);
+  for (const auto& r : fixture.sink("out")->push(batch)) EXPECT_EQ(r.outcome(), Outcome::Created);
   ASSERT_EQ(arrivals.size(), 25u);
   std::sort(arrivals.begin(), arrivals.end());
   // A burst of 10, then 10 per second: never more than 20 in any second, and

@@ -303,22 +303,22 @@ TEST(RestSink, UpsertsAndClassifiesFailures) {
                {"BUSY", R"({"no":"BUSY"})", "", false}}};
   auto results = sink->push(batch);
   ASSERT_EQ(results.size(), 5u);
-  EXPECT_EQ(results[0].outcome, Outcome::Created);
+  EXPECT_EQ(results[0].outcome(), Outcome::Created);
   EXPECT_EQ(results[0].target_id, "100");
-  EXPECT_EQ(results[1].outcome, Outcome::Updated);
+  EXPECT_EQ(results[1].outcome(), Outcome::Updated);
   EXPECT_EQ(results[1].target_id, "7");
-  EXPECT_EQ(results[2].outcome, Outcome::Updated);  // the ledger knew its id: no lookup
+  EXPECT_EQ(results[2].outcome(), Outcome::Updated);  // the ledger knew its id: no lookup
   EXPECT_EQ(results[2].target_id, "55");
-  EXPECT_EQ(results[3].failure, Failure::Permanent);
+  EXPECT_EQ(results[3].failure(), Failure::Permanent);
   EXPECT_EQ(results[3].error, R"(create of BAD answered HTTP 422: {"error":"customer unknown"})");
-  EXPECT_EQ(results[4].failure, Failure::Transient);
+  EXPECT_EQ(results[4].failure(), Failure::Transient);
   EXPECT_EQ(results[4].retry_after, std::chrono::milliseconds(2000));
   EXPECT_EQ(calls, (std::vector<std::string>{"GET /orders?no=SO-1", "POST /orders", "GET /orders?no=SO-2",
                                              "PUT /orders/7", "PUT /orders/55", "GET /orders?no=BAD", "POST /orders",
                                              "GET /orders?no=BUSY", "POST /orders"}));
   server.stop();
   auto down = sink->push(Batch{"f", "b2", {{"SO-9", R"({"no":"SO-9"})", "", false}}});
-  EXPECT_EQ(down[0].failure, Failure::Transient);
+  EXPECT_EQ(down[0].failure(), Failure::Transient);
   EXPECT_NE(down[0].error.find("lookup of SO-9"), std::string::npos) << down[0].error;
 }
 

@@ -38,8 +38,8 @@ const std::vector<std::pair<std::string, Json>> kThreeOrders = {{"CRM-8001", ord
 void expect_stopped(const std::vector<SinkResult>& results, const std::string& reason) {
   ASSERT_FALSE(results.empty());
   for (size_t i = 0; i < results.size(); ++i) {
-    EXPECT_EQ(results[i].outcome, Outcome::Failed);
-    EXPECT_EQ(results[i].failure, Failure::Configuration) << results[i].error;
+    EXPECT_EQ(results[i].outcome(), Outcome::Failed);
+    EXPECT_EQ(results[i].failure(), Failure::Configuration) << results[i].error;
     EXPECT_NE(results[i].error.find(reason), std::string::npos) << results[i].error;
     EXPECT_EQ(results[i].error.rfind("not sent: ", 0) == 0, i > 0) << results[i].error;
   }
@@ -92,7 +92,7 @@ TEST_F(TrytonTest, AServerAskingToWaitIsHonouredBySinksAndSources) {
   open_connector(
       replaced(tryton_.connector_yaml(streams), "url: " + tryton_.url + "\n", "url: " + busy.base_url() + "\n"));
   const std::vector<SinkResult> results = push_all(*sink("orders"), {kThreeOrders[0]});
-  EXPECT_EQ(results[0].failure, Failure::Transient) << results[0].error;
+  EXPECT_EQ(results[0].failure(), Failure::Transient) << results[0].error;
   EXPECT_EQ(results[0].retry_after, std::chrono::seconds(7)) << results[0].error;
   try {
     source("stock")->pull("", 10);
@@ -124,11 +124,11 @@ TEST_F(TrytonTest, AWrongUrlOrAnUnknownWarehouseOrCompanyStopsTheFlowABadProduct
   std::vector<std::pair<std::string, Json>> orders = kThreeOrders;
   orders[1].second = order("C0002", one_line("NOPE", 1));
   const std::vector<SinkResult> results = push_all(*sink("orders"), orders);
-  EXPECT_EQ(results[0].outcome, Outcome::Created) << results[0].error;
-  EXPECT_EQ(results[1].failure, Failure::Permanent);
+  EXPECT_EQ(results[0].outcome(), Outcome::Created) << results[0].error;
+  EXPECT_EQ(results[1].failure(), Failure::Permanent);
   EXPECT_NE(results[1].error.find("lines[0].product: no product with code NOPE"), std::string::npos)
       << results[1].error;
-  EXPECT_EQ(results[2].outcome, Outcome::Created) << results[2].error;
+  EXPECT_EQ(results[2].outcome(), Outcome::Created) << results[2].error;
 }
 
 TEST_F(TrytonTest, ASessionDroppedDuringACallIsLoggedInAgainAndEveryOrderLandsOnce) {
@@ -159,12 +159,12 @@ TEST_F(TrytonTest, ASessionDroppedDuringACallIsLoggedInAgainAndEveryOrderLandsOn
   for (int n = 0; n < 40 && (n < 5 || session->sessions_lost() == 0); ++n) {
     const std::string reference = "CRM-9" + std::to_string(100 + n);
     const Json value = order(n % 2 ? "C0001" : "C0002", one_line("SKU-003", 1 + n));
-    SinkResult result;
+    SinkResult result = SinkResult::failed(Failure::Transient, "not pushed yet");
     for (int attempt = 0; attempt < 50; ++attempt) {  // the runtime retries what is transient
       result = push_one(*orders, reference, value);
-      if (result.failure != Failure::Transient) break;
+      if (result.failure() != Failure::Transient) break;
     }
-    EXPECT_EQ(result.failure, Failure::None) << reference << ": " << result.error;
+    EXPECT_EQ(result.failure(), Failure::None) << reference << ": " << result.error;
     references.push_back(reference);
   }
   stop = true;
@@ -210,7 +210,7 @@ TEST_F(TrytonTest, ASaleKeyedInByHandIsRefusedWithTheReasonUnlessTheStreamAdopts
   auto orders = sink("orders");
   for (const auto& [reference, id] : {std::pair{"CRM-7001", by_clerk}, std::pair{"CRM-7002", by_hand_as_synchub}}) {
     const SinkResult refused = push_one(*orders, reference, crm_order);
-    EXPECT_EQ(refused.failure, Failure::Permanent) << refused.error;
+    EXPECT_EQ(refused.failure(), Failure::Permanent) << refused.error;
     EXPECT_NE(refused.error.find("sale id " + std::to_string(id) + " with reference " + reference +
                                  " was not created by synchub (set `adopt: true` on the stream to take it over)"),
               std::string::npos)
@@ -225,7 +225,7 @@ TEST_F(TrytonTest, ASaleKeyedInByHandIsRefusedWithTheReasonUnlessTheStreamAdopts
   }
 
   const SinkResult adopted = push_one(*sink("adopting"), "CRM-7001", crm_order);
-  EXPECT_EQ(adopted.outcome, Outcome::Updated) << adopted.error;
+  EXPECT_EQ(adopted.outcome(), Outcome::Updated) << adopted.error;
   EXPECT_EQ(adopted.target_id, std::to_string(by_clerk));
   const Json lines = rpc().model("sale.line", "search_read",
                                  {Json::array({Json::array({"sale", "=", by_clerk})}), 0, nullptr, nullptr,
@@ -236,12 +236,12 @@ TEST_F(TrytonTest, ASaleKeyedInByHandIsRefusedWithTheReasonUnlessTheStreamAdopts
   // synchub's own sale, created just before a crash lost its ledger entry: found by its note
   // and creator, taken over, no second sale.
   const SinkResult created = push_one(*orders, "CRM-7003", crm_order);
-  ASSERT_EQ(created.outcome, Outcome::Created) << created.error;
+  ASSERT_EQ(created.outcome(), Outcome::Created) << created.error;
   const Json note =
       rpc().model("sale.sale", "read", {Json::array({std::stoll(created.target_id)}), Json::array({"comment"})});
   EXPECT_EQ(note[0]["comment"], "Created by synchub for order CRM-7003.");
   const SinkResult again = push_one(*orders, "CRM-7003", order("C0001", one_line("SKU-002", 3)), "");
-  EXPECT_EQ(again.outcome, Outcome::Updated) << again.error;
+  EXPECT_EQ(again.outcome(), Outcome::Updated) << again.error;
   EXPECT_EQ(again.target_id, created.target_id);
   EXPECT_EQ(sales_with_reference("CRM-7003").size(), 1u);
 }

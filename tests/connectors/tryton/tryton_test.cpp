@@ -16,7 +16,7 @@ TEST_F(TrytonTest, AnOrderIsConfirmedAndInvoicedToTheCentAndCreatedOnceHoweverOf
   const Json crm_order = order("C0001", Json::array({{{"product", "SKU-001"}, {"quantity", 2}, {"unit_price", "12.50"}},
                                                      {{"product", "SKU-002"}, {"quantity", 1}}}));
   SinkResult first = push_one(*orders, "CRM-1001", crm_order);
-  ASSERT_EQ(first.outcome, Outcome::Created) << first.error;
+  ASSERT_EQ(first.outcome(), Outcome::Created) << first.error;
   Json sales = sales_with_reference("CRM-1001");
   ASSERT_EQ(sales.size(), 1u);
   EXPECT_EQ(std::to_string(sales[0]["id"].get<int64_t>()), first.target_id);
@@ -42,7 +42,7 @@ TEST_F(TrytonTest, AnOrderIsConfirmedAndInvoicedToTheCentAndCreatedOnceHoweverOf
   // Sent again, with and without its target id (a lost ledger): the same sale, nothing new.
   for (const std::string& target : {first.target_id, std::string()}) {
     SinkResult again = push_one(*orders, "CRM-1001", crm_order, target);
-    EXPECT_EQ(again.outcome, Outcome::Unchanged) << again.error;
+    EXPECT_EQ(again.outcome(), Outcome::Unchanged) << again.error;
     EXPECT_EQ(again.target_id, first.target_id);
   }
   EXPECT_EQ(sales_with_reference("CRM-1001").size(), 1u);
@@ -50,7 +50,7 @@ TEST_F(TrytonTest, AnOrderIsConfirmedAndInvoicedToTheCentAndCreatedOnceHoweverOf
   Json changed = crm_order;
   changed["lines"][0]["quantity"] = 3;
   SinkResult refused = push_one(*orders, "CRM-1001", changed);
-  EXPECT_EQ(refused.failure, Failure::Permanent);
+  EXPECT_EQ(refused.failure(), Failure::Permanent);
   EXPECT_NE(refused.error.find("processing in Tryton"), std::string::npos) << refused.error;
 }
 
@@ -59,13 +59,13 @@ TEST_F(TrytonTest, ADraftOrderIsRewrittenAndBadOrdersAreRefusedWithTheReason) {
   auto orders = sink("orders");
   SinkResult created =
       push_one(*orders, "CRM-2001", order("C0002", Json::array({{{"product", "SKU-003"}, {"quantity", 10}}})));
-  ASSERT_EQ(created.outcome, Outcome::Created) << created.error;
+  ASSERT_EQ(created.outcome(), Outcome::Created) << created.error;
   SinkResult updated =
       push_one(*orders, "CRM-2001",
                order("C0002", Json::array({{{"product", "SKU-003"}, {"quantity", 5}, {"unit_price", 0.25}},
                                            {{"product", "SKU-001"}, {"quantity", 1}}})),
                created.target_id);
-  ASSERT_EQ(updated.outcome, Outcome::Updated) << updated.error;
+  ASSERT_EQ(updated.outcome(), Outcome::Updated) << updated.error;
   Json sales = sales_with_reference("CRM-2001");
   ASSERT_EQ(sales.size(), 1u);
   EXPECT_EQ(sales[0]["state"], "draft");
@@ -82,7 +82,7 @@ TEST_F(TrytonTest, ADraftOrderIsRewrittenAndBadOrdersAreRefusedWithTheReason) {
       {order("C0001", Json::array()), "lines: an order needs at least one line"}};
   for (const auto& [value, reason] : bad) {
     SinkResult r = push_one(*orders, "CRM-BAD", value);
-    EXPECT_EQ(r.failure, Failure::Permanent) << value.dump();
+    EXPECT_EQ(r.failure(), Failure::Permanent) << value.dump();
     EXPECT_NE(r.error.find(reason), std::string::npos) << r.error;
   }
   EXPECT_EQ(sales_with_reference("CRM-BAD").size(), 0u);
@@ -93,8 +93,8 @@ TEST_F(TrytonTest, AConfirmOverTheCreditLimitIsAPermanentFailureWithTrytonsMessa
   // Small Shop's limit is 1,000.00: 100 x 12.50 = 1,250.00 plus tax is over it.
   SinkResult r =
       push_one(*sink("orders"), "CRM-3001", order("C0003", Json::array({{{"product", "SKU-001"}, {"quantity", 100}}})));
-  EXPECT_EQ(r.outcome, Outcome::Failed);
-  EXPECT_EQ(r.failure, Failure::Permanent);
+  EXPECT_EQ(r.outcome(), Outcome::Failed);
+  EXPECT_EQ(r.failure(), Failure::Permanent);
   EXPECT_NE(r.error.find("Tryton refused to confirm the sale of reference CRM-3001"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("credit limit"), std::string::npos) << r.error;
   Json sales = sales_with_reference("CRM-3001");
@@ -111,10 +111,10 @@ TEST_F(TrytonTest, InvoicesArePulledIncrementallyAcrossPolls) {
     rpc().model("account.invoice", "post", {sales.at(0)["invoices"]});
   };
   ASSERT_EQ(
-      push_one(*orders, "CRM-4001", order("C0001", Json::array({{{"product", "SKU-001"}, {"quantity", 1}}}))).outcome,
+      push_one(*orders, "CRM-4001", order("C0001", Json::array({{{"product", "SKU-001"}, {"quantity", 1}}}))).outcome(),
       Outcome::Created);
   ASSERT_EQ(
-      push_one(*orders, "CRM-4002", order("C0002", Json::array({{{"product", "SKU-002"}, {"quantity", 2}}}))).outcome,
+      push_one(*orders, "CRM-4002", order("C0002", Json::array({{{"product", "SKU-002"}, {"quantity", 2}}}))).outcome(),
       Outcome::Created);
   std::string cursor;
   EXPECT_TRUE(drain(*invoices, cursor).empty());  // drafts only: not in the states asked for
@@ -135,9 +135,9 @@ TEST_F(TrytonTest, InvoicesArePulledIncrementallyAcrossPolls) {
   // A late commit: an invoice whose change is stamped 2 s before the newest one read (its
   // transaction started first and committed after the last poll). The overlap re-read finds it,
   // once.
-  ASSERT_EQ(
-      push_one(*orders, "CRM-4003", order("C0001", Json::array({{{"product", "SKU-003"}, {"quantity", 30}}}))).outcome,
-      Outcome::Created);
+  ASSERT_EQ(push_one(*orders, "CRM-4003", order("C0001", Json::array({{{"product", "SKU-003"}, {"quantity", 30}}})))
+                .outcome(),
+            Outcome::Created);
   post_invoice_of("CRM-4003");
   const int64_t late_invoice = sales_with_reference("CRM-4003").at(0)["invoices"][0].get<int64_t>();
   {
@@ -169,7 +169,7 @@ TEST_F(TrytonTest, StockLevelsAreEmittedOncePerChangeAfterAnOrderShips) {
 
   SinkResult sold =
       push_one(*sink("orders"), "CRM-5001", order("C0001", Json::array({{{"product", "SKU-002"}, {"quantity", 3}}})));
-  ASSERT_EQ(sold.outcome, Outcome::Created) << sold.error;
+  ASSERT_EQ(sold.outcome(), Outcome::Created) << sold.error;
   std::vector<Json> planned = drain(*stock, cursor);  // confirmed: the forecast drops, the stock is still there
   ASSERT_EQ(planned.size(), 1u);
   EXPECT_EQ(planned[0]["product"], "SKU-002");
@@ -204,7 +204,7 @@ TEST_F(TrytonTest, CreditLevelsFollowOpenOrdersToTheCent) {
   EXPECT_TRUE(drain(*credit, cursor).empty());
   ASSERT_EQ(
       push_one(*sink("orders"), "CRM-6001", order("C0002", Json::array({{{"product", "SKU-002"}, {"quantity", 10}}})))
-          .outcome,
+          .outcome(),
       Outcome::Created);
   std::vector<Json> changed = drain(*credit, cursor);
   ASSERT_EQ(changed.size(), 1u);
@@ -216,14 +216,14 @@ TEST_F(TrytonTest, CreditLevelsFollowOpenOrdersToTheCent) {
   open("      orders: {entity: sale_orders}\n      credit: {entity: credit}\n", tryton_.credit_user);
   auto limits = sink("credit");
   SinkResult raised = push_one(*limits, "C0003", {{"credit_limit", "2500.50"}});
-  EXPECT_EQ(raised.outcome, Outcome::Updated) << raised.error;
-  EXPECT_EQ(push_one(*limits, "C0003", {{"credit_limit", 2500.5}}).outcome, Outcome::Unchanged);
+  EXPECT_EQ(raised.outcome(), Outcome::Updated) << raised.error;
+  EXPECT_EQ(push_one(*limits, "C0003", {{"credit_limit", 2500.5}}).outcome(), Outcome::Unchanged);
   std::vector<Json> raised_levels = drain(*credit, cursor);
   ASSERT_EQ(raised_levels.size(), 1u);
   EXPECT_EQ(raised_levels[0]["code"], "C0003");
   EXPECT_EQ(raised_levels[0]["credit_limit"], "2500.50");
   SinkResult unknown = push_one(*limits, "C9999", {{"credit_limit", "1"}});
-  EXPECT_EQ(unknown.failure, Failure::Permanent);
+  EXPECT_EQ(unknown.failure(), Failure::Permanent);
   EXPECT_NE(unknown.error.find("no party with code C9999"), std::string::npos) << unknown.error;
 }
 
@@ -283,12 +283,12 @@ TEST_F(TrytonTest, CustomersAndProductsAreCreatedAndUpdatedByCode) {
                          {"name", "新客户 New Customer"},
                          {"address", {{"street", "1 Main St"}, {"city", "Shanghai"}, {"zip", "200000"}}}};
   SinkResult made = push_one(*customers, "crm-100", customer);
-  ASSERT_EQ(made.outcome, Outcome::Created) << made.error;
+  ASSERT_EQ(made.outcome(), Outcome::Created) << made.error;
   SinkResult same = push_one(*customers, "crm-100", customer);
-  EXPECT_EQ(same.outcome, Outcome::Unchanged) << same.error;
+  EXPECT_EQ(same.outcome(), Outcome::Unchanged) << same.error;
   Json renamed = customer;
   renamed["address"]["city"] = "Beijing";
-  EXPECT_EQ(push_one(*customers, "crm-100", renamed).outcome, Outcome::Updated);
+  EXPECT_EQ(push_one(*customers, "crm-100", renamed).outcome(), Outcome::Updated);
   const Json party = rpc().model(
       "party.party", "search_read",
       {Json::array({Json::array({"code", "=", "C0100"})}), 0, 1, nullptr, Json::array({"name", "addresses.city"})});
@@ -297,11 +297,11 @@ TEST_F(TrytonTest, CustomersAndProductsAreCreatedAndUpdatedByCode) {
 
   const Json product = {{"code", "SKU-100"}, {"name", "Sprocket"}, {"list_price", "7.35"}, {"category", "Goods"}};
   SinkResult created = push_one(*products, "SKU-100", product);
-  ASSERT_EQ(created.outcome, Outcome::Created) << created.error;
-  EXPECT_EQ(push_one(*products, "SKU-100", product).outcome, Outcome::Unchanged);
+  ASSERT_EQ(created.outcome(), Outcome::Created) << created.error;
+  EXPECT_EQ(push_one(*products, "SKU-100", product).outcome(), Outcome::Unchanged);
   Json repriced = product;
   repriced["list_price"] = "7.40";
-  EXPECT_EQ(push_one(*products, "SKU-100", repriced).outcome, Outcome::Updated);
+  EXPECT_EQ(push_one(*products, "SKU-100", repriced).outcome(), Outcome::Updated);
   const Json row = rpc().model("product.product", "read",
                                {Json::array({std::stoll(created.target_id)}), Json::array({"code", "list_price"})});
   EXPECT_EQ(row[0]["code"], "SKU-100");
@@ -314,14 +314,14 @@ TEST_F(TrytonTest, CustomersAndProductsAreCreatedAndUpdatedByCode) {
   std::vector<SinkResult> batch = customers->push(Batch{
       "t", "b2", {SinkRecord{"a", a, "", false}, SinkRecord{"b", b, "", false}, SinkRecord{"c", twice, "", false}}});
   ASSERT_EQ(batch.size(), 3u);
-  EXPECT_EQ(batch[0].outcome, Outcome::Created) << batch[0].error;
-  EXPECT_EQ(batch[1].outcome, Outcome::Created) << batch[1].error;
-  EXPECT_EQ(batch[2].failure, Failure::Permanent);
+  EXPECT_EQ(batch[0].outcome(), Outcome::Created) << batch[0].error;
+  EXPECT_EQ(batch[1].outcome(), Outcome::Created) << batch[1].error;
+  EXPECT_EQ(batch[2].failure(), Failure::Permanent);
   EXPECT_NE(batch[2].error.find("unique"), std::string::npos) << batch[2].error;
   const std::string fine = Json{{"code", "SKU-201"}, {"name", "Fine"}}.dump(),
                     lost = Json{{"code", "SKU-202"}, {"name", "Lost"}, {"category", "Nope"}}.dump();
   batch = products->push(Batch{"t", "b3", {SinkRecord{"f", fine, "", false}, SinkRecord{"l", lost, "", false}}});
-  EXPECT_EQ(batch[0].outcome, Outcome::Created) << batch[0].error;
+  EXPECT_EQ(batch[0].outcome(), Outcome::Created) << batch[0].error;
   EXPECT_NE(batch[1].error.find("category: no product.category with name \"Nope\""), std::string::npos)
       << batch[1].error;
 
