@@ -13,9 +13,9 @@
 #include <thread>
 
 #include "connectors/file/csv.hpp"
-#include "http/http_client.hpp"
 #include "examples/simulators/crm.hpp"
 #include "examples/simulators/erp.hpp"
+#include "http/http_client.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::test {
@@ -82,9 +82,7 @@ bool run_with_kills(const TempDir& dir, const std::string& config, int kills, st
     hub.kill_hard();
   }
   Process hub({"run", "-c", config}, dir.str("log"));
-  const auto until = Clock::now() + limit;
-  bool finished = false;
-  while (Clock::now() < until && !(finished = done())) std::this_thread::sleep_for(std::chrono::seconds(2));
+  const bool finished = eventually(done, limit, std::chrono::seconds(2));
   if (!finished) std::printf("  stopped at its time limit of %lld s\n", static_cast<long long>(limit.count()));
   hub.terminate();
   return finished;
@@ -149,10 +147,8 @@ void quick_start_under_faults(std::vector<Row>& rows) {
       r.exit_code == 0) {
     std::printf("  %s", r.out.c_str());
     Process hub({"run", "-c", config}, dir.str("log-after-replay"));
-    const auto until = Clock::now() + std::chrono::seconds(240);
-    bool finished = false;
-    while (Clock::now() < until && !(finished = done())) std::this_thread::sleep_for(std::chrono::seconds(2));
-    if (!finished) std::printf("  stopped at its time limit of 240 s after the replay\n");
+    if (!eventually(done, std::chrono::seconds(240), std::chrono::seconds(2)))
+      std::printf("  stopped at its time limit of 240 s after the replay\n");
     hub.terminate();
   }
   std::vector<std::string> created;
@@ -222,14 +218,15 @@ void customers_patched_while_listed(std::vector<Row>& rows) {
     }
     return keys;
   };
-  for (int i = 0; i < 60; ++i) {
-    auto got = arrived();
-    size_t present = 0;
-    std::set<std::string> seen(got.begin(), got.end());
-    for (const auto& k : newest) present += seen.count(k);
-    if (present == newest.size()) break;
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
+  eventually(
+      [&] {
+        auto got = arrived();
+        size_t present = 0;
+        std::set<std::string> seen(got.begin(), got.end());
+        for (const auto& k : newest) present += seen.count(k);
+        return present == newest.size();
+      },
+      std::chrono::seconds(60), std::chrono::seconds(1));
   hub.terminate();
   rows.push_back(count(fault, "customers' newest versions", newest, arrived(),
                        dead_letter_keys(dir.str("synchub.yaml"), "customers")));

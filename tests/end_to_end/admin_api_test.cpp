@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "http/http_client.hpp"
 #include "tests/support/test_support.hpp"
@@ -63,11 +62,12 @@ class AdminHub {
   // Waits until the flow's status satisfies `ok`.
   Json flow_until(const std::function<bool(const Json&)>& ok) {
     Json flow;
-    for (int i = 0; i < 200; ++i) {
-      flow = get("/api/v1/flows/orders");
-      if (ok(flow)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    eventually(
+        [&] {
+          flow = get("/api/v1/flows/orders");
+          return ok(flow);
+        },
+        std::chrono::seconds(10));
     return flow;
   }
   // The file appears whole (hidden, then renamed): the source reads with `settle: 0s`, and could
@@ -170,8 +170,8 @@ TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
   EXPECT_EQ(entry["stage"], "mapping");
   EXPECT_EQ(hub.call("POST", "/api/v1/dlq/" + std::to_string(id) + "/replay", "view-1").status, 403);
   EXPECT_EQ(hub.call("POST", "/api/v1/dlq/" + std::to_string(id) + "/replay", "op-1").status, 202);
-  for (int i = 0; i < 100 && hub.get("/api/v1/dlq/" + std::to_string(id))["attempts"] != 2; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto attempts_reach = [&](int n) { return hub.get("/api/v1/dlq/" + std::to_string(id))["attempts"] == n; };
+  eventually([&] { return attempts_reach(2); }, std::chrono::seconds(5));
   entry = hub.get("/api/v1/dlq/" + std::to_string(id));
   EXPECT_EQ(entry["attempts"], 2);
   EXPECT_EQ(entry["status"], "pending");
@@ -180,20 +180,21 @@ TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
   HttpReply unknown = hub.call("POST", "/api/v1/dlq/replay?flow=nonexistent", "op-1");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_NE(unknown.body.find("no flow nonexistent"), std::string::npos) << unknown.body;
-  for (int i = 0; i < 100 && hub.get("/api/v1/dlq/" + std::to_string(id))["attempts"] != 3; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  eventually([&] { return attempts_reach(3); }, std::chrono::seconds(5));
   EXPECT_EQ(hub.call("DELETE", "/api/v1/dlq/" + std::to_string(id), "op-1").status, 200);
   EXPECT_EQ(hub.get("/api/v1/dlq/" + std::to_string(id))["status"], "discarded");
   EXPECT_EQ(hub.call("DELETE", "/api/v1/dlq/" + std::to_string(id), "op-1").status, 404);
 
   // Runs: the history the flow recorded.
   int64_t read = 0;
-  for (int i = 0; i < 100 && read < 3; ++i) {
-    read = 0;
-    const Json runs = hub.get("/api/v1/flows/orders/runs");
-    for (const auto& run : runs["runs"]) read += run["read"].get<int64_t>();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  eventually(
+      [&] {
+        read = 0;
+        const Json runs = hub.get("/api/v1/flows/orders/runs");
+        for (const auto& run : runs["runs"]) read += run["read"].get<int64_t>();
+        return read >= 3;
+      },
+      std::chrono::seconds(5));
   EXPECT_EQ(read, 3) << hub.get("/api/v1/flows/orders/runs");
   // The same runs, summed over the last 5 minutes, hour and day.
   Json windows = hub.get("/api/v1/flows/orders")["windows"];

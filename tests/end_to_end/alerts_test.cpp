@@ -36,8 +36,7 @@ class RobotReceiver {
     return times_;
   }
   std::vector<std::string> wait_for(size_t count) {
-    for (int i = 0; i < 300 && messages().size() < count; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    eventually([&] { return messages().size() >= count; }, std::chrono::seconds(15));
     return messages();
   }
 

@@ -67,10 +67,8 @@ TEST(CrashSafety, SigtermFinishesTheBatchInFlightAndExitsZero) {
   const std::string log = dir.str("synchub.log");
   Process hub({"run", "-c", config}, log);
   // Stopped once it delivers (a fixed wait stopped a process still starting, on a busy machine).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (hub.running() && lines_in_dir(dir.path() / "outbox/sale_orders").empty() &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  eventually([&] { return !hub.running() || !lines_in_dir(dir.path() / "outbox/sale_orders").empty(); },
+             std::chrono::seconds(30), std::chrono::milliseconds(20));
   ASSERT_TRUE(hub.running()) << read_file(log);
   EXPECT_EQ(hub.terminate(), 0) << read_file(log);
   // What was written is whole: every line parses to a known order id.

@@ -4,8 +4,6 @@
 // holder polls it, and the other takes over when the holder is killed.
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include "runtime/state/postgres.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/test_support.hpp"
@@ -53,12 +51,12 @@ TEST(PostgresState, ASecondWorkerTakesOverASourceWhenTheHolderDies) {
   auto holds = [&](const std::string& log) {
     return read_file(dir.path() / log).find("this worker polls the stream") != std::string::npos;
   };
-  for (int i = 0; i < 200 && !holds("a.log"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  ASSERT_TRUE(holds("a.log")) << read_file(dir.path() / "a.log");
+  const auto every = std::chrono::milliseconds(25);
+  ASSERT_TRUE(eventually([&] { return holds("a.log"); }, std::chrono::seconds(5), every))
+      << read_file(dir.path() / "a.log");
   Process b({"run", "-c", b_config}, dir.str("b.log"));
   write_file(dir.path() / "inbox" / "1.jsonl", "{\"order_id\":\"A\"}\n");
-  for (int i = 0; i < 800 && lines_in_dir(dir.path() / "a-outbox").empty(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  eventually([&] { return !lines_in_dir(dir.path() / "a-outbox").empty(); }, std::chrono::seconds(20), every);
   EXPECT_EQ(lines_in_dir(dir.path() / "a-outbox").size(), 1u);
   EXPECT_FALSE(holds("b.log")) << "b waits while a holds the lease";
   // a is killed once it has recorded its work: the order in the ledger, the file read to its end
@@ -68,16 +66,14 @@ TEST(PostgresState, ASecondWorkerTakesOverASourceWhenTheHolderDies) {
     return db.exec("SELECT count(*) FROM ledger").integer(0, 0) == 1 &&
            fs::exists(dir.path() / "inbox" / "archive" / "1.jsonl");
   };
-  for (int i = 0; i < 800 && !recorded(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  ASSERT_TRUE(recorded()) << read_file(dir.path() / "a.log");
+  ASSERT_TRUE(eventually(recorded, std::chrono::seconds(20), every)) << read_file(dir.path() / "a.log");
 
   a.kill_hard();  // no release: b must wait for the lease to expire
-  for (int i = 0; i < 200 && !holds("b.log"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  ASSERT_TRUE(holds("b.log")) << read_file(dir.path() / "b.log");
+  ASSERT_TRUE(eventually([&] { return holds("b.log"); }, std::chrono::seconds(5), every))
+      << read_file(dir.path() / "b.log");
   write_file(dir.path() / "inbox" / "2.jsonl", "{\"order_id\":\"B\"}\n");
   // Up to 20 s: under AddressSanitizer beside other tests, b's first batch can be slow.
-  for (int i = 0; i < 800 && lines_in_dir(dir.path() / "b-outbox").empty(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  eventually([&] { return !lines_in_dir(dir.path() / "b-outbox").empty(); }, std::chrono::seconds(20), every);
   const auto b_lines = lines_in_dir(dir.path() / "b-outbox");
   ASSERT_EQ(b_lines.size(), 1u) << "b goes on from the shared cursor: only the new file\nb:\n"
                                 << read_file(dir.path() / "b.log") << "a:\n"

@@ -3,7 +3,6 @@
 // saying what was not confirmed; a second signal ends it at once. What was
 // not confirmed is delivered by the next run: nothing is lost.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <set>
@@ -33,14 +32,14 @@ struct HubWhoseClusterWent {
     kafka->command("topic crm.orders 2 3");
     fs::create_directories(dir.path() / "inbox");
     write_file(dir.path() / "inbox" / "a.jsonl", orders(0, 500));
-    write_file(dir.path() / "synchub.yaml", "hub: {name: t, log_format: json, shutdown_timeout: 3s}\n"
-                                            "bus:\n  type: kafka\n  kafka:\n    bootstrap_servers: \"" +
-                                                kafka->bootstrap_servers() +
-                                                "\"\n    create_topics: false\n" + file_orders_connectors() +
-                                                "flows:\n  orders: {from: crm.orders, to: erp.orders}\n");
+    write_file(dir.path() / "synchub.yaml",
+               "hub: {name: t, log_format: json, shutdown_timeout: 3s}\n"
+               "bus:\n  type: kafka\n  kafka:\n    bootstrap_servers: \"" +
+                   kafka->bootstrap_servers() + "\"\n    create_topics: false\n" + file_orders_connectors() +
+                   "flows:\n  orders: {from: crm.orders, to: erp.orders}\n");
     hub = std::make_unique<Process>(std::vector<std::string>{"run", "-c", dir.str("synchub.yaml")}, dir.str("log"));
-    for (int i = 0; i < 600 && lines_in_dir(dir.path() / "outbox").size() < 500; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    eventually([&] { return lines_in_dir(dir.path() / "outbox").size() >= 500; }, std::chrono::seconds(60),
+               std::chrono::milliseconds(100));
     kafka.reset();  // the whole cluster: every broker gone
     write_file(dir.path() / "inbox" / "b.jsonl", orders(500, 1000));
     std::this_thread::sleep_for(std::chrono::seconds(2));  // read, and waiting for the gone cluster

@@ -7,7 +7,6 @@
 
 #include <cstdlib>
 #include <mutex>
-#include <thread>
 
 #include "examples/simulators/crm.hpp"
 #include "examples/simulators/erp.hpp"
@@ -140,7 +139,7 @@ TEST(Simulators, CrmSendsSignedWebhooksForNewAndEditedOrders) {
   options.webhook_secret = "s3cret";
   simulators::CrmSimulator crm(options);
   crm.trickle(3, 2);  // three new orders, two edits
-  for (int i = 0; i < 100 && crm.webhooks_sent() < 5; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  eventually([&] { return crm.webhooks_sent() >= 5; }, std::chrono::seconds(5));
   EXPECT_EQ(crm.webhooks_sent(), 5);
   std::lock_guard lock(mu);
   EXPECT_EQ(verdicts, std::vector<std::string>(5, "ok"));

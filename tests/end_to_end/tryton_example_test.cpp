@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "connectors/tryton/rpc.hpp"
 #include "examples/simulators/crm.hpp"
@@ -77,7 +76,6 @@ TEST(TrytonExample, OrdersGoToTrytonOnceAndInvoicesStockAndCreditComeBackExactly
   Process hub({"run", "-c", dir.str("synchub.yaml")}, dir.str("log"));
   std::string progress;
   std::set<std::string> posted;  // invoices the "accountant" posted
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(300);
   auto settled = [&] {
     // Phase 1: every expected order is a sale, or dead-lettered with its reason.
     const auto now = sales();
@@ -110,9 +108,7 @@ TEST(TrytonExample, OrdersGoToTrytonOnceAndInvoicesStockAndCreditComeBackExactly
     return placed == expected.size() && with_invoice == processing && finance == processing &&
            with_stock == crm.products().size() && with_credit == crm.customers().size();
   };
-  bool done = false;
-  while (std::chrono::steady_clock::now() < until && !(done = settled()))
-    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  const bool done = eventually(settled, std::chrono::seconds(300), std::chrono::seconds(1));
   EXPECT_EQ(hub.terminate(), 0);
   ASSERT_TRUE(done) << progress << "\n" << read_file(dir.path() / "log").substr(0, 6000);
 

@@ -71,24 +71,29 @@ flows:
   HttpReply post_delivery(const std::string& body, long timestamp, const std::string& delivery_id) {
     return post_with(client_, body, timestamp, kSecret, "/hooks/crm/orders", "POST", delivery_id);
   }
+  std::vector<std::string> outbox() const {
+    return fs::exists(dir_.path() / "outbox") ? lines_in_dir(dir_.path() / "outbox") : std::vector<std::string>{};
+  }
   std::vector<std::string> delivered(size_t expect, std::chrono::seconds patience) {
-    auto until = std::chrono::steady_clock::now() + patience;
     std::vector<std::string> lines;
-    do {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      lines = fs::exists(dir_.path() / "outbox") ? lines_in_dir(dir_.path() / "outbox") : std::vector<std::string>{};
-    } while (lines.size() < expect && std::chrono::steady_clock::now() < until);
+    eventually(
+        [&] {
+          lines = outbox();
+          return lines.size() >= expect;
+        },
+        patience);
     return lines;
   }
   // Everything delivered once `line` is: what was published before it with the
   // same key is delivered before it.
   std::vector<std::string> delivered_through(const std::string& line) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     std::vector<std::string> lines;
-    while (std::count(lines.begin(), lines.end(), line) == 0 && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      lines = fs::exists(dir_.path() / "outbox") ? lines_in_dir(dir_.path() / "outbox") : std::vector<std::string>{};
-    }
+    eventually(
+        [&] {
+          lines = outbox();
+          return std::count(lines.begin(), lines.end(), line) > 0;
+        },
+        std::chrono::seconds(20));
     return lines;
   }
   int stop() { return process_->terminate(); }

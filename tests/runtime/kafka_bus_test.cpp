@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/support/files.hpp"
 #include "tests/support/kafka_mock.hpp"
 
 namespace synchub::runtime {
@@ -125,13 +126,18 @@ TEST(KafkaBus, TwoConsumersShareTheTopicAndTheRewindGoesBackToTheCommit) {
   auto bus = open_kafka_bus(options(kafka));
   auto a = bus->subscribe("synchub.flow", "shared");
   auto b = bus->subscribe("synchub.flow", "shared");
-  // Until both hold partitions (lag is "unknown", 1, before a consumer's first assignment).
-  for (int i = 0; i < 300 && (a->lag() != 0 || b->lag() != 0); ++i) {
-    a->poll(1);
-    b->poll(1);
-    std::this_thread::sleep_for(50ms);
-  }
-  ASSERT_EQ(a->lag() + b->lag(), 0) << "both consumers joined";
+  // Until both hold partitions (lag is "unknown", 1, before a consumer's first assignment);
+  // their polls serve the group's join.
+  auto joined = [&] { return a->lag() == 0 && b->lag() == 0; };
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        if (joined()) return true;
+        a->poll(1);
+        b->poll(1);
+        return false;
+      },
+      15s))
+      << "both consumers joined: lag " << a->lag() << " + " << b->lag();
   bus->publish(events("shared", 0, 400, 40));
   std::map<int, int> times;
   std::set<int32_t> a_partitions, b_partitions;
@@ -239,14 +245,14 @@ TEST(KafkaBus, ClientStatisticsBecomeMetrics) {
   ASSERT_EQ(consume(*consumer, 300).size(), 300u);
   auto has = [&](const std::string& text, const std::string& line) { return text.find(line) != std::string::npos; };
   std::string metrics;
-  for (int i = 0; i < 100; ++i) {  // the next statistics after everything went through
-    std::this_thread::sleep_for(50ms);
-    consumer->poll(1);  // serves the consumer's statistics
-    metrics = bus->metrics_text();
-    if (has(metrics, "synchub_kafka_messages_total{client=\"producer\",direction=\"produced\"} 300\n") &&
-        has(metrics, "{client=\"synchub.test.orders\",direction=\"consumed\"} 300\n"))
-      break;
-  }
+  test::eventually(  // the next statistics after everything went through
+      [&] {
+        consumer->poll(1);  // serves the consumer's statistics
+        metrics = bus->metrics_text();
+        return has(metrics, "synchub_kafka_messages_total{client=\"producer\",direction=\"produced\"} 300\n") &&
+               has(metrics, "{client=\"synchub.test.orders\",direction=\"consumed\"} 300\n");
+      },
+      5s);
   EXPECT_TRUE(has(metrics, "synchub_kafka_messages_total{client=\"producer\",direction=\"produced\"} 300\n"))
       << metrics;
   EXPECT_TRUE(has(metrics, "{client=\"synchub.test.orders\",direction=\"consumed\"} 300\n")) << metrics;

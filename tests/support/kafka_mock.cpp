@@ -7,6 +7,8 @@
 
 #include <stdexcept>
 
+#include "tests/support/files.hpp"
+
 namespace synchub::test {
 
 KafkaMock::KafkaMock(int brokers) {
@@ -41,8 +43,8 @@ KafkaMock::~KafkaMock() {
   kill(pid_, SIGTERM);
   // A cluster that does not stop within 10 s is killed: a test never hangs here.
   int status = 0;
-  for (int i = 0; i < 1000 && waitpid(pid_, &status, WNOHANG) == 0; ++i) usleep(10000);
-  if (waitpid(pid_, &status, WNOHANG) == 0) {
+  if (!eventually([&] { return waitpid(pid_, &status, WNOHANG) != 0; }, std::chrono::seconds(10),
+                  std::chrono::milliseconds(10))) {
     kill(pid_, SIGKILL);
     waitpid(pid_, &status, 0);
   }

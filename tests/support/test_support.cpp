@@ -13,18 +13,20 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 namespace synchub::test {
 
 std::string wait_for_hub_url(const fs::path& log) {
   const std::regex url("\"url\":\"(https?://127\\.0\\.0\\.1:[0-9]+)\"");
-  for (int i = 0; i < 200; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    std::smatch m;
-    const std::string text = read_file(log);
-    if (std::regex_search(text, m, url)) return m[1];
-  }
+  std::string text;
+  std::smatch m;
+  const bool started = eventually(
+      [&] {
+        text = read_file(log);
+        return std::regex_search(text, m, url);
+      },
+      std::chrono::seconds(5), std::chrono::milliseconds(25));
+  if (started) return m[1];
   throw std::runtime_error("hub did not start: " + read_file(log));
 }
 
@@ -157,16 +159,17 @@ void Process::signal(int sig) const {
 
 std::optional<int> Process::wait_for(std::chrono::milliseconds limit) {
   if (pid_ <= 0) return std::nullopt;
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (true) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return exit_code_of(status);
-    }
-    if (std::chrono::steady_clock::now() >= until) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  std::optional<int> code;
+  eventually(
+      [&] {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+        pid_ = -1;
+        code = exit_code_of(status);
+        return true;
+      },
+      limit);
+  return code;
 }
 
 bool Process::running() {

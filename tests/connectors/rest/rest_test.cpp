@@ -16,7 +16,6 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
 #include "config/hub_config.hpp"
 #include "connectors/registry.hpp"
@@ -356,17 +355,18 @@ TEST(RestTls, CertificatesAreVerifiedByDefault) {
       waitpid(pid, nullptr, 0);
     }
   } stop{server};
-  for (int i = 0; i < 100; ++i) {  // until it listens
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool up = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    close(fd);
-    if (up) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  test::eventually(  // until it listens (if it never does, the errors below say so)
+      [&] {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<uint16_t>(port));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const bool up = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+        close(fd);
+        return up;
+      },
+      std::chrono::seconds(5));
   auto error_of = [&](const std::string& tls) {
     RestFixture fixture("  api:\n    type: rest\n    base_url: https://" + accept + "\n" + tls +
                         "    streams:\n      s: {path: /s}\n");
