@@ -25,8 +25,6 @@ struct FlowRunner::Attempt {
   std::optional<bool> masters_pending;  // asked once per batch, when needed
 };
 
-// The previous batch, if its sink write is still under way, settles once this one is mapped:
-// reading and mapping overlap that write, and the ledger lookup below sees its entries.
 bool FlowRunner::process(std::vector<Item>& items, bool replay) {
   Attempt a;
   a.commit.flow = options_.name;
@@ -35,17 +33,23 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
   a.give_up = options_.max_attempts > 0 && failures_ + 1 >= options_.max_attempts;
   only_waited_ = true;  // until something is attempted and fails
   std::vector<Item*> mapped = map_items(items, a);
+  // The previous batch, if the sink still finishes it, settles now: its write overlapped this
+  // batch's reading and mapping, and the ledger lookup below sees its entries.
   settle();
-  push(changed_items(mapped, a), a);
-  std::vector<Outcome> outcomes;
+  deliver(drop_unchanged(mapped, a), a);
+  return record_attempt(items, a);
+}
+
+// The attempt's outcomes are committed now, or once the sink has finished the batch. A record
+// that failed transiently is counted when its retry settles.
+bool FlowRunner::record_attempt(const std::vector<Item>& items, Attempt& a) {
+  DeliveredBatch batch{std::move(a.commit), {}, std::nullopt, a.replay};
   for (const auto& item : items)
-    if (!item.transient) outcomes.push_back(item.outcome);  // a transient failure is counted when it settles
-  if (sink_->in_flight()) {
-    settling_ = Settling{std::move(a.commit), std::move(outcomes), std::nullopt, replay};
-    return !a.retry;
-  }
-  state_store_.commit_flow_batch(a.commit);
-  for (auto outcome : outcomes) count(outcome);
+    if (!item.transient) batch.outcomes.push_back(item.outcome);
+  if (sink_->in_flight())
+    in_flight_.start([this] { sink_->settle(); }, std::move(batch));
+  else
+    commit(batch);
   return !a.retry;
 }
 
@@ -95,7 +99,7 @@ std::vector<FlowRunner::Item*> FlowRunner::map_items(std::vector<Item>& items, A
 
 // What the target does not have yet: the mapped records the ledger (or an earlier record of the
 // same key in this batch) does not know with this content.
-std::vector<FlowRunner::Item*> FlowRunner::changed_items(const std::vector<Item*>& mapped, Attempt& a) {
+std::vector<FlowRunner::Item*> FlowRunner::drop_unchanged(const std::vector<Item*>& mapped, Attempt& a) {
   std::vector<std::string_view> keys;
   for (const Item* item : mapped) keys.push_back(item->key);
   auto ledger = state_store_.ledger(options_.name, keys);
@@ -134,7 +138,8 @@ std::vector<FlowRunner::Item*> FlowRunner::changed_items(const std::vector<Item*
   return changed;
 }
 
-void FlowRunner::push(const std::vector<Item*>& items, Attempt& a) {
+// Pushes the batch to the sink and records what became of each record.
+void FlowRunner::deliver(const std::vector<Item*>& items, Attempt& a) {
   if (items.empty()) return;
   connectors::Batch batch;
   batch.flow = options_.name;

@@ -86,7 +86,7 @@ void FlowRunner::failed(Clock::time_point now, const std::string& error) {
 }
 
 bool FlowRunner::caught_up() {
-  if (settling_) return false;
+  if (in_flight_.active()) return false;
   if (paused_) return true;  // nothing more will happen until resumed
   return state_ != FlowState::BackingOff && consumer_->lag() == 0 &&
          state_store_.replay_requests(options_.name, 1).empty();
@@ -143,69 +143,87 @@ void FlowRunner::finish_run() {
 }
 
 void FlowRunner::settle() {
-  if (!settling_) return;
-  Settling s = std::move(*settling_);
-  settling_.reset();
-  sink_->settle();  // throws when the batch did not land: the caller rewinds and it is redone
-  state_store_.commit_flow_batch(s.commit);
-  for (auto outcome : s.outcomes) count(outcome);
-  if (s.positions) consumer_->commit(*s.positions);
+  in_flight_.settle([this](const DeliveredBatch& batch) { commit(batch); });
+}
+
+// A batch's outcomes become durable: ledger, cross-references and dead letters first, then
+// (when the batch ended a poll) the consumer's offsets, so a crash between the two repeats the
+// batch and the ledger skips what landed.
+void FlowRunner::commit(const DeliveredBatch& batch) {
+  state_store_.commit_flow_batch(batch.commit);
+  for (auto outcome : batch.outcomes) count(outcome);
+  if (batch.positions) consumer_->commit(*batch.positions);
 }
 
 bool FlowRunner::run_once(Clock::time_point now) {
-  // Not reading now: the consumer stays in its group without fetching.
-  if (paused_ || (state_ == FlowState::BackingOff && now < next_attempt_)) {
-    settle();
-    consumer_->idle();
-    return false;
-  }
+  if (paused_ || (state_ == FlowState::BackingOff && now < next_attempt_)) return rest();
   requested_wait_ = {};
-  if (run_.started_ms == 0) {
-    run_.started_ms = now_ms();
-    run_started_ = now;
-  } else if (now - run_started_ > std::chrono::seconds(60)) {
-    finish_run();  // long runs are recorded in one-minute slices
-    run_.started_ms = now_ms();
-    run_started_ = now;
-  }
-
-  // Dead letters asked to be replayed go first; those of a batch still settling are marked
-  // replayed only when it settles, so it settles before they are asked for again.
-  if (settling_ && settling_->replay) settle();
-  auto replays = state_store_.replay_requests(options_.name, static_cast<int>(options_.batch_size));
-  if (!replays.empty()) {
-    std::vector<Item> items(replays.size());
-    for (size_t i = 0; i < replays.size(); ++i) {
-      items[i].key = replays[i].key;
-      items[i].input = std::move(replays[i].input);
-      items[i].origin = "replay-" + padded(replays[i].id);
-      items[i].dead_letter_id = replays[i].id;
-    }
-    if (process(items, true)) {
-      failures_ = 0;
-      local_failures_ = 0;
-      configuration_error_ = false;
-      last_success_ms_ = now_ms();
-      state_ = FlowState::Running;
-    } else {
-      back_off(now, requested_wait_, run_.error);
-    }
+  slice_run(now);
+  if (std::vector<Item> replays = take_replays(); !replays.empty()) {
+    after_replays(now, process(replays, true));
     return true;
   }
-
   std::vector<Event> events = consumer_->poll(options_.batch_size);
-  if (events.empty()) {
-    settle();
-    local_failures_ = 0;
-    if (run_.read > 0 || run_.dead_lettered > 0) finish_run();
-    run_.started_ms = 0;
-    state_ = FlowState::Idle;
-    return false;
+  if (events.empty()) return went_idle();
+  deliver_polled(now, events);
+  return true;
+}
+
+// Not reading now: the batch in flight is recorded, and the consumer stays in its group without
+// fetching.
+bool FlowRunner::rest() {
+  settle();
+  consumer_->idle();
+  return false;
+}
+
+bool FlowRunner::went_idle() {
+  settle();
+  local_failures_ = 0;
+  if (run_.read > 0 || run_.dead_lettered > 0) finish_run();
+  run_.started_ms = 0;
+  state_ = FlowState::Idle;
+  return false;
+}
+
+void FlowRunner::slice_run(Clock::time_point now) {
+  if (run_.started_ms != 0 && now - run_started_ <= std::chrono::seconds(60)) return;
+  if (run_.started_ms != 0) finish_run();  // long runs are recorded in one-minute slices
+  run_.started_ms = now_ms();
+  run_started_ = now;
+}
+
+// Dead letters asked to be replayed go first. Those of a batch still in flight are marked
+// replayed only when it settles, so it settles before they are asked for again.
+std::vector<FlowRunner::Item> FlowRunner::take_replays() {
+  if (const DeliveredBatch* batch = in_flight_.record(); batch && batch->replay) settle();
+  auto replays = state_store_.replay_requests(options_.name, static_cast<int>(options_.batch_size));
+  std::vector<Item> items(replays.size());
+  for (size_t i = 0; i < replays.size(); ++i) {
+    items[i].key = replays[i].key;
+    items[i].input = std::move(replays[i].input);
+    items[i].origin = "replay-" + padded(replays[i].id);
+    items[i].dead_letter_id = replays[i].id;
   }
-  // One sink batch per partition: after a restart a partition's batch starts
-  // at the same committed offset, so a repeated push gets the same batch id
-  // whatever the other partitions hold.
-  // A batch polled again after a transient failure: only what has no final outcome yet goes on.
+  return items;
+}
+
+void FlowRunner::after_replays(Clock::time_point now, bool done) {
+  if (!done) {
+    back_off(now, requested_wait_, run_.error);
+    return;
+  }
+  failures_ = 0;
+  local_failures_ = 0;
+  configuration_error_ = false;
+  last_success_ms_ = now_ms();
+  state_ = FlowState::Running;
+}
+
+// One sink batch per partition: after a restart a partition's batch starts at the same committed
+// offset, so a repeated push gets the same batch id whatever the other partitions hold. A batch
+// polled again after a transient failure: only what has no final outcome yet goes on.
+void FlowRunner::deliver_polled(Clock::time_point now, std::vector<Event>& events) {
   std::map<int32_t, std::vector<Item>> by_partition;
   for (auto& e : events) {
     Item item;
@@ -224,7 +242,6 @@ bool FlowRunner::run_once(Clock::time_point now) {
       if (!item.transient) retry_final_.insert(item.origin);
   }
   local_failures_ = 0;  // the bus and the state store did their part
-  if (all_done) configuration_error_ = false;
   if (!all_done) {
     consumer_->rewind();  // redo what failed transiently; the rest of the batch is final
     // An attempt that settled some records made progress: the wait starts again from the first
@@ -232,18 +249,19 @@ bool FlowRunner::run_once(Clock::time_point now) {
     // minutes while most of it lands), and attempts are counted again for what is left.
     if (retry_final_.size() > final_before) failures_ = 0;
     back_off(now, requested_wait_, run_.error);
-    return true;
+    return;
   }
+  configuration_error_ = false;
   retry_read_.clear();
   retry_final_.clear();
-  if (settling_)
-    settling_->positions = positions_after(events);
+  // The offsets are committed with the batch's outcomes: now, or once the sink has the batch.
+  if (DeliveredBatch* batch = in_flight_.record())
+    batch->positions = positions_after(events);
   else
     consumer_->commit(positions_after(events));
   failures_ = 0;
   last_success_ms_ = now_ms();
   state_ = FlowState::Running;
-  return true;
 }
 
 }  // namespace synchub::runtime

@@ -17,6 +17,7 @@
 #include "runtime/admin/admin_board.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/bus/bus.hpp"
+#include "runtime/in_flight.hpp"
 #include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
@@ -97,14 +98,22 @@ class FlowRunner {
     std::string target_id;
     std::string resume;  // where an earlier attempt at this content stopped (WriteProgress)
   };
-  // One batch attempt (flow_batch.cpp). Returns false when the batch must be retried later
-  // (transient failure).
+  // Reading (flow_runner.cpp): what to work on next, and what is done with a polled batch.
+  bool rest();                            // not due: settle, stay in the group idle
+  bool went_idle();                       // nothing to read: settle, close the run
+  void slice_run(Clock::time_point now);  // long runs are recorded in slices
+  std::vector<Item> take_replays();       // dead letters asked to be replayed
+  void after_replays(Clock::time_point now, bool done);
+  void deliver_polled(Clock::time_point now, std::vector<Event>& events);
+  // One batch attempt (flow_batch.cpp), stage by stage: map, drop what the target has, deliver,
+  // record. Returns false when the batch must be retried later (a transient failure).
   struct Attempt;
   bool process(std::vector<Item>& items, bool replay);
   std::vector<Item*> map_items(std::vector<Item>& items, Attempt& attempt);
-  std::vector<Item*> changed_items(const std::vector<Item*>& mapped, Attempt& attempt);
-  void push(const std::vector<Item*>& items, Attempt& attempt);
+  std::vector<Item*> drop_unchanged(const std::vector<Item*>& mapped, Attempt& attempt);
+  void deliver(const std::vector<Item*>& items, Attempt& attempt);
   void record(Item& item, const connectors::SinkResult& result, int64_t now, Attempt& attempt);
+  bool record_attempt(const std::vector<Item>& items, Attempt& attempt);
   void dead_letter(Item& item, DeadLetterStage stage, const std::string& error, Attempt& attempt);
   std::string gave_up(const std::string& error) const;
   void back_off(Clock::time_point now, std::chrono::milliseconds requested, const std::string& error);
@@ -141,14 +150,15 @@ class FlowRunner {
   std::unordered_set<std::string> retry_read_, retry_final_;
   RunRecord run_;
   Clock::time_point run_started_{};
-  // A batch pushed while the sink finishes it in the background: what to record once it has.
-  struct Settling {
+  // What a batch the sink finishes in the background records once it has (see InFlight).
+  struct DeliveredBatch {
     FlowBatchCommit commit;
     std::vector<connectors::Outcome> outcomes;
     std::optional<Positions> positions;  // the consumer's, when this batch ends a poll
     bool replay = false;                 // dead letters replayed: their status changes with it
   };
-  std::optional<Settling> settling_;
+  InFlight<DeliveredBatch> in_flight_;
+  void commit(const DeliveredBatch& batch);
 };
 
 }  // namespace synchub::runtime

@@ -90,19 +90,17 @@ bool SourcePoller::hold_lease(Clock::time_point now) {
 }
 
 // The cursor after a batch is committed once its events are durable.
-void SourcePoller::finish_in_flight() {
-  if (!in_flight_) return;
-  Batch batch = std::move(*in_flight_);
-  in_flight_.reset();
-  batch.publish->wait();
-  if (batch.commit) state_.commit_source(name(), batch.cursor, batch.rejects, options_.worker_id);
+void SourcePoller::settle() {
+  in_flight_.settle([this](const PublishedBatch& batch) {
+    if (batch.commit) state_.commit_source(name(), batch.cursor, batch.rejects, options_.worker_id);
+  });
 }
 
 void SourcePoller::stop() {
   try {
-    finish_in_flight();
+    settle();
   } catch (const std::exception& e) {
-    in_flight_.reset();
+    in_flight_.abandon();
     log_warn("source", {{"stream", name()}}, std::string("the last batch was not confirmed: ") + e.what());
   }
   if (!leased_) return;
@@ -119,7 +117,7 @@ bool SourcePoller::poll_once(Clock::time_point now) {
   bool pulling = false;  // an error while false is this worker's own (bus, state store)
   try {
     if (!hold_lease(now)) {  // the holder does the work; ask again later
-      in_flight_.reset();    // its cursor is the new holder's to commit
+      in_flight_.abandon();  // its cursor is the new holder's to commit
       drained_ = true;
       next_poll_ = now + std::min<std::chrono::milliseconds>(source_->poll_interval(), options_.lease_ttl / 3);
       return false;
@@ -129,13 +127,13 @@ bool SourcePoller::poll_once(Clock::time_point now) {
       cursor_ = state_.cursor(name());
       cursor_loaded_ = true;
     }
-    if (!source_->reads_ahead()) finish_in_flight();  // pull() is handed committed cursors only
+    if (!source_->reads_ahead()) settle();  // pull() is handed committed cursors only
     pulling = true;
     connectors::PullResult pulled = source_->pull(cursor_, options_.batch_size);
     pulling = false;
     const size_t read = pulled.records.size();
-    Batch batch;
-    batch.publish = bus_.start_publish(to_events(pulled.records));
+    std::shared_ptr<PendingPublish> publish = bus_.start_publish(to_events(pulled.records));
+    PublishedBatch batch;
     for (auto& r : pulled.rejects) {
       log_warn("source", {{"stream", name()}, {"key", r.key}, {"position", r.position}, {"outcome", "dead-lettered"}},
                r.reason);
@@ -150,9 +148,9 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     // While the source has more, this batch's delivery overlaps the next publish (and the next
     // pull, when the source reads ahead): the previous batch is finished now, this one at the
     // next poll. Otherwise it is finished here.
-    finish_in_flight();
-    in_flight_ = std::move(batch);
-    if (!pulled.more) finish_in_flight();
+    settle();
+    in_flight_.start([publish] { publish->wait(); }, std::move(batch));
+    if (!pulled.more) settle();
     if (read > 0) log_debug("source", {{"stream", name()}, {"records", std::to_string(read)}}, "published");
     failures_ = 0;
     local_failures_ = 0;
@@ -161,7 +159,7 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     next_poll_ = pulled.more ? now : now + source_->poll_interval();
     return read > 0 || rejected || moved || replayed;
   } catch (const LeaseLost& e) {  // this worker stalled past the lease and another took the stream over
-    in_flight_.reset();
+    in_flight_.abandon();
     cursor_loaded_ = false;
     leased_ = false;
     drained_ = true;
@@ -169,14 +167,14 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     log_warn("source", {{"stream", name()}, {"worker", options_.worker_id}}, e.what());
     return false;
   } catch (const connectors::TargetAsksToWait& e) {  // not a failure: the target set the pace
-    in_flight_.reset();
+    in_flight_.abandon();
     cursor_loaded_ = false;
     drained_ = false;
     next_poll_ = now + e.wait;
     log_warn("source", {{"stream", name()}, {"retry_in_ms", std::to_string(e.wait.count())}}, e.what());
     return false;
   } catch (const std::exception& e) {
-    in_flight_.reset();      // waits for its reports; its cursor is not committed
+    in_flight_.abandon();    // waits for its reports; its cursor is not committed
     cursor_loaded_ = false;  // re-read the committed cursor: what failed was not committed
     drained_ = false;
     auto wait = backoff_.next(++failures_);

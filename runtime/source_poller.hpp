@@ -14,6 +14,7 @@
 #include "runtime/backoff.hpp"
 #include "runtime/bus/bus.hpp"
 #include "runtime/flow_runner.hpp"
+#include "runtime/in_flight.hpp"
 #include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
@@ -67,21 +68,21 @@ class SourcePoller {
     return source_events(options_, records);
   }
   bool replay_dead_letters();
-  void finish_in_flight();
+  // Commits the cursor of the batch being published once the bus has it (see InFlight).
+  void settle();
   bool hold_lease(Clock::time_point now);  // false: another worker polls this stream
 
   SourceOptions options_;
   Bus& bus_;
   StateStore& state_;
   std::unique_ptr<connectors::SourceStream> source_;
-  // A batch published but not yet committed.
-  struct Batch {
-    std::unique_ptr<PendingPublish> publish;
+  // What a batch being published commits once it is durable.
+  struct PublishedBatch {
     std::string cursor;  // after the batch
     std::vector<DeadLetter> rejects;
     bool commit = false;  // the cursor moved or there are rejects
   };
-  std::optional<Batch> in_flight_;
+  InFlight<PublishedBatch> in_flight_;
   std::string cursor_;  // after the last batch published (committed or in flight)
   bool cursor_loaded_ = false;
   bool drained_ = false;
