@@ -28,9 +28,15 @@
 #include "runtime/admin/admin_board.hpp"
 #include "runtime/state/state_store.hpp"
 
+namespace synchub::config {
+class Settings;
+}
+
 namespace synchub::runtime {
 
 struct AdminOptions {
+  // The tokens from the validated `hub` section (admin.*); the caller wires state and bus_metrics.
+  static AdminOptions from(const config::Settings& hub);
   std::unique_ptr<StateStore> state;  // a connection of its own (the scheduler thread has another)
   std::vector<std::string> viewer_tokens, operator_tokens;
   std::function<std::string()> bus_metrics;  // the bus's own families (Bus::metrics_text), when set
