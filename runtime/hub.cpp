@@ -1,11 +1,9 @@
 #include "runtime/hub.hpp"
 
-#include <algorithm>
 #include <filesystem>
 #include <thread>
 
 #include "mapping/plan.hpp"
-#include "mapping/record.hpp"
 #include "runtime/admin/admin_api.hpp"
 #include "runtime/base/log.hpp"
 #include "runtime/base/sqlite.hpp"
@@ -136,9 +134,9 @@ void Hub::start_operations(const config::HubConfig& config) {
   }
   if (config.alerts.has("webhook.url"))
     alerts_ = std::make_unique<AlertMonitor>(AlertOptions::from(config.alerts, config.hub), board_, open_state(config));
-  const bool has_push =
-      std::any_of(sources_.begin(), sources_.end(), [](const auto& s) { return s->push_source() != nullptr; });
-  if (!has_push && !admin_) return;
+  for (auto& s : sources_)
+    if (s->push_source()) ingress_.serve_stream(s.get());
+  if (!ingress_.serves_streams() && !admin_) return;
   http_ = std::make_unique<http::HttpServer>(http::HttpServerOptions::from(config.hub),
                                              [this](const http::HttpRequest& r) { return serve(r); });
   log_info("hub", {{"url", http_->base_url()}}, "HTTP server listening");
@@ -152,50 +150,10 @@ Hub::~Hub() {
   for (auto& s : sources_) s->stop();
 }
 
-namespace {
-http::HttpResponse error_reply(int status, const std::string& code, const std::string& message) {
-  std::string body = "{\"error\":";
-  mapping::append_json_string(body, code);
-  body += ",\"message\":";
-  mapping::append_json_string(body, message);
-  return http::HttpResponse::json(status, body + "}");
-}
-}  // namespace
-
-// Runs on the server's threads: checks the request with the push source
-// (signature, body), then waits until the scheduler thread made it durable.
+// Runs on the server's threads.
 http::HttpResponse Hub::serve(const http::HttpRequest& request) {
-  const std::string prefix = "/hooks/";
-  if (request.path.rfind(prefix, 0) != 0 && admin_) return admin_->handle(request);
-  if (request.path == "/healthz") return http::HttpResponse::json(200, R"({"status":"ok"})");
-  if (request.path.rfind(prefix, 0) != 0) return error_reply(404, "not_found", "no route " + request.path);
-  std::string rest = request.path.substr(prefix.size());
-  size_t slash = rest.find('/');
-  std::string name = slash == std::string::npos ? rest : rest.substr(0, slash) + "." + rest.substr(slash + 1);
-  SourcePoller* target = nullptr;
-  for (auto& s : sources_)
-    if (s->push_source() && s->name() == name) target = s.get();
-  if (!target) return error_reply(404, "not_found", "no webhook stream " + name);
-  if (request.method != "POST") {
-    http::HttpResponse r = error_reply(405, "method_not_allowed", "use POST");
-    r.headers.emplace_back("Allow", "POST");
-    return r;
-  }
-  connectors::PushRequest push{[&](std::string_view h) { return request.header(h); }, request.body};
-  connectors::PushReply reply = target->push_source()->receive(push);
-  if (reply.status >= 400) {
-    log_warn("webhook", {{"stream", name}, {"status", std::to_string(reply.status)}}, reply.error);
-    return error_reply(reply.status, reply.status == 401 ? "unauthorized" : "bad_request", reply.error);
-  }
-  const size_t count = reply.records.size();
-  PushIngress::Outcome outcome = ingress_.submit(target, std::move(reply), std::chrono::seconds(10));
-  if (!outcome.error.empty()) return error_reply(503, "unavailable", outcome.error);
-  // A replay, or a sender's retry after a lost answer: a success, since what it sent is stored.
-  if (outcome.duplicate) {
-    log_warn("webhook", {{"stream", name}}, "request received before: not published again");
-    return http::HttpResponse::json(200, R"({"accepted":0,"duplicate":true,"message":"already received and stored"})");
-  }
-  return http::HttpResponse::json(202, "{\"accepted\":" + std::to_string(count) + "}");
+  if (PushIngress::is_hook_path(request.path)) return ingress_.serve(request);
+  return admin_ ? admin_->handle(request) : health_only(request);
 }
 
 // Scheduler thread: publishes what webhooks brought, then releases the senders.
