@@ -20,6 +20,10 @@ namespace synchub::cli {
 
 namespace {
 
+// Records per pull (no setting): progress is shown after each pull, so a backfill takes smaller
+// bites than the live poller does.
+constexpr size_t kRecordsPerPull = 1000;
+
 std::atomic<bool> g_stop{false};
 extern "C" void on_backfill_signal(int) {
   g_stop.store(true);
@@ -98,7 +102,8 @@ int cmd_backfill(const Args& raw) {
   auto source = connector->open_source(*stream);
   auto bus = runtime::open_bus(*config);
   auto state = runtime::open_state(*config);
-  runtime::SourceOptions options{flow->from.connector, flow->from.stream, config->topic(flow->from), hub_name, 1000};
+  runtime::SourceOptions options = runtime::SourceOptions::from(*config, flow->from);
+  options.batch_size = kRecordsPerPull;
 
   struct sigaction action {};
   action.sa_handler = on_backfill_signal;

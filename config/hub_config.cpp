@@ -388,8 +388,11 @@ class Loader {
     if (config_.state.str("type") == "postgresql" && !config_.state.has("url"))
       diag_.error(config_.state.mark(), "state", "type postgresql needs url (postgresql://user:password@host:port/db)");
     read_section(sections, "alerts", alert_fields(), config_.alerts);
-    derive_default_path(config_.bus, "bus.db");
-    derive_default_path(config_.state, "state.db");
+    if (config_.hub.has("data_dir")) {  // absent only when it was reported wrong
+      const std::filesystem::path data_dir = config_.hub.str("data_dir");
+      config_.bus.derive_default("path", (data_dir / "bus.db").string());
+      config_.state.derive_default("path", (data_dir / "state.db").string());
+    }
     if (sections.count("connectors")) read_connectors(sections["connectors"], root);
     if (sections.count("flows")) read_flows(sections["flows"], root);
     check_cycles();
@@ -409,14 +412,6 @@ class Loader {
     Mark where = sections.count(name) ? reader_.mark(node) : Mark{reader_.file(), 1, 1};
     if (!node.IsNull() && !reader_.expect_map(node, name, where)) return;
     reader_.read_fields(node, fields, name, where, out);
-  }
-
-  void derive_default_path(Settings& section, const std::string& file_name) {
-    if (section.has("path") || !config_.hub.has("data_dir")) return;
-    Value v;
-    v.text = (std::filesystem::path(config_.hub.str("data_dir")) / file_name).string();
-    v.from_default = true;
-    section.set("path", v);
   }
 
   bool check_name(const std::string& name, const Mark& mark, const std::string& path, const char* what) {
@@ -547,7 +542,10 @@ class Loader {
       if (diag_.list().size() != errors_before) continue;
       bool ok = resolve(flow.settings.value("from"), path + ".from", false, flow.from);
       ok = resolve(flow.settings.value("to"), path + ".to", true, flow.to) && ok;
-      if (ok) config_.flows.push_back(std::move(flow));
+      if (!ok) continue;
+      flow.settings.derive_default("xref.from", flow.from.connector);
+      flow.settings.derive_default("xref.to", flow.to.connector);
+      config_.flows.push_back(std::move(flow));
     }
   }
 

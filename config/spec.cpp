@@ -19,6 +19,14 @@ std::string Settings::str_or(const std::string& name, const std::string& fallbac
   return it == values_.end() ? fallback : it->second.text;
 }
 
+void Settings::derive_default(const std::string& name, std::string text) {
+  if (has(name)) return;
+  Value v;
+  v.text = std::move(text);
+  v.from_default = true;
+  set(name, std::move(v));
+}
+
 // Values were checked at validation; a failure here is a programming error.
 int64_t Settings::integer(const std::string& name) const {
   return parse_int(str(name)).value();

@@ -98,6 +98,9 @@ class Settings {
   const std::map<std::string, Value>& values() const { return values_; }
 
   void set(const std::string& name, Value value) { values_[name] = std::move(value); }
+  // A default that depends on another value (the field's description says which: bus.path is
+  // <data_dir>/bus.db), set by the loader when the field is absent.
+  void derive_default(const std::string& name, std::string text);
   void set_mark(Mark mark) { mark_ = std::move(mark); }
 
  private:

@@ -92,6 +92,7 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
       request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     request.body = std::move(req.body());
     const bool keep_alive = req.keep_alive();
+    const bool head = req.method() == http::verb::head;
     HttpResponse response;
     try {
       response = handler_(request);
@@ -99,7 +100,7 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
       response = HttpResponse::json(500, R"({"error":"internal","message":"handler failed"})");
     }
     if (response.drop_connection) return close();
-    write(response, keep_alive);
+    write(response, keep_alive, head);
   }
 
   void answer_error(int status) {
@@ -107,16 +108,33 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     write(r, false);
   }
 
-  void write(const HttpResponse& response, bool keep_alive) {
+  // A HEAD request gets the header GET would get, Content-Length included, and no body.
+  void write(const HttpResponse& response, bool keep_alive, bool head = false) {
+    if (head) {
+      auto res = std::make_shared<http::response<http::empty_body>>();
+      set_header(*res, response, keep_alive);
+      res->content_length(response.body.size());
+      return send(res, keep_alive);
+    }
     auto res = std::make_shared<http::response<http::string_body>>();
-    res->version(11);
-    res->result(static_cast<unsigned>(response.status));
-    res->set(http::field::server, "synchub");
-    if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers) res->insert(name, value);
+    set_header(*res, response, keep_alive);
     res->body() = response.body;
-    res->keep_alive(keep_alive);
     res->prepare_payload();
+    send(res, keep_alive);
+  }
+
+  template <class Message>
+  static void set_header(Message& res, const HttpResponse& response, bool keep_alive) {
+    res.version(11);
+    res.result(static_cast<unsigned>(response.status));
+    res.set(http::field::server, "synchub");
+    if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) res.insert(name, value);
+    res.keep_alive(keep_alive);
+  }
+
+  template <class Message>
+  void send(std::shared_ptr<Message> res, bool keep_alive) {
     beast::get_lowest_layer(stream_).expires_after(options_.read_timeout);
     http::async_write(stream_, *res, [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
       if (ec || !keep_alive) return self->close();

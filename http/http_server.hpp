@@ -13,6 +13,10 @@
 #include <utility>
 #include <vector>
 
+namespace synchub::config {
+class Settings;
+}
+
 namespace synchub::http {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
@@ -49,6 +53,8 @@ struct HttpResponse {
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpServerOptions {
+  // The hub's server from the validated `hub` section (http.*): webhooks and the admin API.
+  static HttpServerOptions from(const config::Settings& hub);
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port (see port())
   size_t max_body = 1024 * 1024;

@@ -25,6 +25,7 @@ namespace synchub::runtime {
 using Clock = std::chrono::steady_clock;
 
 struct FlowOptions {
+  static FlowOptions from(const config::HubConfig& config, const config::FlowConfig& flow);  // flow_options.cpp
   std::string name;
   std::string topic;
   std::string sink_name;  // "connector.stream", for logs

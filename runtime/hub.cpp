@@ -1,12 +1,9 @@
 #include "runtime/hub.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <thread>
 
 #include "mapping/plan.hpp"
-#include "mapping/record.hpp"
 #include "runtime/admin/admin_api.hpp"
 #include "runtime/base/log.hpp"
 #include "runtime/base/sqlite.hpp"
@@ -16,25 +13,8 @@
 namespace synchub::runtime {
 
 std::unique_ptr<Bus> open_bus(const config::HubConfig& config, bool reset_offsets) {
-  const auto& b = config.bus;
-  if (b.str("type") == "kafka") {
-    KafkaBusOptions kafka;
-    kafka.bootstrap_servers = b.str("kafka.bootstrap_servers");
-    kafka.group_prefix = "synchub." + config.hub.str("name") + ".";
-    kafka.create_topics = b.boolean("kafka.create_topics");
-    kafka.partitions = static_cast<int>(b.integer("kafka.partitions"));
-    kafka.replication_factor = static_cast<int>(b.integer("kafka.replication_factor"));
-    kafka.delivery_timeout = b.duration("kafka.delivery_timeout");
-    for (const auto& [name, value] : b.map("kafka.properties")) kafka.properties[name] = value;
-    return open_kafka_bus(kafka);
-  }
-  EmbeddedBusOptions options;
-  options.path = b.str("path");
-  options.partitions = static_cast<int>(b.integer("partitions"));
-  options.fsync = b.boolean("fsync");
-  options.compression = b.str("compression") == "none" ? Compression::None : Compression::Lz4;
-  options.retention_age = b.duration("retention.max_age");
-  options.retention_bytes = b.size("retention.max_bytes");
+  if (config.bus.str("type") == "kafka") return open_kafka_bus(KafkaBusOptions::from(config.bus, config.hub));
+  EmbeddedBusOptions options = EmbeddedBusOptions::from(config.bus);
   options.reset_offsets = reset_offsets;
   return open_embedded_bus(options);
 }
@@ -45,19 +25,16 @@ std::unique_ptr<StateStore> open_state(const config::HubConfig& config) {
 }
 
 namespace {
-// Names this worker in source leases: stable across restarts, so a worker
-// that crashed takes its streams back at once instead of after the lease ttl.
-std::string this_worker_id(const config::HubConfig& config) {
-  if (config.hub.has("worker_id")) return config.hub.str("worker_id");
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  std::error_code ec;
-  const auto data_dir = std::filesystem::absolute(config.hub.str_or("data_dir", "."), ec);
-  return std::string(host) + ":" + data_dir.string();
-}
-}  // namespace
 
-namespace {
+// The flows' snapshot for the admin API and the alerts, 4 a second: fresh enough for the
+// dashboard, cheap for the scheduler thread that builds it.
+constexpr auto kBoardRefresh = std::chrono::milliseconds(250);
+// Old events are deleted by age and size: no hurry, and each pass scans every topic.
+constexpr auto kRetentionEvery = std::chrono::minutes(5);
+// The scheduler's sleep when a round did nothing: a due poll or retry is late by this at most;
+// a webhook's records wake it at once.
+constexpr auto kIdleWait = std::chrono::milliseconds(20);
+
 bool file_has_data(const std::string& path) {
   std::error_code ec;
   return std::filesystem::file_size(path, ec) > 0 && !ec;
@@ -100,85 +77,18 @@ void check_state_beside_bus(const config::HubConfig& config, const HubStart& sta
 Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry, HubStart start)
     : bus_((check_state_beside_bus(config, start), open_bus(config))), state_(open_state(config)) {
   const connectors::Context context{config.hub.str("name")};
-  const std::string worker_id = this_worker_id(config);
   std::map<std::string, connectors::Connector*> by_name;
   for (const auto& c : config.connectors) {
     connectors_.push_back(registry.get(c.type).create(c, context));
     by_name[c.name] = connectors_.back().get();
-    for (const auto& s : c.streams) {
-      if (!s.roles.source) continue;
-      SourceOptions options{c.name, s.name, config.topic({c.name, s.name}), context.hub_name, 5000};
-      options.worker_id = worker_id;
-      options.lease_ttl = config.state.duration("lease_ttl");
-      sources_.push_back(std::make_unique<SourcePoller>(options, *bus_, *state_, connectors_.back()->open_source(s)));
-    }
+    for (const auto& s : c.streams)
+      if (s.roles.source)
+        sources_.push_back(std::make_unique<SourcePoller>(SourceOptions::from(config, {c.name, s.name}), *bus_, *state_,
+                                                          connectors_.back()->open_source(s)));
   }
-  auto identity = std::make_shared<mapping::IdentityMapper>();
   xref_ = std::make_unique<StateXref>(*state_);
-  for (const auto& f : config.flows) {
-    if (!f.settings.boolean("enabled")) continue;
-    FlowOptions options;
-    options.name = f.name;
-    options.topic = config.topic(f.from);
-    options.sink_name = f.to.str();
-    options.batch_size = static_cast<size_t>(f.settings.integer("batch_size"));
-    options.initial_backoff = f.settings.duration("retry.initial_backoff");
-    options.max_backoff = f.settings.duration("retry.max_backoff");
-    options.max_attempts = static_cast<int>(f.settings.integer("retry.max_attempts"));
-    options.xref_entity = f.settings.str_or("xref.entity", "");
-    options.xref_from = f.settings.str_or("xref.from", f.from.connector);
-    options.xref_to = f.settings.str_or("xref.to", f.to.connector);
-    const auto* stream = config.connector(f.to.connector)->stream(f.to.stream);
-    std::shared_ptr<const mapping::Mapper> mapper = identity;
-    if (f.settings.has("mapping"))
-      mapper = std::make_shared<mapping::PlanMapper>(mapping::load_mapping(f.settings.str("mapping")), xref_.get());
-    flows_.push_back(
-        std::make_unique<FlowRunner>(options, *bus_, *state_, by_name.at(f.to.connector)->open_sink(*stream), mapper));
-    flow_ends_.emplace_back(f.from.str(), f.to.str());
-  }
-  for (auto& flow : flows_) {
-    FlowRunner* waiting = flow.get();
-    flow->wait_for_masters([this, waiting] {
-      for (const auto& master : flows_)
-        if (master.get() != waiting && master->fills_xref() && !master->caught_up()) return true;
-      return false;
-    });
-  }
-  bool has_push = false;
-  for (const auto& s : sources_) has_push = has_push || s->push_source();
-  if (config.hub.boolean("admin.enabled"))
-    admin_ = std::make_unique<AdminApi>(
-        AdminOptions{open_state(config), config.hub.list("admin.viewer_tokens"),
-                     config.hub.list("admin.operator_tokens"), [bus = bus_.get()] { return bus->metrics_text(); }},
-        board_);
-  if (config.alerts.has("webhook.url")) {
-    AlertOptions alerts;
-    alerts.hub_name = context.hub_name;
-    alerts.url = config.alerts.str("webhook.url");
-    alerts.format = config.alerts.str("webhook.format");
-    alerts.secret = config.alerts.str_or("webhook.secret", "");
-    alerts.timeout = config.alerts.duration("webhook.timeout");
-    alerts.failing_for = config.alerts.duration("failing_for");
-    alerts.lag_age = config.alerts.duration("lag_age");
-    alerts.repeat = config.alerts.duration("repeat");
-    alerts.check_every = config.alerts.duration("check_every");
-    alerts.lag_events = config.alerts.integer("lag_events");
-    alerts.dead_letters = config.alerts.integer("dead_letters");
-    alerts_ = std::make_unique<AlertMonitor>(alerts, board_, open_state(config));
-  }
-  if (has_push || admin_) {
-    http::HttpServerOptions http;
-    http.address = config.hub.str("http.address");
-    http.port = static_cast<uint16_t>(config.hub.integer("http.port"));
-    http.max_body = config.hub.size("http.max_body");
-    http.threads = 4;
-    http.tls_cert_file = config.hub.str_or("http.tls.cert", "");
-    http.tls_key_file = config.hub.str_or("http.tls.key", "");
-    if (http.tls_cert_file.empty() != http.tls_key_file.empty())
-      throw std::runtime_error("hub.http.tls: set both cert and key");
-    http_ = std::make_unique<http::HttpServer>(http, [this](const http::HttpRequest& r) { return serve(r); });
-    log_info("hub", {{"url", http_->base_url()}}, "HTTP server listening");
-  }
+  open_flows(config, by_name);
+  start_operations(config);
   std::string linked;
   for (const auto& n : registry.registered_names()) linked += (linked.empty() ? "" : ",") + n;
   log_info("hub",
@@ -189,6 +99,49 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry, 
            "hub started");
 }
 
+void Hub::open_flows(const config::HubConfig& config, const std::map<std::string, connectors::Connector*>& by_name) {
+  auto identity = std::make_shared<mapping::IdentityMapper>();
+  for (const auto& f : config.flows) {
+    if (!f.settings.boolean("enabled")) continue;
+    std::shared_ptr<const mapping::Mapper> mapper = identity;
+    if (f.settings.has("mapping"))
+      mapper = std::make_shared<mapping::PlanMapper>(mapping::load_mapping(f.settings.str("mapping")), xref_.get());
+    auto sink = by_name.at(f.to.connector)->open_sink(*config.connector(f.to.connector)->stream(f.to.stream));
+    flows_.push_back(
+        std::make_unique<FlowRunner>(FlowOptions::from(config, f), *bus_, *state_, std::move(sink), mapper));
+    flow_ends_.emplace_back(f.from.str(), f.to.str());
+  }
+  // A flow whose mapping looks up cross-references waits (without using up attempts) while a
+  // flow filling them still has work.
+  for (auto& flow : flows_) {
+    FlowRunner* waiting = flow.get();
+    flow->wait_for_masters([this, waiting] {
+      for (const auto& master : flows_)
+        if (master.get() != waiting && master->fills_xref() && !master->caught_up()) return true;
+      return false;
+    });
+  }
+}
+
+// The admin API, the alerts and the HTTP server (for webhooks or the admin API), each with a
+// state-store connection of its own: they run on threads of their own.
+void Hub::start_operations(const config::HubConfig& config) {
+  if (config.hub.boolean("admin.enabled")) {
+    AdminOptions admin = AdminOptions::from(config.hub);
+    admin.state = open_state(config);
+    admin.bus_metrics = [bus = bus_.get()] { return bus->metrics_text(); };
+    admin_ = std::make_unique<AdminApi>(std::move(admin), board_);
+  }
+  if (config.alerts.has("webhook.url"))
+    alerts_ = std::make_unique<AlertMonitor>(AlertOptions::from(config.alerts, config.hub), board_, open_state(config));
+  for (auto& s : sources_)
+    if (s->push_source()) ingress_.serve_stream(s.get());
+  if (!ingress_.serves_streams() && !admin_) return;
+  http_ = std::make_unique<http::HttpServer>(http::HttpServerOptions::from(config.hub),
+                                             [this](const http::HttpRequest& r) { return serve(r); });
+  log_info("hub", {{"url", http_->base_url()}}, "HTTP server listening");
+}
+
 Hub::~Hub() {
   alerts_.reset();
   ingress_.close();
@@ -197,50 +150,10 @@ Hub::~Hub() {
   for (auto& s : sources_) s->stop();
 }
 
-namespace {
-http::HttpResponse error_reply(int status, const std::string& code, const std::string& message) {
-  std::string body = "{\"error\":";
-  mapping::append_json_string(body, code);
-  body += ",\"message\":";
-  mapping::append_json_string(body, message);
-  return http::HttpResponse::json(status, body + "}");
-}
-}  // namespace
-
-// Runs on the server's threads: checks the request with the push source
-// (signature, body), then waits until the scheduler thread made it durable.
+// Runs on the server's threads.
 http::HttpResponse Hub::serve(const http::HttpRequest& request) {
-  const std::string prefix = "/hooks/";
-  if (request.path.rfind(prefix, 0) != 0 && admin_) return admin_->handle(request);
-  if (request.path == "/healthz") return http::HttpResponse::json(200, R"({"status":"ok"})");
-  if (request.path.rfind(prefix, 0) != 0) return error_reply(404, "not_found", "no route " + request.path);
-  std::string rest = request.path.substr(prefix.size());
-  size_t slash = rest.find('/');
-  std::string name = slash == std::string::npos ? rest : rest.substr(0, slash) + "." + rest.substr(slash + 1);
-  SourcePoller* target = nullptr;
-  for (auto& s : sources_)
-    if (s->push_source() && s->name() == name) target = s.get();
-  if (!target) return error_reply(404, "not_found", "no webhook stream " + name);
-  if (request.method != "POST") {
-    http::HttpResponse r = error_reply(405, "method_not_allowed", "use POST");
-    r.headers.emplace_back("Allow", "POST");
-    return r;
-  }
-  connectors::PushRequest push{[&](std::string_view h) { return request.header(h); }, request.body};
-  connectors::PushReply reply = target->push_source()->receive(push);
-  if (reply.status >= 400) {
-    log_warn("webhook", {{"stream", name}, {"status", std::to_string(reply.status)}}, reply.error);
-    return error_reply(reply.status, reply.status == 401 ? "unauthorized" : "bad_request", reply.error);
-  }
-  const size_t count = reply.records.size();
-  PushIngress::Outcome outcome = ingress_.submit(target, std::move(reply), std::chrono::seconds(10));
-  if (!outcome.error.empty()) return error_reply(503, "unavailable", outcome.error);
-  // A replay, or a sender's retry after a lost answer: a success, since what it sent is stored.
-  if (outcome.duplicate) {
-    log_warn("webhook", {{"stream", name}}, "request received before: not published again");
-    return http::HttpResponse::json(200, R"({"accepted":0,"duplicate":true,"message":"already received and stored"})");
-  }
-  return http::HttpResponse::json(202, "{\"accepted\":" + std::to_string(count) + "}");
+  if (PushIngress::is_hook_path(request.path)) return ingress_.serve(request);
+  return admin_ ? admin_->handle(request) : health_only(request);
 }
 
 // Scheduler thread: publishes what webhooks brought, then releases the senders.
@@ -276,7 +189,7 @@ void Hub::admin_tick(Clock::time_point now) {
     next_board_ = {};  // show the change at once
   }
   if (now < next_board_) return;
-  next_board_ = now + std::chrono::milliseconds(250);
+  next_board_ = now + kBoardRefresh;
   std::vector<FlowStatus> snapshot;
   for (size_t i = 0; i < flows_.size(); ++i) {
     try {
@@ -327,7 +240,7 @@ std::string Hub::run(const std::atomic<bool>& stop, bool once) {
       } catch (const std::exception& e) {
         log_warn("bus", {}, std::string("retention failed: ") + e.what());
       }
-      next_retention = now + std::chrono::minutes(5);
+      next_retention = now + kRetentionEvery;
     }
     if (once && !(stuck_on = stuck()).empty()) {
       log_error("hub", {}, "run --once stops: " + stuck_on);
@@ -342,7 +255,7 @@ std::string Hub::run(const std::atomic<bool>& stop, bool once) {
       for (auto& s : sources_)
         if (!s->drained()) s->poll_soon();
     }
-    ingress_.wait(std::chrono::milliseconds(20));
+    ingress_.wait(kIdleWait);
   }
   // The last batches a sink was still writing.
   for (auto& f : flows_) {

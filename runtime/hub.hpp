@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -66,6 +67,8 @@ class Hub {
   std::vector<std::pair<std::string, std::string>> flow_ends_;  // each flow's from and to
   Clock::time_point next_board_{};
 
+  void open_flows(const config::HubConfig& config, const std::map<std::string, connectors::Connector*>& by_name);
+  void start_operations(const config::HubConfig& config);  // admin API, alerts, HTTP server
   http::HttpResponse serve(const http::HttpRequest& request);
   bool publish_pushed();
   void admin_tick(Clock::time_point now);  // commands in, snapshot out

@@ -20,6 +20,7 @@
 namespace synchub::runtime {
 
 struct SourceOptions {
+  static SourceOptions from(const config::HubConfig& config, const config::StreamRef& stream);  // source_options.cpp
   std::string connector;
   std::string stream;
   std::string topic;

@@ -34,17 +34,25 @@ http::HttpResponse wrong_method(const std::string& allowed) {
   return r;
 }
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t at = 1;
-  while (at <= path.size()) {
-    size_t slash = path.find('/', at);
-    std::string part = path.substr(at, slash == std::string::npos ? std::string::npos : slash - at);
-    if (!part.empty()) parts.push_back(config::url_decode(part));
-    if (slash == std::string::npos) break;
-    at = slash + 1;
-  }
-  return parts;
+http::HttpResponse no_route(const http::HttpRequest& request) {
+  return error(404, "not_found", "no route " + request.path);
+}
+
+http::HttpResponse healthy() {
+  return reply(200, Json{{"status", "ok"}});
+}
+
+http::HttpResponse dashboard_file(const DashboardAsset& asset) {
+  http::HttpResponse r;
+  r.content_type = std::string(asset.content_type);
+  r.body = std::string(asset.body);
+  r.headers = {{"Content-Security-Policy",
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
+               {"X-Content-Type-Options", "nosniff"},
+               {"Referrer-Policy", "no-referrer"},
+               {"Cache-Control", "no-cache"}};
+  return r;
 }
 
 Json flow_json(const FlowStatus& f) {
@@ -99,75 +107,132 @@ std::optional<int64_t> since_ms(const std::string& text) {
 }  // namespace
 
 AdminApi::AdminApi(AdminOptions options, AdminBoard& board)
-    : options_(std::move(options)), board_(board), state_(std::move(options_.state)) {
+    : options_(std::move(options)), board_(board), state_(std::move(options_.state)), routes_(route_table()) {
   if (options_.viewer_tokens.empty() && options_.operator_tokens.empty())
     log_warn("admin", {}, "no admin tokens configured: the admin API is open to anyone who can reach it");
 }
 
 AdminApi::~AdminApi() = default;
 
-AdminApi::Role AdminApi::role_of(const http::HttpRequest& request) const {
+// Every route, in the order GET /api/v1/routes lists them. A GET route answers HEAD too.
+RouteTable AdminApi::route_table() {
+  using Request = http::HttpRequest;
+  auto at = [](const PathParams& p, const char* name) { return p.find(name)->second; };
+  std::vector<Route> routes = {
+      {"GET", "/healthz", Role::Open, [](const Request&, const PathParams&) { return healthy(); },
+       "liveness: the process answers"},
+      {"GET", "/readyz", Role::Open, [this](const Request&, const PathParams&) { return ready(); },
+       "readiness: the state store answers (503 when not)"},
+  };
+  for (const DashboardAsset& asset : dashboard_assets())
+    routes.push_back({"GET", std::string(asset.path), Role::Open,
+                      [&asset](const Request&, const PathParams&) { return dashboard_file(asset); },
+                      "the dashboard's " + std::string(asset.path == "/" ? "page" : asset.path.substr(1)) +
+                          " (open: the page asks for a token)"});
+  std::vector<Route> api = {
+      {"GET", "/api/v1/routes", Role::Viewer, [this](const Request&, const PathParams&) { return route_list(); },
+       "these routes: method, path, role, help"},
+      {"GET", "/api/v1/whoami", Role::Viewer,
+       [this](const Request& r, const PathParams&) {
+         return reply(200, Json{{"role", role_name(role_of(r))}});
+       },
+       "the caller's role"},
+      {"GET", "/api/v1/flows", Role::Viewer, [this](const Request&, const PathParams&) { return flows(); },
+       "every flow: state, cursor, lag, counts (since start, 5m, 1h, 24h), dead letters, last error, retry"},
+      {"GET", "/api/v1/flows/{name}", Role::Viewer,
+       [this, at](const Request&, const PathParams& p) { return flow(at(p, "name")); }, "one flow, as in the list"},
+      {"GET", "/api/v1/flows/{name}/runs", Role::Viewer,
+       [this, at](const Request& r, const PathParams& p) { return flow_runs(r, at(p, "name")); },
+       "the flow's runs, newest first; ?limit= (1 to 500, 20)"},
+  };
+  for (const char* action : {"pause", "resume", "trigger"})
+    api.push_back(
+        {"POST", std::string("/api/v1/flows/{name}/") + action, Role::Operator,
+         [this, at, action](const Request&, const PathParams& p) { return flow_action(at(p, "name"), action); },
+         std::string(action) == "trigger" ? "poll the flow's source now; a flow backing off retries now"
+                                          : std::string(action) + " the flow"});
+  std::vector<Route> dlq = {
+      {"GET", "/api/v1/dlq", Role::Viewer, [this](const Request& r, const PathParams&) { return dead_letters(r); },
+       "dead letters, paged by id; ?flow= &status= &since= (ISO time or epoch ms) &after= (an id) &limit= (1 to "
+       "1000, 50)"},
+      {"POST", "/api/v1/dlq/replay", Role::Operator,
+       [this](const Request& r, const PathParams&) { return replay_dead_letters(r); },
+       "replay every pending dead letter; ?flow= a flow or its source stream"},
+      {"GET", "/api/v1/dlq/{id}", Role::Viewer,
+       [this, at](const Request&, const PathParams& p) { return dead_letter(at(p, "id")); },
+       "one dead letter, with its input"},
+      {"DELETE", "/api/v1/dlq/{id}", Role::Operator,
+       [this, at](const Request&, const PathParams& p) { return discard_dead_letter(at(p, "id")); },
+       "discard a pending dead letter"},
+      {"POST", "/api/v1/dlq/{id}/replay", Role::Operator,
+       [this, at](const Request&, const PathParams& p) { return replay_dead_letter(at(p, "id")); },
+       "replay one pending dead letter"},
+      {"GET", "/metrics", Role::Viewer, [this](const Request&, const PathParams&) { return metrics(); },
+       "Prometheus text: flows, dead letters, sink writes, the bus, the process"},
+  };
+  routes.insert(routes.end(), std::make_move_iterator(api.begin()), std::make_move_iterator(api.end()));
+  routes.insert(routes.end(), std::make_move_iterator(dlq.begin()), std::make_move_iterator(dlq.end()));
+  return RouteTable(std::move(routes));
+}
+
+Role AdminApi::role_of(const http::HttpRequest& request) const {
   if (options_.viewer_tokens.empty() && options_.operator_tokens.empty()) return Role::Operator;
   const std::string auth = request.header("Authorization");
-  if (auth.rfind("Bearer ", 0) != 0) return Role::None;
+  if (auth.rfind("Bearer ", 0) != 0) return Role::Open;
   const std::string token = auth.substr(7);
   bool viewer = false, operator_ = false;
   // Every token is compared (no early exit): the time taken says nothing about which matched.
   for (const auto& t : options_.operator_tokens) operator_ = http::constant_time_equal(t, token) || operator_;
   for (const auto& t : options_.viewer_tokens) viewer = http::constant_time_equal(t, token) || viewer;
-  return operator_ ? Role::Operator : viewer ? Role::Viewer : Role::None;
+  return operator_ ? Role::Operator : viewer ? Role::Viewer : Role::Open;
 }
 
 http::HttpResponse AdminApi::handle(const http::HttpRequest& request) {
-  const std::vector<std::string> parts = split_path(request.path);
-  if (request.path == "/healthz") {
-    if (request.method != "GET") return wrong_method("GET");
-    return reply(200, Json{{"status", "ok"}});
-  }
-  if (request.path == "/readyz") {
-    if (request.method != "GET") return wrong_method("GET");
-    try {
-      std::lock_guard lock(state_mu_);
-      state_->count_dead_letters("", "pending");
-    } catch (const std::exception& e) {
-      return reply(503, Json{{"status", "unavailable"}, {"message", std::string("state store: ") + e.what()}});
-    }
-    return reply(200, Json{{"status", "ready"}, {"flows", board_.flows().size()}});
-  }
-  if (const DashboardAsset* asset = find_dashboard_asset(request.path)) {  // open: the data needs a token
-    if (request.method != "GET") return wrong_method("GET");
-    http::HttpResponse r;
-    r.content_type = std::string(asset->content_type);
-    r.body = std::string(asset->body);
-    r.headers = {{"Content-Security-Policy",
-                  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-                  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
-                 {"X-Content-Type-Options", "nosniff"},
-                 {"Referrer-Policy", "no-referrer"},
-                 {"Cache-Control", "no-cache"}};
-    return r;
-  }
-  const bool api = parts.size() >= 2 && parts[0] == "api" && parts[1] == "v1";
-  if (!api && request.path != "/metrics") return error(404, "not_found", "no route " + request.path);
-  const Role role = role_of(request);
-  if (role == Role::None) {
+  const RouteTable::Match found = routes_.match(request.method, request.path);
+  // Under /api/ a caller without a token learns nothing, not even which paths exist.
+  const Role needed = found.path_known                      ? found.least_role
+                      : request.path.rfind("/api/", 0) == 0 ? Role::Viewer
+                                                            : Role::Open;
+  const Role caller = role_of(request);
+  if (caller == Role::Open && needed != Role::Open) {
     http::HttpResponse r = error(401, "unauthorized", "a valid bearer token is required");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
-  if (request.method != "GET" && role != Role::Operator) return error(403, "forbidden", "this needs the operator role");
+  if (!found.route) return found.path_known ? wrong_method(found.allow) : no_route(request);
+  if (caller < found.route->role) return error(403, "forbidden", "this needs the operator role");
   try {
-    if (request.path == "/metrics") return request.method == "GET" ? metrics() : wrong_method("GET");
-    if (request.path == "/api/v1/whoami")
-      return request.method == "GET" ? reply(200, Json{{"role", role == Role::Operator ? "operator" : "viewer"}})
-                                     : wrong_method("GET");
-    if (parts.size() >= 3 && parts[2] == "flows") return flows(request, parts);
-    if (parts.size() >= 3 && parts[2] == "dlq") return dlq(request, parts);
+    return found.route->handler(request, found.params);
   } catch (const std::exception& e) {
     log_error("admin", {{"path", request.path}}, e.what());
     return error(500, "internal", e.what());
   }
-  return error(404, "not_found", "no route " + request.path);
+}
+
+http::HttpResponse AdminApi::ready() {
+  try {
+    std::lock_guard lock(state_mu_);
+    state_->count_dead_letters("", "pending");
+  } catch (const std::exception& e) {
+    return reply(503, Json{{"status", "unavailable"}, {"message", std::string("state store: ") + e.what()}});
+  }
+  return reply(200, Json{{"status", "ready"}, {"flows", board_.flows().size()}});
+}
+
+http::HttpResponse AdminApi::route_list() const {
+  Json list = Json::array();
+  for (const Route& r : routes_.routes())
+    list.push_back(Json{{"method", r.method}, {"path", r.pattern}, {"role", role_name(r.role)}, {"help", r.help}});
+  return reply(200, Json{{"routes", list}, {"note", "every GET route also answers HEAD, without the body"}});
+}
+
+http::HttpResponse health_only(const http::HttpRequest& request) {
+  static const RouteTable routes(
+      {{"GET", "/healthz", Role::Open, [](const http::HttpRequest&, const PathParams&) { return healthy(); },
+        "liveness: the process answers"}});
+  const RouteTable::Match found = routes.match(request.method, request.path);
+  if (found.route) return found.route->handler(request, found.params);
+  return found.path_known ? wrong_method(found.allow) : no_route(request);
 }
 
 // Counts of the last 5 minutes, hour and day from the run history (a run is
@@ -208,107 +273,119 @@ void AdminApi::add_history(Json& flow) {
   }
 }
 
-http::HttpResponse AdminApi::flows(const http::HttpRequest& request, const std::vector<std::string>& parts) {
-  const auto all = board_.flows();
-  auto with_windows = [&](const FlowStatus& f) {
-    Json j = flow_json(f);
-    add_history(j);
-    return j;
-  };
-  if (parts.size() == 3) {
-    if (request.method != "GET") return wrong_method("GET");
-    Json list = Json::array();
-    for (const auto& f : all) list.push_back(with_windows(f));
-    return reply(200, Json{{"flows", list}});
-  }
-  const std::string& name = parts[3];
-  auto it = std::find_if(all.begin(), all.end(), [&](const FlowStatus& f) { return f.name == name; });
-  if (it == all.end()) return error(404, "not_found", "no flow " + name);
-  if (parts.size() == 4) return request.method == "GET" ? reply(200, with_windows(*it)) : wrong_method("GET");
-  if (parts.size() != 5) return error(404, "not_found", "no route " + request.path);
-  const std::string& what = parts[4];
-  if (what == "runs") {
-    if (request.method != "GET") return wrong_method("GET");
-    const int limit =
-        static_cast<int>(std::clamp<int64_t>(config::parse_int(request.param("limit")).value_or(20), 1, 500));
-    std::vector<RunRecord> runs;
-    {
-      std::lock_guard lock(state_mu_);
-      runs = state_->runs(name, limit);
-    }
-    Json list = Json::array();
-    for (const auto& r : runs) list.push_back(run_json(r));
-    return reply(200, Json{{"flow", name}, {"runs", list}});
-  }
-  if (what == "pause" || what == "resume" || what == "trigger") {
-    if (request.method != "POST") return wrong_method("POST");
-    board_.ask({name, what});
-    log_info("admin", {{"flow", name}, {"action", what}}, "requested");
-    return reply(202, Json{{"flow", name}, {"action", what}, {"accepted", true}});
-  }
-  return error(404, "not_found", "no route " + request.path);
+std::optional<FlowStatus> AdminApi::find_flow(const std::string& name) const {
+  for (auto& f : board_.flows())
+    if (f.name == name) return f;
+  return std::nullopt;
 }
 
-http::HttpResponse AdminApi::dlq(const http::HttpRequest& request, const std::vector<std::string>& parts) {
-  std::lock_guard lock(state_mu_);
-  if (parts.size() == 3) {  // the list, paged by id
-    if (request.method != "GET") return wrong_method("GET");
-    DeadLetterFilter filter;
-    filter.flow = request.param("flow");
-    filter.status = request.param("status");
-    auto since = since_ms(request.param("since"));
-    auto after = config::parse_int(request.param("after").empty() ? "0" : request.param("after"));
-    auto limit = config::parse_int(request.param("limit").empty() ? "50" : request.param("limit"));
-    if (!since || !after || !limit || *limit < 1 || *limit > 1000)
-      return error(400, "bad_request", "since: ISO time or epoch ms; after: an id; limit: 1 to 1000");
-    filter.since_ms = *since;
-    filter.after_id = *after;
-    filter.limit = static_cast<int>(*limit);
-    auto entries = state_->dead_letters(filter);
-    Json list = Json::array();
-    for (const auto& d : entries) list.push_back(dead_letter_json<Json>(d, false));
-    const bool full = static_cast<int64_t>(entries.size()) == *limit;
-    return reply(200, Json{{"entries", list}, {"next_after", full ? Json(entries.back().id) : Json(nullptr)}});
+http::HttpResponse AdminApi::flows() {
+  Json list = Json::array();
+  for (const auto& f : board_.flows()) {
+    Json j = flow_json(f);
+    add_history(j);
+    list.push_back(std::move(j));
   }
-  if (parts.size() == 4 && parts[3] == "replay") {  // by filter
-    if (request.method != "POST") return wrong_method("POST");
-    DeadLetterFilter filter;
-    filter.flow = request.param("flow");
-    // A name that is no flow (nor a flow's source stream, whose rejects it holds) is a mistake to
-    // say, not a replay of nothing.
-    if (!filter.flow.empty()) {
-      const auto all = board_.flows();
-      if (std::none_of(all.begin(), all.end(),
-                       [&](const FlowStatus& f) { return f.name == filter.flow || f.from == filter.flow; }))
-        return error(404, "not_found", "no flow " + filter.flow);
-    }
-    filter.status = "pending";
-    filter.limit = 100000;
-    int requested = 0;
+  return reply(200, Json{{"flows", list}});
+}
+
+http::HttpResponse AdminApi::flow(const std::string& name) {
+  const auto found = find_flow(name);
+  if (!found) return error(404, "not_found", "no flow " + name);
+  Json j = flow_json(*found);
+  add_history(j);
+  return reply(200, j);
+}
+
+http::HttpResponse AdminApi::flow_runs(const http::HttpRequest& request, const std::string& name) {
+  if (!find_flow(name)) return error(404, "not_found", "no flow " + name);
+  const int limit =
+      static_cast<int>(std::clamp<int64_t>(config::parse_int(request.param("limit")).value_or(20), 1, 500));
+  std::vector<RunRecord> runs;
+  {
+    std::lock_guard lock(state_mu_);
+    runs = state_->runs(name, limit);
+  }
+  Json list = Json::array();
+  for (const auto& r : runs) list.push_back(run_json(r));
+  return reply(200, Json{{"flow", name}, {"runs", list}});
+}
+
+http::HttpResponse AdminApi::flow_action(const std::string& name, const std::string& action) {
+  if (!find_flow(name)) return error(404, "not_found", "no flow " + name);
+  board_.ask({name, action});
+  log_info("admin", {{"flow", name}, {"action", action}}, "requested");
+  return reply(202, Json{{"flow", name}, {"action", action}, {"accepted", true}});
+}
+
+http::HttpResponse AdminApi::dead_letters(const http::HttpRequest& request) {
+  DeadLetterFilter filter;
+  filter.flow = request.param("flow");
+  filter.status = request.param("status");
+  auto since = since_ms(request.param("since"));
+  auto after = config::parse_int(request.param("after").empty() ? "0" : request.param("after"));
+  auto limit = config::parse_int(request.param("limit").empty() ? "50" : request.param("limit"));
+  if (!since || !after || !limit || *limit < 1 || *limit > 1000)
+    return error(400, "bad_request", "since: ISO time or epoch ms; after: an id; limit: 1 to 1000");
+  filter.since_ms = *since;
+  filter.after_id = *after;
+  filter.limit = static_cast<int>(*limit);
+  std::vector<DeadLetter> entries;
+  {
+    std::lock_guard lock(state_mu_);
+    entries = state_->dead_letters(filter);
+  }
+  Json list = Json::array();
+  for (const auto& d : entries) list.push_back(dead_letter_json<Json>(d, false));
+  const bool full = static_cast<int64_t>(entries.size()) == *limit;
+  return reply(200, Json{{"entries", list}, {"next_after", full ? Json(entries.back().id) : Json(nullptr)}});
+}
+
+http::HttpResponse AdminApi::replay_dead_letters(const http::HttpRequest& request) {
+  DeadLetterFilter filter;
+  filter.flow = request.param("flow");
+  // A name that is no flow (nor a flow's source stream, whose rejects it holds) is a mistake to
+  // say, not a replay of nothing.
+  if (!filter.flow.empty()) {
+    const auto all = board_.flows();
+    if (std::none_of(all.begin(), all.end(),
+                     [&](const FlowStatus& f) { return f.name == filter.flow || f.from == filter.flow; }))
+      return error(404, "not_found", "no flow " + filter.flow);
+  }
+  filter.status = "pending";
+  filter.limit = 100000;
+  int requested = 0;
+  {
+    std::lock_guard lock(state_mu_);
     for (const auto& d : state_->dead_letters(filter)) requested += state_->request_replay(d.id, std::nullopt);
-    log_info("admin", {{"flow", filter.flow}, {"requested", std::to_string(requested)}}, "replay requested");
-    return reply(202, Json{{"requested", requested}});
   }
-  auto id = config::parse_int(parts[3]);
-  if (!id) return error(404, "not_found", "no dead letter " + parts[3]);
-  if (parts.size() == 4) {
-    if (request.method == "GET") {
-      auto d = state_->dead_letter(*id);
-      return d ? reply(200, dead_letter_json<Json>(*d, true)) : error(404, "not_found", "no dead letter " + parts[3]);
-    }
-    if (request.method == "DELETE") {
-      if (!state_->discard(*id)) return error(404, "not_found", "no pending dead letter " + parts[3]);
-      return reply(200, Json{{"id", *id}, {"status", "discarded"}});
-    }
-    return wrong_method("GET, DELETE");
+  log_info("admin", {{"flow", filter.flow}, {"requested", std::to_string(requested)}}, "replay requested");
+  return reply(202, Json{{"requested", requested}});
+}
+
+http::HttpResponse AdminApi::dead_letter(const std::string& id) {
+  const auto number = config::parse_int(id);
+  std::optional<DeadLetter> d;
+  if (number) {
+    std::lock_guard lock(state_mu_);
+    d = state_->dead_letter(*number);
   }
-  if (parts.size() == 5 && parts[4] == "replay") {
-    if (request.method != "POST") return wrong_method("POST");
-    if (!state_->request_replay(*id, std::nullopt))
-      return error(404, "not_found", "no pending dead letter " + parts[3]);
-    return reply(202, Json{{"id", *id}, {"status", "replaying"}});
-  }
-  return error(404, "not_found", "no route " + request.path);
+  return d ? reply(200, dead_letter_json<Json>(*d, true)) : error(404, "not_found", "no dead letter " + id);
+}
+
+http::HttpResponse AdminApi::discard_dead_letter(const std::string& id) {
+  const auto number = config::parse_int(id);
+  std::lock_guard lock(state_mu_);
+  if (!number || !state_->discard(*number)) return error(404, "not_found", "no pending dead letter " + id);
+  return reply(200, Json{{"id", *number}, {"status", "discarded"}});
+}
+
+http::HttpResponse AdminApi::replay_dead_letter(const std::string& id) {
+  const auto number = config::parse_int(id);
+  std::lock_guard lock(state_mu_);
+  if (!number || !state_->request_replay(*number, std::nullopt))
+    return error(404, "not_found", "no pending dead letter " + id);
+  return reply(202, Json{{"id", *number}, {"status", "replaying"}});
 }
 
 // Prometheus text format, one family per metric. Labels are bounded: flow,

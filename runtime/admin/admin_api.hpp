@@ -1,36 +1,34 @@
-// The admin HTTP API (JSON under /api/v1, Prometheus text at /metrics),
-// served by the hub's HTTP server threads. Flow state comes from the
-// AdminBoard snapshot; pause/resume/trigger are handed to the scheduler
-// through it; dead letters and run history are read and changed through a
-// state-store connection of its own.
-//   GET  /healthz, /readyz                       open to all
-//   GET  /, /dashboard.js, /dashboard.css         the dashboard (open; it asks for a token)
-//   GET  /api/v1/whoami                          the caller's role
-//   GET  /api/v1/flows, /api/v1/flows/{name}     viewer
-//   POST /api/v1/flows/{name}/pause|resume|trigger   operator
-//   GET  /api/v1/flows/{name}/runs?limit=        viewer
-//   GET  /api/v1/dlq?flow=&status=&since=&after=&limit=, /api/v1/dlq/{id}   viewer
-//   POST /api/v1/dlq/{id}/replay, /api/v1/dlq/replay?flow=   operator
-//   DELETE /api/v1/dlq/{id}                      operator
-//   GET  /metrics                                viewer
-// Tokens: `Authorization: Bearer <token>`, compared in constant time; with
-// no token configured the API is open (it listens on loopback by default).
+// The admin HTTP API (JSON under /api/v1, Prometheus text at /metrics, the dashboard at /),
+// served by the hub's HTTP server threads. Flow state comes from the AdminBoard snapshot;
+// pause/resume/trigger are handed to the scheduler through it; dead letters and run history are
+// read and changed through a state-store connection of its own. The routes are one table
+// (AdminApi::route_table in admin_api.cpp: method, path, role, handler, help); GET /api/v1/routes
+// lists them. Tokens: `Authorization: Bearer <token>`, compared in constant time; with no token
+// configured the API is open (it listens on loopback by default).
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json_fwd.hpp>  // the full header only where JSON is built
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "http/http_server.hpp"
 #include "runtime/admin/admin_board.hpp"
+#include "runtime/admin/route_table.hpp"
 #include "runtime/state/state_store.hpp"
+
+namespace synchub::config {
+class Settings;
+}
 
 namespace synchub::runtime {
 
 struct AdminOptions {
+  // The tokens from the validated `hub` section (admin.*); the caller wires state and bus_metrics.
+  static AdminOptions from(const config::Settings& hub);
   std::unique_ptr<StateStore> state;  // a connection of its own (the scheduler thread has another)
   std::vector<std::string> viewer_tokens, operator_tokens;
   std::function<std::string()> bus_metrics;  // the bus's own families (Bus::metrics_text), when set
@@ -44,17 +42,31 @@ class AdminApi {
   http::HttpResponse handle(const http::HttpRequest& request);
 
  private:
-  enum class Role { None, Viewer, Operator };
+  RouteTable route_table();
   Role role_of(const http::HttpRequest& request) const;
-  http::HttpResponse flows(const http::HttpRequest& request, const std::vector<std::string>& parts);
-  http::HttpResponse dlq(const http::HttpRequest& request, const std::vector<std::string>& parts);
+  http::HttpResponse ready();
+  http::HttpResponse route_list() const;
+  http::HttpResponse flows();
+  http::HttpResponse flow(const std::string& name);
+  http::HttpResponse flow_runs(const http::HttpRequest& request, const std::string& name);
+  http::HttpResponse flow_action(const std::string& name, const std::string& action);
+  http::HttpResponse dead_letters(const http::HttpRequest& request);
+  http::HttpResponse replay_dead_letters(const http::HttpRequest& request);
+  http::HttpResponse dead_letter(const std::string& id);
+  http::HttpResponse discard_dead_letter(const std::string& id);
+  http::HttpResponse replay_dead_letter(const std::string& id);
   http::HttpResponse metrics();
   void add_history(nlohmann::ordered_json& flow);  // windowed counts, sparkline, dead letters
+  std::optional<FlowStatus> find_flow(const std::string& name) const;
 
   AdminOptions options_;
   AdminBoard& board_;
   std::mutex state_mu_;
   std::unique_ptr<StateStore> state_;
+  RouteTable routes_;
 };
+
+// The HTTP server's answer when the admin API is off (webhooks only): /healthz, 404 otherwise.
+http::HttpResponse health_only(const http::HttpRequest& request);
 
 }  // namespace synchub::runtime

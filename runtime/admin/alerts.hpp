@@ -23,10 +23,15 @@
 namespace synchub::http {
 class HttpClient;
 }
+namespace synchub::config {
+class Settings;
+}
 
 namespace synchub::runtime {
 
 struct AlertOptions {
+  // From the validated `alerts` section and the hub's name (shown in every message).
+  static AlertOptions from(const config::Settings& alerts, const config::Settings& hub);
   std::string hub_name;
   std::string url, format = "generic", secret;  // receiver
   std::chrono::milliseconds timeout{10000};

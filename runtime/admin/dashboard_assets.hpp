@@ -2,6 +2,7 @@
 // from runtime/admin/dashboard/ (see embed.cmake).
 #pragma once
 
+#include <span>
 #include <string_view>
 
 namespace synchub::runtime {
@@ -12,7 +13,6 @@ struct DashboardAsset {
   std::string_view body;
 };
 
-// nullptr when `path` is not one of the dashboard's files.
-const DashboardAsset* find_dashboard_asset(std::string_view path);
-
+// Every file, the page first (each is a route of the admin API).
+std::span<const DashboardAsset> dashboard_assets();
 }  // namespace synchub::runtime

@@ -12,9 +12,16 @@
 #include "runtime/bus/bus.hpp"
 #include "runtime/bus/event_batch.hpp"
 
+namespace synchub::config {
+class Settings;
+}
+
 namespace synchub::runtime {
 
 struct EmbeddedBusOptions {
+  // From the validated `bus` section (reset_offsets stays false: a command sets it).
+  static EmbeddedBusOptions from(const config::Settings& bus);
+
   std::string path;
   int partitions = 1;  // for topics created from now on
   bool fsync = true;

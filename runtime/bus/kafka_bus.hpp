@@ -15,9 +15,16 @@
 
 #include "runtime/bus/bus.hpp"
 
+namespace synchub::config {
+class Settings;
+}
+
 namespace synchub::runtime {
 
 struct KafkaBusOptions {
+  // From the validated `bus` section (its kafka.* fields) and the hub's name (consumer groups).
+  static KafkaBusOptions from(const config::Settings& bus, const config::Settings& hub);
+
   std::string bootstrap_servers;
   std::string group_prefix = "synchub.";  // consumer group: <prefix><flow>
   bool create_topics = true;

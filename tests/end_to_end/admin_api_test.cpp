@@ -4,6 +4,8 @@
 // Prometheus text format.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "http/http_client.hpp"
@@ -131,6 +133,70 @@ TEST(AdminApi, RoutesRolesAndErrors) {
   EXPECT_EQ(flows["flows"][0]["name"], "orders");
   EXPECT_EQ(flows["flows"][0]["from"], "crm.orders");
   EXPECT_EQ(flows["flows"][0]["to"], "erp.orders");
+}
+
+// One table answers every route: HEAD on each GET route (GET's header without the body), 405
+// with the methods the path has, and the list of the routes with their role and help.
+TEST(AdminApi, HeadWrongMethodsAndTheRouteList) {
+  AdminHub hub;
+  const HttpReply health = hub.call("GET", "/healthz");
+  const HttpReply head = hub.call("HEAD", "/healthz");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(head.header("content-length"), std::to_string(health.body.size()));
+  EXPECT_EQ(head.header("content-type"), "application/json");
+  const HttpReply page = hub.call("HEAD", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.body, "");
+  EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(hub.call("HEAD", "/api/v1/flows").status, 401);  // the token first, as for GET
+  const HttpReply flows = hub.call("HEAD", "/api/v1/flows", "view-1");
+  EXPECT_EQ(flows.status, 200);
+  EXPECT_EQ(flows.body, "");
+  EXPECT_GT(std::stoul(flows.header("content-length")), 0u);
+  const HttpReply metrics = hub.call("HEAD", "/metrics", "view-1");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.body, "");
+  EXPECT_EQ(metrics.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(hub.call("HEAD", "/api/v1/flows/nope", "view-1").status, 404);
+
+  const HttpReply pause = hub.call("DELETE", "/api/v1/flows/orders/pause", "op-1");
+  EXPECT_EQ(pause.status, 405);
+  EXPECT_EQ(pause.header("allow"), "POST");
+  EXPECT_EQ(Json::parse(pause.body)["error"], "method_not_allowed");
+  EXPECT_EQ(hub.call("PUT", "/api/v1/dlq/1", "op-1").header("allow"), "GET, DELETE");
+  EXPECT_EQ(hub.call("GET", "/api/v1/dlq/replay", "view-1").header("allow"), "POST");
+  EXPECT_EQ(hub.call("POST", "/healthz").header("allow"), "GET");
+  EXPECT_EQ(hub.call("POST", "/api/v1/flows", "view-1").status, 405);  // no POST for anyone
+  // Under /api/ a caller without a token learns nothing, not even whether a path exists.
+  EXPECT_EQ(hub.call("GET", "/api/v1/nothing").status, 401);
+  EXPECT_EQ(hub.call("DELETE", "/api/v1/flows").status, 401);
+
+  EXPECT_EQ(hub.call("GET", "/api/v1/routes").status, 401);
+  const Json routes = hub.get("/api/v1/routes")["routes"];
+  std::map<std::string, std::string> roles;  // "METHOD path" -> role
+  for (const auto& r : routes) {
+    EXPECT_FALSE(r["help"].get<std::string>().empty()) << r;
+    roles[r["method"].get<std::string>() + " " + r["path"].get<std::string>()] = r["role"];
+  }
+  EXPECT_EQ(roles.size(), routes.size()) << "a route listed twice: " << routes;
+  EXPECT_EQ(roles["GET /healthz"], "open");
+  EXPECT_EQ(roles["GET /"], "open");
+  EXPECT_EQ(roles["GET /dashboard.js"], "open");
+  EXPECT_EQ(roles["GET /api/v1/flows/{name}/runs"], "viewer");
+  EXPECT_EQ(roles["POST /api/v1/flows/{name}/trigger"], "operator");
+  EXPECT_EQ(roles["POST /api/v1/dlq/replay"], "operator");
+  EXPECT_EQ(roles["DELETE /api/v1/dlq/{id}"], "operator");
+  EXPECT_EQ(roles["GET /metrics"], "viewer");
+  // Every listed route is served (its captures filled in): none answers "no route" or 405.
+  for (const auto& r : routes) {
+    std::string path = r["path"];
+    for (const auto& [capture, value] : {std::pair{"{name}", "orders"}, std::pair{"{id}", "1"}})
+      if (size_t at = path.find(capture); at != std::string::npos) path.replace(at, std::strlen(capture), value);
+    const HttpReply reply = hub.call(r["method"], path, "op-1");
+    EXPECT_NE(reply.status, 405) << path;
+    EXPECT_EQ(reply.body.find("no route"), std::string::npos) << path << ": " << reply.body;
+  }
 }
 
 TEST(AdminApi, CountsPauseResumeAndDeadLetters) {

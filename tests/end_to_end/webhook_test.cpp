@@ -68,6 +68,9 @@ flows:
     if (!delivery_id.empty()) call.headers.emplace_back("X-Synchub-Delivery", delivery_id);
     return client.send(call);
   }
+  HttpReply call(const std::string& method, const std::string& path) {
+    return client_.send({method, base_ + path, {}, ""});
+  }
   HttpReply post_delivery(const std::string& body, long timestamp, const std::string& delivery_id) {
     return post_with(client_, body, timestamp, kSecret, "/hooks/crm/orders", "POST", delivery_id);
   }
@@ -115,6 +118,21 @@ flows:
 
 long now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// With webhooks on and the admin API off, the server still answers /healthz (HEAD too), and
+// nothing else but the hooks.
+TEST(Webhook, HealthzAnswersWithoutTheAdminApi) {
+  WebhookHub hub;
+  EXPECT_EQ(hub.call("GET", "/healthz").status, 200);
+  const HttpReply head = hub.call("HEAD", "/healthz");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  const HttpReply post = hub.call("POST", "/healthz");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(post.header("allow"), "GET");
+  EXPECT_EQ(hub.call("GET", "/api/v1/flows").status, 404);
+  EXPECT_EQ(hub.call("GET", "/hooks/crm/orders").header("allow"), "POST");
 }
 
 TEST(Webhook, RefusesWhatItMustAndStoresNothingForIt) {
