@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "config/spec.hpp"
+#include "connectors/tryton/fields.hpp"
 #include "connectors/tryton/streams.hpp"
 #include "connectors/tryton/values.hpp"
 
@@ -132,7 +133,7 @@ Entity entity_named(const std::string& name, const config::Settings& stream) {
                 {"list_price", "list_price"},
                 {"unit", "default_uom.symbol"}};
   }
-  if (const auto& states = stream.list("states"); !states.empty())
+  if (const auto& states = stream.list(field::kStates); !states.empty())
     e.domain.push_back(Json::array({"state", "in", states}));
   return e;
 }
@@ -174,9 +175,9 @@ class ChangesSource final : public SourceStream {
   ChangesSource(const Shared& shared, const std::string& entity, const config::Settings& stream)
       : rpc_(shared.session),
         entity_(entity_named(entity, stream)),
-        page_size_(static_cast<size_t>(stream.integer("page_size"))),
-        poll_interval_(stream.duration("poll_interval")),
-        overlap_us_(std::chrono::duration_cast<std::chrono::microseconds>(stream.duration("overlap")).count()) {}
+        page_size_(static_cast<size_t>(stream.integer(field::kPageSize))),
+        poll_interval_(stream.duration(field::kPollInterval)),
+        overlap_us_(std::chrono::duration_cast<std::chrono::microseconds>(stream.duration(field::kOverlap)).count()) {}
 
   PullResult pull(const std::string& cursor_text, size_t max_records) override {
     return honouring_retry_after([&] { return pull_now(cursor_text, max_records); });

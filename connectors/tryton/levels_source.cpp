@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "config/spec.hpp"
+#include "connectors/tryton/fields.hpp"
 #include "connectors/tryton/streams.hpp"
 #include "connectors/tryton/values.hpp"
 #include "mapping/decimal.hpp"
@@ -46,7 +47,7 @@ class LevelsSource final : public SourceStream {
       : rpc_(shared.session),
         stock_(entity == "stock"),
         warehouse_code_(shared.warehouse_code),
-        poll_interval_(stream.duration("poll_interval")) {}
+        poll_interval_(stream.duration(field::kPollInterval)) {}
 
   PullResult pull(const std::string& cursor, size_t max_records) override {
     return honouring_retry_after([&] { return pull_now(cursor, max_records); });

@@ -25,6 +25,7 @@
 #include <optional>
 
 #include "config/spec.hpp"
+#include "connectors/tryton/fields.hpp"
 #include "connectors/tryton/streams.hpp"
 #include "connectors/tryton/values.hpp"
 
@@ -91,8 +92,8 @@ class SaleSink final : public SinkStream {
       : rpc_(shared.session),
         session_(shared.session),
         warehouse_code_(shared.warehouse_code),
-        workflow_(stream.str("workflow")),
-        adopt_(stream.boolean("adopt")) {}
+        workflow_(stream.str(field::kWorkflow)),
+        adopt_(stream.boolean(field::kAdopt)) {}
 
   std::vector<SinkResult> push(const Batch& batch) override {
     parties_.clear();  // master data may have changed since the last batch

@@ -19,12 +19,12 @@ namespace {
 class WebhookStream final : public SourceStream, public PushSource {
  public:
   explicit WebhookStream(const config::Settings& s)
-      : key_(s.str("key")),
-        secret_(s.str_or("secret", "")),
-        signature_header_(s.str("signature_header")),
-        timestamp_header_(s.str("timestamp_header")),
-        delivery_header_(s.str_or("delivery_header", "")),
-        tolerance_(s.duration("tolerance")) {}
+      : key_(s.str(webhook::field::kKey)),
+        secret_(s.str_or(webhook::field::kSecret, "")),
+        signature_header_(s.str(webhook::field::kSignatureHeader)),
+        timestamp_header_(s.str(webhook::field::kTimestampHeader)),
+        delivery_header_(s.str_or(webhook::field::kDeliveryHeader, "")),
+        tolerance_(s.duration(webhook::field::kTolerance)) {}
 
   PullResult pull(const std::string&, size_t) override { return {}; }  // everything arrives by push
   std::chrono::milliseconds poll_interval() const override { return std::chrono::hours(1); }

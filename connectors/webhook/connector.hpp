@@ -14,4 +14,14 @@ namespace synchub::connectors::webhook {
 
 std::unique_ptr<Connector> open_connector();
 
+// Setting names, shared by the spec rows (spec.cpp) and the code that reads them.
+namespace field {
+inline constexpr const char* kKey = "key";
+inline constexpr const char* kSecret = "secret";
+inline constexpr const char* kSignatureHeader = "signature_header";
+inline constexpr const char* kTimestampHeader = "timestamp_header";
+inline constexpr const char* kDeliveryHeader = "delivery_header";
+inline constexpr const char* kTolerance = "tolerance";
+}  // namespace field
+
 }  // namespace synchub::connectors::webhook
