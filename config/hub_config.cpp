@@ -12,7 +12,7 @@ namespace synchub::config {
 namespace {
 
 // hub: rules across its fields.
-std::vector<SettingsProblem> check_hub(const Settings& hub) {
+[[nodiscard]] std::vector<SettingsProblem> check_hub(const Settings& hub) {
   std::vector<SettingsProblem> problems;
   const bool cert = hub.has("http.tls.cert"), key = hub.has("http.tls.key");
   if (cert && !key) problems.push_back({"http.tls.cert", "set http.tls.key too: HTTPS needs both files (PEM)"});

@@ -59,6 +59,6 @@ inline bool is_epoch(std::string_view pattern) {
 std::optional<int64_t> parse_epoch(std::string_view text, std::string_view unit);  // micros
 
 // Checks a pattern at load time: "" or the reason it is not usable.
-std::string check_pattern(std::string_view pattern);
+[[nodiscard]] std::string check_pattern(std::string_view pattern);
 
 }  // namespace synchub::mapping

@@ -108,7 +108,7 @@ class Document {
   // The parser reads up to kPadding bytes past the end of the text: when the
   // caller's buffer has that many after it (`readable_after`), the text is
   // parsed where it is, otherwise it is copied first.
-  std::string parse(std::string_view json, size_t readable_after = 0);
+  [[nodiscard]] std::string parse(std::string_view json, size_t readable_after = 0);
   static constexpr size_t kPadding = 64;
 
   // What check() found: the root's kind and the root object's first member of the name asked.
@@ -121,7 +121,8 @@ class Document {
   // Accepts and refuses exactly what parse() does, with the same reasons, without building the
   // tree (about twice as fast): for records that are only checked, not read. It leaves no
   // tree: the node accessors are not to be used until the next parse().
-  std::string check(std::string_view json, std::string_view member_name, Member& out, size_t readable_after = 0);
+  [[nodiscard]] std::string check(std::string_view json, std::string_view member_name, Member& out,
+                                  size_t readable_after = 0);
 
   const Node& root() const { return nodes_[0]; }
   uint32_t root_index() const { return 0; }
@@ -146,9 +147,9 @@ class Document {
   // A member named twice in one object, which readers take differently (the first, the last):
   // "duplicate key 'NAME'" for the first one the last parse() or check() met, or "". The text
   // is valid JSON all the same: parse() builds its tree (an answer from another system is read).
-  std::string duplicate_key() const;
+  [[nodiscard]] std::string duplicate_key() const;
   // The same within the subtree at `index` (one row of a page); after parse() only.
-  std::string duplicate_key(uint32_t index) const;
+  [[nodiscard]] std::string duplicate_key(uint32_t index) const;
   bool duplicate_keys() const { return has_duplicate_; }  // whether duplicate_key() has one
   // Text of a scalar node: strings unescaped, numbers as written, true/false; "" for null.
   std::string scalar_text(uint32_t index) const;
@@ -170,7 +171,7 @@ class Document {
   uint32_t member_position(uint32_t object, std::string_view name, uint32_t signature) const;
   uint32_t member_scan(uint32_t object, std::string_view name, uint32_t signature, std::atomic<uint32_t>& hint) const;
   template <bool Build>
-  std::string run(std::string_view json, size_t readable_after, std::string_view wanted, Member* member);
+  [[nodiscard]] std::string run(std::string_view json, size_t readable_after, std::string_view wanted, Member* member);
   std::unique_ptr<Impl> impl_;
   std::vector<Node> nodes_;
   std::vector<Child> children_;

@@ -21,7 +21,8 @@ bool name_char(char c) {
 // `end` is set past what was read. The path is walked through objects (`fields:`) and mapped
 // lists (`each:`, after an index) as deep as it goes; past a value of another kind (an
 // expression's own object) nothing is known.
-std::string check_path(const std::string& text, size_t at, const std::vector<FieldPlan>& before, size_t& end) {
+[[nodiscard]] std::string check_path(const std::string& text, size_t at, const std::vector<FieldPlan>& before,
+                                     size_t& end) {
   const std::vector<FieldPlan>* level = &before;
   std::string shown = "$out", parent;
   size_t i = at;

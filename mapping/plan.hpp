@@ -74,7 +74,7 @@ std::vector<std::pair<std::string, ExprPtr>> compile_message(const std::string& 
 
 // "" when every `$out.x` (and `$out.x[*].y`) in `expression` names a field mapped `before` it at
 // its level; otherwise the reason.
-std::string out_reference_error(const std::string& expression, const std::vector<FieldPlan>& before);
+[[nodiscard]] std::string out_reference_error(const std::string& expression, const std::vector<FieldPlan>& before);
 
 struct Plan {
   std::string file;
@@ -97,8 +97,8 @@ class PlanRunner {
   explicit PlanRunner(std::shared_ptr<const Plan> plan, XrefResolver* xref = nullptr);
   // Appends the target record to `out`; on failure `error` says why.
   // `readable_after`: see Document::parse.
-  MapStatus run(std::string_view record, std::string& out, std::string& key, std::string& error,
-                size_t readable_after = 0);
+  [[nodiscard]] MapStatus run(std::string_view record, std::string& out, std::string& key, std::string& error,
+                              size_t readable_after = 0);
   const Plan& plan() const { return *plan_; }
   void set_xref(XrefResolver* xref) { xref_ = xref; }
 

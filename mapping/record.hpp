@@ -13,11 +13,12 @@ class Document;
 // dotted `key_path` ("order_id", "customer.code"). Returns an empty string on
 // success (key in `key_out`), else the reason, e.g. "missing key 'order_id'";
 // a key is a non-empty string or an integer.
-std::string check_record(std::string_view json, std::string_view key_path, std::string& key_out);
+[[nodiscard]] std::string check_record(std::string_view json, std::string_view key_path, std::string& key_out);
 
 // The same checks on a parsed document: node `row` must be an object whose
 // `key_path` (dotted or JSON pointer) holds a string or an integer.
-std::string record_key(const Document& doc, uint32_t row, std::string_view key_path, std::string& key_out);
+[[nodiscard]] std::string record_key(const Document& doc, uint32_t row, std::string_view key_path,
+                                     std::string& key_out);
 
 // 128-bit content hash (hex) used by the delivery ledger to skip unchanged records.
 std::string content_hash(std::string_view data);

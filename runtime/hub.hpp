@@ -43,7 +43,7 @@ class Hub {
   // `once`, returns as soon as every source is drained and every flow caught up, or when a flow
   // or source is stuck on an error waiting cannot clear (FlowRunner::stuck, SourcePoller::stuck):
   // then returns that error ("" otherwise). Nothing past the error is committed.
-  std::string run(const std::atomic<bool>& stop, bool once);
+  [[nodiscard]] std::string run(const std::atomic<bool>& stop, bool once);
 
   Bus& bus() { return *bus_; }
   // "http://127.0.0.1:PORT" of the HTTP server (webhooks, admin API); "" when it is not running.
@@ -51,7 +51,7 @@ class Hub {
   StateStore& state() { return *state_; }
 
  private:
-  std::string stuck() const;  // the first flow's or source's error that waiting cannot clear
+  [[nodiscard]] std::string stuck() const;  // the first flow's or source's error that waiting cannot clear
 
   std::unique_ptr<Bus> bus_;
   std::unique_ptr<StateStore> state_;

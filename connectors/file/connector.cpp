@@ -66,8 +66,8 @@ std::string errno_text(const std::string& what, const std::string& path) {
 // Makes a written batch file visible, whole: with `sync`, flush it, rename it into place and
 // flush the directory; without, only the rename. Returns "" or why it failed (the file is
 // then removed).
-std::string place_file(Fd file, const std::string& temp_path, const std::string& final_path,
-                       const std::string& dir_path, bool sync) {
+[[nodiscard]] std::string place_file(Fd file, const std::string& temp_path, const std::string& final_path,
+                                     const std::string& dir_path, bool sync) {
   std::string error;
   if (sync && ::fsync(file.get()) != 0)
     error = errno_text("cannot flush", temp_path);

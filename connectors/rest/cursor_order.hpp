@@ -19,8 +19,8 @@ class CursorOrder {
   // format: text, iso, epoch_ms, epoch_s or a pattern with % fields; throws when unusable.
   CursorOrder(const std::string& format, const std::string& time_zone);
   // What is wrong with a `cursor.format` / `cursor.time_zone` ("" when fine): the spec's checks.
-  static std::string check_format(const std::string& format);
-  static std::string check_time_zone(const std::string& time_zone);
+  [[nodiscard]] static std::string check_format(const std::string& format);
+  [[nodiscard]] static std::string check_time_zone(const std::string& time_zone);
   bool is_time() const { return format_ != "text"; }
   int compare(const std::string& a, const std::string& b) const;  // <0, 0, >0
   // The value `overlap` earlier, written the way the field writes it.

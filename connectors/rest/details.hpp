@@ -29,7 +29,7 @@ class DetailFetcher {
   // record, why its details cannot be complete ("" when they are): the answer said it holds
   // more rows than all its pages returned, or fewer rows came than the master's count field
   // says. Throws when a call fails or an answer is not readable.
-  std::vector<std::string> attach(std::vector<SourceRecord>& records);
+  [[nodiscard]] std::vector<std::string> attach(std::vector<SourceRecord>& records);
 
  private:
   struct Page {

@@ -42,7 +42,7 @@ std::unique_ptr<mapping::Pattern> pattern(const config::Settings& s, const std::
 }
 
 // A pattern RE2 cannot compile, said at `validate`.
-std::string pattern_problem(const std::string& text) {
+[[nodiscard]] std::string pattern_problem(const std::string& text) {
   try {
     mapping::Pattern{text};
     return {};

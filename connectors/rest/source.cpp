@@ -365,14 +365,14 @@ class RestSource final : public SourceStream {
     out.records = std::move(whole);
   }
 
-  static std::string first_of(const std::vector<std::string>& problems) {
+  [[nodiscard]] static std::string first_of(const std::vector<std::string>& problems) {
     for (const auto& p : problems)
       if (!p.empty()) return p;
     return {};
   }
 
   // "" when `row` has a usable key (any scalar but null), else why not.
-  std::string key_problem(const Document& doc, uint32_t row) const {
+  [[nodiscard]] std::string key_problem(const Document& doc, uint32_t row) const {
     // Readers would disagree on such a record (the ledger reads the first, a downstream parser the last).
     if (std::string duplicate = doc.duplicate_key(row); !duplicate.empty()) return duplicate;
     const uint32_t key = doc.find(row, key_);

@@ -43,7 +43,7 @@ std::vector<config::FieldSpec> paging_fields(const std::string& total_descriptio
 }
 
 // Rules across the connector's fields: what each auth type cannot work without.
-std::vector<config::SettingsProblem> check_connector(const config::Settings& s) {
+[[nodiscard]] std::vector<config::SettingsProblem> check_connector(const config::Settings& s) {
   std::vector<config::SettingsProblem> problems;
   const std::string type = s.str(field::auth::kType);
   auto need = [&](field::Setting needed, const std::string& why) {
@@ -63,7 +63,7 @@ std::vector<config::SettingsProblem> check_connector(const config::Settings& s) 
 }
 
 // Rules across a stream's fields, so that `validate` says what the stream would say at start.
-std::vector<config::SettingsProblem> check_stream(const config::Settings& s) {
+[[nodiscard]] std::vector<config::SettingsProblem> check_stream(const config::Settings& s) {
   std::vector<config::SettingsProblem> problems;
   if (s.has(field::detail::kPath) && !s.has(field::detail::kMatch))
     problems.push_back({field::detail::kPath, "detail needs match (the detail field naming its master)"});

@@ -28,8 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   PlanRunner runner(plan);
   std::string out, key, error;
-  runner.run(R"({"id":"1","status":"draft","lines":[{"qty":"2.5","price":1.10}],"customer":{"id":"C1"}})", out, key,
-             error);
-  for (const auto& t : plan->tests) runner.run(t.input, out, key, error);
+  // Any outcome will do (an odd plan fails most records): the target looks for crashes.
+  (void)runner.run(R"({"id":"1","status":"draft","lines":[{"qty":"2.5","price":1.10}],"customer":{"id":"C1"}})", out,
+                   key, error);
+  for (const auto& t : plan->tests) (void)runner.run(t.input, out, key, error);
   return 0;
 }
