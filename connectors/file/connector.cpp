@@ -74,8 +74,13 @@ std::string errno_text(const std::string& what, const std::string& path) {
   else if (::rename(temp_path.c_str(), final_path.c_str()) != 0)
     error = errno_text("cannot rename to", final_path);
   else if (sync) {
+    // The rename is durable only once the folder is flushed: a failure here is a failure of the
+    // batch (retried, and written again under the same name), not a success that a power cut
+    // could undo. A folder that cannot be flushed at all (EINVAL: its file system does not
+    // support it) is as durable as it can be.
     Fd dir(::open(dir_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() >= 0) ::fsync(dir.get());
+    if (dir.get() < 0) return errno_text("cannot open the folder to flush it:", dir_path);
+    if (::fsync(dir.get()) != 0 && errno != EINVAL) return errno_text("cannot flush the folder", dir_path);
   }
   if (!error.empty()) ::unlink(temp_path.c_str());
   return error;
