@@ -94,7 +94,7 @@ class SourceStream {
   virtual std::chrono::milliseconds poll_interval() const = 0;
   // Turns a corrected record (JSON, from `synchub dlq replay --input`) into an
   // event the way pull() would; returns the reason when it is still invalid.
-  virtual std::string accept(const std::string& record_json, SourceRecord& out) const = 0;
+  [[nodiscard]] virtual std::string accept(const std::string& record_json, SourceRecord& out) const = 0;
   // Backfill: the cursor that reads again what changed at or after `epoch_ms`;
   // nullopt when the stream's cursor is not a time (then it cannot backfill).
   virtual std::optional<std::string> cursor_at(int64_t /*epoch_ms*/) const { return std::nullopt; }
@@ -169,7 +169,7 @@ class SinkStream {
  public:
   virtual ~SinkStream() = default;
   // One result per record, in order.
-  virtual std::vector<SinkResult> push(const Batch& batch) = 0;
+  [[nodiscard]] virtual std::vector<SinkResult> push(const Batch& batch) = 0;
   // A sink may finish a push in the background (the file sink flushes to disk while the hub
   // reads on): in_flight() is then true after push(), and its results hold only once
   // settle() has returned. settle() waits for that work; it throws when the work failed, and

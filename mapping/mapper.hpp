@@ -24,7 +24,7 @@ struct MapResult {
 class Mapper {
  public:
   virtual ~Mapper() = default;
-  virtual MapResult map(std::string_view key, std::string_view record) const = 0;
+  [[nodiscard]] virtual MapResult map(std::string_view key, std::string_view record) const = 0;
   // Recorded in the ledger and in dead letters, so a fix can be traced.
   virtual std::string version() const = 0;
 };
