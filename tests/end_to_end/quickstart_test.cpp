@@ -140,7 +140,8 @@ TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
     }
     EXPECT_EQ(hub.terminate(), 0) << "the hub's log ends:\n" << tail_of(dir.path() / "log", 4000);
   }
-  ASSERT_TRUE(done()) << progress << "\n" << read_file(dir.path() / "log").substr(0, 4000);
+  // The log's end says where it stood (a stall after the first worker's kill was seen once).
+  ASSERT_TRUE(done()) << progress << "\n" << tail_of(dir.path() / "log", 8000);
 
   // 1. Every order once, with its customer's ERP code (from the xref).
   auto erp_orders = erp.orders();
