@@ -30,4 +30,8 @@ SinkResult SinkResult::failed(Failure kind, std::string message, std::chrono::mi
   return r;
 }
 
+std::vector<SinkResult> unsent_results(size_t count) {
+  return std::vector<SinkResult>(count, SinkResult::failed(Failure::Transient, "not sent"));
+}
+
 }  // namespace synchub::connectors

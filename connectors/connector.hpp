@@ -157,6 +157,10 @@ class SinkResult {
   Failure failure_;
 };
 
+// One result per record of a batch, each a transient "not sent" until the sink fills its slot in:
+// a slot left unfilled is retried, never dead-lettered or counted as written.
+std::vector<SinkResult> unsent_results(size_t count);
+
 struct Batch {
   std::string flow;
   // Deterministic for the same records after a restart, so a sink can make a

@@ -173,7 +173,7 @@ void FlowRunner::record(Item& item, const connectors::SinkResult& r, int64_t now
     run_.error = r.error;
     return;
   }
-  if (r.outcome() == Outcome::Failed) {
+  if (!r.ok()) {
     if (r.failure() == Failure::Transient && (!a.give_up || !r.attempted)) {
       a.retry = true;
       item.transient = true;
@@ -240,7 +240,7 @@ std::unordered_map<std::string, WriteProgress>& FlowRunner::progress() {
 // one that landed clears it.
 void FlowRunner::note_progress(const Item& item, const connectors::SinkResult& result, FlowBatchCommit& commit) {
   auto& known = progress();
-  if (result.outcome() != Outcome::Failed) {
+  if (result.ok()) {
     if (known.erase(item.key)) commit.progress_done.push_back(item.key);
     return;
   }

@@ -326,9 +326,8 @@ void FileSink::settle() {
 }
 
 std::vector<SinkResult> FileSink::push(const Batch& batch) {
-  settle();  // one batch in flight at a time
-  // Each is replaced below (rejected or written); a slot left over would be retried, not lost.
-  std::vector<SinkResult> results(batch.records.size(), SinkResult::failed(Failure::Transient, "not written"));
+  settle();                                                                // one batch in flight at a time
+  std::vector<SinkResult> results = unsent_results(batch.records.size());  // each rejected or written below
   const std::string name = batch.flow + "-" + batch.id + (csv_ ? ".csv" : ".jsonl");
   std::vector<std::string> columns = columns_;
   std::string content;

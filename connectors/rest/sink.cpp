@@ -123,8 +123,7 @@ class RestSink final : public SinkStream {
 
   std::vector<SinkResult> push(const Batch& batch) override {
     const size_t n = batch.records.size();
-    // Each slot is filled by its lane; one left over would be retried, not dead-lettered.
-    std::vector<SinkResult> results(n, SinkResult::failed(Failure::Transient, "not sent"));
+    std::vector<SinkResult> results = unsent_results(n);  // each slot filled by its lane
     const size_t requests = batch_path_.empty() ? n : (n + batch_size_ - 1) / batch_size_;
     const size_t lanes = std::max<size_t>(1, std::min<size_t>(api_->concurrency(), requests));
     std::vector<std::vector<size_t>> lane(lanes);

@@ -29,8 +29,7 @@ class MasterSink final : public SinkStream {
 
   std::vector<SinkResult> push(const Batch& batch) override {
     const size_t n = batch.records.size();
-    std::vector<SinkResult> results(n,
-                                    SinkResult::failed(Failure::Transient, "not sent"));  // each slot is filled below
+    std::vector<SinkResult> results = unsent_results(n);  // each slot filled below
     std::vector<Json> inputs(n);
     std::vector<std::string> codes(n);
     std::vector<bool> ready(n, false);

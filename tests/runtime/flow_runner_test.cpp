@@ -42,8 +42,7 @@ class ScriptedSink : public connectors::SinkStream {
     std::vector<SinkResult> results;
     for (const auto& r : batch.records) {
       SinkResult result = script_ ? script_(pushes_, r) : ok(r);
-      if (result.outcome() != Outcome::Failed)
-        log_.push_back({batch.id, std::string(r.key), std::string(r.value), r.known_to_target});
+      if (result.ok()) log_.push_back({batch.id, std::string(r.key), std::string(r.value), r.known_to_target});
       results.push_back(result);
     }
     in_flight_ = settles_;
