@@ -19,6 +19,7 @@ int cmd_test(const Args& args);
 int cmd_status(const Args& args);
 int cmd_backfill(const Args& args);
 int cmd_bus(const Args& args);
+int cmd_reconcile(const Args& args);
 
 // Small helpers for option parsing: "--name value" / "-n value".
 bool take_flag(Args& args, const std::string& long_name, const std::string& short_name = "");

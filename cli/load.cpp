@@ -5,6 +5,7 @@
 
 #include "connectors/registry.hpp"
 #include "mapping/plan.hpp"
+#include "runtime/reconcile/plan.hpp"
 
 namespace synchub::cli {
 
@@ -41,6 +42,11 @@ std::optional<config::HubConfig> load_config(Args& args) {
         errors.insert(errors.end(), e.diagnostics().begin(), e.diagnostics().end());
       }
     }
+  }
+  // Reconciliations' expressions and mapping files, as a run would compile them.
+  if (loaded) {
+    auto found = reconcile::check_reconciliations(*loaded);
+    errors.insert(errors.end(), found.begin(), found.end());
   }
   if (errors.empty()) return loaded;
   print(errors);

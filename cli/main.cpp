@@ -20,6 +20,8 @@ commands:
   status    [--url URL] [--json] the flows of a running hub (exit 1 when one is failing)
   backfill  FLOW --since DATE    read the flow's source again from DATE (its flows deliver it)
   bus       reset-offsets -c FILE   forget the embedded bus's committed offsets (after its log was lost)
+  reconcile -c FILE [NAME] [--since DATE] [--until DATE] [--json|--csv F|--xlsx F]
+                                 compare two systems document by document (exit 1 when they differ)
   version                        print the version
 )";
 
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
     if (command == "status") return synchub::cli::cmd_status(args);
     if (command == "backfill") return synchub::cli::cmd_backfill(args);
     if (command == "bus") return synchub::cli::cmd_bus(args);
+    if (command == "reconcile") return synchub::cli::cmd_reconcile(args);
     if (command == "version" || command == "--version") return synchub::cli::cmd_version(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::fputs(kUsage, stdout);

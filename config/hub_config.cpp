@@ -22,305 +22,6 @@ namespace {
 
 }  // namespace
 
-const std::vector<FieldSpec>& hub_fields() {
-  static const std::vector<FieldSpec> fields = {
-      {.name = "name",
-       .description = "Name of this hub; tags the events it publishes (origin) and its logs.",
-       .default_value = "synchub"},
-      {.name = "data_dir",
-       .type = FieldType::Path,
-       .description = "Folder for the embedded bus and state files (relative to the config file).",
-       .default_value = "data"},
-      {.name = "worker_id",
-       .description = "This worker's name in source leases (default: host name and data_dir, so a worker "
-                      "restarted after a crash takes its streams back at once; two workers need different ones)."},
-      {.name = "topic_prefix",
-       .description = "Prefix of every topic name: <prefix><connector>.<stream>.",
-       .default_value = ""},
-      {.name = "log_level",
-       .type = FieldType::Enum,
-       .description = "Least severe log level written.",
-       .default_value = "info",
-       .options = {"debug", "info", "warn", "error"}},
-      {.name = "shutdown_timeout",
-       .type = FieldType::Duration,
-       .description = "How long `synchub run` waits, once asked to stop, for the batches in flight; then it exits "
-                      "without confirming them (delivered again at the next start). A second signal exits at once.",
-       .default_value = "30s"},
-      {.name = "log_format",
-       .type = FieldType::Enum,
-       .description = "json: one JSON object a line; text: for people; auto: text on a terminal, else json.",
-       .default_value = "auto",
-       .options = {"auto", "json", "text"}},
-      {.name = "http",
-       .type = FieldType::Section,
-       .description = "synchub's HTTP server (webhooks and the admin API; started when either is used).",
-       .fields =
-           {
-               {.name = "address",
-                .description = "Address to listen on (loopback by default).",
-                .default_value = "127.0.0.1"},
-               {.name = "port",
-                .type = FieldType::Int,
-                .description = "Port.",
-                .default_value = "8088",
-                .min = 0,
-                .max = 65535},
-               {.name = "max_body",
-                .type = FieldType::Size,
-                .description = "Largest request body accepted.",
-                .default_value = "1MiB"},
-               {.name = "tls",
-                .type = FieldType::Section,
-                .description = "Serve HTTPS only (both files in PEM).",
-                .fields =
-                    {
-                        {.name = "cert", .type = FieldType::Path, .description = "Certificate chain file."},
-                        {.name = "key", .type = FieldType::Path, .description = "Private key file."},
-                    }},
-           }},
-      {.name = "admin",
-       .type = FieldType::Section,
-       .description = "The admin API (/api/v1, /metrics, /healthz, /readyz) on the HTTP server.",
-       .fields =
-           {
-               {.name = "enabled", .type = FieldType::Bool, .description = "Serve it.", .default_value = "false"},
-               {.name = "viewer_tokens",
-                .type = FieldType::StringList,
-                .description = "Bearer tokens that may read (GET).",
-                .secret = true},
-               {.name = "operator_tokens",
-                .type = FieldType::StringList,
-                .description = "Bearer tokens that may also pause, resume, trigger, replay and discard.",
-                .secret = true},
-           }},
-  };
-  return fields;
-}
-
-const std::vector<FieldSpec>& bus_fields() {
-  static const std::vector<FieldSpec> fields = {
-      {.name = "type",
-       .type = FieldType::Enum,
-       .description = "Event bus implementation.",
-       .default_value = "embedded",
-       .options = {"embedded", "kafka"}},
-      {.name = "kafka",
-       .type = FieldType::Section,
-       .description = "The Kafka cluster, for type kafka (`bus: kafka` is short for type kafka).",
-       .fields =
-           {
-               {.name = "bootstrap_servers",
-                .description = "Brokers to start from, host:port,host:port.",
-                .default_value = "127.0.0.1:9092"},
-               {.name = "create_topics",
-                .type = FieldType::Bool,
-                .description = "Create missing topics (partitions, replication_factor); off where an admin "
-                               "creates them.",
-                .default_value = "true"},
-               {.name = "partitions",
-                .type = FieldType::Int,
-                .description = "Partitions of a created topic (events are partitioned by key: per-key order).",
-                .default_value = "6",
-                .min = 1},
-               {.name = "replication_factor",
-                .type = FieldType::Int,
-                .description = "Replicas of a created topic.",
-                .default_value = "3",
-                .min = 1},
-               {.name = "delivery_timeout",
-                .type = FieldType::Duration,
-                .description = "A publish fails (and is retried) when the cluster has not acknowledged it by then.",
-                .default_value = "30s"},
-               {.name = "properties",
-                .type = FieldType::StringMap,
-                .description = "librdkafka settings passed through: security.protocol, sasl.mechanisms, "
-                               "sasl.username, sasl.password, ssl.ca.location, compression.type, linger.ms...",
-                .secret = true,  // SASL passwords
-                .example = "{security.protocol: SASL_SSL, sasl.mechanisms: SCRAM-SHA-512, sasl.username: synchub, "
-                           "sasl.password: ${KAFKA_PASSWORD}}"},
-           }},
-      {.name = "path",
-       .type = FieldType::Path,
-       .description = "Embedded bus database file (default: <data_dir>/bus.db)."},
-      {.name = "partitions",
-       .type = FieldType::Int,
-       .description = "Partitions of each new topic; events are partitioned by key, so per-key order holds.",
-       .default_value = "1",
-       .min = 1,
-       .max = 256},
-      {.name = "fsync",
-       .type = FieldType::Bool,
-       .description = "Flush every commit to disk (survives power loss, not only process crashes).",
-       .default_value = "true"},
-      {.name = "compression",
-       .type = FieldType::Enum,
-       .description = "How record batches are stored (as Kafka's compression.type); a log holds either.",
-       .default_value = "lz4",
-       .options = {"lz4", "none"}},
-      {.name = "retention",
-       .type = FieldType::Section,
-       .description = "When old events are deleted.",
-       .fields =
-           {
-               {.name = "max_age",
-                .type = FieldType::Duration,
-                .description = "Delete events older than this.",
-                .default_value = "7d"},
-               {.name = "max_bytes",
-                .type = FieldType::Size,
-                .description = "Per topic, delete the oldest events above this size.",
-                .default_value = "1GiB"},
-           }},
-  };
-  return fields;
-}
-
-const std::vector<FieldSpec>& state_fields() {
-  static const std::vector<FieldSpec> fields = {
-      {.name = "type",
-       .type = FieldType::Enum,
-       .description = "State store implementation.",
-       .default_value = "sqlite",
-       .options = {"sqlite", "postgresql"}},
-      {.name = "path",
-       .type = FieldType::Path,
-       .description = "SQLite state file: cursors, ledger, xref, dead letters, runs (default: <data_dir>/state.db)."},
-      {.name = "url",
-       .description = "PostgreSQL connection URL, shared by every worker (`state: postgresql://...` is short for "
-                      "type postgresql with this url).",
-       .secret = true,  // holds the password
-       .example = "postgresql://synchub:${PG_PASSWORD}@db.internal:5432/synchub"},
-      {.name = "lease_ttl",
-       .type = FieldType::Duration,
-       .description = "A worker polls a source stream only while it holds the stream's lease; another worker "
-                      "takes over this long after the holder stops renewing it.",
-       .default_value = "15s"},
-  };
-  return fields;
-}
-
-const std::vector<FieldSpec>& alert_fields() {
-  static const std::vector<FieldSpec> fields = {
-      {.name = "webhook",
-       .type = FieldType::Section,
-       .description = "Where alerts are posted (on when url is set).",
-       .fields =
-           {
-               {.name = "url",
-                .description = "Receiver URL: an HTTP endpoint or a DingTalk/WeCom/Feishu group robot.",
-                .secret = true,  // robot URLs carry their access token
-                .example = "https://oapi.dingtalk.com/robot/send?access_token=${DINGTALK_TOKEN}"},
-               {.name = "format",
-                .type = FieldType::Enum,
-                .description = "generic: synchub's JSON; dingtalk, wecom, feishu: those robots' text messages.",
-                .default_value = "generic",
-                .options = {"generic", "dingtalk", "wecom", "feishu"}},
-               {.name = "secret",
-                .description = "Signing secret of a DingTalk or Feishu robot with signature checks on.",
-                .secret = true},
-               {.name = "timeout", .type = FieldType::Duration, .description = "Per post.", .default_value = "10s"},
-           }},
-      {.name = "failing_for",
-       .type = FieldType::Duration,
-       .description = "Alert when a flow has kept failing (backing off) this long; 0s: never.",
-       .default_value = "5m"},
-      {.name = "lag_events",
-       .type = FieldType::Int,
-       .description = "Alert when more events than this wait on a flow's topic; 0: never.",
-       .default_value = "0",
-       .min = 0},
-      {.name = "lag_age",
-       .type = FieldType::Duration,
-       .description = "Alert when the oldest waiting event is older than this; 0s: never.",
-       .default_value = "15m"},
-      {.name = "dead_letters",
-       .type = FieldType::Int,
-       .description = "Alert when a flow has more pending dead letters than this; 0: never.",
-       .default_value = "0",
-       .min = 0},
-      {.name = "repeat",
-       .type = FieldType::Duration,
-       .description = "Remind while an alert lasts, this often; 0s: one message per outage (and one on recovery).",
-       .default_value = "4h"},
-      {.name = "check_every",
-       .type = FieldType::Duration,
-       .description = "How often the conditions are checked.",
-       .default_value = "15s"},
-  };
-  return fields;
-}
-
-const std::vector<FieldSpec>& flow_fields() {
-  static const std::vector<FieldSpec> fields = {
-      {.name = "from",
-       .description = "Source stream whose topic this flow consumes, as connector.stream.",
-       .required = true,
-       .example = "crm.orders"},
-      {.name = "to",
-       .description = "Sink stream this flow writes to, as connector.stream.",
-       .required = true,
-       .example = "erp.sale_orders"},
-      {.name = "enabled", .type = FieldType::Bool, .description = "Run this flow.", .default_value = "true"},
-      {.name = "mapping",
-       .type = FieldType::Path,
-       .description = "Mapping file (YAML field-mapping rules) applied to each record; without one records pass "
-                      "through unchanged.",
-       .example = "mappings/crm-order-to-erp.yaml"},
-      {.name = "batch_size",
-       .type = FieldType::Int,
-       .description = "Most events handled per sink push.",
-       .default_value = "500",
-       .min = 1,
-       .max = 100000},
-      {.name = "xref",
-       .type = FieldType::Section,
-       .description = "Fill the cross-reference table from this flow: each record's key in the source system "
-                      "is the target id the sink returned (mappings look it up with `lookup: {xref: ...}`).",
-       .fields =
-           {
-               {.name = "entity", .description = "Entity name, e.g. customer.", .example = "customer"},
-               {.name = "from", .description = "System of the record keys (default: the source connector)."},
-               {.name = "to", .description = "System of the target ids (default: the sink connector)."},
-           }},
-      {.name = "retry",
-       .type = FieldType::Section,
-       .description = "Backoff for transient failures: sink errors, and cross-references not there yet (the "
-                      "master data may still be on its way).",
-       .fields =
-           {
-               {.name = "initial_backoff",
-                .type = FieldType::Duration,
-                .description = "First wait.",
-                .default_value = "1s"},
-               {.name = "max_backoff",
-                .type = FieldType::Duration,
-                .description = "Longest wait.",
-                .default_value = "5m"},
-               {.name = "max_attempts",
-                .type = FieldType::Int,
-                .description = "Attempts before a record is dead-lettered; 0 retries until it succeeds.",
-                .default_value = "0",
-                .min = 0},
-           }},
-  };
-  return fields;
-}
-
-const std::vector<SectionSpec>& hub_sections() {
-  using Kind = SectionSpec::Kind;
-  static const std::vector<SectionSpec> sections = {
-      {"hub", "This hub's identity, data folder, logging, HTTP server and admin API.", Kind::Fields, &hub_fields()},
-      {"bus", "The event bus carrying change events between sources and flows.", Kind::Fields, &bus_fields()},
-      {"state", "Where cursors, ledger, xref, dead letters and runs are kept.", Kind::Fields, &state_fields()},
-      {"alerts", "When to tell people a flow needs attention, and where.", Kind::Fields, &alert_fields()},
-      {"connectors", "Connections to systems, by name.", Kind::Connectors},
-      {"flows", "Flows, by name.", Kind::Named, &flow_fields(),
-       "Consumes one source stream's topic and writes to one sink stream."},
-  };
-  return sections;
-}
-
 const StreamConfig* ConnectorConfig::stream(const std::string& stream_name) const {
   for (const auto& s : streams)
     if (s.name == stream_name) return &s;
@@ -330,6 +31,17 @@ const StreamConfig* ConnectorConfig::stream(const std::string& stream_name) cons
 const ConnectorConfig* HubConfig::connector(const std::string& connector_name) const {
   for (const auto& c : connectors)
     if (c.name == connector_name) return &c;
+  return nullptr;
+}
+
+const StreamConfig* HubConfig::stream(const StreamRef& ref) const {
+  const ConnectorConfig* c = connector(ref.connector);
+  return c ? c->stream(ref.stream) : nullptr;
+}
+
+const ReconciliationConfig* HubConfig::reconciliation(const std::string& name) const {
+  for (const auto& r : reconciliations)
+    if (r.name == name) return &r;
   return nullptr;
 }
 
@@ -362,7 +74,7 @@ class Loader {
     if (!diag_.empty()) return config_;
     Mark top{reader_.file(), 1, 1};
     if (!reader_.expect_map(root, "", top)) return config_;
-    const std::vector<std::string> known = {"hub", "bus", "state", "alerts", "connectors", "flows"};
+    const std::vector<std::string> known = {"hub", "bus", "state", "alerts", "connectors", "flows", "reconciliations"};
     std::map<std::string, YAML::Node> sections;
     for (auto& [key, value, key_mark] : reader_.entries(root, "")) {
       if (std::find(known.begin(), known.end(), key) == known.end())
@@ -396,6 +108,7 @@ class Loader {
     if (sections.count("connectors")) read_connectors(sections["connectors"], root);
     if (sections.count("flows")) read_flows(sections["flows"], root);
     check_cycles();
+    if (sections.count("reconciliations")) read_reconciliations(sections["reconciliations"], root);
     return config_;
   }
 
@@ -493,8 +206,10 @@ class Loader {
     }
   }
 
+  enum class Use { Read, Write, ReadWhole };
+
   // Resolves "connector.stream"; reports what is wrong with it.
-  bool resolve(const Value& value, const std::string& path, bool want_sink, StreamRef& out) {
+  bool resolve(const Value& value, const std::string& path, Use use, StreamRef& out) {
     const std::string& text = value.text;
     size_t dot = text.find('.');
     if (dot == std::string::npos) {
@@ -518,11 +233,16 @@ class Loader {
           "connector '" + out.connector + "' has no stream '" + out.stream + "'; " + suggest(out.stream, names));
       return false;
     }
-    if (want_sink && !stream->roles.sink) {
+    if (use == Use::Write && !stream->roles.sink) {
       diag_.error(value.mark, path, "stream '" + text + "' cannot be written to (it is not configured as a sink)");
       return false;
     }
-    if (!want_sink && !stream->roles.source) {
+    if (use == Use::ReadWhole && !stream->roles.source && !stream->roles.readable) {
+      diag_.error(value.mark, path,
+                  "stream '" + text + "' cannot be read (it is neither a source nor a folder of files)");
+      return false;
+    }
+    if (use == Use::Read && !stream->roles.source) {
       diag_.error(value.mark, path, "stream '" + text + "' cannot be read from (it is not configured as a source)");
       return false;
     }
@@ -540,13 +260,88 @@ class Loader {
       size_t errors_before = diag_.list().size();
       reader_.read_fields(body, flow_fields(), path, name_mark, flow.settings);
       if (diag_.list().size() != errors_before) continue;
-      bool ok = resolve(flow.settings.value("from"), path + ".from", false, flow.from);
-      ok = resolve(flow.settings.value("to"), path + ".to", true, flow.to) && ok;
+      bool ok = resolve(flow.settings.value("from"), path + ".from", Use::Read, flow.from);
+      ok = resolve(flow.settings.value("to"), path + ".to", Use::Write, flow.to) && ok;
       if (!ok) continue;
       flow.settings.derive_default("xref.from", flow.from.connector);
       flow.settings.derive_default("xref.to", flow.to.connector);
       config_.flows.push_back(std::move(flow));
     }
+  }
+
+  void read_reconciliations(const YAML::Node& node, const YAML::Node& root) {
+    if (!reader_.expect_map(node, "reconciliations", key_mark(root, "reconciliations"))) return;
+    for (auto& [name, body, name_mark] : reader_.entries(node, "reconciliations")) {
+      const std::string path = "reconciliations." + name;
+      check_name(name, name_mark, path, "reconciliation");
+      if (!reader_.expect_map(body, path, name_mark)) continue;
+      ReconciliationConfig r;
+      r.name = name;
+      const size_t errors_before = diag_.list().size();
+      reader_.read_fields(body, reconciliation_fields(), path, name_mark, r.settings);
+      if (diag_.list().size() != errors_before) continue;
+      bool ok = resolve(r.settings.value("source.stream"), path + ".source.stream", Use::ReadWhole, r.source);
+      ok = resolve(r.settings.value("target.stream"), path + ".target.stream", Use::ReadWhole, r.target) && ok;
+      if (!ok) continue;
+      r.settings.derive_default("match.from", r.source.connector);
+      r.settings.derive_default("match.to", r.target.connector);
+      if (r.settings.str("match.by") == "xref" && !r.settings.has("match.entity"))
+        diag_.error(r.settings.value("match.by").mark, path + ".match.entity",
+                    "match by xref needs the entity (as in the flow's xref: {entity: ...})");
+      if (!reconciliation_flow(r, path) || !check_reconciliation_names(r, path)) continue;
+      config_.reconciliations.push_back(std::move(r));
+    }
+  }
+
+  // The flow that carries the records: named, or the one flow from the source stream to the
+  // target's connector. False when it was named wrong.
+  bool reconciliation_flow(ReconciliationConfig& r, const std::string& path) {
+    if (r.settings.has("flow")) {
+      const Value& named = r.settings.value("flow");
+      const FlowConfig* flow = config_.flow(named.text);
+      if (!flow) {
+        std::vector<std::string> names;
+        for (const auto& f : config_.flows) names.push_back(f.name);
+        diag_.error(named.mark, path + ".flow", "unknown flow '" + named.text + "'; " + suggest(named.text, names));
+        return false;
+      }
+      if (flow->from.str() != r.source.str()) {
+        diag_.error(named.mark, path + ".flow",
+                    "flow '" + named.text + "' reads " + flow->from.str() + ", not the source " + r.source.str());
+        return false;
+      }
+      r.flow = flow->name;
+      return true;
+    }
+    const FlowConfig* found = nullptr;
+    for (const auto& f : config_.flows) {
+      if (f.from.str() != r.source.str() || f.to.connector != r.target.connector) continue;
+      if (found) return true;  // more than one: none is assumed
+      found = &f;
+    }
+    if (found) r.flow = found->name;
+    return true;
+  }
+
+  // measures, compare and group_by name fields both sides can give; day and month need times.
+  bool check_reconciliation_names(const ReconciliationConfig& r, const std::string& path) {
+    const size_t errors_before = diag_.list().size();
+    const bool timed = r.settings.has("source.time") && r.settings.has("target.time");
+    for (const char* list : {"measures", "compare", "group_by"}) {
+      if (!r.settings.has(list)) continue;
+      const Value& names = r.settings.value(list);
+      std::set<std::string> seen;
+      for (const auto& n : names.list) {
+        if (!seen.insert(n).second) diag_.error(names.mark, path + "." + list, "'" + n + "' is listed twice");
+        const bool calendar = std::string(list) == "group_by" && (n == "day" || n == "month");
+        if (calendar && !timed)
+          diag_.error(names.mark, path + "." + list,
+                      "grouping by " + n + " needs a time on both sides (source.time and target.time)");
+        if (!calendar && !std::regex_match(n, std::regex("[A-Za-z_][A-Za-z0-9_]*")))
+          diag_.error(names.mark, path + "." + list, "'" + n + "' is not a field name (letters, digits and _)");
+      }
+    }
+    return diag_.list().size() == errors_before;
   }
 
   // A flow writes into a stream that (directly or through other flows) feeds

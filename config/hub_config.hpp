@@ -36,14 +36,26 @@ struct FlowConfig {
   Settings settings;
 };
 
+// Two systems compared record by record (`reconciliations:`): `source` is what should be there,
+// `target` what is; `flow` (when one carries the records) tells what is still on its way.
+struct ReconciliationConfig {
+  std::string name;
+  StreamRef source, target;
+  std::string flow;
+  Settings settings;  // source.*, target.*: the sides' settings (key, filter, time, fields...)
+};
+
 struct HubConfig {
   std::string file;
   Settings hub, bus, state, alerts;
   std::vector<ConnectorConfig> connectors;
   std::vector<FlowConfig> flows;
+  std::vector<ReconciliationConfig> reconciliations;
 
   const ConnectorConfig* connector(const std::string& name) const;
+  const StreamConfig* stream(const StreamRef& ref) const;
   const FlowConfig* flow(const std::string& name) const;
+  const ReconciliationConfig* reconciliation(const std::string& name) const;
   // Topic a source stream publishes to: <topic_prefix><connector>.<stream>
   std::string topic(const StreamRef& ref) const;
 };
@@ -54,6 +66,7 @@ const std::vector<FieldSpec>& bus_fields();
 const std::vector<FieldSpec>& state_fields();
 const std::vector<FieldSpec>& alert_fields();
 const std::vector<FieldSpec>& flow_fields();
+const std::vector<FieldSpec>& reconciliation_fields();
 
 // A top-level section of synchub.yaml, for the JSON Schema and the reference docs.
 struct SectionSpec {

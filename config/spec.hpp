@@ -41,6 +41,8 @@ struct FieldSpec {
 struct StreamRoles {
   bool source = false;
   bool sink = false;
+  // Can be read whole (reconciliation) though it is not a source: a file sink's outbox.
+  bool readable = false;
 };
 class Settings;
 // A rule across the fields of one section (auth type hmac needs a secret): what is wrong, and
@@ -75,6 +77,7 @@ struct Value {
   Mark mark;
   bool sensitive = false;
   bool from_default = false;
+  bool quoted = false;  // written in quotes: its text begins one column after `mark`
 };
 
 // A validated section: every declared field has a value (or is absent and

@@ -201,6 +201,7 @@ void YamlReader::read_value(const YAML::Node& node, const FieldSpec& field, cons
   Value value;
   value.mark = where;
   value.sensitive = field.secret;
+  value.quoted = node.IsScalar() && node.Tag() == "!";
   if (field.type == FieldType::StringMap) {
     if (!node.IsMap()) {
       diagnostics_.error(where, path, "expected a mapping of names to values");

@@ -34,4 +34,11 @@ std::vector<SinkResult> unsent_results(size_t count) {
   return std::vector<SinkResult>(count, SinkResult::failed(Failure::Transient, "not sent"));
 }
 
+std::unique_ptr<SourceStream> Connector::open_reader(const config::StreamConfig& stream) {
+  if (!stream.roles.source) return nullptr;
+  auto source = open_source(stream);
+  if (source && source->push()) return nullptr;
+  return source;
+}
+
 }  // namespace synchub::connectors

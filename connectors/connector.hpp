@@ -100,6 +100,12 @@ class SourceStream {
   virtual std::optional<std::string> cursor_at(int64_t /*epoch_ms*/) const { return std::nullopt; }
   // The time a cursor stands at (for a backfill's progress); nullopt when unknown.
   virtual std::optional<int64_t> cursor_time_ms(const std::string& /*cursor*/) const { return std::nullopt; }
+  // Reconciliation: whether `record`, as read now, changed after the hub's committed `cursor`
+  // (the hub has not read it as it is yet: it is on its way). nullopt when the stream cannot
+  // tell (then a record changed at the source since the last poll may show as a difference).
+  virtual std::optional<bool> changed_after(const SourceRecord& /*record*/, const std::string& /*cursor*/) const {
+    return std::nullopt;
+  }
   // Non-null for push sources (served at POST /hooks/<connector>/<stream>).
   virtual const PushSource* push() const { return nullptr; }
 };
@@ -194,6 +200,10 @@ class Connector {
   // Called only for streams whose roles (from the spec) allow it.
   virtual std::unique_ptr<SourceStream> open_source(const config::StreamConfig& stream) = 0;
   virtual std::unique_ptr<SinkStream> open_sink(const config::StreamConfig& stream) = 0;
+  // Reconciliation: a stream that reads everything `stream` holds now, from cursor "" until a
+  // pull brings nothing new, moving no file and no cursor of the hub's. By default the source
+  // itself (its pulls act on nothing); null when the stream cannot be read so (a push source).
+  virtual std::unique_ptr<SourceStream> open_reader(const config::StreamConfig& stream);
 };
 
 }  // namespace synchub::connectors

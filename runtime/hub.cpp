@@ -35,6 +35,16 @@ constexpr auto kRetentionEvery = std::chrono::minutes(5);
 // a webhook's records wake it at once.
 constexpr auto kIdleWait = std::chrono::milliseconds(20);
 
+// A source stream is polled (its changes published) unless only reconciliations read it: a
+// listing declared to be read whole, on demand, has no topic to fill.
+bool polled(const config::HubConfig& config, const config::StreamRef& stream) {
+  for (const auto& f : config.flows)
+    if (f.from.str() == stream.str()) return true;
+  for (const auto& r : config.reconciliations)
+    if (r.source.str() == stream.str() || r.target.str() == stream.str()) return false;
+  return true;
+}
+
 bool file_has_data(const std::string& path) {
   std::error_code ec;
   return std::filesystem::file_size(path, ec) > 0 && !ec;
@@ -82,7 +92,7 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry, 
     connectors_.push_back(registry.get(c.type).create(c, context));
     by_name[c.name] = connectors_.back().get();
     for (const auto& s : c.streams)
-      if (s.roles.source)
+      if (s.roles.source && polled(config, {c.name, s.name}))
         sources_.push_back(std::make_unique<SourcePoller>(SourceOptions::from(config, {c.name, s.name}), *bus_, *state_,
                                                           connectors_.back()->open_source(s)));
   }

@@ -102,13 +102,30 @@ FileSource::FileSource(const config::StreamConfig& stream)
     : csv_(stream.settings.str(field::kFormat) == "csv"),
       delimiter_(stream.settings.str(field::kDelimiter).at(0)),
       key_(stream.settings.str(field::kKey)),
-      inbox_(stream.settings.str(field::kInbox)),
+      inbox_(stream.settings.str_or(field::kInbox, "")),  // a sink's outbox read whole has none
       archive_(stream.settings.has(field::kArchive) ? stream.settings.str(field::kArchive)
                                                     : (fs::path(inbox_) / "archive").string()),
       pattern_(stream.settings.str(field::kPattern)),
       poll_interval_(stream.settings.duration(field::kPollInterval)),
       settle_(stream.settings.duration(field::kSettle)),
       max_record_size_(stream.settings.size(field::kMaxRecordSize)) {}
+
+std::unique_ptr<FileSource> FileSource::whole_folder(const config::StreamConfig& stream, const std::string& folder) {
+  auto source = std::make_unique<FileSource>(stream);
+  source->inbox_ = folder;
+  source->whole_ = true;
+  return source;
+}
+
+// The file to read from: the one in progress; reading whole, else the next after it by name;
+// otherwise the first (finish the file in progress even if a file sorting before it appeared).
+// "" when there is none.
+std::string FileSource::pick_file(const std::vector<std::string>& files, const std::string& current) const {
+  if (std::find(files.begin(), files.end(), current) != files.end()) return current;
+  if (!whole_) return files.empty() ? "" : files[0];
+  auto next = std::upper_bound(files.begin(), files.end(), current);
+  return next == files.end() ? "" : *next;
+}
 
 std::vector<std::string> FileSource::list_inbox() const {
   std::vector<std::string> names;
@@ -160,9 +177,18 @@ void FileSource::convert(const std::string& name, RawRecord& raw, PullResult& ou
   if (raw.full_size > max_record_size_)
     return reject("record is " + std::to_string(raw.full_size) + " bytes, over max_record_size (" +
                   std::to_string(max_record_size_) + ")");
+  // Read whole, a record without the key field (a sink's output) is known by where it is.
+  auto check = [&](const std::string& json, std::string& key) {
+    std::string error = mapping::check_record(json, key_, key);
+    if (whole_ && error.rfind("missing key", 0) == 0) {
+      key = position;
+      error.clear();
+    }
+    return error;
+  };
   if (!csv_) {
     std::string key;
-    std::string error = mapping::check_record(raw.text, key_, key);
+    std::string error = check(raw.text, key);
     if (!error.empty()) return reject(std::move(error));
     out.records.push_back({std::move(key), std::move(raw.text), position});
     return;
@@ -185,7 +211,7 @@ void FileSource::convert(const std::string& name, RawRecord& raw, PullResult& ou
   }
   json += '}';
   std::string key;
-  error = mapping::check_record(json, key_, key);
+  error = check(json, key);
   if (!error.empty()) return reject(std::move(error));
   out.records.push_back({std::move(key), std::move(json), position});
 }
@@ -195,10 +221,8 @@ PullResult FileSource::pull(const std::string& cursor_text, size_t max_records) 
   result.next_cursor = cursor_text;
   Cursor cursor = parse_cursor(cursor_text);
   while (true) {
-    std::vector<std::string> files = list_inbox();
-    if (files.empty()) return result;
-    // Finish the file in progress even if a file sorting before it appeared.
-    std::string name = std::find(files.begin(), files.end(), cursor.file) != files.end() ? cursor.file : files[0];
+    const std::string name = pick_file(list_inbox(), cursor.file);
+    if (name.empty()) return result;
     const std::string path = (fs::path(inbox_) / name).string();
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) throw std::runtime_error(errno_text("cannot open", path));
@@ -206,10 +230,16 @@ PullResult FileSource::pull(const std::string& cursor_text, size_t max_records) 
     if (::fstat(fd.get(), &st) != 0) throw std::runtime_error(errno_text("cannot stat", path));
     const auto modified = std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec) +
                                                                 std::chrono::nanoseconds(st.st_mtim.tv_nsec));
-    const bool settled = std::chrono::system_clock::now() - modified >= settle_;
+    const bool settled = whole_ || std::chrono::system_clock::now() - modified >= settle_;
     const uint64_t size = static_cast<uint64_t>(st.st_size);
     if (cursor.file != name) cursor = {name, 0, 1};
 
+    if (cursor.offset >= size && whole_) {  // read: on to the next file, if there is one
+      const std::string next = pick_file(list_inbox(), name + '\x01');
+      if (next.empty()) return result;
+      cursor = {next, 0, 1};
+      continue;
+    }
     if (cursor.offset >= size) {
       // Every record of this file is on the bus (this cursor was committed).
       if (!settled) {

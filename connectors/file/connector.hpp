@@ -42,6 +42,9 @@ inline constexpr size_t kRejectInputLimit = 16u << 20;
 class FileSource final : public SourceStream {
  public:
   explicit FileSource(const config::StreamConfig& stream);
+  // Reading a folder whole (reconciliation): every file in name order, the last line read as
+  // it is, nothing archived; a record without the key field is known by its file:line.
+  static std::unique_ptr<FileSource> whole_folder(const config::StreamConfig& stream, const std::string& folder);
   PullResult pull(const std::string& cursor, size_t max_records) override;
   std::chrono::milliseconds poll_interval() const override { return poll_interval_; }
   std::string accept(const std::string& record_json, SourceRecord& out) const override;
@@ -52,10 +55,13 @@ class FileSource final : public SourceStream {
   const std::vector<std::string>& csv_header(const std::string& name, int fd);
   void convert(const std::string& name, RawRecord& raw, PullResult& out);
 
+  std::string pick_file(const std::vector<std::string>& files, const std::string& current) const;
+
   bool csv_;
   char delimiter_;
   std::string key_;
   std::string inbox_, archive_, pattern_;
+  bool whole_ = false;
   std::chrono::milliseconds poll_interval_, settle_;
   uint64_t max_record_size_;
   std::map<std::string, std::vector<std::string>> headers_;  // by file name
@@ -90,6 +96,11 @@ class FileConnector final : public Connector {
   }
   std::unique_ptr<SinkStream> open_sink(const config::StreamConfig& stream) override {
     return std::make_unique<FileSink>(stream);
+  }
+  // The outbox (a sink's files) or else the inbox, read whole.
+  std::unique_ptr<SourceStream> open_reader(const config::StreamConfig& stream) override {
+    return FileSource::whole_folder(stream,
+                                    stream.settings.str_or(field::kOutbox, stream.settings.str_or(field::kInbox, "")));
   }
 };
 

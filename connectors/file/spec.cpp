@@ -67,7 +67,8 @@ void register_file(Registry& registry) {
           },
       .stream_roles =
           [](const config::Settings& s) {
-            return config::StreamRoles{.source = s.has(f::kInbox), .sink = s.has(f::kOutbox)};
+            return config::StreamRoles{
+                .source = s.has(f::kInbox), .sink = s.has(f::kOutbox), .readable = s.has(f::kOutbox)};
           },
   };
   registry.add({std::move(spec), [](const config::ConnectorConfig&, const Context&) {

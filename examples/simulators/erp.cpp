@@ -127,6 +127,10 @@ ErpSimulator::Saved ErpSimulator::save_order(Json body, std::string id) {
   if (!body.contains("total") || !is_money(body["total"]))
     return refuse(422, "total must be decimal text with 2 places, like \"12.50\"");
   const std::string no = body["external_no"].get<std::string>();
+  if (failing_.count(no)) {
+    ++refused_;
+    return refuse(503, "order " + no + " cannot be saved now (try again later)");
+  }
   const bool create = id.empty();
   if (create) {
     if (id_of_.count(no)) return refuse(409, "order " + no + " exists as id " + id_of_[no]);

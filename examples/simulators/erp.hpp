@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "examples/simulators/faults.hpp"
@@ -54,6 +55,15 @@ class ErpSimulator {
   std::map<std::string, std::chrono::steady_clock::time_point> creation_times() const;
   int early_retries() const { return faults_.early_retries(); }
 
+  // What people do to an ERP by hand (reconciliation tests): delete an order, edit its total,
+  // enter a second order for the same external number; and an order whose every write fails
+  // with 503 until further notice (it stays in the hub's retries).
+  bool delete_order(const std::string& external_no);
+  bool set_order_total(const std::string& external_no, const std::string& total);
+  std::string add_duplicate_order(const std::string& external_no);  // the new id, "" when none
+  void fail_writes_of(const std::string& external_no);
+  int refused_writes() const;  // writes refused so
+
  private:
   using Json = nlohmann::ordered_json;
   struct Saved {
@@ -72,8 +82,10 @@ class ErpSimulator {
   ErpOptions options_;
   Faults faults_;
   mutable std::mutex mu_;
-  std::map<std::string, Json> by_id_;                            // id -> order
-  std::map<std::string, std::string> id_of_;                     // external no -> id
+  std::map<std::string, Json> by_id_;         // id -> order
+  std::map<std::string, std::string> id_of_;  // external no -> id
+  std::set<std::string> failing_;             // external nos whose writes fail (503)
+  int refused_ = 0;
   std::map<std::string, Json> invoices_;                         // number -> invoice (one per confirmed order)
   std::map<std::string, Json> customers_;                        // code -> customer
   std::map<std::string, std::string> code_of_;                   // CRM id -> code

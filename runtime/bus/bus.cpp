@@ -2,6 +2,7 @@
 // publish that is durable when it returns (a bus without asynchronous publishing).
 #include "runtime/bus/bus.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -54,6 +55,17 @@ std::optional<std::string> find_header(std::string_view encoded, std::string_vie
 std::unique_ptr<PendingPublish> Bus::start_publish(std::vector<OutgoingEvent>&& events) {
   publish(events);
   return std::make_unique<Published>();
+}
+
+std::vector<Event> Bus::uncommitted(const std::string& group, const std::string& topic, size_t max_events) {
+  auto consumer = subscribe(group, topic);
+  std::vector<Event> events;
+  while (events.size() < max_events) {
+    auto more = consumer->poll(std::min<size_t>(1000, max_events - events.size()));
+    if (more.empty()) break;
+    for (auto& e : more) events.push_back(std::move(e));
+  }
+  return events;
 }
 
 }  // namespace synchub::runtime

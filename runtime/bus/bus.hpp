@@ -87,6 +87,11 @@ class Bus {
   // Takes the events: a bus may send them from where they are until they are delivered.
   virtual std::unique_ptr<PendingPublish> start_publish(std::vector<OutgoingEvent>&& events);
   virtual std::unique_ptr<Consumer> subscribe(const std::string& group, const std::string& topic) = 0;
+  // The events of `topic` that `group` has not committed yet (reconciliation: what a flow has
+  // still to write), up to `max_events`, read without joining the group or moving its
+  // positions. By default through a consumer of the group that never commits (the embedded
+  // log has no membership); Kafka reads by assignment.
+  virtual std::vector<Event> uncommitted(const std::string& group, const std::string& topic, size_t max_events);
   // Deletes events past the retention limits; returns how many went.
   virtual int64_t enforce_retention() = 0;
   // The bus's own Prometheus families for /metrics (Kafka: client statistics); thread-safe.

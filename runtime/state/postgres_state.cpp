@@ -56,7 +56,25 @@ CREATE INDEX push_seen_expiry ON push_seen(stream, expires_ms);
 CREATE TABLE write_progress(flow TEXT NOT NULL, key TEXT NOT NULL, content_hash TEXT NOT NULL,
   target_id TEXT NOT NULL, resume TEXT NOT NULL, updated_ms BIGINT NOT NULL, PRIMARY KEY(flow, key));
 )sql",
+    // Reconciliation runs with their reports.
+    R"sql(
+CREATE TABLE reconciliation_runs(id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, started_ms BIGINT NOT NULL,
+  finished_ms BIGINT NOT NULL, differences BIGINT NOT NULL, in_flight BIGINT NOT NULL, failed BIGINT NOT NULL, report TEXT NOT NULL);
+CREATE INDEX reconciliation_runs_name ON reconciliation_runs(name, id);
+)sql",
 };
+
+ReconciliationRun read_reconciliation(const PgResult& q, int row) {
+  ReconciliationRun r;
+  r.id = q.integer(row, 0);
+  r.name = q.text(row, 1);
+  r.started_ms = q.integer(row, 2);
+  r.finished_ms = q.integer(row, 3);
+  r.differences = q.integer(row, 4);
+  r.in_flight = q.integer(row, 5);
+  r.failed = q.integer(row, 6) != 0;
+  return r;
+}
 
 constexpr const char* kDeadLetterColumns =
     "id, flow, stage, key, input, error, mapping_version, origin, status, attempts, created_ms, updated_ms";
@@ -278,6 +296,36 @@ class PostgresState final : public StateStore {
         "dead_lettered, error) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
         {r.flow, r.started_ms, r.finished_ms, r.read, r.created, r.updated, r.unchanged, r.skipped, r.failed,
          r.dead_lettered, no_nul(r.error)});
+  }
+
+  int64_t record_reconciliation(const ReconciliationRun& r) override {
+    return db_
+        .exec(
+            "INSERT INTO reconciliation_runs(name, started_ms, finished_ms, differences, in_flight, failed, report) "
+            "VALUES($1,$2,$3,$4,$5,$6,$7) RETURNING id",
+            {r.name, r.started_ms, r.finished_ms, r.differences, r.in_flight, int64_t{r.failed}, no_nul(r.report)})
+        .integer(0, 0);
+  }
+
+  std::vector<ReconciliationRun> reconciliation_runs(const std::string& name, int limit) override {
+    PgResult q = db_.exec(
+        "SELECT id, name, started_ms, finished_ms, differences, in_flight, failed FROM reconciliation_runs "
+        "WHERE $1='' OR name=$1 ORDER BY id DESC LIMIT $2",
+        {name, limit});
+    std::vector<ReconciliationRun> out;
+    for (int i = 0; i < q.rows(); ++i) out.push_back(read_reconciliation(q, i));
+    return out;
+  }
+
+  std::optional<ReconciliationRun> reconciliation_run(int64_t id) override {
+    PgResult q = db_.exec(
+        "SELECT id, name, started_ms, finished_ms, differences, in_flight, failed, report FROM reconciliation_runs "
+        "WHERE id=$1",
+        {id});
+    if (q.rows() == 0) return std::nullopt;
+    ReconciliationRun r = read_reconciliation(q, 0);
+    r.report = q.text(0, 7);
+    return r;
   }
 
   std::vector<RunRecord> runs(const std::string& flow, int limit) override {

@@ -54,7 +54,25 @@ CREATE INDEX push_seen_expiry ON push_seen(stream, expires_ms);
 CREATE TABLE write_progress(flow TEXT NOT NULL, key TEXT NOT NULL, content_hash TEXT NOT NULL,
   target_id TEXT NOT NULL, resume TEXT NOT NULL, updated_ms INTEGER NOT NULL, PRIMARY KEY(flow, key)) WITHOUT ROWID;
 )sql",
+    // Reconciliation runs with their reports.
+    R"sql(
+CREATE TABLE reconciliation_runs(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, started_ms INTEGER NOT NULL,
+  finished_ms INTEGER NOT NULL, differences INTEGER NOT NULL, in_flight INTEGER NOT NULL, failed INTEGER NOT NULL, report TEXT NOT NULL);
+CREATE INDEX reconciliation_runs_name ON reconciliation_runs(name, id);
+)sql",
 };
+
+ReconciliationRun read_reconciliation(Statement& q) {
+  ReconciliationRun r;
+  r.id = q.column_int(0);
+  r.name = q.column_text(1);
+  r.started_ms = q.column_int(2);
+  r.finished_ms = q.column_int(3);
+  r.differences = q.column_int(4);
+  r.in_flight = q.column_int(5);
+  r.failed = q.column_int(6) != 0;
+  return r;
+}
 
 constexpr const char* kDeadLetterColumns =
     "id, flow, stage, key, input, error, mapping_version, origin, status, attempts, created_ms, updated_ms";
@@ -321,6 +339,42 @@ class SqliteState final : public StateStore {
         "ON CONFLICT(stream, key) DO UPDATE SET expires_ms=MAX(expires_ms, excluded.expires_ms)");
     for (const auto& key : keys) insert.bind(1, stream).bind(2, key).bind(3, until_ms).run();
     tx.commit();
+  }
+
+  int64_t record_reconciliation(const ReconciliationRun& r) override {
+    db_.prepare(
+           "INSERT INTO reconciliation_runs(name, started_ms, finished_ms, differences, in_flight, failed, report) "
+           "VALUES(?,?,?,?,?,?,?)")
+        .bind(1, r.name)
+        .bind(2, r.started_ms)
+        .bind(3, r.finished_ms)
+        .bind(4, r.differences)
+        .bind(5, r.in_flight)
+        .bind(6, int64_t{r.failed})
+        .bind(7, r.report)
+        .run();
+    return db_.last_insert_id();
+  }
+
+  std::vector<ReconciliationRun> reconciliation_runs(const std::string& name, int limit) override {
+    auto q = db_.prepare(
+        "SELECT id, name, started_ms, finished_ms, differences, in_flight, failed FROM reconciliation_runs "
+        "WHERE ?1='' OR name=?1 ORDER BY id DESC LIMIT ?2");
+    q.bind(1, name).bind(2, int64_t{limit});
+    std::vector<ReconciliationRun> out;
+    while (q.step()) out.push_back(read_reconciliation(q));
+    return out;
+  }
+
+  std::optional<ReconciliationRun> reconciliation_run(int64_t id) override {
+    auto q = db_.prepare(
+        "SELECT id, name, started_ms, finished_ms, differences, in_flight, failed, report FROM reconciliation_runs "
+        "WHERE id=?");
+    q.bind(1, id);
+    if (!q.step()) return std::nullopt;
+    ReconciliationRun r = read_reconciliation(q);
+    r.report = q.column_text(7);
+    return r;
   }
 
   std::vector<RunRecord> runs(const std::string& flow, int limit) override {

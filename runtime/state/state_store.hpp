@@ -73,6 +73,16 @@ inline void add_counts(RunRecord& total, const RunRecord& run) {
   total.dead_lettered += run.dead_lettered;
 }
 
+// One reconciliation run as kept: its numbers, and its whole report (JSON) when asked for.
+struct ReconciliationRun {
+  int64_t id = 0;
+  std::string name;
+  int64_t started_ms = 0, finished_ms = 0;
+  int64_t differences = 0, in_flight = 0;
+  bool failed = false;
+  std::string report;  // JSON; empty in listings
+};
+
 // A record whose write got part of the way (saved in the target, some follow-up steps done)
 // before it failed: a retry of the same content goes on from `resume` with `target_id`.
 struct WriteProgress {
@@ -143,6 +153,12 @@ class StateStore {
   // Run history.
   virtual void record_run(const RunRecord& run) = 0;
   virtual std::vector<RunRecord> runs(const std::string& flow, int limit) = 0;
+
+  // Reconciliation runs (`synchub reconcile`, scheduled runs): kept, newest first.
+  virtual int64_t record_reconciliation(const ReconciliationRun& run) = 0;  // returns its id
+  // Without their reports; `name` "" = every reconciliation.
+  virtual std::vector<ReconciliationRun> reconciliation_runs(const std::string& name, int limit) = 0;
+  virtual std::optional<ReconciliationRun> reconciliation_run(int64_t id) = 0;  // with its report
 
   // Leases: one holder at a time per name (a source stream polled by one of
   // several workers). True when `owner` now holds it until `ttl` from now:

@@ -87,7 +87,7 @@ TEST_F(ConfigErrors, UnknownTopLevelSectionListsTheValidOnes) {
             std::vector<std::string>{"cfg.yaml:19:1: flowz: unknown section 'flowz'; did you mean 'flows'?"});
   EXPECT_EQ(errors_of(kValid + "plugins: {}\n"),
             std::vector<std::string>{"cfg.yaml:19:1: plugins: unknown section 'plugins'; expected one of: alerts, bus, "
-                                     "connectors, flows, hub, state"});
+                                     "connectors, flows, hub, reconciliations, state"});
 }
 
 TEST_F(ConfigErrors, WrongTypeSaysWhatWasExpected) {

@@ -209,6 +209,43 @@ TEST_P(StateStoreContract, RunHistoryNewestFirst) {
   EXPECT_EQ(runs[1].read, 10);
 }
 
+TEST_P(StateStoreContract, ReconciliationRunsAreKeptWithTheirReports) {
+  auto state = open();
+  const std::string report = R"({"name":"orders","note":"华信 100.10"})";
+  const int64_t first = state->record_reconciliation({.id = 0,
+                                                      .name = "orders",
+                                                      .started_ms = 1000,
+                                                      .finished_ms = 1500,
+                                                      .differences = 2,
+                                                      .in_flight = 1,
+                                                      .failed = false,
+                                                      .report = report});
+  const int64_t second = state->record_reconciliation({.id = 0,
+                                                       .name = "invoices",
+                                                       .started_ms = 2000,
+                                                       .finished_ms = 2100,
+                                                       .differences = 0,
+                                                       .in_flight = 0,
+                                                       .failed = true,
+                                                       .report = "{}"});
+  EXPECT_GT(second, first);
+  auto all = state->reconciliation_runs("", 10);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, second);  // newest first
+  EXPECT_TRUE(all[0].failed);
+  EXPECT_EQ(all[0].report, "");  // listings leave the reports out
+  auto orders = state->reconciliation_runs("orders", 10);
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].differences, 2);
+  EXPECT_EQ(orders[0].in_flight, 1);
+  EXPECT_EQ(orders[0].finished_ms, 1500);
+  auto one = state->reconciliation_run(first);
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->report, report);
+  EXPECT_EQ(one->name, "orders");
+  EXPECT_FALSE(state->reconciliation_run(second + 100).has_value());
+}
+
 TEST_P(StateStoreContract, TextsKeepEveryByteTheyCan) {
   auto state = open();
   // Input is kept byte for byte (it may be why the record was refused); keys and errors are text.
