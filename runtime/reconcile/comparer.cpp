@@ -71,6 +71,9 @@ void Comparer::add_key(std::vector<Row>& rows) {
     auto& into = r.side == Side::Source ? (r.in_scope ? source_ : source_out_) : (r.in_scope ? target_ : target_out_);
     into.push_back(std::move(r));
   }
+  for (const auto* side : {&source_, &target_, &source_out_, &target_out_})
+    for (const auto& r : *side)
+      if (!r.error.empty()) return unreadable_pair(r);
   // The pair is compared when either side's business time is in the window.
   bool in_window = source_.empty() && target_.empty();
   for (const auto* side : {&source_, &target_})
@@ -115,6 +118,20 @@ void Comparer::add_key(std::vector<Row>& rows) {
     return report(std::move(d));
   }
   compare_pair(source_[0], target_[0]);
+}
+
+// A record of the pair could not be read (a key, but no amount): the pair is one unreadable
+// document, not also a missing or extra one; it is in no group's totals (its amount is unknown).
+void Comparer::unreadable_pair(const Row& broken) {
+  DocumentDifference d;
+  d.kind = DiffClass::Unreadable;
+  d.key = broken.key.starts_with('\x01') ? broken.doc : broken.key;
+  for (const auto* side : {&source_, &source_out_})
+    for (const auto& r : *side) d.source_docs.push_back(r.doc);
+  for (const auto* side : {&target_, &target_out_})
+    for (const auto& r : *side) d.target_docs.push_back(r.doc);
+  d.reason = std::string(side_name(broken.side)) + " " + broken.doc + ": " + broken.error;
+  report(std::move(d));
 }
 
 void Comparer::unreadable(Side side, const std::string& doc, const std::string& reason) {

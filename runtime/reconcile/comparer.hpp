@@ -40,6 +40,7 @@ class Comparer {
   void compare_pair(const Row& source, const Row& target);
   void report(DocumentDifference difference);
   void listed(DiffClass kind, Side side, const std::string& doc, const std::string& reason);
+  void unreadable_pair(const Row& broken);
   std::string group_of(const Row& row) const;
   std::vector<std::string> group_values(const Row& row) const;
   // Why the document is on its way ("" when it is not).

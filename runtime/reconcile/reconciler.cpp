@@ -103,11 +103,16 @@ void read_side(const ReconcilePlan& plan, Side side, RunContext& context, Spill&
         continue;
       }
       if (error.empty()) continue;  // out of the mapping's scope, with nothing to pair it by
-      ++report.read[index];         // not kept: counted here
-      if (const std::string* why = pending.reason(record.key))
+      if (const std::string* why = pending.reason(record.key)) {
+        ++report.read[index];  // not kept: counted here
         comparer.in_flight(side, record.key, *why + " (now: " + error + ")");
-      else
+      } else if (!row.key.empty()) {
+        row.error = error;  // kept with its partner: reported once, as unreadable
+        rows.push_back(std::move(row));
+      } else {
+        ++report.read[index];
         comparer.unreadable(side, record.key, error);
+      }
     }
     for (const auto& reject : page.rejects)
       comparer.unreadable(side, reject.key.empty() ? reject.position : reject.key, reject.reason);

@@ -69,6 +69,7 @@ std::string encode_row(const Row& row) {
   }
   put_text(out, row.waiting);
   put_text(out, row.unpaired);
+  put_text(out, row.error);
   return out;
 }
 
@@ -89,6 +90,7 @@ Row decode_row(std::string_view bytes) {
     if (r.byte()) v = r.text();
   row.waiting = r.text();
   row.unpaired = r.text();
+  row.error = r.text();
   return row;
 }
 

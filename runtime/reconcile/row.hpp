@@ -24,6 +24,7 @@ struct Row {
   std::vector<std::optional<std::string>> values;
   std::string waiting;   // why the record is on its way (`waiting:`); "" when it is not
   std::string unpaired;  // why a source row cannot have a partner (no cross-reference yet)
+  std::string error;     // its key was read but not the rest: the pair is reported unreadable
 };
 
 // Rows travel through the spill file as bytes.

@@ -16,8 +16,9 @@ class RowMaker {
   RowMaker(const ReconcilePlan& plan, Side side, mapping::XrefResolver* xref);
   ~RowMaker();
   // Fills `row` from one record (JSON) known as `doc` in its system. False with `error` set when
-  // the record cannot be read so (it is reported, never left out unsaid); false with `error`
-  // empty when the side's mapping left it out and it has no key either (nothing to pair).
+  // the record cannot be read so (it is reported, never left out unsaid) — with `row.key` set
+  // when its key could be read, so that its partner is not reported missing as well; false with
+  // `error` empty when the side's mapping left it out and it has no key either (nothing to pair).
   bool make(std::string_view doc, std::string_view record, Row& row, std::string& error);
 
  private:

@@ -192,6 +192,20 @@ TEST_F(ReconcileTest, ARecordReadTwiceIsOneDocument) {
   EXPECT_TRUE(r.agrees()) << report_table(r);
 }
 
+TEST_F(ReconcileTest, ARecordWhoseAmountCannotBeReadIsOneUnreadablePairNotAlsoAMissingOne) {
+  crm({order("SO1", "1.00"), order("SO2", "2.00")});
+  erp({erp_order("1", "SO1", "1.00"), erp_order("2", "SO2", "two yuan")});
+  const Report r = run();
+  const std::set<std::pair<std::string, std::string>> expected = {{"unreadable", "SO2"}};
+  EXPECT_EQ(listed(r), expected) << report_table(r);
+  const auto* broken = document(r, "SO2");
+  ASSERT_NE(broken, nullptr);
+  EXPECT_EQ(broken->source_docs, std::vector<std::string>{"SO2"});
+  EXPECT_EQ(broken->target_docs, std::vector<std::string>{"2"});
+  EXPECT_NE(broken->reason.find("target 2: total: expected an amount"), std::string::npos) << broken->reason;
+  EXPECT_EQ(r.matched, 1);
+}
+
 TEST_F(ReconcileTest, TheReportRoundTripsThroughJson) {
   crm({order("SO1", "1.00"), order("SO2", "2.00")});
   erp({erp_order("1", "SO1", "1.50")});
