@@ -6,7 +6,6 @@
 
 #include "cli/commands.hpp"
 #include "cli/load.hpp"
-#include "mapping/datetime.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/hub.hpp"
 #include "runtime/reconcile/export.hpp"
@@ -27,16 +26,6 @@ const char* kUsage =
   DATE: 2024-03-01 (a business day in the reconciliation's time zone; --until includes it)
   or an ISO-8601 time. Exit 0 when the systems agree, 1 when anything differs, 2 on misuse.
 )";
-
-constexpr int64_t kDayMs = 86400000;
-
-// A date or time given on the command line, read in the business time zone.
-std::optional<int64_t> parse_when(const std::string& text, const mapping::TimeZone& zone, bool until) {
-  auto t = mapping::parse_datetime(text, "", zone);
-  if (!t) return std::nullopt;
-  const bool date_only = text.size() == 10;
-  return t->micros / 1000 + (until && date_only ? kDayMs : 0);
-}
 
 }  // namespace
 
@@ -83,7 +72,7 @@ int cmd_reconcile(const Args& raw) {
     for (auto [given, text, into, until] : {std::tuple{has_since, &since_text, &options.since_ms, false},
                                             std::tuple{has_until, &until_text, &options.until_ms, true}}) {
       if (!given) continue;
-      *into = parse_when(*text, plan.zone, until);
+      *into = reconcile::parse_business_time(*text, plan.zone, until);
       if (!*into) {
         std::fprintf(stderr, "synchub reconcile: '%s' is not a date or ISO-8601 time\n", text->c_str());
         return 2;

@@ -389,6 +389,14 @@ const std::vector<FieldSpec>& reconciliation_fields() {
        .type = FieldType::Duration,
        .description = "Compare the last N of business time (30d); without it, every record read. A pair is in "
                       "the window when either side's time is."},
+      {.name = "since",
+       .description = "Compare from this business time on: a date (2024-03-01, in time_zone) or an ISO-8601 "
+                      "time; `--since` overrides it.",
+       .example = "2024-01-01"},
+      {.name = "until",
+       .description = "Compare up to this business time: a date (included) or an ISO-8601 time; `--until` "
+                      "overrides it.",
+       .example = "2024-12-31"},
       {.name = "every",
        .type = FieldType::Duration,
        .description = "Run inside `synchub run` this often, keep each result and alert on differences; without "

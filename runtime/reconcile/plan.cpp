@@ -40,6 +40,16 @@ class Compiler {
     else
       diag_.error(zone.mark, path_ + ".time_zone", "unknown time zone '" + zone.text + "'");
     if (s.has("window")) plan.window = s.duration("window");
+    for (auto [name, into] : {std::pair{"since", &plan.since_ms}, std::pair{"until", &plan.until_ms}}) {
+      if (!s.has(name)) continue;
+      const config::Value& v = s.value(name);
+      *into = parse_business_time(v.text, plan.zone, std::string(name) == "until");
+      if (!*into)
+        diag_.error(v.mark, path_ + "." + name,
+                    "expected a date (2024-03-01) or an ISO-8601 time, got \"" + v.text + "\"");
+    }
+    if (plan.window && (plan.since_ms || plan.until_ms))
+      diag_.error(s.value("window").mark, path_ + ".window", "set either window (the last N) or since/until, not both");
     if (s.has("every")) plan.every = s.duration("every");
     const std::string& by = s.str("match.by");
     plan.match = by == "xref" ? MatchBy::Xref : by == "ledger" ? MatchBy::Ledger : MatchBy::Key;
@@ -131,6 +141,14 @@ class Compiler {
 };
 
 }  // namespace
+
+std::optional<int64_t> parse_business_time(const std::string& text, const mapping::TimeZone& zone, bool until) {
+  constexpr int64_t kDayMs = 86400000;
+  auto t = mapping::parse_datetime(text, "", zone);
+  if (!t) return std::nullopt;
+  const bool date_only = text.size() == 10;
+  return t->micros / 1000 + (until && date_only ? kDayMs : 0);
+}
 
 ReconcilePlan compile_plan(const config::ReconciliationConfig& config) {
   return Compiler(config).compile();

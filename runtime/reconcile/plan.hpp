@@ -44,10 +44,15 @@ struct ReconcilePlan {
   std::vector<int> group_fields;  // per group_by entry: an index into fields, or kGroupDay / kGroupMonth
   mapping::TimeZone zone = mapping::TimeZone::utc();
   std::optional<std::chrono::milliseconds> window, every;
+  std::optional<int64_t> since_ms, until_ms;  // a fixed date range of business time
   MatchBy match = MatchBy::Key;
   std::string match_entity, match_from, match_to;
   size_t max_documents = 10000;
 };
+
+// A date ("2024-03-01", in `zone`; as `until`, the whole day included) or an ISO-8601 time, as
+// epoch milliseconds; nullopt when it is neither.
+std::optional<int64_t> parse_business_time(const std::string& text, const mapping::TimeZone& zone, bool until);
 
 // Throws config::ConfigError with each problem at its file:line:col.
 ReconcilePlan compile_plan(const config::ReconciliationConfig& config);

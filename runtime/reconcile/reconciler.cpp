@@ -210,10 +210,12 @@ PendingIndex gather_pending(const ReconcilePlan& plan, RunContext& context, Repo
 
 Window window_of(const ReconcilePlan& plan, const RunOptions& options, Report& report) {
   Window w;
-  if (options.since_ms) w.since_us = *options.since_ms * 1000;
-  if (options.until_ms) w.until_us = *options.until_ms * 1000;
-  if (!options.since_ms && !options.until_ms && plan.window)
-    w.since_us = (options.now_ms - plan.window->count()) * 1000;
+  const bool given = options.since_ms || options.until_ms;  // on the command line: it wins
+  const auto since = given ? options.since_ms : plan.since_ms;
+  const auto until = given ? options.until_ms : plan.until_ms;
+  if (since) w.since_us = *since * 1000;
+  if (until) w.until_us = *until * 1000;
+  if (!given && plan.window) w.since_us = (options.now_ms - plan.window->count()) * 1000;
   if (w.since_us) report.since_ms = *w.since_us / 1000;
   if (w.until_us) report.until_ms = *w.until_us / 1000;
   return w;

@@ -183,6 +183,22 @@ TEST_F(ReconcileTest, TheWindowComparesOnlyPairsWithATimeInIt) {
   EXPECT_FALSE(run().agrees());  // without the window SO1 is missing
 }
 
+TEST_F(ReconcileTest, AFixedDateRangeInTheConfigIsBusinessDaysInItsZone) {
+  // 2024-03-05T01:00+08:00 is still 2024-03-04 in UTC: the range is read in Asia/Shanghai.
+  test::write_file(dir_.path() / "synchub.yaml",
+                   std::string(kConfig) + "    since: 2024-03-05\n    until: 2024-03-05\n");
+  crm({order("SO1", "1.00", "2024-03-04"), order("SO2", "2.00", "2024-03-05"), order("SO3", "3.00", "2024-03-06")});
+  erp({erp_order("2", "SO2", "2.00", "2024-03-05")});  // SO1 and SO3 are missing, outside the range
+  Report r = run();
+  EXPECT_TRUE(r.agrees()) << report_table(r);
+  EXPECT_EQ(r.matched, 1);
+  EXPECT_EQ(r.in_scope[0], 1);
+  RunOptions wider;                // the command line's range wins over the config's
+  wider.since_ms = 1709222400000;  // 2024-03-01T00:00+08:00
+  r = run(wider);
+  EXPECT_EQ(r.count(DiffClass::Missing), 2) << report_table(r);
+}
+
 TEST_F(ReconcileTest, ARecordReadTwiceIsOneDocument) {
   // A listing that moved while it was read gives the same record twice: the last reading counts.
   crm({order("SO1", "1.00")}, "a.jsonl");
