@@ -35,6 +35,13 @@ std::vector<std::string> Comparer::group_values(const Row& row) const {
   return values;
 }
 
+// The key a document is listed by: the key both sides share; when the source's was translated
+// (`match` by xref or ledger), the source's own, which is what people look for.
+std::string Comparer::shown_key(const Row& row) const {
+  if (row.side == Side::Source && (plan_.match != MatchBy::Key || row.key.starts_with('\x01'))) return row.doc;
+  return row.key;
+}
+
 std::string Comparer::group_of(const Row& row) const {
   std::string shown;
   for (const auto& v : group_values(row)) shown += (shown.empty() ? "" : " / ") + v;
@@ -84,10 +91,8 @@ void Comparer::add_key(std::vector<Row>& rows) {
   for (const auto* side : {&source_, &target_})
     for (const auto& r : *side) count(r);
 
-  std::string key = source_.empty() ? target_[0].key : source_[0].key;
-  if (key.starts_with('\x01')) key = source_[0].doc;  // a source key no partner can have
   DocumentDifference d;
-  d.key = std::move(key);
+  d.key = shown_key(source_.empty() ? target_[0] : source_[0]);
   d.source_docs = docs(source_);
   d.target_docs = docs(target_);
   d.group = group_of(source_.empty() ? target_[0] : source_[0]);
@@ -125,7 +130,7 @@ void Comparer::add_key(std::vector<Row>& rows) {
 void Comparer::unreadable_pair(const Row& broken) {
   DocumentDifference d;
   d.kind = DiffClass::Unreadable;
-  d.key = broken.key.starts_with('\x01') ? broken.doc : broken.key;
+  d.key = shown_key(broken);
   for (const auto* side : {&source_, &source_out_})
     for (const auto& r : *side) d.source_docs.push_back(r.doc);
   for (const auto* side : {&target_, &target_out_})
@@ -162,7 +167,7 @@ void Comparer::compare_pair(const Row& source, const Row& target) {
     ++report_.matched;
     return;
   }
-  d.key = source.key;
+  d.key = shown_key(source);
   d.source_docs = {source.doc};
   d.target_docs = {target.doc};
   d.group = group_of(source);

@@ -42,6 +42,7 @@ class Comparer {
   void listed(DiffClass kind, Side side, const std::string& doc, const std::string& reason);
   void unreadable_pair(const Row& broken);
   std::string group_of(const Row& row) const;
+  std::string shown_key(const Row& row) const;
   std::vector<std::string> group_values(const Row& row) const;
   // Why the document is on its way ("" when it is not).
   std::string on_its_way(const Row* source, const Row* target) const;

@@ -222,6 +222,33 @@ TEST_F(ReconcileTest, ARecordWhoseAmountCannotBeReadIsOneUnreadablePairNotAlsoAM
   EXPECT_EQ(r.matched, 1);
 }
 
+TEST_F(ReconcileTest, KeysThatDifferArePairedThroughTheCrossReferenceOrTheLedger) {
+  // The ERP numbers its orders itself: ERP-7 is the CRM's SO1.
+  crm({order("SO1", "1.00"), order("SO2", "2.00"), order("SO3", "3.00")});
+  erp({R"({"id":"ERP-7","external_no":"x","status":"confirmed","currency":"CNY","order_date":"2024-03-01","total":"1.00"})",
+       R"({"id":"ERP-8","external_no":"y","status":"confirmed","currency":"CNY","order_date":"2024-03-01","total":"2.50"})"});
+  std::string config = test::read_file(dir_.path() / "synchub.yaml");
+  config.replace(config.find("key: external_no"), 16, "key: id");
+  test::write_file(dir_.path() / "synchub.yaml", config + "    match: {by: xref, entity: order}\n");
+  state().put_xref("order", "crm", "SO1", "erp", "ERP-7");
+  state().put_xref("order", "crm", "SO2", "erp", "ERP-8");
+  Report r = run();
+  std::set<std::pair<std::string, std::string>> expected = {{"different", "SO2"}, {"missing", "SO3"}};
+  EXPECT_EQ(listed(r), expected) << report_table(r);
+  EXPECT_EQ(r.matched, 1);
+  EXPECT_NE(document(r, "SO3")->reason.find("no cross-reference order crm -> erp"), std::string::npos);
+
+  // The same through the flow's ledger: the target id it wrote each record as.
+  test::write_file(dir_.path() / "synchub.yaml", config + "    match: {by: ledger}\n    flow: orders_to_erp\n");
+  runtime::FlowBatchCommit batch;
+  batch.flow = "orders_to_erp";
+  batch.ledger = {{"SO1", "ERP-7", "h1", "v1", 1}, {"SO2", "ERP-8", "h2", "v1", 1}};
+  state().commit_flow_batch(batch);
+  r = run();
+  EXPECT_EQ(listed(r), expected) << report_table(r);
+  EXPECT_NE(document(r, "SO3")->reason.find("never written by flow orders_to_erp"), std::string::npos);
+}
+
 TEST_F(ReconcileTest, TheReportRoundTripsThroughJson) {
   crm({order("SO1", "1.00"), order("SO2", "2.00")});
   erp({erp_order("1", "SO1", "1.50")});
