@@ -84,18 +84,8 @@ class Loader {
     }
     read_section(sections, "hub", hub_fields(), config_.hub);
     report(check_hub, config_.hub, "hub", sections.count("hub") ? reader_.mark(sections["hub"]) : top);
+    for (const auto& section : hub_sections()) expand_shorthand(sections, section);
     read_section(sections, "bus", bus_fields(), config_.bus);
-    if (sections.count("bus") && sections["bus"].IsScalar()) {  // bus: kafka
-      YAML::Node expanded(YAML::NodeType::Map);
-      expanded["type"] = sections["bus"];
-      sections["bus"] = expanded;
-    }
-    if (sections.count("state") && sections["state"].IsScalar()) {  // state: postgresql://...
-      YAML::Node expanded(YAML::NodeType::Map);
-      expanded["type"] = "postgresql";
-      expanded["url"] = sections["state"];
-      sections["state"] = expanded;
-    }
     read_section(sections, "state", state_fields(), config_.state);
     if (config_.state.str("type") == "postgresql" && !config_.state.has("url"))
       diag_.error(config_.state.mark(), "state", "type postgresql needs url (postgresql://user:password@host:port/db)");
@@ -117,6 +107,36 @@ class Loader {
     for (auto it = parent.begin(); it != parent.end(); ++it)
       if (it->first.IsScalar() && it->first.Scalar() == key) return reader_.mark(it->first);
     return reader_.mark(parent);
+  }
+
+  // `bus: kafka`, `state: postgresql://...`: the scalar becomes the mapping it stands for, with
+  // the scalar's position; a scalar that is none of the section's shorthands is an error.
+  void expand_shorthand(std::map<std::string, YAML::Node>& sections, const SectionSpec& section) {
+    auto it = sections.find(section.name);
+    if (it == sections.end() || !it->second.IsScalar()) return;
+    const auto& shorthand = section.shorthand;
+    if (shorthand.types.empty() && shorthand.url_prefixes.empty()) return;  // read_section reports it
+    const std::string text = it->second.Scalar();
+    YAML::Node expanded(YAML::NodeType::Map);
+    if (std::find(shorthand.types.begin(), shorthand.types.end(), text) != shorthand.types.end()) {
+      expanded["type"] = it->second;
+    } else if (std::any_of(shorthand.url_prefixes.begin(), shorthand.url_prefixes.end(),
+                           [&](const std::string& p) { return text.rfind(p, 0) == 0; })) {
+      expanded["type"] = shorthand.url_type;
+      expanded["url"] = it->second;
+    } else {
+      std::vector<std::string> forms = shorthand.types;
+      for (const auto& p : shorthand.url_prefixes) forms.push_back(p + "...");
+      std::string listed;
+      for (const auto& f : forms) listed += (listed.empty() ? "" : ", ") + f;
+      const bool secret_like = text.find("://") != std::string::npos;  // may hold a password
+      diag_.error(
+          reader_.mark(it->second), section.name,
+          "expected a mapping or one of: " + listed + "; got " + (secret_like ? "<hidden>" : "\"" + text + "\""));
+      sections.erase(it);
+      return;
+    }
+    it->second = expanded;
   }
 
   void read_section(std::map<std::string, YAML::Node>& sections, const std::string& name,

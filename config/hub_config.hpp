@@ -80,6 +80,14 @@ struct SectionSpec {
   Kind kind = Kind::Fields;
   const std::vector<FieldSpec>* fields = nullptr;  // Fields, Named
   std::string entry_description;                   // Named: what one entry is
+  // Fields: a scalar that may stand for the mapping. One of `types` is `{type: <it>}` (bus:
+  // kafka); text starting with `url_prefix` is `{type: url_type, url: <it>}` (state:
+  // postgresql://...). None: the section is a mapping.
+  struct Shorthand {
+    std::vector<std::string> types;
+    std::vector<std::string> url_prefixes;
+    std::string url_type;
+  } shorthand;
 };
 // Every top-level section, in the order a config is read.
 const std::vector<SectionSpec>& hub_sections();

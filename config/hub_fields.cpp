@@ -414,8 +414,19 @@ const std::vector<SectionSpec>& hub_sections() {
   using Kind = SectionSpec::Kind;
   static const std::vector<SectionSpec> sections = {
       {"hub", "This hub's identity, data folder, logging, HTTP server and admin API.", Kind::Fields, &hub_fields()},
-      {"bus", "The event bus carrying change events between sources and flows.", Kind::Fields, &bus_fields()},
-      {"state", "Where cursors, ledger, xref, dead letters and runs are kept.", Kind::Fields, &state_fields()},
+      {"bus",
+       "The event bus carrying change events between sources and flows (`bus: kafka` for short).",
+       Kind::Fields,
+       &bus_fields(),
+       "",
+       {.types = {"embedded", "kafka"}, .url_prefixes = {}, .url_type = ""}},
+      {"state",
+       "Where cursors, ledger, xref, dead letters and runs are kept (`state: sqlite`, or `state: postgresql://...` "
+       "for short).",
+       Kind::Fields,
+       &state_fields(),
+       "",
+       {.types = {"sqlite"}, .url_prefixes = {"postgresql://", "postgres://"}, .url_type = "postgresql"}},
       {"alerts", "When to tell people a flow needs attention, and where.", Kind::Fields, &alert_fields()},
       {"connectors", "Connections to systems, by name.", Kind::Connectors},
       {"flows", "Flows, by name.", Kind::Named, &flow_fields(),

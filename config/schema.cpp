@@ -39,7 +39,10 @@ static json field_schema(const FieldSpec& field) {
       schema["pattern"] = "^([0-9]+(B|KB|MB|GB|KiB|MiB|GiB)?|.*\\$\\{.*)$";
       break;
     case FieldType::Enum: schema["enum"] = field.options; break;
-    case FieldType::StringList: schema = {{"type", "array"}, {"items", {{"type", "string"}}}}; break;
+    // Items are YAML scalars, read as text: 13 and false are items as much as "x".
+    case FieldType::StringList:
+      schema = {{"type", "array"}, {"items", {{"type", {"string", "number", "boolean"}}}}};
+      break;
     case FieldType::StringMap:
       schema = {{"type", "object"}, {"additionalProperties", {{"type", {"string", "number", "boolean"}}}}};
       break;
@@ -65,6 +68,36 @@ static json field_schema(const FieldSpec& field) {
   return schema;
 }
 
+// A section that a scalar may stand for (`bus: kafka`, `state: postgresql://...`).
+static json with_shorthand(json object, const SectionSpec& section) {
+  const auto& shorthand = section.shorthand;
+  if (shorthand.types.empty() && shorthand.url_prefixes.empty()) return object;
+  const std::string description = object["description"];
+  json forms = json::array({object});
+  if (!shorthand.types.empty()) forms.push_back({{"enum", shorthand.types}});
+  if (!shorthand.url_prefixes.empty()) {
+    std::string pattern;
+    for (const auto& p : shorthand.url_prefixes) pattern += (pattern.empty() ? "^(" : "|") + p;
+    forms.push_back({{"type", "string"}, {"pattern", pattern + ")"}});
+  }
+  return {{"description", description}, {"anyOf", forms}};
+}
+
+// Connectors are told apart by `type`: each type's fields apply when `type` names it (if/then),
+// so an editor's error names the wrong field of that type, not every type's alternatives.
+static json connector_schema(const std::vector<const ConnectorSpec*>& specs, const json& variants) {
+  json types = json::array();
+  for (const auto* spec : specs) types.push_back(spec->type);
+  json branches = json::array();
+  for (const auto& variant : variants)
+    branches.push_back({{"if", {{"properties", {{"type", variant["properties"]["type"]}}}, {"required", {"type"}}}},
+                        {"then", variant}});
+  return {{"type", "object"},
+          {"required", {"type"}},
+          {"properties", {{"type", {{"enum", types}, {"description", "The connector type."}}}}},
+          {"allOf", branches}};
+}
+
 json hub_config_schema(const std::vector<const ConnectorSpec*>& connector_specs) {
   json connector_variants = json::array();
   for (const auto* spec : connector_specs) {
@@ -82,7 +115,7 @@ json hub_config_schema(const std::vector<const ConnectorSpec*>& connector_specs)
   for (const auto& section : hub_sections()) {
     switch (section.kind) {
       case SectionSpec::Kind::Fields:
-        properties[section.name] = object_schema(*section.fields, section.description);
+        properties[section.name] = with_shorthand(object_schema(*section.fields, section.description), section);
         break;
       case SectionSpec::Kind::Named:
         properties[section.name] = {
@@ -93,7 +126,7 @@ json hub_config_schema(const std::vector<const ConnectorSpec*>& connector_specs)
       case SectionSpec::Kind::Connectors:
         properties[section.name] = {{"type", "object"},
                                     {"description", section.description},
-                                    {"additionalProperties", {{"oneOf", connector_variants}}}};
+                                    {"additionalProperties", connector_schema(connector_specs, connector_variants)}};
         break;
     }
   }
