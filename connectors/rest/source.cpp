@@ -122,6 +122,31 @@ class RestSource final : public SourceStream {
 
   bool reads_ahead() const override { return true; }  // GETs by cursor: nothing acts on it
 
+  // Judged by "since", never "max": within a listing "max" is only the newest value read so far
+  // (a listing not in cursor order, or a row moved past a page position, leaves rows below it
+  // unread), while "since" is where the next listing starts, after what pull() skips as taken.
+  std::optional<bool> changed_after(const SourceRecord& record, const std::string& cursor_text) const override {
+    if (cursor_field_.empty()) return std::nullopt;
+    Document doc;
+    if (!doc.parse(record.value).empty() || doc.root().kind != JsonKind::Object) return std::nullopt;
+    const uint32_t value = doc.find(doc.root_index(), cursor_field_);
+    if (value == Document::npos) return std::nullopt;
+    const JsonKind kind = doc.at(value).kind;
+    if (kind == JsonKind::Null || kind == JsonKind::Object || kind == JsonKind::Array) return std::nullopt;
+    std::string id;
+    if (!tiebreak_.empty())
+      if (const uint32_t t = doc.find(doc.root_index(), tiebreak_); t != Document::npos) id = doc.scalar_text(t);
+    if (!judged_by_ || judged_by_->cursor_text != cursor_text) judged_by_ = {cursor_text, open_listing(cursor_text)};
+    const Listing& listing = judged_by_->listing;
+    const std::string at = doc.scalar_text(value);
+    // With an overlap the next poll reads the stretch before "since" again, for rows committed
+    // late with an older value; which rows of it were read is not kept, so it cannot tell.
+    if (overlap_.count() > 0 && !listing.since.empty() && cursor_order_.compare(at, listing.since) < 0 &&
+        cursor_order_.compare(at, cursor_order_.minus(listing.since, overlap_)) >= 0)
+      return std::nullopt;
+    return !taken(listing, at, id);
+  }
+
   PullResult pull(const std::string& cursor_text, size_t) override {
     Listing listing = open_listing(cursor_text);
     const PageRequest request = page_request(listing);
@@ -261,11 +286,7 @@ class RestSource final : public SourceStream {
     // >= on the server, so rows at the same cursor value come again:
     // skip what was taken (value and id at or before the cursor). With an
     // overlap everything asked for passes (the ledger drops repeats).
-    int c = cursor_order_.compare(value, l.since);
-    if (!l.since.empty() && overlap_.count() == 0 &&
-        (c < 0 || (c == 0 && (tiebreak_.empty() ||
-                              (l.tie_as_set ? l.taken.count(id) > 0 : compare_text_or_number(id, l.since_id) <= 0)))))
-      return false;
+    if (overlap_.count() == 0 && taken(l, value, id)) return false;
     int m = cursor_order_.compare(value, l.max);
     if (l.max.empty() || m > 0) {
       l.max = value;
@@ -274,6 +295,17 @@ class RestSource final : public SourceStream {
       l.max_seen.insert(id);
     }
     return true;
+  }
+
+  // Whether a row at cursor value `value` with tiebreak `id` is behind the cursor `l` stands at:
+  // before its "since", or at it and taken there (without a tiebreak, every row at it: the
+  // next listing skips them all).
+  bool taken(const Listing& l, const std::string& value, const std::string& id) const {
+    if (l.since.empty()) return false;
+    const int c = cursor_order_.compare(value, l.since);
+    if (c != 0) return c < 0;
+    if (tiebreak_.empty()) return true;
+    return l.tie_as_set ? l.taken.count(id) > 0 : compare_text_or_number(id, l.since_id) <= 0;
   }
 
   Json next_cursor(const Listing& l, const PageOrder& page_order, const std::optional<PagePosition>& next_page) const {
@@ -398,6 +430,12 @@ class RestSource final : public SourceStream {
   int64_t detail_attempts_;
   std::unordered_map<std::string, int64_t> detail_failures_;  // page cursor -> reads with incomplete details
   std::chrono::milliseconds poll_;
+  // The committed cursor changed_after() was last asked about, read once for all the records.
+  struct JudgedBy {
+    std::string cursor_text;
+    Listing listing;
+  };
+  mutable std::optional<JudgedBy> judged_by_;
   Document doc_;      // reused for every response
   Document row_doc_;  // a row built from an array of values
 };

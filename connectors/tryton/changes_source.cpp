@@ -11,7 +11,9 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 #include "config/spec.hpp"
 #include "connectors/tryton/fields.hpp"
@@ -255,6 +257,29 @@ class ChangesSource final : public SourceStream {
     return iso_micros(c.time) / 1000;
   }
 
+  // As pull() goes on from `cursor_text`: what follows (time, id) is listed next, and within
+  // the overlap before it, what was not emitted at that time is emitted as a late commit.
+  std::optional<bool> changed_after(const SourceRecord& record, const std::string& cursor_text) const override {
+    const Json r = parse_exact(record.value);
+    if (!r.is_object() || !r.contains("id") || !r.at("id").is_number_integer() || !r.contains("updated_at") ||
+        !r.at("updated_at").is_string())
+      return std::nullopt;
+    const int64_t id = r.at("id").get<int64_t>();
+    const std::string& time = r.at("updated_at").get_ref<const std::string&>();
+    try {
+      if (!judged_by_ || judged_by_->first != cursor_text) judged_by_ = {cursor_text, parse_cursor(cursor_text)};
+      const Cursor& cursor = judged_by_->second;
+      if (cursor.time.empty()) return true;  // nothing read yet
+      const int64_t at = iso_micros(time), cursor_at = iso_micros(cursor.time);
+      if (at > cursor_at || (at == cursor_at && id > cursor.id)) return true;
+      if (overlap_us_ == 0 || at <= cursor_at - overlap_us_) return false;
+      const auto seen = cursor.seen.find(id);
+      return seen == cursor.seen.end() || seen->second != time;
+    } catch (const std::exception&) {  // a time or a cursor not written by this source
+      return std::nullopt;
+    }
+  }
+
  private:
   static constexpr size_t kLateLimit = 1000;
 
@@ -308,6 +333,7 @@ class ChangesSource final : public SourceStream {
   size_t page_size_;
   std::chrono::milliseconds poll_interval_;
   int64_t overlap_us_;
+  mutable std::optional<std::pair<std::string, Cursor>> judged_by_;  // changed_after()'s last cursor, parsed
 };
 
 }  // namespace

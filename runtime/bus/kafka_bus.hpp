@@ -4,6 +4,7 @@
 // cooperative-sticky rebalancing (round-robin before librdkafka 2.3.0, whose
 // sticky assignor can abort a consumer closed before its first assignment)
 // and per-key order (partitioned by key, murmur2 like the Java client).
+// What a group has not committed (reconciliation) is read by assignment, never joining it.
 // Events are CloudEvents in binary mode.
 // librdkafka stays out of this header: it is included by hub.cpp.
 #pragma once

@@ -116,6 +116,43 @@ TEST(EmbeddedBus, CommittedOffsetsSurviveARestart) {
   EXPECT_EQ(count, 10u);
 }
 
+// What a group has not committed (a reconciliation's "on its way"), read while the group's
+// consumer holds events it polled: it neither moves that consumer nor the group's offsets.
+TEST(EmbeddedBus, UncommittedIsWhatTheGroupHasNotCommittedAndMovesNothing) {
+  test::TempDir dir;
+  auto bus = open_embedded_bus(options_in(dir, 2));
+  std::vector<OutgoingEvent> batch;
+  for (int i = 0; i < 10; ++i) batch.push_back(event("K" + std::to_string(i), std::to_string(i)));
+  bus->publish(batch);
+  auto consumer = bus->subscribe("g", "crm.orders");
+  auto done = consumer->poll(4);
+  ASSERT_EQ(done.size(), 4u);
+  consumer->commit(positions_after(done));
+  auto held = consumer->poll(2);  // polled, not committed
+  ASSERT_EQ(held.size(), 2u);
+  auto keys = [](const std::vector<Event>& events) {
+    std::set<std::string> out;
+    for (const auto& e : events) out.insert(e.key);
+    return out;
+  };
+  std::set<std::string> expected;
+  for (int i = 0; i < 10; ++i) expected.insert("K" + std::to_string(i));
+  for (const auto& key : keys(done)) expected.erase(key);
+  auto pending = bus->uncommitted("g", "crm.orders", 100);
+  EXPECT_EQ(pending.size(), 6u);
+  EXPECT_EQ(keys(pending), expected);
+  EXPECT_EQ(bus->uncommitted("g", "crm.orders", 3).size(), 3u);
+  // The group's consumer reads on from where it was; the group's offsets did not move.
+  auto rest = read_all(*consumer, 100);
+  EXPECT_EQ(rest.size(), 4u);
+  std::set<std::string> held_and_rest = keys(held);
+  for (const auto& key : keys(rest)) held_and_rest.insert(key);
+  EXPECT_EQ(held_and_rest, expected);
+  EXPECT_EQ(consumer->lag(), 6);
+  EXPECT_EQ(keys(bus->uncommitted("g", "crm.orders", 100)), expected);
+  EXPECT_EQ(bus->uncommitted("h", "crm.orders", 100).size(), 10u);  // a group that committed nothing
+}
+
 TEST(EmbeddedBus, RewindRedeliversWhatWasNotCommitted) {
   test::TempDir dir;
   auto bus = open_embedded_bus(options_in(dir));

@@ -1,7 +1,8 @@
 // The Kafka bus over the real protocol: librdkafka's mock cluster (3 brokers)
 // in its own process. Round trip with CloudEvents headers and per-key order,
-// group offsets across restarts, a rebalance between two consumers, and
-// injected broker errors without loss or duplicates.
+// group offsets across restarts, a rebalance between two consumers, injected
+// broker errors without loss or duplicates, and a group's uncommitted events
+// read without joining it.
 #include "runtime/bus/kafka_bus.hpp"
 
 #include <gtest/gtest.h>
@@ -209,6 +210,76 @@ TEST(KafkaBus, BrokerErrorsAndABrokerDownLoseNothing) {
   for (const auto& e : got) ++times[number(e)];
   for (int n = 0; n < 410; ++n) EXPECT_GE(times[n], 1) << n << " lost";
   for (int n = 0; n < 210; ++n) EXPECT_EQ(times[n], 1) << n << " duplicated (the producer is idempotent)";
+}
+
+// What a flow's group has not committed, read for a reconciliation while the flow runs: the
+// reader must not join the group (a rebalance would take the flow's partitions and redeliver
+// what it holds) nor move its offsets.
+TEST(KafkaBus, UncommittedEventsAreReadWithoutJoiningTheGroupOrCommitting) {
+  test::KafkaMock kafka;
+  kafka.command("topic pending 4 3");
+  auto o = options(kafka);
+  o.properties["statistics.interval.ms"] = "100";  // the flow's rebalances, counted by librdkafka
+  auto bus = open_kafka_bus(o);
+  bus->publish(events("pending", 0, 100));
+  auto live = bus->subscribe("synchub.orders", "pending");
+  auto got = consume(*live, 100);
+  ASSERT_EQ(got.size(), 100u);
+  // The first half of what each partition gave is committed; the flow holds the rest.
+  std::map<int32_t, std::vector<const Event*>> by_partition;
+  for (const auto& e : got) by_partition[e.partition].push_back(&e);
+  Positions positions;
+  std::set<std::pair<std::string, int>> rest;  // (key, number)
+  for (auto& [p, list] : by_partition) {
+    const size_t half = list.size() / 2;
+    positions[p] = list[half]->offset;
+    for (size_t i = half; i < list.size(); ++i) rest.emplace(list[i]->key, number(*list[i]));
+  }
+  live->commit(positions);
+  ASSERT_GT(rest.size(), 0u);
+  ASSERT_LT(rest.size(), 100u);
+  auto keys_and_numbers = [](const std::vector<Event>& list) {
+    std::set<std::pair<std::string, int>> out;
+    for (const auto& e : list) {
+      EXPECT_EQ(*e.header("ce_id"), "id-" + std::to_string(number(e)));
+      out.emplace(e.key, number(e));
+    }
+    return out;
+  };
+  const std::string rebalanced_once = "synchub_kafka_rebalances_total{client=\"synchub.test.orders\"} 1\n";
+  std::vector<Event> pending;
+  ASSERT_TRUE(test::eventually(  // the commit is asynchronous; its statistics come every 100 ms
+      [&] {
+        live->poll(1);  // serves the commit's answer and the statistics
+        pending = bus->uncommitted("synchub.orders", "pending", 1000);
+        return pending.size() == rest.size() && bus->metrics_text().find(rebalanced_once) != std::string::npos;
+      },
+      20s))
+      << pending.size() << " pending of " << rest.size() << "\n"
+      << bus->metrics_text();
+  EXPECT_EQ(keys_and_numbers(pending), rest);
+  EXPECT_EQ(pending.size(), rest.size()) << "each once";
+  EXPECT_EQ(bus->uncommitted("synchub.orders", "pending", 7).size(), 7u);
+
+  // The flow keeps its partitions: over a few heartbeats it is not rebalanced, and what it
+  // polls next is only what is new, nothing it held comes again.
+  bool quiet = true;
+  for (const auto until = std::chrono::steady_clock::now() + 3s; std::chrono::steady_clock::now() < until;)
+    quiet = live->poll(100).empty() && quiet;
+  EXPECT_TRUE(quiet) << "events delivered again: the flow's partitions were reassigned";
+  EXPECT_NE(bus->metrics_text().find(rebalanced_once), std::string::npos) << bus->metrics_text();
+  bus->publish(events("pending", 100, 10));
+  std::set<int> fresh;
+  for (const auto& e : consume(*live, 10)) fresh.insert(number(e));
+  EXPECT_EQ(fresh, (std::set<int>{100, 101, 102, 103, 104, 105, 106, 107, 108, 109}));
+
+  // Nothing was committed by the reads: the group's offsets are where the flow put them.
+  for (int n = 100; n < 110; ++n) rest.emplace("K" + std::to_string(n % 10), n);
+  EXPECT_EQ(keys_and_numbers(bus->uncommitted("synchub.orders", "pending", 1000)), rest);
+  // A group that committed nothing has everything to do; a topic never published to, nothing.
+  EXPECT_EQ(bus->uncommitted("synchub.invoices", "pending", 1000).size(), 110u);
+  EXPECT_EQ(bus->uncommitted("synchub.invoices", "pending", 1000).size(), 110u);
+  EXPECT_TRUE(bus->uncommitted("synchub.orders", "unpublished", 1000).empty());
 }
 
 // The age of the oldest event a flow polled and has not committed (a batch being retried).

@@ -82,6 +82,95 @@ TEST(RestSource, PagesAndFollowsTheCursorWithoutLosingRowsAtATie) {
   EXPECT_EQ(asked.back().find("updated_since=2024-01-01T12%3A00%3A00Z") != std::string::npos, true) << asked.back();
 }
 
+// A record "as read now" compared with where the hub's committed cursor stands: on its way
+// (changed after it), read already, or not to be told.
+TEST(RestSource, ChangedAfterTheCommittedCursorIsTold) {
+  std::mutex mu;
+  std::map<int, std::string> rows = {{1, "2024-01-01T11:00:00Z"},
+                                     {2, "2024-01-01T10:00:00Z"},
+                                     {3, "2024-01-01T13:00:00Z"},
+                                     {4, "2024-01-01T12:00:00Z"},
+                                     {5, "2024-01-01T10:30:00Z"}};
+  // Rows changed at or after `updated_since`, listed by id (not in cursor order), two to a page.
+  http::HttpServer server({}, [&](const HttpRequest& req) {
+    std::lock_guard lock(mu);
+    const std::string since = req.param("updated_since");
+    const size_t page = std::stoul(req.param("page")), size = 2;
+    Json match = Json::array();
+    for (const auto& [id, updated] : rows)
+      if (updated >= since) match.push_back({{"id", id}, {"updated_at", updated}});
+    Json data = Json::array();
+    for (size_t i = (page - 1) * size; i < match.size() && data.size() < size; ++i) data.push_back(match[i]);
+    return HttpResponse::json(200, Json{{"data", data}, {"total", match.size()}}.dump());
+  });
+  const std::string stream =
+      "        path: /rows\n        records: data\n"
+      "        pagination: {type: page, param: page, size: 2, total: total}\n";
+  RestFixture api(
+      "  api:\n    type: rest\n    base_url: " + server.base_url() + "\n    streams:\n      rows:\n" + stream +
+      "        cursor: {field: updated_at, param: updated_since, tiebreak: id, format: iso}\n" + "      untied:\n" +
+      stream + "        cursor: {field: updated_at, param: updated_since, format: iso}\n" + "      overlapping:\n" +
+      stream + "        cursor: {field: updated_at, param: updated_since, tiebreak: id, format: iso, overlap: 1h}\n" +
+      "      whole:\n" + stream);
+  auto record = [](int id, const std::string& updated) {
+    return SourceRecord{std::to_string(id), Json{{"id", id}, {"updated_at", updated}}.dump(), "test"};
+  };
+  auto source = api.source("rows");
+  std::string cursor;
+  EXPECT_EQ(drain(*source, cursor).size(), 5u);
+  ASSERT_EQ(Json::parse(cursor), (Json{{"since", "2024-01-01T13:00:00Z"}, {"since_seen", {"3"}}}));
+  EXPECT_EQ(source->changed_after(record(2, "2024-01-01T10:00:00Z"), cursor), false) << "read before the cursor";
+  EXPECT_EQ(source->changed_after(record(3, "2024-01-01T13:00:00Z"), cursor), false) << "taken at the cursor";
+  EXPECT_EQ(source->changed_after(record(6, "2024-01-01T13:00:00Z"), cursor), true) << "a tie not taken yet";
+  EXPECT_EQ(source->changed_after(record(2, "2024-01-01T13:30:00Z"), cursor), true) << "changed after";
+  EXPECT_EQ(source->changed_after({"7", R"({"id":7})", "test"}, cursor), std::nullopt) << "no cursor value";
+  EXPECT_EQ(source->changed_after({"7", R"({"id":7,"updated_at":null})", "test"}, cursor), std::nullopt);
+
+  // Committed within a listing whose pages are not in cursor order: "max" (14:00, row 2) is ahead
+  // of "since", and row 7 below it is on the next page, not read yet.
+  {
+    std::lock_guard lock(mu);
+    rows[2] = "2024-01-01T14:00:00Z";
+    rows[6] = "2024-01-01T15:00:00Z";
+    rows[7] = "2024-01-01T13:30:00Z";
+  }
+  PullResult first = source->pull(cursor, 1000);
+  ASSERT_TRUE(first.more);
+  const Json within = Json::parse(first.next_cursor);
+  ASSERT_EQ(within.value("since", ""), "2024-01-01T13:00:00Z") << within;
+  ASSERT_EQ(within.value("max", ""), "2024-01-01T14:00:00Z") << within;
+  EXPECT_EQ(source->changed_after(record(7, "2024-01-01T13:30:00Z"), first.next_cursor), true);
+  EXPECT_EQ(source->changed_after(record(3, "2024-01-01T13:00:00Z"), first.next_cursor), false);
+  EXPECT_EQ(source->changed_after(record(4, "2024-01-01T12:00:00Z"), first.next_cursor), false);
+  cursor = first.next_cursor;
+  drain(*source, cursor);
+  EXPECT_EQ(source->changed_after(record(7, "2024-01-01T13:30:00Z"), cursor), false) << "read by the listing's end";
+  EXPECT_EQ(source->changed_after(record(6, "2024-01-01T15:00:00Z"), cursor), false);
+  EXPECT_EQ(source->changed_after(record(8, "2024-01-01T15:00:00Z"), cursor), true);
+
+  // A cursor of an earlier version: the ids up to since_id were taken at "since".
+  const std::string legacy = Json{{"since", "2024-01-01T15:00:00Z"}, {"since_id", "6"}}.dump();
+  EXPECT_EQ(source->changed_after(record(5, "2024-01-01T15:00:00Z"), legacy), false);
+  EXPECT_EQ(source->changed_after(record(8, "2024-01-01T15:00:00Z"), legacy), true);
+
+  // Without a tiebreak the next listing skips every row at "since": they count as read.
+  const std::string at_noon = Json{{"since", "2024-01-01T12:00:00Z"}, {"since_seen", Json::array()}}.dump();
+  auto untied = api.source("untied");
+  EXPECT_EQ(untied->changed_after(record(9, "2024-01-01T12:00:00Z"), at_noon), false);
+  EXPECT_EQ(untied->changed_after(record(9, "2024-01-01T12:00:01Z"), at_noon), true);
+  EXPECT_EQ(untied->changed_after(record(9, "2024-01-01T11:59:59Z"), at_noon), false);
+
+  // With an overlap the hour before "since" is read again for late rows: which were read is not known.
+  auto overlapping = api.source("overlapping");
+  EXPECT_EQ(overlapping->changed_after(record(9, "2024-01-01T11:30:00Z"), at_noon), std::nullopt);
+  EXPECT_EQ(overlapping->changed_after(record(9, "2024-01-01T10:59:59Z"), at_noon), false);
+  EXPECT_EQ(overlapping->changed_after(record(9, "2024-01-01T12:00:00Z"), at_noon), true);
+
+  // A listing without an incremental cursor cannot tell.
+  auto whole = api.source("whole");
+  EXPECT_EQ(whole->changed_after(record(1, "2024-01-01T11:00:00Z"), R"({"page":2})"), std::nullopt);
+}
+
 TEST(RestSource, CursorTokensLinkHeadersAndOffsets) {
   http::HttpServer server({}, [&](const HttpRequest& req) {
     if (req.path == "/token-paged") {

@@ -2,8 +2,8 @@
 // tryton_server.hpp, a fresh copy of the populated database per test): orders
 // created, confirmed and invoiced with exact totals, once however often they
 // are sent; invoices read incrementally; stock and credit levels emitted once
-// per change; a credit-limit refusal kept with Tryton's message; a lost
-// session survived.
+// per change; what changed after a committed cursor; a credit-limit refusal
+// kept with Tryton's message; a lost session survived.
 #include "tests/connectors/tryton/tryton_fixture.hpp"
 
 namespace synchub::connectors {
@@ -152,6 +152,68 @@ TEST_F(TrytonTest, InvoicesArePulledIncrementallyAcrossPolls) {
   EXPECT_EQ(late[0]["id"], late_invoice);
   EXPECT_EQ(late[0]["total_amount"], "3.39");  // 30 x 0.10 = 3.00 + 0.39 VAT
   EXPECT_TRUE(drain(*invoices, cursor).empty());
+}
+
+// Reconciliation: whether a record, as read now, changed after the hub's committed cursor.
+// After the cursor's (time, id) it is on its way; within the overlap before it, so is what
+// the cursor did not see emitted (a late commit the next poll emits).
+TEST_F(TrytonTest, ChangedAfterTheCursorFollowsTheWriteDateTheIdAndTheOverlap) {
+  open(
+      "      strict: {entity: customers, overlap: 0s}\n      customers: {entity: customers}\n"
+      "      stock: {entity: stock}\n");
+  auto pull_all = [](SourceStream& source, std::string& cursor) {
+    std::vector<SourceRecord> records;
+    for (int guard = 0; guard < 50; ++guard) {
+      PullResult r = source.pull(cursor, 100);
+      for (auto& record : r.records) records.push_back(std::move(record));
+      cursor = r.next_cursor;
+      if (!r.more) break;
+    }
+    return records;
+  };
+  auto record = [](int64_t id, const std::string& updated_at) {
+    return SourceRecord{std::to_string(id), Json{{"id", id}, {"updated_at", updated_at}}.dump(), "test"};
+  };
+  auto id_of = [](const SourceRecord& r) { return Json::parse(r.value)["id"].get<int64_t>(); };
+  auto strict = source("strict");
+  std::string committed;
+  const std::vector<SourceRecord> read = pull_all(*strict, committed);
+  ASSERT_GE(read.size(), 2u);
+  for (const auto& r : read) EXPECT_EQ(strict->changed_after(r, committed), false) << r.value;
+  const std::string time = committed.substr(0, committed.find('|'));
+  const int64_t last = std::stoll(committed.substr(committed.find('|') + 1));
+  EXPECT_EQ(strict->changed_after(record(last, time), committed), false) << "the last one read";
+  EXPECT_EQ(strict->changed_after(record(last - 1, time), committed), false) << "a tie before it";
+  EXPECT_EQ(strict->changed_after(record(last + 1, time), committed), true) << "a tie after it";
+  EXPECT_EQ(strict->changed_after({"1", R"({"id":1})", "test"}, committed), std::nullopt) << "no time";
+  EXPECT_EQ(source("stock")->changed_after(record(1, time), committed), std::nullopt) << "levels: no change date";
+
+  // A party renamed after the poll is, as read now, on its way; the others are not.
+  const int64_t renamed = id_of(read.front());
+  rpc().model("party.party", "write", {Json::array({renamed}), {{"name", "Renamed"}}});
+  std::string from_start;
+  for (const auto& r : pull_all(*strict, from_start))
+    EXPECT_EQ(strict->changed_after(r, committed), id_of(r) == renamed) << r.value;
+
+  // With the overlap (10 s by default): a change stamped 2 s before the newest one read,
+  // committed after the poll, is on its way until the next poll emits it.
+  auto customers = source("customers");
+  std::string cursor;
+  pull_all(*customers, cursor);
+  const int64_t late = id_of(read.back()) != renamed ? id_of(read.back()) : id_of(read.at(1));
+  {
+    std::string earlier = tryton::iso_from_micros(tryton::iso_micros(cursor.substr(0, cursor.find('|'))) - 2'000'000);
+    earlier = earlier.substr(0, 10) + " " + earlier.substr(11, 15);  // Tryton's SQLite form
+    runtime::Database db(tryton_.database_file(), false, runtime::Journal::Rollback);
+    db.exec("UPDATE party_party SET write_date='" + earlier + "' WHERE id=" + std::to_string(late));
+  }
+  from_start.clear();
+  const std::vector<SourceRecord> now = pull_all(*customers, from_start);
+  for (const auto& r : now) EXPECT_EQ(customers->changed_after(r, cursor), id_of(r) == late) << r.value;
+  std::vector<SourceRecord> next_poll = pull_all(*customers, cursor);
+  ASSERT_EQ(next_poll.size(), 1u);
+  EXPECT_EQ(id_of(next_poll[0]), late);
+  for (const auto& r : now) EXPECT_EQ(customers->changed_after(r, cursor), false) << r.value;
 }
 
 TEST_F(TrytonTest, StockLevelsAreEmittedOncePerChangeAfterAnOrderShips) {
