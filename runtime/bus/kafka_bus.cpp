@@ -347,7 +347,9 @@ class KafkaConsumer final : public Consumer {
   // assignment, or all of the old one taken away.
   static rd_kafka_error_t* apply_rebalance(rd_kafka_t* rk, const rd_kafka_topic_partition_list_t* partitions,
                                            bool assign) {
-    if (std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0)
+    // NULL while no protocol is agreed yet (a consumer closed during its group's rebalance): eager.
+    const char* protocol = rd_kafka_rebalance_protocol(rk);
+    if (protocol && std::strcmp(protocol, "COOPERATIVE") == 0)
       return assign ? rd_kafka_incremental_assign(rk, partitions) : rd_kafka_incremental_unassign(rk, partitions);
     const rd_kafka_resp_err_t err = rd_kafka_assign(rk, assign ? partitions : nullptr);
     return err ? rd_kafka_error_new(err, "%s", rd_kafka_err2str(err)) : nullptr;
