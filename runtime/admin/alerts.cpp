@@ -96,13 +96,17 @@ std::vector<AlertEvent> AlertRules::evaluate(const std::vector<ReconciliationOut
     if (s.step == Step::None) continue;
     AlertEvent e{"", "reconciliation", "firing", "", now, s.since_ms, r.name, r.run_id};
     const std::string run = r.run_id ? "run #" + std::to_string(r.run_id) : "run not kept";
-    if (s.step == Step::Resolve) e.status = "resolved";
     // summary_line() starts with the reconciliation's name.
-    e.summary = s.step == Step::Resolve ? "reconciliation " + r.name + " agrees again after " +
-                                              human(now - s.since_ms) + ": " + r.summary + " (" + run + ")"
-                : s.step == Step::Remind ? "reconciliation still differs: " + r.summary + " (" + run + "; since " +
-                                               human(now - s.since_ms) + " ago)"
-                                         : "reconciliation " + r.summary + " (" + run + ")";
+    if (s.step == Step::Resolve) {
+      e.status = "resolved";
+      e.summary = "reconciliation " + r.name + " agrees again after " + human(now - s.since_ms) + ": " + r.summary +
+                  " (" + run + ")";
+    } else if (s.step == Step::Remind) {
+      e.summary = "reconciliation " + r.name + (r.failed ? " still fails: " : " still differs: ") + r.summary + " (" +
+                  run + "; since " + human(now - s.since_ms) + " ago)";
+    } else {
+      e.summary = "reconciliation " + r.summary + " (" + run + ")";
+    }
     events.push_back(std::move(e));
   }
   return events;

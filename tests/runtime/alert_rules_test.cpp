@@ -125,8 +125,7 @@ TEST(AlertRules, AFailedReconciliationAlertsAndRemindsPerRepeat) {
   ASSERT_EQ(reminder.size(), 1u);
   EXPECT_EQ(reminder[0].status, "firing");
   EXPECT_EQ(reminder[0].summary,
-            "reconciliation still differs: invoices: failed: crm.orders: HTTP 503 (run #9; since "
-            "60 min ago)");
+            "reconciliation invoices still fails: invoices: failed: crm.orders: HTTP 503 (run #9; since 60 min ago)");
 }
 
 TEST(AlertPost, ReceiverFormats) {
