@@ -81,14 +81,7 @@ int cmd_reconcile(const Args& raw) {
     reconcile::RunContext context{*config, *state, bus.get(), reconcile::registry_readers(*config),
                                   config->hub.str("data_dir")};
     reconcile::Report report = reconcile::reconcile(plan, context, options);
-    report.id = state->record_reconciliation({.id = 0,
-                                              .name = report.name,
-                                              .started_ms = report.started_ms,
-                                              .finished_ms = report.finished_ms,
-                                              .differences = report.differences(),
-                                              .in_flight = report.count(reconcile::DiffClass::InFlight),
-                                              .failed = !report.error.empty(),
-                                              .report = reconcile::report_json(report)});
+    reconcile::keep_run(*state, report);
     all_agree = all_agree && report.agrees();
     if (!as_json) std::fputs(reconcile::report_table(report).c_str(), stdout);
     reports.push_back(std::move(report));

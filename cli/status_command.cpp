@@ -1,4 +1,5 @@
-// synchub status: the flows of a running hub, from its admin API.
+// synchub status: the flows of a running hub, and its reconciliations' latest runs, from its
+// admin API.
 #include <unistd.h>
 
 #include <cstdio>
@@ -15,12 +16,14 @@ namespace {
 
 const char* kUsage = R"(usage: synchub status [--url URL] [--token TOKEN] [--ca FILE] [--json]
 Shows each flow of a running hub (its admin API, hub.admin): state, lag,
-counts since start, last success and last error.
+counts since start, last success and last error; then each reconciliation's
+latest run (agrees, N differences, failed) and when the next one is due.
   --url URL      the hub's HTTP server (default http://127.0.0.1:8088)
   --token TOKEN  a viewer or operator token (default: $SYNCHUB_TOKEN)
   --ca FILE      CA certificate(s) to trust for an https:// URL (default: the system's)
   --json         the flows as JSON, for scripts
-Exit status: 0 when no flow is failing, 1 when one is, 2 when the hub cannot be asked.
+Exit status: 0 when no flow is failing, 1 when one is, 2 when the hub cannot be asked
+(a reconciliation that differs does not change it: the alerts say so).
 )";
 
 using Json = nlohmann::ordered_json;
@@ -38,6 +41,38 @@ std::string clip(std::string s, size_t width) {
   size_t cut = width - 3;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
   return s.substr(0, cut) + "...";
+}
+
+// What a reconciliation's latest run found, in a few words.
+std::string result_of(const Json& r) {
+  if (r.value("state", "") == "running") return "running";
+  const Json& last = r["last_run"];
+  if (!last.is_object()) return "never run";
+  if (last.value("failed", false)) return "failed";
+  const int64_t differences = last.value("differences", int64_t{0}), in_flight = last.value("in_flight", int64_t{0});
+  std::string text =
+      differences ? std::to_string(differences) + (differences == 1 ? " difference" : " differences") : "agrees";
+  return in_flight ? text + ", " + std::to_string(in_flight) + " in flight" : text;
+}
+
+// One line per reconciliation, when the hub has any (an older hub, without the route, is skipped).
+void print_reconciliations(http::HttpClient& client, http::HttpCall call, bool colour) {
+  call.url = call.url.substr(0, call.url.rfind("/api/v1/")) + "/api/v1/reconciliation";
+  const auto reply = client.send(call);
+  const Json body = reply.status == 200 ? Json::parse(reply.body, nullptr, false) : Json();
+  if (!body.is_object() || !body.contains("reconciliations") || body["reconciliations"].empty()) return;
+  std::printf("\n%-26s %-28s %-26s %s\n", "RECONCILIATION", "RESULT", "LAST RUN", "NEXT RUN");
+  for (const auto& r : body["reconciliations"]) {
+    const std::string result = result_of(r);
+    const char* paint = !colour                                                          ? ""
+                        : result == "failed" || result.find("diff") != std::string::npos ? "\033[31m"
+                        : result == "agrees" || result.starts_with("agrees,")            ? "\033[32m"
+                                                                                         : "";
+    const Json& last = r["last_run"];
+    std::printf("%-26s %s%-28s%s %-26s %s\n", clip(text_of(r["name"]), 26).c_str(), paint, result.c_str(),
+                *paint ? "\033[0m" : "", last.is_object() ? text_of(last["started"]).c_str() : "-",
+                r["next_run"].is_null() ? (r["every"].is_null() ? "on request" : "-") : text_of(r["next_run"]).c_str());
+  }
 }
 
 }  // namespace
@@ -60,8 +95,7 @@ int cmd_status(const Args& given) {
     return 2;
   }
   while (!url.empty() && url.back() == '/') url.pop_back();
-  http::HttpClient client(
-      {std::chrono::milliseconds(3000), std::chrono::milliseconds(10000), true, ca_file});
+  http::HttpClient client({std::chrono::milliseconds(3000), std::chrono::milliseconds(10000), true, ca_file});
   http::HttpCall call{"GET", url + "/api/v1/flows", {}, ""};
   if (!token.empty()) call.headers.emplace_back("Authorization", "Bearer " + token);
   auto reply = client.send(call);
@@ -99,6 +133,7 @@ int cmd_status(const Args& given) {
                 text_of(counts["read"]).c_str(), text_of(counts["created"]).c_str(), text_of(counts["updated"]).c_str(),
                 text_of(counts["dead_lettered"]).c_str(), text_of(f["last_success"]).c_str(), clip(error, 60).c_str());
   }
+  print_reconciliations(client, call, colour);
   return failing ? 1 : 0;
 }
 

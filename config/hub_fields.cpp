@@ -399,8 +399,10 @@ const std::vector<FieldSpec>& reconciliation_fields() {
        .example = "2024-12-31"},
       {.name = "every",
        .type = FieldType::Duration,
-       .description = "Run inside `synchub run` this often, keep each result and alert on differences; without "
-                      "it, only on demand (`synchub reconcile`, POST /api/v1/reconciliation/NAME/run)."},
+       .description = "Run inside `synchub run` this often (one period after the last run kept; never run or "
+                      "overdue: 30s after start), keep each result, alert when a run differs or fails and again "
+                      "when one is clean; without it, only on demand (`synchub reconcile`, POST "
+                      "/api/v1/reconciliation/NAME/run, the dashboard)."},
       {.name = "max_documents",
        .type = FieldType::Int,
        .description = "Differing documents kept per run (the counts stay exact).",

@@ -9,6 +9,7 @@
 #include "runtime/base/sqlite.hpp"
 #include "runtime/bus/embedded_bus.hpp"
 #include "runtime/bus/kafka_bus.hpp"
+#include "runtime/reconciliation_scheduler.hpp"
 
 namespace synchub::runtime {
 
@@ -133,17 +134,22 @@ void Hub::open_flows(const config::HubConfig& config, const std::map<std::string
   }
 }
 
-// The admin API, the alerts and the HTTP server (for webhooks or the admin API), each with a
-// state-store connection of its own: they run on threads of their own.
+// The admin API, the alerts, the HTTP server (for webhooks or the admin API) and the
+// reconciliations, each with a state-store connection of its own: they run on threads of their own.
 void Hub::start_operations(const config::HubConfig& config) {
+  reconciliations_ = std::make_unique<ReconciliationBoard>(reconciliation_infos(config));
+  if (!config.reconciliations.empty())
+    reconciler_ = std::make_unique<ReconciliationScheduler>(config, *reconciliations_);
   if (config.hub.boolean("admin.enabled")) {
     AdminOptions admin = AdminOptions::from(config.hub);
     admin.state = open_state(config);
     admin.bus_metrics = [bus = bus_.get()] { return bus->metrics_text(); };
+    admin.reconciliations = reconciliations_.get();
     admin_ = std::make_unique<AdminApi>(std::move(admin), board_);
   }
   if (config.alerts.has("webhook.url"))
-    alerts_ = std::make_unique<AlertMonitor>(AlertOptions::from(config.alerts, config.hub), board_, open_state(config));
+    alerts_ = std::make_unique<AlertMonitor>(AlertOptions::from(config.alerts, config.hub), board_, open_state(config),
+                                             reconciliations_.get());
   for (auto& s : sources_)
     if (s->push_source()) ingress_.serve_stream(s.get());
   if (!ingress_.serves_streams() && !admin_) return;
@@ -153,6 +159,7 @@ void Hub::start_operations(const config::HubConfig& config) {
 }
 
 Hub::~Hub() {
+  reconciler_.reset();
   alerts_.reset();
   ingress_.close();
   if (http_) http_->stop();
@@ -224,6 +231,7 @@ std::string Hub::stuck() const {
 }
 
 std::string Hub::run(const std::atomic<bool>& stop, bool once) {
+  if (reconciler_ && !once) reconciler_->start();
   auto next_retention = Clock::now();
   std::string stuck_on;
   while (!stop.load()) {
@@ -267,6 +275,7 @@ std::string Hub::run(const std::atomic<bool>& stop, bool once) {
     }
     ingress_.wait(kIdleWait);
   }
+  if (reconciler_) reconciler_->stop();  // a run under way ends at its next page
   // The last batches a sink was still writing.
   for (auto& f : flows_) {
     try {

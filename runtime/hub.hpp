@@ -23,6 +23,7 @@
 namespace synchub::runtime {
 
 class AdminApi;
+class ReconciliationScheduler;
 
 // reset_offsets: the embedded bus forgets its groups' offsets (`synchub bus reset-offsets`).
 std::unique_ptr<Bus> open_bus(const config::HubConfig& config, bool reset_offsets = false);
@@ -42,7 +43,8 @@ class Hub {
   // Runs until `stop` becomes true, finishing the batch in flight. With
   // `once`, returns as soon as every source is drained and every flow caught up, or when a flow
   // or source is stuck on an error waiting cannot clear (FlowRunner::stuck, SourcePoller::stuck):
-  // then returns that error ("" otherwise). Nothing past the error is committed.
+  // then returns that error ("" otherwise). Nothing past the error is committed. Reconciliations
+  // run (on their thread) only without `once`: a run meant to drain and exit does not wait for one.
   [[nodiscard]] std::string run(const std::atomic<bool>& stop, bool once);
 
   Bus& bus() { return *bus_; }
@@ -62,13 +64,15 @@ class Hub {
   PushIngress ingress_;
   std::unique_ptr<http::HttpServer> http_;  // started when a push (webhook) stream exists or the admin API is on
   AdminBoard board_;                        // flow snapshots for the admin API, its commands for the scheduler
+  std::unique_ptr<ReconciliationBoard> reconciliations_;  // the reconciliation thread's, the API's, the alerts'
   std::unique_ptr<AdminApi> admin_;
   std::unique_ptr<AlertMonitor> alerts_;                        // watches board_ when alerts.webhook.url is set
+  std::unique_ptr<ReconciliationScheduler> reconciler_;         // when reconciliations are configured
   std::vector<std::pair<std::string, std::string>> flow_ends_;  // each flow's from and to
   Clock::time_point next_board_{};
 
   void open_flows(const config::HubConfig& config, const std::map<std::string, connectors::Connector*>& by_name);
-  void start_operations(const config::HubConfig& config);  // admin API, alerts, HTTP server
+  void start_operations(const config::HubConfig& config);  // admin API, alerts, HTTP server, reconciliations
   http::HttpResponse serve(const http::HttpRequest& request);
   bool publish_pushed();
   void admin_tick(Clock::time_point now);  // commands in, snapshot out

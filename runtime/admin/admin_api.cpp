@@ -10,6 +10,7 @@
 #include "runtime/admin/dashboard_assets.hpp"
 #include "runtime/admin/dead_letter_json.hpp"
 #include "runtime/admin/process_metrics.hpp"
+#include "runtime/admin/reconciliation_api.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/log.hpp"
 #include "runtime/base/prometheus_text.hpp"
@@ -107,7 +108,13 @@ std::optional<int64_t> since_ms(const std::string& text) {
 }  // namespace
 
 AdminApi::AdminApi(AdminOptions options, AdminBoard& board)
-    : options_(std::move(options)), board_(board), state_(std::move(options_.state)), routes_(route_table()) {
+    : options_(std::move(options)),
+      board_(board),
+      state_(std::move(options_.state)),
+      reconciliation_(options_.reconciliations
+                          ? std::make_unique<ReconciliationApi>(*options_.reconciliations, *state_, state_mu_)
+                          : nullptr),
+      routes_(route_table()) {
   if (options_.viewer_tokens.empty() && options_.operator_tokens.empty())
     log_warn("admin", {}, "no admin tokens configured: the admin API is open to anyone who can reach it");
 }
@@ -172,6 +179,8 @@ RouteTable AdminApi::route_table() {
   };
   routes.insert(routes.end(), std::make_move_iterator(api.begin()), std::make_move_iterator(api.end()));
   routes.insert(routes.end(), std::make_move_iterator(dlq.begin()), std::make_move_iterator(dlq.end()));
+  if (reconciliation_)
+    for (Route& r : reconciliation_->routes()) routes.push_back(std::move(r));
   return RouteTable(std::move(routes));
 }
 

@@ -2,9 +2,10 @@
 // served by the hub's HTTP server threads. Flow state comes from the AdminBoard snapshot;
 // pause/resume/trigger are handed to the scheduler through it; dead letters and run history are
 // read and changed through a state-store connection of its own. The routes are one table
-// (AdminApi::route_table in admin_api.cpp: method, path, role, handler, help); GET /api/v1/routes
-// lists them. Tokens: `Authorization: Bearer <token>`, compared in constant time; with no token
-// configured the API is open (it listens on loopback by default).
+// (AdminApi::route_table in admin_api.cpp: method, path, role, handler, help; the reconciliation
+// routes come from reconciliation_api.cpp); GET /api/v1/routes lists them. Tokens:
+// `Authorization: Bearer <token>`, compared in constant time; with no token configured the API
+// is open (it listens on loopback by default).
 #pragma once
 
 #include <functional>
@@ -17,6 +18,7 @@
 
 #include "http/http_server.hpp"
 #include "runtime/admin/admin_board.hpp"
+#include "runtime/admin/reconciliation_board.hpp"
 #include "runtime/admin/route_table.hpp"
 #include "runtime/state/state_store.hpp"
 
@@ -31,8 +33,11 @@ struct AdminOptions {
   static AdminOptions from(const config::Settings& hub);
   std::unique_ptr<StateStore> state;  // a connection of its own (the scheduler thread has another)
   std::vector<std::string> viewer_tokens, operator_tokens;
-  std::function<std::string()> bus_metrics;  // the bus's own families (Bus::metrics_text), when set
+  std::function<std::string()> bus_metrics;        // the bus's own families (Bus::metrics_text), when set
+  ReconciliationBoard* reconciliations = nullptr;  // the hub's; null: no reconciliation routes
 };
+
+class ReconciliationApi;
 
 class AdminApi {
  public:
@@ -63,6 +68,7 @@ class AdminApi {
   AdminBoard& board_;
   std::mutex state_mu_;
   std::unique_ptr<StateStore> state_;
+  std::unique_ptr<ReconciliationApi> reconciliation_;  // its routes, in the table
   RouteTable routes_;
 };
 

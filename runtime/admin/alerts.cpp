@@ -30,6 +30,21 @@ struct Reading {
 
 }  // namespace
 
+AlertRules::Stepped AlertRules::step(Condition& c, bool on, int64_t delay_ms, int64_t now) {
+  if (!on) {
+    const Stepped s{c.firing ? Step::Resolve : Step::None, c.since_ms};
+    c = {};
+    return s;
+  }
+  if (!c.since_ms) c.since_ms = now;
+  if (now - c.since_ms < delay_ms) return {Step::None, c.since_ms};
+  const bool remind = c.firing && options_.repeat.count() > 0 && now - c.last_sent_ms >= options_.repeat.count();
+  if (c.firing && !remind) return {Step::None, c.since_ms};
+  c.firing = true;
+  c.last_sent_ms = now;
+  return {remind ? Step::Remind : Step::Fire, c.since_ms};
+}
+
 std::vector<AlertEvent> AlertRules::evaluate(const std::vector<FlowStatus>& flows,
                                              const std::map<std::string, int64_t>& dead_letters, int64_t now) {
   std::vector<AlertEvent> events;
@@ -54,29 +69,45 @@ std::vector<AlertEvent> AlertRules::evaluate(const std::vector<FlowStatus>& flow
               ")"}},
     };
     for (const auto& [name, reading] : readings) {
-      Condition& c = conditions_[{f.name, name}];
-      AlertEvent e{f.name, name, "firing", "", now, c.since_ms};
-      if (!reading.on) {
-        if (c.firing) {
-          e.status = "resolved";
-          e.summary = "flow " + f.name + " recovered after " + human(now - c.since_ms) + " (" + name + ")";
-          events.push_back(e);
-        }
-        c = {};
-        continue;
-      }
-      if (!c.since_ms) c.since_ms = e.since_ms = now;
       // A failing flow alerts once it has failed for `failing_for`; the other conditions at once.
-      const bool due = std::string(name) != "flow_failing" || now - c.since_ms >= failing_for;
-      if (!due) continue;
-      const bool remind = c.firing && options_.repeat.count() > 0 && now - c.last_sent_ms >= options_.repeat.count();
-      if (c.firing && !remind) continue;
-      e.summary =
-          "flow " + f.name + (remind ? " still " : " ") + reading.text + " (since " + human(now - c.since_ms) + " ago)";
-      c.firing = true;
-      c.last_sent_ms = now;
-      events.push_back(e);
+      const int64_t delay = std::string(name) == "flow_failing" ? failing_for : 0;
+      const Stepped s = step(conditions_[{f.name, name}], reading.on, delay, now);
+      if (s.step == Step::None) continue;
+      AlertEvent e{f.name, name, "firing", "", now, s.since_ms};
+      if (s.step == Step::Resolve) {
+        e.status = "resolved";
+        e.summary = "flow " + f.name + " recovered after " + human(now - s.since_ms) + " (" + name + ")";
+      } else {
+        e.summary = "flow " + f.name + (s.step == Step::Remind ? " still " : " ") + reading.text + " (since " +
+                    human(now - s.since_ms) + " ago)";
+      }
+      events.push_back(std::move(e));
     }
+  }
+  return events;
+}
+
+std::vector<AlertEvent> AlertRules::evaluate(const std::vector<ReconciliationOutcome>& reconciliations, int64_t now) {
+  std::vector<AlertEvent> events;
+  for (const auto& r : reconciliations) {
+    // Keyed apart from the flows' conditions: a flow and a reconciliation may share a name.
+    const Stepped s =
+        step(conditions_[{"reconciliation " + r.name, "reconciliation"}], r.failed || r.differences > 0, 0, now);
+    if (s.step == Step::None) continue;
+    AlertEvent e{"", "reconciliation", "firing", "", now, s.since_ms, r.name, r.run_id};
+    const std::string run = r.run_id ? "run #" + std::to_string(r.run_id) : "run not kept";
+    // summary_line() starts with the reconciliation's name.
+    if (s.step == Step::Resolve) {
+      e.status = "resolved";
+      e.summary = "reconciliation " + r.name + " agrees again after " + human(now - s.since_ms) + ": " + r.summary +
+                  " (" + run + ")";
+    } else if (s.step == Step::Remind) {
+      e.summary = "reconciliation " + r.name + (r.failed ? " still fails: " : " still differs: ") + r.summary + " (" +
+                  run + "; since " + human(now - s.since_ms) + " ago)";
+    } else {
+      e.summary = "reconciliation " + r.summary + " (" + run + ")";
+    }
+    events.push_back(std::move(e));
   }
   return events;
 }
@@ -106,17 +137,27 @@ AlertPost alert_post(const AlertOptions& options, const AlertEvent& e, int64_t n
     body["msg_type"] = "text";
     body["content"] = {{"text", text}};
   } else {
-    body = {{"source", "synchub"},           {"hub", options.hub_name},  {"status", e.status},
-            {"alert", e.condition},          {"flow", e.flow},           {"summary", e.summary},
-            {"since", iso_time(e.since_ms)}, {"time", iso_time(e.at_ms)}};
+    body = {{"source", "synchub"}, {"hub", options.hub_name}, {"status", e.status}, {"alert", e.condition}};
+    // A reconciliation's alert names it (and the run to open) where a flow's names the flow.
+    if (e.reconciliation.empty()) {
+      body["flow"] = e.flow;
+    } else {
+      body["reconciliation"] = e.reconciliation;
+      body["run"] = e.run_id ? Json(e.run_id) : Json(nullptr);
+    }
+    body["summary"] = e.summary;
+    body["since"] = iso_time(e.since_ms);
+    body["time"] = iso_time(e.at_ms);
   }
   post.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   return post;
 }
 
-AlertMonitor::AlertMonitor(AlertOptions options, const AdminBoard& board, std::unique_ptr<StateStore> state)
+AlertMonitor::AlertMonitor(AlertOptions options, const AdminBoard& board, std::unique_ptr<StateStore> state,
+                           const ReconciliationBoard* reconciliations)
     : options_(std::move(options)),
       board_(board),
+      reconciliations_(reconciliations),
       state_(std::move(state)),
       rules_(options_),
       client_(std::make_unique<http::HttpClient>(
@@ -147,7 +188,10 @@ AlertMonitor::Delivery AlertMonitor::deliver(const AlertEvent& event) {
       if (answer.is_object() && answer.contains(code) && answer[code].is_number() && answer[code] != 0)
         problem = "receiver answered " + reply.body.substr(0, 200);
   }
-  const LogFields fields{{"flow", event.flow}, {"alert", event.condition}, {"status", event.status}};
+  const LogFields fields{
+      {event.flow.empty() ? "reconciliation" : "flow", event.flow.empty() ? event.reconciliation : event.flow},
+      {"alert", event.condition},
+      {"status", event.status}};
   if (problem.empty()) {
     log_info("alerts", fields, "delivered: " + event.summary);
     return {true, false, {}};
@@ -180,6 +224,8 @@ void AlertMonitor::loop() {
         log_warn("alerts", {}, std::string("cannot count dead letters: ") + e.what());
       }
       auto events = rules_.evaluate(flows, letters, now_ms());
+      if (reconciliations_)
+        for (auto& e : rules_.evaluate(reconciliations_->outcomes(), now_ms())) events.push_back(std::move(e));
       lock.lock();
       for (auto& e : events) outbox_.push_back(std::move(e));
       while (outbox_.size() > kMaxQueued) {

@@ -1,9 +1,11 @@
-// Alerts: when a flow keeps failing, falls behind, or collects dead letters,
-// post a message to a webhook (synchub's JSON, or a DingTalk / WeCom / Feishu
-// group robot), then one reminder per `repeat` at most, and one message when
-// it recovers. AlertRules decides (pure, testable with any clock);
-// AlertMonitor watches the admin board on a thread of its own and delivers,
-// retrying a receiver that is down with back-off without losing a message.
+// Alerts: when a flow keeps failing, falls behind, or collects dead letters, or
+// a reconciliation the hub ran finds differences or fails, post a message to a
+// webhook (synchub's JSON, or a DingTalk / WeCom / Feishu group robot), then
+// one reminder per `repeat` at most, and one message when it recovers (a clean
+// run, for a reconciliation). AlertRules decides (pure, testable with any
+// clock); AlertMonitor watches the admin board and the reconciliation board on
+// a thread of its own and delivers, retrying a receiver that is down with
+// back-off without losing a message.
 #pragma once
 
 #include <chrono>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "runtime/admin/admin_board.hpp"
+#include "runtime/admin/reconciliation_board.hpp"
 #include "runtime/state/state_store.hpp"
 
 namespace synchub::http {
@@ -40,12 +43,14 @@ struct AlertOptions {
 };
 
 struct AlertEvent {
-  std::string flow;
-  std::string condition;  // flow_failing | lag_events | lag_age | dead_letters
+  std::string flow;       // "" for a reconciliation's
+  std::string condition;  // flow_failing | lag_events | lag_age | dead_letters | reconciliation
   std::string status;     // firing | resolved
   std::string summary;    // one line for people
   int64_t at_ms = 0;
-  int64_t since_ms = 0;  // when the condition started
+  int64_t since_ms = 0;        // when the condition started
+  std::string reconciliation;  // the reconciliation condition's, instead of a flow
+  int64_t run_id = 0;          // the reconciliation's run that fired or resolved it
 };
 
 class AlertRules {
@@ -54,6 +59,9 @@ class AlertRules {
   // What to send now, given each flow's state and its pending dead letters.
   std::vector<AlertEvent> evaluate(const std::vector<FlowStatus>& flows,
                                    const std::map<std::string, int64_t>& dead_letters, int64_t now_ms);
+  // What to send now, given the latest run of each reconciliation the hub ran: one condition
+  // per reconciliation, true while its latest run found differences or failed.
+  std::vector<AlertEvent> evaluate(const std::vector<ReconciliationOutcome>& reconciliations, int64_t now_ms);
 
  private:
   struct Condition {
@@ -61,6 +69,15 @@ class AlertRules {
     bool firing = false;       // an alert went out and no recovery yet
     int64_t last_sent_ms = 0;  // firing or reminder
   };
+  enum class Step { None, Fire, Remind, Resolve };
+  struct Stepped {
+    Step step = Step::None;
+    int64_t since_ms = 0;  // when the condition became true
+  };
+  // A condition that is `on` (or not) now: updates it and says what to send. `delay_ms`: how
+  // long it must hold before the first alert.
+  Stepped step(Condition& c, bool on, int64_t delay_ms, int64_t now);
+
   AlertOptions options_;
   std::map<std::pair<std::string, std::string>, Condition> conditions_;
 };
@@ -75,7 +92,9 @@ AlertPost alert_post(const AlertOptions& options, const AlertEvent& event, int64
 
 class AlertMonitor {
  public:
-  AlertMonitor(AlertOptions options, const AdminBoard& board, std::unique_ptr<StateStore> state);
+  // `reconciliations`: the hub's reconciliation runs (null: none are watched).
+  AlertMonitor(AlertOptions options, const AdminBoard& board, std::unique_ptr<StateStore> state,
+               const ReconciliationBoard* reconciliations = nullptr);
   ~AlertMonitor();  // stops the thread (messages not yet delivered are logged as lost)
 
  private:
@@ -89,6 +108,7 @@ class AlertMonitor {
 
   AlertOptions options_;
   const AdminBoard& board_;
+  const ReconciliationBoard* reconciliations_;
   std::unique_ptr<StateStore> state_;
   AlertRules rules_;
   std::unique_ptr<http::HttpClient> client_;  // used by the monitor thread only

@@ -25,6 +25,21 @@ constexpr size_t kPage = 2000;
 constexpr size_t kMaxPendingEvents = 1000000;
 constexpr int kMaxWaits = 30;  // a target that keeps asking to wait fails the run
 
+// Between pages and keys: a hub that stops does not wait for a whole run.
+void check_stop(const RunContext& context) {
+  if (context.stop && context.stop->load()) throw std::runtime_error(kStopped);
+}
+
+// A target's wait, cut short by a stop.
+void wait_politely(const RunContext& context, std::chrono::milliseconds wait) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < until) {
+    check_stop(context);
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(100), until - std::chrono::steady_clock::now()));
+  }
+}
+
 // Source keys become target keys by the plan's `match`.
 class KeyTranslator {
  public:
@@ -80,12 +95,13 @@ void read_side(const ReconcilePlan& plan, Side side, RunContext& context, Spill&
   std::vector<Row> rows;
   int waits = 0;
   while (true) {
+    check_stop(context);
     connectors::PullResult page;
     try {
       page = reader->pull(cursor, kPage);
     } catch (const connectors::TargetAsksToWait& wait) {
       if (++waits > kMaxWaits) throw;
-      std::this_thread::sleep_for(wait.wait);
+      wait_politely(context, wait.wait);
       continue;
     }
     rows.clear();
@@ -243,13 +259,28 @@ Report reconcile(const ReconcilePlan& plan, RunContext& context, RunOptions opti
     Comparer comparer(plan, pending, window, report);
     read_side(plan, Side::Source, context, spill, comparer, pending, report);
     read_side(plan, Side::Target, context, spill, comparer, pending, report);
-    spill.for_each_key([&](std::vector<Row>& rows) { comparer.add_key(rows); });
+    size_t keys = 0;
+    spill.for_each_key([&](std::vector<Row>& rows) {
+      if (++keys % kPage == 0) check_stop(context);
+      comparer.add_key(rows);
+    });
     comparer.finish();
   } catch (const std::exception& e) {
     report.error = e.what();
   }
   report.finished_ms = runtime::now_ms();
   return report;
+}
+
+void keep_run(runtime::StateStore& state, Report& report) {
+  report.id = state.record_reconciliation({.id = 0,
+                                           .name = report.name,
+                                           .started_ms = report.started_ms,
+                                           .finished_ms = report.finished_ms,
+                                           .differences = report.differences(),
+                                           .in_flight = report.count(DiffClass::InFlight),
+                                           .failed = !report.error.empty(),
+                                           .report = report_json(report)});
 }
 
 ReaderFactory registry_readers(const config::HubConfig& config) {

@@ -3,6 +3,7 @@
 // key compared. The report says what agrees in totals and what differs document by document.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -31,7 +32,13 @@ struct RunContext {
   runtime::Bus* bus = nullptr;  // what the flow has not written yet; null: not checked (noted)
   ReaderFactory open_reader;    // the connectors' whole-stream readers
   std::string scratch_dir;      // for the spill file
+  // Set by a hub that is stopping: the run ends at its next page (a request under way finishes
+  // first) with the error kStopped. Null: never stopped.
+  const std::atomic<bool>* stop = nullptr;
 };
+
+// The error of a run ended by RunContext::stop.
+inline constexpr const char* kStopped = "stopped: the hub is shutting down";
 
 struct RunOptions {
   std::optional<int64_t> since_ms, until_ms;  // business time; unset: the plan's window (or all)
@@ -39,6 +46,10 @@ struct RunOptions {
 };
 
 Report reconcile(const ReconcilePlan& plan, RunContext& context, RunOptions options);
+
+// Keeps a run in the state store, its report whole (the admin API and the dashboard read it),
+// and gives the report the run's id.
+void keep_run(runtime::StateStore& state, Report& report);
 
 // Readers from the connectors compiled in, each connector made from the config once.
 ReaderFactory registry_readers(const config::HubConfig& config);

@@ -4,7 +4,9 @@
 // A viewer signs in and sees the flows and a dead letter (with its Chinese
 // customer name) but no replay button; an operator opens the flow's runs,
 // creates the missing ERP customer, presses Replay and sees the dead letter
-// leave the list and the order reach the ERP. Screenshots go to ARTIFACT_DIR.
+// leave the list and the order reach the ERP. The Reconciliation view shows the run seeded
+// before the hub started: per group, the chart of differences, the differing documents with
+// both values; an operator runs it again. Screenshots go to ARTIFACT_DIR.
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -32,6 +34,48 @@ async function signIn(page, token) {
   await page.locator('#sign-in').waitFor({ state: 'visible' });
   await page.fill('#token', token);
   await page.click('#sign-in button[type=submit]');
+}
+
+// The seeded reconciliation (run-dashboard-test): SO-2's total is a cent off and SO-3's customer
+// differs on 2024-03-01 / 03-02, SO-4 is missing from the ERP, SO-7 is extra.
+async function reconciliationSteps(op) {
+  step('the reconciliation list shows the seeded run with its differences');
+  await op.click('#nav-reconciliation');
+  const row = op.locator('#reconciliations tr[data-reconciliation="orders_books"]');
+  await row.locator('[data-result=differs]', { hasText: '4 differences' }).waitFor();
+  assert.match(await row.textContent(), /books_crm\.orders → books_erp\.orders/);
+  assert.match(await row.textContent(), /every 1h\s*next /, 'scheduled: when it runs next');
+  await op.screenshot({ path: artifacts + '/dashboard-reconciliations.png', fullPage: true });
+
+  step('one reconciliation: its groups, the chart of its runs and the documents that differ');
+  await row.click();
+  await op.locator('h1', { hasText: 'orders_books' }).waitFor();
+  const day1 = op.locator('#groups tr[data-group="2024-03-01"]');
+  await day1.waitFor();
+  assert.match(await day1.getAttribute('class'), /differs/, 'a group that differs is highlighted');
+  const cells = await day1.locator('td').allTextContents();
+  assert.deepEqual(cells, ['2024-03-01', '2', '2', '55.1', '55.11', '+0.01'], 'counts, both totals and the exact difference');
+  assert.deepEqual(await op.locator('#groups tr[data-group="2024-03-02"] td').allTextContents(),
+    ['2024-03-02', '2', '2', '112.49', '22.5', '−89.99']);
+  const missing = op.locator('table.documents[data-class=missing] tr[data-document="SO-4"]');
+  await missing.waitFor();
+  assert.match(await missing.textContent(), /SO-4.*2024-03-02/);
+  await op.locator('table.documents[data-class=extra] tr[data-document="SO-7"]').waitFor();
+  const renamed = op.locator('table.documents[data-class=different] tr[data-document="SO-3"]');
+  assert.match(await renamed.textContent(), /customer: 深圳新客户有限公司 → 深圳新客户公司/);
+  assert.match(await op.locator('table.documents[data-class=different] tr[data-document="SO-2"]').textContent(), /total: 35 → 35\.01/);
+  const chart = op.locator('#reconciliation-chart');
+  assert.equal(await chart.locator('rect.bar').count(), 1, 'one run so far');
+  const labels = await chart.locator('text.axis').allTextContents();
+  assert.ok(labels.includes('0') && labels.includes('4'), 'a y axis up to the differences found: ' + labels);
+  assert.ok(labels.some((l) => /^(\d\d-\d\d )?\d\d:\d\d$/.test(l)), 'the run\'s time on the x axis: ' + labels);
+
+  step('an operator runs it again; the chart shows both runs');
+  await op.click('button[data-action=run-now]');
+  for (let i = 0; i < 200 && (await chart.locator('rect.bar').count()) < 2; ++i) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await chart.locator('rect.bar').count(), 2, 'the second run is drawn');
+  await op.locator('h1 [data-result=differs]', { hasText: '4 differences' }).waitFor();
+  await op.screenshot({ path: artifacts + '/dashboard-reconciliation.png', fullPage: true });
 }
 
 const browser = await chromium.launch({
@@ -64,6 +108,9 @@ try {
   await letterRow.waitFor();
   assert.match(await letterRow.textContent(), /unknown customer CUS-000002/);
   assert.equal(await page.locator('#dlq button[data-action=replay]').count(), 0, 'a viewer has no replay button');
+  await page.click('#nav-reconciliation');
+  await page.locator('#reconciliations tr[data-reconciliation="orders_books"]', { hasText: '4 differences' }).waitFor();
+  assert.equal(await page.locator('button[data-action=run-now]').count(), 0, 'a viewer has no run-now button');
   await context.close();
 
   step('an operator sees the flow, its state and its runs');
@@ -122,6 +169,7 @@ try {
   assert.equal(orders.items[0].customer_code, 'CUS-000002');
   await op.locator('#dlq-count:empty').waitFor({ state: 'attached' });
   await op.screenshot({ path: artifacts + '/dashboard-replayed.png', fullPage: true });
+  await reconciliationSteps(op);
   assert.deepEqual(pageErrors, [], 'no script error on the page');
   step('passed; screenshots in ' + artifacts);
 } finally {

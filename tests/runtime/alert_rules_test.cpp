@@ -86,6 +86,48 @@ TEST(AlertRules, LagAgeAndDeadLettersPerFlow) {
   EXPECT_NE(events[1].summary.find("11 pending dead letters"), std::string::npos) << events[1].summary;
 }
 
+ReconciliationOutcome outcome(const std::string& name, int64_t run, int64_t differences, bool failed = false) {
+  const std::string summary =
+      failed ? name + ": failed: crm.orders: HTTP 503" : name + ": 10 matched" + (differences ? ", 2 missing" : "");
+  return {name, run, 0, 0, differences, failed, summary};
+}
+
+TEST(AlertRules, AReconciliationThatDiffersAlertsOnceThenACleanRunRecovers) {
+  AlertRules rules({});
+  EXPECT_TRUE(rules.evaluate(std::vector{outcome("orders", 1, 0)}, 1000).empty()) << "it agrees";
+  auto fired = rules.evaluate(std::vector{outcome("orders", 2, 2)}, 2000);
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].status, "firing");
+  EXPECT_EQ(fired[0].condition, "reconciliation");
+  EXPECT_EQ(fired[0].reconciliation, "orders");
+  EXPECT_EQ(fired[0].flow, "");
+  EXPECT_EQ(fired[0].run_id, 2);
+  EXPECT_EQ(fired[0].summary, "reconciliation orders: 10 matched, 2 missing (run #2)");
+  EXPECT_TRUE(rules.evaluate(std::vector{outcome("orders", 2, 2)}, 3000).empty()) << "checked again: no news";
+  EXPECT_TRUE(rules.evaluate(std::vector{outcome("orders", 3, 2)}, 4000).empty()) << "one alert per outage";
+  EXPECT_TRUE(rules.evaluate(std::vector{outcome("orders", 4, 0, true)}, 5000).empty()) << "a failure is still one";
+  auto resolved = rules.evaluate(std::vector{outcome("orders", 5, 0)}, 3'605'000);
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0].status, "resolved");
+  EXPECT_EQ(resolved[0].run_id, 5);
+  EXPECT_EQ(resolved[0].since_ms, 2000);
+  EXPECT_EQ(resolved[0].summary, "reconciliation orders agrees again after 60 min: orders: 10 matched (run #5)");
+  EXPECT_TRUE(rules.evaluate(std::vector{outcome("orders", 5, 0)}, 3'606'000).empty());
+}
+
+TEST(AlertRules, AFailedReconciliationAlertsAndRemindsPerRepeat) {
+  AlertRules rules({.repeat = 3600s});
+  auto fired = rules.evaluate(std::vector{outcome("invoices", 7, 0, true), outcome("orders", 8, 0)}, 1000);
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].reconciliation, "invoices");
+  EXPECT_EQ(fired[0].summary, "reconciliation invoices: failed: crm.orders: HTTP 503 (run #7)");
+  auto reminder = rules.evaluate(std::vector{outcome("invoices", 9, 0, true)}, 3'601'000);
+  ASSERT_EQ(reminder.size(), 1u);
+  EXPECT_EQ(reminder[0].status, "firing");
+  EXPECT_EQ(reminder[0].summary,
+            "reconciliation invoices still fails: invoices: failed: crm.orders: HTTP 503 (run #9; since 60 min ago)");
+}
+
 TEST(AlertPost, ReceiverFormats) {
   AlertEvent e{"orders", "flow_failing", "firing", "flow orders failing: 货款 HTTP 503", 1'700'000'000'000, 1};
   AlertOptions o{.hub_name = "prod", .url = "http://127.0.0.1:9/hook"};
@@ -116,6 +158,26 @@ TEST(AlertPost, ReceiverFormats) {
   EXPECT_EQ(feishu["sign"], http::hmac_sha256_base64("1700000000\nSEC123", ""));
   EXPECT_EQ(feishu["msg_type"], "text");
   EXPECT_EQ(feishu["content"]["text"], "[synchub prod] RESOLVED: flow orders failing: 货款 HTTP 503");
+}
+
+TEST(AlertPost, AReconciliationsAlertNamesItAndItsRun) {
+  AlertEvent e{"",
+               "reconciliation",
+               "firing",
+               "reconciliation orders: 1 matched, 2 missing (run #12)",
+               1'700'000'000'000,
+               1'700'000'000'000,
+               "orders",
+               12};
+  AlertOptions o{.hub_name = "prod", .url = "http://127.0.0.1:9/hook"};
+  Json generic = Json::parse(alert_post(o, e, 0).body);
+  EXPECT_EQ(generic["alert"], "reconciliation");
+  EXPECT_EQ(generic["reconciliation"], "orders");
+  EXPECT_EQ(generic["run"], 12);
+  EXPECT_FALSE(generic.contains("flow"));
+  o.format = "wecom";
+  EXPECT_EQ(Json::parse(alert_post(o, e, 0).body)["text"]["content"],
+            "[synchub prod] ALERT: reconciliation orders: 1 matched, 2 missing (run #12)");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // synchub dashboard: reads the admin API (/api/v1) with the token the user
 // signs in with (kept for the browser tab only), redraws every 5 seconds.
-// Views: #/ flows, #/flows/NAME one flow with its runs, #/dlq dead letters.
+// Views: #/ flows, #/flows/NAME one flow with its runs, #/dlq dead letters,
+// #/reconciliation... (reconciliation.js).
 // Record text is only ever put into the page as text, never as HTML.
 'use strict';
 
@@ -317,8 +318,9 @@ async function refresh() {
   if (app.busy) return;
   app.busy = true;
   const hash = location.hash || '#/';
-  document.getElementById('nav-flows').classList.toggle('active', !hash.startsWith('#/dlq'));
-  document.getElementById('nav-dlq').classList.toggle('active', hash.startsWith('#/dlq'));
+  const tab = hash.startsWith('#/dlq') ? 'dlq' : hash.startsWith('#/reconciliation') ? 'reconciliation' : 'flows';
+  for (const name of ['flows', 'dlq', 'reconciliation'])
+    document.getElementById('nav-' + name).classList.toggle('active', tab === name);
   try {
     if (!app.role) {
       app.role = (await api('GET', '/api/v1/whoami')).role;
@@ -327,6 +329,7 @@ async function refresh() {
     }
     if (hash.startsWith('#/flows/')) await flowView(decodeURIComponent(hash.slice(8)));
     else if (hash.startsWith('#/dlq')) await dlqView();
+    else if (hash.startsWith('#/reconciliation')) await reconciliationRoute(hash);
     else await flowsView();
     document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   } catch (err) {
