@@ -66,12 +66,14 @@ class Hub {
   std::unique_ptr<AlertMonitor> alerts_;                        // watches board_ when alerts.webhook.url is set
   std::vector<std::pair<std::string, std::string>> flow_ends_;  // each flow's from and to
   Clock::time_point next_board_{};
+  std::chrono::milliseconds lineage_retention_{};  // state.lineage_retention
 
   void open_flows(const config::HubConfig& config, const std::map<std::string, connectors::Connector*>& by_name);
   void start_operations(const config::HubConfig& config);  // admin API, alerts, HTTP server
   http::HttpResponse serve(const http::HttpRequest& request);
   bool publish_pushed();
   void admin_tick(Clock::time_point now);  // commands in, snapshot out
+  void prune_lineage();                    // state.lineage_retention
 };
 
 }  // namespace synchub::runtime
