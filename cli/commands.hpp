@@ -20,6 +20,7 @@ int cmd_status(const Args& args);
 int cmd_backfill(const Args& args);
 int cmd_bus(const Args& args);
 int cmd_reconcile(const Args& args);
+int cmd_trace(const Args& args);
 
 // Small helpers for option parsing: "--name value" / "-n value".
 bool take_flag(Args& args, const std::string& long_name, const std::string& short_name = "");

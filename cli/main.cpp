@@ -22,6 +22,7 @@ commands:
   bus       reset-offsets -c FILE   forget the embedded bus's committed offsets (after its log was lost)
   reconcile -c FILE [NAME] [--since DATE] [--until DATE] [--json|--csv F|--xlsx F]
                                  compare two systems document by document (exit 1 when they differ)
+  trace     -c FILE KEY [--depth N] [--json]   a document's path through the flows and what it led to
   version                        print the version
 )";
 
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
     if (command == "backfill") return synchub::cli::cmd_backfill(args);
     if (command == "bus") return synchub::cli::cmd_bus(args);
     if (command == "reconcile") return synchub::cli::cmd_reconcile(args);
+    if (command == "trace") return synchub::cli::cmd_trace(args);
     if (command == "version" || command == "--version") return synchub::cli::cmd_version(args);
     if (command == "help" || command == "--help" || command == "-h") {
       std::fputs(kUsage, stdout);

@@ -69,7 +69,8 @@ class Loader {
     config_.file = file;
   }
 
-  HubConfig load() {
+  // state_only: the sections up to `state` (what opening the state store needs), nothing after.
+  HubConfig load(bool state_only = false) {
     YAML::Node root = reader_.load();
     if (!diag_.empty()) return config_;
     Mark top{reader_.file(), 1, 1};
@@ -95,9 +96,11 @@ class Loader {
       config_.bus.derive_default("path", (data_dir / "bus.db").string());
       config_.state.derive_default("path", (data_dir / "state.db").string());
     }
+    if (state_only) return config_;
     if (sections.count("connectors")) read_connectors(sections["connectors"], root);
     if (sections.count("flows")) read_flows(sections["flows"], root);
     check_cycles();
+    check_lineage();
     if (sections.count("reconciliations")) read_reconciliations(sections["reconciliations"], root);
     return config_;
   }
@@ -364,6 +367,20 @@ class Loader {
     return diag_.list().size() == errors_before;
   }
 
+  // A flow's `lineage:` names flows of this config.
+  void check_lineage() {
+    std::vector<std::string> names;
+    for (const auto& f : config_.flows) names.push_back(f.name);
+    for (const auto& f : config_.flows) {
+      if (!f.settings.has("lineage")) continue;
+      const Value& lineage = f.settings.value("lineage");
+      for (const auto& [field, flow] : lineage.map)
+        if (!config_.flow(flow))
+          diag_.error(lineage.mark, "flows." + f.name + ".lineage." + field,
+                      "unknown flow '" + flow + "'; " + suggest(flow, names));
+    }
+  }
+
   // A flow writes into a stream that (directly or through other flows) feeds
   // the flow's own source: every record would circle for ever.
   void check_cycles() {
@@ -408,6 +425,19 @@ HubConfig load_hub_config(const std::string& file, const std::vector<const Conne
   Diagnostics diagnostics;
   HubConfig config = Loader(file, connector_specs, diagnostics).load();
   diagnostics.throw_if_any();
+  return config;
+}
+
+HubConfig load_state_config(const std::string& file) {
+  static const std::vector<const ConnectorSpec*> no_connectors;
+  Diagnostics all, kept;
+  HubConfig config = Loader(file, no_connectors, all).load(true);
+  // What else is wrong (a connector's secret not set here, an unknown section) does not stop
+  // reading the state.
+  for (const auto& d : all.list())
+    if (d.path.empty() || d.path == "state" || d.path.starts_with("state.") || d.path == "hub.data_dir")
+      kept.error(d.mark, d.path, d.message);
+  kept.throw_if_any();
   return config;
 }
 

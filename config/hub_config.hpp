@@ -94,5 +94,9 @@ const std::vector<SectionSpec>& hub_sections();
 
 // Loads and validates; throws ConfigError listing every problem found.
 HubConfig load_hub_config(const std::string& file, const std::vector<const ConnectorSpec*>& connector_specs);
+// Only what opening the state store needs (hub.data_dir, bus, state; no connectors, flows nor
+// their secrets), for commands that read the state and nothing else (`synchub trace`). Throws
+// ConfigError for problems in hub.data_dir or state only.
+HubConfig load_state_config(const std::string& file);
 
 }  // namespace synchub::config

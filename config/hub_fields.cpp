@@ -167,7 +167,8 @@ const std::vector<FieldSpec>& state_fields() {
        .options = {"sqlite", "postgresql"}},
       {.name = "path",
        .type = FieldType::Path,
-       .description = "SQLite state file: cursors, ledger, xref, dead letters, runs (default: <data_dir>/state.db)."},
+       .description = "SQLite state file: cursors, ledger, xref, dead letters, runs, lineage (default: "
+                      "<data_dir>/state.db)."},
       {.name = "url",
        .description = "PostgreSQL connection URL, shared by every worker (`state: postgresql://...` is short for "
                       "type postgresql with this url).",
@@ -178,6 +179,11 @@ const std::vector<FieldSpec>& state_fields() {
        .description = "A worker polls a source stream only while it holds the stream's lease; another worker "
                       "takes over this long after the holder stops renewing it.",
        .default_value = "15s"},
+      {.name = "lineage_retention",
+       .type = FieldType::Duration,
+       .description = "How long the lineage history (`synchub trace`: each record's events, writes, retries and "
+                      "dead letters in each flow) is kept; older rows are deleted every few minutes.",
+       .default_value = "30d"},
   };
   return fields;
 }
@@ -265,6 +271,13 @@ const std::vector<FieldSpec>& flow_fields() {
                {.name = "from", .description = "System of the record keys (default: the source connector)."},
                {.name = "to", .description = "System of the target ids (default: the sink connector)."},
            }},
+      {.name = "lineage",
+       .type = FieldType::StringMap,
+       .description = "Fields of the source record that name a document another flow wrote, each with that flow: "
+                      "its value is that flow's key for the document (its source key) or the target id it was "
+                      "written under. Recorded with every record, so that `synchub trace` follows a document "
+                      "to the documents it led to (an order to its invoices). A field is a name or a dotted path.",
+       .example = "{order_no: orders_to_erp}"},
       {.name = "retry",
        .type = FieldType::Section,
        .description = "Backoff for transient failures: sink errors, and cross-references not there yet (the "
@@ -423,7 +436,7 @@ const std::vector<SectionSpec>& hub_sections() {
        "",
        {.types = {"embedded", "kafka"}, .url_prefixes = {}, .url_type = ""}},
       {"state",
-       "Where cursors, ledger, xref, dead letters and runs are kept (`state: sqlite`, or `state: postgresql://...` "
+       "Where cursors, ledger, xref, dead letters, runs and lineage are kept (`state: sqlite`, or `state: postgresql://...` "
        "for short).",
        Kind::Fields,
        &state_fields(),

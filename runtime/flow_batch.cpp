@@ -1,7 +1,7 @@
 // One batch of a flow (FlowRunner::process): map each record, skip what the target already has
 // (the ledger; writes left part-way go on where they stopped), push the rest, then record each
 // outcome: the ledger and cross-references for what landed, dead letters for what cannot, and
-// a retry for what failed transiently.
+// a retry for what failed transiently; and, for each, a row of lineage history.
 #include <set>
 #include <unordered_map>
 
@@ -76,6 +76,7 @@ std::vector<FlowRunner::Item*> FlowRunner::map_items(std::vector<Item>& items, A
       only_waited_ = false;
       run_.error = m.error;
       waiting.insert(item.key);
+      trace(item, LineageKind::Failed, a, {}, m.error);
       continue;
     }
     if (m.status == mapping::MapStatus::Failed || m.status == mapping::MapStatus::MissingReference) {
@@ -87,10 +88,14 @@ std::vector<FlowRunner::Item*> FlowRunner::map_items(std::vector<Item>& items, A
       ++run_.skipped;
       item.outcome = Outcome::Unchanged;
       if (a.replay) a.commit.replayed.push_back(item.dead_letter_id);
+      trace(item, a.replay ? LineageKind::Replayed : LineageKind::Skipped, a, "skipped");
       continue;
     }
     item.output = std::move(m.output);
-    if (!m.key.empty()) item.key = std::move(m.key);  // the mapping names the idempotency key
+    if (!m.key.empty() && m.key != item.key) {  // the mapping names the idempotency key
+      item.source_key = std::move(item.key);
+      item.key = std::move(m.key);
+    }
     item.hash = mapping::content_hash(item.output);
     mapped.push_back(&item);
   }
@@ -131,6 +136,7 @@ std::vector<FlowRunner::Item*> FlowRunner::drop_unchanged(const std::vector<Item
       item.outcome = Outcome::Unchanged;
       log_debug("flow", {{"flow", options_.name}, {"key", item.key}, {"outcome", "unchanged"}}, "skipped");
       if (a.replay) a.commit.replayed.push_back(item.dead_letter_id);
+      trace(item, a.replay ? LineageKind::Replayed : LineageKind::Unchanged, a, "unchanged");
       continue;
     }
     changed.push_back(&item);
@@ -171,6 +177,7 @@ void FlowRunner::record(Item& item, const connectors::SinkResult& r, int64_t now
     only_waited_ = false;
     configuration_error_ = true;
     run_.error = r.error;
+    trace(item, LineageKind::Failed, a, {}, r.error);
     return;
   }
   if (!r.ok()) {
@@ -180,6 +187,7 @@ void FlowRunner::record(Item& item, const connectors::SinkResult& r, int64_t now
       only_waited_ = only_waited_ && !r.attempted;
       requested_wait_ = std::max(requested_wait_, r.retry_after);
       run_.error = r.error;
+      if (r.attempted) trace(item, LineageKind::Failed, a, {}, r.error);  // not sent: no attempt
       return;
     }
     dead_letter(item, DeadLetterStage::Sink, r.failure() == Failure::Transient ? gave_up(r.error) : r.error, a);
@@ -191,6 +199,7 @@ void FlowRunner::record(Item& item, const connectors::SinkResult& r, int64_t now
   if (!options_.xref_entity.empty() && !r.target_id.empty())
     a.commit.xrefs.push_back({options_.xref_entity, options_.xref_from, item.key, options_.xref_to, r.target_id});
   if (a.replay) a.commit.replayed.push_back(item.dead_letter_id);
+  trace(item, a.replay ? LineageKind::Replayed : LineageKind::Written, a, connectors::outcome_name(r.outcome()));
   log_debug("flow",
             {{"flow", options_.name},
              {"stream", options_.sink_name},
@@ -211,6 +220,7 @@ void FlowRunner::dead_letter(Item& item, DeadLetterStage stage, const std::strin
             {"outcome", "dead-lettered"},
             {"stage", stage_name(stage)}},
            error);
+  trace(item, a.replay ? LineageKind::ReplayFailed : LineageKind::DeadLettered, a, {}, error);
   if (a.replay) {
     DeadLetter d;
     d.id = item.dead_letter_id;
@@ -226,6 +236,33 @@ void FlowRunner::dead_letter(Item& item, DeadLetterStage stage, const std::strin
 
 std::string FlowRunner::gave_up(const std::string& error) const {
   return "gave up after " + std::to_string(failures_ + 1) + " attempts: " + error;
+}
+
+// Rows go with the attempt's commit: the history says exactly what the ledger and the dead letters
+// do. An outcome that is final also records the documents of other flows the source record names
+// (the flow's `lineage:` fields), so that a trace finds what a document led to without reading logs.
+void FlowRunner::trace(const Item& item, LineageKind kind, Attempt& a, std::string_view outcome,
+                       const std::string& error) {
+  LineageEvent e;
+  e.time_ms = now_ms();
+  e.key = item.source_key.empty() ? item.key : item.source_key;
+  if (!item.source_key.empty()) e.target_key = item.key;
+  e.kind = kind;
+  e.origin = item.dead_letter_id ? item.origin : options_.topic + "/" + item.origin;
+  e.event_ms = item.event_ms;
+  e.position = item.position;
+  e.mapping_version = a.version;
+  e.outcome = outcome;
+  e.target_id = item.target_id;
+  e.error = error;
+  e.attempt = failures_ + 1;
+  if (kind != LineageKind::Failed)
+    for (const auto& [field, upstream] : options_.lineage) {
+      std::string ref;
+      if (mapping::check_record(item.input, field, ref).empty() && !ref.empty())
+        a.commit.lineage_links.push_back({options_.name, e.key, upstream, std::move(ref), e.time_ms});
+    }
+  a.commit.lineage.push_back(std::move(e));
 }
 
 std::unordered_map<std::string, WriteProgress>& FlowRunner::progress() {

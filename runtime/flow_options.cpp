@@ -18,6 +18,7 @@ FlowOptions FlowOptions::from(const config::HubConfig& config, const config::Flo
   options.xref_entity = settings.str_or("xref.entity", "");  // optional: "" fills no cross-reference
   options.xref_from = settings.str("xref.from");
   options.xref_to = settings.str("xref.to");
+  options.lineage = settings.map("lineage");
   return options;
 }
 

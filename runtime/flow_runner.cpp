@@ -21,6 +21,16 @@ const char* flow_state_name(FlowState state) {
   return "idle";
 }
 
+// Where the source read the event's record (its cursor header), for the lineage history; "" when
+// the event has none, or its headers cannot be read (the record is delivered all the same).
+static std::string source_position(const Event& e) {
+  try {
+    return e.header("synchub_cursor").value_or("");
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
 static std::string padded(int64_t n) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "%012lld", static_cast<long long>(n));
@@ -232,6 +242,8 @@ void FlowRunner::deliver_polled(Clock::time_point now, std::vector<Event>& event
     if (retry_read_.insert(item.origin).second) ++run_.read;
     item.key = std::move(e.key);
     item.input = std::move(e.value);
+    item.position = source_position(e);
+    item.event_ms = e.timestamp_ms;
     by_partition[e.partition].push_back(std::move(item));
   }
   const size_t final_before = retry_final_.size();

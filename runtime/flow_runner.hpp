@@ -11,6 +11,8 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "connectors/connector.hpp"
 #include "mapping/mapper.hpp"
@@ -35,6 +37,8 @@ struct FlowOptions {
   int max_attempts = 0;  // 0 = retry transient failures until they succeed
   // Cross-reference filled from the sink's ids: (xref_from, key) = (xref_to, target id).
   std::string xref_entity, xref_from, xref_to;
+  // The source record's fields that name a document of another flow (`lineage:`): field, flow.
+  std::vector<std::pair<std::string, std::string>> lineage;
 };
 
 enum class FlowState { Idle, Running, BackingOff };
@@ -98,6 +102,11 @@ class FlowRunner {
     bool known_to_target = false;
     std::string target_id;
     std::string resume;  // where an earlier attempt at this content stopped (WriteProgress)
+    // Lineage: the event's key when the mapping named another (then in `key`), where the source
+    // read it, when it was published.
+    std::string source_key;
+    std::string position;
+    int64_t event_ms = 0;
   };
   // Reading (flow_runner.cpp): what to work on next, and what is done with a polled batch.
   bool rest();                            // not due: settle, stay in the group idle
@@ -117,6 +126,9 @@ class FlowRunner {
   bool record_attempt(const std::vector<Item>& items, Attempt& attempt);
   void dead_letter(Item& item, DeadLetterStage stage, const std::string& error, Attempt& attempt);
   std::string gave_up(const std::string& error) const;
+  // What happened to `item` in this attempt, for the lineage history (one row, committed with it).
+  void trace(const Item& item, LineageKind kind, Attempt& attempt, std::string_view outcome = {},
+             const std::string& error = {});
   void back_off(Clock::time_point now, std::chrono::milliseconds requested, const std::string& error);
   void count(connectors::Outcome outcome);
   // The writes left part-way, loaded from the state store at the first batch.

@@ -5,6 +5,7 @@
 
 #include "mapping/plan.hpp"
 #include "runtime/admin/admin_api.hpp"
+#include "runtime/base/clock.hpp"
 #include "runtime/base/log.hpp"
 #include "runtime/base/sqlite.hpp"
 #include "runtime/bus/embedded_bus.hpp"
@@ -98,6 +99,7 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry, 
                                                           connectors_.back()->open_source(s)));
   }
   xref_ = std::make_unique<StateXref>(*state_);
+  lineage_retention_ = config.state.duration("lineage_retention");
   open_flows(config, by_name);
   start_operations(config);
   std::string linked;
@@ -230,6 +232,16 @@ std::string Hub::stuck() const {
   return {};
 }
 
+// The lineage history older than state.lineage_retention goes with the bus's old events.
+void Hub::prune_lineage() {
+  try {
+    const int64_t deleted = state_->prune_lineage(now_ms() - lineage_retention_.count());
+    if (deleted > 0) log_info("state", {{"deleted", std::to_string(deleted)}}, "lineage retention applied");
+  } catch (const std::exception& e) {
+    log_warn("state", {}, std::string("lineage retention failed: ") + e.what());
+  }
+}
+
 std::string Hub::run(const std::atomic<bool>& stop, bool once) {
   if (reconciler_ && !once) reconciler_->start();
   auto next_retention = Clock::now();
@@ -258,6 +270,7 @@ std::string Hub::run(const std::atomic<bool>& stop, bool once) {
       } catch (const std::exception& e) {
         log_warn("bus", {}, std::string("retention failed: ") + e.what());
       }
+      prune_lineage();
       next_retention = now + kRetentionEvery;
     }
     if (once && !(stuck_on = stuck()).empty()) {

@@ -70,12 +70,14 @@ class Hub {
   std::unique_ptr<ReconciliationScheduler> reconciler_;         // when reconciliations are configured
   std::vector<std::pair<std::string, std::string>> flow_ends_;  // each flow's from and to
   Clock::time_point next_board_{};
+  std::chrono::milliseconds lineage_retention_{};  // state.lineage_retention
 
   void open_flows(const config::HubConfig& config, const std::map<std::string, connectors::Connector*>& by_name);
   void start_operations(const config::HubConfig& config);  // admin API, alerts, HTTP server, reconciliations
   http::HttpResponse serve(const http::HttpRequest& request);
   bool publish_pushed();
   void admin_tick(Clock::time_point now);  // commands in, snapshot out
+  void prune_lineage();                    // state.lineage_retention
 };
 
 }  // namespace synchub::runtime

@@ -9,6 +9,7 @@
 #include "mapping/datetime.hpp"
 #include "runtime/admin/dashboard_assets.hpp"
 #include "runtime/admin/dead_letter_json.hpp"
+#include "runtime/admin/lineage_trace.hpp"
 #include "runtime/admin/process_metrics.hpp"
 #include "runtime/admin/reconciliation_api.hpp"
 #include "runtime/base/clock.hpp"
@@ -174,6 +175,9 @@ RouteTable AdminApi::route_table() {
       {"POST", "/api/v1/dlq/{id}/replay", Role::Operator,
        [this, at](const Request&, const PathParams& p) { return replay_dead_letter(at(p, "id")); },
        "replay one pending dead letter"},
+      {"GET", "/api/v1/trace/{key}", Role::Viewer,
+       [this, at](const Request& r, const PathParams& p) { return trace_reply(*state_, state_mu_, r, at(p, "key")); },
+       "a document's path through the flows and the documents it led to (synchub trace); ?depth= (0 to 10, 4)"},
       {"GET", "/metrics", Role::Viewer, [this](const Request&, const PathParams&) { return metrics(); },
        "Prometheus text: flows, dead letters, sink writes, the bus, the process"},
   };

@@ -102,6 +102,30 @@ PgTransaction::~PgTransaction() {
   }
 }
 
+std::string no_nul(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool valid = len > 0 && i + len <= n;
+    for (size_t k = 1; valid && k < len; ++k) valid = (p[i + k] & 0xC0) == 0x80;
+    if (valid && len == 2) valid = c >= 0xC2;  // no overlong forms
+    if (valid && len == 3) valid = !(c == 0xE0 && p[i + 1] < 0xA0) && !(c == 0xED && p[i + 1] >= 0xA0);
+    if (valid && len == 4) valid = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] >= 0x90) && c <= 0xF4;
+    if (!valid) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    if (c != 0) out.append(text.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
 std::string pg_text_array(const std::vector<std::string_view>& values) {
   std::string out = "{";
   for (size_t i = 0; i < values.size(); ++i) {

@@ -80,6 +80,10 @@ class PgTransaction {
   bool done_ = false;
 };
 
+// PostgreSQL text holds valid UTF-8 without NUL; keys and messages come from records: NUL dropped,
+// each invalid byte replaced by U+FFFD (bytea holds anything).
+std::string no_nul(std::string_view text);
+
 // A PostgreSQL text[] literal of `values` ({"a","b\"c"}), for unnest($1::text[]).
 std::string pg_text_array(const std::vector<std::string_view>& values);
 

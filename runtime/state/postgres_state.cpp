@@ -6,6 +6,7 @@
 
 #include "runtime/base/clock.hpp"
 #include "runtime/state/postgres.hpp"
+#include "runtime/state/postgres_lineage.hpp"
 #include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
@@ -62,6 +63,21 @@ CREATE TABLE reconciliation_runs(id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, s
   finished_ms BIGINT NOT NULL, differences BIGINT NOT NULL, in_flight BIGINT NOT NULL, failed BIGINT NOT NULL, report TEXT NOT NULL);
 CREATE INDEX reconciliation_runs_name ON reconciliation_runs(name, id);
 )sql",
+    // Lineage (`synchub trace`): what happened to each record in each flow, found by its key or
+    // its target key, forgotten by age; and the documents of other flows records name.
+    R"sql(
+CREATE TABLE lineage(id BIGSERIAL PRIMARY KEY, time_ms BIGINT NOT NULL, flow TEXT NOT NULL, key TEXT NOT NULL,
+  target_key TEXT NOT NULL, kind TEXT NOT NULL, origin TEXT NOT NULL, event_ms BIGINT NOT NULL, position TEXT NOT NULL,
+  mapping_version TEXT NOT NULL, outcome TEXT NOT NULL, target_id TEXT NOT NULL, error TEXT NOT NULL,
+  attempt INTEGER NOT NULL);
+CREATE INDEX lineage_key ON lineage(key);
+CREATE INDEX lineage_target_key ON lineage(target_key) WHERE target_key<>'';
+CREATE INDEX lineage_time ON lineage(time_ms);
+CREATE TABLE lineage_links(upstream_flow TEXT NOT NULL, upstream_ref TEXT NOT NULL, flow TEXT NOT NULL,
+  key TEXT NOT NULL, updated_ms BIGINT NOT NULL, PRIMARY KEY(upstream_flow, upstream_ref, flow, key));
+CREATE INDEX lineage_links_key ON lineage_links(key);
+CREATE INDEX lineage_links_time ON lineage_links(updated_ms);
+)sql",
 };
 
 ReconciliationRun read_reconciliation(const PgResult& q, int row) {
@@ -78,33 +94,6 @@ ReconciliationRun read_reconciliation(const PgResult& q, int row) {
 
 constexpr const char* kDeadLetterColumns =
     "id, flow, stage, key, input, error, mapping_version, origin, status, attempts, created_ms, updated_ms";
-
-// PostgreSQL text holds valid UTF-8 without NUL; the input (bytea) holds
-// anything. Keys and error messages come from records, so they are made
-// valid: NUL dropped, each invalid byte replaced by U+FFFD.
-std::string no_nul(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  for (size_t i = 0; i < n;) {
-    const unsigned char c = p[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool valid = len > 0 && i + len <= n;
-    for (size_t k = 1; valid && k < len; ++k) valid = (p[i + k] & 0xC0) == 0x80;
-    if (valid && len == 2) valid = c >= 0xC2;  // no overlong forms
-    if (valid && len == 3) valid = !(c == 0xE0 && p[i + 1] < 0xA0) && !(c == 0xED && p[i + 1] >= 0xA0);
-    if (valid && len == 4) valid = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] >= 0x90) && c <= 0xF4;
-    if (!valid) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-      continue;
-    }
-    if (c != 0) out.append(text.substr(i, len));
-    i += len;
-  }
-  return out;
-}
 
 DeadLetter read_dead_letter(const PgResult& r, int row) {
   DeadLetter d;
@@ -210,6 +199,7 @@ class PostgresState final : public StateStore {
           "UPDATE dead_letters SET status='pending', error=$1, mapping_version=$2, attempts=attempts+1, "
           "updated_ms=$3 WHERE id=$4",
           {no_nul(d.error), no_nul(d.mapping_version), now_ms(), d.id});
+    postgres_lineage::insert(db_, batch);
     tx.commit();
   }
 
@@ -243,8 +233,8 @@ class PostgresState final : public StateStore {
   std::vector<DeadLetter> dead_letters(const DeadLetterFilter& f) override {
     PgResult r = db_.exec(std::string("SELECT ") + kDeadLetterColumns +
                               " FROM dead_letters WHERE ($1='' OR flow=$1) AND ($2='' OR status=$2) AND "
-                              "created_ms>=$3 AND id>$4 ORDER BY id LIMIT $5",
-                          {f.flow, f.status, f.since_ms, f.after_id, f.limit});
+                              "created_ms>=$3 AND id>$4 AND ($6='' OR key=$6) ORDER BY id LIMIT $5",
+                          {f.flow, f.status, f.since_ms, f.after_id, f.limit, no_nul(f.key)});
     std::vector<DeadLetter> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back(read_dead_letter(r, i));
     return out;
@@ -297,6 +287,21 @@ class PostgresState final : public StateStore {
         {r.flow, r.started_ms, r.finished_ms, r.read, r.created, r.updated, r.unchanged, r.skipped, r.failed,
          r.dead_lettered, no_nul(r.error)});
   }
+
+  std::vector<LineageEvent> lineage(const std::string& key, int limit) override {
+    return postgres_lineage::events(db_, key, limit);
+  }
+
+  std::vector<LineageLink> lineage_links_to(const std::string& upstream_flow, const std::vector<std::string>& refs,
+                                            int limit) override {
+    return postgres_lineage::links_to(db_, upstream_flow, refs, limit);
+  }
+
+  std::vector<LineageLink> lineage_links_from(const std::string& key) override {
+    return postgres_lineage::links_from(db_, key);
+  }
+
+  int64_t prune_lineage(int64_t before_ms) override { return postgres_lineage::prune(db_, before_ms); }
 
   int64_t record_reconciliation(const ReconciliationRun& r) override {
     return db_

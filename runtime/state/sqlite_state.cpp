@@ -4,6 +4,7 @@
 #include "mapping/record.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/sqlite.hpp"
+#include "runtime/state/sqlite_lineage.hpp"
 #include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
@@ -59,6 +60,21 @@ CREATE TABLE write_progress(flow TEXT NOT NULL, key TEXT NOT NULL, content_hash 
 CREATE TABLE reconciliation_runs(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, started_ms INTEGER NOT NULL,
   finished_ms INTEGER NOT NULL, differences INTEGER NOT NULL, in_flight INTEGER NOT NULL, failed INTEGER NOT NULL, report TEXT NOT NULL);
 CREATE INDEX reconciliation_runs_name ON reconciliation_runs(name, id);
+)sql",
+    // Lineage (`synchub trace`): what happened to each record in each flow, found by its key or
+    // its target key, forgotten by age; and the documents of other flows records name.
+    R"sql(
+CREATE TABLE lineage(id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, flow TEXT NOT NULL, key TEXT NOT NULL,
+  target_key TEXT NOT NULL, kind TEXT NOT NULL, origin TEXT NOT NULL, event_ms INTEGER NOT NULL, position TEXT NOT NULL,
+  mapping_version TEXT NOT NULL, outcome TEXT NOT NULL, target_id TEXT NOT NULL, error TEXT NOT NULL,
+  attempt INTEGER NOT NULL);
+CREATE INDEX lineage_key ON lineage(key);
+CREATE INDEX lineage_target_key ON lineage(target_key) WHERE target_key<>'';
+CREATE INDEX lineage_time ON lineage(time_ms);
+CREATE TABLE lineage_links(upstream_flow TEXT NOT NULL, upstream_ref TEXT NOT NULL, flow TEXT NOT NULL,
+  key TEXT NOT NULL, updated_ms INTEGER NOT NULL, PRIMARY KEY(upstream_flow, upstream_ref, flow, key)) WITHOUT ROWID;
+CREATE INDEX lineage_links_key ON lineage_links(key);
+CREATE INDEX lineage_links_time ON lineage_links(updated_ms);
 )sql",
 };
 
@@ -194,6 +210,7 @@ class SqliteState final : public StateStore {
           .bind(3, now_ms())
           .bind(4, d.id)
           .run();
+    sqlite_lineage::insert(db_, batch);
     tx.commit();
   }
 
@@ -232,11 +249,15 @@ class SqliteState final : public StateStore {
   }
 
   std::vector<DeadLetter> dead_letters(const DeadLetterFilter& f) override {
+    // A key (a trace) is looked up through the (flow, key) index: spelt out, not behind an OR.
+    const char* by_key = f.key.empty() ? "" : f.flow.empty() ? "AND key=?6 " : "AND flow=?1 AND key=?6 ";
     std::string sql = std::string("SELECT ") + kDeadLetterColumns +
                       " FROM dead_letters WHERE (?1='' OR flow=?1) AND (?2='' OR status=?2) AND created_ms>=?3 "
-                      "AND id>?4 ORDER BY id LIMIT ?5";
+                      "AND id>?4 " +
+                      by_key + "ORDER BY id LIMIT ?5";
     auto q = db_.prepare(sql);
     q.bind(1, f.flow).bind(2, f.status).bind(3, f.since_ms).bind(4, f.after_id).bind(5, int64_t{f.limit});
+    if (!f.key.empty()) q.bind(6, f.key);
     std::vector<DeadLetter> out;
     while (q.step()) out.push_back(read_dead_letter(q));
     return out;
@@ -340,6 +361,21 @@ class SqliteState final : public StateStore {
     for (const auto& key : keys) insert.bind(1, stream).bind(2, key).bind(3, until_ms).run();
     tx.commit();
   }
+
+  std::vector<LineageEvent> lineage(const std::string& key, int limit) override {
+    return sqlite_lineage::events(db_, key, limit);
+  }
+
+  std::vector<LineageLink> lineage_links_to(const std::string& upstream_flow, const std::vector<std::string>& refs,
+                                            int limit) override {
+    return sqlite_lineage::links_to(db_, upstream_flow, refs, limit);
+  }
+
+  std::vector<LineageLink> lineage_links_from(const std::string& key) override {
+    return sqlite_lineage::links_from(db_, key);
+  }
+
+  int64_t prune_lineage(int64_t before_ms) override { return sqlite_lineage::prune(db_, before_ms); }
 
   int64_t record_reconciliation(const ReconciliationRun& r) override {
     db_.prepare(

@@ -1,5 +1,5 @@
 // The state store: source cursors, the per-flow delivery ledger, the
-// cross-reference table, dead letters and run history. SQLite (one machine)
+// cross-reference table, dead letters, run history and lineage. SQLite (one machine)
 // and PostgreSQL (shared by workers) implement it behind this interface.
 #pragma once
 
@@ -49,6 +49,7 @@ struct DeadLetter {
 struct DeadLetterFilter {
   std::string flow;    // "" = any
   std::string status;  // "" = any
+  std::string key;     // "" = any
   int64_t since_ms = 0;
   int64_t after_id = 0;  // paging
   int limit = 100;
@@ -92,6 +93,45 @@ struct WriteProgress {
   std::string resume;  // the sink's own marker (connectors::SinkResult::resume)
 };
 
+// What happened to a record in a flow (`synchub trace`).
+enum class LineageKind {
+  Written,       // the sink landed it: outcome created or updated, with the target id
+  Unchanged,     // the ledger had this content already: not sent
+  Skipped,       // the mapping's filter left it out
+  Failed,        // an attempt failed transiently (or waited for a cross-reference): retried
+  DeadLettered,  // failed for good: in the dead-letter queue
+  Replayed,      // a dead letter replayed that now landed (or was unchanged, or skipped)
+  ReplayFailed,  // a dead letter replayed that failed again
+};
+const char* lineage_kind_name(LineageKind kind);
+LineageKind parse_lineage_kind(const std::string& name);
+
+// One row of a flow's lineage history, written in the commit of the batch it belongs to
+// (FlowBatchCommit::lineage): the history is exactly what the ledger and the dead letters say.
+struct LineageEvent {
+  int64_t id = 0;  // ascending in the order they were written
+  int64_t time_ms = 0;
+  std::string flow;        // read back; a commit's rows are its flow's
+  std::string key;         // the source record's key (its event's key)
+  std::string target_key;  // the key the mapping gave it (the ledger's), when not `key`
+  LineageKind kind = LineageKind::Written;
+  std::string origin;           // its event: topic/pN-offset, or replay-N for a dead letter replayed
+  int64_t event_ms = 0;         // when its event was published; 0 when unknown (replays)
+  std::string position;         // where the source read it: file:line, page#index (the event's cursor)
+  std::string mapping_version;  // "" when it was not mapped
+  std::string outcome;          // created, updated, unchanged, skipped; "" otherwise
+  std::string target_id;        // what the target calls it (a file sink: file:line)
+  std::string error;
+  int attempt = 1;  // of the batch, for Failed and what follows a retry
+};
+
+// A record of `flow` (source key `key`) names a document of `upstream_flow` by `upstream_ref`:
+// that flow's key for it or the target id it was written under (a flow's `lineage:` fields).
+struct LineageLink {
+  std::string flow, key, upstream_flow, upstream_ref;
+  int64_t updated_ms = 0;
+};
+
 // What a flow's batch changes in the state, committed atomically.
 struct FlowBatchCommit {
   std::string flow;
@@ -102,6 +142,8 @@ struct FlowBatchCommit {
   std::vector<XrefEntry> xrefs;            // ids the sink assigned (the flow's `xref:`)
   std::vector<WriteProgress> progress;     // writes left part-way (replace a key's earlier progress)
   std::vector<std::string> progress_done;  // keys whose write has now landed
+  std::vector<LineageEvent> lineage;       // what happened to each record, retries included
+  std::vector<LineageLink> lineage_links;  // documents of other flows its records name
 };
 
 // The lease that lets one worker at a time poll a source stream.
@@ -153,6 +195,18 @@ class StateStore {
   // Run history.
   virtual void record_run(const RunRecord& run) = 0;
   virtual std::vector<RunRecord> runs(const std::string& flow, int limit) = 0;
+
+  // Lineage (`synchub trace`). The rows of records whose key or target key is `key`, in the
+  // order they were written: the newest `limit`.
+  virtual std::vector<LineageEvent> lineage(const std::string& key, int limit) = 0;
+  // Records that name a document of `upstream_flow` by one of `refs` (its key, its target ids).
+  virtual std::vector<LineageLink> lineage_links_to(const std::string& upstream_flow,
+                                                    const std::vector<std::string>& refs, int limit) = 0;
+  // The documents the records keyed `key` name (in any flow).
+  virtual std::vector<LineageLink> lineage_links_from(const std::string& key) = 0;
+  // Forgets rows and links older than `before_ms` (the state's lineage_retention); returns how
+  // many went.
+  virtual int64_t prune_lineage(int64_t before_ms) = 0;
 
   // Reconciliation runs (`synchub reconcile`, scheduled runs): kept, newest first.
   virtual int64_t record_reconciliation(const ReconciliationRun& run) = 0;  // returns its id

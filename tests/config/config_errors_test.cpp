@@ -240,6 +240,31 @@ flows:
                                      "a.s (records would circle for ever)"});
 }
 
+TEST_F(ConfigErrors, LineageNamesAFlowOfTheConfig) {
+  EXPECT_EQ(load_ok(kValid + "    lineage: {quote_no: orders}\n").flows[0].settings.map("lineage"),
+            (std::vector<std::pair<std::string, std::string>>{{"quote_no", "orders"}}));
+  EXPECT_EQ(errors_of(kValid + "    lineage: {quote_no: order}\n"),
+            std::vector<std::string>{"cfg.yaml:19:14: flows.orders.lineage.quote_no: unknown flow 'order'; did you "
+                                     "mean 'orders'?"});
+}
+
+// `synchub trace` reads the state alone: what else is wrong or unset (a connector's secret) does
+// not stop it; a problem with the state's own settings does.
+TEST_F(ConfigErrors, TheStateAloneLoadsWithoutTheConnectorsSecrets) {
+  ::unsetenv("SYNCHUB_TEST_UNSET_DIR");
+  std::string yaml = kValid;
+  yaml.replace(yaml.find("inbox: in"), 9, "inbox: ${SYNCHUB_TEST_UNSET_DIR}/in");
+  yaml.replace(yaml.find("  name: test"), 12, "  name: test\n  data_dir: data");
+  const std::string file = dir_.str("cfg.yaml");
+  test::write_file(file, yaml + "state: {lineage_retention: 7d}\n");
+  HubConfig config = load_state_config(file);
+  EXPECT_EQ(config.state.str("path"), dir_.str("data/state.db")) << "relative to the config";
+  EXPECT_EQ(config.state.duration("lineage_retention"), std::chrono::hours(24 * 7));
+  EXPECT_TRUE(config.flows.empty());
+  test::write_file(file, yaml + "state: {lineage_retention: a week}\n");
+  EXPECT_THROW(load_state_config(file), ConfigError);
+}
+
 TEST_F(ConfigErrors, MissingEnvironmentVariableIsNamed) {
   ::unsetenv("SYNCHUB_TEST_UNSET_DIR");
   std::string yaml = kValid;

@@ -1,6 +1,6 @@
 // The state-store contract, run against both implementations: SQLite (a
 // temp file) and PostgreSQL (a real server started for the test binary):
-// cursors, ledger, xref, dead letters, runs, leases.
+// cursors, ledger, xref, dead letters, runs, leases, lineage.
 #include "runtime/state/state_store.hpp"
 
 #include <gtest/gtest.h>
@@ -267,6 +267,109 @@ TEST_P(StateStoreContract, TextsKeepEveryByteTheyCan) {
   ASSERT_TRUE(found[1]);
   EXPECT_EQ(found[1]->key, odd);
   EXPECT_EQ(found[1]->target_id, "t3");
+}
+
+LineageEvent lineage_row(int64_t time_ms, std::string key, LineageKind kind, std::string origin) {
+  LineageEvent e;
+  e.time_ms = time_ms;
+  e.key = std::move(key);
+  e.kind = kind;
+  e.origin = std::move(origin);
+  return e;
+}
+
+// The history commits with the batch it belongs to (ledger, dead letters) and is read back by a
+// record's key or by the key the mapping gave it in its target, in the order it was written.
+TEST_P(StateStoreContract, LineageRowsCommitWithTheirBatchAndAreFoundByKeyOrTargetKey) {
+  const int64_t now = now_ms();
+  {
+    auto state = open();
+    FlowBatchCommit orders{"orders", {{"SO1", "17", "h1", "orders/1", now}}};
+    LineageEvent written = lineage_row(now, "SO1", LineageKind::Written, "crm.orders/p0-000000000003");
+    written.event_ms = now - 5;
+    written.position = "/orders#3";
+    written.mapping_version = "orders/1";
+    written.outcome = "created";
+    written.target_id = "17";
+    LineageEvent failed = lineage_row(now, "SO2", LineageKind::Failed, "crm.orders/p0-000000000004");
+    failed.error = "HTTP 503";
+    failed.attempt = 2;
+    orders.lineage = {written, failed};
+    orders.dead_letters = {{0, "orders", DeadLetterStage::Sink, "SO3", "{}", "HTTP 422", "orders/1", "x/p0-5"}};
+    orders.lineage.push_back(lineage_row(now, "SO3", LineageKind::DeadLettered, "crm.orders/p0-000000000005"));
+    state->commit_flow_batch(orders);
+    FlowBatchCommit invoices{"invoices_to_crm"};  // keyed by its order in the target
+    LineageEvent invoice = lineage_row(now + 1, "INV-1", LineageKind::Written, "erp.invoices/p0-000000000000");
+    invoice.target_key = "SO1";
+    invoices.lineage = {invoice};
+    invoices.lineage_links = {{"invoices_to_crm", "INV-1", "orders", "SO1", now}};
+    state->commit_flow_batch(invoices);
+    state->commit_flow_batch(invoices);  // redelivered: a second row, the same link
+  }
+  auto state = open();
+  auto rows = state->lineage("SO1", 10);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].flow, "orders");
+  EXPECT_EQ(rows[0].kind, LineageKind::Written);
+  EXPECT_EQ(rows[0].origin, "crm.orders/p0-000000000003");
+  EXPECT_EQ(rows[0].event_ms, now - 5);
+  EXPECT_EQ(rows[0].position, "/orders#3");
+  EXPECT_EQ(rows[0].mapping_version, "orders/1");
+  EXPECT_EQ(rows[0].outcome, "created");
+  EXPECT_EQ(rows[0].target_id, "17");
+  EXPECT_EQ(rows[1].flow, "invoices_to_crm");
+  EXPECT_EQ(rows[1].key, "INV-1");
+  EXPECT_EQ(rows[1].target_key, "SO1");
+  EXPECT_LT(rows[1].id, rows[2].id) << "oldest first";
+  EXPECT_EQ(state->lineage("SO1", 1).back().id, rows[2].id) << "the newest rows when there are more";
+  EXPECT_EQ(state->lineage("INV-1", 10).size(), 2u);
+  auto retried = state->lineage("SO2", 10);
+  ASSERT_EQ(retried.size(), 1u);
+  EXPECT_EQ(retried[0].kind, LineageKind::Failed);
+  EXPECT_EQ(retried[0].error, "HTTP 503");
+  EXPECT_EQ(retried[0].attempt, 2);
+  EXPECT_EQ(state->lineage("SO3", 10).at(0).kind, LineageKind::DeadLettered);
+  EXPECT_EQ(state->dead_letters({.flow = "orders", .status = "", .key = "SO3"}).size(), 1u);
+  EXPECT_TRUE(state->dead_letters({.flow = "orders", .status = "", .key = "SO1"}).empty());
+
+  auto led_to = state->lineage_links_to("orders", {"17", "SO1"}, 10);
+  ASSERT_EQ(led_to.size(), 1u) << "one link, however often it was recorded";
+  EXPECT_EQ(led_to[0].flow, "invoices_to_crm");
+  EXPECT_EQ(led_to[0].key, "INV-1");
+  EXPECT_EQ(led_to[0].upstream_ref, "SO1");
+  EXPECT_TRUE(state->lineage_links_to("other", {"SO1"}, 10).empty()) << "per upstream flow";
+  auto names = state->lineage_links_from("INV-1");
+  ASSERT_EQ(names.size(), 1u);
+  EXPECT_EQ(names[0].upstream_flow, "orders");
+}
+
+TEST_P(StateStoreContract, LineageOlderThanTheRetentionIsForgotten) {
+  auto state = open();
+  const int64_t now = now_ms(), old = now - 40LL * 86'400'000;
+  FlowBatchCommit batch{"orders"};
+  batch.lineage = {lineage_row(old, "SO1", LineageKind::Written, "o/p0-1"),
+                   lineage_row(now, "SO1", LineageKind::Unchanged, "o/p0-2")};
+  batch.lineage_links = {{"invoices", "INV-1", "orders", "SO1", old}, {"invoices", "INV-2", "orders", "SO1", now}};
+  state->commit_flow_batch(batch);
+  EXPECT_EQ(state->prune_lineage(now - 30LL * 86'400'000), 2);
+  auto rows = state->lineage("SO1", 10);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].kind, LineageKind::Unchanged);
+  auto links = state->lineage_links_to("orders", {"SO1"}, 10);
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].key, "INV-2");
+  EXPECT_EQ(state->prune_lineage(now - 30LL * 86'400'000), 0);
+}
+
+TEST_P(StateStoreContract, ALargeBatchKeepsTheOrderOfItsLineageRows) {
+  auto state = open();
+  FlowBatchCommit batch{"orders"};
+  for (int i = 0; i < 75; ++i)  // more than one statement's worth
+    batch.lineage.push_back(lineage_row(now_ms(), i % 2 ? "SO1" : "SO2", LineageKind::Written, std::to_string(i)));
+  state->commit_flow_batch(batch);
+  auto rows = state->lineage("SO1", 100);
+  ASSERT_EQ(rows.size(), 37u);
+  for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].origin, std::to_string(2 * i + 1));
 }
 
 TEST_P(StateStoreContract, LeasesHaveOneHolderAndExpire) {
