@@ -41,7 +41,7 @@ class Comparer {
   void report(DocumentDifference difference);
   void listed(DiffClass kind, Side side, const std::string& doc, const std::string& reason);
   std::string group_of(const Row& row) const;
-  std::vector<std::string> group_values(const Row& row) const;
+  void group_values(const Row& row, std::vector<std::string>& values) const;
   // Why the document is on its way ("" when it is not).
   std::string on_its_way(const Row* source, const Row* target) const;
 
@@ -55,6 +55,7 @@ class Comparer {
   };
   std::map<std::vector<std::string>, Totals> groups_;
   std::vector<Row> source_, target_, source_out_, target_out_;  // of the key at hand
+  std::vector<std::string> group_;                              // of the row at hand
 };
 
 }  // namespace synchub::reconcile

@@ -192,6 +192,20 @@ TEST_F(ReconcileTest, ARecordReadTwiceIsOneDocument) {
   EXPECT_TRUE(r.agrees()) << report_table(r);
 }
 
+TEST_F(ReconcileTest, ARecordReadAgainWithAnotherKeyIsOneDocumentUnderItsLastKey) {
+  // The ERP order 1 was re-keyed between two readings (its external number corrected), and
+  // order 2 read three times: each is one document, as last read; nothing extra, nothing twice.
+  crm({order("SO1", "1.00"), order("SO2", "2.00")});
+  erp({erp_order("1", "SO9", "1.00"), erp_order("2", "SO2", "9.00")}, "orders_to_erp-p0-1.jsonl");
+  erp({erp_order("2", "SO2", "8.00")}, "orders_to_erp-p0-2.jsonl");
+  erp({erp_order("1", "SO1", "1.00"), erp_order("2", "SO2", "2.00")}, "orders_to_erp-p0-3.jsonl");
+  const Report r = run();
+  EXPECT_TRUE(r.agrees()) << report_table(r);
+  EXPECT_EQ(r.matched, 2);
+  EXPECT_EQ(r.read[1], 2);
+  EXPECT_EQ(r.in_scope[1], 2);
+}
+
 TEST_F(ReconcileTest, TheReportRoundTripsThroughJson) {
   crm({order("SO1", "1.00"), order("SO2", "2.00")});
   erp({erp_order("1", "SO1", "1.50")});
