@@ -55,6 +55,7 @@ bench: build
 	bench/run build/release
 	bench/mapping build/release
 	bench/lead-to-cash build/release
+	bench/reconcile build/release
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

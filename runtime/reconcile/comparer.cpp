@@ -24,15 +24,15 @@ std::vector<std::string> docs(const std::vector<Row>& rows) {
 Comparer::Comparer(const ReconcilePlan& plan, const PendingIndex& pending, Window window, Report& report)
     : plan_(plan), pending_(pending), window_(window), report_(report) {}
 
-std::vector<std::string> Comparer::group_values(const Row& row) const {
-  std::vector<std::string> values;
-  for (int g : plan_.group_fields) {
+void Comparer::group_values(const Row& row, std::vector<std::string>& values) const {
+  values.resize(plan_.group_fields.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    const int g = plan_.group_fields[i];
     if (g == kGroupDay || g == kGroupMonth)
-      values.push_back(row.time_us ? calendar_group(*row.time_us, plan_.zone, g == kGroupMonth) : "(no time)");
+      values[i] = row.time_us ? calendar_group(*row.time_us, plan_.zone, g == kGroupMonth) : "(no time)";
     else
-      values.push_back(row.values.at(static_cast<size_t>(g)).value_or("(none)"));
+      values[i] = row.values.at(static_cast<size_t>(g)).value_or("(none)");
   }
-  return values;
 }
 
 // The key a document is listed by: the key both sides share; when the source's was translated
@@ -43,16 +43,22 @@ std::string Comparer::shown_key(const Row& row) const {
 }
 
 std::string Comparer::group_of(const Row& row) const {
+  std::vector<std::string> values;
+  group_values(row, values);
   std::string shown;
-  for (const auto& v : group_values(row)) shown += (shown.empty() ? "" : " / ") + v;
+  for (const auto& v : values) shown += (shown.empty() ? "" : " / ") + v;
   return shown;
 }
 
 void Comparer::count(const Row& row) {
-  auto [it, added] = groups_.try_emplace(group_values(row));
+  // Looked up with one vector kept for it: no allocation per row but for a new group.
+  group_values(row, group_);
+  auto it = groups_.find(group_);
+  if (it == groups_.end()) {
+    it = groups_.try_emplace(group_).first;
+    for (auto& sums : it->second.sums) sums.assign(plan_.measures, mapping::Decimal{});
+  }
   Totals& g = it->second;
-  if (added)
-    for (auto& sums : g.sums) sums.assign(plan_.measures, mapping::Decimal{});
   const auto side = static_cast<size_t>(row.side);
   ++g.count[side];
   for (size_t m = 0; m < plan_.measures; ++m) g.sums[side][m] = g.sums[side][m] + decimal(row.values[m]);
@@ -91,6 +97,7 @@ void Comparer::add_key(std::vector<Row>& rows) {
   for (const auto* side : {&source_, &target_})
     for (const auto& r : *side) count(r);
 
+  if (source_.size() == 1 && target_.size() == 1) return compare_pair(source_[0], target_[0]);
   DocumentDifference d;
   d.key = shown_key(source_.empty() ? target_[0] : source_[0]);
   d.source_docs = docs(source_);
@@ -122,7 +129,6 @@ void Comparer::add_key(std::vector<Row>& rows) {
     if (!source_out_.empty()) d.reason = "the source has it (" + source_out_[0].doc + ") but out of its scope";
     return report(std::move(d));
   }
-  compare_pair(source_[0], target_[0]);
 }
 
 // A record of the pair could not be read (a key, but no amount): the pair is one unreadable

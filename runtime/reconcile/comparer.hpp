@@ -43,7 +43,7 @@ class Comparer {
   void unreadable_pair(const Row& broken);
   std::string group_of(const Row& row) const;
   std::string shown_key(const Row& row) const;
-  std::vector<std::string> group_values(const Row& row) const;
+  void group_values(const Row& row, std::vector<std::string>& values) const;
   // Why the document is on its way ("" when it is not).
   std::string on_its_way(const Row* source, const Row* target) const;
 
@@ -57,6 +57,7 @@ class Comparer {
   };
   std::map<std::vector<std::string>, Totals> groups_;
   std::vector<Row> source_, target_, source_out_, target_out_;  // of the key at hand
+  std::vector<std::string> group_;                              // of the row at hand
 };
 
 }  // namespace synchub::reconcile

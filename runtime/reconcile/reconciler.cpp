@@ -135,10 +135,11 @@ void read_side(const ReconcilePlan& plan, Side side, RunContext& context, Spill&
     report.read[index] += static_cast<int64_t>(page.rejects.size());  // the records: counted once kept
     if (side == Side::Source) translator.translate(rows);
     for (const auto& r : rows) spill.add(r);
-    // The end: nothing more is ready and the cursor stands still (a listing without an
-    // incremental cursor starts again from its top) or nothing came.
+    // The end: nothing more is ready and the cursor stands still or nothing came. A listing
+    // whose cursor stands at no time (no incremental cursor: an offset listing's end starts it
+    // again from its top) is read whole once it ends: read on, it went round and round.
     const bool nothing = page.records.empty() && page.rejects.empty();
-    if (!page.more && (nothing || page.next_cursor == cursor)) break;
+    if (!page.more && (nothing || page.next_cursor == cursor || !reader->cursor_time_ms(page.next_cursor))) break;
     cursor = page.next_cursor;
   }
   report.read[index] += spill.documents(side);

@@ -59,8 +59,6 @@ std::string encode_row(const Row& row) {
   std::string out;
   out += static_cast<char>(row.side);
   out += static_cast<char>((row.in_scope ? 1 : 0) | (row.time_us ? 2 : 0));
-  put_text(out, row.key);
-  put_text(out, row.doc);
   if (row.time_us) put_number(out, static_cast<uint64_t>(*row.time_us));
   put_number(out, row.values.size());
   for (const auto& v : row.values) {
@@ -80,8 +78,6 @@ Row decode_row(std::string_view bytes) {
   const auto flags = static_cast<unsigned char>(bytes[1]);
   row.in_scope = flags & 1;
   Reader r(bytes.substr(2));
-  row.key = r.text();
-  row.doc = r.text();
   if (flags & 2) row.time_us = static_cast<int64_t>(r.number());
   const uint64_t count = r.number();
   if (count > bytes.size()) throw std::runtime_error("reconciliation spill: bad value count");

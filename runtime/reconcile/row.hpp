@@ -27,9 +27,10 @@ struct Row {
   std::string error;     // its key was read but not the rest: the pair is reported unreadable
 };
 
-// Rows travel through the spill file as bytes.
+// Rows travel through the spill file as bytes: all but the key and the doc, which the spill
+// keeps in columns of their own (it sorts by them), so that the rows it sorts are smaller.
 std::string encode_row(const Row& row);
-// Throws std::runtime_error on bytes that are not a row.
+// Throws std::runtime_error on bytes that are not a row. The key and the doc are left empty.
 Row decode_row(std::string_view bytes);
 
 }  // namespace synchub::reconcile

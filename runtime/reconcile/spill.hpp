@@ -2,6 +2,8 @@
 // page cache and its external sorter) however many records a side has.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,7 +13,8 @@
 
 namespace synchub::runtime {
 class Database;
-}
+class Statement;
+}  // namespace synchub::runtime
 
 namespace synchub::reconcile {
 
@@ -33,11 +36,19 @@ class Spill {
 
  private:
   void commit();
+  // Drops every reading of a side's documents but the last.
+  void keep_last_readings(Side side);
 
   std::string path_;
   std::unique_ptr<runtime::Database> db_;
+  runtime::Statement* insert_ = nullptr;  // owned by db_
   bool in_transaction_ = false;
   int pending_ = 0;
+  // Per side: rows added, rowids they span (the sides are read one after the other, so the
+  // search for repeated readings scans one side's rows only), and whether rows were added
+  // since its repeated readings were last dropped.
+  std::array<int64_t, 2> rows_{0, 0}, first_rowid_{INT64_MAX, INT64_MAX}, last_rowid_{0, 0};
+  std::array<bool, 2> unsettled_{false, false};
 };
 
 }  // namespace synchub::reconcile
