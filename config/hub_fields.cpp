@@ -294,8 +294,16 @@ const std::vector<FieldSpec>& flow_fields() {
                 .default_value = "5m"},
                {.name = "max_attempts",
                 .type = FieldType::Int,
-                .description = "Attempts before a record is dead-lettered; 0 retries until it succeeds.",
+                .description = "Attempts before a record the target failed to take (timeouts, 5xx, a refused "
+                               "connection) is dead-lettered; 0 waits for the target until it answers.",
                 .default_value = "0",
+                .min = 0},
+               {.name = "reference_attempts",
+                .type = FieldType::Int,
+                .description = "Attempts before a record whose cross-reference is still missing is "
+                               "dead-lettered, counted once no flow that fills cross-references has work "
+                               "left (its master data is not coming); 0 waits forever.",
+                .default_value = "10",
                 .min = 0},
            }},
   };
@@ -436,7 +444,8 @@ const std::vector<SectionSpec>& hub_sections() {
        "",
        {.types = {"embedded", "kafka"}, .url_prefixes = {}, .url_type = ""}},
       {"state",
-       "Where cursors, ledger, xref, dead letters, runs and lineage are kept (`state: sqlite`, or `state: postgresql://...` "
+       "Where cursors, ledger, xref, dead letters, runs and lineage are kept (`state: sqlite`, or `state: "
+       "postgresql://...` "
        "for short).",
        Kind::Fields,
        &state_fields(),
