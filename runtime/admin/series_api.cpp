@@ -1,0 +1,113 @@
+#include "runtime/admin/series_api.hpp"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "runtime/base/clock.hpp"
+#include "runtime/base/log.hpp"
+
+namespace synchub::runtime {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+http::HttpResponse reply(int status, const Json& body) {
+  return http::HttpResponse::json(status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+Json point_json(const SeriesPoint& p) {
+  return Json{{"time", iso_time(p.start_ms)},
+              {"read", p.read},
+              {"written", p.written},
+              {"failed", p.failed},
+              {"dead_lettered", p.dead_lettered},
+              {"lag_events", p.lag_events ? Json(*p.lag_events) : Json(nullptr)},
+              {"lag_seconds", p.lag_seconds ? Json(*p.lag_seconds) : Json(nullptr)}};
+}
+
+}  // namespace
+
+std::optional<SeriesWindow> parse_series_window(const std::string& text) {
+  // About 60 to 100 steps a chart: enough to see a shape, few enough to read.
+  static const SeriesWindow windows[] = {
+      {"30m", 1800, 30}, {"1h", 3600, 60}, {"6h", 6 * 3600, 5 * 60}, {"24h", 24 * 3600, 15 * 60}};
+  const std::string wanted = text.empty() ? "1h" : text;
+  for (const auto& w : windows)
+    if (w.name == wanted) return w;
+  return std::nullopt;
+}
+
+std::vector<SeriesPoint> build_series(const std::vector<std::vector<RunRecord>>& runs_per_flow,
+                                      const std::vector<std::vector<LagSample>>& lag_per_flow,
+                                      const SeriesWindow& window, int64_t now_ms) {
+  const int64_t step = window.step_seconds * 1000;
+  const size_t count = static_cast<size_t>(window.seconds / window.step_seconds);
+  const int64_t last_start = now_ms - now_ms % step;
+  const int64_t first_start = last_start - static_cast<int64_t>(count - 1) * step;
+  std::vector<SeriesPoint> points(count);
+  for (size_t i = 0; i < count; ++i) points[i].start_ms = first_start + static_cast<int64_t>(i) * step;
+  auto index_of = [&](int64_t ms) -> std::optional<size_t> {
+    if (ms < first_start || ms >= last_start + step) return std::nullopt;
+    return static_cast<size_t>((ms - first_start) / step);
+  };
+  for (const auto& runs : runs_per_flow) {
+    std::vector<int64_t> read(count, 0);
+    for (const auto& r : runs) {
+      const auto i = index_of(r.finished_ms ? r.finished_ms : r.started_ms);
+      if (!i) continue;
+      read[*i] += r.read;
+      points[*i].written += r.created + r.updated;
+      points[*i].failed += r.failed;
+      points[*i].dead_lettered += r.dead_lettered;
+    }
+    for (size_t i = 0; i < count; ++i) points[i].read = std::max(points[i].read, read[i]);
+  }
+  for (const auto& samples : lag_per_flow)
+    for (const auto& s : samples) {
+      const auto i = index_of(s.minute_ms);
+      if (!i) continue;
+      SeriesPoint& p = points[*i];
+      p.lag_events = std::max(p.lag_events.value_or(0), s.lag_events);
+      p.lag_seconds = std::max(p.lag_seconds.value_or(0), s.lag_seconds);
+    }
+  return points;
+}
+
+http::HttpResponse series_reply(StateStore& state, std::mutex& state_mu, const AdminBoard& board,
+                                const http::HttpRequest& request, SeriesOf of, const std::string& name) {
+  const auto window = parse_series_window(request.param("window"));
+  if (!window) return reply(400, Json{{"error", "bad_request"}, {"message", "window: 30m, 1h, 6h or 24h"}});
+  std::vector<std::string> flows;
+  for (const auto& f : board.flows())
+    if (of == SeriesOf::Flow ? f.name == name : f.from == name) flows.push_back(f.name);
+  if (flows.empty())
+    return reply(404, Json{{"error", "not_found"},
+                           {"message", of == SeriesOf::Flow ? "no flow " + name : "no flow reads the source " + name}});
+  const int64_t now = now_ms();
+  // Runs are recorded when a flow goes idle and at least once a minute: a day's worth is bounded.
+  const int limit = static_cast<int>(window->seconds / 60 * 4 + 100);
+  std::vector<std::vector<RunRecord>> runs;
+  std::vector<std::vector<LagSample>> lag;
+  {
+    std::lock_guard lock(state_mu);
+    for (const auto& f : flows) runs.push_back(state.runs(f, limit));
+  }
+  int64_t lag_since = 0;
+  for (const auto& f : flows) {
+    lag.push_back(board.lag_history().of(f));
+    if (!lag.back().empty() && (!lag_since || lag.back().front().minute_ms < lag_since))
+      lag_since = lag.back().front().minute_ms;
+  }
+  Json points = Json::array();
+  for (const auto& p : build_series(runs, lag, *window, now)) points.push_back(point_json(p));
+  return reply(200, Json{{of == SeriesOf::Flow ? "flow" : "source", name},
+                         {"flows", flows},
+                         {"window", window->name},
+                         {"step_seconds", window->step_seconds},
+                         {"lag_since", lag_since ? Json(iso_time(lag_since)) : Json(nullptr)},
+                         {"points", std::move(points)}});
+}
+
+}  // namespace synchub::runtime

@@ -1,0 +1,50 @@
+// Time series for the dashboard's charts: records read and written, failures and dead letters per
+// time step (from the run history the state store keeps) and lag (from the board's LagHistory,
+// in memory since the hub started), for one flow or for one source (the flows reading it).
+//   GET /api/v1/flows/{name}/series?window=1h|6h|24h
+//   GET /api/v1/sources/{name}/series?window=...
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/http_server.hpp"
+#include "runtime/admin/admin_board.hpp"
+#include "runtime/state/state_store.hpp"
+
+namespace synchub::runtime {
+
+struct SeriesWindow {
+  std::string name;  // "1h"
+  int64_t seconds = 3600;
+  int64_t step_seconds = 60;
+};
+
+// "30m", "1h", "6h" or "24h" (default "1h"); nullopt for anything else.
+std::optional<SeriesWindow> parse_series_window(const std::string& text);
+
+struct SeriesPoint {
+  int64_t start_ms = 0;  // the step's start; the step covers [start, start + step)
+  int64_t read = 0, written = 0, failed = 0, dead_lettered = 0;
+  std::optional<int64_t> lag_events;  // none: no sample in the step (the hub was not running)
+  std::optional<double> lag_seconds;
+};
+
+// The steps of `window` ending with the one holding `now_ms`, oldest first. A run counts in the step
+// it finished in (started, while still running); a step's lag is the largest sampled in it.
+// `runs` of several flows reading one source: `read` is the largest of theirs per step (each
+// reads the same records), the other counts add up.
+std::vector<SeriesPoint> build_series(const std::vector<std::vector<RunRecord>>& runs_per_flow,
+                                      const std::vector<std::vector<LagSample>>& lag_per_flow,
+                                      const SeriesWindow& window, int64_t now_ms);
+
+enum class SeriesOf { Flow, Source };
+
+// The JSON answer for a flow or a source (404 when no flow is, or reads, `name`), read under `state_mu`.
+http::HttpResponse series_reply(StateStore& state, std::mutex& state_mu, const AdminBoard& board,
+                                const http::HttpRequest& request, SeriesOf of, const std::string& name);
+
+}  // namespace synchub::runtime
