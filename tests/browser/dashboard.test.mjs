@@ -127,6 +127,7 @@ async function flowAndSourceSteps(page) {
     const crm = page.locator('#sources [data-source="crm.orders"]');
     await crm.locator('[data-state=failing]').waitFor();
     assert.match(await crm.textContent(), /127\.0\.0\.1|refused|connect/i, 'the source\'s last error is shown');
+    await page.locator('#sources [data-source="files.orders"] a[href="#/flows/orders_to_erp"]').waitFor();
     await checkLayout(page, 'sources', ['#sources [data-source="files.orders"]']);
   }
   await page.goto(hubUrl + '/#/sources/files.orders');

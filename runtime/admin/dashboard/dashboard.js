@@ -51,7 +51,8 @@ async function apiOptional(path) {
   }
 }
 
-// el('td', {class: 'num'}, 'text', childNode...): attributes, then children (strings become text).
+// el('td', {class: 'num'}, 'text', childNode...): attributes, then children (strings become text;
+// arrays, nested or not, are spread).
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs || {})) {
@@ -59,7 +60,7 @@ function el(tag, attrs, ...children) {
     if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
     else node.setAttribute(name, value === true ? '' : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }

@@ -9,10 +9,13 @@ function lastReconciliation(reconciliations) {
   return runs[0] || null;
 }
 
+// A flow is failing when it fails itself or its source does.
+const flowFailing = (f) => f.state === 'failing' || (f.source && f.source.state === 'failing');
+
 function hubCards(flows, sources, reconciliations) {
   const systems = mapSystems(flows, sources).length;
-  const failing = flows.filter((f) => f.state === 'failing').length;
-  const up = flows.filter((f) => f.state !== 'failing' && f.state !== 'paused').length;
+  const failing = flows.filter(flowFailing).length;
+  const up = flows.filter((f) => !flowFailing(f) && f.state !== 'paused').length;
   const sum = (field) => flows.reduce((n, f) => n + f.windows['24h'][field], 0);
   const pending = flows.reduce((n, f) => n + (f.dead_letters || 0), 0);
   const last = lastReconciliation(reconciliations);
@@ -33,7 +36,7 @@ function hubCards(flows, sources, reconciliations) {
 
 function flowCard(f) {
   const open = () => (location.hash = '#/flows/' + encodeURIComponent(f.name));
-  return el('article', { class: 'flow-card clickable state-border-' + f.state, 'data-flow': f.name, onclick: open },
+  return el('article', { class: 'flow-card clickable state-border-' + (flowFailing(f) ? 'failing' : f.state), 'data-flow': f.name, onclick: open },
     el('div', { class: 'flow-head' }, el('strong', {}, f.name), stateBadge(f.state)),
     el('div', { class: 'muted route' }, f.from + ' → ' + f.to),
     f.source && f.source.state === 'failing' ? el('div', { class: 'error' }, 'source failing') : null,
