@@ -1,7 +1,6 @@
 #include "runtime/admin/series_api.hpp"
 
 #include <algorithm>
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "runtime/base/clock.hpp"
@@ -18,11 +17,12 @@ http::HttpResponse reply(int status, const Json& body) {
 }
 
 Json point_json(const SeriesPoint& p) {
+  auto count = [&](int64_t n) { return p.counts_known ? Json(n) : Json(nullptr); };
   return Json{{"time", iso_time(p.start_ms)},
-              {"read", p.read},
-              {"written", p.written},
-              {"failed", p.failed},
-              {"dead_lettered", p.dead_lettered},
+              {"read", count(p.read)},
+              {"written", count(p.written)},
+              {"failed", count(p.failed)},
+              {"dead_lettered", count(p.dead_lettered)},
               {"lag_events", p.lag_events ? Json(*p.lag_events) : Json(nullptr)},
               {"lag_seconds", p.lag_seconds ? Json(*p.lag_seconds) : Json(nullptr)}};
 }
@@ -41,13 +41,16 @@ std::optional<SeriesWindow> parse_series_window(const std::string& text) {
 
 std::vector<SeriesPoint> build_series(const std::vector<std::vector<RunRecord>>& runs_per_flow,
                                       const std::vector<std::vector<LagSample>>& lag_per_flow,
-                                      const SeriesWindow& window, int64_t now_ms) {
+                                      const SeriesWindow& window, int64_t now_ms, int64_t counts_from_ms) {
   const int64_t step = window.step_seconds * 1000;
   const size_t count = static_cast<size_t>(window.seconds / window.step_seconds);
   const int64_t last_start = now_ms - now_ms % step;
   const int64_t first_start = last_start - static_cast<int64_t>(count - 1) * step;
   std::vector<SeriesPoint> points(count);
-  for (size_t i = 0; i < count; ++i) points[i].start_ms = first_start + static_cast<int64_t>(i) * step;
+  for (size_t i = 0; i < count; ++i) {
+    points[i].start_ms = first_start + static_cast<int64_t>(i) * step;
+    points[i].counts_known = points[i].start_ms >= counts_from_ms;
+  }
   auto index_of = [&](int64_t ms) -> std::optional<size_t> {
     if (ms < first_start || ms >= last_start + step) return std::nullopt;
     return static_cast<size_t>((ms - first_start) / step);
@@ -56,7 +59,7 @@ std::vector<SeriesPoint> build_series(const std::vector<std::vector<RunRecord>>&
     std::vector<int64_t> read(count, 0);
     for (const auto& r : runs) {
       const auto i = index_of(r.finished_ms ? r.finished_ms : r.started_ms);
-      if (!i) continue;
+      if (!i || !points[*i].counts_known) continue;
       read[*i] += r.read;
       points[*i].written += r.created + r.updated;
       points[*i].failed += r.failed;
@@ -86,13 +89,21 @@ http::HttpResponse series_reply(StateStore& state, std::mutex& state_mu, const A
     return reply(404, Json{{"error", "not_found"},
                            {"message", of == SeriesOf::Flow ? "no flow " + name : "no flow reads the source " + name}});
   const int64_t now = now_ms();
-  // Runs are recorded when a flow goes idle and at least once a minute: a day's worth is bounded.
-  const int limit = static_cast<int>(window->seconds / 60 * 4 + 100);
+  // A run is recorded each time a flow goes idle and at least once a minute: a busy flow may have
+  // more than the limit in the window; the steps before the oldest run read are then "not known".
+  const int limit = static_cast<int>(window->seconds / 60 * 20 + 100);
   std::vector<std::vector<RunRecord>> runs;
   std::vector<std::vector<LagSample>> lag;
+  int64_t counts_from = 0;
   {
     std::lock_guard lock(state_mu);
-    for (const auto& f : flows) runs.push_back(state.runs(f, limit));
+    for (const auto& f : flows) {
+      runs.push_back(state.runs(f, limit));
+      if (static_cast<int>(runs.back().size()) == limit) {
+        const RunRecord& oldest = runs.back().back();  // newest first
+        counts_from = std::max(counts_from, (oldest.finished_ms ? oldest.finished_ms : oldest.started_ms) + 1);
+      }
+    }
   }
   int64_t lag_since = 0;
   for (const auto& f : flows) {
@@ -101,11 +112,12 @@ http::HttpResponse series_reply(StateStore& state, std::mutex& state_mu, const A
       lag_since = lag.back().front().minute_ms;
   }
   Json points = Json::array();
-  for (const auto& p : build_series(runs, lag, *window, now)) points.push_back(point_json(p));
+  for (const auto& p : build_series(runs, lag, *window, now, counts_from)) points.push_back(point_json(p));
   return reply(200, Json{{of == SeriesOf::Flow ? "flow" : "source", name},
                          {"flows", flows},
                          {"window", window->name},
                          {"step_seconds", window->step_seconds},
+                         {"counts_from", counts_from ? Json(iso_time(counts_from)) : Json(nullptr)},
                          {"lag_since", lag_since ? Json(iso_time(lag_since)) : Json(nullptr)},
                          {"points", std::move(points)}});
 }

@@ -29,6 +29,7 @@ std::optional<SeriesWindow> parse_series_window(const std::string& text);
 struct SeriesPoint {
   int64_t start_ms = 0;  // the step's start; the step covers [start, start + step)
   int64_t read = 0, written = 0, failed = 0, dead_lettered = 0;
+  bool counts_known = true;           // false: before the oldest run read (the history was cut at its limit)
   std::optional<int64_t> lag_events;  // none: no sample in the step (the hub was not running)
   std::optional<double> lag_seconds;
 };
@@ -36,10 +37,11 @@ struct SeriesPoint {
 // The steps of `window` ending with the one holding `now_ms`, oldest first. A run counts in the step
 // it finished in (started, while still running); a step's lag is the largest sampled in it.
 // `runs` of several flows reading one source: `read` is the largest of theirs per step (each
-// reads the same records), the other counts add up.
+// reads the same records), the other counts add up. `counts_from_ms` (0: none): the time before
+// which the runs read are not all the runs there were; steps that start earlier are not known.
 std::vector<SeriesPoint> build_series(const std::vector<std::vector<RunRecord>>& runs_per_flow,
                                       const std::vector<std::vector<LagSample>>& lag_per_flow,
-                                      const SeriesWindow& window, int64_t now_ms);
+                                      const SeriesWindow& window, int64_t now_ms, int64_t counts_from_ms = 0);
 
 enum class SeriesOf { Flow, Source };
 

@@ -7,7 +7,7 @@
 // presses Replay and sees the dead letter leave the list and the order reach the ERP. The
 // Reconciliation view shows the run seeded before the hub started: per group, the chart of
 // differences, the differing documents with both values, each linked to its trace; an operator
-// runs it again. Every page is shot at a phone's width and a wide screen's and checked: nothing
+// runs it again. Every page is shot at a phone's width, a laptop's and a wall screen's and checked: nothing
 // wider than the window, its key parts visible. Screenshots go to ARTIFACT_DIR.
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
@@ -31,7 +31,7 @@ async function gone(locator, what) {
   assert.fail(what + ' is still shown');
 }
 
-const WIDTHS = [390, 1440];
+const WIDTHS = [390, 1440, 2560];  // a phone, a laptop, a wall screen
 const connectorOf = (stream) => stream.split('.')[0];
 
 // Shoots `page` at each width (ARTIFACT_DIR/NAME-WIDTH.png) once `ready` (selectors) are visible,

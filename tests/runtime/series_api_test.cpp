@@ -60,6 +60,19 @@ TEST(BuildSeries, PutsEachRunInTheStepItFinishedIn) {
   EXPECT_FALSE(points.back().lag_events) << "no lag sampled: none, not 0";
 }
 
+TEST(BuildSeries, StepsBeforeACutHistoryAreNotKnown) {
+  const SeriesWindow hour = *parse_series_window("1h");
+  const std::vector<RunRecord> runs = {run("a", kNow - 1000, 10, 8, 0, 0), run("a", kNow - 10 * kMinute, 5, 4, 0, 0)};
+  // The history read ends (oldest first) with the run 10 minutes ago: older runs may exist.
+  const auto points = build_series({runs}, {}, hour, kNow, kNow - 10 * kMinute + 1);
+  EXPECT_TRUE(points.back().counts_known);
+  EXPECT_EQ(points.back().read, 10);
+  EXPECT_FALSE(points[49].counts_known) << "the step of the oldest run read: maybe not all of it";
+  EXPECT_EQ(points[49].read, 0);
+  EXPECT_FALSE(points.front().counts_known);
+  EXPECT_TRUE(points[50].counts_known);
+}
+
 TEST(BuildSeries, MergesTheFlowsOfOneSourceAndTakesTheLargestLag) {
   const SeriesWindow hour = *parse_series_window("1h");
   // Two flows read the same 10 records from one source; each failed once.

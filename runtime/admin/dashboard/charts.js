@@ -104,7 +104,8 @@ function seriesCharts(series, idPrefix) {
     el('div', {}, el('h3', {}, 'Errors ', el('span', { class: 'muted' }, per)),
       chart('-errors', 'Failed attempts and dead letters ' + per, 'records',
         [{ label: 'failed', cls: 's-failed', values: pick('failed') }, { label: 'dead lettered', cls: 's-dead', values: pick('dead_lettered') }]))),
-    el('p', { class: 'muted' }, lagNote));
+    el('p', { class: 'muted' }, lagNote, series.counts_from ? ' Counts before ' + new Date(series.counts_from).toLocaleString() +
+      ' are left blank: the flow ran more often than the history read holds.' : ''));
 }
 
 function windowPicker() {

@@ -115,7 +115,7 @@ function systemMap(flows, sources, width) {
   const narrow = width < 600;
   const W = width, H = narrow ? 460 : Math.min(560, Math.max(340, W * 0.38));
   const box = { w: narrow ? 112 : 150, h: 42 };
-  const rx = Math.max(10, W / 2 - box.w / 2 - 14), ry = H / 2 - box.h / 2 - 30;
+  const ry = H / 2 - box.h / 2 - 30, rx = Math.max(10, Math.min(W / 2 - box.w / 2 - 14, ry * 2.6));  // not a thin band on a wall screen
   systems.forEach((s, i) => {  // the first on the left, then clockwise
     const angle = Math.PI + (2 * Math.PI * i) / systems.length;
     s.x = W / 2 + (systems.length > 1 ? rx * Math.cos(angle) : 0);
