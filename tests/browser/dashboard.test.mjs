@@ -200,6 +200,9 @@ async function reconciliationSteps(op) {
   await written.waitFor();
   assert.match(await written.textContent(), /created/, 'the write and its outcome');
   assert.ok((await written.locator('td').nth(2).textContent()).trim() !== '', 'the ERP id it was written under');
+  const ledTo = op.locator('.trace-doc[data-flow="orders_to_erp"][data-key="SO-2"] .trace-led-to');
+  assert.match(await ledTo.textContent(), /Led to:\s*orders_to_finance SO-2/, 'the finance line that names the order');
+  assert.equal(await ledTo.locator('a[data-trace="SO-2"]').count(), 1);
   await checkLayout(op, 'trace-reconciliation', ['#trace-path', '.trace-doc']);
 }
 
