@@ -163,6 +163,10 @@ RouteTable AdminApi::route_table() {
          return series_reply(*state_, state_mu_, board_, r, SeriesOf::Source, at(p, "name"));
        },
        "the counts and lag of the flows reading a source, per time step; ?window= (30m, 1h, 6h, 24h; 1h)"},
+      {"GET", "/api/v1/records", Role::Viewer,
+       [this](const Request& r, const PathParams&) { return records_reply(*state_, state_mu_, board_, r); },
+       "records read, written, failed and dead-lettered by every flow since a time; ?since= (ISO time or epoch ms, "
+       "the last 7 days; 24 h ago)"},
   };
   for (const char* action : {"pause", "resume", "trigger"})
     api.push_back(

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "config/units.hpp"
+#include "mapping/datetime.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/log.hpp"
 
@@ -120,6 +122,53 @@ http::HttpResponse series_reply(StateStore& state, std::mutex& state_mu, const A
                          {"counts_from", counts_from ? Json(iso_time(counts_from)) : Json(nullptr)},
                          {"lag_since", lag_since ? Json(iso_time(lag_since)) : Json(nullptr)},
                          {"points", std::move(points)}});
+}
+
+RecordTotals records_since(const std::vector<std::vector<RunRecord>>& runs_per_flow, int64_t since_ms, size_t limit) {
+  RecordTotals totals;
+  for (const auto& runs : runs_per_flow) {
+    for (const auto& r : runs) {
+      if ((r.finished_ms ? r.finished_ms : r.started_ms) < since_ms) continue;
+      totals.read += r.read;
+      totals.written += r.created + r.updated;
+      totals.failed += r.failed;
+      totals.dead_lettered += r.dead_lettered;
+    }
+    if (runs.size() >= limit &&
+        (runs.back().finished_ms ? runs.back().finished_ms : runs.back().started_ms) >= since_ms)
+      totals.complete = false;
+  }
+  return totals;
+}
+
+http::HttpResponse records_reply(StateStore& state, std::mutex& state_mu, const AdminBoard& board,
+                                 const http::HttpRequest& request) {
+  constexpr int64_t kWeekMs = 7 * 24 * 3600 * 1000LL;
+  const int64_t now = now_ms();
+  const std::string text = request.param("since");
+  std::optional<int64_t> since = now - 24 * 3600 * 1000LL;
+  if (!text.empty()) {
+    since = config::parse_int(text);
+    if (!since)
+      if (auto t = mapping::parse_datetime(text, "", mapping::TimeZone::utc())) since = t->micros / 1000;
+  }
+  if (!since || *since < now - kWeekMs || *since > now)
+    return reply(400,
+                 Json{{"error", "bad_request"}, {"message", "since: ISO time or epoch ms within the last 7 days"}});
+  // As for the series: a run when a flow goes idle and at least once a minute, a busy flow more often.
+  const size_t limit = static_cast<size_t>(std::min<int64_t>(50'000, (now - *since) / 60'000 * 20 + 100));
+  std::vector<std::vector<RunRecord>> runs;
+  {
+    std::lock_guard lock(state_mu);
+    for (const auto& f : board.flows()) runs.push_back(state.runs(f.name, static_cast<int>(limit)));
+  }
+  const RecordTotals t = records_since(runs, *since, limit);
+  return reply(200, Json{{"since", iso_time(*since)},
+                         {"read", t.read},
+                         {"written", t.written},
+                         {"failed", t.failed},
+                         {"dead_lettered", t.dead_lettered},
+                         {"complete", t.complete}});
 }
 
 }  // namespace synchub::runtime

@@ -3,6 +3,8 @@
 // in memory since the hub started), for one flow or for one source (the flows reading it).
 //   GET /api/v1/flows/{name}/series?window=1h|6h|24h
 //   GET /api/v1/sources/{name}/series?window=...
+// and the records the flows handled since a time (the overview's "records today"):
+//   GET /api/v1/records?since=
 #pragma once
 
 #include <cstdint>
@@ -43,10 +45,23 @@ std::vector<SeriesPoint> build_series(const std::vector<std::vector<RunRecord>>&
                                       const std::vector<std::vector<LagSample>>& lag_per_flow,
                                       const SeriesWindow& window, int64_t now_ms, int64_t counts_from_ms = 0);
 
+// What every flow handled in the runs finished at or after a time. `complete` is false when a
+// flow's history read (`limit` runs, newest first) did not reach back that far: the sums are then
+// what the runs read hold, a lower bound.
+struct RecordTotals {
+  int64_t read = 0, written = 0, failed = 0, dead_lettered = 0;
+  bool complete = true;
+};
+RecordTotals records_since(const std::vector<std::vector<RunRecord>>& runs_per_flow, int64_t since_ms, size_t limit);
+
 enum class SeriesOf { Flow, Source };
 
 // The JSON answer for a flow or a source (404 when no flow is, or reads, `name`), read under `state_mu`.
 http::HttpResponse series_reply(StateStore& state, std::mutex& state_mu, const AdminBoard& board,
                                 const http::HttpRequest& request, SeriesOf of, const std::string& name);
+
+// GET /api/v1/records?since= (ISO-8601 or epoch ms, within the last 7 days; default 24 h ago).
+http::HttpResponse records_reply(StateStore& state, std::mutex& state_mu, const AdminBoard& board,
+                                 const http::HttpRequest& request);
 
 }  // namespace synchub::runtime

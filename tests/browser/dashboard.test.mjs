@@ -75,6 +75,8 @@ async function overviewSteps(page) {
   await page.locator('#sum-flows', { hasText: '/ ' + flows.length }).waitFor();
   assert.match(await page.locator('#sum-systems').textContent(), new RegExp('Systems' + systems.size));
   assert.match(await page.locator('#sum-dlq').textContent(), /Dead letters pending\s*1/);
+  const sent = (await api('/api/v1/records?since=' + new Date(new Date().setHours(0, 0, 0, 0)).getTime())).read;
+  assert.match(await page.locator('#sum-records').textContent(), new RegExp('Records today' + sent + ' read'));
   assert.match(await page.locator('#sum-reconciliation').textContent(), /4 differences\s*orders_books/);
   assert.deepEqual((await page.locator('#map [data-system]').evaluateAll((n) => n.map((x) => x.dataset.system))).sort(), [...systems].sort(),
     'one node per system');

@@ -90,6 +90,21 @@ TEST(BuildSeries, MergesTheFlowsOfOneSourceAndTakesTheLargestLag) {
   EXPECT_FALSE(points[57].lag_events);
 }
 
+TEST(RecordsSince, SumsTheRunsFinishedSinceAndSaysWhenTheHistoryReadIsShort) {
+  const std::vector<std::vector<RunRecord>> runs = {
+      {run("a", kNow - 1000, 10, 8, 1, 0), run("a", kNow - 2 * 3600'000, 5, 4, 0, 1)},
+      {run("b", kNow - 5000, 3, 0, 0, 2)}};
+  RecordTotals t = records_since(runs, kNow - 3600'000, 100);
+  EXPECT_EQ(t.read, 13);
+  EXPECT_EQ(t.written, 8 + 1 + 0 + 1);
+  EXPECT_EQ(t.dead_lettered, 2);
+  EXPECT_TRUE(t.complete);
+  t = records_since(runs, kNow - 3 * 3600'000, 100);
+  EXPECT_EQ(t.read, 18);
+  t = records_since(runs, kNow - 3 * 3600'000, 1);
+  EXPECT_FALSE(t.complete) << "flow b read one run (the limit), newer than since: older runs may be missing";
+}
+
 TEST(LagHistory, KeepsTheLargestLagOfEachMinute) {
   LagHistory history;
   history.sample("a", 3, 1.0, kNow);
@@ -146,6 +161,21 @@ TEST(SeriesReply, AnswersForAFlowAndItsSourceFromTheStateStore) {
   EXPECT_EQ(body["source"], "crm.orders");
   EXPECT_EQ(body["flows"], nlohmann::json::array({"orders_to_erp"}));
   EXPECT_EQ(body["points"].size(), 72u);
+
+  http::HttpRequest records;
+  records.query = "since=" + std::to_string(now - 60 * kMinute);
+  r = records_reply(*state, state_mu, board, records);
+  ASSERT_EQ(r.status, 200) << r.body;
+  body = nlohmann::json::parse(r.body);
+  EXPECT_EQ(body["read"], 15);
+  EXPECT_EQ(body["written"], 11 + 1 + 3 + 1);
+  EXPECT_EQ(body["complete"], true);
+  records.query = "since=" + std::to_string(now - 5 * kMinute);
+  EXPECT_EQ(nlohmann::json::parse(records_reply(*state, state_mu, board, records).body)["read"], 12);
+  records.query = "since=2020-01-01";
+  EXPECT_EQ(records_reply(*state, state_mu, board, records).status, 400) << "older than a week";
+  records.query = "since=yesterday";
+  EXPECT_EQ(records_reply(*state, state_mu, board, records).status, 400);
 
   EXPECT_EQ(get("window=2d", SeriesOf::Flow, "orders_to_erp").status, 400);
   EXPECT_EQ(get("", SeriesOf::Flow, "no_such_flow").status, 404);

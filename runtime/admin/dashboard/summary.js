@@ -12,7 +12,7 @@ function lastReconciliation(reconciliations) {
 // A flow is failing when it fails itself or its source does.
 const flowFailing = (f) => f.state === 'failing' || (f.source && f.source.state === 'failing');
 
-function hubCards(flows, sources, reconciliations) {
+function hubCards(flows, sources, reconciliations, today) {
   const systems = mapSystems(flows, sources).length;
   const failing = flows.filter(flowFailing).length;
   const up = flows.filter((f) => !flowFailing(f) && f.state !== 'paused').length;
@@ -26,7 +26,9 @@ function hubCards(flows, sources, reconciliations) {
     big('Systems', 'sum-systems', number(systems), sources ? plural(sources.length, 'source', 'sources') +
       (failingSources ? ', ' + failingSources + ' failing' : '') : 'sources unavailable', failingSources ? 'bad' : ''),
     big('Flows up', 'sum-flows', number(up) + ' / ' + number(flows.length), failing ? failing + ' failing' : 'none failing', failing ? 'bad' : ''),
-    big('Records, last 24 h', 'sum-records', number(sum('read')) + ' read', number(sum('created') + sum('updated')) + ' written'),
+    today ? big('Records today', 'sum-records', (today.complete ? '' : '≥ ') + number(today.read) + ' read',
+      (today.complete ? '' : '≥ ') + number(today.written) + ' written since ' + new Date(today.since).toLocaleTimeString())
+      : big('Records, last 24 h', 'sum-records', number(sum('read')) + ' read', number(sum('created') + sum('updated')) + ' written'),
     big('Dead letters pending', 'sum-dlq', pending ? el('a', { href: '#/dlq' }, number(pending)) : '0', pending ? 'waiting for a replay or a discard' : 'nothing waiting', pending ? 'bad' : ''),
     big('Last reconciliation', 'sum-reconciliation',
       last ? el('a', { href: '#/reconciliation/' + encodeURIComponent(last.name) }, last.run.failed ? 'failed' : last.run.differences ? plural(last.run.differences, 'difference', 'differences') : 'agrees') : 'none',
@@ -51,8 +53,11 @@ function flowCard(f) {
 }
 
 async function summaryView() {
-  const [{ flows }, sourcesAnswer, reconciliationAnswer] = await Promise.all([
-    api('GET', '/api/v1/flows'), apiOptional('/api/v1/sources'), apiOptional('/api/v1/reconciliation')]);
+  const midnight = new Date();
+  midnight.setHours(0, 0, 0, 0);  // today in the browser's time zone
+  const [{ flows }, sourcesAnswer, reconciliationAnswer, today] = await Promise.all([
+    api('GET', '/api/v1/flows'), apiOptional('/api/v1/sources'), apiOptional('/api/v1/reconciliation'),
+    apiOptional('/api/v1/records?since=' + midnight.getTime())]);
   app.flows = flows;
   updateDlqCount();
   const sources = sourcesAnswer ? sourcesAnswer.sources : null;
@@ -61,7 +66,7 @@ async function summaryView() {
     return show(el('h1', {}, 'Overview'), el('p', { class: 'empty' }, 'No flow is enabled in this hub.'));
   show(
     el('h1', {}, 'Overview'),
-    hubCards(flows, sources, reconciliations),
+    hubCards(flows, sources, reconciliations, today),
     el('h2', {}, 'Systems and flows'),
     el('p', { class: 'muted' }, 'Each box is a system this hub connects, each arrow a flow (click one); red: failing.'),
     chartBox('map', (width) => systemMap(flows, sources, width)),
