@@ -25,7 +25,7 @@ std::string wait_for_hub_url(const fs::path& log) {
         text = read_file(log);
         return std::regex_search(text, m, url);
       },
-      std::chrono::seconds(5), std::chrono::milliseconds(25));
+      std::chrono::seconds(30), std::chrono::milliseconds(25));  // an ASan build on a busy machine
   if (started) return m[1];
   throw std::runtime_error("hub did not start: " + read_file(log));
 }
