@@ -18,7 +18,18 @@ std::string hex(const unsigned char* bytes, unsigned int length) {
   return out;
 }
 
-std::string hmac_raw(std::string_view key, std::string_view data) {
+int base64_digit(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
@@ -26,15 +37,13 @@ std::string hmac_raw(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
-}  // namespace
-
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  std::string raw = hmac_raw(key, data);
+  std::string raw = hmac_sha256(key, data);
   return hex(reinterpret_cast<const unsigned char*>(raw.data()), static_cast<unsigned int>(raw.size()));
 }
 
 std::string hmac_sha256_base64(std::string_view key, std::string_view data) {
-  return base64_encode(hmac_raw(key, data));
+  return base64_encode(hmac_sha256(key, data));
 }
 
 std::string sha256_hex(std::string_view data) {
@@ -58,6 +67,25 @@ std::string base64_encode(std::string_view in) {
   }
   if (bits > -6) out.push_back(table[((val << 8) >> (bits + 8)) & 0x3F]);
   while (out.size() % 4) out.push_back('=');
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;  // no whole byte in its last digit
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  int val = 0, bits = -8;
+  for (char c : text) {
+    const int digit = base64_digit(c);
+    if (digit < 0) return std::nullopt;
+    val = ((val << 6) | digit) & 0xFFFF;
+    bits += 6;
+    if (bits >= 0) {
+      out.push_back(static_cast<char>((val >> bits) & 0xFF));
+      bits -= 8;
+    }
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 // constant-time comparison.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,11 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 std::string hmac_sha256_base64(std::string_view key, std::string_view data);
 std::string sha256_hex(std::string_view data);
 std::string base64_encode(std::string_view data);
+// Standard base64 (padding optional); nothing when `text` is not base64.
+std::optional<std::string> base64_decode(std::string_view text);
+// Raw (binary) HMAC-SHA256, for signatures sent in base64.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+// Equal without an early exit on the first differing byte (signatures, tokens).
 bool constant_time_equal(std::string_view a, std::string_view b);
 // synchub's webhook signature: "sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>"
 // (X-Synchub-Signature; checked by the webhook connector, sent by the simulators).

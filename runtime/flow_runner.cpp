@@ -25,7 +25,8 @@ const char* flow_state_name(FlowState state) {
 // the event has none, or its headers cannot be read (the record is delivered all the same).
 static std::string source_position(const Event& e) {
   try {
-    return e.header("synchub_cursor").value_or("");
+    if (auto cursor = e.header(kCursorHeader)) return *cursor;
+    return e.header(kLegacyCursorHeader).value_or("");
   } catch (const std::exception&) {
     return {};
   }

@@ -1,5 +1,9 @@
 #include "runtime/source_poller.hpp"
 
+#include <atomic>
+#include <cstdio>
+#include <random>
+
 #include "runtime/base/clock.hpp"
 #include "runtime/base/log.hpp"
 
@@ -9,31 +13,52 @@ SourcePoller::SourcePoller(SourceOptions options, Bus& bus, StateStore& state,
                            std::unique_ptr<connectors::SourceStream> source)
     : options_(std::move(options)), bus_(bus), state_(state), source_(std::move(source)) {}
 
+// What makes each event's ce_id unique (CloudEvents 1.0: source + id unique per distinct event):
+// a random number per process (other workers, earlier runs) and a counter per event. The id is
+// not derived from the record: the same position can hold another version later (a file name
+// used again, a REST page read again), and the same content can be a distinct event (A, B, A
+// again); a consumer that drops ids it has seen would lose that last A. A record published again
+// after a crash (at least once) gets a new id, as CloudEvents allows: consumers deduplicate by
+// subject and content, as the flows' ledger does.
+static std::string next_event_number() {
+  static const std::string run = [] {
+    std::random_device entropy;
+    char text[24];
+    std::snprintf(text, sizeof text, "%08x%08x", entropy(), entropy());
+    return std::string(text);
+  }();
+  static std::atomic<uint64_t> counter{0};
+  return run + "-" + std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+}
+
 std::vector<OutgoingEvent> source_events(const SourceOptions& options, std::vector<connectors::SourceRecord>& records) {
   const std::string name = options.connector + "." + options.stream;
   const int64_t now = now_ms();
-  // The same for the whole batch: made once, shared by its events.
+  // The same for the whole batch: made once, shared by its events. synchub's own attributes are
+  // extensions (ce_ + lower-case alphanumerics, Kafka binding) so CloudEvents SDKs keep them.
   auto common = std::make_shared<const std::vector<Header>>(
       std::vector<Header>{{"ce_specversion", "1.0"},
                           {"ce_source", "/synchub/" + options.connector + "/" + options.stream},
                           {"ce_type", "synchub." + options.stream + ".upserted"},
                           {"ce_time", iso_time(now)},
                           {"content-type", "application/json"},
-                          {"synchub_origin", options.hub_name}});
+                          {std::string(kOriginHeader), options.hub_name}});
   std::string id_suffix = "@";  // (not "@" + to_string(): a GCC 12 -Wrestrict false positive)
   id_suffix += std::to_string(now);
+  id_suffix += '.';
   std::vector<OutgoingEvent> events;
   events.reserve(records.size());
   for (auto& r : records) {
     OutgoingEvent e;
     e.topic = options.topic;
     e.headers.reserve(3);
-    std::string id;  // name:position@time, built in one allocation
-    id.reserve(name.size() + 1 + r.position.size() + id_suffix.size());
-    id.append(name).append(1, ':').append(r.position).append(id_suffix);
+    const std::string number = next_event_number();
+    std::string id;  // name:position@time.run-n, built in one allocation
+    id.reserve(name.size() + 1 + r.position.size() + id_suffix.size() + number.size());
+    id.append(name).append(1, ':').append(r.position).append(id_suffix).append(number);
     e.headers.push_back({"ce_id", std::move(id)});
     e.headers.push_back({"ce_subject", r.key});
-    e.headers.push_back({"synchub_cursor", r.position});
+    e.headers.push_back({std::string(kCursorHeader), r.position});
     e.common_headers = common;
     e.key = std::move(r.key);
     e.value = std::move(r.value);

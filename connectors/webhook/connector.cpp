@@ -4,11 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
-#include "config/units.hpp"
-#include "http/signing.hpp"
+#include "connectors/webhook/signature_schemes.hpp"
 #include "mapping/document.hpp"
 #include "mapping/json_writer.hpp"
 #include "mapping/record.hpp"
@@ -16,14 +15,50 @@
 namespace synchub::connectors {
 namespace {
 
+// The signature rules a stream's settings give: `signature: {scheme, secrets, header}`, or the
+// older `secret` (synchub's scheme with signature_header and timestamp_header).
+std::optional<webhook::SignatureRules> signature_rules(const config::Settings& s) {
+  webhook::SignatureRules rules;
+  rules.timestamp_header = s.str(webhook::field::kTimestampHeader);
+  rules.tolerance_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(s.duration(webhook::field::kTolerance)).count();
+  if (s.has(webhook::field::kSignatureSecrets)) {
+    rules.scheme =
+        webhook::scheme_named(s.str_or(webhook::field::kSignatureScheme, "synchub")).value_or(webhook::Scheme::Synchub);
+    rules.secrets = s.list(webhook::field::kSignatureSecrets);
+    rules.signature_header = s.str_or(webhook::field::kSignatureHeaderOf, "");
+  } else if (!s.str_or(webhook::field::kSecret, "").empty()) {
+    rules.secrets = {s.str(webhook::field::kSecret)};
+  } else {
+    return std::nullopt;  // unsigned requests are accepted
+  }
+  if (rules.scheme == webhook::Scheme::Synchub && rules.signature_header.empty())
+    rules.signature_header = s.str(webhook::field::kSignatureHeader);
+  return rules;
+}
+
+// The delivery id header: GitHub names its deliveries in X-GitHub-Delivery, unless set otherwise.
+std::string delivery_header(const config::Settings& s, const std::optional<webhook::SignatureRules>& rules) {
+  const config::Value& v = s.value(webhook::field::kDeliveryHeader);
+  if (v.from_default && rules && rules->scheme == webhook::Scheme::GitHub) return "X-GitHub-Delivery";
+  return v.text;
+}
+
+// Where a pushed record came from: its request's delivery id (when it has one) and its place in
+// the body, e.g. "push:msg_2KWPBgLlAfxdpx2AI54pPJ85f4W#3".
+std::string push_position(const std::string& delivery, size_t number) {
+  constexpr size_t kLongestId = 200;  // a sender's text in a header of every event: bounded
+  std::string position = "push";
+  if (!delivery.empty()) position.append(":").append(delivery.substr(0, kLongestId));
+  return position.append("#").append(std::to_string(number));
+}
+
 class WebhookStream final : public SourceStream, public PushSource {
  public:
   explicit WebhookStream(const config::Settings& s)
       : key_(s.str(webhook::field::kKey)),
-        secret_(s.str_or(webhook::field::kSecret, "")),
-        signature_header_(s.str(webhook::field::kSignatureHeader)),
-        timestamp_header_(s.str(webhook::field::kTimestampHeader)),
-        delivery_header_(s.str_or(webhook::field::kDeliveryHeader, "")),
+        rules_(signature_rules(s)),
+        delivery_header_(delivery_header(s, rules_)),
         tolerance_(s.duration(webhook::field::kTolerance)) {}
 
   PullResult pull(const std::string&, size_t) override { return {}; }  // everything arrives by push
@@ -42,21 +77,15 @@ class WebhookStream final : public SourceStream, public PushSource {
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     const auto window = std::chrono::duration_cast<std::chrono::seconds>(tolerance_).count();
     int64_t signed_at = now;
-    if (!secret_.empty()) {
-      std::string stamp = request.header(timestamp_header_);
-      auto seconds = config::parse_int(stamp);
-      if (!seconds) return refuse(401, "missing or unreadable " + timestamp_header_ + " header");
-      if (*seconds < now - window || *seconds > now + window)
-        return refuse(401, "timestamp outside the accepted window (" + std::to_string(window) + " s)");
-      std::string signature = request.header(signature_header_);
-      if (signature.rfind("sha256=", 0) != 0) signature.insert(0, "sha256=");  // the prefix is optional
-      const std::string expected = http::webhook_signature(secret_, stamp, request.body);
-      if (!http::constant_time_equal(signature, expected)) return refuse(401, "bad signature");
-      reply.replay_keys.push_back("signature:" + expected);
-      signed_at = *seconds;
+    std::string delivery = delivery_header_.empty() ? "" : request.header(delivery_header_);
+    if (rules_) {
+      webhook::SignatureCheck check = webhook::check_signature(*rules_, request.header, request.body, now);
+      if (!check.error.empty()) return refuse(401, check.error);
+      reply.replay_keys.push_back("signature:" + check.signature);
+      if (!check.delivery.empty()) delivery = check.delivery;  // signed with the body: the better id
+      signed_at = check.signed_at.value_or(now);
     }
-    if (std::string id = delivery_header_.empty() ? "" : request.header(delivery_header_); !id.empty())
-      reply.replay_keys.push_back("delivery:" + id);
+    if (!delivery.empty()) reply.replay_keys.push_back("delivery:" + delivery);
     // Remembered while the request could be accepted: until its window ends.
     reply.replay_until_ms = (std::max<int64_t>(signed_at, now) + window) * 1000;
     // Parsed exactly (amounts keep their digits): one object, an array of
@@ -68,7 +97,7 @@ class WebhookStream final : public SourceStream, public PushSource {
       uint32_t row = array ? mapping::Document::first_child(doc.root_index()) : doc.root_index();
       for (uint32_t i = 0; i < (array ? doc.root().count : 1); ++i, row = doc.at(row).next) {
         SourceRecord record;
-        std::string error = to_record(doc, row, "push", record);
+        std::string error = to_record(doc, row, push_position(delivery, records.size() + 1), record);
         if (!error.empty()) return "record " + std::to_string(records.size() + 1) + where + ": " + error;
         records.push_back(std::move(record));
       }
@@ -109,7 +138,9 @@ class WebhookStream final : public SourceStream, public PushSource {
     return r;
   }
 
-  std::string key_, secret_, signature_header_, timestamp_header_, delivery_header_;
+  std::string key_;
+  std::optional<webhook::SignatureRules> rules_;  // none: unsigned requests are accepted
+  std::string delivery_header_;
   std::chrono::milliseconds tolerance_;
 };
 

@@ -1,5 +1,7 @@
 #include "runtime/admin/admin_api.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -206,8 +208,14 @@ RouteTable AdminApi::route_table() {
 Role AdminApi::role_of(const http::HttpRequest& request) const {
   if (options_.viewer_tokens.empty() && options_.operator_tokens.empty()) return Role::Operator;
   const std::string auth = request.header("Authorization");
-  if (auth.rfind("Bearer ", 0) != 0) return Role::Open;
-  const std::string token = auth.substr(7);
+  // The scheme name is case-insensitive (RFC 9110 11.1): "bearer" and "BEARER" are Bearer too.
+  constexpr std::string_view kScheme = "bearer ";
+  if (auth.size() < kScheme.size() ||
+      !std::equal(kScheme.begin(), kScheme.end(), auth.begin(),
+                  [](char want, char got) { return want == std::tolower(static_cast<unsigned char>(got)); }))
+    return Role::Open;
+  const size_t start = auth.find_first_not_of(' ', kScheme.size());
+  const std::string token = start == std::string::npos ? "" : auth.substr(start);
   bool viewer = false, operator_ = false;
   // Every token is compared (no early exit): the time taken says nothing about which matched.
   for (const auto& t : options_.operator_tokens) operator_ = http::constant_time_equal(t, token) || operator_;

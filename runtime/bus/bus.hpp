@@ -18,6 +18,14 @@ struct Header {
   std::string value;
 };
 
+// synchub's CloudEvents extension attributes on a source's events (Kafka binding: ce_ + lower-case
+// alphanumerics, kept by CloudEvents SDKs): the hub that read the record and where it read it.
+// Events published by earlier versions carry the plain headers instead; readers accept both.
+inline constexpr std::string_view kOriginHeader = "ce_synchuborigin";
+inline constexpr std::string_view kCursorHeader = "ce_synchubcursor";
+inline constexpr std::string_view kLegacyOriginHeader = "synchub_origin";
+inline constexpr std::string_view kLegacyCursorHeader = "synchub_cursor";
+
 struct OutgoingEvent {
   std::string topic;
   std::string key;

@@ -10,11 +10,13 @@
 namespace synchub::runtime {
 namespace {
 
-// Events as a source publishes them: with the position it read each record at.
-void publish_read(Bus& bus, const std::vector<std::tuple<std::string, std::string, std::string>>& records) {
+// Events as a source publishes them: with the position it read each record at (in the CloudEvents
+// extension attribute, or in the plain header of events published by earlier versions).
+void publish_read(Bus& bus, const std::vector<std::tuple<std::string, std::string, std::string>>& records,
+                  std::string_view cursor_header = kCursorHeader) {
   std::vector<OutgoingEvent> events;
   for (const auto& [key, value, position] : records)
-    events.push_back({"crm.orders", key, value, {{"synchub_cursor", position}}});
+    events.push_back({"crm.orders", key, value, {{std::string(cursor_header), position}}});
   bus.publish(events);
 }
 
@@ -36,7 +38,8 @@ TEST_F(FlowRunnerTest, EachRecordLeavesItsLineageRowsInTheCommitOfItsBatch) {
                        {"C", R"({"id":"C","quote":"Q2"})", "orders.jsonl:3"}});
   flow->run_once(t0_);                             // A lands, B is dead-lettered, C fails transiently
   flow->run_once(t0_ + std::chrono::seconds(10));  // C lands at its second attempt
-  publish_read(*bus_, {{"A", R"({"id":"A","quote":"Q1"})", "orders.jsonl:4"}});  // read again, unchanged
+  publish_read(*bus_, {{"A", R"({"id":"A","quote":"Q1"})", "orders.jsonl:4"}},  // read again, unchanged,
+               kLegacyCursorHeader);                                            // by an earlier version
   flow->run_once(t0_ + std::chrono::seconds(20));
   ASSERT_TRUE(flow->caught_up());
 
