@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "mapping/record.hpp"
 
@@ -59,13 +60,19 @@ std::string row_hash(std::string_view row) {
 }
 
 nlohmann::json span_json(const BatchSpan& s) {
-  return {{"batch", s.id}, {"start", s.start}, {"end", s.end}, {"line", s.line}, {"rows", s.row_hashes}};
+  return {{"batch", s.id}, {"file", s.file}, {"start", s.start},
+          {"end", s.end},  {"line", s.line}, {"rows", s.row_hashes}};
 }
 
 BatchSpan span_from(const nlohmann::json& j) {
-  return {j.at("batch").get<std::string>(), j.at("start").get<uint64_t>(), j.at("end").get<uint64_t>(),
-          j.at("line").get<uint64_t>(), j.at("rows").get<std::vector<std::string>>()};
+  return {j.at("batch").get<std::string>(), j.at("file").get<std::string>(),
+          j.at("start").get<uint64_t>(),    j.at("end").get<uint64_t>(),
+          j.at("line").get<uint64_t>(),     j.at("rows").get<std::vector<std::string>>()};
 }
+
+// Suspects kept: one more at each restart that left one; they matter only until the hub has
+// delivered again what it had not recorded, soon after the restart.
+constexpr size_t kMaxSuspects = 8;
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -91,6 +98,7 @@ void RolledFiles::unload() {
   pending_.reset();
   closed_last_.reset();
   closed_file_.clear();
+  suspects_.clear();
   new_file_ = false;
   close_fd(journal_fd_);
   close_fd(lock_fd_);  // releases the flock
@@ -115,6 +123,7 @@ void RolledFiles::load() {
   try {
     read_journal();
     recover_open_file();
+    suspect_last_batch();
   } catch (...) {
     unload();
     throw;
@@ -162,6 +171,10 @@ void RolledFiles::read_journal() {
         open_.reset();
         closed_file_ = j.at("closed").get<std::string>();
         if (j.contains("last")) closed_last_ = span_from(j.at("last"));
+        suspects_.clear();
+        for (const auto& suspect : j.at("suspects")) suspects_.push_back(span_from(suspect));
+      } else if (j.contains("suspect")) {
+        suspects_.push_back(span_from(j.at("suspect")));
       }
     } catch (const nlohmann::json::exception& e) {
       throw std::runtime_error("cannot read " + journal_path + " at byte " + std::to_string(at) + ": " + e.what());
@@ -198,6 +211,21 @@ void RolledFiles::recover_open_file() {
     fail("cannot cut back", open_path);
 }
 
+// The last batch written before this load may not be recorded by the hub: kept as a suspect
+// (journaled, so that it stays one through further restarts).
+void RolledFiles::suspect_last_batch() {
+  const BatchSpan* last = open_ && !open_->batches.empty() ? &open_->batches.back()
+                          : closed_last_                   ? &*closed_last_
+                                                           : nullptr;
+  if (!last) return;
+  for (const auto& s : suspects_)
+    if (s.id == last->id) return;
+  suspects_.push_back(*last);
+  if (suspects_.size() > kMaxSuspects) suspects_.erase(suspects_.begin());
+  journal(nlohmann::json{{"suspect", span_json(*last)}}.dump());
+  if (sync_) flush(journal_fd_, path("." + flow_ + ".roll"));
+}
+
 void RolledFiles::journal(const std::string& line) {
   const std::string text = line + "\n";
   size_t done = 0;
@@ -211,8 +239,9 @@ void RolledFiles::journal(const std::string& line) {
 
 // The journal after a close: only what a repeated batch needs, replaced whole (rename).
 void RolledFiles::rewrite_journal() {
-  nlohmann::json j{{"closed", closed_file_}};
+  nlohmann::json j{{"closed", closed_file_}, {"suspects", nlohmann::json::array()}};
   if (closed_last_) j["last"] = span_json(*closed_last_);
+  for (const auto& s : suspects_) j["suspects"].push_back(span_json(s));
   const std::string journal_path = path("." + flow_ + ".roll");
   const std::string temp_path = journal_path + ".tmp";
   int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -238,6 +267,7 @@ void RolledFiles::take_back(const std::string& batch_id) {
   if (sync_) flush(journal_fd_, path("." + flow_ + ".roll"));  // before the bytes go: a crash must not see fewer
   const BatchSpan& s = open_->batches.back();
   if (::ftruncate(open_->fd, static_cast<off_t>(s.start)) != 0) fail("cannot cut back", path(open_->name));
+  std::erase_if(suspects_, [&](const BatchSpan& suspect) { return suspect.id == batch_id; });  // written anew
   open_->end = s.start;
   open_->next_line = s.line;
   open_->records -= s.row_hashes.size();
@@ -251,15 +281,15 @@ bool RolledFiles::full_before(uint64_t records, uint64_t bytes) const {
   return limits_.max_age.count() > 0 && wall_ms() - open_->created_ms >= limits_.max_age.count();
 }
 
-size_t RolledFiles::already_written(const std::string& batch_id, const std::vector<std::string>& rows,
-                                    std::string& file, uint64_t& line) const {
-  if ((open_ && !open_->batches.empty()) || !closed_last_ || closed_last_->id != batch_id) return 0;
-  const auto& known = closed_last_->row_hashes;
-  size_t same = 0;
-  while (same < rows.size() && same < known.size() && row_hash(rows[same]) == known[same]) ++same;
-  file = closed_file_;
-  line = closed_last_->line;
-  return same;
+std::vector<std::string> RolledFiles::written_before(const std::vector<std::string>& rows) const {
+  std::vector<std::string> where(rows.size());
+  if (suspects_.empty()) return where;
+  std::unordered_map<std::string_view, std::string> known;
+  for (const auto& s : suspects_)
+    for (size_t i = 0; i < s.row_hashes.size(); ++i) known[s.row_hashes[i]] = s.file + ":" + std::to_string(s.line + i);
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (auto it = known.find(row_hash(rows[i])); it != known.end()) where[i] = it->second;
+  return where;
 }
 
 void RolledFiles::open(const std::string& batch_id, std::string_view head, uint64_t head_lines,
@@ -283,7 +313,7 @@ void RolledFiles::open(const std::string& batch_id, std::string_view head, uint6
 
 uint64_t RolledFiles::append(const std::string& batch_id, std::string_view content,
                              const std::vector<std::string>& rows) {
-  BatchSpan s{batch_id, open_->end, open_->end + content.size(), open_->next_line, {}};
+  BatchSpan s{batch_id, open_->name, open_->end, open_->end + content.size(), open_->next_line, {}};
   s.row_hashes.reserve(rows.size());
   for (const auto& row : rows) s.row_hashes.push_back(row_hash(row));
   write_all(open_->fd, content, open_->end, path("." + open_->name + ".open"));

@@ -6,10 +6,13 @@
 // flushed, with fsync) and before the batch is reported written:
 //  - after a crash, the open file is cut back to the end of the last batch the journal holds
 //    (a batch cut short was never reported written), and writing goes on in it;
-//  - a batch pushed again (the hub had not recorded it before the crash, or its flush failed)
-//    is cut off the open file and written anew, as the one-file-per-batch sink overwrote it;
-//  - once a file is closed, the journal keeps its last batch (row hashes), so that if that
-//    batch comes again its rows are recognised instead of written twice.
+//  - a batch pushed again while it is still the open file's last (its flush failed, or the
+//    hub was killed before recording it) is cut off and written anew, as the one-file-per-batch
+//    sink overwrote it;
+//  - the last batch written before a restart may not be recorded by the hub and come again
+//    later, after batches of other partitions, in other batches, or once its file is closed:
+//    it is kept in the journal as a suspect (its rows' hashes and places), and a row pushed
+//    again with the same bytes is reported where it is instead of written twice.
 // `.<flow>.roll.lock` is held (flock) while a sink writes the flow: a second writer of the
 // same flow in the same outbox is refused rather than let interleave.
 #pragma once
@@ -32,6 +35,7 @@ struct RollLimits {
 // Where one batch's rows are in a file. Lines count rows (the header is line 1 of a CSV file).
 struct BatchSpan {
   std::string id;
+  std::string file;
   uint64_t start = 0, end = 0;  // byte offsets
   uint64_t line = 0;            // of the first row
   std::vector<std::string> row_hashes;
@@ -59,10 +63,8 @@ class RolledFiles {
   void take_back(const std::string& batch_id);
   // Whether the open file is to be closed before a batch of `records` rows and `bytes` bytes.
   bool full_before(uint64_t records, uint64_t bytes) const;
-  // A repeated push of the last batch of the file closed last: how many of `rows`, from the
-  // first, that file already holds; `file` and `line` say where the first is.
-  size_t already_written(const std::string& batch_id, const std::vector<std::string>& rows, std::string& file,
-                         uint64_t& line) const;
+  // Where each of `rows` is already, as a row of a suspect batch ("<file>:<line>"), or "".
+  std::vector<std::string> written_before(const std::vector<std::string>& rows) const;
 
   // Starts a new open file holding `head` (a BOM, a CSV header: `head_lines` lines).
   void open(const std::string& batch_id, std::string_view head, uint64_t head_lines, std::vector<std::string> columns);
@@ -76,6 +78,7 @@ class RolledFiles {
 
  private:
   void read_journal();
+  void suspect_last_batch();
   void recover_open_file();
   void journal(const std::string& line);
   void rewrite_journal();
@@ -94,10 +97,11 @@ class RolledFiles {
     int fd = -1;
   };
   std::optional<OpenFile> open_;
-  bool new_file_ = false;             // created since the last finish(): the folder is flushed too
-  std::optional<BatchSpan> pending_;  // appended, not journaled yet
-  std::optional<BatchSpan> closed_last_;
+  bool new_file_ = false;                 // created since the last finish(): the folder is flushed too
+  std::optional<BatchSpan> pending_;      // appended, not journaled yet
+  std::optional<BatchSpan> closed_last_;  // of the file closed last
   std::string closed_file_;
+  std::vector<BatchSpan> suspects_;  // batches written before a restart, perhaps not recorded
 };
 
 }  // namespace synchub::connectors::file

@@ -266,8 +266,8 @@ RolledFiles& FileSink::rolled(const std::string& flow) {
 }
 
 // Appends the batch to the flow's open file (a new one when there is none or it is full). A
-// batch pushed again is cut off the open file first, or, when its file was closed since, only
-// the rows that file does not hold are written.
+// batch pushed again is cut off the open file first when it is its last; rows of a batch
+// written before a restart are found where they are (roll.hpp).
 std::vector<SinkResult> FileSink::push_rolled(const Batch& batch) {
   std::vector<SinkResult> results = unsent_results(batch.records.size());
   RolledFiles& files = rolled(batch.flow);
@@ -283,17 +283,23 @@ std::vector<SinkResult> FileSink::push_rolled(const Batch& batch) {
       files.close();
       if (columns_.empty() && csv_) rows = rows_of(batch, {}, results);  // a new file: its first record's fields
     }
-    auto landed = [&](size_t k, const std::string& file, uint64_t line) {
+    auto landed = [&](size_t k, const std::string& target_id) {
       const SinkRecord& r = batch.records[rows.written[k]];
-      results[rows.written[k]] = SinkResult::landed(r.known_to_target ? Outcome::Updated : Outcome::Created,
-                                                    file + ":" + std::to_string(line));
+      results[rows.written[k]] = SinkResult::landed(r.known_to_target ? Outcome::Updated : Outcome::Created, target_id);
     };
-    std::string closed_file;
-    uint64_t closed_line = 0;
-    const size_t held = files.already_written(batch.id, rows.text, closed_file, closed_line);
-    for (size_t k = 0; k < held; ++k) landed(k, closed_file, closed_line + k);
-    if (held == rows.text.size()) return results;
-    const std::vector<std::string> rest(rows.text.begin() + static_cast<ptrdiff_t>(held), rows.text.end());
+    // Rows a suspect batch holds (written before a restart, not recorded by the hub) are there.
+    const std::vector<std::string> where = files.written_before(rows.text);
+    std::vector<std::string> rest;
+    std::vector<size_t> rest_of;  // index in rows of each row of `rest`
+    for (size_t k = 0; k < rows.text.size(); ++k) {
+      if (!where[k].empty()) {
+        landed(k, where[k]);
+        continue;
+      }
+      rest.push_back(rows.text[k]);
+      rest_of.push_back(k);
+    }
+    if (rest.empty()) return results;
     if (!files.is_open()) files.open(batch.id, head(rows.columns), csv_ ? 1 : 0, rows.columns);
     std::string content;
     content.reserve(rows.bytes);
@@ -306,7 +312,7 @@ std::vector<SinkResult> FileSink::push_rolled(const Batch& batch) {
     } else if (std::string error = files.finish(); !error.empty()) {
       throw std::runtime_error(error);
     }
-    for (size_t k = held; k < rows.text.size(); ++k) landed(k, name, line + (k - held));
+    for (size_t j = 0; j < rest.size(); ++j) landed(rest_of[j], name + ":" + std::to_string(line + j));
   } catch (const std::exception& e) {
     files.unload();
     fail_written(results, written, e.what());
