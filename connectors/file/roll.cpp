@@ -166,6 +166,7 @@ void RolledFiles::read_journal() {
         open_->end = s.start;
         open_->next_line = s.line;
         open_->records -= s.row_hashes.size();
+        std::erase_if(suspects_, [&](const BatchSpan& suspect) { return suspect.id == s.id; });  // written anew
         open_->batches.pop_back();
       } else if (j.contains("closed")) {
         open_.reset();
