@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "connectors/file/csv.hpp"
+#include "connectors/file/fd.hpp"
 #include "mapping/document.hpp"
 #include "mapping/json_writer.hpp"
 #include "mapping/record.hpp"
@@ -24,11 +25,7 @@ namespace synchub::connectors::file {
 
 namespace {
 
-struct Cursor {
-  std::string file;
-  uint64_t offset = 0;
-  uint64_t line = 1;
-};
+using Cursor = FileCursor;
 
 Cursor parse_cursor(const std::string& text) {
   Cursor c;
@@ -42,48 +39,6 @@ Cursor parse_cursor(const std::string& text) {
 
 std::string format_cursor(const Cursor& c) {
   return nlohmann::json{{"file", c.file}, {"offset", c.offset}, {"line", c.line}}.dump();
-}
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-std::string errno_text(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
-}
-
-// Makes a written batch file visible, whole: with `sync`, flush it, rename it into place and
-// flush the directory; without, only the rename. Returns "" or why it failed (the file is
-// then removed).
-[[nodiscard]] std::string place_file(Fd file, const std::string& temp_path, const std::string& final_path,
-                                     const std::string& dir_path, bool sync) {
-  std::string error;
-  if (sync && ::fsync(file.get()) != 0)
-    error = errno_text("cannot flush", temp_path);
-  else if (::rename(temp_path.c_str(), final_path.c_str()) != 0)
-    error = errno_text("cannot rename to", final_path);
-  else if (sync) {
-    // The rename is durable only once the folder is flushed: a failure here is a failure of the
-    // batch (retried, and written again under the same name), not a success that a power cut
-    // could undo. A folder that cannot be flushed at all (EINVAL: its file system does not
-    // support it) is as durable as it can be.
-    Fd dir(::open(dir_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() < 0) return errno_text("cannot open the folder to flush it:", dir_path);
-    if (::fsync(dir.get()) != 0 && errno != EINVAL) return errno_text("cannot flush the folder", dir_path);
-  }
-  if (!error.empty()) ::unlink(temp_path.c_str());
-  return error;
 }
 
 bool is_blank(const std::string& text) {
@@ -108,7 +63,18 @@ FileSource::FileSource(const config::StreamConfig& stream)
       pattern_(stream.settings.str(field::kPattern)),
       poll_interval_(stream.settings.duration(field::kPollInterval)),
       settle_(stream.settings.duration(field::kSettle)),
-      max_record_size_(stream.settings.size(field::kMaxRecordSize)) {}
+      max_record_size_(stream.settings.size(field::kMaxRecordSize)) {
+  if (parse_encoding(stream.settings.str(field::kEncoding)) == Encoding::Gb18030)
+    from_gb18030_ = std::make_unique<Transcoder>("UTF-8", "GB18030");
+}
+
+bool FileSource::decode(std::string& text) {
+  if (!from_gb18030_) return true;
+  std::string converted;
+  if (!from_gb18030_->convert(text, converted)) return false;
+  text = std::move(converted);
+  return true;
+}
 
 std::unique_ptr<FileSource> FileSource::whole_folder(const config::StreamConfig& stream, const std::string& folder) {
   auto source = std::make_unique<FileSource>(stream);
@@ -121,7 +87,7 @@ std::unique_ptr<FileSource> FileSource::whole_folder(const config::StreamConfig&
 // otherwise the first (finish the file in progress even if a file sorting before it appeared).
 // "" when there is none.
 std::string FileSource::pick_file(const std::vector<std::string>& files, const std::string& current) const {
-  if (std::find(files.begin(), files.end(), current) != files.end()) return current;
+  if (std::binary_search(files.begin(), files.end(), current)) return current;
   if (!whole_) return files.empty() ? "" : files[0];
   auto next = std::upper_bound(files.begin(), files.end(), current);
   return next == files.end() ? "" : *next;
@@ -160,7 +126,7 @@ const std::vector<std::string>& FileSource::csv_header(const std::string& name, 
   std::vector<std::string> header;
   if (reader.next(raw, true)) {
     strip_bom(raw.text);
-    std::string error = parse_csv_row(raw.text, delimiter_, header);
+    std::string error = decode(raw.text) ? parse_csv_row(raw.text, delimiter_, header) : "invalid GB18030";
     if (!error.empty()) header.clear();
   }
   if (headers_.size() > 16) headers_.clear();
@@ -194,6 +160,7 @@ void FileSource::convert(const std::string& name, RawRecord& raw, PullResult& ou
     return;
   }
   if (!raw.problem.empty()) return reject(raw.problem);
+  if (!decode(raw.text)) return reject("invalid GB18030");
   if (!mapping::is_valid_utf8(raw.text)) return reject("invalid UTF-8");
   const auto& header = headers_[name];
   std::vector<std::string> fields;
@@ -216,15 +183,54 @@ void FileSource::convert(const std::string& name, RawRecord& raw, PullResult& ou
   out.records.push_back({std::move(key), std::move(json), position});
 }
 
+// Reads `name` from `cursor` on, at most `budget` records; false when it stops for want of
+// input that is not there yet (a header row being written).
+bool FileSource::read_file(const std::string& name, int fd, bool settled, Cursor& cursor, size_t budget, size_t& count,
+                           PullResult& result) {
+  if (csv_) {
+    csv_header(name, fd);
+    if (cursor.offset == 0) {  // the header row is not a record
+      RecordReader header_reader(fd, 0, 1, true, kRejectInputLimit);
+      RawRecord header_row;
+      if (!header_reader.next(header_row, settled)) return false;
+      cursor.offset = header_row.end_offset;
+      cursor.line = header_reader.line();
+    }
+  }
+  RecordReader reader(fd, cursor.offset, cursor.line, csv_, kRejectInputLimit);
+  RawRecord raw;
+  while (count < budget && reader.next(raw, settled)) {
+    if (raw.start_offset == 0) strip_bom(raw.text);
+    if (is_blank(raw.text)) continue;
+    convert(name, raw, result);
+    ++count;
+  }
+  cursor.offset = reader.offset();
+  cursor.line = reader.line();
+  return true;
+}
+
+// The folder is listed once and the listing kept while pulls follow each other at once (`more`):
+// listing it at every pull made reading N files take N listings of N names.
 PullResult FileSource::pull(const std::string& cursor_text, size_t max_records) {
   PullResult result;
   result.next_cursor = cursor_text;
   Cursor cursor = parse_cursor(cursor_text);
+  bool fresh = relist_ || listing_.empty();  // the listing is of this pull
+  if (fresh) listing_ = list_inbox();
+  auto relist = [&] {
+    if (fresh) return false;
+    listing_ = list_inbox();
+    return fresh = true;
+  };
+  size_t count = 0;
   while (true) {
-    const std::string name = pick_file(list_inbox(), cursor.file);
-    if (name.empty()) return result;
+    const std::string name = pick_file(listing_, cursor.file);
+    if (name.empty() && relist()) continue;  // files may have come since the listing
+    if (name.empty()) break;
     const std::string path = (fs::path(inbox_) / name).string();
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0 && errno == ENOENT && relist()) continue;  // gone since the listing
     if (fd.get() < 0) throw std::runtime_error(errno_text("cannot open", path));
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw std::runtime_error(errno_text("cannot stat", path));
@@ -235,8 +241,9 @@ PullResult FileSource::pull(const std::string& cursor_text, size_t max_records) 
     if (cursor.file != name) cursor = {name, 0, 1};
 
     if (cursor.offset >= size && whole_) {  // read: on to the next file, if there is one
-      const std::string next = pick_file(list_inbox(), name + '\x01');
-      if (next.empty()) return result;
+      const std::string next = pick_file(listing_, name + '\x01');
+      if (next.empty() && relist()) continue;
+      if (next.empty()) break;
       cursor = {next, 0, 1};
       continue;
     }
@@ -244,44 +251,31 @@ PullResult FileSource::pull(const std::string& cursor_text, size_t max_records) 
       // Every record of this file is on the bus (this cursor was committed).
       if (!settled) {
         result.waiting = true;
-        return result;
+        break;
       }
       archive(name);
       headers_.erase(name);
+      listing_.erase(std::lower_bound(listing_.begin(), listing_.end(), name));
       cursor = {};
       result.next_cursor = "";
       continue;
     }
-
-    if (csv_) {
-      csv_header(name, fd.get());
-      if (cursor.offset == 0) {  // the header row is not a record
-        RecordReader header_reader(fd.get(), 0, 1, true, kRejectInputLimit);
-        RawRecord header_row;
-        if (!header_reader.next(header_row, settled)) {
-          result.waiting = true;
-          return result;
-        }
-        cursor.offset = header_row.end_offset;
-        cursor.line = header_reader.line();
-      }
+    if (!read_file(name, fd.get(), settled, cursor, max_records, count, result)) {
+      result.waiting = true;
+      break;
     }
-
-    RecordReader reader(fd.get(), cursor.offset, cursor.line, csv_, kRejectInputLimit);
-    RawRecord raw;
-    size_t count = 0;
-    while (count < max_records && reader.next(raw, settled)) {
-      if (raw.start_offset == 0) strip_bom(raw.text);
-      if (is_blank(raw.text)) continue;
-      convert(name, raw, result);
-      ++count;
-    }
-    result.next_cursor = format_cursor({name, reader.offset(), reader.line()});
+    result.next_cursor = format_cursor(cursor);
+    const bool at_end = cursor.offset >= size && settled;
+    // Reading whole, a pull reads on into the next file; otherwise a finished file is archived
+    // at the next pull, once this cursor is committed.
+    if (whole_ && at_end && count < max_records) continue;
     // Pull again at once when a batch filled up, or to archive a finished file.
-    result.more = count == max_records || (reader.offset() >= size && settled);
-    result.waiting = !result.more && (reader.offset() < size || !settled);
-    return result;
+    result.more = count == max_records || at_end;
+    result.waiting = !result.more && (cursor.offset < size || !settled);
+    break;
   }
+  relist_ = !result.more;
+  return result;
 }
 
 std::string FileSource::accept(const std::string& record_json, SourceRecord& out) const {
@@ -290,142 +284,6 @@ std::string FileSource::accept(const std::string& record_json, SourceRecord& out
   out.value = record_json;
   out.position = "replay";
   return {};
-}
-
-// ---- sink ------------------------------------------------------------------
-
-FileSink::FileSink(const config::StreamConfig& stream)
-    : csv_(stream.settings.str(field::kFormat) == "csv"),
-      delimiter_(stream.settings.str(field::kDelimiter).at(0)),
-      fsync_(stream.settings.boolean(field::kFsync)),
-      outbox_(stream.settings.str(field::kOutbox)) {
-  if (stream.settings.has(field::kColumns)) columns_ = stream.settings.list(field::kColumns);
-  std::error_code ec;
-  fs::create_directories(outbox_, ec);
-  // Temp files of a batch that never completed (the process died mid-write).
-  for (const auto& entry : fs::directory_iterator(outbox_, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.starts_with(".") && name.ends_with(".tmp")) fs::remove(entry.path(), ec);
-  }
-}
-
-std::string FileSink::csv_row(std::string_view record, std::vector<std::string>& columns, std::string& error) const {
-  thread_local mapping::Document doc;
-  std::string reason = doc.parse(record);
-  if (reason.empty() && doc.root().kind != mapping::JsonKind::Object) reason = "expected a JSON object";
-  if (!reason.empty()) {
-    error = "cannot write record as CSV: " + reason;
-    return {};
-  }
-  std::vector<std::pair<std::string, std::string>> cells;
-  uint32_t child = mapping::Document::first_child(doc.root_index());
-  for (uint32_t i = 0; i < doc.root().count; ++i, child = doc.at(child).next) {
-    const mapping::Node& n = doc.at(child);
-    std::string cell;
-    switch (n.kind) {
-      case mapping::JsonKind::Null: break;
-      case mapping::JsonKind::Object:
-      case mapping::JsonKind::Array: mapping::write_node(cell, doc, child); break;  // compact JSON
-      default: cell = doc.scalar_text(child);                                       // numbers keep their exact digits
-    }
-    cells.emplace_back(std::string(n.key()), std::move(cell));
-  }
-  if (columns.empty())
-    for (const auto& [k, _] : cells) columns.push_back(k);
-  std::string row;
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (i) row += delimiter_;
-    for (const auto& [k, v] : cells)
-      if (k == columns[i]) {
-        append_csv_field(row, v, delimiter_);
-        break;
-      }
-  }
-  row += '\n';
-  return row;
-}
-
-FileSink::~FileSink() {
-  if (flushing_.valid()) flushing_.wait();
-}
-
-void FileSink::settle() {
-  if (!flushing_.valid()) return;
-  const std::string error = flushing_.get();
-  if (!error.empty()) throw std::runtime_error(error);
-}
-
-std::vector<SinkResult> FileSink::push(const Batch& batch) {
-  settle();                                                                // one batch in flight at a time
-  std::vector<SinkResult> results = unsent_results(batch.records.size());  // each rejected or written below
-  const std::string name = batch.flow + "-" + batch.id + (csv_ ? ".csv" : ".jsonl");
-  std::vector<std::string> columns = columns_;
-  std::string content;
-  if (!csv_) {
-    size_t bytes = 0;
-    for (const auto& r : batch.records) bytes += r.value.size() + 1;
-    content.reserve(bytes);
-  }
-  std::vector<size_t> written;  // indexes of records in the file
-  for (size_t i = 0; i < batch.records.size(); ++i) {
-    const SinkRecord& r = batch.records[i];
-    if (csv_) {
-      std::string error;
-      std::string row = csv_row(r.value, columns, error);
-      if (!error.empty()) {
-        results[i] = SinkResult::failed(Failure::Permanent, error);
-        continue;
-      }
-      content += row;
-    } else {
-      content.append(r.value);
-      content += '\n';
-    }
-    written.push_back(i);
-  }
-  if (written.empty()) return results;
-  if (csv_) {
-    std::string header;
-    for (size_t i = 0; i < columns.size(); ++i) {
-      if (i) header += delimiter_;
-      append_csv_field(header, columns[i], delimiter_);
-    }
-    content.insert(0, header + "\n");
-  }
-
-  // Write-then-rename: the file appears whole or not at all.
-  const std::string final_path = (fs::path(outbox_) / name).string();
-  const std::string temp_path = (fs::path(outbox_) / ("." + name + ".tmp")).string();
-  auto fail_all = [&](const std::string& message) {
-    for (size_t i : written) results[i] = SinkResult::failed(Failure::Transient, message);
-    ::unlink(temp_path.c_str());
-    return results;
-  };
-  std::error_code ec;
-  fs::create_directories(outbox_, ec);
-  Fd fd(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return fail_all(errno_text("cannot create", temp_path));
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail_all(errno_text("cannot write", temp_path));
-    done += static_cast<size_t>(n);
-  }
-  if (fsync_) {
-    flushing_ = std::async(std::launch::async, [file = std::move(fd), temp_path, final_path, dir = outbox_]() mutable {
-      return place_file(std::move(file), temp_path, final_path, dir, true);
-    });
-  } else if (std::string error = place_file(std::move(fd), temp_path, final_path, outbox_, false); !error.empty()) {
-    return fail_all(error);
-  }
-  size_t line = csv_ ? 2 : 1;
-  for (size_t i : written) {
-    const SinkRecord& r = batch.records[i];
-    results[i] = SinkResult::landed(r.known_to_target ? Outcome::Updated : Outcome::Created,
-                                    name + ":" + std::to_string(line++));
-  }
-  return results;
 }
 
 }  // namespace synchub::connectors::file

@@ -1,9 +1,11 @@
 // 20,000 orders file -> file while synchub is killed with SIGKILL at 10
 // random moments: at the end every order is in the target exactly once,
-// byte for byte as in the source.
+// byte for byte as in the source (one file per batch, and files rolled).
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -12,9 +14,10 @@
 namespace synchub::test {
 namespace {
 
-TEST(CrashSafety, TwentyThousandOrdersSurviveTenKillsExactlyOnce) {
-  TempDir dir;
-  const std::string config = write_file_to_file_config(dir);
+// Runs the hub on `config` (written in `dir`) killed at 10 random moments, then once to its end.
+// With `working`, each moment is counted from when it holds (the hub is writing).
+void twenty_thousand_orders_survive_ten_kills(const TempDir& dir, const std::string& config,
+                                              const std::function<bool()>& working = nullptr) {
   const auto source = drop_orders(dir, 20000, 40, 11);
   ASSERT_EQ(source.size(), 20000u);
 
@@ -26,6 +29,8 @@ TEST(CrashSafety, TwentyThousandOrdersSurviveTenKillsExactlyOnce) {
   int kills_mid_work = 0;
   for (int kill = 0; kill < 10; ++kill) {
     Process hub({"run", "-c", config}, log);
+    if (working)
+      eventually([&] { return !hub.running() || working(); }, std::chrono::seconds(30), std::chrono::milliseconds(5));
     std::this_thread::sleep_for(std::chrono::milliseconds(moment_ms(rng)));
     ASSERT_TRUE(hub.running()) << read_file(log);
     hub.kill_hard();
@@ -58,6 +63,45 @@ TEST(CrashSafety, TwentyThousandOrdersSurviveTenKillsExactlyOnce) {
   EXPECT_EQ(inbox_files, 0u);
   CommandResult dlq = run_synchub({"dlq", "list", "-c", config, "--json"});
   EXPECT_EQ(dlq.out, "[]\n");
+}
+
+TEST(CrashSafety, TwentyThousandOrdersSurviveTenKillsExactlyOnce) {
+  TempDir dir;
+  twenty_thousand_orders_survive_ten_kills(dir, write_file_to_file_config(dir));
+}
+
+// The same with the sink's files rolled: a kill lands while a file is open and several batches
+// are in it; the last run's clean stop closes it.
+TEST(CrashSafety, RolledFilesSurviveTenKillsExactlyOnce) {
+  TempDir dir;
+  std::string config = read_file(write_file_to_file_config(dir));
+  const std::string outbox = "        outbox: outbox/sale_orders\n";
+  config.insert(config.find(outbox) + outbox.size(), "        roll: {max_records: 1200, max_age: 300ms}\n");
+  write_file(dir.str("synchub.yaml"), config);
+  auto open_file = [&] {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir.path() / "outbox/sale_orders", ec))
+      if (e.path().filename().string().ends_with(".open")) return true;
+    return false;
+  };
+  auto outbox_bytes = [&] {
+    uintmax_t bytes = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir.path() / "outbox/sale_orders", ec)) bytes += e.file_size(ec);
+    return bytes;
+  };
+  // Each run is killed once it has written into an open file (the last run's file is open already).
+  std::optional<uintmax_t> at_start;
+  int kills_in_open_file = 0;
+  twenty_thousand_orders_survive_ten_kills(dir, dir.str("synchub.yaml"), [&] {
+    if (!at_start) at_start = outbox_bytes();
+    if (!open_file() || outbox_bytes() <= *at_start) return false;
+    at_start.reset();
+    ++kills_in_open_file;
+    return true;
+  });
+  EXPECT_GE(kills_in_open_file, 5);
+  EXPECT_FALSE(open_file()) << "closed by the clean stop";
 }
 
 TEST(CrashSafety, SigtermFinishesTheBatchInFlightAndExitsZero) {

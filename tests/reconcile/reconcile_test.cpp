@@ -7,6 +7,7 @@
 
 #include "config/hub_config.hpp"
 #include "connectors/connector.hpp"
+#include "connectors/file/connector.hpp"
 #include "connectors/registry.hpp"
 #include "runtime/reconcile/export.hpp"
 #include "runtime/reconcile/plan.hpp"
@@ -307,6 +308,47 @@ TEST_F(ReconcileTest, AnOffsetListingIsReadOnceToItsEnd) {
   EXPECT_TRUE(r.agrees()) << report_table(r);
   EXPECT_EQ(r.matched, 5);
   EXPECT_EQ(pulls, 3);  // offsets 0, 2, 4: once through
+}
+
+// The outbox as the file sink writes it for finance: CSV rolled into files of a few records, with
+// a BOM or in GB18030, Chinese text and a formula made inert. The reconciliation reads it back.
+TEST_F(ReconcileTest, ARolledCsvOutboxWithABomOrInGb18030IsReadBack) {
+  for (const std::string encoding : {"utf-8-bom", "gb18030"}) {
+    SCOPED_TRACE(encoding);
+    std::filesystem::remove_all(dir_.path() / "erp");
+    crm({order("SO1", "100.10", "2024-03-01", "approved", "人民币"),
+         order("SO2", "-12.50", "2024-03-01", "approved", "人民币"),
+         order("SO3", "3", "2024-03-02", "approved", "人民币"), order("SO4", "4", "2024-03-02", "approved", "=1+1")});
+    std::string config = kConfig;
+    config.replace(config.find("{outbox: erp, key: id}"), 22,
+                   "{outbox: erp, key: id, format: csv, encoding: " + encoding + ", roll: {max_records: 2}}");
+    test::write_file(dir_.path() / "synchub.yaml", config);
+    const auto hub = config::load_hub_config(dir_.str("synchub.yaml"), connectors::builtin_registry().specs());
+    const std::vector<std::string> rows = {erp_order("1", "SO1", "100.10", "2024-03-01", "confirmed", "人民币"),
+                                           erp_order("2", "SO2", "-12.50", "2024-03-01", "confirmed", "人民币"),
+                                           erp_order("3", "SO3", "3.00", "2024-03-02", "confirmed", "人民币"),
+                                           erp_order("4", "SO4", "4.00", "2024-03-02", "confirmed", "=1+1")};
+    {
+      connectors::file::FileSink sink(*hub.connector("erp")->stream("orders"));
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const std::string id = "p0-" + std::to_string(i + 1);
+        for (const auto& result : sink.push({"orders_to_erp", id, {{id, rows[i], "", false}}}))
+          ASSERT_TRUE(result.ok()) << result.error;
+        sink.settle();
+      }
+    }
+    size_t files = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path() / "erp"))
+      files += e.path().filename().string()[0] != '.' ? 1 : 0;
+    EXPECT_EQ(files, 2u) << "two records a file";
+    const Report r = run();
+    EXPECT_EQ(r.error, "");
+    // The inert formula is read back as written ('=1+1): the one difference, and the only one.
+    const std::set<std::pair<std::string, std::string>> expected = {{"different", "SO4"}};
+    EXPECT_EQ(listed(r), expected) << report_table(r);
+    EXPECT_EQ(r.matched, 3);
+    EXPECT_EQ(r.read[1], 4);
+  }
 }
 
 TEST_F(ReconcileTest, TheReportRoundTripsThroughJson) {

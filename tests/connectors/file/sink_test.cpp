@@ -1,4 +1,5 @@
-// The file sink: atomic, idempotent batch files; CSV keeps exact numbers.
+// The file sink: atomic, idempotent batch files; CSV keeps exact numbers, is written in the
+// encoding finance opens and keeps formulas inert.
 #include <gtest/gtest.h>
 
 #include "connectors/file/connector.hpp"
@@ -86,6 +87,79 @@ TEST(FileSink, AnUnwritableOutboxIsATransientFailure) {
   EXPECT_EQ(results[0].outcome(), Outcome::Failed);
   EXPECT_EQ(results[0].failure(), Failure::Transient);
   EXPECT_NE(results[0].error.find("blocker/out"), std::string::npos) << results[0].error;
+}
+
+std::vector<SinkResult> push_one(FileSink& sink, std::string_view value) {
+  auto results = sink.push({"f", "p0-1", {{"1", value, "", false}}});
+  sink.settle();
+  return results;
+}
+
+TEST(FileSinkEncoding, Utf8BomStartsTheFileWithAByteOrderMarkForExcel) {
+  TempDir dir;
+  FileSink sink(test::file_stream(dir, "        format: csv\n        outbox: out\n        encoding: utf-8-bom\n"));
+  push_one(sink, R"({"id":"1","name":"纷享销客"})");
+  EXPECT_EQ(test::read_file(dir.str("out/f-p0-1.csv")), "\xEF\xBB\xBFid,name\n1,纷享销客\n");
+}
+
+TEST(FileSinkEncoding, Gb18030WritesTheBytesChineseExcelReads) {
+  TempDir dir;
+  FileSink sink(test::file_stream(dir, "        format: csv\n        outbox: out\n        encoding: gb18030\n"));
+  auto results = push_one(sink, R"({"id":"1","客户":"纷享销客"})");
+  EXPECT_EQ(results[0].outcome(), Outcome::Created);
+  // 纷享销客 in GB18030 (Python: '纷享销客'.encode('gb18030')); the header is converted too.
+  EXPECT_EQ(test::read_file(dir.str("out/f-p0-1.csv")),
+            "id,\xBF\xCD\xBB\xA7\n"
+            "1,\xB7\xD7\xCF\xED\xCF\xFA\xBF\xCD\n");
+}
+
+TEST(FileSinkEncoding, InvalidUtf8IsDeadLetteredWithAReasonAndTheRestIsWritten) {
+  for (const std::string encoding : {"gb18030", "utf-8"}) {
+    SCOPED_TRACE(encoding);
+    TempDir dir;
+    FileSink sink(
+        test::file_stream(dir, "        format: csv\n        outbox: out\n        encoding: " + encoding + "\n"));
+    const std::string bad = "{\"id\":\"2\",\"name\":\"\xFF\xFE\"}";
+    auto results = sink.push({"f", "p0-1", {{"1", R"({"id":"1","name":"a"})", "", false}, {"2", bad, "", false}}});
+    sink.settle();
+    EXPECT_EQ(results[0].outcome(), Outcome::Created);
+    ASSERT_EQ(results[1].outcome(), Outcome::Failed);
+    EXPECT_EQ(results[1].failure(), Failure::Permanent);
+    EXPECT_NE(results[1].error.find("UTF-8"), std::string::npos) << results[1].error;
+    EXPECT_EQ(test::read_file(dir.str("out/f-p0-1.csv")), "id,name\n1,a\n");
+  }
+  TempDir dir;
+  FileSink jsonl(test::file_stream(dir, "        outbox: out\n"));
+  auto results = push_one(jsonl, "{\"id\":\"2\",\"name\":\"\xC3\"}");
+  EXPECT_EQ(results[0].failure(), Failure::Permanent);
+  EXPECT_NE(results[0].error.find("invalid UTF-8"), std::string::npos) << results[0].error;
+}
+
+TEST(FileSinkEncoding, JsonLinesAreUtf8Only) {
+  TempDir dir;
+  try {
+    test::file_stream(dir, "        outbox: out\n        encoding: gb18030\n");
+    FAIL() << "a JSON-lines stream in GB18030 must be refused";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("encoding must be utf-8"), std::string::npos) << e.what();
+  }
+}
+
+TEST(FileSinkFormulas, TextThatASpreadsheetWouldRunIsMadeInertNumbersStayNumbers) {
+  TempDir dir;
+  FileSink sink(test::file_stream(dir, "        format: csv\n        outbox: out\n"));
+  push_one(sink, R"j({"id":"1","link":"=HYPERLINK(\"x\")","amount":"-12.50","number":-12.50,"plus":"+3",)j"
+                 R"j("at":"@SUM(A1)","minus":"-1+2","tab":"\tx","cr":"\rx","dash":"-","note":"a=b"})j");
+  EXPECT_EQ(test::read_file(dir.str("out/f-p0-1.csv")),
+            "id,link,amount,number,plus,at,minus,tab,cr,dash,note\n"
+            "1,\"'=HYPERLINK(\"\"x\"\")\",-12.50,-12.50,+3,'@SUM(A1),'-1+2,'\tx,\"'\rx\",'-,a=b\n");
+}
+
+TEST(FileSinkFormulas, InertFormulasFalseWritesCellsAsTheyAre) {
+  TempDir dir;
+  FileSink sink(test::file_stream(dir, "        format: csv\n        outbox: out\n        inert_formulas: false\n"));
+  push_one(sink, R"j({"id":"1","link":"=HYPERLINK(\"x\")"})j");
+  EXPECT_EQ(test::read_file(dir.str("out/f-p0-1.csv")), "id,link\n1,\"=HYPERLINK(\"\"x\"\")\"\n");
 }
 
 }  // namespace

@@ -186,5 +186,69 @@ TEST(FileSource, AcceptChecksACorrectedRecord) {
   EXPECT_EQ(source->accept("{\"nope\":1}", record), "missing key 'id'");
 }
 
+TEST(FileSource, ReadsCsvWithABomAndInGb18030) {
+  TempDir dir;
+  write_file(dir.str("bom/a.csv"), "\xEF\xBB\xBFid,name\n1,纷享销客\n");
+  write_file(dir.str("gb/a.csv"), "id,\xBF\xCD\xBB\xA7\n1,\xB7\xD7\xCF\xED\xCF\xFA\xBF\xCD\n2,\x81\n");
+  auto bom = std::make_unique<FileSource>(test::file_stream(
+      dir, "        format: csv\n        inbox: bom\n        settle: 0s\n        encoding: utf-8-bom\n"));
+  PullResult r = bom->pull("", 10);
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0].value, R"({"id":"1","name":"纷享销客"})");
+  auto gb = std::make_unique<FileSource>(test::file_stream(
+      dir, "        format: csv\n        inbox: gb\n        settle: 0s\n        encoding: gb18030\n"));
+  r = gb->pull("", 10);
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0].value, R"({"id":"1","客户":"纷享销客"})");
+  ASSERT_EQ(r.rejects.size(), 1u) << "a byte sequence GB18030 does not have";
+  EXPECT_EQ(r.rejects[0].position, "a.csv:3");
+  EXPECT_EQ(r.rejects[0].reason, "invalid GB18030");
+}
+
+// Reading a folder whole (reconciliation) reads on from one file into the next within a pull,
+// and its cursor says exactly where it stopped.
+TEST(FileSource, ReadingWholeFillsAPullFromSeveralFiles) {
+  TempDir dir;
+  for (int f = 0; f < 10; ++f) {
+    std::string text;
+    for (int i = 0; i < 5; ++i) text += "{\"id\":\"" + std::to_string(f * 5 + i) + "\"}\n";
+    write_file(dir.str("out/f" + std::to_string(f) + ".jsonl"), text);
+  }
+  auto reader = FileConnector().open_reader(test::file_stream(dir, "        outbox: out\n"));
+  PullResult first = reader->pull("", 23);
+  ASSERT_EQ(first.records.size(), 23u) << "five files and three records of the sixth";
+  EXPECT_TRUE(first.more);
+  EXPECT_EQ(first.records[22].position, "f4.jsonl:3");
+  EXPECT_EQ(first.next_cursor, R"({"file":"f4.jsonl","line":4,"offset":36})");
+  // The cursor of the first pull read again gives the same records; the rest follow.
+  PullResult second = reader->pull(first.next_cursor, 100);
+  ASSERT_EQ(second.records.size(), 27u);
+  EXPECT_EQ(second.records[0].key, "23");
+  EXPECT_FALSE(second.more);
+  // A file that comes after the reader reached the end is read by the next pull.
+  write_file(dir.str("out/f9z.jsonl"), "{\"id\":\"late\"}\n");
+  PullResult third = reader->pull(second.next_cursor, 100);
+  ASSERT_EQ(third.records.size(), 1u);
+  EXPECT_EQ(third.records[0].key, "late");
+}
+
+TEST(FileSource, ANewFileIsSeenAtTheNextPollWhileTheListingIsKept) {
+  TempDir dir;
+  write_file(dir.str("in/b.jsonl"), "{\"id\":\"b\"}\n");
+  auto source = jsonl_source(dir);
+  PullResult r = source->pull("", 100);
+  ASSERT_EQ(r.records.size(), 1u);
+  write_file(dir.str("in/a.jsonl"), "{\"id\":\"a\"}\n");  // sorts first, comes late
+  r = source->pull(r.next_cursor, 100);                   // b archived; the poll goes on
+  std::string cursor = r.next_cursor;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 4; ++i, cursor = r.next_cursor) {
+    for (const auto& rec : r.records) keys.push_back(rec.key);
+    r = source->pull(cursor, 100);
+  }
+  EXPECT_EQ(keys, std::vector<std::string>{"a"});
+  EXPECT_TRUE(std::filesystem::exists(dir.str("in/archive/a.jsonl")));
+}
+
 }  // namespace
 }  // namespace synchub::connectors::file
