@@ -301,7 +301,7 @@ TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
 // resolved when a later version lands, grouped by reason, searched by key, replayed and discarded
 // in bulk, corrected and replayed with the edit recorded.
 TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
-  AdminHub hub("{outbox: outbox, fsync: false}", "{port: 0}", "", "  amount: {from: amount, type: decimal(10,2)}\n");
+  AdminHub hub("{outbox: outbox, fsync: false}", "{port: 0}", "", "  amount: {from: amount, type: \"decimal(10,2)\"}\n");
   hub.drop("a.jsonl",
            "{\"order_id\":\"SO-1\",\"name\":\"v1\"}\n{\"order_id\":\"SO-1\",\"name\":\"v2\"}\n"
            "{\"order_id\":\"SO-1\",\"name\":\"v3\"}\n{\"order_id\":\"SO-2\",\"id\":\"SO-2\",\"amount\":\"abc\"}\n"

@@ -21,6 +21,17 @@ class DeadLetterContract : public ::testing::TestWithParam<std::string> {
     return open_postgres_state(url_);
   }
 
+  // Statements on the store's database, through a connection of their own.
+  void raw(const std::string& sql) {
+    if (GetParam() == "sqlite") {
+      Database db(dir_.str("state.db"), false);
+      db.exec(sql);
+      return;
+    }
+    PgConnection db(url_);
+    db.exec_script(sql);
+  }
+
   // Lineage rows keyed BOOM make the commit fail after its dead letters are done (a crash there).
   void fail_commits_with_boom() {
     if (GetParam() == "sqlite") {
@@ -201,6 +212,37 @@ TEST_P(DeadLetterContract, ANewerFailureFoldsIntoAnEntryBeingReplayed) {
   auto requests = state->replay_requests("orders", 10);
   ASSERT_EQ(requests.size(), 1u) << "still one entry";
   EXPECT_EQ(requests[0].input, failure("SO-1", 2).input) << "a replay uses the newest input";
+}
+
+// A store of an earlier version (before migration 9) with three pending entries of one key: they
+// become one entry whose history holds the three failures.
+TEST_P(DeadLetterContract, MigratingFoldsAKeysPendingEntriesIntoItsNewest) {
+  open();
+  raw("DROP TABLE dead_letter_history; ALTER TABLE dead_letters DROP COLUMN reason; ALTER TABLE dead_letters DROP "
+      "COLUMN resolved_by; ALTER TABLE dead_letters DROP COLUMN resolved_version; DELETE FROM schema_version WHERE "
+      "version=9;");
+  std::string inserts;
+  for (const auto& [key, n] :
+       std::vector<std::pair<std::string, int>>{{"SO-1", 1}, {"SO-1", 2}, {"SO-2", 1}, {"SO-1", 3}})
+    inserts +=
+        "INSERT INTO dead_letters(flow, stage, key, input, error, mapping_version, origin, status, attempts, "
+        "created_ms, updated_ms) VALUES('orders', 'sink', '" +
+        key + "', '" + key + "/" + std::to_string(n) + "', 'value \"C" + std::to_string(n) +
+        "\" has no xref', 'm1', 'o/" + key + std::to_string(n) + "', 'pending', 1, " + std::to_string(1000 * n) + ", " +
+        std::to_string(1000 * n) + ");";
+  raw(inserts);
+  auto state = open();
+  EXPECT_EQ(state->count_dead_letters("orders", "pending"), 2);
+  auto so1 = state->dead_letters({.flow = "orders", .status = "", .key = "SO-1"});
+  ASSERT_EQ(so1.size(), 1u);
+  EXPECT_EQ(so1[0].input, "SO-1/3");
+  EXPECT_EQ(so1[0].attempts, 3);
+  EXPECT_EQ(so1[0].created_ms, 1000);
+  EXPECT_EQ(so1[0].reason, "value \"…\" has no xref");
+  auto history = state->dead_letter_history(so1[0].id);
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].input, "SO-1/1");
+  EXPECT_EQ(history[2].input, "SO-1/3");
 }
 
 }  // namespace
