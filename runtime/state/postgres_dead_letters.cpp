@@ -169,12 +169,17 @@ void add_rejects(PgConnection& db, const std::vector<DeadLetter>& rejects) {
 // In the order the batch met them (see sqlite_dead_letters.cpp).
 void commit(PgConnection& db, const FlowBatchCommit& batch) {
   const int64_t now = now_ms();
+  // A flow with nothing open skips the resolutions met before its first new failure.
+  const bool open =
+      !batch.landed.empty() &&
+      db.exec("SELECT 1 FROM dead_letters WHERE flow=$1 AND status IN ('pending','replaying') LIMIT 1", {batch.flow})
+              .rows() > 0;
   size_t next = 0;
   for (size_t i = 0; i <= batch.dead_letters.size(); ++i) {
     size_t end = next;
     while (end < batch.landed.size() && (batch.landed[end].before_dead_letter <= i || i == batch.dead_letters.size()))
       ++end;
-    resolve(db, batch.flow, batch.landed, next, end, now);
+    if (open || i > 0) resolve(db, batch.flow, batch.landed, next, end, now);
     next = end;
     if (i < batch.dead_letters.size()) add_failure(db, batch.dead_letters[i], now);
   }
