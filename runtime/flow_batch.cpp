@@ -2,6 +2,8 @@
 // (the ledger; writes left part-way go on where they stopped), push the rest, then record each
 // outcome: the ledger and cross-references for what landed, dead letters for what cannot, and
 // a retry for what failed transiently; and, for each, a row of lineage history.
+#include <algorithm>
+#include <numeric>
 #include <set>
 #include <unordered_map>
 
@@ -18,12 +20,14 @@ using connectors::Outcome;
 // What one batch attempt changes, committed at its end.
 struct FlowRunner::Attempt {
   FlowBatchCommit commit;
-  std::string version;                  // of the mapping
-  bool replay = false;                  // dead letters replayed
-  bool give_up = false;                 // the last attempt retry.max_attempts allows (transport)
-  bool give_up_reference = false;       // the last retry.reference_attempts allows
-  bool retry = false;                   // something failed transiently: the batch is tried again
-  std::optional<bool> masters_pending;  // asked once per batch, when needed
+  std::string version;                            // of the mapping
+  bool replay = false;                            // dead letters replayed
+  bool give_up = false;                           // the last attempt retry.max_attempts allows (transport)
+  bool give_up_reference = false;                 // the last retry.reference_attempts allows
+  bool retry = false;                             // something failed transiently: the batch is tried again
+  std::optional<bool> masters_pending;            // asked once per batch, when needed
+  const Item* first = nullptr;                    // the batch's records: where each outcome came from
+  std::vector<size_t> dead_letter_at, landed_at;  // the record of each commit.dead_letters, .landed
 };
 
 bool FlowRunner::process(std::vector<Item>& items, bool replay) {
@@ -31,6 +35,7 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
   a.commit.flow = options_.name;
   a.version = mapper_->version();
   a.replay = replay;
+  a.first = items.data();
   a.give_up = options_.max_attempts > 0 && failures_ + 1 >= options_.max_attempts;
   a.give_up_reference = options_.reference_attempts > 0 && failures_ + 1 >= options_.reference_attempts;
   only_waited_ = true;  // until something is attempted and fails
@@ -39,7 +44,29 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
   // batch's reading and mapping, and the ledger lookup below sees its entries.
   settle();
   deliver(drop_unchanged(mapped, a), a);
+  order_dead_letters(a);
   return record_attempt(items, a);
+}
+
+// Mapping failures are met before the sink's outcomes: the commit gets the batch's failures and
+// landings in the order of its records, so that a key failing after it landed stays pending.
+void FlowRunner::order_dead_letters(Attempt& a) {
+  auto& letters = a.commit.dead_letters;
+  if (letters.empty() || a.commit.landed.empty()) return;
+  std::vector<size_t> order(letters.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t x, size_t y) { return a.dead_letter_at[x] < a.dead_letter_at[y]; });
+  std::vector<DeadLetter> sorted;
+  std::vector<size_t> at;
+  for (size_t i : order) {
+    sorted.push_back(std::move(letters[i]));
+    at.push_back(a.dead_letter_at[i]);
+  }
+  letters = std::move(sorted);
+  for (size_t i = 0; i < a.commit.landed.size(); ++i)
+    a.commit.landed[i].before_dead_letter =
+        static_cast<size_t>(std::lower_bound(at.begin(), at.end(), a.landed_at[i]) - at.begin());
 }
 
 // The attempt's outcomes are committed now, or once the sink has finished the batch. A record
@@ -138,6 +165,7 @@ std::vector<FlowRunner::Item*> FlowRunner::drop_unchanged(const std::vector<Item
       item.outcome = Outcome::Unchanged;
       log_debug("flow", {{"flow", options_.name}, {"key", item.key}, {"outcome", "unchanged"}}, "skipped");
       if (a.replay) a.commit.replayed.push_back(item.dead_letter_id);
+      landed(item, a);
       trace(item, a.replay ? LineageKind::Replayed : LineageKind::Unchanged, a, "unchanged");
       continue;
     }
@@ -201,6 +229,7 @@ void FlowRunner::record(Item& item, const connectors::SinkResult& r, int64_t now
   if (!options_.xref_entity.empty() && !r.target_id.empty())
     a.commit.xrefs.push_back({options_.xref_entity, options_.xref_from, item.key, options_.xref_to, r.target_id});
   if (a.replay) a.commit.replayed.push_back(item.dead_letter_id);
+  landed(item, a);
   trace(item, a.replay ? LineageKind::Replayed : LineageKind::Written, a, connectors::outcome_name(r.outcome()));
   log_debug("flow",
             {{"flow", options_.name},
@@ -230,10 +259,25 @@ void FlowRunner::dead_letter(Item& item, DeadLetterStage stage, const std::strin
     d.mapping_version = a.version;
     a.commit.replay_failed.push_back(std::move(d));
   } else {
-    a.commit.dead_letters.push_back({0, options_.name, stage, item.key, item.input, error, a.version,
+    // Under the event's key (not the key the mapping gave it): a key's failures at either stage
+    // fold into one entry, and a replay maps it again from the start.
+    a.commit.dead_letters.push_back({0, options_.name, stage, event_key(item), item.input, error, a.version,
                                      options_.topic + "/" + item.origin, "pending", 1, 0, 0});
+    a.dead_letter_at.push_back(static_cast<size_t>(&item - a.first));
   }
   ++run_.dead_lettered;
+}
+
+// The key's version landed (written, or the target has it already): its open dead letters resolve
+// in this commit, after the failures of the batch met before it.
+void FlowRunner::landed(const Item& item, Attempt& a) {
+  a.commit.landed.push_back({event_key(item), item.dead_letter_id ? item.origin : options_.topic + "/" + item.origin,
+                             a.version, a.commit.dead_letters.size()});
+  a.landed_at.push_back(static_cast<size_t>(&item - a.first));
+}
+
+const std::string& FlowRunner::event_key(const Item& item) {
+  return item.source_key.empty() ? item.key : item.source_key;
 }
 
 std::string FlowRunner::gave_up(const std::string& error) const {

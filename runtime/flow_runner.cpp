@@ -209,6 +209,12 @@ void FlowRunner::slice_run(Clock::time_point now) {
 std::vector<FlowRunner::Item> FlowRunner::take_replays() {
   if (const DeliveredBatch* batch = in_flight_.record(); batch && batch->replay) settle();
   auto replays = state_store_.replay_requests(options_.name, static_cast<int>(options_.batch_size));
+  // A batch still in flight may fold a newer failure into an entry asked for: it settles first, so
+  // that the replay takes the entry's newest input (an older one never lands over a newer).
+  if (!replays.empty() && in_flight_.record()) {
+    settle();
+    replays = state_store_.replay_requests(options_.name, static_cast<int>(options_.batch_size));
+  }
   std::vector<Item> items(replays.size());
   for (size_t i = 0; i < replays.size(); ++i) {
     items[i].key = replays[i].key;

@@ -128,6 +128,9 @@ class FlowRunner {
   void record(Item& item, const connectors::SinkResult& result, int64_t now, Attempt& attempt);
   bool record_attempt(const std::vector<Item>& items, Attempt& attempt);
   void dead_letter(Item& item, DeadLetterStage stage, const std::string& error, Attempt& attempt);
+  void landed(const Item& item, Attempt& attempt);
+  void order_dead_letters(Attempt& attempt);
+  static const std::string& event_key(const Item& item);  // the key it was published under
   std::string gave_up(const std::string& error) const;
   // What happened to `item` in this attempt, for the lineage history (one row, committed with it).
   void trace(const Item& item, LineageKind kind, Attempt& attempt, std::string_view outcome = {},

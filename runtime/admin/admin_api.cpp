@@ -10,7 +10,7 @@
 #include "http/signing.hpp"
 #include "mapping/datetime.hpp"
 #include "runtime/admin/dashboard_assets.hpp"
-#include "runtime/admin/dead_letter_json.hpp"
+#include "runtime/admin/dead_letter_api.hpp"
 #include "runtime/admin/lineage_trace.hpp"
 #include "runtime/admin/process_metrics.hpp"
 #include "runtime/admin/reconciliation_api.hpp"
@@ -100,15 +100,6 @@ Json run_json(const RunRecord& r) {
               {"error", r.error.empty() ? Json(nullptr) : Json(r.error)}};
 }
 
-// "2024-03-01", "2024-03-01T00:00:00Z" (ISO-8601, UTC unless an offset is
-// given) or epoch milliseconds; nullopt when neither.
-std::optional<int64_t> since_ms(const std::string& text) {
-  if (text.empty()) return 0;
-  if (auto n = config::parse_int(text)) return *n;
-  if (auto t = mapping::parse_datetime(text, "", mapping::TimeZone::utc())) return t->micros / 1000;
-  return std::nullopt;
-}
-
 }  // namespace
 
 AdminApi::AdminApi(AdminOptions options, AdminBoard& board)
@@ -118,6 +109,8 @@ AdminApi::AdminApi(AdminOptions options, AdminBoard& board)
       reconciliation_(options_.reconciliations
                           ? std::make_unique<ReconciliationApi>(*options_.reconciliations, *state_, state_mu_)
                           : nullptr),
+      dead_letters_(std::make_unique<DeadLetterApi>(board_, *state_, state_mu_,
+                                                    [this](const http::HttpRequest& r) { return caller_name(r); })),
       routes_(route_table()) {
   if (options_.viewer_tokens.empty() && options_.operator_tokens.empty())
     log_warn("admin", {}, "no admin tokens configured: the admin API is open to anyone who can reach it");
@@ -177,21 +170,6 @@ RouteTable AdminApi::route_table() {
          std::string(action) == "trigger" ? "poll the flow's source now; a flow backing off retries now"
                                           : std::string(action) + " the flow"});
   std::vector<Route> dlq = {
-      {"GET", "/api/v1/dlq", Role::Viewer, [this](const Request& r, const PathParams&) { return dead_letters(r); },
-       "dead letters, paged by id; ?flow= &status= &since= (ISO time or epoch ms) &after= (an id) &limit= (1 to "
-       "1000, 50)"},
-      {"POST", "/api/v1/dlq/replay", Role::Operator,
-       [this](const Request& r, const PathParams&) { return replay_dead_letters(r); },
-       "replay every pending dead letter; ?flow= a flow or its source stream"},
-      {"GET", "/api/v1/dlq/{id}", Role::Viewer,
-       [this, at](const Request&, const PathParams& p) { return dead_letter(at(p, "id")); },
-       "one dead letter, with its input"},
-      {"DELETE", "/api/v1/dlq/{id}", Role::Operator,
-       [this, at](const Request&, const PathParams& p) { return discard_dead_letter(at(p, "id")); },
-       "discard a pending dead letter"},
-      {"POST", "/api/v1/dlq/{id}/replay", Role::Operator,
-       [this, at](const Request&, const PathParams& p) { return replay_dead_letter(at(p, "id")); },
-       "replay one pending dead letter"},
       {"GET", "/api/v1/trace/{key}", Role::Viewer,
        [this, at](const Request& r, const PathParams& p) { return trace_reply(*state_, state_mu_, r, at(p, "key")); },
        "a document's path through the flows and the documents it led to (synchub trace); ?depth= (0 to 10, 4)"},
@@ -199,6 +177,7 @@ RouteTable AdminApi::route_table() {
        "Prometheus text: flows, dead letters, sink writes, the bus, the process"},
   };
   routes.insert(routes.end(), std::make_move_iterator(api.begin()), std::make_move_iterator(api.end()));
+  for (Route& r : dead_letters_->routes()) routes.push_back(std::move(r));
   routes.insert(routes.end(), std::make_move_iterator(dlq.begin()), std::make_move_iterator(dlq.end()));
   if (reconciliation_)
     for (Route& r : reconciliation_->routes()) routes.push_back(std::move(r));
@@ -221,6 +200,19 @@ Role AdminApi::role_of(const http::HttpRequest& request) const {
   for (const auto& t : options_.operator_tokens) operator_ = http::constant_time_equal(t, token) || operator_;
   for (const auto& t : options_.viewer_tokens) viewer = http::constant_time_equal(t, token) || viewer;
   return operator_ ? Role::Operator : viewer ? Role::Viewer : Role::Open;
+}
+
+// Tokens have no names: a caller is named by its role and its token's place in the config's list
+// (admin.operator_tokens), never by the token.
+std::string AdminApi::caller_name(const http::HttpRequest& request) const {
+  if (options_.viewer_tokens.empty() && options_.operator_tokens.empty()) return "operator (no tokens configured)";
+  const std::string auth = request.header("Authorization");
+  const std::string token = auth.size() > 7 ? auth.substr(7) : "";
+  size_t found = 0;
+  for (size_t i = 0; i < options_.operator_tokens.size(); ++i)
+    if (http::constant_time_equal(options_.operator_tokens[i], token) && found == 0) found = i + 1;
+  if (found) return "operator token " + std::to_string(found);
+  return std::string(role_name(role_of(request)));
 }
 
 http::HttpResponse AdminApi::handle(const http::HttpRequest& request) {
@@ -281,7 +273,9 @@ void AdminApi::add_history(Json& flow) {
   {
     std::lock_guard lock(state_mu_);
     runs = state_->runs(name, 24 * 60 * 4);
+    // Entries: one per flow and key (its failures are that entry's history).
     flow["dead_letters"] = state_->count_dead_letters(name, "pending");
+    flow["dead_letters_pending"] = flow["dead_letters"];
   }
   const int64_t now = now_ms();
   std::vector<int64_t> per_minute(30, 0);
@@ -354,76 +348,6 @@ http::HttpResponse AdminApi::flow_action(const std::string& name, const std::str
   return reply(202, Json{{"flow", name}, {"action", action}, {"accepted", true}});
 }
 
-http::HttpResponse AdminApi::dead_letters(const http::HttpRequest& request) {
-  DeadLetterFilter filter;
-  filter.flow = request.param("flow");
-  filter.status = request.param("status");
-  auto since = since_ms(request.param("since"));
-  auto after = config::parse_int(request.param("after").empty() ? "0" : request.param("after"));
-  auto limit = config::parse_int(request.param("limit").empty() ? "50" : request.param("limit"));
-  if (!since || !after || !limit || *limit < 1 || *limit > 1000)
-    return error(400, "bad_request", "since: ISO time or epoch ms; after: an id; limit: 1 to 1000");
-  filter.since_ms = *since;
-  filter.after_id = *after;
-  filter.limit = static_cast<int>(*limit);
-  std::vector<DeadLetter> entries;
-  {
-    std::lock_guard lock(state_mu_);
-    entries = state_->dead_letters(filter);
-  }
-  Json list = Json::array();
-  for (const auto& d : entries) list.push_back(dead_letter_json<Json>(d, false));
-  const bool full = static_cast<int64_t>(entries.size()) == *limit;
-  return reply(200, Json{{"entries", list}, {"next_after", full ? Json(entries.back().id) : Json(nullptr)}});
-}
-
-http::HttpResponse AdminApi::replay_dead_letters(const http::HttpRequest& request) {
-  DeadLetterFilter filter;
-  filter.flow = request.param("flow");
-  // A name that is no flow (nor a flow's source stream, whose rejects it holds) is a mistake to
-  // say, not a replay of nothing.
-  if (!filter.flow.empty()) {
-    const auto all = board_.flows();
-    if (std::none_of(all.begin(), all.end(),
-                     [&](const FlowStatus& f) { return f.name == filter.flow || f.from == filter.flow; }))
-      return error(404, "not_found", "no flow " + filter.flow);
-  }
-  filter.status = "pending";
-  filter.limit = 100000;
-  int requested = 0;
-  {
-    std::lock_guard lock(state_mu_);
-    for (const auto& d : state_->dead_letters(filter)) requested += state_->request_replay(d.id, std::nullopt);
-  }
-  log_info("admin", {{"flow", filter.flow}, {"requested", std::to_string(requested)}}, "replay requested");
-  return reply(202, Json{{"requested", requested}});
-}
-
-http::HttpResponse AdminApi::dead_letter(const std::string& id) {
-  const auto number = config::parse_int(id);
-  std::optional<DeadLetter> d;
-  if (number) {
-    std::lock_guard lock(state_mu_);
-    d = state_->dead_letter(*number);
-  }
-  return d ? reply(200, dead_letter_json<Json>(*d, true)) : error(404, "not_found", "no dead letter " + id);
-}
-
-http::HttpResponse AdminApi::discard_dead_letter(const std::string& id) {
-  const auto number = config::parse_int(id);
-  std::lock_guard lock(state_mu_);
-  if (!number || !state_->discard(*number)) return error(404, "not_found", "no pending dead letter " + id);
-  return reply(200, Json{{"id", *number}, {"status", "discarded"}});
-}
-
-http::HttpResponse AdminApi::replay_dead_letter(const std::string& id) {
-  const auto number = config::parse_int(id);
-  std::lock_guard lock(state_mu_);
-  if (!number || !state_->request_replay(*number, std::nullopt))
-    return error(404, "not_found", "no pending dead letter " + id);
-  return reply(202, Json{{"id", *number}, {"status", "replaying"}});
-}
-
 // Prometheus text format, one family per metric. Labels are bounded: flow,
 // outcome, source stream, sink connector; never a record's key.
 http::HttpResponse AdminApi::metrics() {
@@ -464,12 +388,18 @@ http::HttpResponse AdminApi::metrics() {
   for (const auto& f : all) sample("synchub_flow_retry_attempt", flow_label(f), std::to_string(f.attempt));
   family("synchub_retries_total", "counter", "Transient failures a flow backed off from and retried, since start.");
   for (const auto& f : all) sample("synchub_retries_total", flow_label(f), std::to_string(f.retries));
-  family("synchub_dlq_entries", "gauge", "Pending dead letters.");
+  std::vector<int64_t> pending;
   {
     std::lock_guard lock(state_mu_);
-    for (const auto& f : all)
-      sample("synchub_dlq_entries", flow_label(f), std::to_string(state_->count_dead_letters(f.name, "pending")));
+    for (const auto& f : all) pending.push_back(state_->count_dead_letters(f.name, "pending"));
   }
+  family("synchub_dead_letters_pending", "gauge",
+         "Pending dead-letter entries: one per flow and key, however often the key failed.");
+  for (size_t i = 0; i < all.size(); ++i)
+    sample("synchub_dead_letters_pending", flow_label(all[i]), std::to_string(pending[i]));
+  family("synchub_dlq_entries", "gauge",
+         "Pending dead-letter entries (as synchub_dead_letters_pending; kept for old dashboards).");
+  for (size_t i = 0; i < all.size(); ++i) sample("synchub_dlq_entries", flow_label(all[i]), std::to_string(pending[i]));
   // Sources whose cursor is a point in time (incremental pulls by a modified-at field).
   family("synchub_source_cursor_timestamp_seconds", "gauge",
          "The time a source has read up to, for sources whose cursor is a time.");

@@ -2,10 +2,10 @@
 // served by the hub's HTTP server threads. Flow state comes from the AdminBoard snapshot;
 // pause/resume/trigger are handed to the scheduler through it; dead letters and run history are
 // read and changed through a state-store connection of its own. The routes are one table
-// (AdminApi::route_table in admin_api.cpp: method, path, role, handler, help; the reconciliation
-// routes come from reconciliation_api.cpp); GET /api/v1/routes lists them. Tokens:
-// `Authorization: Bearer <token>`, compared in constant time; with no token configured the API
-// is open (it listens on loopback by default).
+// (AdminApi::route_table in admin_api.cpp: method, path, role, handler, help; the dead-letter
+// routes come from dead_letter_api.cpp, the reconciliation routes from reconciliation_api.cpp); GET /api/v1/routes
+// lists them. Tokens: `Authorization: Bearer <token>`, compared in constant time; with no token configured the API is
+// open (it listens on loopback by default).
 #pragma once
 
 #include <functional>
@@ -38,6 +38,7 @@ struct AdminOptions {
 };
 
 class ReconciliationApi;
+class DeadLetterApi;
 
 class AdminApi {
  public:
@@ -55,11 +56,7 @@ class AdminApi {
   http::HttpResponse flow(const std::string& name);
   http::HttpResponse flow_runs(const http::HttpRequest& request, const std::string& name);
   http::HttpResponse flow_action(const std::string& name, const std::string& action);
-  http::HttpResponse dead_letters(const http::HttpRequest& request);
-  http::HttpResponse replay_dead_letters(const http::HttpRequest& request);
-  http::HttpResponse dead_letter(const std::string& id);
-  http::HttpResponse discard_dead_letter(const std::string& id);
-  http::HttpResponse replay_dead_letter(const std::string& id);
+  std::string caller_name(const http::HttpRequest& request) const;  // recorded in dead letters' history
   http::HttpResponse metrics();
   void add_history(nlohmann::ordered_json& flow);  // windowed counts, sparkline, dead letters
   std::optional<FlowStatus> find_flow(const std::string& name) const;
@@ -69,6 +66,7 @@ class AdminApi {
   std::mutex state_mu_;
   std::unique_ptr<StateStore> state_;
   std::unique_ptr<ReconciliationApi> reconciliation_;  // its routes, in the table
+  std::unique_ptr<DeadLetterApi> dead_letters_;        // its routes, in the table
   RouteTable routes_;
 };
 

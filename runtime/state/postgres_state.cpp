@@ -6,6 +6,7 @@
 
 #include "runtime/base/clock.hpp"
 #include "runtime/state/postgres.hpp"
+#include "runtime/state/postgres_dead_letters.hpp"
 #include "runtime/state/postgres_lineage.hpp"
 #include "runtime/state/state_store.hpp"
 
@@ -78,7 +79,10 @@ CREATE TABLE lineage_links(upstream_flow TEXT NOT NULL, upstream_ref TEXT NOT NU
 CREATE INDEX lineage_links_key ON lineage_links(key);
 CREATE INDEX lineage_links_time ON lineage_links(updated_ms);
 )sql",
+    // Dead letters: one open entry per flow and key, with its history (postgres_dead_letters.cpp).
+    postgres_dead_letters::kMigration,
 };
+constexpr int64_t kDeadLetterHistoryVersion = 9;
 
 ReconciliationRun read_reconciliation(const PgResult& q, int row) {
   ReconciliationRun r;
@@ -90,26 +94,6 @@ ReconciliationRun read_reconciliation(const PgResult& q, int row) {
   r.in_flight = q.integer(row, 5);
   r.failed = q.integer(row, 6) != 0;
   return r;
-}
-
-constexpr const char* kDeadLetterColumns =
-    "id, flow, stage, key, input, error, mapping_version, origin, status, attempts, created_ms, updated_ms";
-
-DeadLetter read_dead_letter(const PgResult& r, int row) {
-  DeadLetter d;
-  d.id = r.integer(row, 0);
-  d.flow = r.text(row, 1);
-  d.stage = parse_stage(r.text(row, 2));
-  d.key = r.text(row, 3);
-  d.input = r.bytes(row, 4);
-  d.error = r.text(row, 5);
-  d.mapping_version = r.text(row, 6);
-  d.origin = r.text(row, 7);
-  d.status = r.text(row, 8);
-  d.attempts = static_cast<int>(r.integer(row, 9));
-  d.created_ms = r.integer(row, 10);
-  d.updated_ms = r.integer(row, 11);
-  return d;
 }
 
 class PostgresState final : public StateStore {
@@ -134,7 +118,7 @@ class PostgresState final : public StateStore {
         "INSERT INTO cursors(stream, cursor, updated_ms) VALUES($1,$2,$3) "
         "ON CONFLICT(stream) DO UPDATE SET cursor=excluded.cursor, updated_ms=excluded.updated_ms",
         {stream, cursor, now_ms()});
-    insert_dead_letters(rejects);
+    postgres_dead_letters::add_rejects(db_, rejects);
     tx.commit();
   }
 
@@ -191,14 +175,8 @@ class PostgresState final : public StateStore {
           {batch.flow, no_nul(p.key), p.content_hash, no_nul(p.target_id), no_nul(p.resume), now_ms()});
     for (const auto& key : batch.progress_done)
       db_.exec("DELETE FROM write_progress WHERE flow=$1 AND key=$2", {batch.flow, no_nul(key)});
-    insert_dead_letters(batch.dead_letters);
-    for (int64_t id : batch.replayed) set_status(id, "replayed");
+    postgres_dead_letters::commit(db_, batch);
     for (const auto& x : batch.xrefs) put_xref(x.entity, x.system_a, x.id_a, x.system_b, x.id_b);
-    for (const auto& d : batch.replay_failed)
-      db_.exec(
-          "UPDATE dead_letters SET status='pending', error=$1, mapping_version=$2, attempts=attempts+1, "
-          "updated_ms=$3 WHERE id=$4",
-          {no_nul(d.error), no_nul(d.mapping_version), now_ms(), d.id});
     postgres_lineage::insert(db_, batch);
     tx.commit();
   }
@@ -231,48 +209,31 @@ class PostgresState final : public StateStore {
   }
 
   std::vector<DeadLetter> dead_letters(const DeadLetterFilter& f) override {
-    PgResult r = db_.exec(std::string("SELECT ") + kDeadLetterColumns +
-                              " FROM dead_letters WHERE ($1='' OR flow=$1) AND ($2='' OR status=$2) AND "
-                              "created_ms>=$3 AND id>$4 AND ($6='' OR key=$6) ORDER BY id LIMIT $5",
-                          {f.flow, f.status, f.since_ms, f.after_id, f.limit, no_nul(f.key)});
-    std::vector<DeadLetter> out;
-    for (int i = 0; i < r.rows(); ++i) out.push_back(read_dead_letter(r, i));
-    return out;
+    return postgres_dead_letters::list(db_, f);
   }
 
-  std::optional<DeadLetter> dead_letter(int64_t id) override {
-    PgResult r = db_.exec(std::string("SELECT ") + kDeadLetterColumns + " FROM dead_letters WHERE id=$1", {id});
-    if (r.rows()) return read_dead_letter(r, 0);
-    return std::nullopt;
+  std::optional<DeadLetter> dead_letter(int64_t id) override { return postgres_dead_letters::one(db_, id); }
+
+  std::vector<DeadLetterEvent> dead_letter_history(int64_t id) override {
+    return postgres_dead_letters::history(db_, id);
   }
 
-  bool request_replay(int64_t id, const std::optional<std::string>& corrected_input) override {
-    if (corrected_input)
-      return db_.exec(
-                    "UPDATE dead_letters SET status='replaying', input=$2, updated_ms=$3 "
-                    "WHERE id=$1 AND status IN ('pending','replaying')",
-                    {id, PgParam::bytes(*corrected_input), now_ms()})
-                 .affected() > 0;
-    return db_.exec(
-                  "UPDATE dead_letters SET status='replaying', updated_ms=$2 "
-                  "WHERE id=$1 AND status IN ('pending','replaying')",
-                  {id, now_ms()})
-               .affected() > 0;
+  std::vector<DeadLetterGroup> dead_letter_reasons(const DeadLetterFilter& f) override {
+    return postgres_dead_letters::reasons(db_, f);
+  }
+
+  bool request_replay(int64_t id, const std::optional<std::string>& corrected_input,
+                      const std::string& actor) override {
+    return postgres_dead_letters::request_replay(db_, id, corrected_input, actor);
   }
 
   std::vector<DeadLetter> replay_requests(const std::string& flow, int limit) override {
     return dead_letters({.flow = flow, .status = "replaying", .since_ms = 0, .after_id = 0, .limit = limit});
   }
 
-  void mark_replayed(int64_t id) override { set_status(id, "replayed"); }
+  void mark_replayed(int64_t id) override { postgres_dead_letters::set_status(db_, id, "replayed"); }
 
-  bool discard(int64_t id) override {
-    return db_.exec(
-                  "UPDATE dead_letters SET status='discarded', updated_ms=$2 WHERE id=$1 AND status NOT IN "
-                  "('replayed', 'discarded')",
-                  {id, now_ms()})
-               .affected() > 0;
-  }
+  bool discard(int64_t id, const std::string& actor) override { return postgres_dead_letters::discard(db_, id, actor); }
 
   int64_t count_dead_letters(const std::string& flow, const std::string& status) override {
     return db_
@@ -407,28 +368,8 @@ class PostgresState final : public StateStore {
       db_.exec_script(kMigrations[static_cast<size_t>(v)]);
       db_.exec("INSERT INTO schema_version(version) VALUES($1)", {v + 1});
     }
+    if (version < kDeadLetterHistoryVersion) postgres_dead_letters::fill_reasons(db_);
     tx.commit();
-  }
-
-  void insert_dead_letters(const std::vector<DeadLetter>& entries) {
-    const int64_t now = now_ms();
-    for (const auto& d : entries)
-      db_.exec(
-          // An event redelivered (after a crash or a rebalance) and dead-lettered again is the same
-          // dead letter: one per flow, stage and origin while it is pending. Not for source
-          // rejects: they commit with the cursor (never twice), and their origin (file:line)
-          // recurs when a file of the same name is dropped again.
-          "INSERT INTO dead_letters(flow, stage, key, input, error, mapping_version, origin, status, attempts, "
-          "created_ms, updated_ms) SELECT $1,$2,$3,$4,$5,$6,$7,'pending',1,$8,$8 WHERE $7='' OR $2='source' OR NOT "
-          "EXISTS("
-          "SELECT 1 FROM dead_letters WHERE flow=$1 AND status='pending' AND stage=$2 AND (origin=$7 OR "
-          "(key=$3 AND input=$4)))",
-          {d.flow, stage_name(d.stage), no_nul(d.key), PgParam::bytes(d.input), no_nul(d.error),
-           no_nul(d.mapping_version), no_nul(d.origin), now});
-  }
-
-  void set_status(int64_t id, const char* status) {
-    db_.exec("UPDATE dead_letters SET status=$1, updated_ms=$2 WHERE id=$3", {status, now_ms(), id});
   }
 
   PgConnection db_;

@@ -4,6 +4,7 @@
 #include "mapping/record.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/sqlite.hpp"
+#include "runtime/state/sqlite_dead_letters.hpp"
 #include "runtime/state/sqlite_lineage.hpp"
 #include "runtime/state/state_store.hpp"
 
@@ -76,7 +77,10 @@ CREATE TABLE lineage_links(upstream_flow TEXT NOT NULL, upstream_ref TEXT NOT NU
 CREATE INDEX lineage_links_key ON lineage_links(key);
 CREATE INDEX lineage_links_time ON lineage_links(updated_ms);
 )sql",
+    // Dead letters: one open entry per flow and key, with its history (sqlite_dead_letters.cpp).
+    sqlite_dead_letters::kMigration,
 };
+constexpr int64_t kDeadLetterHistoryVersion = 9;
 
 ReconciliationRun read_reconciliation(Statement& q) {
   ReconciliationRun r;
@@ -88,26 +92,6 @@ ReconciliationRun read_reconciliation(Statement& q) {
   r.in_flight = q.column_int(5);
   r.failed = q.column_int(6) != 0;
   return r;
-}
-
-constexpr const char* kDeadLetterColumns =
-    "id, flow, stage, key, input, error, mapping_version, origin, status, attempts, created_ms, updated_ms";
-
-DeadLetter read_dead_letter(Statement& q) {
-  DeadLetter d;
-  d.id = q.column_int(0);
-  d.flow = q.column_text(1);
-  d.stage = parse_stage(q.column_text(2));
-  d.key = q.column_text(3);
-  d.input = q.column_text(4);
-  d.error = q.column_text(5);
-  d.mapping_version = q.column_text(6);
-  d.origin = q.column_text(7);
-  d.status = q.column_text(8);
-  d.attempts = static_cast<int>(q.column_int(9));
-  d.created_ms = q.column_int(10);
-  d.updated_ms = q.column_int(11);
-  return d;
 }
 
 class SqliteState final : public StateStore {
@@ -139,7 +123,7 @@ class SqliteState final : public StateStore {
         .bind(2, cursor)
         .bind(3, now_ms())
         .run();
-    insert_dead_letters(rejects);
+    sqlite_dead_letters::add_rejects(db_, rejects);
     tx.commit();
   }
 
@@ -198,18 +182,8 @@ class SqliteState final : public StateStore {
           .bind_static(1, batch.flow)
           .bind_static(2, key)
           .run();
-    insert_dead_letters(batch.dead_letters);
-    for (int64_t id : batch.replayed) set_status(id, "replayed");
+    sqlite_dead_letters::commit(db_, batch);
     for (const auto& x : batch.xrefs) put_xref(x.entity, x.system_a, x.id_a, x.system_b, x.id_b);
-    for (const auto& d : batch.replay_failed)
-      db_.cached(
-             "UPDATE dead_letters SET status='pending', error=?, mapping_version=?, attempts=attempts+1, "
-             "updated_ms=? WHERE id=?")
-          .bind(1, d.error)
-          .bind(2, d.mapping_version)
-          .bind(3, now_ms())
-          .bind(4, d.id)
-          .run();
     sqlite_lineage::insert(db_, batch);
     tx.commit();
   }
@@ -248,56 +222,30 @@ class SqliteState final : public StateStore {
     return std::nullopt;
   }
 
-  std::vector<DeadLetter> dead_letters(const DeadLetterFilter& f) override {
-    // A key (a trace) is looked up through the (flow, key) index: spelt out, not behind an OR.
-    const char* by_key = f.key.empty() ? "" : f.flow.empty() ? "AND key=?6 " : "AND flow=?1 AND key=?6 ";
-    std::string sql = std::string("SELECT ") + kDeadLetterColumns +
-                      " FROM dead_letters WHERE (?1='' OR flow=?1) AND (?2='' OR status=?2) AND created_ms>=?3 "
-                      "AND id>?4 " +
-                      by_key + "ORDER BY id LIMIT ?5";
-    auto q = db_.prepare(sql);
-    q.bind(1, f.flow).bind(2, f.status).bind(3, f.since_ms).bind(4, f.after_id).bind(5, int64_t{f.limit});
-    if (!f.key.empty()) q.bind(6, f.key);
-    std::vector<DeadLetter> out;
-    while (q.step()) out.push_back(read_dead_letter(q));
-    return out;
+  std::vector<DeadLetter> dead_letters(const DeadLetterFilter& f) override { return sqlite_dead_letters::list(db_, f); }
+
+  std::optional<DeadLetter> dead_letter(int64_t id) override { return sqlite_dead_letters::one(db_, id); }
+
+  std::vector<DeadLetterEvent> dead_letter_history(int64_t id) override {
+    return sqlite_dead_letters::history(db_, id);
   }
 
-  std::optional<DeadLetter> dead_letter(int64_t id) override {
-    auto q = db_.prepare(std::string("SELECT ") + kDeadLetterColumns + " FROM dead_letters WHERE id=?");
-    q.bind(1, id);
-    if (q.step()) return read_dead_letter(q);
-    return std::nullopt;
+  std::vector<DeadLetterGroup> dead_letter_reasons(const DeadLetterFilter& f) override {
+    return sqlite_dead_letters::reasons(db_, f);
   }
 
-  bool request_replay(int64_t id, const std::optional<std::string>& corrected_input) override {
-    auto q = corrected_input ? db_.prepare(
-                                   "UPDATE dead_letters SET status='replaying', input=?2, updated_ms=?3 "
-                                   "WHERE id=?1 AND status IN ('pending','replaying')")
-                             : db_.prepare(
-                                   "UPDATE dead_letters SET status='replaying', updated_ms=?3 "
-                                   "WHERE id=?1 AND status IN ('pending','replaying')");
-    q.bind(1, id).bind(3, now_ms());
-    if (corrected_input) q.bind_blob(2, *corrected_input);
-    q.run();
-    return db_.changes() > 0;
+  bool request_replay(int64_t id, const std::optional<std::string>& corrected_input,
+                      const std::string& actor) override {
+    return sqlite_dead_letters::request_replay(db_, id, corrected_input, actor);
   }
 
   std::vector<DeadLetter> replay_requests(const std::string& flow, int limit) override {
     return dead_letters({.flow = flow, .status = "replaying", .since_ms = 0, .after_id = 0, .limit = limit});
   }
 
-  void mark_replayed(int64_t id) override { set_status(id, "replayed"); }
+  void mark_replayed(int64_t id) override { sqlite_dead_letters::set_status(db_, id, "replayed"); }
 
-  bool discard(int64_t id) override {
-    db_.prepare(
-           "UPDATE dead_letters SET status='discarded', updated_ms=?2 WHERE id=?1 AND status NOT IN ('replayed', "
-           "'discarded')")
-        .bind(1, id)
-        .bind(2, now_ms())
-        .run();
-    return db_.changes() > 0;
-  }
+  bool discard(int64_t id, const std::string& actor) override { return sqlite_dead_letters::discard(db_, id, actor); }
 
   int64_t count_dead_letters(const std::string& flow, const std::string& status) override {
     auto q = db_.prepare("SELECT COUNT(*) FROM dead_letters WHERE (?1='' OR flow=?1) AND (?2='' OR status=?2)");
@@ -467,42 +415,8 @@ class SqliteState final : public StateStore {
       db_.exec(kMigrations[static_cast<size_t>(v)]);
       db_.prepare("INSERT INTO schema_version(version) VALUES(?)").bind(1, v + 1).run();
     }
+    if (version < kDeadLetterHistoryVersion) sqlite_dead_letters::fill_reasons(db_);
     tx.commit();
-  }
-
-  void insert_dead_letters(const std::vector<DeadLetter>& entries) {
-    if (entries.empty()) return;
-    // An event redelivered (after a crash or a rebalance) and dead-lettered again is the same
-    // dead letter: one per flow, stage and origin (or key and identical input: the same record
-    // published again) while it is pending. Not for source rejects:
-    // they commit with the cursor (never twice), and their origin (file:line) recurs when a
-    // file of the same name is dropped again.
-    auto insert = db_.prepare(
-        "INSERT INTO dead_letters(flow, stage, key, input, error, mapping_version, origin, status, attempts, "
-        "created_ms, updated_ms) SELECT ?1,?2,?3,?4,?5,?6,?7,'pending',1,?8,?9 WHERE ?7='' OR ?2='source' OR NOT "
-        "EXISTS("
-        "SELECT 1 FROM dead_letters WHERE flow=?1 AND status='pending' AND stage=?2 AND (origin=?7 OR "
-        "(key=?3 AND input=?4)))");
-    const int64_t now = now_ms();
-    for (const auto& d : entries)
-      insert.bind(1, d.flow)
-          .bind(2, stage_name(d.stage))
-          .bind(3, d.key)
-          .bind_blob(4, d.input)
-          .bind(5, d.error)
-          .bind(6, d.mapping_version)
-          .bind(7, d.origin)
-          .bind(8, now)
-          .bind(9, now)
-          .run();
-  }
-
-  void set_status(int64_t id, const char* status) {
-    db_.prepare("UPDATE dead_letters SET status=?, updated_ms=? WHERE id=?")
-        .bind(1, status)
-        .bind(2, now_ms())
-        .bind(3, id)
-        .run();
   }
 
   Database db_;

@@ -31,28 +31,74 @@ enum class DeadLetterStage { Source, Mapping, Sink };
 const char* stage_name(DeadLetterStage stage);
 DeadLetterStage parse_stage(const std::string& name);
 
+// A flow's records that failed for good, one entry per flow and key while it is open (pending or
+// replaying): a later failure of the same key folds into it (the entry holds the newest input; each
+// failure stays in its history), and a later version of the key landing in the target resolves it.
+// Source-stage rejects (often without a key) are one entry each.
 struct DeadLetter {
   int64_t id = 0;
   std::string flow;  // the flow; for source-stage entries the stream ("crm.orders")
   DeadLetterStage stage = DeadLetterStage::Sink;
   std::string key;
-  std::string input;  // the record as it arrived (a corrected one after `dlq replay --input`)
+  std::string input;  // the newest input (a corrected one after an edit and replay)
   std::string error;
   std::string mapping_version;
   std::string origin;              // where it came from: topic/partition/offset or file:line
-  std::string status = "pending";  // pending | replaying | replayed | discarded
-  int attempts = 1;
+  std::string status = "pending";  // pending | replaying | replayed | resolved | discarded
+  int attempts = 1;                // failures recorded (folded ones and failed replays included)
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
+  std::string reason;  // the error normalized (dead_letter_reason): what entries are grouped by
+  // A resolved entry: the origin of the later version that landed, and its mapping version.
+  std::string resolved_by, resolved_version;
 };
+
+// One item of an entry's history, oldest first: each failure with its input, each edit of the
+// input (who, before and after), each replay that failed again, a discard.
+struct DeadLetterEvent {
+  int64_t id = 0;
+  std::string kind;  // failed | replay_failed | edited | discarded
+  int64_t time_ms = 0;
+  std::string input;         // the input that failed; after an edit, the corrected one
+  std::string input_before;  // an edit's input before
+  std::string error, mapping_version, origin;
+  std::string actor;  // who edited or discarded (the admin API's caller), "" for the hub itself
+};
+
+// The error text with what varies from record to record taken out, so that one cause is one group:
+// quoted text becomes "…", numbers become # (an HTTP status stays), whitespace is collapsed and the
+// text is cut at 160 characters. `value "C9" has no xref` -> `value "…" has no xref`.
+std::string dead_letter_reason(std::string_view error);
 
 struct DeadLetterFilter {
   std::string flow;    // "" = any
   std::string status;  // "" = any
-  std::string key;     // "" = any
+  std::string key;     // "" = any; the exact key
   int64_t since_ms = 0;
   int64_t after_id = 0;  // paging
   int limit = 100;
+  std::string key_search;    // "" = any; part of the key (case-insensitive for ASCII letters)
+  std::string reason;        // "" = any; a normalized reason (DeadLetter::reason)
+  std::vector<int64_t> ids;  // empty = any
+};
+
+// Entries with one reason: how many, and the newest one's error as an example.
+struct DeadLetterGroup {
+  std::string reason;
+  int64_t count = 0;
+  std::string example_error;
+  int64_t newest_id = 0;
+  int64_t newest_ms = 0;
+};
+
+// A flow's record that landed in the target (written or unchanged): open dead letters of its key
+// are resolved by it. `before_dead_letter` orders it among the commit's new dead letters (a key that
+// fails, then lands, then fails again in one batch ends with one pending entry: the last failure).
+struct LandedKey {
+  std::string key;
+  std::string origin;  // of the version that landed
+  std::string mapping_version;
+  size_t before_dead_letter = 0;  // index into FlowBatchCommit::dead_letters
 };
 
 struct RunRecord {
@@ -136,7 +182,7 @@ struct LineageLink {
 struct FlowBatchCommit {
   std::string flow;
   std::vector<LedgerEntry> ledger;
-  std::vector<DeadLetter> dead_letters;    // new entries
+  std::vector<DeadLetter> dead_letters;    // new failures (folded into the key's open entry)
   std::vector<int64_t> replayed;           // dead letters that now landed
   std::vector<DeadLetter> replay_failed;   // replayed entries that failed again (id set)
   std::vector<XrefEntry> xrefs;            // ids the sink assigned (the flow's `xref:`)
@@ -144,6 +190,7 @@ struct FlowBatchCommit {
   std::vector<std::string> progress_done;  // keys whose write has now landed
   std::vector<LineageEvent> lineage;       // what happened to each record, retries included
   std::vector<LineageLink> lineage_links;  // documents of other flows its records name
+  std::vector<LandedKey> landed;           // keys that landed: their open dead letters resolve
 };
 
 // The lease that lets one worker at a time poll a source stream.
@@ -185,11 +232,17 @@ class StateStore {
   // Dead letters.
   virtual std::vector<DeadLetter> dead_letters(const DeadLetterFilter& filter) = 0;
   virtual std::optional<DeadLetter> dead_letter(int64_t id) = 0;
-  // Marks an entry for replay by its flow, optionally with a corrected input.
-  virtual bool request_replay(int64_t id, const std::optional<std::string>& corrected_input) = 0;
+  virtual std::vector<DeadLetterEvent> dead_letter_history(int64_t id) = 0;  // oldest first
+  // The entries `filter` selects (limit and after_id ignored), grouped by reason, most first.
+  virtual std::vector<DeadLetterGroup> dead_letter_reasons(const DeadLetterFilter& filter) = 0;
+  // Marks an open entry for replay by its flow (it replays the entry's input: the newest), optionally
+  // with a corrected input, recorded in its history as an edit by `actor` with the input before.
+  virtual bool request_replay(int64_t id, const std::optional<std::string>& corrected_input,
+                              const std::string& actor = "") = 0;
   virtual std::vector<DeadLetter> replay_requests(const std::string& flow, int limit) = 0;
   virtual void mark_replayed(int64_t id) = 0;
-  virtual bool discard(int64_t id) = 0;
+  virtual bool discard(int64_t id, const std::string& actor = "") = 0;
+  // Entries (one per flow and key while open) with `status`; "" = any.
   virtual int64_t count_dead_letters(const std::string& flow, const std::string& status) = 0;
 
   // Run history.

@@ -32,10 +32,11 @@ Json parse_prometheus(const TempDir& dir, const std::string& text) {
 class AdminHub {
  public:
   explicit AdminHub(const std::string& outbox = "{outbox: outbox, fsync: false}", const std::string& http = "{port: 0}",
-                    const std::string& ca_file = "")
+                    const std::string& ca_file = "", const std::string& more_fields = "")
       : client_({.ca_file = ca_file}) {
     fs::create_directories(dir_.path() / "inbox");
-    write_file(dir_.path() / "map.yaml", "key: id\nfields:\n  id: {from: id, required: true}\n  name: name\n");
+    write_file(dir_.path() / "map.yaml",
+               "key: id\nfields:\n  id: {from: id, required: true}\n  name: name\n" + more_fields);
     write_file(dir_.path() / "synchub.yaml", R"(hub:
   name: admin
   http: )" + http + R"(
@@ -51,8 +52,9 @@ class AdminHub {
         std::make_unique<Process>(std::vector<std::string>{"run", "-c", dir_.str("synchub.yaml")}, dir_.str("log"));
     base_ = wait_for_hub_url(dir_.path() / "log");
   }
-  HttpReply call(const std::string& method, const std::string& path, const std::string& token = "") {
-    HttpCall c{method, base_ + path, {}, ""};
+  HttpReply call(const std::string& method, const std::string& path, const std::string& token = "",
+                 const std::string& body = "") {
+    HttpCall c{method, base_ + path, {}, body};
     if (!token.empty()) c.headers.emplace_back("Authorization", "Bearer " + token);
     return client_.send(c);
   }
@@ -302,6 +304,95 @@ TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
   EXPECT_GE(writes.get<double>(), 2.0);
   EXPECT_GT(value("process_resident_memory_bytes", "process_resident_memory_bytes", Json::object()).get<double>(), 1e6);
   EXPECT_GT(value("process_start_time_seconds", "process_start_time_seconds", Json::object()).get<double>(), 1.7e9);
+}
+
+// Dead letters an admin can work through: one entry per key with every failed input in its history,
+// resolved when a later version lands, grouped by reason, searched by key, replayed and discarded
+// in bulk, corrected and replayed with the edit recorded.
+TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
+  AdminHub hub("{outbox: outbox, fsync: false}", "{port: 0}", "", "  amount: {from: amount, type: \"decimal(10,2)\"}\n");
+  hub.drop("a.jsonl",
+           "{\"order_id\":\"SO-1\",\"name\":\"v1\"}\n{\"order_id\":\"SO-1\",\"name\":\"v2\"}\n"
+           "{\"order_id\":\"SO-1\",\"name\":\"v3\"}\n{\"order_id\":\"SO-2\",\"id\":\"SO-2\",\"amount\":\"abc\"}\n"
+           "{\"order_id\":\"SO-3\",\"id\":\"SO-3\",\"amount\":\"x1\"}\n{\"order_id\":\"SO-4\",\"name\":\"w\"}\n"
+           "{\"order_id\":\"SO-5\",\"name\":\"old\"}\n");
+  hub.flow_until([](const Json& f) { return f["counts"]["read"] == 7; });
+  hub.drop("b.jsonl", "{\"order_id\":\"SO-5\",\"id\":\"SO-5\",\"name\":\"new\"}\n");
+  Json flow = hub.flow_until([](const Json& f) { return f["counts"]["created"] == 1; });
+  EXPECT_EQ(flow["counts"]["dead_lettered"], 7) << "every failure is counted";
+  EXPECT_EQ(flow["dead_letters"], 4) << "entries: SO-1 to SO-4; SO-5 landed later";
+  EXPECT_EQ(flow["dead_letters_pending"], 4);
+  const Json families = parse_prometheus(hub.dir(), hub.call("GET", "/metrics", "view-1").body);
+  EXPECT_EQ(families["synchub_dead_letters_pending"]["samples"][0]["value"], 4.0);
+
+  auto entry_of = [&](const std::string& key) {
+    const Json list = hub.get("/api/v1/dlq?flow=orders&key=" + key);
+    EXPECT_EQ(list["entries"].size(), 1u) << key << list;
+    return list["entries"][0];
+  };
+  const Json so1 = entry_of("SO-1");
+  EXPECT_EQ(so1["failures"], 3);
+  EXPECT_EQ(so1["status"], "pending");
+  const std::string so1_path = "/api/v1/dlq/" + std::to_string(so1["id"].get<int64_t>());
+  Json detail = hub.get(so1_path);
+  EXPECT_EQ(detail["input"], "{\"order_id\":\"SO-1\",\"name\":\"v3\"}") << "the newest input";
+  ASSERT_EQ(detail["history"].size(), 3u) << detail;
+  EXPECT_EQ(detail["history"][0]["input"], "{\"order_id\":\"SO-1\",\"name\":\"v1\"}");
+  EXPECT_EQ(detail["history"][1]["kind"], "failed");
+  const Json so5 = entry_of("SO-5");
+  EXPECT_EQ(so5["status"], "resolved");
+  EXPECT_NE(so5["resolved"]["by"].get<std::string>().find("crm.orders/"), std::string::npos) << so5;
+  EXPECT_EQ(hub.get("/api/v1/dlq?flow=orders&key=so-")["entries"].size(), 5u) << "a part of the key, any case";
+
+  // Grouped by reason: the missing id (SO-1, SO-4) and the bad amount (SO-2, SO-3).
+  const Json groups = hub.get("/api/v1/dlq?flow=orders&status=pending&group_by=reason");
+  ASSERT_EQ(groups["groups"].size(), 2u) << groups;
+  EXPECT_EQ(groups["total"], 4);
+  EXPECT_EQ(groups["groups"][0]["count"], 2);
+  EXPECT_EQ(groups["groups"][1]["count"], 2);
+  const std::string amount_reason = entry_of("SO-2")["reason"];
+  EXPECT_EQ(entry_of("SO-3")["reason"], amount_reason) << "one cause, one reason, whatever the value";
+  const std::string id_reason = so1["reason"];
+
+  // Bulk: discard by a filter, replay by ids (an unknown one skipped); viewers may not.
+  const std::string by_reason = Json{{"flow", "orders"}, {"reason", amount_reason}}.dump();
+  EXPECT_EQ(hub.call("POST", "/api/v1/dlq/discard", "view-1", by_reason).status, 403);
+  EXPECT_EQ(hub.call("POST", "/api/v1/dlq/discard", "op-1", "").status, 400) << "discard names a selection";
+  EXPECT_EQ(hub.call("POST", "/api/v1/dlq/discard", "op-1", R"({"idz":[1]})").status, 400);
+  HttpReply discarded = hub.call("POST", "/api/v1/dlq/discard", "op-1", by_reason);
+  EXPECT_EQ(discarded.status, 200);
+  EXPECT_EQ(Json::parse(discarded.body)["discarded"], 2) << discarded.body;
+  const int64_t so4 = entry_of("SO-4")["id"];
+  HttpReply replayed = hub.call("POST", "/api/v1/dlq/replay", "op-1", Json{{"ids", {so4, 999999}}}.dump());
+  EXPECT_EQ(replayed.status, 202);
+  EXPECT_EQ(Json::parse(replayed.body)["requested"], 1) << replayed.body;
+  EXPECT_EQ(Json::parse(replayed.body)["skipped"], 1);
+  eventually([&] { return entry_of("SO-4")["failures"] == 2; }, std::chrono::seconds(5));
+  replayed = hub.call("POST", "/api/v1/dlq/replay", "op-1", Json{{"reason", id_reason}}.dump());
+  EXPECT_EQ(Json::parse(replayed.body)["requested"], 2) << replayed.body;
+  eventually([&] { return entry_of("SO-1")["failures"] == 4 && entry_of("SO-4")["failures"] == 3; },
+             std::chrono::seconds(5));
+
+  // Corrected and replayed: it lands, and the history says who changed what.
+  EXPECT_EQ(hub.call("POST", so1_path + "/replay", "op-1", R"({"input":{"id":"SO-1"}})").status, 400);
+  EXPECT_EQ(hub.call("POST", so1_path + "/replay", "op-1", R"({"input":"[1,2]"})").status, 400);
+  const std::string fixed = R"({"order_id":"SO-1","id":"SO-1","name":"fixed","amount":"12.50"})";
+  HttpReply edited = hub.call("POST", so1_path + "/replay", "op-1", Json{{"input", fixed}}.dump());
+  EXPECT_EQ(edited.status, 202) << edited.body;
+  EXPECT_EQ(Json::parse(edited.body)["edited"], true);
+  eventually([&] { return hub.get(so1_path)["status"] == "replayed"; }, std::chrono::seconds(5));
+  detail = hub.get(so1_path);
+  EXPECT_EQ(detail["input"], fixed);
+  const Json& history = detail["history"];
+  ASSERT_EQ(history.size(), 5u) << history;  // 3 failures, a replay that failed, the edit
+  const Json& edit = history[history.size() - 1];
+  EXPECT_EQ(edit["kind"], "edited");
+  EXPECT_EQ(edit["by"], "operator token 1");
+  EXPECT_EQ(edit["input_before"], "{\"order_id\":\"SO-1\",\"name\":\"v3\"}");
+  EXPECT_EQ(edit["input"], fixed);
+  EXPECT_FALSE(edit["time"].get<std::string>().empty());
+  flow = hub.flow_until([](const Json& f) { return f["counts"]["created"] == 2; });
+  EXPECT_EQ(flow["dead_letters"], 1) << "SO-4 alone";
 }
 
 // HTTPS with the configured certificate; plain HTTP to it and clients that

@@ -152,5 +152,33 @@ TEST_F(FlowRunnerTest, WaitsAndReplaysLeaveTheirRowsUnderBothKeys) {
   EXPECT_EQ(o2[1].origin.rfind("replay-", 0), 0u) << o2[1].origin;
 }
 
+// A key's dead letter resolves when a later version lands, in the order the batch met them: a
+// version refused by the mapping after one landed (mapping failures are found before the sink
+// answers) stays pending.
+TEST_F(FlowRunnerTest, ALaterVersionLandingResolvesItsKeysDeadLetter) {
+  test::write_file(dir_.path() / "orders.yaml",
+                   "key: no\nfields:\n  no: no\n  amount: {from: amount, type: \"decimal(10,2)\"}\n");
+  auto mapper = std::make_shared<mapping::PlanMapper>(mapping::load_mapping(dir_.str("orders.yaml")), nullptr);
+  FlowRunner flow(options(), *bus_, *state_,
+                  std::make_unique<ScriptedSink>(pushed_, [](int, const auto& r) { return ok(r); }), mapper);
+  publish({{"K1", R"({"no":"O1","amount":"abc"})"},
+           {"K2", R"({"no":"O2","amount":"1.00"})"},
+           {"K2", R"({"no":"O2","amount":"x"})"}});
+  flow.run_once(t0_);
+  publish({{"K1", R"({"no":"O1","amount":"2.00"})"}});
+  flow.run_once(t0_ + std::chrono::seconds(10));
+  ASSERT_TRUE(flow.caught_up());
+
+  EXPECT_EQ(state_->count_dead_letters("orders", "pending"), 1);
+  auto k1 = state_->dead_letters({.flow = "orders", .status = "", .key = "K1"});
+  ASSERT_EQ(k1.size(), 1u);
+  EXPECT_EQ(k1[0].status, "resolved");
+  EXPECT_EQ(k1[0].resolved_by, "crm.orders/p0-000000000003");
+  auto k2 = state_->dead_letters({.flow = "orders", .status = "", .key = "K2"});
+  ASSERT_EQ(k2.size(), 1u);
+  EXPECT_EQ(k2[0].status, "pending") << "its failure came after the version that landed";
+  EXPECT_EQ(k2[0].input, R"({"no":"O2","amount":"x"})");
+}
+
 }  // namespace
 }  // namespace synchub::runtime

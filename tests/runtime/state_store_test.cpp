@@ -62,16 +62,19 @@ TEST_P(StateStoreContract, AnEventDeadLetteredAgainIsStillOneDeadLetter) {
   batch.dead_letters = {republished};
   state->commit_flow_batch(batch);
   EXPECT_EQ(state->count_dead_letters("orders", "pending"), 1);
+  EXPECT_EQ(state->dead_letter_history(pending[0].id).size(), 1u);
   DeadLetter other = d;
-  other.origin = "crm.orders/p2-000041";  // the next version of the record: a dead letter of its own
+  other.origin = "crm.orders/p2-000041";  // the next version of the record: its key's entry takes it
   other.input = R"({"version":2})";
   batch.dead_letters = {other};
   state->commit_flow_batch(batch);
-  EXPECT_EQ(state->count_dead_letters("orders", "pending"), 2);
+  EXPECT_EQ(state->count_dead_letters("orders", "pending"), 1);
+  EXPECT_EQ(state->dead_letter(pending[0].id)->input, R"({"version":2})");
+  EXPECT_EQ(state->dead_letter_history(pending[0].id).size(), 2u);
   ASSERT_TRUE(state->discard(pending[0].id));
   batch.dead_letters = {d};  // seen again after it was discarded: new
   state->commit_flow_batch(batch);
-  EXPECT_EQ(state->count_dead_letters("orders", "pending"), 2);
+  EXPECT_EQ(state->count_dead_letters("orders", "pending"), 1);
   EXPECT_EQ(state->count_dead_letters("orders", "discarded"), 1);
   // A source reject's origin is file:line: a file of the same name dropped again is new input.
   DeadLetter reject{0, "crm.orders", DeadLetterStage::Source, "", "{broken", "malformed JSON", "", "orders.jsonl:3"};
