@@ -101,6 +101,17 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry, 
   xref_ = std::make_unique<StateXref>(*state_);
   lineage_retention_ = config.state.duration("lineage_retention");
   open_flows(config, by_name);
+  for (auto& source : sources_) {
+    std::vector<std::string> readers;
+    for (size_t i = 0; i < flows_.size(); ++i)
+      if (flow_ends_[i].first == source->name()) readers.push_back(flows_[i]->name());
+    source->set_flows(std::move(readers));
+  }
+  board_.read_sources_with([this] {
+    std::vector<SourceStatus> all;
+    for (const auto& source : sources_) all.push_back(source->status());
+    return all;
+  });
   start_operations(config);
   std::string linked;
   for (const auto& n : registry.registered_names()) linked += (linked.empty() ? "" : ",") + n;
@@ -195,7 +206,8 @@ bool Hub::publish_pushed() {
 // Scheduler thread: what the admin API asked, and a fresh snapshot for it (4 a second).
 void Hub::admin_tick(Clock::time_point now) {
   if (!admin_ && !alerts_) return;
-  for (const auto& c : board_.take_commands()) {
+  const auto commands = board_.take_commands();
+  for (const auto& c : commands) {
     for (size_t i = 0; i < flows_.size(); ++i) {
       if (flows_[i]->name() != c.flow) continue;
       if (c.action == "pause") flows_[i]->pause();
@@ -207,6 +219,7 @@ void Hub::admin_tick(Clock::time_point now) {
     }
     next_board_ = {};  // show the change at once
   }
+  if (!commands.empty()) pause_sources();
   if (now < next_board_) return;
   next_board_ = now + kBoardRefresh;
   std::vector<FlowStatus> snapshot;
@@ -216,12 +229,33 @@ void Hub::admin_tick(Clock::time_point now) {
       s.from = flow_ends_[i].first;
       s.to = flow_ends_[i].second;
       s.source_cursor = state_->cursor(s.from);
+      for (const auto& source : sources_)
+        if (source->name() == s.from) {
+          const SourceStatus from = source->status();
+          s.source_state = from.state;
+          s.source_error = from.last_error;
+          // A flow that is well itself says that nothing comes from its source.
+          if (from.state == "failing" && s.state != "paused" && s.state != "failing") s.state = "source-failing";
+        }
       snapshot.push_back(std::move(s));
     } catch (const std::exception& e) {
       log_warn("admin", {{"flow", flows_[i]->name()}}, std::string("no status: ") + e.what());
     }
   }
   board_.publish(std::move(snapshot));
+}
+
+// A source every flow reading it has paused is not polled (SourcePoller::set_paused).
+void Hub::pause_sources() {
+  for (auto& source : sources_) {
+    bool read = false, all_paused = true;
+    for (size_t i = 0; i < flows_.size(); ++i)
+      if (flow_ends_[i].first == source->name()) {
+        read = true;
+        all_paused = all_paused && flows_[i]->paused();
+      }
+    source->set_paused(read && all_paused);
+  }
 }
 
 std::string Hub::stuck() const {

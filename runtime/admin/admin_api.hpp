@@ -3,8 +3,8 @@
 // pause/resume/trigger are handed to the scheduler through it; dead letters and run history are
 // read and changed through a state-store connection of its own. The routes are one table
 // (AdminApi::route_table in admin_api.cpp: method, path, role, handler, help; the reconciliation
-// routes come from reconciliation_api.cpp); GET /api/v1/routes lists them. Tokens:
-// `Authorization: Bearer <token>`, compared in constant time; with no token configured the API
+// routes from reconciliation_api.cpp, the sources' from sources_api.cpp); GET /api/v1/routes
+// lists them. Tokens: `Authorization: Bearer <token>`, compared in constant time; with no token configured the API
 // is open (it listens on loopback by default).
 #pragma once
 
