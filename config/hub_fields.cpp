@@ -211,7 +211,8 @@ const std::vector<FieldSpec>& alert_fields() {
            }},
       {.name = "failing_for",
        .type = FieldType::Duration,
-       .description = "Alert when a flow has kept failing (backing off) this long; 0s: never.",
+       .description =
+           "Alert when a flow has kept failing (backing off), or a source failing to be read, this long; 0s: never.",
        .default_value = "5m"},
       {.name = "lag_events",
        .type = FieldType::Int,
@@ -436,7 +437,8 @@ const std::vector<SectionSpec>& hub_sections() {
        "",
        {.types = {"embedded", "kafka"}, .url_prefixes = {}, .url_type = ""}},
       {"state",
-       "Where cursors, ledger, xref, dead letters, runs and lineage are kept (`state: sqlite`, or `state: postgresql://...` "
+       "Where cursors, ledger, xref, dead letters, runs and lineage are kept (`state: sqlite`, or `state: "
+       "postgresql://...` "
        "for short).",
        Kind::Fields,
        &state_fields(),

@@ -206,8 +206,9 @@ bool Hub::publish_pushed() {
 // Scheduler thread: what the admin API asked, and a fresh snapshot for it (4 a second).
 void Hub::admin_tick(Clock::time_point now) {
   if (!admin_ && !alerts_) return;
-  const auto commands = board_.take_commands();
-  for (const auto& c : commands) {
+  for (const auto& c : board_.take_commands()) {
+    for (auto& s : sources_)
+      if (!c.source.empty() && s->name() == c.source) s->set_paused(c.action == "pause");
     for (size_t i = 0; i < flows_.size(); ++i) {
       if (flows_[i]->name() != c.flow) continue;
       if (c.action == "pause") flows_[i]->pause();
@@ -219,7 +220,6 @@ void Hub::admin_tick(Clock::time_point now) {
     }
     next_board_ = {};  // show the change at once
   }
-  if (!commands.empty()) pause_sources();
   if (now < next_board_) return;
   next_board_ = now + kBoardRefresh;
   std::vector<FlowStatus> snapshot;
@@ -243,19 +243,6 @@ void Hub::admin_tick(Clock::time_point now) {
     }
   }
   board_.publish(std::move(snapshot));
-}
-
-// A source every flow reading it has paused is not polled (SourcePoller::set_paused).
-void Hub::pause_sources() {
-  for (auto& source : sources_) {
-    bool read = false, all_paused = true;
-    for (size_t i = 0; i < flows_.size(); ++i)
-      if (flow_ends_[i].first == source->name()) {
-        read = true;
-        all_paused = all_paused && flows_[i]->paused();
-      }
-    source->set_paused(read && all_paused);
-  }
 }
 
 std::string Hub::stuck() const {

@@ -77,7 +77,6 @@ class Hub {
   http::HttpResponse serve(const http::HttpRequest& request);
   bool publish_pushed();
   void admin_tick(Clock::time_point now);  // commands in, snapshot out
-  void pause_sources();                    // those whose every reader is paused
   void prune_lineage();                    // state.lineage_retention
 };
 

@@ -220,7 +220,7 @@ void SourcePoller::set_paused(bool paused) {
   if (paused) stop();  // commits what is in flight, lets another worker take the stream
   paused_ = paused;
   next_poll_ = {};
-  log_info("source", {{"stream", name()}}, paused ? "paused: every flow reading it is paused" : "resumed");
+  log_info("source", {{"stream", name()}}, paused ? "paused" : "resumed");
   note_state(paused ? "paused" : "polling", !paused);  // resumed: polled at once
 }
 

@@ -72,9 +72,9 @@ class SourcePoller {
   SourceStatus status() const;
   // The flows reading the stream (shown with its status).
   void set_flows(std::vector<std::string> flows);
-  // Paused when every flow reading the stream is paused: the source is not polled (a system
-  // under maintenance is left alone), its batch in flight is committed and its lease released
-  // (another worker whose flows run may poll it). Pushes (webhooks) are still taken.
+  // Paused by an operator (a system under maintenance is left alone): the source is not polled,
+  // its batch in flight is committed and its lease released. Pushes (webhooks) are still taken;
+  // its flows go on with what is on the bus.
   void set_paused(bool paused);
 
  private:

@@ -45,7 +45,7 @@ struct SourceStatus {
   // polling: reading (a pull under way, or more to read); idle: read everything, waits for the
   // next poll; backing_off: the last poll failed (or the source asked to wait), retried soon;
   // failing: kFailingAfter polls in a row failed, or a failure waiting cannot clear; paused:
-  // every flow reading it is paused, so it is not polled.
+  // an operator paused it (POST /api/v1/sources/{name}/pause): it is not polled.
   std::string state = "idle";
   static constexpr int kFailingAfter = 3;
   int64_t last_success_ms = 0;  // the last poll (or push) that read and published without error
@@ -86,6 +86,7 @@ struct FlowStatus {
 struct AdminCommand {
   std::string flow;
   std::string action;  // pause | resume | trigger
+  std::string source;  // set (and flow empty): a source's pause or resume
 };
 
 class AdminBoard {

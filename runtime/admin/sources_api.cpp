@@ -1,5 +1,6 @@
 #include "runtime/admin/sources_api.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "runtime/base/log.hpp"
@@ -48,8 +49,8 @@ Json source_json(const SourceStatus& s) {
 
 }  // namespace
 
-std::vector<Route> source_routes(const AdminBoard& board) {
-  return {
+std::vector<Route> source_routes(AdminBoard& board) {
+  std::vector<Route> routes = {
       {"GET", "/api/v1/sources", Role::Viewer,
        [&board](const http::HttpRequest&, const PathParams&) {
          Json list = Json::array();
@@ -67,6 +68,21 @@ std::vector<Route> source_routes(const AdminBoard& board) {
        },
        "one source (connector.stream), as in the list"},
   };
+  for (const char* action : {"pause", "resume"})
+    routes.push_back({"POST", std::string("/api/v1/sources/{name}/") + action, Role::Operator,
+                      [&board, action](const http::HttpRequest&, const PathParams& p) {
+                        const std::string& name = p.find("name")->second;
+                        const auto all = board.sources();
+                        if (std::none_of(all.begin(), all.end(), [&](const SourceStatus& s) { return s.name == name; }))
+                          return reply(404, Json{{"error", "not_found"}, {"message", "no source " + name}});
+                        board.ask({"", action, name});
+                        log_info("admin", {{"stream", name}, {"action", action}}, "requested");
+                        return reply(202, Json{{"source", name}, {"action", action}, {"accepted", true}});
+                      },
+                      std::string(action) == "pause"
+                          ? "stop polling the source (a system under maintenance); its flows go on with what is read"
+                          : "poll the source again, at once"});
+  return routes;
 }
 
 void append_source_metrics(std::string& out, const std::vector<SourceStatus>& sources) {

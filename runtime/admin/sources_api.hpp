@@ -12,9 +12,9 @@
 
 namespace synchub::runtime {
 
-// GET /api/v1/sources and GET /api/v1/sources/{name}; the handlers read `board`, which must
-// outlive them.
-std::vector<Route> source_routes(const AdminBoard& board);
+// GET /api/v1/sources, GET /api/v1/sources/{name}, POST /api/v1/sources/{name}/pause and
+// /resume (handed to the scheduler through `board`, which must outlive the handlers).
+std::vector<Route> source_routes(AdminBoard& board);
 
 // synchub_source_up, _errors_total, _records_read_total, _last_success_timestamp_seconds,
 // _cursor_timestamp_seconds, _consecutive_failures.

@@ -180,7 +180,7 @@ TEST_F(SourcePollerTest, AWorkerThatStalledPastItsLeaseCannotMoveTheCursor) {
 
 // What the admin API shows of a source: polling while it has more, idle once read, backing off at a
 // failure, failing from the third in a row (with the error, its time and the count), a good poll
-// again clears it; records read; the committed cursor; paused when its readers are.
+// again clears it; records read; the committed cursor; paused by an operator, not polled.
 TEST_F(SourcePollerTest, ItsStatusSaysWhetherItReadsAndWhyNot) {
   auto source = std::make_unique<NumberedOrders>(250);
   bool down = false;
