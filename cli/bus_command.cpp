@@ -2,7 +2,9 @@
 // replaced, forget every consumer group's committed offsets on purpose, so
 // that the hub starts again (each flow reads its topic from the start of the
 // log; the ledger skips what was already delivered).
+#include <CLI/CLI.hpp>
 #include <cstdio>
+#include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/load.hpp"
@@ -10,14 +12,10 @@
 
 namespace synchub::cli {
 
-int cmd_bus(const Args& raw) {
-  Args args = raw;
-  if (args.empty() || args[0] != "reset-offsets") {
-    std::fputs("usage: synchub bus reset-offsets -c FILE\n", stderr);
-    return 2;
-  }
-  args.erase(args.begin());
-  auto config = load_config(args);
+namespace {
+
+int reset_offsets(const std::string& file) {
+  auto config = load_config(file);
   if (!config) return 1;
   if (config->bus.str("type") != "embedded") {
     std::fputs(
@@ -30,6 +28,21 @@ int cmd_bus(const Args& raw) {
   std::printf("offsets of %s reset: every flow reads its topic from the start of the log\n",
               config->bus.str("path").c_str());
   return 0;
+}
+
+}  // namespace
+
+void add_bus_command(CLI::App& app, Action& action) {
+  CLI::App* bus = app.add_subcommand("bus", "Maintain the embedded bus");
+  bus->require_subcommand(1);
+  auto file = std::make_shared<std::string>();
+  CLI::App* reset = bus->add_subcommand(
+      "reset-offsets", "Forget the embedded bus's committed offsets (after its log was lost or replaced)");
+  reset->footer(
+      "Every flow then reads its topic from the start of the log; the ledger skips what was already\n"
+      "delivered. A Kafka group's offsets are reset with kafka-consumer-groups --reset-offsets.");
+  add_config_option(*reset, *file, /*positional=*/true);
+  reset->callback([&action, file] { action = [file] { return reset_offsets(*file); }; });
 }
 
 }  // namespace synchub::cli

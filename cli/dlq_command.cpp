@@ -1,4 +1,5 @@
 // synchub dlq list|show|replay|discard: dead letters in the state store.
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -8,77 +9,58 @@
 
 #include "cli/commands.hpp"
 #include "cli/load.hpp"
-#include "config/units.hpp"
 #include "runtime/admin/dead_letter_json.hpp"
 #include "runtime/base/log.hpp"
 #include "runtime/hub.hpp"
+#include "runtime/state/state_store.hpp"
 
 namespace synchub::cli {
 
 namespace {
 
-const char* kUsage = R"(usage:
-  synchub dlq list    -c FILE [--flow NAME] [--status pending|replaying|replayed|discarded] [--limit N] [--json]
-  synchub dlq show    -c FILE ID
-  synchub dlq replay  -c FILE ID [--input FILE]   replay one (with a corrected record: JSON object)
-  synchub dlq replay  -c FILE --all [--flow NAME] replay every pending dead letter (of a flow)
-  synchub dlq discard -c FILE ID
-A flow (or, for records a source rejected, its stream) picks replays up the
-next time `synchub run` polls it.
-)";
-
 nlohmann::json to_json(const runtime::DeadLetter& d, bool with_input) {
   return runtime::dead_letter_json(d, with_input);
 }
 
-std::optional<int64_t> parse_id(const Args& args) {
-  if (args.empty()) return std::nullopt;
-  return config::parse_int(args[0]);
+struct DlqOptions {
+  std::string action;  // list, show, replay, discard
+  std::string config, flow, status, input_file;
+  int limit = 50;
+  int64_t id = 0;
+  bool has_id = false, json = false, all = false;
+};
+
+std::string dump(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-}  // namespace
-
-int cmd_dlq(const Args& raw) {
-  Args args = raw;
-  if (args.empty()) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
-  const std::string action = args[0];
-  args.erase(args.begin());
-  std::string flow, status, limit = "50", input_file;
-  take_option(args, "--flow", "", flow);
-  take_option(args, "--status", "", status);
-  take_option(args, "--limit", "", limit);
-  take_option(args, "--input", "", input_file);
-  const bool as_json = take_flag(args, "--json");
-  const bool all = take_flag(args, "--all");
-  auto config = load_config(args);
-  if (!config) return 1;
-  auto state = runtime::open_state(*config);
-  const auto dump = [](const nlohmann::json& j, int indent) {
-    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
-  };
-
-  if (action == "list") {
-    auto entries = state->dead_letters({.flow = flow,
-                                        .status = status,
-                                        .since_ms = 0,
-                                        .after_id = 0,
-                                        .limit = static_cast<int>(config::parse_int(limit).value_or(50))});
-    if (as_json) {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& d : entries) out.push_back(to_json(d, false));
-      std::cout << dump(out, 2) << "\n";
-      return 0;
-    }
-    std::printf("%-6s %-24s %-8s %-10s %-20s %s\n", "ID", "FLOW", "STAGE", "STATUS", "KEY", "ERROR");
-    for (const auto& d : entries)
-      std::printf("%-6lld %-24s %-8s %-10s %-20s %s\n", static_cast<long long>(d.id), d.flow.c_str(),
-                  runtime::stage_name(d.stage), d.status.c_str(), d.key.substr(0, 20).c_str(),
-                  d.error.substr(0, 100).c_str());
+int list(runtime::StateStore& state, const DlqOptions& options) {
+  auto entries = state.dead_letters(
+      {.flow = options.flow, .status = options.status, .since_ms = 0, .after_id = 0, .limit = options.limit});
+  if (options.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& d : entries) out.push_back(to_json(d, false));
+    std::cout << dump(out, 2) << "\n";
     return 0;
   }
+  std::printf("%-6s %-24s %-8s %-10s %-20s %s\n", "ID", "FLOW", "STAGE", "STATUS", "KEY", "ERROR");
+  for (const auto& d : entries)
+    std::printf("%-6lld %-24s %-8s %-10s %-20s %s\n", static_cast<long long>(d.id), d.flow.c_str(),
+                runtime::stage_name(d.stage), d.status.c_str(), d.key.substr(0, 20).c_str(),
+                d.error.substr(0, 100).c_str());
+  return 0;
+}
+
+int dlq(const DlqOptions& options) {
+  const std::string& action = options.action;
+  const std::string &flow = options.flow, &input_file = options.input_file;
+  const bool all = options.all;
+  // The state store alone: no connector is opened, their secrets need not be set.
+  auto config = load_config_without_secrets(options.config, {"hub.data_dir", "state"});
+  if (!config) return 1;
+  auto state = runtime::open_state(*config);
+
+  if (action == "list") return list(*state, options);
 
   if (action == "replay" && all) {
     // A name that is no flow (nor a flow's source stream, whose rejects it holds) is a mistake to
@@ -97,14 +79,14 @@ int cmd_dlq(const Args& raw) {
     return 0;
   }
 
-  auto id = parse_id(args);
-  if (!id) {
-    std::fputs(kUsage, stderr);
+  if (!options.has_id) {
+    std::fputs("synchub dlq replay: give the dead letter's ID, or --all\n", stderr);
     return 2;
   }
-  auto entry = state->dead_letter(*id);
+  const int64_t id = options.id;
+  auto entry = state->dead_letter(id);
   if (!entry) {
-    std::fprintf(stderr, "synchub dlq: no dead letter with id %lld\n", static_cast<long long>(*id));
+    std::fprintf(stderr, "synchub dlq: no dead letter with id %lld\n", static_cast<long long>(id));
     return 1;
   }
   if (action == "show") {
@@ -124,24 +106,73 @@ int cmd_dlq(const Args& raw) {
       corrected = buffer.str();
       while (!corrected->empty() && (corrected->back() == '\n' || corrected->back() == '\r')) corrected->pop_back();
     }
-    if (!state->request_replay(*id, corrected)) {
-      std::fprintf(stderr, "synchub dlq: dead letter %lld is %s, not pending\n", static_cast<long long>(*id),
+    if (!state->request_replay(id, corrected)) {
+      std::fprintf(stderr, "synchub dlq: dead letter %lld is %s, not pending\n", static_cast<long long>(id),
                    entry->status.c_str());
       return 1;
     }
-    std::printf("dead letter %lld queued for replay by %s\n", static_cast<long long>(*id), entry->flow.c_str());
+    std::printf("dead letter %lld queued for replay by %s\n", static_cast<long long>(id), entry->flow.c_str());
     return 0;
   }
   if (action == "discard") {
-    if (!state->discard(*id)) {
-      std::fprintf(stderr, "synchub dlq: dead letter %lld was already replayed\n", static_cast<long long>(*id));
+    if (!state->discard(id)) {
+      std::fprintf(stderr, "synchub dlq: dead letter %lld was already replayed\n", static_cast<long long>(id));
       return 1;
     }
-    std::printf("dead letter %lld discarded\n", static_cast<long long>(*id));
+    std::printf("dead letter %lld discarded\n", static_cast<long long>(id));
     return 0;
   }
-  std::fputs(kUsage, stderr);
-  return 2;
+  return 2;  // not reached: CLI11 accepts only the actions above
+}
+
+// A dlq action's command line; parsing it sets `action` to run it.
+void add_action(CLI::App& dlq_command, Action& action, const std::string& name, const std::string& what) {
+  auto options = std::make_shared<DlqOptions>();
+  options->action = name;
+  CLI::App* sub = dlq_command.add_subcommand(name, what);
+  add_config_option(*sub, options->config);
+  CLI::Option* id = nullptr;
+  if (name == "list") {
+    sub->add_option("--flow", options->flow, "Only this flow's (or source stream's) entries")->type_name("NAME");
+    sub->add_option("--status", options->status, "Only entries in this state")
+        ->check(CLI::IsMember({"pending", "replaying", "replayed", "discarded"}));
+    sub->add_option("--limit", options->limit, "At most N entries, newest first")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    sub->add_flag("--json", options->json, "As JSON, for scripts");
+  } else if (name == "replay") {
+    id = sub->add_option("id", options->id, "The dead letter's ID (dlq list)")->type_name("ID");
+    CLI::Option* input = sub->add_option("--input", options->input_file,
+                                         "Replay this corrected record (a JSON object) instead of the one kept")
+                             ->type_name("FILE")
+                             ->needs(id);
+    CLI::Option* all = sub->add_flag("--all", options->all, "Every pending dead letter (of --flow)")->excludes(id);
+    input->excludes(all);
+    sub->add_option("--flow", options->flow, "With --all: only this flow's (or source stream's)")
+        ->type_name("NAME")
+        ->needs(all);
+  } else {
+    id = sub->add_option("id", options->id, "The dead letter's ID (dlq list)")->type_name("ID")->required();
+  }
+  sub->callback([&action, options, id] {
+    options->has_id = id && id->count() > 0;
+    action = [options] { return dlq(*options); };
+  });
+}
+
+}  // namespace
+
+void add_dlq_command(CLI::App& app, Action& action) {
+  CLI::App* dlq_command = app.add_subcommand("dlq", "Inspect, replay and discard dead letters");
+  dlq_command->require_subcommand(1);
+  dlq_command->footer(
+      "Reads the state store only: the connectors' secrets need not be set. A flow (or, for records a\n"
+      "source rejected, its stream) picks replays up the next time `synchub run` polls it.");
+  add_action(*dlq_command, action, "list", "List dead letters (newest first)");
+  add_action(*dlq_command, action, "show", "Show one dead letter with its input and history, as JSON");
+  add_action(*dlq_command, action, "replay", "Queue one dead letter (ID), or every pending one (--all), for replay");
+  add_action(*dlq_command, action, "discard", "Discard one dead letter");
 }
 
 }  // namespace synchub::cli

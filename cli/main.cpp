@@ -1,62 +1,87 @@
 // synchub: integration hub between a sales system (CRM) and ERP / finance / OA.
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
+#include "config/diagnostics.hpp"
 
 namespace {
 
-const char* kUsage = R"(usage: synchub <command> [options]
+// "synchub dlq list": the commands the command line named, as far as it was read.
+std::string command_path(const CLI::App& app) {
+  std::string path = app.get_name();
+  for (const CLI::App* at = &app; !at->get_subcommands().empty();) {
+    at = at->get_subcommands().front();
+    path += " " + at->get_name();
+  }
+  return path;
+}
 
-commands:
-  run       -c FILE [--once] [--new-state]   run every flow until SIGINT/SIGTERM (--once: until drained)
-  validate  -c FILE              check a config; errors as file:line:col (exit 1 when invalid)
-  schema                         print the JSON Schema of the config (for editors)
-  docs      [--out DIR]          write the reference docs from the specs (default: docs/)
-  map       -m MAPPING [-i IN] [-o OUT]   apply a mapping file offline (dry run)
-  test      [PATH...]            run the tests: of mapping files
-  dlq       list|show|replay|discard ...   inspect and replay dead letters
-  status    [--url URL] [--json] the flows of a running hub (exit 1 when one is failing)
-  backfill  FLOW --since DATE    read the flow's source again from DATE (its flows deliver it)
-  bus       reset-offsets -c FILE   forget the embedded bus's committed offsets (after its log was lost)
-  reconcile -c FILE [NAME] [--since DATE] [--until DATE] [--json|--csv F|--xlsx F]
-                                 compare two systems document by document (exit 1 when they differ)
-  trace     -c FILE KEY [--depth N] [--json]   a document's path through the flows and what it led to
-  version                        print the version
-)";
+// Misuse (an unknown command or option, a missing argument): what is wrong, where help is; exit 2.
+int usage_error(const CLI::App& app, const CLI::ParseError& e, const std::vector<std::string>& args) {
+  const std::string path = command_path(app);
+  if (path == app.get_name() && !args.empty() && !args[0].starts_with("-")) {
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
+    std::fprintf(stderr, "synchub: unknown command '%s'; %s\nRun 'synchub --help' for the commands.\n", args[0].c_str(),
+                 synchub::config::suggest(args[0], commands).c_str());
+    return 2;
+  }
+  if (args.empty()) {
+    std::fputs(app.help().c_str(), stderr);
+    return 2;
+  }
+  std::fprintf(stderr, "%s: %s\nRun '%s --help' for its usage.\n", path.c_str(), e.what(), path.c_str());
+  return 2;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fputs(kUsage, stderr);
-    return 2;
+  CLI::App app{
+      "synchub: an integration hub between a sales system (CRM) and ERP, finance and OA systems.\n"
+      "Connectors read and write the systems, flows map records between them exactly once.",
+      "synchub"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", synchub::cli::version_text(), "Print the version and exit");
+  app.footer("Run 'synchub COMMAND --help' for a command's options; 'synchub help COMMAND' says the same.");
+  synchub::cli::Action action;
+  synchub::cli::add_run_command(app, action);
+  synchub::cli::add_validate_command(app, action);
+  synchub::cli::add_schema_command(app, action);
+  synchub::cli::add_docs_command(app, action);
+  synchub::cli::add_map_command(app, action);
+  synchub::cli::add_test_command(app, action);
+  synchub::cli::add_dlq_command(app, action);
+  synchub::cli::add_status_command(app, action);
+  synchub::cli::add_backfill_command(app, action);
+  synchub::cli::add_bus_command(app, action);
+  synchub::cli::add_reconcile_command(app, action);
+  synchub::cli::add_trace_command(app, action);
+  synchub::cli::add_version_command(app, action);
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  // `synchub help [COMMAND...]` is `synchub [COMMAND...] --help`.
+  if (!args.empty() && args[0] == "help") {
+    args.erase(args.begin());
+    args.push_back("--help");
   }
-  std::string command = argv[1];
-  synchub::cli::Args args(argv + 2, argv + argc);
   try {
-    if (command == "run") return synchub::cli::cmd_run(args);
-    if (command == "validate") return synchub::cli::cmd_validate(args);
-    if (command == "schema") return synchub::cli::cmd_schema(args);
-    if (command == "docs") return synchub::cli::cmd_docs(args);
-    if (command == "dlq") return synchub::cli::cmd_dlq(args);
-    if (command == "map") return synchub::cli::cmd_map(args);
-    if (command == "test") return synchub::cli::cmd_test(args);
-    if (command == "status") return synchub::cli::cmd_status(args);
-    if (command == "backfill") return synchub::cli::cmd_backfill(args);
-    if (command == "bus") return synchub::cli::cmd_bus(args);
-    if (command == "reconcile") return synchub::cli::cmd_reconcile(args);
-    if (command == "trace") return synchub::cli::cmd_trace(args);
-    if (command == "version" || command == "--version") return synchub::cli::cmd_version(args);
-    if (command == "help" || command == "--help" || command == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    std::fprintf(stderr, "synchub: unknown command '%s'\n\n%s", command.c_str(), kUsage);
-    return 2;
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last first
+    app.parse(reversed);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(app, e, args);
+  }
+  try {
+    return action();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "synchub %s: %s\n", command.c_str(), e.what());
+    std::fprintf(stderr, "%s: %s\n", command_path(app).c_str(), e.what());
     return 1;
   }
 }

@@ -1,6 +1,7 @@
 // synchub map / synchub test: run mapping files offline.
 #include <yaml-cpp/yaml.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -18,21 +19,6 @@
 
 namespace synchub::cli {
 namespace {
-
-const char* kMapUsage = R"(usage: synchub map -m MAPPING [-i FILE|-] [-o FILE|-] [--xref FILE | --state FILE]
-Applies a mapping to JSON-lines (one record per line), a JSON array or one
-JSON object. Mapped records go to the output as JSON lines; records that
-cannot be mapped are reported on stderr as JSON ({"line", "key", "error"}).
-  --xref FILE   cross references for lookups: a YAML/JSON list of
-                {entity, from, id, to, target}
-  --state FILE  read cross references from a synchub state database
-Exit status: 0 when every record mapped (or was filtered out), 1 otherwise.
-)";
-
-const char* kTestUsage = R"(usage: synchub test [PATH...]
-Runs the tests: section of each mapping file (directories are searched for
-*.yaml / *.yml files that have one). Prints one line per case; exit 1 if any fail.
-)";
 
 class FixtureXref final : public mapping::XrefResolver {
  public:
@@ -246,24 +232,13 @@ void map_stream(MapSession& session, std::FILE* in) {
   if (rest.find_first_not_of(" \t\r\n") != std::string::npos) session.record(trim(rest), line + 1);
 }
 
-}  // namespace
-
-int cmd_map(const Args& given) {
-  Args args = given;
-  if (take_flag(args, "--help", "-h")) {
-    std::fputs(kMapUsage, stdout);
-    return 0;
-  }
+struct MapOptions {
   std::string mapping_file, input = "-", output = "-", xref_file, state_file;
-  take_option(args, "--mapping", "-m", mapping_file);
-  take_option(args, "--input", "-i", input);
-  take_option(args, "--output", "-o", output);
-  take_option(args, "--xref", "", xref_file);
-  take_option(args, "--state", "", state_file);
-  if (mapping_file.empty() || !args.empty()) {
-    std::fputs(kMapUsage, stderr);
-    return 2;
-  }
+};
+
+int map_records(const MapOptions& options) {
+  const std::string &mapping_file = options.mapping_file, &input = options.input, &output = options.output;
+  const std::string &xref_file = options.xref_file, &state_file = options.state_file;
   std::shared_ptr<const mapping::Plan> plan;
   try {
     plan = mapping::load_mapping(mapping_file);
@@ -291,8 +266,6 @@ int cmd_map(const Args& given) {
                static_cast<long long>(session.counts.failed));
   return session.counts.failed > 0 ? 1 : 0;
 }
-
-namespace {
 
 // Differences between expected and actual JSON, one line per path.
 void diff(const nlohmann::ordered_json& want, const nlohmann::ordered_json& got, const std::string& path,
@@ -402,17 +375,9 @@ void collect(const std::filesystem::path& p, std::vector<std::string>& files) {
   }
 }
 
-}  // namespace
-
-int cmd_test(const Args& given) {
-  Args args = given;
-  if (take_flag(args, "--help", "-h")) {
-    std::fputs(kTestUsage, stdout);
-    return 0;
-  }
+int test_mappings(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
-  if (args.empty()) args.push_back(".");
-  for (const auto& a : args) collect(a, files);
+  for (const auto& a : paths) collect(a, files);
   int passed = 0, failed = 0;
   for (const auto& file : files) {
     std::shared_ptr<const mapping::Plan> plan;
@@ -462,6 +427,46 @@ int cmd_test(const Args& given) {
   }
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed > 0 || passed == 0 ? 1 : 0;
+}
+
+}  // namespace
+
+void add_map_command(CLI::App& app, Action& action) {
+  auto options = std::make_shared<MapOptions>();
+  CLI::App* sub = app.add_subcommand("map", "Apply a mapping file to records offline (a dry run)");
+  sub->footer(
+      "Reads JSON lines (one record per line), a JSON array or one JSON object. Mapped records go to\n"
+      "the output as JSON lines; records that cannot be mapped are reported on stderr as JSON\n"
+      "({\"line\", \"key\", \"error\"}). Exit status: 0 when every record mapped (or was filtered out),\n"
+      "1 otherwise, 2 on misuse.");
+  sub->add_option("-m,--mapping", options->mapping_file, "The mapping file")->type_name("MAPPING")->required();
+  sub->add_option("-i,--input", options->input, "Records to map (-: standard input)")
+      ->type_name("FILE")
+      ->capture_default_str();
+  sub->add_option("-o,--output", options->output, "Where the mapped records go (-: standard output)")
+      ->type_name("FILE")
+      ->capture_default_str();
+  CLI::Option* xref =
+      sub->add_option("--xref", options->xref_file,
+                      "Cross references for lookups: a YAML/JSON list of {entity, from, id, to, target}")
+          ->type_name("FILE");
+  sub->add_option("--state", options->state_file, "Read cross references from a synchub state database")
+      ->type_name("FILE")
+      ->excludes(xref);
+  sub->callback([&action, options] { action = [options] { return map_records(*options); }; });
+}
+
+void add_test_command(CLI::App& app, Action& action) {
+  auto paths = std::make_shared<std::vector<std::string>>();
+  CLI::App* sub = app.add_subcommand("test", "Run the tests: of mapping files");
+  sub->footer(
+      "Runs the tests: section of each mapping file (folders are searched for *.yaml / *.yml files\n"
+      "that have one). Prints one line per case; exit 1 if any fail.");
+  sub->add_option("path", *paths, "Mapping files and folders (default: .)")->type_name("PATH");
+  sub->callback([&action, paths] {
+    if (paths->empty()) paths->push_back(".");
+    action = [paths] { return test_mappings(*paths); };
+  });
 }
 
 }  // namespace synchub::cli

@@ -1,33 +1,34 @@
-#include <algorithm>
+// What the commands share on their command lines.
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "connectors/registry.hpp"
+
+#ifndef SYNCHUB_VERSION
+#define SYNCHUB_VERSION "0.0.0"
+#endif
 
 namespace synchub::cli {
 
-bool take_flag(Args& args, const std::string& long_name, const std::string& short_name) {
-  auto it = std::find_if(args.begin(), args.end(), [&](const std::string& a) {
-    return a == long_name || (!short_name.empty() && a == short_name);
-  });
-  if (it == args.end()) return false;
-  args.erase(it);
-  return true;
+std::string version_text() {
+  std::string connectors;
+  for (const auto& n : connectors::builtin_registry().registered_names())
+    connectors += (connectors.empty() ? "" : ", ") + n;
+  return std::string("synchub ") + SYNCHUB_VERSION + " (connectors: " + connectors + ")";
 }
 
-bool take_option(Args& args, const std::string& long_name, const std::string& short_name, std::string& value) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a.rfind(long_name + "=", 0) == 0) {
-      value = a.substr(long_name.size() + 1);
-      args.erase(args.begin() + static_cast<long>(i));
-      return true;
-    }
-    if ((a == long_name || (!short_name.empty() && a == short_name)) && i + 1 < args.size()) {
-      value = args[i + 1];
-      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
-      return true;
-    }
-  }
-  return false;
+void add_config_option(CLI::App& command, std::string& file, bool positional) {
+  file = "synchub.yaml";
+  CLI::Option* option =
+      command.add_option("-c,--config", file, "The hub config")->type_name("FILE")->capture_default_str();
+  if (!positional) return;
+  // Given both ways: a mistake to say, not a choice to make silently.
+  const CLI::Validator once(
+      [option](const std::string&) {
+        return option->count() ? std::string("give the config once: -c FILE or FILE") : std::string();
+      },
+      "");
+  command.add_option("config", file, "The hub config, as -c FILE")->type_name("FILE")->check(once);
 }
 
 }  // namespace synchub::cli

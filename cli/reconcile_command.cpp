@@ -1,8 +1,10 @@
 // synchub reconcile -c FILE [NAME] [--since DATE] [--until DATE] [--json | --csv FILE | --xlsx FILE]:
 // reads both sides of each reconciliation live and reports what differs (exit 1 when anything
 // does). Each run is kept in the state store, where the admin API and the dashboard show it.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/load.hpp"
@@ -18,47 +20,24 @@ namespace synchub::cli {
 
 namespace {
 
-const char* kUsage =
-    R"(usage: synchub reconcile -c FILE [NAME] [--since DATE] [--until DATE] [--json | --csv FILE | --xlsx FILE]
-  Reads both sides of each reconciliation (or NAME) live through their connectors and
-  reports, per group, each side's count and totals, then every document that differs:
-  missing, extra, different, duplicated, in flight (not a difference) or unreadable.
-  DATE: 2024-03-01 (a business day in the reconciliation's time zone; --until includes it)
-  or an ISO-8601 time. Exit 0 when the systems agree, 1 when anything differs, 2 on misuse.
-)";
+struct ReconcileOptions {
+  std::string config, name, since, until, csv_file, xlsx_file;
+  bool json = false;
+};
 
-}  // namespace
-
-int cmd_reconcile(const Args& raw) {
-  Args args = raw;
-  if (take_flag(args, "--help", "-h")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  std::string since_text, until_text, csv_file, xlsx_file;
-  const bool has_since = take_option(args, "--since", "", since_text);
-  const bool has_until = take_option(args, "--until", "", until_text);
-  const bool as_json = take_flag(args, "--json");
-  take_option(args, "--csv", "", csv_file);
-  take_option(args, "--xlsx", "", xlsx_file);
-  auto config = load_config(args);
+int reconcile_systems(const ReconcileOptions& options) {
+  const bool has_since = !options.since.empty(), has_until = !options.until.empty(), as_json = options.json;
+  const std::string &since_text = options.since, &until_text = options.until;
+  const std::string &csv_file = options.csv_file, &xlsx_file = options.xlsx_file;
+  auto config = load_config(options.config);
   if (!config) return 1;
-  for (const auto& a : args)
-    if (a.starts_with("-")) {
-      std::fprintf(stderr, "synchub reconcile: unknown option %s\n%s", a.c_str(), kUsage);
-      return 2;
-    }
-  if (args.size() > 1) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
   std::vector<const config::ReconciliationConfig*> chosen;
   for (const auto& r : config->reconciliations)
-    if (args.empty() || r.name == args[0]) chosen.push_back(&r);
+    if (options.name.empty() || r.name == options.name) chosen.push_back(&r);
   if (chosen.empty()) {
     std::fprintf(stderr, "synchub reconcile: %s\n",
-                 args.empty() ? "the config declares no reconciliations"
-                              : ("no reconciliation named '" + args[0] + "'").c_str());
+                 options.name.empty() ? "the config declares no reconciliations"
+                                      : ("no reconciliation named '" + options.name + "'").c_str());
     return 2;
   }
   auto state = runtime::open_state(*config);
@@ -94,6 +73,28 @@ int cmd_reconcile(const Args& raw) {
   if (!csv_file.empty()) reconcile::write_csv(reports, csv_file);
   if (!xlsx_file.empty()) reconcile::write_xlsx(reports, xlsx_file);
   return all_agree ? 0 : 1;
+}
+
+}  // namespace
+
+void add_reconcile_command(CLI::App& app, Action& action) {
+  auto options = std::make_shared<ReconcileOptions>();
+  CLI::App* sub = app.add_subcommand("reconcile", "Compare two systems document by document (exit 1 when they differ)");
+  sub->footer(
+      "Reads both sides of each reconciliation (or NAME) live through their connectors and reports,\n"
+      "per group, each side's count and totals, then every document that differs: missing, extra,\n"
+      "different, duplicated, in flight (not a difference) or unreadable. DATE: 2024-03-01 (a business\n"
+      "day in the reconciliation's time zone; --until includes it) or an ISO-8601 time.\n"
+      "Exit status: 0 when the systems agree, 1 when anything differs, 2 on misuse.");
+  add_config_option(*sub, options->config);
+  sub->add_option("name", options->name, "Only this reconciliation (default: every one)")->type_name("NAME");
+  sub->add_option("--since", options->since, "Documents from this business time")->type_name("DATE");
+  sub->add_option("--until", options->until, "Documents up to this business time")->type_name("DATE");
+  sub->add_flag("--json", options->json, "The reports as JSON instead of tables");
+  sub->add_option("--csv", options->csv_file, "Also write the reports as CSV (UTF-8 with BOM, for Excel)")
+      ->type_name("FILE");
+  sub->add_option("--xlsx", options->xlsx_file, "Also write the reports as an .xlsx workbook")->type_name("FILE");
+  sub->callback([&action, options] { action = [options] { return reconcile_systems(*options); }; });
 }
 
 }  // namespace synchub::cli

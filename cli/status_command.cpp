@@ -2,29 +2,20 @@
 // admin API.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/load.hpp"
 #include "http/http_client.hpp"
 
 namespace synchub::cli {
 
 namespace {
-
-const char* kUsage = R"(usage: synchub status [--url URL] [--token TOKEN] [--ca FILE] [--json]
-Shows each flow of a running hub (its admin API, hub.admin): state, lag,
-counts since start, last success and last error; then each reconciliation's
-latest run (agrees, N differences, failed) and when the next one is due.
-  --url URL      the hub's HTTP server (default http://127.0.0.1:8088)
-  --token TOKEN  a viewer or operator token (default: $SYNCHUB_TOKEN)
-  --ca FILE      CA certificate(s) to trust for an https:// URL (default: the system's)
-  --json         the flows as JSON, for scripts
-Exit status: 0 when no flow is failing, 1 when one is, 2 when the hub cannot be asked
-(a reconciliation that differs does not change it: the alerts say so).
-)";
 
 using Json = nlohmann::ordered_json;
 
@@ -102,25 +93,40 @@ bool print_sources(http::HttpClient& client, http::HttpCall call, bool colour) {
   return failing;
 }
 
-}  // namespace
+struct StatusOptions {
+  std::string url = "http://127.0.0.1:8088", token, ca_file, config;
+  bool json = false, url_given = false, config_given = false;
+};
 
-int cmd_status(const Args& given) {
-  Args args = given;
-  if (take_flag(args, "--help", "-h")) {
-    std::fputs(kUsage, stdout);
-    return 0;
+// The admin API of the hub that runs `config` (hub.http), and a token it takes (hub.admin).
+bool from_config(StatusOptions& options) {
+  auto config = load_config_without_secrets(
+      options.config, options.url_given ? std::vector<std::string>{} : std::vector<std::string>{"hub.http"});
+  if (!config) return false;
+  if (!options.url_given) {
+    std::string host = config->hub.str("http.address");
+    if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";  // listening everywhere: ask it on loopback
+    if (host == "::") host = "::1";
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    options.url = std::string(config->hub.has("http.tls.cert") ? "https" : "http") + "://" + host + ":" +
+                  config->hub.str("http.port");
   }
-  std::string url = "http://127.0.0.1:8088", token;
-  if (const char* env = std::getenv("SYNCHUB_TOKEN")) token = env;
-  take_option(args, "--url", "", url);
-  take_option(args, "--token", "", token);
-  std::string ca_file;
-  take_option(args, "--ca", "", ca_file);
-  const bool as_json = take_flag(args, "--json");
-  if (!args.empty()) {
-    std::fprintf(stderr, "synchub status: unexpected '%s'\n%s", args[0].c_str(), kUsage);
-    return 2;
-  }
+  if (options.token.empty())
+    for (const char* tokens : {"admin.viewer_tokens", "admin.operator_tokens"})
+      if (!kept_reference(*config, std::string("hub.") + tokens) && !config->hub.list(tokens).empty()) {
+        options.token = config->hub.list(tokens).front();
+        break;
+      }
+  return true;
+}
+
+int status(StatusOptions options) {
+  if (options.token.empty())
+    if (const char* env = std::getenv("SYNCHUB_TOKEN")) options.token = env;
+  if (options.config_given && !from_config(options)) return 2;
+  std::string url = options.url;
+  const std::string &token = options.token, &ca_file = options.ca_file;
+  const bool as_json = options.json;
   while (!url.empty() && url.back() == '/') url.pop_back();
   http::HttpClient client({std::chrono::milliseconds(3000), std::chrono::milliseconds(10000), true, ca_file});
   http::HttpCall call{"GET", url + "/api/v1/flows", {}, ""};
@@ -163,6 +169,33 @@ int cmd_status(const Args& given) {
   failing = print_sources(client, call, colour) || failing;
   print_reconciliations(client, call, colour);
   return failing ? 1 : 0;
+}
+
+}  // namespace
+
+void add_status_command(CLI::App& app, Action& action) {
+  auto options = std::make_shared<StatusOptions>();
+  CLI::App* sub = app.add_subcommand("status", "The flows of a running hub (exit 1 when one is failing)");
+  sub->footer(
+      "Shows each flow of a running hub (its admin API, hub.admin): state, lag, counts since start,\n"
+      "last success and last error; then each reconciliation's latest run (agrees, N differences,\n"
+      "failed) and when the next one is due. With -c, the config's connectors' secrets need not be set.\n"
+      "Exit status: 0 when no flow is failing, 1 when one is, 2 when the hub cannot be asked\n"
+      "(a reconciliation that differs does not change it: the alerts say so).");
+  sub->add_option("-c,--config", options->config,
+                  "Ask the hub of this config (hub.http; a token of hub.admin unless given)")
+      ->type_name("FILE");
+  sub->add_option("--url", options->url, "The hub's HTTP server")->type_name("URL")->capture_default_str();
+  sub->add_option("--token", options->token, "A viewer or operator token (default: $SYNCHUB_TOKEN)")
+      ->type_name("TOKEN");
+  sub->add_option("--ca", options->ca_file, "CA certificate(s) to trust for an https:// URL (default: the system's)")
+      ->type_name("FILE");
+  sub->add_flag("--json", options->json, "The flows as JSON, for scripts");
+  sub->callback([&action, options, sub] {
+    options->url_given = sub->count("--url") > 0;
+    options->config_given = sub->count("--config") > 0;
+    action = [options] { return status(*options); };
+  });
 }
 
 }  // namespace synchub::cli

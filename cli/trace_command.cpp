@@ -2,11 +2,12 @@
 // documents it led to in other flows, from the state store's lineage history alone: no
 // connector is called, and only the config's hub.data_dir and state are read (a connector's
 // secrets need not be set).
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include "cli/commands.hpp"
-#include "config/units.hpp"
 #include "runtime/admin/lineage_trace.hpp"
 #include "runtime/hub.hpp"
 
@@ -15,13 +16,6 @@ namespace synchub::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-const char* kUsage = R"(usage: synchub trace -c FILE KEY [--depth N] [--json]
-  Each flow that carried the record keyed KEY: every event (time, source position, bus
-  origin), mapping version, write (outcome, target id), failed attempt, dead letter and
-  replay; then the documents it led to in other flows (flows' `lineage:` fields), to depth
-  N (0 to 10, default 4). Reads only the state store. Exit 1 when it has nothing for KEY.
-)";
 
 std::string text(const Json& value) {
   return value.is_string() ? value.get<std::string>() : "";
@@ -59,23 +53,15 @@ void print_document(const Json& d) {
   std::printf("\n");
 }
 
-}  // namespace
+struct TraceOptions {
+  std::string config, key;
+  int depth = 4;
+  bool json = false;
+};
 
-int cmd_trace(const Args& raw) {
-  Args args = raw;
-  if (take_flag(args, "--help", "-h")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  std::string file = "synchub.yaml", depth_text = "4";
-  take_option(args, "--config", "-c", file);
-  take_option(args, "--depth", "", depth_text);
-  const bool as_json = take_flag(args, "--json");
-  const auto depth = config::parse_int(depth_text);
-  if (args.size() != 1 || args[0].starts_with("-") || !depth || *depth < 0 || *depth > 10) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
+int print_trace(const TraceOptions& options) {
+  const std::string& file = options.config;
+  const bool as_json = options.json;
   config::HubConfig config;
   try {
     config = config::load_state_config(file);
@@ -84,9 +70,9 @@ int cmd_trace(const Args& raw) {
     return 1;
   }
   auto state = runtime::open_state(config);
-  const Json trace = runtime::trace_json(*state, args[0], {.depth = static_cast<int>(*depth)});
+  const Json trace = runtime::trace_json(*state, options.key, {.depth = options.depth});
   if (trace["documents"].empty()) {
-    std::fprintf(stderr, "synchub trace: %s\n", runtime::no_lineage(args[0]).c_str());
+    std::fprintf(stderr, "synchub trace: %s\n", runtime::no_lineage(options.key).c_str());
     return 1;
   }
   if (as_json) {
@@ -96,6 +82,28 @@ int cmd_trace(const Args& raw) {
   for (const auto& d : trace["documents"]) print_document(d);
   if (trace["truncated"].get<bool>()) std::printf("(more than shown: the oldest rows or the farthest documents)\n");
   return 0;
+}
+
+}  // namespace
+
+void add_trace_command(CLI::App& app, Action& action) {
+  auto options = std::make_shared<TraceOptions>();
+  CLI::App* sub =
+      app.add_subcommand("trace", "A document's path through the flows, and the documents it led to in others");
+  sub->footer(
+      "Each flow that carried the record keyed KEY: every event (time, source position, bus origin),\n"
+      "mapping version, write (outcome, target id), failed attempt, dead letter and replay; then the\n"
+      "documents it led to in other flows (flows' `lineage:` fields). Reads only the state store (the\n"
+      "config's hub.data_dir and state): the connectors' secrets need not be set.\n"
+      "Exit 1 when it has nothing for KEY.");
+  add_config_option(*sub, options->config);
+  sub->add_option("key", options->key, "The document's key, e.g. SO000001")->type_name("KEY")->required();
+  sub->add_option("--depth", options->depth, "How far to follow the documents it led to")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10));
+  sub->add_flag("--json", options->json, "As JSON (as GET /api/v1/trace/{key})");
+  sub->callback([&action, options] { action = [options] { return print_trace(*options); }; });
 }
 
 }  // namespace synchub::cli

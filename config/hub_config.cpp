@@ -64,8 +64,9 @@ const std::regex& name_pattern() {
 
 class Loader {
  public:
-  Loader(const std::string& file, const std::vector<const ConnectorSpec*>& specs, Diagnostics& d)
-      : reader_(file, d), specs_(specs), diag_(d) {
+  Loader(const std::string& file, const std::vector<const ConnectorSpec*>& specs, Diagnostics& d,
+         ReferenceMode references = ReferenceMode::Resolve)
+      : reader_(file, d, references), specs_(specs), diag_(d) {
     config_.file = file;
   }
 
@@ -102,6 +103,7 @@ class Loader {
     check_cycles();
     check_lineage();
     if (sections.count("reconciliations")) read_reconciliations(sections["reconciliations"], root);
+    config_.references = reader_.kept_references();
     return config_;
   }
 
@@ -421,9 +423,10 @@ class Loader {
 
 }  // namespace
 
-HubConfig load_hub_config(const std::string& file, const std::vector<const ConnectorSpec*>& connector_specs) {
+HubConfig load_hub_config(const std::string& file, const std::vector<const ConnectorSpec*>& connector_specs,
+                          ReferenceMode references) {
   Diagnostics diagnostics;
-  HubConfig config = Loader(file, connector_specs, diagnostics).load();
+  HubConfig config = Loader(file, connector_specs, diagnostics, references).load();
   diagnostics.throw_if_any();
   return config;
 }

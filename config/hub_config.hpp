@@ -51,6 +51,8 @@ struct HubConfig {
   std::vector<ConnectorConfig> connectors;
   std::vector<FlowConfig> flows;
   std::vector<ReconciliationConfig> reconciliations;
+  // Values read with a ${...} reference left as written (a ReferenceMode other than Resolve).
+  std::vector<Reference> references;
 
   const ConnectorConfig* connector(const std::string& name) const;
   const StreamConfig* stream(const StreamRef& ref) const;
@@ -92,8 +94,10 @@ struct SectionSpec {
 // Every top-level section, in the order a config is read.
 const std::vector<SectionSpec>& hub_sections();
 
-// Loads and validates; throws ConfigError listing every problem found.
-HubConfig load_hub_config(const std::string& file, const std::vector<const ConnectorSpec*>& connector_specs);
+// Loads and validates; throws ConfigError listing every problem found. `references`: what becomes
+// of a ${VAR} that is not set (an error unless told otherwise; see HubConfig::references).
+HubConfig load_hub_config(const std::string& file, const std::vector<const ConnectorSpec*>& connector_specs,
+                          ReferenceMode references = ReferenceMode::Resolve);
 // Only what opening the state store needs (hub.data_dir, bus, state; no connectors, flows nor
 // their secrets), for commands that read the state and nothing else (`synchub trace`). Throws
 // ConfigError for problems in hub.data_dir or state only.

@@ -295,8 +295,16 @@ const std::vector<FieldSpec>& flow_fields() {
                 .default_value = "5m"},
                {.name = "max_attempts",
                 .type = FieldType::Int,
-                .description = "Attempts before a record is dead-lettered; 0 retries until it succeeds.",
+                .description = "Attempts before a record the target failed to take (timeouts, 5xx, a refused "
+                               "connection) is dead-lettered; 0 waits for the target until it answers.",
                 .default_value = "0",
+                .min = 0},
+               {.name = "reference_attempts",
+                .type = FieldType::Int,
+                .description = "Attempts before a record whose cross-reference is still missing is "
+                               "dead-lettered, counted once no flow that fills cross-references has work "
+                               "left (its master data is not coming); 0 waits forever.",
+                .default_value = "10",
                 .min = 0},
            }},
   };

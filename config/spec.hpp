@@ -68,6 +68,21 @@ struct ConnectorSpec {
   SettingsCheck check, stream_check;
 };
 
+// How ${VAR} and ${file:PATH} references are resolved while a config is read.
+enum class ReferenceMode {
+  Resolve,    // each must resolve, or it is an error (run, validate)
+  KeepUnset,  // an unset variable or unreadable file stays as written (commands that only read the state)
+  KeepAll,    // none is resolved, the environment is not read: ${VAR:-default} gives its default (validate --no-env)
+};
+
+// A value that kept its references (a mode other than Resolve): its text is as written.
+struct Reference {
+  std::string path;  // key path of the value
+  Mark mark;
+  // The references left, e.g. "${TRYTON_PASSWORD}" (not the rest of the value: it may be secret).
+  std::string unresolved;
+};
+
 // One validated value; `sensitive` values (secret fields, or produced by
 // ${...} substitution) are never echoed in errors or output.
 struct Value {

@@ -13,7 +13,8 @@ std::string join_path(const std::string& parent, const std::string& child) {
   return parent.empty() ? child : parent + "." + child;
 }
 
-YamlReader::YamlReader(std::string file, Diagnostics& diagnostics) : file_(std::move(file)), diagnostics_(diagnostics) {
+YamlReader::YamlReader(std::string file, Diagnostics& diagnostics, ReferenceMode references)
+    : file_(std::move(file)), diagnostics_(diagnostics), references_(references) {
   base_dir_ = std::filesystem::absolute(file_).parent_path();
 }
 
@@ -38,9 +39,14 @@ Mark YamlReader::mark(const YAML::Node& node) const {
 }
 
 std::optional<std::string> YamlReader::substitute(const std::string& text, const Mark& mark, const std::string& path,
-                                                  bool& sensitive) {
+                                                  bool& sensitive, bool& kept) {
   if (text.find('$') == std::string::npos) return text;
-  std::string out;
+  const bool keep_unset = references_ != ReferenceMode::Resolve, read_env = references_ != ReferenceMode::KeepAll;
+  std::string out, unresolved;
+  const auto keep = [&](const std::string& ref) {
+    kept = true;
+    unresolved += (unresolved.empty() ? "${" : ", ${") + ref + "}";
+  };
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '$') {
       out += text[i];
@@ -62,11 +68,17 @@ std::optional<std::string> YamlReader::substitute(const std::string& text, const
     }
     std::string ref = text.substr(i + 2, close - i - 2);
     sensitive = true;
+    i = close;
     if (ref.rfind("file:", 0) == 0) {
       std::filesystem::path secret_path = ref.substr(5);
       if (secret_path.is_relative()) secret_path = base_dir_ / secret_path;
-      std::ifstream in(secret_path, std::ios::binary);
-      if (!in) {
+      std::ifstream in;
+      if (read_env) in.open(secret_path, std::ios::binary);
+      if (!read_env || !in) {
+        if (keep_unset) {
+          keep(ref);
+          continue;
+        }
         diagnostics_.error(mark, path, "cannot read secret file '" + ref.substr(5) + "'");
         return std::nullopt;
       }
@@ -75,27 +87,31 @@ std::optional<std::string> YamlReader::substitute(const std::string& text, const
       std::string content = buffer.str();
       while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) content.pop_back();
       out += content;
-    } else {
-      // ${NAME:-default}: the default when NAME is unset or empty, as in the shell.
-      const size_t dash = ref.find(":-");
-      const std::string name = ref.substr(0, dash);
-      const char* env = std::getenv(name.c_str());
-      if (dash != std::string::npos && (!env || !*env)) {
-        out += ref.substr(dash + 2);
-      } else if (!env) {
-        diagnostics_.error(mark, path, "environment variable '" + name + "' is not set");
-        return std::nullopt;
-      } else {
-        out += env;
-      }
+      continue;
     }
-    i = close;
+    // ${NAME:-default}: the default when NAME is unset or empty, as in the shell.
+    const size_t dash = ref.find(":-");
+    const std::string name = ref.substr(0, dash);
+    const char* env = read_env ? std::getenv(name.c_str()) : nullptr;
+    if (dash != std::string::npos && (!env || !*env)) {
+      out += ref.substr(dash + 2);
+    } else if (env) {
+      out += env;
+    } else if (keep_unset) {
+      keep(ref);
+    } else {
+      diagnostics_.error(mark, path, "environment variable '" + name + "' is not set");
+      return std::nullopt;
+    }
   }
-  return out;
+  if (!kept) return out;
+  kept_.push_back({path, mark, unresolved});
+  return text;
 }
 
 std::optional<std::string> YamlReader::scalar(const YAML::Node& node, const std::string& path, bool& sensitive) {
-  return substitute(node.Scalar(), mark(node), path, sensitive);
+  bool kept = false;
+  return substitute(node.Scalar(), mark(node), path, sensitive, kept);
 }
 
 bool YamlReader::expect_map(const YAML::Node& node, const std::string& path, const Mark& where) {
@@ -244,8 +260,10 @@ void YamlReader::read_value(const YAML::Node& node, const FieldSpec& field, cons
                                                 : "nothing"));
     return;
   }
-  auto text = scalar(node, path, value.sensitive);
+  bool kept = false;
+  auto text = substitute(node.Scalar(), where, path, value.sensitive, kept);
   if (!text) return;
+  if (kept) return read_kept(field, std::move(value), *text, out, name);
   // Echo the offending value only when it is safe to print.
   const std::string shown = value.sensitive ? "<hidden>" : "\"" + *text + "\"";
   auto wrong = [&](const std::string& expected) {
@@ -301,6 +319,23 @@ void YamlReader::read_value(const YAML::Node& node, const FieldSpec& field, cons
       return;
     }
   value.text = std::move(*text);
+  out.set(name, std::move(value));
+}
+
+void YamlReader::read_kept(const FieldSpec& field, Value value, const std::string& text, Settings& out,
+                           const std::string& name) {
+  switch (field.type) {
+    case FieldType::String:
+    case FieldType::Path:
+      value.text = text;  // as written: nothing reads it in this mode but to say it is a reference
+      break;
+    default:
+      // A number, flag, duration, size or choice: its default keeps every reader of the field
+      // working; a command that needs the value itself finds it among kept_references().
+      if (!field.default_value) return;
+      value.text = *field.default_value;
+      break;
+  }
   out.set(name, std::move(value));
 }
 

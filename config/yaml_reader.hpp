@@ -16,7 +16,7 @@ namespace synchub::config {
 
 class YamlReader {
  public:
-  YamlReader(std::string file, Diagnostics& diagnostics);
+  YamlReader(std::string file, Diagnostics& diagnostics, ReferenceMode references = ReferenceMode::Resolve);
 
   // Parses the file; a syntax error is reported and yields a null node.
   YAML::Node load();
@@ -25,6 +25,8 @@ class YamlReader {
   const std::string& file() const { return file_; }
   const std::filesystem::path& base_dir() const { return base_dir_; }
   Diagnostics& diagnostics() { return diagnostics_; }
+  // The values read with a reference left as written (see ReferenceMode), in file order.
+  const std::vector<Reference>& kept_references() const { return kept_; }
 
   // Scalar text with ${...} substituted; `sensitive` is set when substitution happened.
   std::optional<std::string> scalar(const YAML::Node& node, const std::string& path, bool& sensitive);
@@ -51,12 +53,17 @@ class YamlReader {
                   const std::string& name);
   void read_items(const YAML::Node& list, const FieldSpec& field, const std::string& path, Settings& out,
                   const std::string& name);
+  // `kept`: a reference was left as written (then the text is returned unsubstituted).
   std::optional<std::string> substitute(const std::string& text, const Mark& mark, const std::string& path,
-                                        bool& sensitive);
+                                        bool& sensitive, bool& kept);
+  // A field's value whose text still holds a reference: its type cannot be checked.
+  void read_kept(const FieldSpec& field, Value value, const std::string& text, Settings& out, const std::string& name);
 
   std::string file_;
   std::filesystem::path base_dir_;
   Diagnostics& diagnostics_;
+  ReferenceMode references_;
+  std::vector<Reference> kept_;
 };
 
 std::string join_path(const std::string& parent, const std::string& child);

@@ -20,7 +20,8 @@ struct FlowRunner::Attempt {
   FlowBatchCommit commit;
   std::string version;                  // of the mapping
   bool replay = false;                  // dead letters replayed
-  bool give_up = false;                 // the last attempt retry.max_attempts allows
+  bool give_up = false;                 // the last attempt retry.max_attempts allows (transport)
+  bool give_up_reference = false;       // the last retry.reference_attempts allows
   bool retry = false;                   // something failed transiently: the batch is tried again
   std::optional<bool> masters_pending;  // asked once per batch, when needed
 };
@@ -31,6 +32,7 @@ bool FlowRunner::process(std::vector<Item>& items, bool replay) {
   a.version = mapper_->version();
   a.replay = replay;
   a.give_up = options_.max_attempts > 0 && failures_ + 1 >= options_.max_attempts;
+  a.give_up_reference = options_.reference_attempts > 0 && failures_ + 1 >= options_.reference_attempts;
   only_waited_ = true;  // until something is attempted and fails
   std::vector<Item*> mapped = map_items(items, a);
   // The previous batch, if the sink still finishes it, settles now: its write overlapped this
@@ -56,7 +58,7 @@ bool FlowRunner::record_attempt(const std::vector<Item>& items, Attempt& a) {
 std::vector<FlowRunner::Item*> FlowRunner::map_items(std::vector<Item>& items, Attempt& a) {
   // A record waiting for a cross-reference gives up only once no master data is on its way.
   auto give_up_waiting = [&] {
-    if (!a.give_up) return false;
+    if (!a.give_up_reference) return false;
     if (!a.masters_pending) a.masters_pending = masters_pending_ && masters_pending_();
     return !*a.masters_pending;
   };

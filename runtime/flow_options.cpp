@@ -15,6 +15,7 @@ FlowOptions FlowOptions::from(const config::HubConfig& config, const config::Flo
   options.initial_backoff = settings.duration("retry.initial_backoff");
   options.max_backoff = settings.duration("retry.max_backoff");
   options.max_attempts = static_cast<int>(settings.integer("retry.max_attempts"));
+  options.reference_attempts = static_cast<int>(settings.integer("retry.reference_attempts"));
   options.xref_entity = settings.str_or("xref.entity", "");  // optional: "" fills no cross-reference
   options.xref_from = settings.str("xref.from");
   options.xref_to = settings.str("xref.to");

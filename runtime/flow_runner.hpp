@@ -34,7 +34,10 @@ struct FlowOptions {
   size_t batch_size = 500;
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{300000};
-  int max_attempts = 0;  // 0 = retry transient failures until they succeed
+  int max_attempts = 0;  // transport failures: 0 = wait for the target until it answers
+  // A record whose cross-reference is missing once no master-data flow has work left: its
+  // customer (say) is not coming, so it is dead-lettered after this many attempts (0 = never).
+  int reference_attempts = 10;
   // Cross-reference filled from the sink's ids: (xref_from, key) = (xref_to, target id).
   std::string xref_entity, xref_from, xref_to;
   // The source record's fields that name a document of another flow (`lineage:`): field, flow.

@@ -1,22 +1,35 @@
 // synchub-gen-crm-orders N SEED      N CRM orders (mapping benchmark shape) as JSON lines
 // synchub-gen-crm-orders --customers the customer lookup table (JSON)
+#include <CLI/CLI.hpp>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 
 #include "examples/generator/crm_orders.hpp"
 
 int main(int argc, char** argv) {
-  if (argc == 2 && std::strcmp(argv[1], "--customers") == 0) {
+  CLI::App app{"synchub-gen-crm-orders: generated CRM orders (the mapping benchmark's shape) as JSON lines on stdout",
+               "synchub-gen-crm-orders"};
+  unsigned long long n = 0, seed = 0;
+  bool customers = false;
+  CLI::Option* count = app.add_option("n", n, "How many orders")->type_name("N");
+  CLI::Option* seed_option =
+      app.add_option("seed", seed, "Seed: the same seed gives the same orders")->type_name("SEED");
+  app.add_flag("--customers", customers, "Print the customer lookup table (JSON) instead")
+      ->excludes(count)
+      ->excludes(seed_option);
+  try {
+    app.parse(argc, argv);
+    if (!customers && (!*count || !*seed_option)) throw CLI::RequiredError("N and SEED (or --customers)");
+  } catch (const CLI::Success& e) {  // --help
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "synchub-gen-crm-orders: %s\nRun 'synchub-gen-crm-orders --help' for usage.\n", e.what());
+    return 2;
+  }
+  if (customers) {
     std::puts(synchub::examples::make_crm_customer_table().c_str());
     return 0;
   }
-  if (argc != 3) {
-    std::fputs("usage: synchub-gen-crm-orders N SEED | --customers\n", stderr);
-    return 2;
-  }
-  const unsigned long long n = std::strtoull(argv[1], nullptr, 10), seed = std::strtoull(argv[2], nullptr, 10);
   std::string buffer;
   for (unsigned long long i = 0; i < n; ++i) {
     buffer += synchub::examples::make_crm_order(i, seed);

@@ -1,17 +1,25 @@
-// synchub-gen-orders N [SEED] [--start K]: N orders as JSON lines on stdout.
+// synchub-gen-orders COUNT [SEED] [START]: COUNT orders as JSON lines on stdout.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
 
 #include "examples/generator/orders.hpp"
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: synchub-gen-orders COUNT [SEED] [START]\n");
+  CLI::App app{"synchub-gen-orders: generated sales orders (the file-to-file example's shape) as JSON lines on stdout",
+               "synchub-gen-orders"};
+  unsigned long long count = 0, seed = 1, start = 0;
+  app.add_option("count", count, "How many orders")->type_name("COUNT")->required();
+  app.add_option("seed", seed, "Seed: the same seed gives the same orders")->type_name("SEED")->capture_default_str();
+  app.add_option("start", start, "Index of the first order (its number)")->type_name("START")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "synchub-gen-orders: %s\nRun 'synchub-gen-orders --help' for usage.\n", e.what());
     return 2;
   }
-  const unsigned long long count = std::stoull(argv[1]);
-  const unsigned long long seed = argc > 2 ? std::stoull(argv[2]) : 1;
-  const unsigned long long start = argc > 3 ? std::stoull(argv[3]) : 0;
   for (unsigned long long i = start; i < start + count; ++i) {
     std::string order = synchub::examples::make_order(i, seed);
     order += '\n';

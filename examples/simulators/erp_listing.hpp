@@ -24,13 +24,17 @@ inline http::HttpResponse listing(std::vector<const nlohmann::ordered_json*> row
   if (after < 0 || offset < 0 || limit < 1 || limit > 1000)
     return http::HttpResponse::json(
         400, R"({"error":"modified_after and offset must be numbers >= 0, limit between 1 and 1000"})");
-  std::erase_if(rows, [&](const Json* r) { return (*r)["modified_at"].get<int64_t>() <= after; });
-  std::sort(rows.begin(), rows.end(),
-            [](const Json* a, const Json* b) { return (*a)["modified_at"] < (*b)["modified_at"]; });
+  // Each row's time read once and sorted as a number: a page of a 50,000-row listing sorted the
+  // rows by looking the field up in both JSON objects of every comparison (13.5 s for the listing).
+  std::vector<std::pair<int64_t, const Json*>> changed;
+  changed.reserve(rows.size());
+  for (const Json* r : rows)
+    if (const int64_t at = (*r)["modified_at"].get<int64_t>(); at > after) changed.emplace_back(at, r);
+  std::stable_sort(changed.begin(), changed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   Json items = Json::array();
-  for (size_t i = static_cast<size_t>(offset); i < rows.size() && items.size() < static_cast<size_t>(limit); ++i)
-    items.push_back(*rows[i]);
-  return http::HttpResponse::json(200, Json{{"items", items}, {"total", rows.size()}}.dump());
+  for (size_t i = static_cast<size_t>(offset); i < changed.size() && items.size() < static_cast<size_t>(limit); ++i)
+    items.push_back(*changed[i].second);
+  return http::HttpResponse::json(200, Json{{"items", items}, {"total", changed.size()}}.dump());
 }
 
 }  // namespace synchub::simulators

@@ -50,26 +50,4 @@ int Faults::early_retries() const {
   return early_;
 }
 
-FaultOptions parse_fault_flag(FaultOptions o, const std::string& flag, const std::string& value) {
-  if (flag == "--error-rate")
-    o.error_rate = std::stod(value);
-  else if (flag == "--throttle-rate")
-    o.throttle_rate = std::stod(value);
-  else if (flag == "--retry-after")
-    o.retry_after_seconds = std::stoi(value);
-  else if (flag == "--latency-rate")
-    o.latency_rate = std::stod(value);
-  else if (flag == "--latency-ms")
-    o.latency = std::chrono::milliseconds(std::stol(value));
-  else if (flag == "--drop-rate")
-    o.drop_rate = std::stod(value);
-  else if (flag == "--malformed-rate")
-    o.malformed_rate = std::stod(value);
-  else if (flag == "--seed")
-    o.seed = std::stoull(value);
-  else
-    throw std::invalid_argument("unknown option " + flag);
-  return o;
-}
-
 }  // namespace synchub::simulators

@@ -48,7 +48,4 @@ class Faults {
   int early_ = 0;
 };
 
-// Parses --flag=value options shared by both simulators; unknown flags throw.
-FaultOptions parse_fault_flag(FaultOptions options, const std::string& flag, const std::string& value);
-
 }  // namespace synchub::simulators

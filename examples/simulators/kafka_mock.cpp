@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -47,7 +48,28 @@ extern "C" void on_signal(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int brokers = argc > 1 ? std::atoi(argv[1]) : 3;
+  CLI::App app{
+      "synchub-kafka-mock: librdkafka's mock Kafka cluster as a process, for tests and trying the Kafka bus.\n"
+      "Prints its bootstrap servers on the first line and serves until SIGTERM/SIGINT. Commands on stdin,\n"
+      "one a line, each answered \"ok\" or \"error: ...\":\n"
+      "  topic NAME PARTITIONS REPLICATION   create a topic\n"
+      "  down BROKER | up BROKER             take a broker (1..N) down or up\n"
+      "  rtt BROKER MS                       add round-trip time to a broker\n"
+      "  errors API_KEY ERROR COUNT          the next COUNT requests of API_KEY fail with ERROR (a code)",
+      "synchub-kafka-mock"};
+  int brokers = 3;
+  app.add_option("brokers", brokers, "How many brokers")
+      ->type_name("BROKERS")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "synchub-kafka-mock: %s\nRun 'synchub-kafka-mock --help' for usage.\n", e.what());
+    return 2;
+  }
   char error[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "log_level", "3", nullptr, 0);

@@ -1,5 +1,6 @@
 // synchub-sim crm|erp|fxiaoke|k3cloud [--port N] [options]: the simulators as
-// processes (demo, benchmarks); the options are in sim_options.cpp (kSimUsage).
+// processes (demo, benchmarks); the options are in sim_options.cpp (`synchub-sim crm --help`).
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -16,11 +17,19 @@ void on_signal(int) {
 
 int main(int argc, char** argv) {
   using namespace synchub::simulators;
+  CLI::App app{
+      "synchub-sim: simulators of a sales system (CRM), an ERP, Fxiaoke and Kingdee K3Cloud, on loopback,\n"
+      "for the demo, the tests and the benchmarks. Prints its URL, serves until SIGINT/SIGTERM.",
+      "synchub-sim"};
   SimCommand command;
+  add_sim_commands(app, command);
   try {
-    command = parse_sim_command(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "synchub-sim: %s\n%s", e.what(), kSimUsage);
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "synchub-sim: %s\nRun 'synchub-sim --help' or 'synchub-sim SIMULATOR --help' for usage.\n",
+                 e.what());
     return 2;
   }
   std::signal(SIGINT, on_signal);

@@ -1,12 +1,17 @@
-// Command line of synchub-sim: which simulator, and its options as --flag value pairs.
+// Command line of synchub-sim: which simulator (a CLI11 sub-command each), and its options.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "examples/simulators/crm.hpp"
 #include "examples/simulators/erp.hpp"
 #include "examples/simulators/fxiaoke.hpp"
 #include "examples/simulators/k3cloud.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace synchub::simulators {
 
@@ -17,11 +22,15 @@ struct SimCommand {
   FxiaokeOptions fxiaoke;
   K3CloudOptions k3cloud;
   int trickle_ms = 0;
+  // Given for every simulator; finish() hands them to the chosen one.
+  int port = 0;
+  std::optional<uint64_t> seed;
+  FaultOptions faults;
+  int64_t latency_ms = 0;
 };
 
-// Throws std::invalid_argument on an unknown simulator or flag, or a bad value.
-SimCommand parse_sim_command(int argc, char** argv);
-
-extern const char* const kSimUsage;
+// Declares the simulators as sub-commands of `app` (exactly one is required), filling `command`
+// when the command line is parsed.
+void add_sim_commands(CLI::App& app, SimCommand& command);
 
 }  // namespace synchub::simulators

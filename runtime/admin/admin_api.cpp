@@ -11,6 +11,7 @@
 #include "runtime/admin/lineage_trace.hpp"
 #include "runtime/admin/process_metrics.hpp"
 #include "runtime/admin/reconciliation_api.hpp"
+#include "runtime/admin/series_api.hpp"
 #include "runtime/admin/sources_api.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/log.hpp"
@@ -156,6 +157,20 @@ RouteTable AdminApi::route_table() {
       {"GET", "/api/v1/flows/{name}/runs", Role::Viewer,
        [this, at](const Request& r, const PathParams& p) { return flow_runs(r, at(p, "name")); },
        "the flow's runs, newest first; ?limit= (1 to 500, 20)"},
+      {"GET", "/api/v1/flows/{name}/series", Role::Viewer,
+       [this, at](const Request& r, const PathParams& p) {
+         return series_reply(*state_, state_mu_, board_, r, SeriesOf::Flow, at(p, "name"));
+       },
+       "the flow's counts and lag per time step, for charts; ?window= (30m, 1h, 6h, 24h; 1h)"},
+      {"GET", "/api/v1/sources/{name}/series", Role::Viewer,
+       [this, at](const Request& r, const PathParams& p) {
+         return series_reply(*state_, state_mu_, board_, r, SeriesOf::Source, at(p, "name"));
+       },
+       "the counts and lag of the flows reading a source, per time step; ?window= (30m, 1h, 6h, 24h; 1h)"},
+      {"GET", "/api/v1/records", Role::Viewer,
+       [this](const Request& r, const PathParams&) { return records_reply(*state_, state_mu_, board_, r); },
+       "records read, written, failed and dead-lettered by every flow since a time; ?since= (ISO time or epoch ms, "
+       "the last 7 days; 24 h ago)"},
   };
   for (const char* action : {"pause", "resume", "trigger"})
     api.push_back(

@@ -13,6 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/admin/lag_history.hpp"
+#include "runtime/base/clock.hpp"
+
 namespace synchub::runtime {
 
 // How long writes to a sink took (one push of a batch), in Prometheus'
@@ -92,6 +95,10 @@ struct AdminCommand {
 class AdminBoard {
  public:
   void publish(std::vector<FlowStatus> flows) {
+    const int64_t now = now_ms();
+    for (const auto& f : flows)
+      lag_.sample(f.name, f.lag_events,
+                  f.oldest_pending_ms ? std::max<int64_t>(0, now - f.oldest_pending_ms) / 1000.0 : 0, now);
     std::lock_guard lock(mu_);
     flows_ = std::move(flows);
   }
@@ -103,6 +110,7 @@ class AdminBoard {
     std::lock_guard lock(mu_);
     commands_.push_back(std::move(command));
   }
+  const LagHistory& lag_history() const { return lag_; }
   std::deque<AdminCommand> take_commands() {
     std::lock_guard lock(mu_);
     return std::exchange(commands_, {});
@@ -116,6 +124,7 @@ class AdminBoard {
   mutable std::mutex mu_;
   std::vector<FlowStatus> flows_;
   std::deque<AdminCommand> commands_;
+  LagHistory lag_;  // locks itself
   std::function<std::vector<SourceStatus>()> source_reader_;
 };
 

@@ -7,11 +7,13 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
 #include "runtime/base/log.hpp"
 #include "runtime/bus/kafka_stats.hpp"
+#include "runtime/bus/kafka_topics.hpp"
 
 namespace synchub::runtime {
 
@@ -543,6 +545,8 @@ class KafkaBus final : public Bus {
       --delivery->pending;
     });
     producer_ = new_handle(RD_KAFKA_PRODUCER, std::move(conf));
+    topics_.emplace(producer_.get(),
+                    TopicSettings{options_.create_topics, options_.partitions, options_.replication_factor});
   }
 
   ~KafkaBus() override { rd_kafka_flush(producer_.get(), 10000); }
@@ -568,7 +572,7 @@ class KafkaBus final : public Bus {
   void produce(const std::vector<OutgoingEvent>& events, Delivery& delivery) {
     if (!events.empty()) delivery.topic = events.front().topic;
     for (const auto& e : events) {
-      ensure_topic(e.topic);
+      topics_->ensure(e.topic);
       rd_kafka_headers_t* headers =
           rd_kafka_headers_new(e.headers.size() + (e.common_headers ? e.common_headers->size() : 0));
       auto add = [&](const std::vector<Header>& list) {
@@ -601,7 +605,7 @@ class KafkaBus final : public Bus {
   }
 
   std::unique_ptr<Consumer> subscribe(const std::string& group, const std::string& topic) override {
-    ensure_topic(topic);
+    topics_->ensure(topic);
     return std::make_unique<KafkaConsumer>(options_, group_id(group), topic, stats_);
   }
 
@@ -628,57 +632,11 @@ class KafkaBus final : public Bus {
     return options_.group_prefix + flow;
   }
 
-  void ensure_topic(const std::string& topic) {
-    if (known_.count(topic)) return;
-    if (options_.create_topics) create_topic(topic);
-    learn_leaders(topic);
-    known_.insert(topic);
-  }
-
-  // A topic the producer has not seen waits for librdkafka's next metadata scan (up to a second)
-  // before its first message goes out; asking for its metadata now spares every first publish that.
-  void learn_leaders(const std::string& topic) {
-    rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_.get(), topic.c_str(), nullptr);
-    if (!handle) return;  // produce() reports the problem
-    const rd_kafka_metadata_t* metadata = nullptr;
-    if (rd_kafka_metadata(producer_.get(), 0, handle, &metadata, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR)
-      rd_kafka_metadata_destroy(metadata);
-    rd_kafka_topic_destroy(handle);
-  }
-
-  void create_topic(const std::string& topic) {
-    rd_kafka_NewTopic_t* request = nullptr;
-    char error[512];
-    request =
-        rd_kafka_NewTopic_new(topic.c_str(), options_.partitions, options_.replication_factor, error, sizeof error);
-    if (!request) throw std::runtime_error("kafka: topic " + topic + ": " + error);
-    rd_kafka_queue_t* queue = rd_kafka_queue_new(producer_.get());
-    rd_kafka_CreateTopics(producer_.get(), &request, 1, nullptr, queue);
-    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 15000);
-    std::string failure;
-    if (!event) {
-      failure = "no answer from the cluster";
-    } else {
-      size_t count = 0;
-      const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event);
-      const rd_kafka_topic_result_t** topics = result ? rd_kafka_CreateTopics_result_topics(result, &count) : nullptr;
-      if (rd_kafka_event_error(event))
-        failure = rd_kafka_event_error_string(event);
-      else if (count == 1 && rd_kafka_topic_result_error(topics[0]) &&
-               rd_kafka_topic_result_error(topics[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-        failure = rd_kafka_topic_result_error_string(topics[0]);
-      rd_kafka_event_destroy(event);
-    }
-    rd_kafka_queue_destroy(queue);
-    rd_kafka_NewTopic_destroy(request);
-    if (!failure.empty()) throw std::runtime_error("kafka: cannot create topic " + topic + ": " + failure);
-  }
-
   KafkaBusOptions options_;
   std::shared_ptr<KafkaStats> stats_;
   ClientContext producer_context_;
   Handle producer_;
-  std::set<std::string> known_;  // created (when asked) and leaders known
+  std::optional<KafkaTopics> topics_;  // made once the producer is
 };
 
 }  // namespace

@@ -1,12 +1,14 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core)
 // against a running hub set up by run-dashboard-test:
 //   node dashboard.test.mjs HUB_URL ERP_URL ARTIFACT_DIR
-// A viewer signs in and sees the flows and a dead letter (with its Chinese
-// customer name) but no replay button; an operator opens the flow's runs,
-// creates the missing ERP customer, presses Replay and sees the dead letter
-// leave the list and the order reach the ERP. The Reconciliation view shows the run seeded
-// before the hub started: per group, the chart of differences, the differing documents with
-// both values; an operator runs it again. Screenshots go to ARTIFACT_DIR.
+// A viewer signs in and sees the overview (the hub in numbers, the map of its systems and flows)
+// and a dead letter (with its Chinese customer name) but no replay button; an operator opens the
+// flow with its charts, the sources, the dead letter's trace, creates the missing ERP customer,
+// presses Replay and sees the dead letter leave the list and the order reach the ERP. The
+// Reconciliation view shows the run seeded before the hub started: per group, the chart of
+// differences, the differing documents with both values, each linked to its trace; an operator
+// runs it again. Every page is shot at a phone's width, a laptop's and a wall screen's and checked: nothing
+// wider than the window, its key parts visible. Screenshots go to ARTIFACT_DIR.
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -29,11 +31,125 @@ async function gone(locator, what) {
   assert.fail(what + ' is still shown');
 }
 
+const WIDTHS = [390, 1440, 2560];  // a phone, a laptop, a wall screen
+const connectorOf = (stream) => stream.split('.')[0];
+
+// Shoots `page` at each width (ARTIFACT_DIR/NAME-WIDTH.png) once `ready` (selectors) are visible,
+// and checks that nothing is wider than the window. Leaves the page at the last width.
+async function checkLayout(page, name, ready) {
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
+    for (const selector of ready) await page.locator(selector).first().waitFor({ state: 'visible' });
+    await new Promise((r) => setTimeout(r, 250));  // charts redraw on resize
+    const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+    assert.ok(scroll <= inner, `${name} at ${width} px: the page is ${scroll} px wide, wider than the window (${inner} px)`);
+    await page.screenshot({ path: `${artifacts}/${name}-${width}.png`, fullPage: true });
+  }
+}
+
+// A time chart: a y axis from 0, clock times on the x axis, titles on both.
+async function checkTimeChart(page, id) {
+  const chart = page.locator('svg#' + id);
+  await chart.waitFor();
+  const y = await chart.locator('text.y-tick').allTextContents();
+  assert.ok(y.length >= 2 && y[0] === '0', `${id}: y axis labels from 0: ${y}`);
+  const x = await chart.locator('text.x-tick').allTextContents();
+  assert.ok(x.length >= 2 && x.every((t) => /^\d\d:\d\d$/.test(t)), `${id}: clock times on the x axis: ${x}`);
+  assert.equal(await chart.locator('text.axis-title').count(), 2, `${id}: both axes have a title`);
+}
+
 async function signIn(page, token) {
   await page.goto(hubUrl + '/');
   await page.locator('#sign-in').waitFor({ state: 'visible' });
   await page.fill('#token', token);
   await page.click('#sign-in button[type=submit]');
+}
+
+// The overview: the hub in numbers, one map node per system and one edge per flow, a card per flow.
+async function overviewSteps(page) {
+  step('the overview: summary, the map of the systems and flows, the flow cards');
+  const { flows } = await api('/api/v1/flows');
+  const sources = await fetch(hubUrl + '/api/v1/sources', { headers: { Authorization: 'Bearer ' + OPERATOR } });
+  const systems = new Set(flows.flatMap((f) => [connectorOf(f.from), connectorOf(f.to)]));
+  await page.locator('#map [data-system]').first().waitFor();
+  await page.locator('#sum-flows', { hasText: '/ ' + flows.length }).waitFor();
+  assert.match(await page.locator('#sum-systems').textContent(), new RegExp('Systems' + systems.size));
+  assert.match(await page.locator('#sum-dlq').textContent(), /Dead letters pending\s*1/);
+  const sent = (await api('/api/v1/records?since=' + new Date(new Date().setHours(0, 0, 0, 0)).getTime())).read;
+  assert.match(await page.locator('#sum-records').textContent(), new RegExp('Records today' + sent + ' read'));
+  assert.match(await page.locator('#sum-reconciliation').textContent(), /4 differences\s*orders_books/);
+  assert.deepEqual((await page.locator('#map [data-system]').evaluateAll((n) => n.map((x) => x.dataset.system))).sort(), [...systems].sort(),
+    'one node per system');
+  const edges = await page.locator('#map [data-edge]').evaluateAll((n) => n.map((x) => [x.dataset.edge, x.dataset.from, x.dataset.to]));
+  assert.deepEqual(edges.sort(), flows.map((f) => [f.name, connectorOf(f.from), connectorOf(f.to)]).sort(), 'one edge per flow, source to target');
+  const label = await page.locator('#map [data-edge="orders_to_erp"] .edge-numbers').textContent();
+  assert.match(label, /^[\d.,]+\/s · lag \d+/, 'rate and lag on the edge: ' + label);
+  if (sources.status === 404) {
+    step('no /api/v1/sources in this hub: the overview says so');
+    assert.match(await page.locator('#sum-systems').textContent(), /sources unavailable/);
+  } else {
+    step('the CRM source cannot be reached: its system is red on the map');
+    assert.equal(sources.status, 200);
+    for (let i = 0; i < 100 && (await page.locator('#map [data-system="crm"]').getAttribute('data-state')) !== 'failing'; ++i)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await page.locator('#map [data-system="crm"]').getAttribute('data-state'), 'failing');
+  }
+  await checkLayout(page, 'overview', ['#sum-systems', '#map', '#flows [data-flow="orders_to_erp"]']);
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 844 });
+    await new Promise((r) => setTimeout(r, 250));
+    const boxes = await page.locator('#map .edge-label rect').evaluateAll((n) => n.map((r) => r.getBoundingClientRect().toJSON()));
+    for (const [i, a] of boxes.entries())
+      for (const b of boxes.slice(i + 1))
+        assert.ok(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top, `map labels overlap at ${width} px`);
+  }
+}
+
+// One flow: its charts of throughput, lag and errors; then the sources and one source's charts.
+async function flowAndSourceSteps(page) {
+  step('the flow page charts throughput, lag and errors over time');
+  await page.goto(hubUrl + '/#/flows/orders_to_erp');
+  await page.locator('h1', { hasText: 'orders_to_erp' }).waitFor();
+  await page.locator('#runs tbody tr').first().waitFor();
+  for (const id of ['flow-throughput', 'flow-lag', 'flow-errors']) await checkTimeChart(page, id);
+  const hover = await page.locator('#flow-throughput rect.hover title').allTextContents();
+  assert.ok(hover.some((t) => /read [1-9]/.test(t)), 'the records read are in a step of the chart');
+  await page.click('button[data-window="6h"]');
+  await page.locator('button.primary[data-window="6h"]').waitFor();
+  await checkTimeChart(page, 'flow-throughput');
+  await checkLayout(page, 'flow', ['#flow-throughput', '#flow-lag', '#flow-errors', '#runs']);
+
+  step('the sources, and one source with its charts');
+  await page.click('#nav-sources');
+  const sources = await fetch(hubUrl + '/api/v1/sources', { headers: { Authorization: 'Bearer ' + OPERATOR } });
+  if (sources.status === 404) {
+    await page.locator('#sources-unavailable').waitFor();
+    await checkLayout(page, 'sources', ['#sources-unavailable']);
+  } else {
+    const crm = page.locator('#sources [data-source="crm.orders"]');
+    await crm.locator('[data-state=failing]').waitFor();
+    assert.match(await crm.textContent(), /127\.0\.0\.1|refused|connect/i, 'the source\'s last error is shown');
+    await page.locator('#sources [data-source="files.orders"] a[href="#/flows/orders_to_erp"]').waitFor();
+    await checkLayout(page, 'sources', ['#sources [data-source="files.orders"]']);
+  }
+  await page.goto(hubUrl + '/#/sources/files.orders');
+  for (const id of ['source-throughput', 'source-lag', 'source-errors']) await checkTimeChart(page, id);
+  await checkLayout(page, 'source', ['#source-throughput']);
+}
+
+// A dead letter's trace: the order's path through both flows, the dead letter in one.
+async function traceFromDeadLetter(page) {
+  step('a dead letter links to its trace: the order in every flow, dead-lettered in one');
+  await page.click('#nav-dlq');
+  await page.locator('#dlq a.trace-link[data-trace="SO-5"]').first().click();
+  await page.locator('#trace-key', { hasText: 'SO-5' }).waitFor();
+  const erp = page.locator('.trace-doc[data-flow="orders_to_erp"][data-key="SO-5"]');
+  await erp.locator('tr[data-event=dead_lettered]').first().waitFor();
+  assert.match(await erp.locator('.trace-dead-letters').textContent(), /unknown customer CUS-000002/);
+  const finance = page.locator('.trace-doc[data-flow="orders_to_finance"][data-key="SO-5"]');
+  await finance.locator('tr[data-event=written]').waitFor();
+  assert.equal(await page.locator('#trace-path .trace-step').count(), 2, 'one step per flow that carried it');
+  await checkLayout(page, 'trace-dead-letter', ['#trace-path', '.trace-doc']);
 }
 
 // The seeded reconciliation (run-dashboard-test): SO-2's total is a cent off and SO-3's customer
@@ -45,7 +161,8 @@ async function reconciliationSteps(op) {
   await row.locator('[data-result=differs]', { hasText: '4 differences' }).waitFor();
   assert.match(await row.textContent(), /books_crm\.orders → books_erp\.orders/);
   assert.match(await row.textContent(), /every 1h\s*next /, 'scheduled: when it runs next');
-  await op.screenshot({ path: artifacts + '/dashboard-reconciliations.png', fullPage: true });
+  await checkLayout(op, 'reconciliations', ['#reconciliations']);
+  await op.setViewportSize({ width: 1366, height: 768 });
 
   step('one reconciliation: its groups, the chart of its runs and the documents that differ');
   await row.click();
@@ -64,6 +181,7 @@ async function reconciliationSteps(op) {
   const renamed = op.locator('table.documents[data-class=different] tr[data-document="SO-3"]');
   assert.match(await renamed.textContent(), /customer: 深圳新客户有限公司 → 深圳新客户公司/);
   assert.match(await op.locator('table.documents[data-class=different] tr[data-document="SO-2"]').textContent(), /total: 35 → 35\.01/);
+  await checkLayout(op, 'reconciliation', ['#groups', 'table.documents[data-class=missing]']);
   const chart = op.locator('#reconciliation-chart');
   assert.equal(await chart.locator('rect.bar').count(), 1, 'one run so far');
   const labels = await chart.locator('text.axis').allTextContents();
@@ -76,6 +194,18 @@ async function reconciliationSteps(op) {
   assert.equal(await chart.locator('rect.bar').count(), 2, 'the second run is drawn');
   await op.locator('h1 [data-result=differs]', { hasText: '4 differences' }).waitFor();
   await op.screenshot({ path: artifacts + '/dashboard-reconciliation.png', fullPage: true });
+
+  step('a differing document links to its trace: SO-2 as the flows wrote it');
+  await op.locator('table.documents[data-class=different] a.trace-link[data-trace="SO-2"]').click();
+  await op.locator('#trace-key', { hasText: 'SO-2' }).waitFor();
+  const written = op.locator('.trace-doc[data-flow="orders_to_erp"][data-key="SO-2"] tr[data-event=written]');
+  await written.waitFor();
+  assert.match(await written.textContent(), /created/, 'the write and its outcome');
+  assert.ok((await written.locator('td').nth(2).textContent()).trim() !== '', 'the ERP id it was written under');
+  const ledTo = op.locator('.trace-doc[data-flow="orders_to_erp"][data-key="SO-2"] .trace-led-to');
+  assert.match(await ledTo.textContent(), /Led to:\s*orders_to_finance SO-2/, 'the finance line that names the order');
+  assert.equal(await ledTo.locator('a[data-trace="SO-2"]').count(), 1);
+  await checkLayout(op, 'trace-reconciliation', ['#trace-path', '.trace-doc']);
 }
 
 const browser = await chromium.launch({
@@ -95,31 +225,33 @@ try {
   await signIn(page, 'not-a-token');
   await page.locator('#sign-in-error', { hasText: 'not accepted' }).waitFor();
 
-  step('a viewer sees the flows and the dead letter, without replay buttons');
+  step('a viewer sees the overview and the dead letter, without replay buttons');
   await page.fill('#token', VIEWER);
   await page.click('#sign-in button[type=submit]');
-  const flowRow = page.locator('#flows tr[data-flow="orders_to_erp"]');
+  const flowRow = page.locator('#flows [data-flow="orders_to_erp"]');
   await flowRow.waitFor();
   assert.match(await flowRow.textContent(), /files\.orders → erp\.sale_orders/);
   assert.equal(await page.locator('#role').textContent(), 'viewer');
   await page.locator('#dlq-count', { hasText: '1' }).waitFor();
+  await overviewSteps(page);
   await page.click('#nav-dlq');
   const letterRow = page.locator('#dlq tbody tr[data-dead-letter]').first();
   await letterRow.waitFor();
   assert.match(await letterRow.textContent(), /unknown customer CUS-000002/);
   assert.equal(await page.locator('#dlq button[data-action=replay]').count(), 0, 'a viewer has no replay button');
+  await checkLayout(page, 'dead-letters', ['#dlq']);
   await page.click('#nav-reconciliation');
   await page.locator('#reconciliations tr[data-reconciliation="orders_books"]', { hasText: '4 differences' }).waitFor();
   assert.equal(await page.locator('button[data-action=run-now]').count(), 0, 'a viewer has no run-now button');
   await context.close();
 
-  step('an operator sees the flow, its state and its runs');
+  step('an operator sees the flow, its state, its runs and its charts');
   const opContext = await browser.newContext({ viewport: { width: 1366, height: 768 } });
   const op = await opContext.newPage();
   op.on('pageerror', (e) => pageErrors.push(String(e)));
   op.setDefaultTimeout(20000);
   await signIn(op, OPERATOR);
-  const row = op.locator('#flows tr[data-flow="orders_to_erp"]');
+  const row = op.locator('#flows [data-flow="orders_to_erp"]');
   await row.waitFor();
   const state = await row.locator('.state').getAttribute('data-state');
   assert.ok(['idle', 'running'].includes(state), 'state ' + state);
@@ -129,6 +261,10 @@ try {
   await op.locator('h1', { hasText: 'orders_to_erp' }).waitFor();
   await op.locator('#runs tbody tr').first().waitFor();
   await op.locator('button', { hasText: 'Pause' }).waitFor();
+  await flowAndSourceSteps(op);
+  await op.setViewportSize({ width: 1366, height: 768 });
+  await traceFromDeadLetter(op);
+  await op.setViewportSize({ width: 1366, height: 768 });
 
   step('the dead letter shows its error and its input record, Chinese text included');
   await op.click('#nav-dlq');
@@ -169,6 +305,9 @@ try {
   assert.equal(orders.items[0].customer_code, 'CUS-000002');
   await op.locator('#dlq-count:empty').waitFor({ state: 'attached' });
   await op.screenshot({ path: artifacts + '/dashboard-replayed.png', fullPage: true });
+  step('the trace shows the replay that delivered it');
+  await op.goto(hubUrl + '/#/trace/SO-5');
+  await op.locator('.trace-doc[data-flow="orders_to_erp"] tr[data-event=replayed]').waitFor();
   await reconciliationSteps(op);
   assert.deepEqual(pageErrors, [], 'no script error on the page');
   step('passed; screenshots in ' + artifacts);

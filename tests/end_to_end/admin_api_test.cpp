@@ -126,6 +126,9 @@ TEST(AdminApi, RoutesRolesAndErrors) {
   EXPECT_EQ(page.header("x-content-type-options"), "nosniff");
   EXPECT_EQ(hub.call("GET", "/dashboard.js").header("content-type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(hub.call("GET", "/dashboard.css").header("content-type"), "text/css; charset=utf-8");
+  EXPECT_EQ(hub.call("GET", "/favicon.svg").header("content-type"), "image/svg+xml");
+  for (const char* view : {"/summary.js", "/map.js", "/charts.js", "/flow.js", "/sources.js", "/dlq.js", "/trace.js"})
+    EXPECT_NE(page.body.find(std::string("<script src=\"") + view + "\""), std::string::npos) << view;
   EXPECT_EQ(hub.call("POST", "/", "op-1").status, 405);
   EXPECT_EQ(hub.call("GET", "/dashboard.map").status, 404);
 
@@ -169,6 +172,12 @@ TEST(AdminApi, HeadWrongMethodsAndTheRouteList) {
   EXPECT_EQ(hub.call("GET", "/api/v1/dlq/replay", "view-1").header("allow"), "POST");
   EXPECT_EQ(hub.call("POST", "/healthz").header("allow"), "GET");
   EXPECT_EQ(hub.call("POST", "/api/v1/flows", "view-1").status, 405);  // no POST for anyone
+  // The charts' series: one step a minute over the last hour, for the flow and for its source.
+  const Json series = hub.get("/api/v1/flows/orders/series");
+  EXPECT_EQ(series["window"], "1h");
+  EXPECT_EQ(series["points"].size(), 60u);
+  EXPECT_EQ(hub.get("/api/v1/sources/crm.orders/series?window=24h")["points"].size(), 96u);
+  EXPECT_EQ(hub.call("GET", "/api/v1/flows/orders/series?window=1y", "view-1").status, 400);
   // Under /api/ a caller without a token learns nothing, not even whether a path exists.
   EXPECT_EQ(hub.call("GET", "/api/v1/nothing").status, 401);
   EXPECT_EQ(hub.call("DELETE", "/api/v1/flows").status, 401);

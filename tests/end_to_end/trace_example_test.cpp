@@ -11,6 +11,7 @@
 #include "examples/simulators/crm.hpp"
 #include "examples/simulators/erp.hpp"
 #include "http/http_client.hpp"
+#include "tests/end_to_end/quickstart_config.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::test {
@@ -47,16 +48,8 @@ TEST(TraceExample, AnOrderLeadsToItsErpSalesOrderItsInvoiceAndTheFinanceLinesHol
   erp_options.strict_customers = true;
   simulators::ErpSimulator erp(erp_options);
   TempDir dir;
-  ::setenv("CRM_URL", crm.base_url().c_str(), 1);
-  ::setenv("DEMO_DIR", dir.str().c_str(), 1);
-  ::setenv("ERP_URL", erp.base_url().c_str(), 1);
-  std::string config_text = read_file(std::string(SYNCHUB_SOURCE_DIR) + "/examples/quickstart/synchub.yaml");
-  const std::string admin = "  admin: {enabled: true}";
-  config_text.replace(config_text.find(admin), admin.size(), "  admin: {enabled: true}\n  http: {port: 0}");
-  const std::string config = dir.str("synchub.yaml");
-  write_file(config, config_text);
-  fs::create_directory_symlink(std::string(SYNCHUB_SOURCE_DIR) + "/examples/quickstart/mappings",
-                               dir.path() / "mappings");
+  const std::string config =
+      write_quickstart_config(dir, crm.base_url(), erp.base_url(), "admin: {enabled: true}\n  http: {port: 0}");
   size_t expected = 0;
   for (const auto& o : crm.orders())
     expected += o["status"] != "cancelled" && !o["lines"].empty() && o["customer"].contains("id");

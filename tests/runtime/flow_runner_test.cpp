@@ -216,6 +216,28 @@ TEST_F(FlowRunnerTest, GivesUpAfterMaxAttempts) {
   EXPECT_TRUE(flow->caught_up());
 }
 
+// An ERP down for a while: its orders wait for it, however long, and none is dead-lettered;
+// reference_attempts (the limit for a customer that is not coming) does not count these.
+TEST_F(FlowRunnerTest, ATargetDownForManyAttemptsIsWaitedForNotDeadLettered) {
+  FlowOptions o = options();
+  o.reference_attempts = 3;
+  int pushes = 0;
+  FlowRunner flow(o, *bus_, *state_,
+                  std::make_unique<ScriptedSink>(
+                      pushed_,
+                      [&](int, const connectors::SinkRecord& r) {
+                        return ++pushes <= 12 ? SinkResult::failed(Failure::Transient, "connection refused") : ok(r);
+                      }),
+                  std::make_shared<mapping::IdentityMapper>());
+  publish({{"A", R"({"id":"A"})"}});
+  auto at = t0_;
+  for (int i = 0; i < 13; ++i) flow.run_once(at += std::chrono::minutes(1));
+  EXPECT_EQ(state_->count_dead_letters("orders", ""), 0);
+  ASSERT_EQ(pushed_.size(), 1u);
+  EXPECT_EQ(pushed_[0].key, "A");
+  EXPECT_TRUE(flow.caught_up());
+}
+
 // A multi-step write that failed after the save: the runtime keeps where it stopped (in the state
 // store, so across a restart) and hands it back with the same content, never with new content.
 TEST_F(FlowRunnerTest, AWriteLeftPartWayGoesOnWhereItStoppedAfterARestart) {
@@ -373,7 +395,7 @@ TEST_F(FlowRunnerTest, OrdersWaitForTheirCustomerCrossReference) {
   o.topic = "crm.orders";
   o.sink_name = "erp.sale_orders";
   o.initial_backoff = std::chrono::seconds(1);
-  o.max_attempts = 4;
+  o.reference_attempts = 4;
   std::vector<Pushed> orders, customers;
   FlowRunner order_flow(o, *bus_, *state_, std::make_unique<ScriptedSink>(orders), mapper);
   o.name = "customers";
@@ -407,7 +429,7 @@ TEST_F(FlowRunnerTest, OrdersWaitForTheirCustomerCrossReference) {
   EXPECT_EQ(orders[2].value, R"({"no":"O1","customer":"T-C2","v":2})");
   EXPECT_TRUE(order_flow.caught_up());
 
-  // A customer that never comes: dead-lettered after max_attempts, the flow goes on.
+  // A customer that never comes: dead-lettered after reference_attempts, the flow goes on.
   publish_to("crm.orders", "O3", R"({"no":"O3","customer":"C9","v":1})");
   auto later = t0_ + std::chrono::seconds(10);
   for (int i = 0; i < 4; ++i, later += std::chrono::seconds(20)) order_flow.run_once(later);
@@ -432,7 +454,7 @@ TEST_F(FlowRunnerTest, OrdersWaitForMasterDataAsLongAsItsFlowHasWorkLeft) {
   o.topic = "crm.orders";
   o.initial_backoff = std::chrono::seconds(1);
   o.max_backoff = std::chrono::seconds(2);
-  o.max_attempts = 3;
+  o.reference_attempts = 3;
   std::vector<Pushed> orders, customers;
   FlowRunner order_flow(o, *bus_, *state_, std::make_unique<ScriptedSink>(orders), mapper);
   o.name = "customers";

@@ -92,6 +92,19 @@ TEST(KafkaBus, RoundTripKeepsHeadersAndPerKeyOrder) {
   EXPECT_GT(used.size(), 1u) << "keys spread over the partitions";
 }
 
+// `create_topics: true` (the default) on librdkafka's mock cluster, which names a controller it
+// does not have: the topic is left to the cluster's auto-creation, and events flow, instead of
+// every topic waiting 15 s for an answer that never comes and the hub failing to start.
+TEST(KafkaBus, CreateTopicsOnAClusterThatCannotCreateThemLeavesThemToAutoCreation) {
+  test::KafkaMock kafka;
+  KafkaBusOptions o = options(kafka);
+  o.create_topics = true;
+  auto bus = open_kafka_bus(o);
+  bus->publish(events("crm.invoices", 0, 20));
+  auto consumer = bus->subscribe("synchub.invoices", "crm.invoices");
+  EXPECT_EQ(consume(*consumer, 20).size(), 20u);
+}
+
 TEST(KafkaBus, GroupOffsetsSurviveARestart) {
   test::KafkaMock kafka;
   kafka.command("topic t 4 3");

@@ -25,7 +25,7 @@ std::string wait_for_hub_url(const fs::path& log) {
         text = read_file(log);
         return std::regex_search(text, m, url);
       },
-      std::chrono::seconds(5), std::chrono::milliseconds(25));
+      std::chrono::seconds(30), std::chrono::milliseconds(25));  // an ASan build on a busy machine
   if (started) return m[1];
   throw std::runtime_error("hub did not start: " + read_file(log));
 }
@@ -73,9 +73,13 @@ static int exit_code_of(int status) {
 }
 
 CommandResult run_synchub(const std::vector<std::string>& args, const std::string& stdin_text) {
+  return run_program(synchub_binary(), args, stdin_text);
+}
+
+CommandResult run_program(const std::string& binary, const std::vector<std::string>& args,
+                          const std::string& stdin_text) {
   int in[2], out[2], err[2];
   if (::pipe(in) || ::pipe(out) || ::pipe(err)) throw std::runtime_error("pipe failed");
-  const std::string binary = synchub_binary();
   auto argv = argv_of(binary, args);
   pid_t pid = ::fork();
   if (pid == 0) {

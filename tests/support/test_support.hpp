@@ -41,6 +41,9 @@ struct CommandResult {
 std::string synchub_binary();
 // Runs synchub with `args` to completion.
 CommandResult run_synchub(const std::vector<std::string>& args, const std::string& stdin_text = "");
+// Runs the program `binary` (a path) with `args` to completion.
+CommandResult run_program(const std::string& binary, const std::vector<std::string>& args,
+                          const std::string& stdin_text = "");
 
 // A synchub process in the background (stdout/stderr to `log_file`).
 class Process {

@@ -1,5 +1,6 @@
 // synchub dashboard, the Reconciliation view (loaded before dashboard.js, whose helpers it
-// uses: api, el, show, flash, handle, when, ago, number, refresh).
+// uses: api, el, svgNode, show, flash, handle, when, ago, number, refresh, traceLink; tickStep
+// is charts.js's).
 //   #/reconciliation            every reconciliation with its latest result
 //   #/reconciliation/NAME[/ID]  one: its latest run (or run ID) per group, a chart of the
 //                               differences over its last runs, the differing documents
@@ -15,8 +16,6 @@ const CLASS_HELP = {
   unreadable: 'a record that could not be read',
   in_flight: 'on its way: not a difference',
 };
-
-const plural = (n, one, many) => number(n) + ' ' + (n === 1 ? one : many);
 
 function resultBadge(r) {
   const badge = (kind, text) => el('span', { class: 'result result-' + kind, 'data-result': kind }, text);
@@ -60,8 +59,8 @@ async function reconciliationListView() {
   const open = (name) => (location.hash = '#/reconciliation/' + encodeURIComponent(name));
   show(
     el('h1', {}, 'Reconciliation'),
-    el('p', { class: 'muted' }, 'Each compares two systems document by document. Click one for its groups, its history and the documents that differ.'),
-    el('table', { id: 'reconciliations' },
+    el('p', { class: 'muted' }, 'Each compares two systems document by document. Click one for its groups, its history and the documents that differ (each linked to its trace through the flows).'),
+    scroller(el('table', { id: 'reconciliations' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Reconciliation'), el('th', {}, 'Compares'), el('th', {}, 'Schedule'),
         el('th', {}, 'Latest run'), el('th', {}, 'Result'), operator ? el('th', {}, '') : null)),
       el('tbody', {}, reconciliations.map((r) =>
@@ -71,7 +70,7 @@ async function reconciliationListView() {
           el('td', {}, scheduleText(r)),
           el('td', {}, r.last_run ? when(r.last_run.started) : el('span', { class: 'muted' }, 'never')),
           el('td', {}, resultBadge(r), inFlightNote(r.last_run), r.last_run && r.last_run.failed ? el('div', { class: 'error truncate', title: r.last_run.error }, r.last_run.error) : null),
-          operator ? el('td', {}, runNowButton(r)) : null)))));
+          operator ? el('td', {}, runNowButton(r)) : null))))));
 }
 
 // ---- exact decimal differences ----------------------------------------------------
@@ -97,19 +96,6 @@ function decimalDifference(source, target) {
 }
 
 // ---- the chart: differences per run, inline SVG -------------------------------------
-
-function svgNode(tag, attrs, text) {
-  const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-// The smallest step of 1, 2 or 5 × 10^k giving at most four intervals up to `top`.
-function tickStep(top) {
-  for (let power = 1; ; power *= 10)
-    for (const m of [1, 2, 5]) if (top / (m * power) <= 4) return m * power;
-}
 
 function timeLabel(iso, sameDay) {
   const t = new Date(iso), pad = (n) => String(n).padStart(2, '0');
@@ -170,7 +156,7 @@ function groupsTable(report) {
     }
     return el('tr', { class: g.agrees ? '' : 'differs', 'data-group': g.group.join('|') }, cells);
   });
-  return el('table', { id: 'groups' }, el('thead', {}, el('tr', {}, head)), el('tbody', {}, rows));
+  return scroller(el('table', { id: 'groups' }, el('thead', {}, el('tr', {}, head)), el('tbody', {}, rows)));
 }
 
 function valuesCell(d) {
@@ -188,12 +174,12 @@ function documentsSection(report) {
     const docs = report.documents.filter((d) => d.class === c);
     if (!docs.length) continue;
     sections.push(el('h3', {}, c.replace('_', ' ') + ' ', el('span', { class: 'muted' }, `(${number(report.counts[c])}: ${CLASS_HELP[c]})`)),
-      el('table', { class: 'documents', 'data-class': c },
+      scroller(el('table', { class: 'documents', 'data-class': c },
         el('thead', {}, el('tr', {}, el('th', {}, 'Key'), el('th', {}, 'Group'), el('th', {}, 'Source'), el('th', {}, 'Target'),
           el('th', {}, 'Values (source → target)'), el('th', {}, 'Reason'))),
         el('tbody', {}, docs.map((d) => el('tr', { 'data-document': d.key, class: c === 'in_flight' ? '' : 'differs' },
-          el('td', {}, d.key), el('td', {}, d.group), el('td', {}, d.source.join(', ')), el('td', {}, d.target.join(', ')),
-          valuesCell(d), el('td', {}, d.reason))))));
+          el('td', {}, traceLink(d.key)), el('td', {}, d.group), el('td', {}, d.source.join(', ')), el('td', {}, d.target.join(', ')),
+          valuesCell(d), el('td', {}, d.reason)))))));
   }
   if (report.documents_left_out)
     sections.push(el('p', { class: 'muted' }, number(report.documents_left_out) + ' more documents differ (max_documents); the counts are exact.'));
