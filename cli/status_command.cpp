@@ -66,6 +66,33 @@ void print_reconciliations(http::HttpClient& client, http::HttpCall call, bool c
   }
 }
 
+// One line per source stream the hub polls (an older hub, without the route, is skipped); true
+// when one is failing.
+bool print_sources(http::HttpClient& client, http::HttpCall call, bool colour) {
+  call.url = call.url.substr(0, call.url.rfind("/api/v1/")) + "/api/v1/sources";
+  const auto reply = client.send(call);
+  const Json body = reply.status == 200 ? Json::parse(reply.body, nullptr, false) : Json();
+  if (!body.is_object() || !body.contains("sources") || body["sources"].empty()) return false;
+  bool failing = false;
+  std::printf("\n%-26s %-14s %9s  %-24s %s\n", "SOURCE", "STATE", "READ", "LAST SUCCESS", "LAST ERROR");
+  for (const auto& s : body["sources"]) {
+    const std::string state = s.value("state", "?");
+    failing = failing || state == "failing";
+    const char* paint = !colour                                       ? ""
+                        : state == "failing"                          ? "\033[31m"
+                        : state == "backing_off" || state == "paused" ? "\033[33m"
+                                                                      : "\033[32m";
+    // The error of a source that reads again is history: shown with its time, after the state.
+    std::string error = text_of(s["last_error"]);
+    if (!s["last_error"].is_null() && state != "failing" && state != "backing_off")
+      error = "(earlier, " + text_of(s["last_error_at"]) + ") " + error;
+    std::printf("%-26s %s%-14s%s %9s  %-24s %s\n", clip(text_of(s["name"]), 26).c_str(), paint, state.c_str(),
+                colour ? "\033[0m" : "", text_of(s["records_read"]).c_str(), text_of(s["last_success"]).c_str(),
+                clip(error, 60).c_str());
+  }
+  return failing;
+}
+
 struct StatusOptions {
   std::string url = "http://127.0.0.1:8088", token, ca_file, config;
   bool json = false, url_given = false, config_given = false;
@@ -124,21 +151,22 @@ int status(StatusOptions options) {
     return failing ? 1 : 0;
   }
   const bool colour = isatty(fileno(stdout)) && !std::getenv("NO_COLOR");
-  std::printf("%-26s %-12s %8s %9s %9s %9s %6s  %-24s %s\n", "FLOW", "STATE", "LAG", "READ", "CREATED", "UPDATED",
+  std::printf("%-26s %-14s %8s %9s %9s %9s %6s  %-24s %s\n", "FLOW", "STATE", "LAG", "READ", "CREATED", "UPDATED",
               "DLQ", "LAST SUCCESS", "LAST ERROR");
   for (const auto& f : flows["flows"]) {
     const std::string state = f.value("state", "?");
-    const char* paint = !colour                                       ? ""
-                        : state == "failing"                          ? "\033[31m"
-                        : state == "backing-off" || state == "paused" ? "\033[33m"
-                                                                      : "\033[32m";
+    const char* paint = !colour                                           ? ""
+                        : state == "failing" || state == "source-failing" ? "\033[31m"
+                        : state == "backing-off" || state == "paused"     ? "\033[33m"
+                                                                          : "\033[32m";
     const Json& counts = f["counts"];
     std::string error = f["last_error"].is_object() ? text_of(f["last_error"]["message"]) : "-";
-    std::printf("%-26s %s%-12s%s %8s %9s %9s %9s %6s  %-24s %s\n", clip(text_of(f["name"]), 26).c_str(), paint,
+    std::printf("%-26s %s%-14s%s %8s %9s %9s %9s %6s  %-24s %s\n", clip(text_of(f["name"]), 26).c_str(), paint,
                 state.c_str(), colour ? "\033[0m" : "", text_of(f["lag_events"]).c_str(),
                 text_of(counts["read"]).c_str(), text_of(counts["created"]).c_str(), text_of(counts["updated"]).c_str(),
-                text_of(counts["dead_lettered"]).c_str(), text_of(f["last_success"]).c_str(), clip(error, 60).c_str());
+                text_of(f["dead_letters"]).c_str(), text_of(f["last_success"]).c_str(), clip(error, 60).c_str());
   }
+  failing = print_sources(client, call, colour) || failing;
   print_reconciliations(client, call, colour);
   return failing ? 1 : 0;
 }

@@ -211,7 +211,8 @@ const std::vector<FieldSpec>& alert_fields() {
            }},
       {.name = "failing_for",
        .type = FieldType::Duration,
-       .description = "Alert when a flow has kept failing (backing off) this long; 0s: never.",
+       .description =
+           "Alert when a flow has kept failing (backing off), or a source failing to be read, this long; 0s: never.",
        .default_value = "5m"},
       {.name = "lag_events",
        .type = FieldType::Int,

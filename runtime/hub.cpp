@@ -101,6 +101,17 @@ Hub::Hub(const config::HubConfig& config, const connectors::Registry& registry, 
   xref_ = std::make_unique<StateXref>(*state_);
   lineage_retention_ = config.state.duration("lineage_retention");
   open_flows(config, by_name);
+  for (auto& source : sources_) {
+    std::vector<std::string> readers;
+    for (size_t i = 0; i < flows_.size(); ++i)
+      if (flow_ends_[i].first == source->name()) readers.push_back(flows_[i]->name());
+    source->set_flows(std::move(readers));
+  }
+  board_.read_sources_with([this] {
+    std::vector<SourceStatus> all;
+    for (const auto& source : sources_) all.push_back(source->status());
+    return all;
+  });
   start_operations(config);
   std::string linked;
   for (const auto& n : registry.registered_names()) linked += (linked.empty() ? "" : ",") + n;
@@ -196,6 +207,8 @@ bool Hub::publish_pushed() {
 void Hub::admin_tick(Clock::time_point now) {
   if (!admin_ && !alerts_) return;
   for (const auto& c : board_.take_commands()) {
+    for (auto& s : sources_)
+      if (!c.source.empty() && s->name() == c.source) s->set_paused(c.action == "pause");
     for (size_t i = 0; i < flows_.size(); ++i) {
       if (flows_[i]->name() != c.flow) continue;
       if (c.action == "pause") flows_[i]->pause();
@@ -216,6 +229,14 @@ void Hub::admin_tick(Clock::time_point now) {
       s.from = flow_ends_[i].first;
       s.to = flow_ends_[i].second;
       s.source_cursor = state_->cursor(s.from);
+      for (const auto& source : sources_)
+        if (source->name() == s.from) {
+          const SourceStatus from = source->status();
+          s.source_state = from.state;
+          s.source_error = from.last_error;
+          // A flow that is well itself says that nothing comes from its source.
+          if (from.state == "failing" && s.state != "paused" && s.state != "failing") s.state = "source-failing";
+        }
       snapshot.push_back(std::move(s));
     } catch (const std::exception& e) {
       log_warn("admin", {{"flow", flows_[i]->name()}}, std::string("no status: ") + e.what());

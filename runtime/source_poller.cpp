@@ -11,7 +11,12 @@ namespace synchub::runtime {
 
 SourcePoller::SourcePoller(SourceOptions options, Bus& bus, StateStore& state,
                            std::unique_ptr<connectors::SourceStream> source)
-    : options_(std::move(options)), bus_(bus), state_(state), source_(std::move(source)) {}
+    : options_(std::move(options)), bus_(bus), state_(state), source_(std::move(source)) {
+  status_.name = name();
+  status_.connector = options_.connector;
+  status_.stream = options_.stream;
+  status_.push = source_->push() != nullptr;
+}
 
 // What makes each event's ce_id unique (CloudEvents 1.0: source + id unique per distinct event):
 // a random number per process (other workers, earlier runs) and a counter per event. The id is
@@ -72,8 +77,13 @@ std::vector<OutgoingEvent> source_events(const SourceOptions& options, std::vect
 bool SourcePoller::publish_pushed(std::vector<connectors::SourceRecord>& records,
                                   const std::vector<std::string>& replay_keys, int64_t replay_until_ms) {
   if (!replay_keys.empty() && state_.push_seen(name(), replay_keys)) return false;
+  const auto read = static_cast<int64_t>(records.size());
   bus_.publish(to_events(records));
   if (!replay_keys.empty()) state_.remember_push(name(), replay_keys, replay_until_ms);
+  std::lock_guard lock(status_mu_);
+  status_.last_success_ms = now_ms();
+  status_.records_read += read;
+  read_counts_.add(status_.last_success_ms, read);
   return true;
 }
 
@@ -117,7 +127,9 @@ bool SourcePoller::hold_lease(Clock::time_point now) {
 // The cursor after a batch is committed once its events are durable.
 void SourcePoller::settle() {
   in_flight_.settle([this](const PublishedBatch& batch) {
-    if (batch.commit) state_.commit_source(name(), batch.cursor, batch.rejects, options_.worker_id);
+    if (!batch.commit) return;
+    state_.commit_source(name(), batch.cursor, batch.rejects, options_.worker_id);
+    note_cursor(batch.cursor);
   });
 }
 
@@ -138,22 +150,25 @@ void SourcePoller::stop() {
 }
 
 bool SourcePoller::poll_once(Clock::time_point now) {
-  if (now < next_poll_) return false;
+  if (now < next_poll_ || paused_) return false;
   bool pulling = false;  // an error while false is this worker's own (bus, state store)
   try {
     if (!hold_lease(now)) {  // the holder does the work; ask again later
       in_flight_.abandon();  // its cursor is the new holder's to commit
       drained_ = true;
       next_poll_ = now + std::min<std::chrono::milliseconds>(source_->poll_interval(), options_.lease_ttl / 3);
+      note_state("idle", false);
       return false;
     }
     bool replayed = replay_dead_letters();
     if (!cursor_loaded_) {
       cursor_ = state_.cursor(name());
       cursor_loaded_ = true;
+      note_cursor(cursor_);
     }
     if (!source_->reads_ahead()) settle();  // pull() is handed committed cursors only
     pulling = true;
+    note_state("polling");
     connectors::PullResult pulled = source_->pull(cursor_, options_.batch_size);
     pulling = false;
     const size_t read = pulled.records.size();
@@ -182,6 +197,7 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     drained_ = read == 0 && !rejected && !pulled.more && !pulled.waiting && !replayed;
     waiting_ = pulled.waiting;
     next_poll_ = pulled.more ? now : now + source_->poll_interval();
+    note_read(static_cast<int64_t>(read), pulled.more);
     return read > 0 || rejected || moved || replayed;
   } catch (const LeaseLost& e) {  // this worker stalled past the lease and another took the stream over
     in_flight_.abandon();
@@ -189,6 +205,7 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     leased_ = false;
     drained_ = true;
     next_poll_ = now + options_.lease_ttl / 3;
+    note_state("idle", false);
     log_warn("source", {{"stream", name()}, {"worker", options_.worker_id}}, e.what());
     return false;
   } catch (const connectors::TargetAsksToWait& e) {  // not a failure: the target set the pace
@@ -196,6 +213,7 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     cursor_loaded_ = false;
     drained_ = false;
     next_poll_ = now + e.wait;
+    note_failure(e.what(), next_poll_, false);  // not read: shown, and failing when it lasts
     log_warn("source", {{"stream", name()}, {"retry_in_ms", std::to_string(e.wait.count())}}, e.what());
     return false;
   } catch (const std::exception& e) {
@@ -206,13 +224,83 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     next_poll_ = now + wait;
     // A failure on this side (the data folder, the bus) or of the configuration (a refused
     // login): no wait clears it.
-    if (!pulling || dynamic_cast<const connectors::ConfigurationError*>(&e)) {
+    const bool refused = dynamic_cast<const connectors::ConfigurationError*>(&e) != nullptr;
+    if (!pulling || refused) {
       ++local_failures_;
       local_error_ = "source " + name() + ": " + e.what();
     }
+    note_failure(e.what(), next_poll_, refused);
     log_error("source", {{"stream", name()}, {"retry_in_ms", std::to_string(wait.count())}}, e.what());
     return false;
   }
+}
+
+void SourcePoller::set_flows(std::vector<std::string> flows) {
+  std::lock_guard lock(status_mu_);
+  status_.flows = std::move(flows);
+}
+
+void SourcePoller::set_paused(bool paused) {
+  if (paused == paused_) return;
+  if (paused) stop();  // commits what is in flight, lets another worker take the stream
+  paused_ = paused;
+  next_poll_ = {};
+  log_info("source", {{"stream", name()}}, paused ? "paused" : "resumed");
+  note_state(paused ? "paused" : "polling", !paused);  // resumed: polled at once
+}
+
+void SourcePoller::note_state(const char* state, bool polled_here) {
+  std::lock_guard lock(status_mu_);
+  status_.polled_here = polled_here;
+  // A poll after failures stays "failing" or "backing_off" until it succeeds.
+  const int failures = status_.consecutive_failures;
+  if (std::string_view(state) != "polling" || failures == 0)
+    status_.state = state;
+  else if (status_.state != "failing" && status_.state != "backing_off")
+    status_.state = failures >= SourceStatus::kFailingAfter ? "failing" : "backing_off";
+}
+
+void SourcePoller::note_read(int64_t records, bool more) {
+  const int64_t now = now_ms();
+  std::lock_guard lock(status_mu_);
+  status_.state = more ? "polling" : "idle";
+  status_.polled_here = true;
+  status_.last_success_ms = now;
+  status_.consecutive_failures = 0;
+  status_.next_poll_ms = 0;
+  status_.records_read += records;
+  read_counts_.add(now, records);
+}
+
+void SourcePoller::note_failure(const std::string& error, Clock::time_point next, bool hopeless) {
+  const int64_t now = now_ms();
+  std::lock_guard lock(status_mu_);
+  ++status_.consecutive_failures;
+  ++status_.errors;
+  error_counts_.add(now, 1);
+  status_.last_error = error;
+  status_.last_error_ms = now;
+  status_.state = hopeless || status_.consecutive_failures >= SourceStatus::kFailingAfter ? "failing" : "backing_off";
+  status_.next_poll_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
+}
+
+void SourcePoller::note_cursor(const std::string& cursor) {
+  const int64_t at = cursor.empty() ? 0 : source_->cursor_time_ms(cursor).value_or(0);
+  std::lock_guard lock(status_mu_);
+  status_.cursor = cursor;
+  status_.cursor_time_ms = at;
+}
+
+SourceStatus SourcePoller::status() const {
+  const int64_t now = now_ms();
+  std::lock_guard lock(status_mu_);
+  SourceStatus s = status_;
+  s.read_5m = read_counts_.last(5, now);
+  s.read_1h = read_counts_.last(60, now);
+  s.read_24h = read_counts_.last(MinuteCounts::kMinutes, now);
+  s.read_per_minute = read_counts_.per_minute(60, now);
+  s.errors_per_minute = error_counts_.per_minute(60, now);
+  return s;
 }
 
 }  // namespace synchub::runtime

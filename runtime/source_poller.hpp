@@ -7,11 +7,14 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "connectors/connector.hpp"
+#include "runtime/admin/admin_board.hpp"
 #include "runtime/backoff.hpp"
+#include "runtime/base/minute_counts.hpp"
 #include "runtime/bus/bus.hpp"
 #include "runtime/flow_runner.hpp"
 #include "runtime/in_flight.hpp"
@@ -48,8 +51,9 @@ class SourcePoller {
   bool publish_pushed(std::vector<connectors::SourceRecord>& records, const std::vector<std::string>& replay_keys,
                       int64_t replay_until_ms);
   const connectors::PushSource* push_source() const { return source_->push(); }
-  // Nothing read at the last poll, and nothing waiting to become ready.
-  bool drained() const { return drained_; }
+  // Nothing read at the last poll, and nothing waiting to become ready (or paused: nothing will
+  // be read until resumed).
+  bool drained() const { return drained_ || paused_; }
   // Non-empty when this worker's own side (the bus, the state store) failed kLocalFailuresStuck
   // polls in a row: an error waiting cannot clear (run --once stops on it).
   std::string stuck() const { return local_failures_ >= kLocalFailuresStuck ? local_error_ : ""; }
@@ -64,6 +68,15 @@ class SourcePoller {
   // At shutdown: commits the batch in flight, and lets another worker take the stream at once.
   void stop();
 
+  // What the admin API, /metrics and the alerts show; any thread may ask.
+  SourceStatus status() const;
+  // The flows reading the stream (shown with its status).
+  void set_flows(std::vector<std::string> flows);
+  // Paused by an operator (a system under maintenance is left alone): the source is not polled,
+  // its batch in flight is committed and its lease released. Pushes (webhooks) are still taken;
+  // its flows go on with what is on the bus.
+  void set_paused(bool paused);
+
  private:
   std::vector<OutgoingEvent> to_events(std::vector<connectors::SourceRecord>& records) const {
     return source_events(options_, records);
@@ -72,6 +85,11 @@ class SourcePoller {
   // Commits the cursor of the batch being published once the bus has it (see InFlight).
   void settle();
   bool hold_lease(Clock::time_point now);  // false: another worker polls this stream
+  // The status's changes (scheduler thread; under status_mu_).
+  void note_read(int64_t records, bool more);
+  void note_failure(const std::string& error, Clock::time_point next, bool hopeless);
+  void note_cursor(const std::string& cursor);
+  void note_state(const char* state, bool polled_here = true);
 
   SourceOptions options_;
   Bus& bus_;
@@ -95,6 +113,11 @@ class SourcePoller {
   std::string local_error_;
   bool leased_ = false;
   Clock::time_point renew_lease_at_{};
+  bool paused_ = false;
+
+  mutable std::mutex status_mu_;
+  SourceStatus status_;
+  MinuteCounts read_counts_, error_counts_;
 };
 
 }  // namespace synchub::runtime

@@ -192,6 +192,10 @@ HttpResponse ErpSimulator::handle(const HttpRequest& request) {
   if (request.header("X-Api-Key") != options_.api_key)
     return HttpResponse::json(401, R"({"error":"missing or wrong X-Api-Key"})");
   if (auto refusal = faults_.before()) return *refusal;
+  {
+    std::lock_guard lock(mu_);
+    if (down_) return HttpResponse::json(503, R"({"error":"ERP down for maintenance"})");
+  }
   HttpResponse response;
   if (request.path == "/sales_orders" && request.method == "GET") {
     std::lock_guard lock(mu_);

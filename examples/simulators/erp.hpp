@@ -12,6 +12,7 @@
 //   listings    GET /sales_orders, /invoices, /stock, /credit with
 //               modified_after (>), offset, limit; status= for orders.
 //   GET /stats  counts, for the demo
+//   set_down()  an outage: every call answers 503
 //   OA          POST /approvals {order_no, ...} (409 when one exists),
 //               GET /approvals?order_no=, POST /approvals/{id}/approve
 //               (confirms the held order).
@@ -63,6 +64,8 @@ class ErpSimulator {
   std::string add_duplicate_order(const std::string& external_no);  // the new id, "" when none
   void fail_writes_of(const std::string& external_no);
   int refused_writes() const;  // writes refused so
+  // An outage: every API call answers 503 (no Retry-After) until set_down(false).
+  void set_down(bool down);
 
  private:
   using Json = nlohmann::ordered_json;
@@ -86,6 +89,7 @@ class ErpSimulator {
   std::map<std::string, std::string> id_of_;  // external no -> id
   std::set<std::string> failing_;             // external nos whose writes fail (503)
   int refused_ = 0;
+  bool down_ = false;  // under mu_
   std::map<std::string, Json> invoices_;                         // number -> invoice (one per confirmed order)
   std::map<std::string, Json> customers_;                        // code -> customer
   std::map<std::string, std::string> code_of_;                   // CRM id -> code

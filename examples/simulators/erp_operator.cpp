@@ -40,6 +40,11 @@ void ErpSimulator::fail_writes_of(const std::string& external_no) {
   failing_.insert(external_no);
 }
 
+void ErpSimulator::set_down(bool down) {
+  std::lock_guard lock(mu_);
+  down_ = down;
+}
+
 int ErpSimulator::refused_writes() const {
   std::lock_guard lock(mu_);
   return refused_;

@@ -4,7 +4,6 @@
 #include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "config/units.hpp"
 #include "http/signing.hpp"
@@ -15,6 +14,7 @@
 #include "runtime/admin/process_metrics.hpp"
 #include "runtime/admin/reconciliation_api.hpp"
 #include "runtime/admin/series_api.hpp"
+#include "runtime/admin/sources_api.hpp"
 #include "runtime/base/clock.hpp"
 #include "runtime/base/log.hpp"
 #include "runtime/base/prometheus_text.hpp"
@@ -82,7 +82,11 @@ Json flow_json(const FlowStatus& f) {
       {"last_success", time_or_null(f.last_success_ms)},
       {"last_error",
        f.last_error.empty() ? Json(nullptr) : Json{{"message", f.last_error}, {"time", time_or_null(f.last_error_ms)}}},
-      {"retry", {{"attempt", f.attempt}, {"next_attempt", time_or_null(f.next_attempt_ms)}}}};
+      {"retry", {{"attempt", f.attempt}, {"next_attempt", time_or_null(f.next_attempt_ms)}}},
+      {"source",
+       {{"name", f.from},
+        {"state", f.source_state.empty() ? Json(nullptr) : Json(f.source_state)},
+        {"last_error", f.source_error.empty() ? Json(nullptr) : Json(f.source_error)}}}};
 }
 
 Json run_json(const RunRecord& r) {
@@ -179,6 +183,7 @@ RouteTable AdminApi::route_table() {
   routes.insert(routes.end(), std::make_move_iterator(api.begin()), std::make_move_iterator(api.end()));
   for (Route& r : dead_letters_->routes()) routes.push_back(std::move(r));
   routes.insert(routes.end(), std::make_move_iterator(dlq.begin()), std::make_move_iterator(dlq.end()));
+  for (Route& r : source_routes(board_)) routes.push_back(std::move(r));
   if (reconciliation_)
     for (Route& r : reconciliation_->routes()) routes.push_back(std::move(r));
   return RouteTable(std::move(routes));
@@ -353,16 +358,8 @@ http::HttpResponse AdminApi::flow_action(const std::string& name, const std::str
 http::HttpResponse AdminApi::metrics() {
   const auto all = board_.flows();
   std::string out;
-  auto family = [&](const char* name, const char* type, const char* help) {
-    prometheus::family(out, name, type, help);
-  };
-  auto sample = [&](const char* name, const std::string& labels, const std::string& value) {
-    prometheus::sample(out, name, labels, value);
-  };
-  using prometheus::label, prometheus::real;
-  auto flow_label = [&](const FlowStatus& f) { return "flow=\"" + label(f.name) + "\""; };
-
-  family("synchub_records_total", "counter", "Records handled by a flow since start, by outcome.");
+  prometheus::Writer w(out);
+  w.family("synchub_records_total", "counter", "Records handled by a flow since start, by outcome.");
   for (const auto& f : all) {
     const std::pair<const char*, int64_t> outcomes[] = {{"read", f.read},
                                                         {"created", f.created},
@@ -372,63 +369,49 @@ http::HttpResponse AdminApi::metrics() {
                                                         {"failed", f.failed},
                                                         {"dead_lettered", f.dead_lettered}};
     for (const auto& [outcome, n] : outcomes)
-      sample("synchub_records_total", flow_label(f) + ",outcome=\"" + outcome + "\"", std::to_string(n));
+      w.sample("synchub_records_total", {{"flow", f.name}, {"outcome", outcome}}, n);
   }
-  family("synchub_flow_lag_events", "gauge", "Events on the flow's topic not yet handled.");
-  for (const auto& f : all) sample("synchub_flow_lag_events", flow_label(f), std::to_string(f.lag_events));
-  family("synchub_flow_lag_seconds", "gauge", "Age of the oldest event on the flow's topic not yet handled (0: none).");
+  w.family("synchub_flow_lag_events", "gauge", "Events on the flow's topic not yet handled.");
+  for (const auto& f : all) w.sample("synchub_flow_lag_events", {{"flow", f.name}}, f.lag_events);
+  w.family("synchub_flow_lag_seconds", "gauge",
+           "Age of the oldest event on the flow's topic not yet handled (0: none).");
   const int64_t now = now_ms();
   for (const auto& f : all)
-    sample("synchub_flow_lag_seconds", flow_label(f),
-           real(f.oldest_pending_ms ? std::max<int64_t>(0, now - f.oldest_pending_ms) / 1000.0 : 0));
-  family("synchub_flow_up", "gauge", "1 when the flow is not failing or paused.");
+    w.sample("synchub_flow_lag_seconds", {{"flow", f.name}},
+             f.oldest_pending_ms ? std::max<int64_t>(0, now - f.oldest_pending_ms) / 1000.0 : 0.0);
+  w.family("synchub_flow_up", "gauge", "1 when the flow is not failing or paused (its source has synchub_source_up).");
   for (const auto& f : all)
-    sample("synchub_flow_up", flow_label(f), f.state == "failing" || f.state == "paused" ? "0" : "1");
-  family("synchub_flow_retry_attempt", "gauge", "Failed attempts in a row (0 when healthy).");
-  for (const auto& f : all) sample("synchub_flow_retry_attempt", flow_label(f), std::to_string(f.attempt));
-  family("synchub_retries_total", "counter", "Transient failures a flow backed off from and retried, since start.");
-  for (const auto& f : all) sample("synchub_retries_total", flow_label(f), std::to_string(f.retries));
+    w.sample("synchub_flow_up", {{"flow", f.name}}, f.state == "failing" || f.state == "paused" ? 0 : 1);
+  w.family("synchub_flow_retry_attempt", "gauge", "Failed attempts in a row (0 when healthy).");
+  for (const auto& f : all) w.sample("synchub_flow_retry_attempt", {{"flow", f.name}}, f.attempt);
+  w.family("synchub_retries_total", "counter", "Transient failures a flow backed off from and retried, since start.");
+  for (const auto& f : all) w.sample("synchub_retries_total", {{"flow", f.name}}, f.retries);
   std::vector<int64_t> pending;
   {
     std::lock_guard lock(state_mu_);
     for (const auto& f : all) pending.push_back(state_->count_dead_letters(f.name, "pending"));
   }
-  family("synchub_dead_letters_pending", "gauge",
-         "Pending dead-letter entries: one per flow and key, however often the key failed.");
-  for (size_t i = 0; i < all.size(); ++i)
-    sample("synchub_dead_letters_pending", flow_label(all[i]), std::to_string(pending[i]));
-  family("synchub_dlq_entries", "gauge",
-         "Pending dead-letter entries (as synchub_dead_letters_pending; kept for old dashboards).");
-  for (size_t i = 0; i < all.size(); ++i) sample("synchub_dlq_entries", flow_label(all[i]), std::to_string(pending[i]));
-  // Sources whose cursor is a point in time (incremental pulls by a modified-at field).
-  family("synchub_source_cursor_timestamp_seconds", "gauge",
-         "The time a source has read up to, for sources whose cursor is a time.");
-  std::set<std::string> sources;
-  for (const auto& f : all) {
-    if (!sources.insert(f.from).second) continue;
-    std::string since = f.source_cursor;
-    if (auto j = Json::parse(f.source_cursor, nullptr, false);
-        j.is_object() && j.contains("since") && j["since"].is_string())
-      since = j["since"].get<std::string>();
-    if (since.size() < 10 || since[4] != '-') continue;  // a date, not a counter or file position
-    if (auto t = mapping::parse_datetime(since, "", mapping::TimeZone::utc()))
-      sample("synchub_source_cursor_timestamp_seconds", "source=\"" + label(f.from) + "\"", real(t->micros / 1e6));
-  }
+  w.family("synchub_dead_letters_pending", "gauge",
+           "Pending dead-letter entries: one per flow and key, however often the key failed.");
+  for (size_t i = 0; i < all.size(); ++i) w.sample("synchub_dead_letters_pending", {{"flow", all[i].name}}, pending[i]);
+  w.family("synchub_dlq_entries", "gauge",
+           "Pending dead-letter entries (as synchub_dead_letters_pending; kept for old dashboards).");
+  for (size_t i = 0; i < all.size(); ++i) w.sample("synchub_dlq_entries", {{"flow", all[i].name}}, pending[i]);
+  append_source_metrics(out, board_.sources());
   // Sink write durations, merged per sink connector (flows writing to one connector share it).
-  family("synchub_sink_request_duration_seconds", "histogram", "Time of one write of a batch to a sink.");
+  w.family("synchub_sink_request_duration_seconds", "histogram", "Time of one write of a batch to a sink.");
   std::map<std::string, DurationHistogram> by_connector;
   for (const auto& f : all) by_connector[f.to.substr(0, f.to.find('.'))].add(f.sink_writes);
   for (const auto& [connector, h] : by_connector) {
-    const std::string c = "connector=\"" + label(connector) + "\"";
     int64_t cumulative = 0;
     for (size_t i = 0; i < h.kBounds.size(); ++i) {
       cumulative += h.in_bucket[i];
-      sample("synchub_sink_request_duration_seconds_bucket", c + ",le=\"" + real(h.kBounds[i]) + "\"",
-             std::to_string(cumulative));
+      w.sample("synchub_sink_request_duration_seconds_bucket",
+               {{"connector", connector}, {"le", prometheus::number(h.kBounds[i])}}, cumulative);
     }
-    sample("synchub_sink_request_duration_seconds_bucket", c + ",le=\"+Inf\"", std::to_string(h.count));
-    sample("synchub_sink_request_duration_seconds_sum", c, real(h.sum_seconds));
-    sample("synchub_sink_request_duration_seconds_count", c, std::to_string(h.count));
+    w.sample("synchub_sink_request_duration_seconds_bucket", {{"connector", connector}, {"le", "+Inf"}}, h.count);
+    w.sample("synchub_sink_request_duration_seconds_sum", {{"connector", connector}}, h.sum_seconds);
+    w.sample("synchub_sink_request_duration_seconds_count", {{"connector", connector}}, h.count);
   }
   if (options_.bus_metrics) out += options_.bus_metrics();
   append_process_metrics(out);

@@ -3,9 +3,10 @@
 // pause/resume/trigger are handed to the scheduler through it; dead letters and run history are
 // read and changed through a state-store connection of its own. The routes are one table
 // (AdminApi::route_table in admin_api.cpp: method, path, role, handler, help; the dead-letter
-// routes come from dead_letter_api.cpp, the reconciliation routes from reconciliation_api.cpp); GET /api/v1/routes
-// lists them. Tokens: `Authorization: Bearer <token>`, compared in constant time; with no token configured the API is
-// open (it listens on loopback by default).
+// routes come from dead_letter_api.cpp, the reconciliation routes from reconciliation_api.cpp, the
+// sources' from sources_api.cpp); GET /api/v1/routes lists them. Tokens: `Authorization: Bearer
+// <token>`, compared in constant time; with no token configured the API is open (it listens on
+// loopback by default).
 #pragma once
 
 #include <functional>

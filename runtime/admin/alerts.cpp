@@ -22,6 +22,12 @@ std::string human(int64_t ms) {
   return std::to_string(s / 86400) + " days";
 }
 
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 // The condition's state for one flow: (is it true, what it says).
 struct Reading {
   bool on = false;
@@ -112,6 +118,30 @@ std::vector<AlertEvent> AlertRules::evaluate(const std::vector<ReconciliationOut
   return events;
 }
 
+std::vector<AlertEvent> AlertRules::evaluate(const std::vector<SourceStatus>& sources, int64_t now) {
+  std::vector<AlertEvent> events;
+  const int64_t failing_for = options_.failing_for.count();
+  for (const auto& s : sources) {
+    // Keyed apart from the flows' conditions: a flow and a source may share a name.
+    const bool on = failing_for > 0 && s.consecutive_failures > 0 && s.state != "paused";
+    const Stepped st = step(conditions_[{"source " + s.name, "source_failing"}], on, failing_for, now);
+    if (st.step == Step::None) continue;
+    AlertEvent e{"", "source_failing", "firing", "", now, st.since_ms};
+    e.source = s.name;
+    const std::string readers = s.flows.empty() ? "" : " (read by " + join(s.flows) + ")";
+    if (st.step == Step::Resolve) {
+      e.status = "resolved";
+      e.summary = "source " + s.name + " is read again after " + human(now - st.since_ms);
+    } else {
+      e.summary = "source " + s.name + (st.step == Step::Remind ? " still" : "") + " cannot be read" + readers + " (" +
+                  std::to_string(s.consecutive_failures) + " polls failed in a row, since " + human(now - st.since_ms) +
+                  " ago): " + (s.last_error.empty() ? "?" : s.last_error);
+    }
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
 AlertPost alert_post(const AlertOptions& options, const AlertEvent& e, int64_t now) {
   const std::string text =
       "[synchub " + options.hub_name + "] " + (e.status == "firing" ? "ALERT: " : "RESOLVED: ") + e.summary;
@@ -138,8 +168,11 @@ AlertPost alert_post(const AlertOptions& options, const AlertEvent& e, int64_t n
     body["content"] = {{"text", text}};
   } else {
     body = {{"source", "synchub"}, {"hub", options.hub_name}, {"status", e.status}, {"alert", e.condition}};
-    // A reconciliation's alert names it (and the run to open) where a flow's names the flow.
-    if (e.reconciliation.empty()) {
+    // A reconciliation's alert names it (and the run to open), a source's the stream, where a
+    // flow's names the flow.
+    if (!e.source.empty()) {
+      body["stream"] = e.source;
+    } else if (e.reconciliation.empty()) {
       body["flow"] = e.flow;
     } else {
       body["reconciliation"] = e.reconciliation;
@@ -188,10 +221,14 @@ AlertMonitor::Delivery AlertMonitor::deliver(const AlertEvent& event) {
       if (answer.is_object() && answer.contains(code) && answer[code].is_number() && answer[code] != 0)
         problem = "receiver answered " + reply.body.substr(0, 200);
   }
-  const LogFields fields{
-      {event.flow.empty() ? "reconciliation" : "flow", event.flow.empty() ? event.reconciliation : event.flow},
-      {"alert", event.condition},
-      {"status", event.status}};
+  const LogFields fields{{!event.source.empty() ? "stream"
+                          : event.flow.empty()  ? "reconciliation"
+                                                : "flow",
+                          !event.source.empty() ? event.source
+                          : event.flow.empty()  ? event.reconciliation
+                                                : event.flow},
+                         {"alert", event.condition},
+                         {"status", event.status}};
   if (problem.empty()) {
     log_info("alerts", fields, "delivered: " + event.summary);
     return {true, false, {}};
@@ -226,6 +263,7 @@ void AlertMonitor::loop() {
       auto events = rules_.evaluate(flows, letters, now_ms());
       if (reconciliations_)
         for (auto& e : rules_.evaluate(reconciliations_->outcomes(), now_ms())) events.push_back(std::move(e));
+      for (auto& e : rules_.evaluate(board_.sources(), now_ms())) events.push_back(std::move(e));
       lock.lock();
       for (auto& e : events) outbox_.push_back(std::move(e));
       while (outbox_.size() > kMaxQueued) {

@@ -1,4 +1,5 @@
-// Alerts: when a flow keeps failing, falls behind, or collects dead letters, or
+// Alerts: when a flow keeps failing, falls behind, or collects dead letters, a
+// source keeps failing (its system down: nothing is read), or
 // a reconciliation the hub ran finds differences or fails, post a message to a
 // webhook (synchub's JSON, or a DingTalk / WeCom / Feishu group robot), then
 // one reminder per `repeat` at most, and one message when it recovers (a clean
@@ -43,14 +44,15 @@ struct AlertOptions {
 };
 
 struct AlertEvent {
-  std::string flow;       // "" for a reconciliation's
-  std::string condition;  // flow_failing | lag_events | lag_age | dead_letters | reconciliation
+  std::string flow;       // "" for a reconciliation's or a source's
+  std::string condition;  // flow_failing | lag_events | lag_age | dead_letters | source_failing | reconciliation
   std::string status;     // firing | resolved
   std::string summary;    // one line for people
   int64_t at_ms = 0;
   int64_t since_ms = 0;        // when the condition started
   std::string reconciliation;  // the reconciliation condition's, instead of a flow
   int64_t run_id = 0;          // the reconciliation's run that fired or resolved it
+  std::string source;          // the source_failing condition's stream (connector.stream)
 };
 
 class AlertRules {
@@ -62,6 +64,9 @@ class AlertRules {
   // What to send now, given the latest run of each reconciliation the hub ran: one condition
   // per reconciliation, true while its latest run found differences or failed.
   std::vector<AlertEvent> evaluate(const std::vector<ReconciliationOutcome>& reconciliations, int64_t now_ms);
+  // What to send now, given each source's state: a source whose polls keep failing alerts once it
+  // has failed for `failing_for` (as a flow does), and recovers at its first good poll.
+  std::vector<AlertEvent> evaluate(const std::vector<SourceStatus>& sources, int64_t now_ms);
 
  private:
   struct Condition {

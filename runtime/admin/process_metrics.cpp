@@ -9,16 +9,11 @@
 #include <iterator>
 #include <sstream>
 
+#include "runtime/base/prometheus_text.hpp"
+
 namespace synchub::runtime {
 
 namespace {
-
-void gauge(std::string& out, const char* name, const char* type, const char* help, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.15g", value);
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ");
-  out.append(type).append("\n").append(name).append(" ").append(text).append("\n");
-}
 
 // Field 22 of /proc/self/stat: start time in clock ticks after boot.
 double start_time_seconds() {
@@ -59,15 +54,15 @@ void append_process_metrics(std::string& out) {
     ++open_fds;
   rlimit files{};
   getrlimit(RLIMIT_NOFILE, &files);
-  gauge(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.", cpu);
-  gauge(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
-        static_cast<double>(pages_resident) * page);
-  gauge(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
-        static_cast<double>(pages_total) * page);
-  gauge(out, "process_open_fds", "gauge", "Number of open file descriptors.", open_fds);
-  gauge(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.",
-        static_cast<double>(files.rlim_cur));
-  gauge(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", started);
+  prometheus::Writer w(out);
+  w.single("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.", cpu);
+  w.single("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+           static_cast<double>(pages_resident) * page);
+  w.single("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+           static_cast<double>(pages_total) * page);
+  w.single("process_open_fds", "gauge", "Number of open file descriptors.", open_fds);
+  w.single("process_max_fds", "gauge", "Maximum number of open file descriptors.", static_cast<double>(files.rlim_cur));
+  w.single("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", started);
 }
 
 }  // namespace synchub::runtime

@@ -50,52 +50,36 @@ std::string KafkaStats::prometheus_text() const {
   std::lock_guard lock(mu_);
   if (clients_.empty()) return "";
   std::string out;
-  auto family = [&](const char* name, const char* type, const char* help) {
-    prometheus::family(out, name, type, help);
-  };
-  auto sample = [&](const char* name, const std::string& labels, const std::string& value) {
-    prometheus::sample(out, name, labels, value);
-  };
-  using prometheus::label, prometheus::real;
-  auto client_label = [&](const std::string& client) { return "client=\"" + label(client) + "\""; };
-
-  family("synchub_kafka_messages_total", "counter",
-         "Messages a Kafka client produced or consumed (librdkafka statistics).");
-  for (const auto& [name, c] : clients_) {
-    if (c.consumer)
-      sample("synchub_kafka_messages_total", client_label(name) + ",direction=\"consumed\"",
-             std::to_string(c.consumed));
-    else
-      sample("synchub_kafka_messages_total", client_label(name) + ",direction=\"produced\"",
-             std::to_string(c.produced));
-  }
-  family("synchub_kafka_producer_queue_messages", "gauge", "Messages waiting in the producer's queues.");
+  prometheus::Writer w(out);
+  w.family("synchub_kafka_messages_total", "counter",
+           "Messages a Kafka client produced or consumed (librdkafka statistics).");
   for (const auto& [name, c] : clients_)
-    if (!c.consumer) sample("synchub_kafka_producer_queue_messages", client_label(name), std::to_string(c.queued));
-  family("synchub_kafka_rebalances_total", "counter", "Rebalances of a flow's consumer group seen by this worker.");
+    w.sample("synchub_kafka_messages_total", {{"client", name}, {"direction", c.consumer ? "consumed" : "produced"}},
+             c.consumer ? c.consumed : c.produced);
+  w.family("synchub_kafka_producer_queue_messages", "gauge", "Messages waiting in the producer's queues.");
   for (const auto& [name, c] : clients_)
-    if (c.consumer) sample("synchub_kafka_rebalances_total", client_label(name), std::to_string(c.rebalances));
-  family("synchub_kafka_errors_total", "counter", "Errors librdkafka reported on a client (also logged).");
+    if (!c.consumer) w.sample("synchub_kafka_producer_queue_messages", {{"client", name}}, c.queued);
+  w.family("synchub_kafka_rebalances_total", "counter", "Rebalances of a flow's consumer group seen by this worker.");
   for (const auto& [name, c] : clients_)
-    sample("synchub_kafka_errors_total", client_label(name), std::to_string(c.errors));
-  family("synchub_kafka_broker_up", "gauge", "1 when the client's connection to the broker is up.");
+    if (c.consumer) w.sample("synchub_kafka_rebalances_total", {{"client", name}}, c.rebalances);
+  w.family("synchub_kafka_errors_total", "counter", "Errors librdkafka reported on a client (also logged).");
+  for (const auto& [name, c] : clients_) w.sample("synchub_kafka_errors_total", {{"client", name}}, c.errors);
+  w.family("synchub_kafka_broker_up", "gauge", "1 when the client's connection to the broker is up.");
   for (const auto& [name, c] : clients_)
     for (const auto& [broker, b] : c.brokers)
-      sample("synchub_kafka_broker_up", client_label(name) + ",broker=\"" + label(broker) + "\"", b.up ? "1" : "0");
-  family("synchub_kafka_broker_rtt_seconds", "gauge", "Average request round trip to the broker (last interval).");
+      w.sample("synchub_kafka_broker_up", {{"client", name}, {"broker", broker}}, b.up ? 1 : 0);
+  w.family("synchub_kafka_broker_rtt_seconds", "gauge", "Average request round trip to the broker (last interval).");
   for (const auto& [name, c] : clients_)
     for (const auto& [broker, b] : c.brokers)
-      sample("synchub_kafka_broker_rtt_seconds", client_label(name) + ",broker=\"" + label(broker) + "\"",
-             real(b.rtt_seconds));
-  family("synchub_kafka_broker_request_errors_total", "counter",
-         "Failed requests to the broker: send or receive errors, timeouts.");
+      w.sample("synchub_kafka_broker_rtt_seconds", {{"client", name}, {"broker", broker}}, b.rtt_seconds);
+  w.family("synchub_kafka_broker_request_errors_total", "counter",
+           "Failed requests to the broker: send or receive errors, timeouts.");
   for (const auto& [name, c] : clients_)
-    for (const auto& [broker, b] : c.brokers) {
-      const std::string labels = client_label(name) + ",broker=\"" + label(broker) + "\"";
-      sample("synchub_kafka_broker_request_errors_total", labels + ",kind=\"send\"", std::to_string(b.tx_errors));
-      sample("synchub_kafka_broker_request_errors_total", labels + ",kind=\"receive\"", std::to_string(b.rx_errors));
-      sample("synchub_kafka_broker_request_errors_total", labels + ",kind=\"timeout\"", std::to_string(b.timeouts));
-    }
+    for (const auto& [broker, b] : c.brokers)
+      for (const auto& [kind, n] :
+           {std::pair{"send", b.tx_errors}, std::pair{"receive", b.rx_errors}, std::pair{"timeout", b.timeouts}})
+        w.sample("synchub_kafka_broker_request_errors_total", {{"client", name}, {"broker", broker}, {"kind", kind}},
+                 n);
   return out;
 }
 

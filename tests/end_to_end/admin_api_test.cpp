@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "http/http_client.hpp"
 #include "tests/support/test_support.hpp"
@@ -207,6 +208,17 @@ TEST(AdminApi, HeadWrongMethodsAndTheRouteList) {
     const HttpReply reply = hub.call(r["method"], path, "op-1");
     EXPECT_NE(reply.status, 405) << path;
     EXPECT_EQ(reply.body.find("no route"), std::string::npos) << path << ": " << reply.body;
+    if (r["method"] != "GET") continue;
+    // HEAD answers as GET does (status, type, length), without the body.
+    const HttpReply head = hub.call("HEAD", path, "op-1");
+    EXPECT_EQ(head.status, reply.status) << "HEAD " << path;
+    EXPECT_EQ(head.body, "") << "HEAD " << path;
+    EXPECT_EQ(head.header("content-type"), reply.header("content-type")) << "HEAD " << path;
+    EXPECT_FALSE(head.header("content-length").empty()) << "HEAD " << path;
+    // The same length, where the answer does not change from one call to the next.
+    if (path.find("/api/v1/") == std::string::npos || path == "/api/v1/routes" || path == "/api/v1/whoami") {
+      EXPECT_EQ(head.header("content-length"), std::to_string(reply.body.size())) << "HEAD " << path;
+    }
   }
 }
 
@@ -433,6 +445,27 @@ TEST(StatusCommand, TableJsonAndExitCodes) {
   EXPECT_NE(refused.err.find("HTTP 401"), std::string::npos) << refused.err;
   CommandResult nobody = run_synchub({"status", "--url", "http://127.0.0.1:1"});
   EXPECT_EQ(nobody.exit_code, 2);
+}
+
+// The DLQ column counts the dead letters still pending, as the API's dead_letters: one discarded
+// is gone from it (the flow's dead_lettered count since start keeps it).
+TEST(StatusCommand, TheDlqColumnShowsPendingDeadLetters) {
+  AdminHub hub;
+  hub.drop("a.jsonl", "{\"order_id\":\"A\",\"id\":\"A\"}\n{\"order_id\":\"B\"}\n{\"order_id\":\"C\"}\n");
+  hub.flow_until([](const Json& f) { return f["counts"]["dead_lettered"] == 2 && f["dead_letters"] == 2; });
+  auto dlq_column = [&] {
+    CommandResult table = run_synchub({"status", "--url", hub.base(), "--token", "view-1"});
+    std::smatch m;
+    // FLOW STATE LAG READ CREATED UPDATED DLQ
+    EXPECT_TRUE(std::regex_search(table.out, m, std::regex("\norders +[a-z-]+ +[0-9]+ +3 +1 +0 +([0-9]+) ")))
+        << table.out;
+    return m.size() > 1 ? m[1].str() : "";
+  };
+  EXPECT_EQ(dlq_column(), "2");
+  const int64_t id = hub.get("/api/v1/dlq?flow=orders")["entries"][0]["id"];
+  ASSERT_EQ(hub.call("DELETE", "/api/v1/dlq/" + std::to_string(id), "op-1").status, 200);
+  hub.flow_until([](const Json& f) { return f["dead_letters"] == 1; });
+  EXPECT_EQ(dlq_column(), "1");
 }
 
 TEST(StatusCommand, AFailingFlowExitsOne) {

@@ -6,8 +6,8 @@
 // answer until the test lets it go, so that "running" is a state the test can see.
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>

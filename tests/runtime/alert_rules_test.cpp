@@ -160,6 +160,45 @@ TEST(AlertPost, ReceiverFormats) {
   EXPECT_EQ(feishu["content"]["text"], "[synchub prod] RESOLVED: flow orders failing: 货款 HTTP 503");
 }
 
+// A source that cannot be read (its system down) alerts like a failing flow: once it has failed
+// for `failing_for`, naming the flows it feeds and the error; one recovery at its first good poll.
+TEST(AlertRules, AFailingSourceAlertsAfterTheDelayThenRecovers) {
+  AlertRules rules({.failing_for = 60s});
+  SourceStatus s;
+  s.name = "erp.invoices";
+  s.state = "idle";
+  s.flows = {"invoices_to_crm", "invoices_to_finance"};
+  EXPECT_TRUE(rules.evaluate(std::vector<SourceStatus>{s}, 1000).empty());
+  s.state = "backing_off";
+  s.consecutive_failures = 1;
+  s.last_error = "erp answered HTTP 503";
+  EXPECT_TRUE(rules.evaluate(std::vector<SourceStatus>{s}, 2000).empty()) << "not for 60 s yet";
+  s.state = "failing";
+  s.consecutive_failures = 7;
+  EXPECT_TRUE(rules.evaluate(std::vector<SourceStatus>{s}, 61000).empty());
+  auto fired = rules.evaluate(std::vector<SourceStatus>{s}, 62000);
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].condition, "source_failing");
+  EXPECT_EQ(fired[0].source, "erp.invoices");
+  EXPECT_EQ(fired[0].since_ms, 2000);
+  EXPECT_EQ(fired[0].summary,
+            "source erp.invoices cannot be read (read by invoices_to_crm, invoices_to_finance) (7 polls failed in a "
+            "row, since 60 s ago): erp answered HTTP 503");
+  Json generic = Json::parse(alert_post({.hub_name = "prod", .url = "http://127.0.0.1:9/"}, fired[0], 0).body);
+  EXPECT_EQ(generic["alert"], "source_failing");
+  EXPECT_EQ(generic["stream"], "erp.invoices");
+  EXPECT_FALSE(generic.contains("flow"));
+  EXPECT_TRUE(rules.evaluate(std::vector<SourceStatus>{s}, 500000).empty()) << "one alert per outage";
+  s.state = "idle";
+  s.consecutive_failures = 0;
+  auto resolved = rules.evaluate(std::vector<SourceStatus>{s}, 600000);
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0].status, "resolved");
+  EXPECT_EQ(resolved[0].summary, "source erp.invoices is read again after 9 min");
+  // A flow of the same name keeps its own condition.
+  EXPECT_TRUE(rules.evaluate({flow("erp.invoices")}, {}, 600001).empty());
+}
+
 TEST(AlertPost, AReconciliationsAlertNamesItAndItsRun) {
   AlertEvent e{"",
                "reconciliation",

@@ -178,5 +178,80 @@ TEST_F(SourcePollerTest, AWorkerThatStalledPastItsLeaseCannotMoveTheCursor) {
   EXPECT_EQ(state->cursor("crm.orders"), "");
 }
 
+// What the admin API shows of a source: polling while it has more, idle once read, backing off at a
+// failure, failing from the third in a row (with the error, its time and the count), a good poll
+// again clears it; records read; the committed cursor; paused by an operator, not polled.
+TEST_F(SourcePollerTest, ItsStatusSaysWhetherItReadsAndWhyNot) {
+  auto source = std::make_unique<NumberedOrders>(250);
+  bool down = false;
+  source->on_pull = [&](const std::string&) {
+    if (down) throw std::runtime_error("erp answered HTTP 503: down for maintenance");
+  };
+  SourcePoller poller(options, *bus, *state, std::move(source));
+  poller.set_flows({"orders_to_erp", "orders_to_finance"});
+  SourceStatus s = poller.status();
+  EXPECT_EQ(s.name, "crm.orders");
+  EXPECT_EQ(s.connector, "crm");
+  EXPECT_EQ(s.stream, "orders");
+  EXPECT_EQ(s.state, "idle");
+  EXPECT_EQ(s.last_success_ms, 0);
+  EXPECT_EQ(s.flows, (std::vector<std::string>{"orders_to_erp", "orders_to_finance"}));
+
+  auto now = Clock::now();
+  poller.poll_once(now);
+  s = poller.status();
+  EXPECT_EQ(s.state, "polling");  // more to read
+  EXPECT_EQ(s.records_read, 100);
+  EXPECT_GT(s.last_success_ms, 0);
+  while (!poller.drained()) poller.poll_once(now);
+  s = poller.status();
+  EXPECT_EQ(s.state, "idle");
+  EXPECT_EQ(s.records_read, 250);
+  EXPECT_EQ(s.read_5m, 250);
+  EXPECT_EQ(s.read_24h, 250);
+  ASSERT_EQ(s.read_per_minute.size(), 60u);
+  EXPECT_EQ(s.read_per_minute.back() + s.read_per_minute[58], 250);
+  EXPECT_EQ(s.cursor, "250");
+  EXPECT_EQ(s.cursor_time_ms, 0) << "a counter, not a time";
+  const int64_t succeeded = s.last_success_ms;
+
+  down = true;
+  poller.poll_once(now += std::chrono::hours(1));
+  s = poller.status();
+  EXPECT_EQ(s.state, "backing_off");
+  EXPECT_EQ(s.consecutive_failures, 1);
+  EXPECT_EQ(s.last_error, "erp answered HTTP 503: down for maintenance");
+  EXPECT_GT(s.last_error_ms, 0);
+  EXPECT_GT(s.next_poll_ms, 0);
+  poller.poll_once(now += std::chrono::hours(1));
+  poller.poll_once(now += std::chrono::hours(1));
+  s = poller.status();
+  EXPECT_EQ(s.state, "failing");
+  EXPECT_EQ(s.consecutive_failures, 3);
+  EXPECT_EQ(s.errors, 3);
+  EXPECT_EQ(s.last_success_ms, succeeded);
+
+  down = false;
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  poller.poll_once(now += std::chrono::hours(1));
+  s = poller.status();
+  EXPECT_EQ(s.state, "idle");
+  EXPECT_EQ(s.consecutive_failures, 0);
+  EXPECT_EQ(s.errors, 3);
+  EXPECT_GT(s.last_success_ms, succeeded);
+  EXPECT_EQ(s.last_error, "erp answered HTTP 503: down for maintenance") << "kept, with its time";
+
+  poller.set_paused(true);
+  EXPECT_EQ(poller.status().state, "paused");
+  EXPECT_TRUE(poller.drained());
+  down = true;  // not polled while paused: no failure
+  EXPECT_FALSE(poller.poll_once(now += std::chrono::hours(1)));
+  EXPECT_EQ(poller.status().consecutive_failures, 0);
+  poller.set_paused(false);
+  down = false;
+  poller.poll_once(now += std::chrono::hours(1));
+  EXPECT_EQ(poller.status().state, "idle");
+}
+
 }  // namespace
 }  // namespace synchub::runtime
