@@ -5,7 +5,7 @@ usage: readme_snippets.py README BASE_CONFIG OUT_DIR
   README's ```yaml blocks are snippets of one documented setup. A block whose top-level keys are
   config sections (a whole config when it has connectors and flows) is merged onto BASE_CONFIG (a complete config: the quick start); a block of
   entries that are connectors (each has `type:`) goes under `connectors:`, of flows (each has
-  `from:`) under `flows:`; a mapping file (it has `fields:`) is written as it is, with the table
+  `from:`) under `flows:`, of file streams (`inbox:` or `outbox:`) into a file connector; a mapping file (it has `fields:`) is written as it is, with the table
   files it names. Merging is by key, down to the streams of a connector: a snippet's values win.
   Prints one line per file written: "config|mapping README_LINE PATH ENV_VAR...", the
   environment variables the file refers to (the test sets them).
@@ -37,6 +37,8 @@ def as_config(doc):
         return {"connectors": doc}
     if all(isinstance(v, dict) and "from" in v for v in values):
         return {"flows": doc}
+    if all(isinstance(v, dict) and ("inbox" in v or "outbox" in v) for v in values):  # file streams
+        return {"connectors": {"readme_files": {"type": "file", "streams": doc}}}
     return None
 
 
