@@ -80,7 +80,8 @@ SignatureCheck check_synchub(const SignatureRules& rules, const std::string& hea
   check.signed_at = timestamp_in_window(stamp, rules.timestamp_header, rules, now, check);
   if (!check.signed_at) return check;
   std::string signature = header(header_name);
-  if (signature.rfind("sha256=", 0) != 0) signature.insert(0, "sha256=");  // optional in this scheme (as before)
+  // Without its prefix a digest of another algorithm could be taken for this one: refused.
+  if (signature.rfind("sha256=", 0) != 0) return refused(header_name + " must be sha256=<hex>");
   std::vector<std::string> expected;
   for (const auto& secret : rules.secrets) expected.push_back(http::webhook_signature(secret, stamp, body));
   check.signature = first_match({lower_ascii(signature)}, expected);

@@ -70,7 +70,7 @@ void register_webhook(Registry& registry) {
                .secret = true},
               {.name = webhook::field::kSignatureHeader,
                .description = "synchub scheme: header carrying sha256=<hex HMAC of \"<timestamp>.<body>\"> (the "
-                              "sha256= prefix is optional in this scheme).",
+                              "sha256= prefix is required).",
                .default_value = "X-Synchub-Signature"},
               {.name = webhook::field::kTimestampHeader,
                .description = "synchub scheme: header carrying the sending time (Unix seconds).",

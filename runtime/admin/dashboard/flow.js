@@ -3,6 +3,12 @@
 'use strict';
 
 const OUTCOMES = ['read', 'created', 'updated', 'unchanged', 'failed', 'dead_lettered'];
+// What each column counts (the headers' tooltips): records, not dead-letter entries.
+const COUNTED = {
+  read: 'records read from the topic', created: 'records the target created', updated: 'records the target updated',
+  unchanged: 'records the target already had', failed: 'failed write attempts (retried)',
+  dead_lettered: 'records dead-lettered in the window: every failure counts, a key that failed 3 times counts 3',
+};
 
 function flowActions(f) {
   const act = (action, label, cls) =>
@@ -29,7 +35,7 @@ function flowSource(f) {
 
 function countsTable(f) {
   return scroller(el('table', { id: 'counts' },
-    el('thead', {}, el('tr', {}, el('th', {}, 'Window'), OUTCOMES.map((o) => el('th', { class: 'num' }, o.replace('_', ' '))))),
+    el('thead', {}, el('tr', {}, el('th', {}, 'Window'), OUTCOMES.map((o) => el('th', { class: 'num', title: COUNTED[o] }, o.replace('_', ' '))))),
     el('tbody', {}, ['5m', '1h', '24h'].map((w) =>
       el('tr', {}, el('td', {}, { '5m': 'last 5 min', '1h': 'last hour', '24h': 'last 24 h' }[w]),
         OUTCOMES.map((o) => el('td', { class: 'num' }, number(f.windows[w][o]))))))));
@@ -63,7 +69,8 @@ async function flowView(name) {
       card('Source cursor', f.source_cursor || '—'),
       card('Retry', f.retry.attempt ? 'attempt ' + f.retry.attempt : 'none',
         f.retry.next_attempt ? el('div', { class: 'muted' }, 'next ' + f.retry.next_attempt) : null),
-      card('Dead letters pending', f.dead_letters ? el('a', { href: '#/dlq' }, number(f.dead_letters)) : '0')),
+      card('Dead letters pending', f.dead_letters ? el('a', { href: '#/dlq' }, number(f.dead_letters)) : '0',
+        el('div', { class: 'muted' }, 'entries waiting, one per key'))),
     f.last_error ? el('div', {}, el('h2', {}, 'Last error ', el('span', { class: 'muted' }, ago(f.last_error.time))),
       el('pre', { class: 'error-text' }, f.last_error.message)) : null,
     el('h2', {}, 'Over time'),

@@ -46,7 +46,8 @@ function edgeLabel(f) {
 }
 
 function drawEdge(svg, f, a, b, bend, box) {
-  const g = svgNode('g', { class: 'edge edge-' + f.state, 'data-edge': f.name, 'data-from': a.name, 'data-to': b.name });
+  const state = f.state === 'source-failing' ? 'failing' : f.state;  // drawn as failing: nothing comes
+  const g = svgNode('g', { class: 'edge edge-' + state, 'data-edge': f.name, 'data-from': a.name, 'data-to': b.name });
   let d, lx, ly;
   if (a === b) {  // a flow within one system: a loop above its node
     const x0 = a.x - 24, x1 = a.x + 24, y0 = a.y - box.h / 2 - 4, lift = 56 + 26 * bend;
@@ -61,7 +62,7 @@ function drawEdge(svg, f, a, b, bend, box) {
     d = `M${sx.toFixed(1)},${sy.toFixed(1)} Q${cx.toFixed(1)},${cy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`;
     [lx, ly] = [0.25 * sx + 0.5 * cx + 0.25 * ex, 0.25 * sy + 0.5 * cy + 0.25 * ey];
   }
-  g.append(svgNode('path', { class: 'edge-line', d, 'marker-end': 'url(#arrow-' + f.state + ')' }));
+  g.append(svgNode('path', { class: 'edge-line', d, 'marker-end': 'url(#arrow-' + state + ')' }));
   const [name, numbers] = edgeLabel(f);
   const w = Math.max(name.length, numbers.length) * 6.6 + 12;
   const label = svgNode('g', { class: 'edge-label' });
