@@ -73,11 +73,12 @@ std::optional<uint64_t> parse_size(std::string_view text) {
   return n * factor;
 }
 
-std::string url_decode(std::string_view text) {
+namespace {
+std::string percent_decode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
+    if (text[i] == '+' && plus_is_space) {
       out += ' ';
     } else if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
@@ -88,6 +89,14 @@ std::string url_decode(std::string_view text) {
     }
   }
   return out;
+}
+}  // namespace
+
+std::string url_decode(std::string_view text) {
+  return percent_decode(text, true);
+}
+std::string path_decode(std::string_view text) {
+  return percent_decode(text, false);
 }
 
 std::string url_encode(std::string_view text) {

@@ -17,6 +17,8 @@ std::optional<uint64_t> parse_size(std::string_view text);
 
 // Percent-encoding of URL query parts ('+' decodes to a space).
 std::string url_decode(std::string_view text);
+// A URL path segment's percent-decoding: '+' stays '+' there.
+std::string path_decode(std::string_view text);
 std::string url_encode(std::string_view text);
 
 }  // namespace synchub::config

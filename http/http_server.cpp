@@ -86,7 +86,7 @@ class Session : public std::enable_shared_from_this<Session<Tls>> {
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
     size_t q = request.target.find('?');
-    request.path = config::url_decode(request.target.substr(0, q));
+    request.path = config::path_decode(request.target.substr(0, q));
     if (q != std::string::npos) request.query = request.target.substr(q + 1);
     for (const auto& field : req)
       request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));

@@ -221,7 +221,8 @@ std::string AdminApi::caller_name(const http::HttpRequest& request) const {
 }
 
 http::HttpResponse AdminApi::handle(const http::HttpRequest& request) {
-  const RouteTable::Match found = routes_.match(request.method, request.path);
+  // Routed on the path as sent: a key with a '/' (%2F) is one segment.
+  const RouteTable::Match found = routes_.match(request.method, request.target.substr(0, request.target.find('?')));
   // Under /api/ a caller without a token learns nothing, not even which paths exist.
   const Role needed = found.path_known                      ? found.least_role
                       : request.path.rfind("/api/", 0) == 0 ? Role::Viewer

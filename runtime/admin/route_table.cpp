@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "config/units.hpp"
+
 namespace synchub::runtime {
 
 namespace {
@@ -23,7 +25,9 @@ bool is_capture(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
-// The captures when `pattern` matches `path`, with how many there are (fewer: more literal).
+// The captures when `pattern` matches `path` (its segments as sent, percent-encoded), with how
+// many there are (fewer: more literal). Segments are decoded one by one, so a capture may hold
+// a '/' sent as %2F: a document key such as "2024/SO-1".
 bool matches(std::string_view pattern, const std::vector<std::string_view>& path, PathParams& params,
              size_t& captures) {
   const std::vector<std::string_view> want = segments(pattern);
@@ -32,9 +36,9 @@ bool matches(std::string_view pattern, const std::vector<std::string_view>& path
   captures = 0;
   for (size_t i = 0; i < want.size(); ++i) {
     if (is_capture(want[i])) {
-      params.emplace(std::string(want[i].substr(1, want[i].size() - 2)), std::string(path[i]));
+      params.emplace(std::string(want[i].substr(1, want[i].size() - 2)), config::path_decode(path[i]));
       ++captures;
-    } else if (want[i] != path[i]) {
+    } else if (want[i] != config::path_decode(path[i])) {
       return false;
     }
   }

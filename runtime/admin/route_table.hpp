@@ -44,7 +44,8 @@ class RouteTable {
     std::string allow;             // the path's methods, "GET, DELETE", when route is null
     Role least_role = Role::Open;  // the least role among the routes with this path
   };
-  // Empty segments are ignored ("/api/v1/flows/" is "/api/v1/flows"); HEAD finds a GET route.
+  // `path` as sent, percent-encoded; each segment is decoded on its own. Empty segments are
+  // ignored ("/api/v1/flows/" is "/api/v1/flows"); HEAD finds a GET route.
   Match match(std::string_view method, std::string_view path) const;
   const std::vector<Route>& routes() const { return routes_; }
 

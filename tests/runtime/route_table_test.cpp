@@ -35,6 +35,21 @@ TEST(RouteTable, FindsTheRouteAndItsCaptures) {
   EXPECT_NE(table.match("GET", "//healthz").route, nullptr);
 }
 
+// Document keys hold '/' and '+' ("2024/SO+1"): sent percent-encoded, a key is one segment,
+// decoded on its own, and a '+' in a path is a plus, not a space.
+TEST(RouteTable, AnEncodedSlashStaysInsideItsCapture) {
+  const RouteTable table = example_table();
+  RouteTable::Match found = table.match("GET", "/api/v1/dlq/2024%2FSO+1%20A");
+  ASSERT_NE(found.route, nullptr);
+  EXPECT_EQ(found.params.at("id"), "2024/SO+1 A");
+  found = table.match("POST", "/api/v1/flows/crm%2Forders/pause");
+  ASSERT_NE(found.route, nullptr);
+  EXPECT_EQ(found.params.at("name"), "crm/orders");
+  // Literal segments are compared decoded: %70ause is "pause".
+  EXPECT_NE(table.match("POST", "/api/v1/flows/orders/%70ause").route, nullptr);
+  EXPECT_EQ(table.match("GET", "/api/v1/dlq/2024/SO1").route, nullptr);
+}
+
 TEST(RouteTable, TheMostLiteralPatternWins) {
   const RouteTable table = example_table();
   const RouteTable::Match replay = table.match("POST", "/api/v1/dlq/replay");
