@@ -149,6 +149,39 @@ void SourcePoller::stop() {
   leased_ = false;
 }
 
+// Publishes what a pull read, dead-letters what it rejected and moves the cursor on; whether
+// anything happened (records, rejects, a moved cursor or replayed dead letters).
+bool SourcePoller::publish_pulled(connectors::PullResult pulled, bool replayed, Clock::time_point now) {
+  const size_t read = pulled.records.size();
+  std::shared_ptr<PendingPublish> publish = bus_.start_publish(to_events(pulled.records));
+  PublishedBatch batch;
+  for (auto& r : pulled.rejects) {
+    log_warn("source", {{"stream", name()}, {"key", r.key}, {"position", r.position}, {"outcome", "dead-lettered"}},
+             r.reason);
+    batch.rejects.push_back(
+        {0, name(), DeadLetterStage::Source, r.key, std::move(r.input), r.reason, "", r.position, "pending", 1, 0, 0});
+  }
+  const bool moved = pulled.next_cursor != cursor_;
+  const bool rejected = !batch.rejects.empty();
+  batch.commit = moved || rejected;
+  batch.cursor = pulled.next_cursor;
+  cursor_ = pulled.next_cursor;
+  // While the source has more, this batch's delivery overlaps the next publish (and the next
+  // pull, when the source reads ahead): the previous batch is finished now, this one at the
+  // next poll. Otherwise it is finished here.
+  settle();
+  in_flight_.start([publish] { publish->wait(); }, std::move(batch));
+  if (!pulled.more) settle();
+  if (read > 0) log_debug("source", {{"stream", name()}, {"records", std::to_string(read)}}, "published");
+  failures_ = 0;
+  local_failures_ = 0;
+  drained_ = read == 0 && !rejected && !pulled.more && !pulled.waiting && !replayed;
+  waiting_ = pulled.waiting;
+  next_poll_ = pulled.more ? now : now + source_->poll_interval();
+  note_read(static_cast<int64_t>(read), pulled.more);
+  return read > 0 || rejected || moved || replayed;
+}
+
 bool SourcePoller::poll_once(Clock::time_point now) {
   if (now < next_poll_ || paused_) return false;
   bool pulling = false;  // an error while false is this worker's own (bus, state store)
@@ -160,7 +193,7 @@ bool SourcePoller::poll_once(Clock::time_point now) {
       note_state("idle", false);
       return false;
     }
-    bool replayed = replay_dead_letters();
+    const bool replayed = replay_dead_letters();
     if (!cursor_loaded_) {
       cursor_ = state_.cursor(name());
       cursor_loaded_ = true;
@@ -171,34 +204,7 @@ bool SourcePoller::poll_once(Clock::time_point now) {
     note_state("polling");
     connectors::PullResult pulled = source_->pull(cursor_, options_.batch_size);
     pulling = false;
-    const size_t read = pulled.records.size();
-    std::shared_ptr<PendingPublish> publish = bus_.start_publish(to_events(pulled.records));
-    PublishedBatch batch;
-    for (auto& r : pulled.rejects) {
-      log_warn("source", {{"stream", name()}, {"key", r.key}, {"position", r.position}, {"outcome", "dead-lettered"}},
-               r.reason);
-      batch.rejects.push_back({0, name(), DeadLetterStage::Source, r.key, std::move(r.input), r.reason, "", r.position,
-                               "pending", 1, 0, 0});
-    }
-    const bool moved = pulled.next_cursor != cursor_;
-    const bool rejected = !batch.rejects.empty();
-    batch.commit = moved || rejected;
-    batch.cursor = pulled.next_cursor;
-    cursor_ = pulled.next_cursor;
-    // While the source has more, this batch's delivery overlaps the next publish (and the next
-    // pull, when the source reads ahead): the previous batch is finished now, this one at the
-    // next poll. Otherwise it is finished here.
-    settle();
-    in_flight_.start([publish] { publish->wait(); }, std::move(batch));
-    if (!pulled.more) settle();
-    if (read > 0) log_debug("source", {{"stream", name()}, {"records", std::to_string(read)}}, "published");
-    failures_ = 0;
-    local_failures_ = 0;
-    drained_ = read == 0 && !rejected && !pulled.more && !pulled.waiting && !replayed;
-    waiting_ = pulled.waiting;
-    next_poll_ = pulled.more ? now : now + source_->poll_interval();
-    note_read(static_cast<int64_t>(read), pulled.more);
-    return read > 0 || rejected || moved || replayed;
+    return publish_pulled(std::move(pulled), replayed, now);
   } catch (const LeaseLost& e) {  // this worker stalled past the lease and another took the stream over
     in_flight_.abandon();
     cursor_loaded_ = false;

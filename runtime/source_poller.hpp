@@ -85,6 +85,7 @@ class SourcePoller {
   // Commits the cursor of the batch being published once the bus has it (see InFlight).
   void settle();
   bool hold_lease(Clock::time_point now);  // false: another worker polls this stream
+  bool publish_pulled(connectors::PullResult pulled, bool replayed, Clock::time_point now);
   // The status's changes (scheduler thread; under status_mu_).
   void note_read(int64_t records, bool more);
   void note_failure(const std::string& error, Clock::time_point next, bool hopeless);
