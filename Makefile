@@ -3,6 +3,10 @@
 #   make test   install what is missing, build with ASan+UBSan, run every test
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# The binaries the demos run. The tests run each demo as the README shows it on their own build:
+#   DEMO_DIR=/tmp/x ADMIN_PORT=18088 make -o build -o deps demo DEMO_BUILD=build/asan
+# (DEMO_DIR: where the demo writes, instead of examples/*/demo-run; ADMIN_PORT: its admin API)
+DEMO_BUILD ?= build/release
 
 .PHONY: demo demo-cluster demo-tryton demo-k3cloud demo-files test chaos build deps bench format clean
 
@@ -14,22 +18,22 @@ build: deps
 	JOBS=$(JOBS) scripts/build-release $(CMAKE_FLAGS)
 
 demo: build
-	examples/quickstart/run-demo build/release
+	examples/quickstart/run-demo $(DEMO_BUILD)
 
 # the quick start on the Kafka bus (mock cluster) and PostgreSQL, two workers, one killed half-way
 demo-cluster: build
-	examples/quickstart/run-demo --cluster build/release 30
+	examples/quickstart/run-demo --cluster $(DEMO_BUILD) 30
 
 # the real-ERP walkthrough: the CRM simulator and a real Tryton 6.0 (installed and started on loopback)
 demo-tryton: build
-	examples/tryton/run-demo build/release
+	examples/tryton/run-demo $(DEMO_BUILD)
 
 # Fxiaoke CRM -> Kingdee K3Cloud against their simulators: faults, expiring sessions, three SIGKILLs
 demo-k3cloud: build
-	examples/fxiaoke-to-k3cloud/run-demo build/release
+	examples/fxiaoke-to-k3cloud/run-demo $(DEMO_BUILD)
 
 demo-files: build
-	examples/file-to-file/run-demo build/release/synchub
+	examples/file-to-file/run-demo $(DEMO_BUILD)/synchub
 
 test: deps
 	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSYNCHUB_SANITIZE=ON -DSYNCHUB_BENCH=OFF $(CMAKE_FLAGS) >/dev/null

@@ -105,6 +105,7 @@ void quick_start_under_faults(std::vector<Row>& rows) {
   ::setenv("CRM_URL", crm.base_url().c_str(), 1);
   ::setenv("ERP_URL", erp.base_url().c_str(), 1);
   ::setenv("DEMO_DIR", dir.str().c_str(), 1);
+  ::setenv("ADMIN_PORT", "0", 1);
   const std::string config = std::string(SYNCHUB_SOURCE_DIR) + "/examples/quickstart/synchub.yaml";
   std::set<std::string> eligible;
   for (const auto& o : crm.orders())

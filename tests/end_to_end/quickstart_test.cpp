@@ -66,6 +66,7 @@ TEST_P(QuickStart, TheFourFlowsMoveEverythingExactly) {
   ::setenv("CRM_URL", crm.base_url().c_str(), 1);
   ::setenv("ERP_URL", erp.base_url().c_str(), 1);
   ::setenv("DEMO_DIR", dir.str().c_str(), 1);
+  ::setenv("ADMIN_PORT", "0", 1);  // the embedded hub's admin API on any free port
   std::string config = std::string(SYNCHUB_SOURCE_DIR) + "/examples/quickstart/synchub.yaml";
   std::unique_ptr<KafkaMock> kafka;
   std::string first_worker;
