@@ -4,7 +4,8 @@
 // that change while they are read), lets it finish, then counts what arrived
 // where it should. One table row per fault and target: records expected,
 // delivered once, lost, duplicated, dead-lettered. Exit 1 when a row lost or
-// duplicated anything.
+// duplicated anything. `--quick` runs the same matrix smaller (make test runs it so).
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -24,19 +25,32 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
+// How big the matrix is: make chaos's, or --quick's.
+struct Scale {
+  int quick_start_orders = 3000;
+  int file_orders = 5000;  // in files of 1,000
+  int kills = 10;          // SIGKILLs per scenario
+};
+
+std::string thousands(int n) {
+  return n >= 1000 ? std::to_string(n / 1000) + "," + std::string(3 - std::to_string(n % 1000).size(), '0') +
+                         std::to_string(n % 1000)
+                   : std::to_string(n);
+}
+
 struct Row {
   std::string fault, target;
   size_t expected = 0, once = 0, lost = 0, duplicated = 0, dead = 0;
 };
 
 void print(const std::vector<Row>& rows) {
-  std::printf("\n| %-62s | %-26s | %8s | %8s | %5s | %10s | %13s |\n", "fault", "target", "expected", "once", "missing",
+  std::printf("\n| %-76s | %-27s | %8s | %8s | %5s | %10s | %13s |\n", "fault", "target", "expected", "once", "missing",
               "duplicated", "dead-lettered");
-  std::printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(64, '-').c_str(), std::string(28, '-').c_str(),
+  std::printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(78, '-').c_str(), std::string(29, '-').c_str(),
               std::string(10, '-').c_str(), std::string(10, '-').c_str(), std::string(7, '-').c_str(),
               std::string(12, '-').c_str(), std::string(15, '-').c_str());
   for (const auto& r : rows)
-    std::printf("| %-62s | %-26s | %8zu | %8zu | %5zu | %10zu | %13zu |\n", r.fault.c_str(), r.target.c_str(),
+    std::printf("| %-76s | %-27s | %8zu | %8zu | %5zu | %10zu | %13zu |\n", r.fault.c_str(), r.target.c_str(),
                 r.expected, r.once, r.lost, r.duplicated, r.dead);
   std::printf(
       "\nmissing: not delivered when the scenario ended (lost, or still on its way when its time ran out: a "
@@ -90,10 +104,11 @@ bool run_with_kills(const TempDir& dir, const std::string& config, int kills, st
 
 // The quick start at 3,000 orders against an ERP that fails 20% of its requests with a 503 and
 // throttles 5% with a 429 and Retry-After, synchub killed 10 times on the way.
-void quick_start_under_faults(std::vector<Row>& rows) {
-  const std::string fault = "quick start 3,000 orders, 10 SIGKILLs, ERP 20% 503 + 5% 429, one DLQ replay";
+void quick_start_under_faults(std::vector<Row>& rows, const Scale& scale) {
+  const std::string fault = "quick start " + thousands(scale.quick_start_orders) + " orders, " +
+                            std::to_string(scale.kills) + " SIGKILLs, ERP 20% 503 + 5% 429, one DLQ replay";
   simulators::CrmOptions crm_options;
-  crm_options.orders = 3000;
+  crm_options.orders = scale.quick_start_orders;
   simulators::CrmSimulator crm(crm_options);
   simulators::ErpOptions erp_options;
   erp_options.strict_customers = true;
@@ -141,7 +156,7 @@ void quick_start_under_faults(std::vector<Row>& rows) {
     return orders.size() + dead_letter_keys(config, "orders_to_erp").size() >= eligible.size() && with_invoice == c &&
            finance_keys("finance", false).size() >= c && finance_keys("finance-csv", true).size() >= c;
   };
-  run_with_kills(dir, config, 10, std::chrono::seconds(300), done);
+  run_with_kills(dir, config, scale.kills, std::chrono::seconds(300), done);
   // Orders whose customer reached the ERP only after their retries ran out wait as dead letters,
   // as the config says; the operator replays them once, and the hub runs on.
   if (const CommandResult r = run_synchub({"dlq", "replay", "-c", config, "--all", "--flow", "orders_to_erp"});
@@ -234,11 +249,11 @@ void customers_patched_while_listed(std::vector<Row>& rows) {
 }
 
 // 5,000 orders file to file, synchub killed 10 times on the way.
-void files_with_kills(std::vector<Row>& rows) {
+void files_with_kills(std::vector<Row>& rows, const Scale& scale) {
   TempDir dir;
   fs::create_directories(dir.path() / "inbox");
   std::set<std::string> expected;
-  for (int f = 0; f < 5; ++f) {
+  for (int f = 0; f < scale.file_orders / 1000; ++f) {
     std::string text;
     for (int i = f * 1000; i < (f + 1) * 1000; ++i) {
       expected.insert("SO-" + std::to_string(i));
@@ -254,25 +269,34 @@ void files_with_kills(std::vector<Row>& rows) {
     for (const auto& line : lines_in_dir(dir.path() / "outbox")) keys.push_back(Json::parse(line)["order_id"]);
     return keys;
   };
-  run_with_kills(dir, dir.str("synchub.yaml"), 10, std::chrono::seconds(120),
+  run_with_kills(dir, dir.str("synchub.yaml"), scale.kills, std::chrono::seconds(120),
                  [&] { return arrived().size() >= expected.size(); });
-  rows.push_back(count("file to file 5,000 orders, 10 SIGKILLs", "orders outbox", expected, arrived(),
-                       dead_letter_keys(dir.str("synchub.yaml"), "orders")));
+  rows.push_back(
+      count("file to file " + thousands(scale.file_orders) + " orders, " + std::to_string(scale.kills) + " SIGKILLs",
+            "orders outbox", expected, arrived(), dead_letter_keys(dir.str("synchub.yaml"), "orders")));
 }
 
 }  // namespace
 }  // namespace synchub::test
 
-int main() {
+int main(int argc, char** argv) {
   using namespace synchub::test;
+  CLI::App app{
+      "synchub-chaos (make chaos): the fault matrix of \"nothing lost, ever\"; exit 1 when a row lost or "
+      "duplicated anything"};
+  bool quick = false;
+  app.add_flag("--quick", quick, "the same matrix smaller: 1,000 and 2,000 orders, 3 SIGKILLs per scenario");
+  CLI11_PARSE(app, argc, argv);
+  Scale scale;
+  if (quick) scale = Scale{1000, 2000, 3};
   std::vector<Row> rows;
   const auto started = Clock::now();
   std::printf("chaos: file to file with SIGKILLs\n");
-  files_with_kills(rows);
+  files_with_kills(rows, scale);
   std::printf("chaos: a CRM listing that changes while it is read\n");
   customers_patched_while_listed(rows);
   std::printf("chaos: the quick start under faults and SIGKILLs (a few minutes)\n");
-  quick_start_under_faults(rows);
+  quick_start_under_faults(rows, scale);
   print(rows);
   std::printf("\n%lld s\n",
               static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count()));
