@@ -286,7 +286,14 @@ int main(int argc, char** argv) {
       "duplicated anything"};
   bool quick = false;
   app.add_flag("--quick", quick, "the same matrix smaller: 1,000 and 2,000 orders, 3 SIGKILLs per scenario");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "synchub-chaos: %s\nRun 'synchub-chaos --help' for usage.\n", e.what());
+    return 2;
+  }
   Scale scale;
   if (quick) scale = Scale{1000, 2000, 3};
   std::vector<Row> rows;
