@@ -8,6 +8,7 @@
 #include "runtime/hub.hpp"
 #include "runtime/reconcile/plan.hpp"
 #include "runtime/reconcile/reconciler.hpp"
+#include "runtime/source_poller.hpp"
 #include "runtime/state/state_store.hpp"
 
 namespace synchub::runtime {
@@ -38,7 +39,11 @@ std::vector<ReconciliationInfo> reconciliation_infos(const config::HubConfig& co
 
 ReconciliationScheduler::ReconciliationScheduler(const config::HubConfig& config, ReconciliationBoard& board,
                                                  std::chrono::milliseconds first_run_delay)
-    : config_(config), board_(board), first_run_delay_(first_run_delay), state_(open_state(config_)) {
+    : config_(config),
+      board_(board),
+      first_run_delay_(first_run_delay),
+      state_(open_state(config_)),
+      worker_id_(this_worker_id(config_.hub)) {
   const int64_t now = now_ms();
   for (const auto& r : config_.reconciliations) {
     auto plan = std::make_unique<reconcile::ReconcilePlan>(reconcile::compile_plan(r));
@@ -87,6 +92,7 @@ void ReconciliationScheduler::loop() {
     if (name.empty()) {  // no request: a scheduled run, when one is due
       if (earliest == due_.end() || earliest->second > now_ms()) continue;
       name = earliest->first;
+      if (!claim_scheduled_run(name)) continue;
       board_.begin(name, now_ms());
     }
     run_one(name);
@@ -127,6 +133,37 @@ void ReconciliationScheduler::run_one(const std::string& name) {
   const ReconciliationOutcome outcome{
       name, report.id, report.started_ms, report.finished_ms, report.differences(), !report.error.empty(), summary};
   board_.end(&outcome);
+}
+
+// Workers that share a state store take turns with a scheduled run: the one that holds the
+// reconciliation's lease (for one period) runs it, and a run kept by another worker less than a
+// period ago counts as this one's. Otherwise every worker would run it, and alert, each period.
+bool ReconciliationScheduler::claim_scheduled_run(const std::string& name) {
+  const int64_t every = every_ms(*plans_.at(name));
+  try {
+    const auto latest = state_->reconciliation_runs(name, 1);
+    if (!latest.empty()) {  // kept by another worker, or this one's own (then the board has it)
+      const ReconciliationRun& run = latest[0];
+      board_.observe({name, run.id, run.started_ms, run.finished_ms, run.differences, run.failed,
+                      "reconciliation " + name + ": run #" + std::to_string(run.id) + " by another worker", true});
+    }
+    // A period less a tenth: the other worker's clock, and its run's start, are not quite ours.
+    if (!latest.empty() && latest[0].started_ms + every - every / 10 > now_ms()) {
+      schedule_after(name, latest[0].started_ms);
+      return false;
+    }
+    if (!state_->acquire_lease("reconciliation:" + name, worker_id_, std::chrono::milliseconds(every))) {
+      log_info("reconcile", {{"reconciliation", name}}, "another worker runs it this period");
+      schedule_after(name, now_ms());
+      return false;
+    }
+  } catch (const std::exception& e) {  // the state store is down: the run would fail to be kept
+    log_warn("reconcile", {{"reconciliation", name}}, std::string("cannot claim the scheduled run: ") + e.what());
+    due_[name] = now_ms() + std::min<int64_t>(every, 60000);
+    board_.set_next_due(name, due_[name]);
+    return false;
+  }
+  return true;
 }
 
 // The next run one period after this one started (a run on request counts: it is as fresh).

@@ -53,12 +53,14 @@ class ReconciliationScheduler {
   void loop();
   void run_one(const std::string& name);
   void schedule_after(const std::string& name, int64_t started_ms);
+  bool claim_scheduled_run(const std::string& name);
 
   const config::HubConfig config_;  // a copy: the thread's readers are made from it
   ReconciliationBoard& board_;
   const std::chrono::milliseconds first_run_delay_;
   std::map<std::string, std::unique_ptr<reconcile::ReconcilePlan>> plans_;
   std::unique_ptr<StateStore> state_;
+  const std::string worker_id_;
   std::map<std::string, int64_t> due_;  // those with `every`: the next run (epoch ms)
   std::atomic<bool> stop_{false};
   std::thread thread_;

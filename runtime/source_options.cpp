@@ -14,8 +14,8 @@ namespace {
 // that a big listing is not one transaction per page, small enough to hold in memory.
 constexpr size_t kRecordsPerPoll = 5000;
 
-// Names this worker in source leases: stable across restarts, so a worker
-// that crashed takes its streams back at once instead of after the lease ttl.
+}  // namespace
+
 std::string this_worker_id(const config::Settings& hub) {
   if (hub.has("worker_id")) return hub.str("worker_id");
   char host[256] = {};
@@ -24,8 +24,6 @@ std::string this_worker_id(const config::Settings& hub) {
   const auto data_dir = std::filesystem::absolute(hub.str("data_dir"), ec);
   return std::string(host) + ":" + data_dir.string();
 }
-
-}  // namespace
 
 SourceOptions SourceOptions::from(const config::HubConfig& config, const config::StreamRef& stream) {
   SourceOptions options;

@@ -35,6 +35,10 @@ struct SourceOptions {
   std::chrono::milliseconds lease_ttl{15000};
 };
 
+// The name this worker goes by in leases: hub.worker_id, else host and data folder (stable across
+// restarts, so a worker that crashed takes its leases back at once). source_options.cpp
+std::string this_worker_id(const config::Settings& hub);
+
 // Records read from a source as events for its topic: CloudEvents 1.0 in
 // Kafka's binary mode (the record is the value, attributes are ce_* headers).
 std::vector<OutgoingEvent> source_events(const SourceOptions& options, std::vector<connectors::SourceRecord>& records);

@@ -99,7 +99,7 @@ std::vector<AlertEvent> AlertRules::evaluate(const std::vector<ReconciliationOut
     // Keyed apart from the flows' conditions: a flow and a reconciliation may share a name.
     const Stepped s =
         step(conditions_[{"reconciliation " + r.name, "reconciliation"}], r.failed || r.differences > 0, 0, now);
-    if (s.step == Step::None) continue;
+    if (s.step == Step::None || r.by_another_worker) continue;
     AlertEvent e{"", "reconciliation", "firing", "", now, s.since_ms, r.name, r.run_id};
     const std::string run = r.run_id ? "run #" + std::to_string(r.run_id) : "run not kept";
     // summary_line() starts with the reconciliation's name.

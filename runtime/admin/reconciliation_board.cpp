@@ -76,6 +76,12 @@ void ReconciliationBoard::end(const ReconciliationOutcome* outcome) {
   running_since_ms_ = 0;
 }
 
+void ReconciliationBoard::observe(const ReconciliationOutcome& outcome) {
+  std::lock_guard lock(mu_);
+  const auto known = outcomes_.find(outcome.name);
+  if (known == outcomes_.end() || known->second.run_id < outcome.run_id) outcomes_[outcome.name] = outcome;
+}
+
 void ReconciliationBoard::set_next_due(const std::string& name, int64_t due_ms) {
   std::lock_guard lock(mu_);
   next_due_[name] = due_ms;

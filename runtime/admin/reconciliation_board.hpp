@@ -22,7 +22,7 @@ struct ReconciliationInfo {
   std::chrono::milliseconds every_ms{0};
 };
 
-// A run this hub made, as the alerts judge it.
+// A run this hub made (or another worker sharing its state did), as the alerts judge it.
 struct ReconciliationOutcome {
   std::string name;
   int64_t run_id = 0;  // 0 when it could not be kept
@@ -30,6 +30,9 @@ struct ReconciliationOutcome {
   int64_t differences = 0;  // in-flight documents are not differences
   bool failed = false;
   std::string summary;  // reconcile::summary_line
+  // Kept by another worker sharing the state store: the alerts take note of it (a difference
+  // already alerted is not alerted again by this worker) but leave its alert to that worker.
+  bool by_another_worker = false;
 };
 
 class ReconciliationBoard {
@@ -73,6 +76,8 @@ class ReconciliationBoard {
   // The run ends: with its outcome, or without one (stopped, not kept).
   void end(const ReconciliationOutcome* outcome);
   void set_next_due(const std::string& name, int64_t due_ms);
+  // A run another worker kept, when it is newer than the outcome this board holds.
+  void observe(const ReconciliationOutcome& outcome);
 
  private:
   const std::vector<ReconciliationInfo> configured_;

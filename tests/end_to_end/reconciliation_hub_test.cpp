@@ -18,6 +18,7 @@
 #include "mapping/datetime.hpp"
 #include "runtime/base/log.hpp"
 #include "runtime/state/state_store.hpp"
+#include "tests/support/postgres_server.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace synchub::test {
@@ -355,6 +356,32 @@ TEST(ReconciliationHub, AScheduledRunWithDifferencesAlertsOnceAndACleanOneRecove
   EXPECT_EQ(hub.process().terminate(), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(5));
   EXPECT_EQ(receiver.messages().size(), 2u);
+}
+
+// Two workers sharing a PostgreSQL state (each with its own data folder, so its own worker id)
+// run a scheduled reconciliation once a period between them, not once each, and alert once.
+TEST(ReconciliationHub, WorkersSharingTheStateTakeTurnsWithAScheduledRun) {
+  GenericReceiver receiver;
+  const std::string shared = "state: {type: postgresql, url: \"" + shared_postgres().create_database() + "\"}\n" +
+                             "alerts:\n  webhook: {url: \"" + receiver.url() +
+                             "\"}\n  check_every: 100ms\n  repeat: 0s\n";
+  ReconcilingHub w1(folders_reconciliation("orders", "    every: 2s\n"), "http://127.0.0.1:9", shared);
+  ReconcilingHub w2(folders_reconciliation("orders", "    every: 2s\n"), "http://127.0.0.1:9", shared);
+  w1.start();
+  w2.start();
+  const Json runs = w1.runs_until("orders", 4);
+  std::vector<int64_t> starts;
+  for (const auto& r : runs) starts.push_back(epoch_ms(r["started"]));
+  std::sort(starts.begin(), starts.end());
+  for (size_t i = 1; i < starts.size(); ++i)
+    EXPECT_GE(starts[i] - starts[i - 1], 1500) << "runs " << i - 1 << " and " << i << " are one period apart\n"
+                                               << runs.dump(1) << "\n"
+                                               << w1.log() << "\n"
+                                               << w2.log();
+  EXPECT_EQ(w2.runs("orders").size(), w1.runs("orders").size()) << "both read the same kept runs";
+  ASSERT_TRUE(eventually([&] { return !receiver.messages().empty(); }, std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(receiver.messages().size(), 1u) << "one alert for the hub, not one per worker";
 }
 
 }  // namespace
