@@ -8,12 +8,13 @@
 //   consume: the same number of events, published in rounds that a group
 //            consumer then reads with a no-op sink, committing after every
 //            poll (rounds: the mock cluster keeps only ~5 MiB a partition).
-// usage: synchub-kafka-bench BOOTSTRAP PUBLISH_TOPIC CONSUME_TOPIC|- [EVENTS] [BATCH] [FSYNC 0|1]
+// usage: synchub-kafka-bench -b BOOTSTRAP --publish-topic TOPIC [--consume-topic TOPIC] [--events N]
+//          [--batch N] [--fsync on|off]
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <string>
 
+#include "bench/bench_cli.hpp"
 #include "runtime/bus/kafka_bus.hpp"
 #include "runtime/source_poller.hpp"
 #include "runtime/state/state_store.hpp"
@@ -59,30 +60,61 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+struct Options {
+  std::string bootstrap, publish_topic, consume_topic;
+  size_t events = 200000;
+  size_t batch = 5000;  // the hub's source batch
+  bool fsync = true;
+};
+
+// The command line into `options`; the code to exit with when the program is to end here.
+std::optional<int> parse_options(int argc, char** argv, Options& options) {
+  CLI::App app{
+      "synchub-kafka-bench: Kafka bus publish and consume rates on topics the caller created "
+      "(bench/kafka runs it on the mock cluster)",
+      "synchub-kafka-bench"};
+  app.add_option("-b,--bootstrap", options.bootstrap, "The cluster's bootstrap servers")
+      ->type_name("HOST:PORT,...")
+      ->required();
+  app.add_option("--publish-topic", options.publish_topic, "The topic the publish measurement writes to")
+      ->type_name("TOPIC")
+      ->required();
+  app.add_option("--consume-topic", options.consume_topic,
+                 "The topic the consume measurement publishes to and reads back (not given: publish only)")
+      ->type_name("TOPIC");
+  app.add_option("--events", options.events, "Events each measurement publishes (at least 1)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(synchub::bench::whole_number<size_t>(1));
+  app.add_option("--batch", options.batch, "Events a source batch, a publish and a poll take (at least 1)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(synchub::bench::whole_number<size_t>(1));
+  app.add_option("--fsync", options.fsync, "Sync each cursor commit of the SQLite state to disk (default: on)")
+      ->type_name("on|off")
+      ->check(synchub::bench::on_or_off());
+  return synchub::bench::parse_command_line(app, argc, argv);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4) {
-    std::fputs("usage: synchub-kafka-bench BOOTSTRAP PUBLISH_TOPIC CONSUME_TOPIC [EVENTS] [BATCH]\n", stderr);
-    return 2;
-  }
-  const size_t events = argc > 4 ? std::stoul(argv[4]) : 200000;
-  const size_t batch = argc > 5 ? std::stoul(argv[5]) : 5000;  // the hub's source batch
-  const bool fsync = argc > 6 ? std::string(argv[6]) == "1" : true;
+  Options cli;
+  if (auto exit_code = parse_options(argc, argv, cli)) return *exit_code;
+  const size_t events = cli.events, batch = cli.batch;
+  const bool fsync = cli.fsync;
   KafkaBusOptions options;
-  options.bootstrap_servers = argv[1];
+  options.bootstrap_servers = cli.bootstrap;
   options.create_topics = false;
   options.group_prefix = "synchub.bench.";
   options.properties = {{"linger.ms", "5"}};
   const std::string payload(2100, 'x');
-  const std::string dir = "/tmp/synchub-kafka-bench";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  auto state = open_sqlite_state(dir + "/state.db", fsync);
+  const synchub::bench::ScratchDir dir("/tmp", "synchub-kafka-bench");
+  auto state = open_sqlite_state((dir.path() / "state.db").string(), fsync);
 
   {  // publish, by the hub's source poller
     auto bus = open_kafka_bus(options);
-    SourceOptions source{"crm", "orders", argv[2], "bench", batch, "bench-worker"};
+    SourceOptions source{"crm", "orders", cli.publish_topic, "bench", batch, "bench-worker"};
     SourcePoller poller(source, *bus, *state, std::make_unique<GeneratedOrders>(events, payload));
     const auto start = Clock::now();
     while (!poller.drained()) poller.poll_once(Clock::now());
@@ -97,7 +129,7 @@ int main(int argc, char** argv) {
         "cursor commit%s)\n",
         events, s, static_cast<double>(events) / s, batch, fsync ? " with fsync" : "");
   }
-  if (std::string(argv[3]) != "-") {  // consume ("-": publish only)
+  if (!cli.consume_topic.empty()) {  // consume (none named: publish only)
     // In rounds: publish ROUND events, then time the group consumer reading them. The mock cluster
     // keeps ~5 MiB a partition, so a round stays well under it (9,000 events ~ 3.3 MB a partition
     // on 6 partitions) and the consumer is measured alone, not paced by a producer.
@@ -108,14 +140,14 @@ int main(int argc, char** argv) {
     KafkaBusOptions consumer_options = options;
     consumer_options.properties["fetch.wait.max.ms"] = "5";
     auto consumer_bus = open_kafka_bus(consumer_options);
-    auto consumer = consumer_bus->subscribe("synchub.consume", argv[3]);
+    auto consumer = consumer_bus->subscribe("synchub.consume", cli.consume_topic);
     while (consumer->lag() != 0) consumer->poll(1);  // joined the group
     size_t got = 0;
     double consuming = 0;
     for (size_t done = 0; done < events; done += round) {
       const size_t count = std::min(round, events - done);
       for (size_t sent = 0; sent < count; sent += batch)
-        producer_bus->publish(batch_of(argv[3], done + sent, std::min(batch, count - sent), payload));
+        producer_bus->publish(batch_of(cli.consume_topic, done + sent, std::min(batch, count - sent), payload));
       // Timed from the poll that returns the round's first event.
       Clock::time_point start{};
       for (size_t read = 0; read < count;) {

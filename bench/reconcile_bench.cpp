@@ -3,10 +3,7 @@
 // and the ERP side as a file sink's outbox with a few hundred injected differences, then runs the
 // reconciliation in-process, through the connectors, as `synchub reconcile` does, and prints wall
 // time, CPU time, records/s and peak RSS. Exits 1 when a class's count is not what was injected.
-// usage: synchub-bench-reconcile [N] [PARENT_DIR] [PER_FILE]
-//   PARENT_DIR: the data goes to a temp folder under it (/tmp by default), removed at the end
-//   PER_FILE: ERP orders per outbox file (default 500, a flow's default batch_size: the file
-//             sink writes one file per batch)
+// usage: synchub-bench-reconcile [--orders N] [--dir PARENT] [--per-file N]   (--help says more)
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_cli.hpp"
 #include "config/hub_config.hpp"
 #include "connectors/registry.hpp"
 #include "mapping/datetime.hpp"
@@ -229,29 +227,43 @@ int check(const char* what, int64_t got, int64_t expected) {
   return got == expected ? 0 : 1;
 }
 
+struct Options {
+  int64_t n = 1000000;
+  std::string parent = "/tmp";
+  int64_t per_file = 500;
+};
+
+// The command line into `options`; the code to exit with when the program is to end here.
+std::optional<int> parse_options(int argc, char** argv, Options& options) {
+  CLI::App app{
+      "synchub-bench-reconcile: reconciliation of N generated CRM orders (a file connector's inbox) against "
+      "the ERP's (a file sink's outbox, a few hundred differences injected), in-process on one core",
+      "synchub-bench-reconcile"};
+  app.add_option("-n,--orders", options.n, "Orders per side (at least 10,000)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(bench::whole_number<int64_t>(10000));  // the injected differences need room
+  app.add_option("--dir", options.parent, "The data goes to a new folder under this one, removed at the end")
+      ->type_name("PARENT")
+      ->capture_default_str()
+      ->check(bench::writable_directory());
+  app.add_option(
+         "--per-file", options.per_file,
+         "ERP orders per outbox file, as a flow's batch_size: the file sink writes one file per batch (at least 1)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(bench::whole_number<int64_t>(1));
+  return bench::parse_command_line(app, argc, argv);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int64_t n = argc > 1 ? std::stoll(argv[1]) : 1000000;
-  const fs::path parent = argc > 2 ? argv[2] : "/tmp";
-  const int64_t per_file = argc > 3 ? std::stoll(argv[3]) : 500;
-  if (n < 10000 || per_file < 1) {
-    std::fputs("usage: synchub-bench-reconcile [N >= 10,000] [PARENT_DIR] [PER_FILE >= 1]\n", stderr);
-    return 2;
-  }
-  std::string pattern = (parent / "synchub-reconcile-bench.XXXXXX").string();
-  if (!::mkdtemp(pattern.data())) {
-    std::perror("mkdtemp");
-    return 2;
-  }
-  const fs::path dir = pattern;
-  struct Cleanup {
-    fs::path dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{dir};
+  Options options;
+  if (auto exit_code = parse_options(argc, argv, options)) return *exit_code;
+  const int64_t n = options.n, per_file = options.per_file;
+  const bench::ScratchDir scratch(options.parent, "synchub-reconcile-bench");
+  const fs::path& dir = scratch.path();
   fs::create_directories(dir / "crm");
   fs::create_directories(dir / "erp");
 

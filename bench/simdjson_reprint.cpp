@@ -10,7 +10,14 @@
 #include <iostream>
 #include <string>
 
-int main() {
+#include "bench/bench_cli.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "synchub-bench-simdjson-reprint: each JSON line of stdin parsed by simdjson and printed back minified on "
+      "stdout, nothing mapped (the ceiling bench/mapping compares `synchub map` with). Takes no arguments.",
+      "synchub-bench-simdjson-reprint"};
+  if (auto exit_code = synchub::bench::parse_command_line(app, argc, argv)) return *exit_code;
   std::ios::sync_with_stdio(false);
   simdjson::dom::parser parser;
   std::string line;

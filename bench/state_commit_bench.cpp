@@ -3,13 +3,14 @@
 // history) and then with one lineage row per record (as flows commit now), each into a new SQLite
 // state. The rows are built inside the timed loop, as the flow runner builds them. The best of
 // ROUNDS runs of each, alternating (a shared machine is noisy).
-// usage: synchub-state-bench [RECORDS] [BATCH] [fsync:0|1] [ROUNDS] [DIR]
+// usage: synchub-state-bench [--records N] [--batch N] [--fsync on|off] [--rounds N] [--dir PARENT]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
+#include "bench/bench_cli.hpp"
 #include "runtime/state/state_store.hpp"
 
 using namespace synchub::runtime;
@@ -47,11 +48,34 @@ double commit_all(const std::string& dir, size_t records, size_t batch_size, boo
 }  // namespace
 
 int main(int argc, char** argv) {
-  const size_t records = argc > 1 ? std::stoul(argv[1]) : 200000;
-  const size_t batch = argc > 2 ? std::stoul(argv[2]) : 500;
-  const bool fsync = argc > 3 ? std::string(argv[3]) == "1" : false;
-  const int rounds = argc > 4 ? std::stoi(argv[4]) : 3;
-  const std::string dir = argc > 5 ? argv[5] : "/tmp/synchub-state-bench";
+  CLI::App app{"synchub-state-bench: what the lineage history adds to a flow's batch commits (SQLite state)",
+               "synchub-state-bench"};
+  size_t records = 200000, batch = 500;
+  bool fsync = false;
+  int rounds = 3;
+  std::string parent = "/tmp";
+  app.add_option("--records", records, "Records to commit in each run (at least 1)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(synchub::bench::whole_number<size_t>(1));
+  app.add_option("--batch", batch, "Records a batch commit holds, as a flow's batch_size (at least 1)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(synchub::bench::whole_number<size_t>(1));
+  app.add_option("--fsync", fsync, "Sync each commit of the state store to disk (default: off)")
+      ->type_name("on|off")
+      ->check(synchub::bench::on_or_off());
+  app.add_option("--rounds", rounds, "Runs of each kind, alternating; the best counts (at least 1)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(synchub::bench::whole_number<int>(1));
+  app.add_option("--dir", parent, "Each run's state goes to a new folder under this one, removed at the end")
+      ->type_name("PARENT")
+      ->capture_default_str()
+      ->check(synchub::bench::writable_directory());
+  if (auto exit_code = synchub::bench::parse_command_line(app, argc, argv)) return *exit_code;
+  const synchub::bench::ScratchDir scratch(parent, "synchub-state-bench");
+  const std::string dir = (scratch.path() / "state").string();
   std::printf("state store (SQLite), %zu records, batches of %zu, fsync %s\n", records, batch, fsync ? "on" : "off");
   double ledger = 1e30, both = 1e30;
   for (int i = 0; i < rounds; ++i) {
@@ -64,6 +88,5 @@ int main(int argc, char** argv) {
   std::printf("  ledger + lineage row: %8.0f records/s (%.2f us a record): +%.2f us, %.0f%% more\n",
               static_cast<double>(records) / both, per_record_us(both), per_record_us(both) - per_record_us(ledger),
               100.0 * (both / ledger - 1));
-  std::filesystem::remove_all(dir);
   return 0;
 }

@@ -2,7 +2,7 @@
 // `synchub run` process, whose flow writes them to the ERP simulator (in this
 // process, so one clock measures both ends) through its batch endpoint.
 // Prints p50/p90/p99/max of (created in the ERP - webhook sent).
-// usage: synchub-bench-webhook SYNCHUB_BINARY [ORDERS] [RATE_PER_S]
+// usage: synchub-bench-webhook --synchub BINARY [--orders N] [--rate PER_S]
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,10 +18,11 @@
 #include <thread>
 #include <vector>
 
-#include "http/http_client.hpp"
-#include "http/signing.hpp"
+#include "bench/bench_cli.hpp"
 #include "examples/generator/crm_orders.hpp"
 #include "examples/simulators/erp.hpp"
+#include "http/http_client.hpp"
+#include "http/signing.hpp"
 
 namespace {
 
@@ -53,19 +54,44 @@ double ms(Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
+struct Options {
+  std::string synchub;
+  int orders = 10000;
+  double rate = 500;
+};
+
+// The command line into `options`; the code to exit with when the program is to end here.
+std::optional<int> parse_options(int argc, char** argv, Options& options) {
+  CLI::App app{
+      "synchub-bench-webhook: webhook -> ERP latency, signed order webhooks at a steady rate into a "
+      "`synchub run` whose flow writes them to the ERP simulator (in this process)",
+      "synchub-bench-webhook"};
+  app.add_option("--synchub", options.synchub, "The synchub binary to run")
+      ->type_name("BINARY")
+      ->required()
+      ->check(CLI::Validator(CLI::ExistingFile).description(""));
+  app.add_option("--orders", options.orders, "Order webhooks to send (at least 1)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(synchub::bench::whole_number<int>(1));
+  app.add_option("--rate", options.rate, "Webhooks sent per second (above 0)")
+      ->type_name("PER_S")
+      ->capture_default_str()
+      ->check(synchub::bench::positive_number());
+  return synchub::bench::parse_command_line(app, argc, argv);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fputs("usage: synchub-bench-webhook SYNCHUB_BINARY [ORDERS] [RATE_PER_S]\n", stderr);
-    return 2;
-  }
-  const std::string synchub = argv[1];
-  const int orders = argc > 2 ? std::stoi(argv[2]) : 10000;
-  const double rate = argc > 3 ? std::stod(argv[3]) : 500;
+  Options options;
+  if (auto exit_code = parse_options(argc, argv, options)) return *exit_code;
+  const std::string synchub = options.synchub;
+  const int orders = options.orders;
+  const double rate = options.rate;
   const fs::path source_dir = fs::path(SYNCHUB_SOURCE_DIR);
-  char dir_template[] = "/tmp/synchub-webhook-bench.XXXXXX";
-  const fs::path dir = mkdtemp(dir_template);
+  const synchub::bench::ScratchDir scratch("/tmp", "synchub-webhook-bench");
+  const fs::path& dir = scratch.path();
 
   synchub::simulators::ErpSimulator erp({});
   std::ofstream(dir / "synchub.yaml")
@@ -167,6 +193,5 @@ int main(int argc, char** argv) {
       "p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n",
       orders, rate, std::chrono::duration<double>(sending_done - start).count(), failed.load(), latency.size(),
       expected, pct(0.5), pct(0.9), pct(0.99), latency.empty() ? 0.0 : latency.back());
-  fs::remove_all(dir);
   return latency.size() == expected && failed == 0 ? 0 : 1;
 }
