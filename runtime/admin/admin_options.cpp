@@ -16,6 +16,7 @@ AdminOptions AdminOptions::from(const config::Settings& hub) {
 AlertOptions AlertOptions::from(const config::Settings& alerts, const config::Settings& hub) {
   AlertOptions options;
   options.hub_name = hub.str("name");
+  options.worker = hub.str_or("worker_id", "");
   options.url = alerts.str("webhook.url");
   options.format = alerts.str("webhook.format");
   options.secret = alerts.str_or("webhook.secret", "");  // optional: no secret, no signature

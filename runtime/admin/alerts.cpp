@@ -143,8 +143,8 @@ std::vector<AlertEvent> AlertRules::evaluate(const std::vector<SourceStatus>& so
 }
 
 AlertPost alert_post(const AlertOptions& options, const AlertEvent& e, int64_t now) {
-  const std::string text =
-      "[synchub " + options.hub_name + "] " + (e.status == "firing" ? "ALERT: " : "RESOLVED: ") + e.summary;
+  const std::string text = "[synchub " + options.hub_name + (options.worker.empty() ? "" : " " + options.worker) +
+                           "] " + (e.status == "firing" ? "ALERT: " : "RESOLVED: ") + e.summary;
   AlertPost post{options.url, ""};
   Json body;
   if (options.format == "dingtalk" || options.format == "wecom") {
@@ -168,6 +168,7 @@ AlertPost alert_post(const AlertOptions& options, const AlertEvent& e, int64_t n
     body["content"] = {{"text", text}};
   } else {
     body = {{"source", "synchub"}, {"hub", options.hub_name}, {"status", e.status}, {"alert", e.condition}};
+    if (!options.worker.empty()) body["worker"] = options.worker;
     // A reconciliation's alert names it (and the run to open), a source's the stream, where a
     // flow's names the flow.
     if (!e.source.empty()) {

@@ -37,6 +37,9 @@ struct AlertOptions {
   // From the validated `alerts` section and the hub's name (shown in every message).
   static AlertOptions from(const config::Settings& alerts, const config::Settings& hub);
   std::string hub_name;
+  // hub.worker_id when set: with several workers sharing a state, each alerts on its own flows
+  // and sources, and its messages say which worker sends them.
+  std::string worker;
   std::string url, format = "generic", secret;  // receiver
   std::chrono::milliseconds timeout{10000};
   std::chrono::milliseconds failing_for{0}, lag_age{0}, repeat{0}, check_every{15000};  // 0: off

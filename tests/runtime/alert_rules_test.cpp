@@ -137,6 +137,14 @@ TEST(AlertPost, ReceiverFormats) {
   EXPECT_EQ(generic["alert"], "flow_failing");
   EXPECT_EQ(generic["hub"], "prod");
   EXPECT_EQ(generic["time"], "2023-11-14T22:13:20.000Z");
+  EXPECT_FALSE(generic.contains("worker"));
+  // A worker named in the config (several share the state) is named in its alerts.
+  AlertOptions named = o;
+  named.worker = "w2";
+  EXPECT_EQ(Json::parse(alert_post(named, e, 0).body)["worker"], "w2");
+  named.format = "wecom";
+  EXPECT_EQ(Json::parse(alert_post(named, e, 0).body)["text"]["content"],
+            "[synchub prod w2] ALERT: flow orders failing: 货款 HTTP 503");
 
   o.format = "wecom";
   Json wecom = Json::parse(alert_post(o, e, 0).body);
