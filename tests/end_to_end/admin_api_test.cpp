@@ -54,9 +54,10 @@ class AdminHub {
     base_ = wait_for_hub_url(dir_.path() / "log");
   }
   HttpReply call(const std::string& method, const std::string& path, const std::string& token = "",
-                 const std::string& body = "") {
+                 const std::string& body = "", const std::string& client = "") {
     HttpCall c{method, base_ + path, {}, body};
     if (!token.empty()) c.headers.emplace_back("Authorization", "Bearer " + token);
+    if (!client.empty()) c.headers.emplace_back("X-Synchub-Client", client);
     return client_.send(c);
   }
   Json get(const std::string& path) {
@@ -324,7 +325,8 @@ TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
 // resolved when a later version lands, grouped by reason, searched by key, replayed and discarded
 // in bulk, corrected and replayed with the edit recorded.
 TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
-  AdminHub hub("{outbox: outbox, fsync: false}", "{port: 0}", "", "  amount: {from: amount, type: \"decimal(10,2)\"}\n");
+  AdminHub hub("{outbox: outbox, fsync: false}", "{port: 0}", "",
+               "  amount: {from: amount, type: \"decimal(10,2)\"}\n");
   hub.drop("a.jsonl",
            "{\"order_id\":\"SO-1\",\"name\":\"v1\"}\n{\"order_id\":\"SO-1\",\"name\":\"v2\"}\n"
            "{\"order_id\":\"SO-1\",\"name\":\"v3\"}\n{\"order_id\":\"SO-2\",\"id\":\"SO-2\",\"amount\":\"abc\"}\n"
@@ -340,7 +342,7 @@ TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
   EXPECT_EQ(families["synchub_dead_letters_pending"]["samples"][0]["value"], 4.0);
 
   auto entry_of = [&](const std::string& key) {
-    const Json list = hub.get("/api/v1/dlq?flow=orders&key=" + key);
+    const Json list = hub.get("/api/v1/dlq?flow=orders&status=all&key=" + key);
     EXPECT_EQ(list["entries"].size(), 1u) << key << list;
     return list["entries"][0];
   };
@@ -356,7 +358,10 @@ TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
   const Json so5 = entry_of("SO-5");
   EXPECT_EQ(so5["status"], "resolved");
   EXPECT_NE(so5["resolved"]["by"].get<std::string>().find("crm.orders/"), std::string::npos) << so5;
-  EXPECT_EQ(hub.get("/api/v1/dlq?flow=orders&key=so-")["entries"].size(), 5u) << "a part of the key, any case";
+  EXPECT_EQ(hub.get("/api/v1/dlq?flow=orders&status=all&key=so-")["entries"].size(), 5u)
+      << "a part of the key, any case";
+  EXPECT_EQ(hub.get("/api/v1/dlq?flow=orders&key=so-")["entries"].size(), 4u) << "pending entries unless asked";
+  EXPECT_EQ(hub.call("GET", "/api/v1/dlq?status=lost", "view-1").status, 400);
 
   // Grouped by reason: the missing id (SO-1, SO-4) and the bad amount (SO-2, SO-3).
   const Json groups = hub.get("/api/v1/dlq?flow=orders&status=pending&group_by=reason");
@@ -407,6 +412,11 @@ TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
   EXPECT_FALSE(edit["time"].get<std::string>().empty());
   flow = hub.flow_until([](const Json& f) { return f["counts"]["created"] == 2; });
   EXPECT_EQ(flow["dead_letters"], 1) << "SO-4 alone";
+
+  // The dashboard names itself: its changes are recorded as the token's and the dashboard's.
+  const std::string so4_path = "/api/v1/dlq/" + std::to_string(so4);
+  EXPECT_EQ(hub.call("DELETE", so4_path, "op-1", "", "dashboard").status, 200);
+  EXPECT_EQ(hub.get(so4_path)["history"].back()["by"], "operator token 1 (dashboard)");
 }
 
 // HTTPS with the configured certificate; plain HTTP to it and clients that

@@ -144,6 +144,14 @@ TEST_P(DeadLetterContract, ReasonsAreGroupedWithCounts) {
   EXPECT_EQ(dead_letter_reason("gave up after 7 attempts: HTTP 503 from 10.0.0.1"),
             "gave up after # attempts: HTTP 503 from #");
   EXPECT_EQ(dead_letter_reason("amount 1,234.50 over limit 1000.00"), "amount # over limit #");
+  // A target's JSON error body: its member names and messages say the cause; their values vary.
+  EXPECT_EQ(dead_letter_reason(R"(create of SO-43 answered HTTP 422: {"error":"unknown customer CUS-000009"})"),
+            R"(create of SO-# answered HTTP 422: {"error":"unknown customer CUS-#"})");
+  EXPECT_EQ(dead_letter_reason(R"(HTTP 422: {"error": "customer_code is required", "field": "customer_code"})"),
+            R"(HTTP 422: {"error": "customer_code is required", "field": "…"})");
+  EXPECT_EQ(dead_letter_reason(R"(HTTP 400: {"message":"value \"C9\" is not a party"})"),
+            R"(HTTP 400: {"message":"value "…" is not a party"})");
+  EXPECT_EQ(dead_letter_reason(R"(key "SO-1": refused)"), R"(key "…": refused)");
   auto state = open();
   state->commit_flow_batch(with_failures({failure("A", 1, R"(customer: value "C9" has no xref in crm)"),
                                           failure("B", 1, R"(customer: value "C12" has no xref in crm)"),
