@@ -369,6 +369,7 @@ async function editAndReplaySteps(op) {
   assert.equal(await item.locator('time').getAttribute('datetime'), edit.time);
   assert.doesNotMatch(await item.locator('pre.before').textContent(), /customer_code/);
   assert.match(await item.locator('pre.after').textContent(), /"customer_code": "CUS-000001",\n/);
+  assert.deepEqual(await item.locator('pre.after .added').allTextContents(), ['  "customer_code": "CUS-000001",'], 'the line the edit added');
   assert.equal(await shown.locator('.dlq-history li[data-kind=failed]').count(), 1, 'the failure before it');
   await shown.locator('.dlq-history li[data-kind=replayed]').waitFor();
   await checkLayout(op, 'dead-letter-edited', [`.dlq-opened[data-opened="${before.id}"] .dlq-history`]);

@@ -171,6 +171,25 @@ const KIND_TEXT = {
   replaying: 'replay requested, waiting for the flow', replayed: 'replayed: delivered', resolved: 'resolved by a later version',
 };
 
+// The lines of `text` (pretty JSON) as spans; those the other side has not (as many times) marked
+// with `cls`: what an edit removed or added.
+function markedLines(text, other, cls) {
+  const left = new Map();
+  for (const line of other.split('\n')) left.set(line, (left.get(line) || 0) + 1);
+  return text.split('\n').map((line, i) => {
+    const n = left.get(line) || 0;
+    if (n) left.set(line, n - 1);
+    return [i ? '\n' : '', el('span', n ? {} : { class: cls }, line)];
+  });
+}
+
+function editDiff(e) {
+  const before = prettyInput(e.input_before), after = prettyInput(e.input);
+  return el('div', { class: 'dlq-diff' },
+    el('div', {}, el('div', { class: 'muted' }, 'before'), el('pre', { class: 'before' }, markedLines(before, after, 'removed'))),
+    el('div', {}, el('div', { class: 'muted' }, 'after'), el('pre', { class: 'after' }, markedLines(after, before, 'added'))));
+}
+
 function moment(iso) {
   return iso ? el('time', { datetime: iso, title: iso }, new Date(iso).toLocaleString(), ' (', ago(iso), ')') : null;
 }
@@ -187,9 +206,7 @@ function historyList(full) {
       e.by ? [' by ', el('span', { class: 'dlq-by' }, e.by)] : null),
     e.error ? el('div', { class: 'error' }, e.error) : null,
     e.origin ? el('div', { class: 'muted' }, 'origin ' + e.origin + (e.mapping_version ? ' · mapping ' + e.mapping_version : '')) : null,
-    e.kind === 'edited' ? el('div', { class: 'dlq-diff' },
-      el('div', {}, el('div', { class: 'muted' }, 'before'), el('pre', { class: 'before' }, prettyInput(e.input_before))),
-      el('div', {}, el('div', { class: 'muted' }, 'after'), el('pre', { class: 'after' }, prettyInput(e.input)))) : null,
+    e.kind === 'edited' ? editDiff(e) : null,
     (e.kind === 'failed' || e.kind === 'replay_failed') && e.input !== undefined ?
       el('details', {}, el('summary', {}, 'its input'), el('pre', { class: 'history-input' }, prettyInput(e.input))) : null)));
 }
@@ -233,11 +250,11 @@ function reasonsTable(groups, total) {
   return el('section', { id: 'dlq-reasons-box' },
     el('h2', {}, 'By reason ', el('span', { class: 'muted' }, plural(total, 'entry', 'entries') + ' · click one to see only its entries')),
     scroller(el('table', { id: 'dlq-reasons' },
-      el('thead', {}, el('tr', {}, el('th', {}, 'Reason'), el('th', { class: 'num' }, 'Entries'), el('th', {}, 'Newest'))),
+      el('thead', {}, el('tr', {}, el('th', {}, 'Reason'), el('th', { class: 'num' }, 'Entries'), el('th', { class: 'narrow-hide' }, 'Newest'))),
       el('tbody', {}, groups.map((g) => el('tr', {
         class: 'clickable' + (g.reason === dlq.reason ? ' selected' : ''), 'data-reason': g.reason, 'data-count': g.count,
         onclick: () => { dlq.reason = dlq.reason === g.reason ? '' : g.reason; dlq.selected.clear(); dlqRedraw(); },
-      }, el('td', { class: 'wide reason-text' }, g.reason), el('td', { class: 'num' }, number(g.count)), el('td', {}, when(g.newest))))))));
+      }, el('td', { class: 'wide reason-text' }, g.reason), el('td', { class: 'num' }, number(g.count)), el('td', { class: 'narrow-hide' }, when(g.newest))))))));
 }
 
 // The chosen reason, with "replay / discard every entry of it" for operators.
