@@ -311,7 +311,11 @@ async function searchSelectAndBulk(op) {
   assert.equal(await op.locator('[data-action=replay-selected]').textContent(), 'Replay selected (2)');
   await op.click('[data-action=replay-selected]');
   await op.locator('#dlq-result', { hasText: '2 dead letters sent back to their flows' }).waitFor();
-  for (const id of ids) await until(() => api('/api/v1/dlq/' + id), (d) => d.status === 'replayed', 'entry ' + id + ' replayed');
+  for (const id of ids) {
+    const d = await until(() => api('/api/v1/dlq/' + id), (e) => e.status === 'replayed', 'entry ' + id + ' replayed');
+    assert.equal(d.history.at(-1).kind, 'replay_requested');
+    assert.equal(d.history.at(-1).by, 'operator token 1 (dashboard)', 'who replayed it');
+  }
   for (const key of ['SO-31', 'SO-32']) {
     const landed = await (await fetch(erpUrl + '/sales_orders?external_no=' + key, { headers: { 'X-Api-Key': 'erp-test-key' } })).json();
     assert.equal(landed.items.length, 1, key + ' reached the ERP');
@@ -328,6 +332,9 @@ async function searchSelectAndBulk(op) {
   const discarded = (await api('/api/v1/dlq?status=discarded&key=SO-4')).entries;
   assert.deepEqual(discarded.map((d) => d.key).sort(), ['SO-41', 'SO-42', 'SO-43']);
   assert.ok(discarded.every((d) => d.status === 'discarded'));
+  const history = (await api('/api/v1/dlq/' + discarded[0].id)).history;
+  assert.equal(history.at(-1).kind, 'discarded');
+  assert.equal(history.at(-1).by, 'operator token 1 (dashboard)');
   await op.click('#dlq-reason-bar [data-action=clear-reason]');
   await op.selectOption('#dlq-status', 'discarded');
   await keysShown(op, ['SO-41', 'SO-42', 'SO-43'], 'discarded entries can be looked at');
@@ -351,8 +358,9 @@ async function editAndReplaySteps(op) {
   await op.click('[data-action=edit-replay]');
   await op.locator('#dlq-result', { hasText: `#${before.id}: the edited input was sent back` }).waitFor();
   const done = await until(() => api('/api/v1/dlq/' + before.id), (d) => d.status === 'replayed', 'the edited entry replayed');
-  const edit = done.history.at(-1);
-  assert.equal(edit.kind, 'edited');
+  assert.deepEqual(done.history.map((e) => e.kind), ['failed', 'edited', 'replay_requested']);
+  const edit = done.history[1];
+  assert.equal(done.history[2].by, 'operator token 1 (dashboard)', 'who asked for the replay');
   assert.equal(edit.by, 'operator token 1 (dashboard)');
   assert.equal(edit.input_before, original);
   assert.deepEqual(JSON.parse(edit.input), JSON.parse(fixed), 'the edit as typed');
@@ -371,6 +379,7 @@ async function editAndReplaySteps(op) {
   assert.match(await item.locator('pre.after').textContent(), /"customer_code": "CUS-000001",\n/);
   assert.deepEqual(await item.locator('pre.after .added').allTextContents(), ['  "customer_code": "CUS-000001",'], 'the line the edit added');
   assert.equal(await shown.locator('.dlq-history li[data-kind=failed]').count(), 1, 'the failure before it');
+  assert.match(await shown.locator('.dlq-history li[data-kind=replay_requested]').textContent(), /replay requested .*by operator token 1 \(dashboard\)/);
   await shown.locator('.dlq-history li[data-kind=replayed]').waitFor();
   await checkLayout(op, 'dead-letter-edited', [`.dlq-opened[data-opened="${before.id}"] .dlq-history`]);
 }

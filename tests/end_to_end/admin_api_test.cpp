@@ -33,7 +33,8 @@ Json parse_prometheus(const TempDir& dir, const std::string& text) {
 class AdminHub {
  public:
   explicit AdminHub(const std::string& outbox = "{outbox: outbox, fsync: false}", const std::string& http = "{port: 0}",
-                    const std::string& ca_file = "", const std::string& more_fields = "")
+                    const std::string& ca_file = "", const std::string& more_fields = "",
+                    const std::string& admin = "{enabled: true, viewer_tokens: [view-1], operator_tokens: [op-1]}")
       : client_({.ca_file = ca_file}) {
     fs::create_directories(dir_.path() / "inbox");
     write_file(dir_.path() / "map.yaml",
@@ -41,7 +42,7 @@ class AdminHub {
     write_file(dir_.path() / "synchub.yaml", R"(hub:
   name: admin
   http: )" + http + R"(
-  admin: {enabled: true, viewer_tokens: [view-1], operator_tokens: [op-1]}
+  admin: )" + admin + R"(
 )" + file_orders_connectors(outbox) + R"(flows:
   orders:
     from: crm.orders
@@ -403,8 +404,13 @@ TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
   detail = hub.get(so1_path);
   EXPECT_EQ(detail["input"], fixed);
   const Json& history = detail["history"];
-  ASSERT_EQ(history.size(), 5u) << history;  // 3 failures, a replay that failed, the edit
-  const Json& edit = history[history.size() - 1];
+  // 3 failures, the replay of its reason (asked, failed), the edit and its replay
+  ASSERT_EQ(history.size(), 7u) << history;
+  EXPECT_EQ(history[3]["kind"], "replay_requested");
+  EXPECT_EQ(history[3]["by"], "operator token 1");
+  EXPECT_EQ(history[4]["kind"], "replay_failed");
+  EXPECT_EQ(history[6]["kind"], "replay_requested");
+  const Json& edit = history[5];
   EXPECT_EQ(edit["kind"], "edited");
   EXPECT_EQ(edit["by"], "operator token 1");
   EXPECT_EQ(edit["input_before"], "{\"order_id\":\"SO-1\",\"name\":\"v3\"}");
@@ -417,6 +423,21 @@ TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
   const std::string so4_path = "/api/v1/dlq/" + std::to_string(so4);
   EXPECT_EQ(hub.call("DELETE", so4_path, "op-1", "", "dashboard").status, 200);
   EXPECT_EQ(hub.get(so4_path)["history"].back()["by"], "operator token 1 (dashboard)");
+}
+
+// A hub without tokens names the dashboard in a dead letter's history, and other callers as before.
+TEST(AdminApi, WithoutTokensTheDashboardIsNamedInTheHistory) {
+  AdminHub hub("{outbox: outbox, fsync: false}", "{port: 0}", "", "", "{enabled: true}");
+  hub.drop("a.jsonl", "{\"order_id\":\"A\",\"name\":\"no id\"}\n{\"order_id\":\"B\",\"name\":\"no id\"}\n");
+  hub.flow_until([](const Json& f) { return f["dead_letters"] == 2; });
+  const Json entries = hub.get("/api/v1/dlq?flow=orders")["entries"];
+  ASSERT_EQ(entries.size(), 2u) << entries;
+  const std::string a = "/api/v1/dlq/" + std::to_string(entries[0]["id"].get<int64_t>());
+  const std::string b = "/api/v1/dlq/" + std::to_string(entries[1]["id"].get<int64_t>());
+  EXPECT_EQ(hub.call("DELETE", a, "", "", "dashboard").status, 200);
+  EXPECT_EQ(hub.call("DELETE", b).status, 200);
+  EXPECT_EQ(hub.get(a)["history"].back()["by"], "dashboard");
+  EXPECT_EQ(hub.get(b)["history"].back()["by"], "operator (no tokens configured)");
 }
 
 // HTTPS with the configured certificate; plain HTTP to it and clients that

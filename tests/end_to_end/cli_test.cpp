@@ -117,12 +117,14 @@ TEST(Cli, DlqListShowsPendingEntriesUnlessAskedAndHistoryNamesTheCliUser) {
   EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 2) << "a header and one entry:\n" << table.out;
 
   const auto fixed = nlohmann::json::parse(run_synchub({"dlq", "show", "-c", config, fixed_id}).out);
-  ASSERT_FALSE(fixed["history"].empty()) << fixed;
-  const auto& edit = fixed["history"].back();
+  ASSERT_EQ(fixed["history"].size(), 3u) << fixed;  // failed, edited, replay_requested
+  const auto& edit = fixed["history"][1];
   EXPECT_EQ(edit["kind"], "edited");
   EXPECT_EQ(edit["by"], "cli:dlq-tester");
   EXPECT_EQ(edit["input_before"], "{\"customer\":\"C-1\",\"total\":\"1.00\"}");
   EXPECT_EQ(edit["input"], "{\"order_id\":\"SO-FIXED\",\"customer\":\"C-1\",\"total\":\"1.00\"}");
+  EXPECT_EQ(fixed["history"][2]["kind"], "replay_requested");
+  EXPECT_EQ(fixed["history"][2]["by"], "cli:dlq-tester");
   const auto dropped = nlohmann::json::parse(run_synchub({"dlq", "show", "-c", config, dropped_id}).out);
   EXPECT_EQ(dropped["history"].back()["kind"], "discarded");
   EXPECT_EQ(dropped["history"].back()["by"], "cli:dlq-tester");

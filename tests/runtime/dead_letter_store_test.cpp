@@ -186,7 +186,7 @@ TEST_P(DeadLetterContract, KeysAreFoundByAPartAndIdsBySelection) {
   EXPECT_EQ(picked[1].key, "INV_1");
 }
 
-TEST_P(DeadLetterContract, AnEditIsRecordedWithWhoAndTheInputBeforeAndAfter) {
+TEST_P(DeadLetterContract, AnEditAndEachReplayAreRecordedWithWhoAndTheInputBeforeAndAfter) {
   auto state = open();
   state->commit_flow_batch(with_failures({failure("SO-1", 1)}));
   const auto entry = state->dead_letters({.flow = "orders"}).at(0);
@@ -196,19 +196,24 @@ TEST_P(DeadLetterContract, AnEditIsRecordedWithWhoAndTheInputBeforeAndAfter) {
   EXPECT_EQ(state->replay_requests("orders", 10).at(0).input, fixed) << "the replay takes the corrected input";
   // The replay fails again: back to pending, in the history.
   state->commit_flow_batch({"orders", {}, {}, {}, {{entry.id, "", {}, "", "", "HTTP 422: still refused", "m2"}}});
-  ASSERT_TRUE(state->discard(entry.id, "operator token 1"));
+  ASSERT_TRUE(state->request_replay(entry.id, std::nullopt, "cli:ana"));  // a replay as it is
+  ASSERT_TRUE(state->discard(entry.id, "operator token 1"));              // while it waits for its flow
   auto history = state->dead_letter_history(entry.id);
-  ASSERT_EQ(history.size(), 4u);
+  ASSERT_EQ(history.size(), 6u);
   EXPECT_EQ(history[0].kind, "failed");
   EXPECT_EQ(history[1].kind, "edited");
   EXPECT_EQ(history[1].actor, "operator token 2");
   EXPECT_EQ(history[1].input_before, failure("SO-1", 1).input);
   EXPECT_EQ(history[1].input, fixed);
-  EXPECT_EQ(history[2].kind, "replay_failed");
-  EXPECT_EQ(history[2].input, fixed);
-  EXPECT_EQ(history[2].error, "HTTP 422: still refused");
-  EXPECT_EQ(history[3].kind, "discarded");
-  EXPECT_EQ(history[3].actor, "operator token 1");
+  EXPECT_EQ(history[2].kind, "replay_requested");
+  EXPECT_EQ(history[2].actor, "operator token 2");
+  EXPECT_EQ(history[3].kind, "replay_failed");
+  EXPECT_EQ(history[3].input, fixed);
+  EXPECT_EQ(history[3].error, "HTTP 422: still refused");
+  EXPECT_EQ(history[4].kind, "replay_requested");
+  EXPECT_EQ(history[4].actor, "cli:ana");
+  EXPECT_EQ(history[5].kind, "discarded");
+  EXPECT_EQ(history[5].actor, "operator token 1");
 }
 
 TEST_P(DeadLetterContract, ANewerFailureFoldsIntoAnEntryBeingReplayed) {

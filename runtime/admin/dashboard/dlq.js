@@ -167,8 +167,8 @@ async function editAndReplay(full) {
 }
 
 const KIND_TEXT = {
-  failed: 'failed', replay_failed: 'replayed, failed again', edited: 'input edited', discarded: 'discarded',
-  replaying: 'replay requested, waiting for the flow', replayed: 'replayed: delivered', resolved: 'resolved by a later version',
+  failed: 'failed', edited: 'input edited', replay_requested: 'replay requested', replay_failed: 'replayed, failed again',
+  discarded: 'discarded', replayed: 'replayed: delivered', resolved: 'resolved by a later version',
 };
 
 // The lines of `text` (pretty JSON) as spans; those the other side has not (as many times) marked
@@ -198,7 +198,7 @@ function moment(iso) {
 // a later version that resolved it).
 function historyList(full) {
   const events = [...(full.history || [])];
-  if (full.status === 'replayed' || full.status === 'replaying') events.push({ kind: full.status, time: full.updated });
+  if (full.status === 'replayed') events.push({ kind: 'replayed', time: full.updated });
   if (full.status === 'resolved') events.push({ kind: 'resolved', time: full.resolved.time, origin: full.resolved.by });
   if (!events.length) return el('p', { class: 'muted' }, 'No history kept.');
   return el('ol', { class: 'dlq-history' }, events.map((e) => el('li', { 'data-kind': e.kind },
