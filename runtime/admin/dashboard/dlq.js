@@ -80,16 +80,30 @@ function compactJson(text) {
   return out;
 }
 
+const isJson = (text) => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// A source's reject that is not JSON (a CSV row, a line that was never JSON) is checked by its
+// source when replayed; any other input here, before it is sent.
+const checkedHere = (full) => full.stage !== 'source' || isJson(full.input);
+
 // Why an edited input cannot be replayed, or '': it must be JSON, and a record a flow maps an
-// object (as the API checks; a source's reject is checked by its source).
-function editProblem(text, stage) {
+// object (as the API checks).
+function editProblem(text, full) {
+  if (!checkedHere(full)) return '';
   let value;
   try {
     value = JSON.parse(text);
   } catch (err) {
     return 'Not valid JSON: ' + err.message;
   }
-  if (stage !== 'source' && (typeof value !== 'object' || value === null || Array.isArray(value)))
+  if (full.stage !== 'source' && (typeof value !== 'object' || value === null || Array.isArray(value)))
     return 'The record must be a JSON object: { "field": value, ... }';
   return '';
 }
@@ -151,11 +165,11 @@ async function actOnOne(d, action) {
 
 async function editAndReplay(full) {
   const text = dlq.editing.get(full.id) || '';
-  const problem = editProblem(text, full.stage);
+  const problem = editProblem(text, full);
   dlq.editErrors.set(full.id, problem);
   if (problem) return dlqRedraw();
   try {
-    await api('POST', `/api/v1/dlq/${full.id}/replay`, { input: compactJson(text) });
+    await api('POST', `/api/v1/dlq/${full.id}/replay`, { input: checkedHere(full) ? compactJson(text) : text });
     dlq.editing.delete(full.id);
     dlq.editErrors.delete(full.id);
     dlqNote(`#${full.id}: the edited input was sent back to ${full.flow}`);
@@ -216,7 +230,9 @@ function inputEditor(full) {
   return el('div', { class: 'dlq-edit' },
     el('textarea', { class: 'dlq-editor', id: 'dlq-editor-' + full.id, rows: 14, spellcheck: 'false', 'aria-label': 'Input of #' + full.id,
       oninput: (e) => dlq.editing.set(full.id, e.target.value) }, dlq.editing.get(full.id)),
-    problem ? el('p', { class: 'error', 'data-edit-error': full.id }, problem) : null,
+    problem ? el('p', { class: 'error', 'data-edit-error': full.id }, problem) :
+      el('p', { class: 'muted' }, checkedHere(full) ? 'Checked as JSON before it is sent; numbers are kept as typed.' :
+        'Not JSON: its source checks it when it is replayed.'),
     el('div', { class: 'actions' },
       el('button', { class: 'primary', 'data-action': 'edit-replay', onclick: () => editAndReplay(full) }, 'Replay with this input'),
       el('button', { 'data-action': 'edit-cancel', onclick: () => { dlq.editing.delete(full.id); dlq.editErrors.delete(full.id); dlqRedraw(); } }, 'Cancel')));
