@@ -153,7 +153,7 @@ void add_action(CLI::App& dlq_command, Action& action, const std::string& name, 
     sub->add_option("--status", options->status, "Only entries in this state; all: every entry")
         ->capture_default_str()
         ->check(CLI::IsMember({"pending", "replaying", "replayed", "resolved", "discarded", "all"}));
-    sub->add_option("--limit", options->limit, "At most N entries, newest first")
+    sub->add_option("--limit", options->limit, "At most N entries (the oldest)")
         ->type_name("N")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
@@ -186,7 +186,7 @@ void add_dlq_command(CLI::App& app, Action& action) {
   dlq_command->footer(
       "Reads the state store only: the connectors' secrets need not be set. A flow (or, for records a\n"
       "source rejected, its stream) picks replays up the next time `synchub run` polls it.");
-  add_action(*dlq_command, action, "list", "List dead letters (newest first)");
+  add_action(*dlq_command, action, "list", "List the pending dead letters (others with --status), oldest first");
   add_action(*dlq_command, action, "show", "Show one dead letter with its input and history, as JSON");
   add_action(*dlq_command, action, "replay", "Queue one dead letter (ID), or every pending one (--all), for replay");
   add_action(*dlq_command, action, "discard", "Discard one dead letter");
