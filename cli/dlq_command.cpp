@@ -1,7 +1,11 @@
 // synchub dlq list|show|replay|discard: dead letters in the state store.
+#include <pwd.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -24,7 +28,8 @@ nlohmann::json to_json(const runtime::DeadLetter& d, bool with_input) {
 
 struct DlqOptions {
   std::string action;  // list, show, replay, discard
-  std::string config, flow, status, input_file;
+  std::string config, flow, input_file;
+  std::string status = "pending";  // as GET /api/v1/dlq; "all": every entry
   int limit = 50;
   int64_t id = 0;
   bool has_id = false, json = false, all = false;
@@ -34,9 +39,17 @@ std::string dump(const nlohmann::json& j, int indent) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Who edits or discards from the command line, for the entry's history: "cli:" and the OS user.
+std::string cli_actor() {
+  if (const char* user = std::getenv("USER"); user && *user) return std::string("cli:") + user;
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) return std::string("cli:") + pw->pw_name;
+  return "cli:uid " + std::to_string(::geteuid());
+}
+
 int list(runtime::StateStore& state, const DlqOptions& options) {
+  const std::string status = options.status == "all" ? "" : options.status;
   auto entries = state.dead_letters(
-      {.flow = options.flow, .status = options.status, .since_ms = 0, .after_id = 0, .limit = options.limit});
+      {.flow = options.flow, .status = status, .since_ms = 0, .after_id = 0, .limit = options.limit});
   if (options.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& d : entries) out.push_back(to_json(d, false));
@@ -74,7 +87,7 @@ int dlq(const DlqOptions& options) {
     int count = 0;
     for (const auto& d :
          state->dead_letters({.flow = flow, .status = "pending", .since_ms = 0, .after_id = 0, .limit = 1000000}))
-      count += state->request_replay(d.id, std::nullopt) ? 1 : 0;
+      count += state->request_replay(d.id, std::nullopt, cli_actor()) ? 1 : 0;
     std::printf("%d dead letter%s queued for replay\n", count, count == 1 ? "" : "s");
     return 0;
   }
@@ -90,7 +103,10 @@ int dlq(const DlqOptions& options) {
     return 1;
   }
   if (action == "show") {
-    std::cout << dump(to_json(*entry, true), 2) << "\n";
+    nlohmann::json shown = to_json(*entry, true);
+    shown["history"] = nlohmann::json::array();
+    for (const auto& e : state->dead_letter_history(id)) shown["history"].push_back(runtime::dead_letter_event_json(e));
+    std::cout << dump(shown, 2) << "\n";
     return 0;
   }
   if (action == "replay") {
@@ -106,7 +122,7 @@ int dlq(const DlqOptions& options) {
       corrected = buffer.str();
       while (!corrected->empty() && (corrected->back() == '\n' || corrected->back() == '\r')) corrected->pop_back();
     }
-    if (!state->request_replay(id, corrected)) {
+    if (!state->request_replay(id, corrected, cli_actor())) {
       std::fprintf(stderr, "synchub dlq: dead letter %lld is %s, not pending\n", static_cast<long long>(id),
                    entry->status.c_str());
       return 1;
@@ -115,7 +131,7 @@ int dlq(const DlqOptions& options) {
     return 0;
   }
   if (action == "discard") {
-    if (!state->discard(id)) {
+    if (!state->discard(id, cli_actor())) {
       std::fprintf(stderr, "synchub dlq: dead letter %lld was already replayed\n", static_cast<long long>(id));
       return 1;
     }
@@ -134,9 +150,10 @@ void add_action(CLI::App& dlq_command, Action& action, const std::string& name, 
   CLI::Option* id = nullptr;
   if (name == "list") {
     sub->add_option("--flow", options->flow, "Only this flow's (or source stream's) entries")->type_name("NAME");
-    sub->add_option("--status", options->status, "Only entries in this state")
-        ->check(CLI::IsMember({"pending", "replaying", "replayed", "discarded"}));
-    sub->add_option("--limit", options->limit, "At most N entries, newest first")
+    sub->add_option("--status", options->status, "Only entries in this state; all: every entry")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"pending", "replaying", "replayed", "resolved", "discarded", "all"}));
+    sub->add_option("--limit", options->limit, "At most N entries (the oldest)")
         ->type_name("N")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
@@ -169,7 +186,7 @@ void add_dlq_command(CLI::App& app, Action& action) {
   dlq_command->footer(
       "Reads the state store only: the connectors' secrets need not be set. A flow (or, for records a\n"
       "source rejected, its stream) picks replays up the next time `synchub run` polls it.");
-  add_action(*dlq_command, action, "list", "List dead letters (newest first)");
+  add_action(*dlq_command, action, "list", "List the pending dead letters (others with --status), oldest first");
   add_action(*dlq_command, action, "show", "Show one dead letter with its input and history, as JSON");
   add_action(*dlq_command, action, "replay", "Queue one dead letter (ID), or every pending one (--all), for replay");
   add_action(*dlq_command, action, "discard", "Discard one dead letter");

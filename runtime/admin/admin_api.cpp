@@ -208,16 +208,19 @@ Role AdminApi::role_of(const http::HttpRequest& request) const {
 }
 
 // Tokens have no names: a caller is named by its role and its token's place in the config's list
-// (admin.operator_tokens), never by the token.
+// (admin.operator_tokens), never by the token. The dashboard says it is the one asking
+// (X-Synchub-Client: dashboard): a label added to the name, never a credential.
 std::string AdminApi::caller_name(const http::HttpRequest& request) const {
-  if (options_.viewer_tokens.empty() && options_.operator_tokens.empty()) return "operator (no tokens configured)";
+  const bool dashboard = request.header("X-Synchub-Client") == "dashboard";
+  if (options_.viewer_tokens.empty() && options_.operator_tokens.empty())
+    return dashboard ? "dashboard" : "operator (no tokens configured)";
   const std::string auth = request.header("Authorization");
   const std::string token = auth.size() > 7 ? auth.substr(7) : "";
   size_t found = 0;
   for (size_t i = 0; i < options_.operator_tokens.size(); ++i)
     if (http::constant_time_equal(options_.operator_tokens[i], token) && found == 0) found = i + 1;
-  if (found) return "operator token " + std::to_string(found);
-  return std::string(role_name(role_of(request)));
+  const std::string name = found ? "operator token " + std::to_string(found) : std::string(role_name(role_of(request)));
+  return dashboard ? name + " (dashboard)" : name;
 }
 
 http::HttpResponse AdminApi::handle(const http::HttpRequest& request) {

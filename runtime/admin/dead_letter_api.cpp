@@ -59,6 +59,12 @@ std::string read_selection(const http::HttpRequest& request, DeadLetterFilter& f
   return "";
 }
 
+bool known_status(const std::string& status) {
+  for (const char* known : {"pending", "replaying", "replayed", "resolved", "discarded", "all"})
+    if (status == known) return true;
+  return false;
+}
+
 bool selects_something(const DeadLetterFilter& f) {
   return !f.ids.empty() || !f.flow.empty() || !f.reason.empty() || !f.key_search.empty();
 }
@@ -71,7 +77,8 @@ std::vector<Route> DeadLetterApi::routes() {
   return {
       {"GET", "/api/v1/dlq", Role::Viewer, [this](const Request& r, const PathParams&) { return list(r); },
        "dead letters (one entry per flow and key while pending, holding its newest input), paged by id; ?flow= "
-       "&status= &key= (part of the key) &reason= &since= (ISO time or epoch ms) &after= (an id) &limit= (1 to "
+       "&status= (pending; replaying, replayed, resolved, discarded or all) &key= (part of the key) &reason= &since= "
+       "(ISO time or epoch ms) &after= (an id) &limit= (1 to "
        "1000, 50); &group_by=reason: counts per reason instead"},
       {"POST", "/api/v1/dlq/replay", Role::Operator,
        [this](const Request& r, const PathParams&) { return replay_selected(r); },
@@ -102,7 +109,11 @@ bool DeadLetterApi::known_flow(const std::string& name) const {
 http::HttpResponse DeadLetterApi::list(const http::HttpRequest& request) {
   DeadLetterFilter filter;
   filter.flow = request.param("flow");
-  filter.status = request.param("status");
+  // Pending entries unless asked (what an admin works through; as `synchub dlq list`); "all": every one.
+  filter.status = request.param("status").empty() ? "pending" : request.param("status");
+  if (!known_status(filter.status))
+    return error(400, "bad_request", "status: pending, replaying, replayed, resolved, discarded or all");
+  if (filter.status == "all") filter.status.clear();
   filter.key_search = request.param("key");
   filter.reason = request.param("reason");
   auto since = since_ms(request.param("since"));

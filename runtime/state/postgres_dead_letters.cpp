@@ -249,6 +249,7 @@ bool request_replay(PgConnection& db, int64_t id, const std::optional<std::strin
     db.exec("UPDATE dead_letters SET input=$1 WHERE id=$2", {PgParam::bytes(*corrected), id});
     add_event(db, id, {0, "edited", now, *corrected, before, "", "", "", actor});
   }
+  add_event(db, id, {0, "replay_requested", now, "", "", "", "", "", actor});
   db.exec("UPDATE dead_letters SET status='replaying', updated_ms=$1 WHERE id=$2", {now, id});
   tx.commit();
   return true;

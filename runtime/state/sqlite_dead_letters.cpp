@@ -279,6 +279,7 @@ bool request_replay(Database& db, int64_t id, const std::optional<std::string>& 
     db.prepare("UPDATE dead_letters SET input=? WHERE id=?").bind_blob(1, *corrected).bind(2, id).run();
     add_event(db, id, {0, "edited", now, *corrected, entry->input, "", "", "", actor});
   }
+  add_event(db, id, {0, "replay_requested", now, "", "", "", "", "", actor});
   db.prepare("UPDATE dead_letters SET status='replaying', updated_ms=? WHERE id=?").bind(1, now).bind(2, id).run();
   tx.commit();
   return true;

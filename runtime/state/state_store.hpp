@@ -54,15 +54,15 @@ struct DeadLetter {
 };
 
 // One item of an entry's history, oldest first: each failure with its input, each edit of the
-// input (who, before and after), each replay that failed again, a discard.
+// input (who, before and after), each replay asked for (who) and each that failed again, a discard.
 struct DeadLetterEvent {
   int64_t id = 0;
-  std::string kind;  // failed | replay_failed | edited | discarded
+  std::string kind;  // failed | edited | replay_requested | replay_failed | discarded
   int64_t time_ms = 0;
   std::string input;         // the input that failed; after an edit, the corrected one
   std::string input_before;  // an edit's input before
   std::string error, mapping_version, origin;
-  std::string actor;  // who edited or discarded (the admin API's caller), "" for the hub itself
+  std::string actor;  // who edited, replayed or discarded (the admin API's caller, cli:USER), "" for the hub
 };
 
 // The error text with what varies from record to record taken out, so that one cause is one group:
@@ -236,7 +236,8 @@ class StateStore {
   // The entries `filter` selects (limit and after_id ignored), grouped by reason, most first.
   virtual std::vector<DeadLetterGroup> dead_letter_reasons(const DeadLetterFilter& filter) = 0;
   // Marks an open entry for replay by its flow (it replays the entry's input: the newest), optionally
-  // with a corrected input, recorded in its history as an edit by `actor` with the input before.
+  // with a corrected input, recorded in its history as an edit by `actor` with the input before;
+  // the request itself is recorded too (who asked, when).
   virtual bool request_replay(int64_t id, const std::optional<std::string>& corrected_input,
                               const std::string& actor = "") = 0;
   virtual std::vector<DeadLetter> replay_requests(const std::string& flow, int limit) = 0;

@@ -1,18 +1,22 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core)
 // against a running hub set up by run-dashboard-test:
-//   node dashboard.test.mjs HUB_URL ERP_URL ARTIFACT_DIR
+//   node dashboard.test.mjs HUB_URL ERP_URL ARTIFACT_DIR INBOX_DIR
 // A viewer signs in and sees the overview (the hub in numbers, the map of its systems and flows)
 // and a dead letter (with its Chinese customer name) but no replay button; an operator opens the
 // flow with its charts, the sources, the dead letter's trace, creates the missing ERP customer,
 // presses Replay and sees the dead letter leave the list and the order reach the ERP. The
 // Reconciliation view shows the run seeded before the hub started: per group, the chart of
 // differences, the differing documents with both values, each linked to its trace; an operator
-// runs it again. Every page is shot at a phone's width, a laptop's and a wall screen's and checked: nothing
+// runs it again. Dead letters an admin works through (orders dropped into INBOX_DIR late): grouped
+// by reason with counts, searched by key, two ticked and replayed, a reason discarded, one input
+// edited and replayed with the edit in its history; HTML in a key or an error is shown as text.
+// Every page is shot at a phone's width, a laptop's and a wall screen's and checked: nothing
 // wider than the window, its key parts visible. Screenshots go to ARTIFACT_DIR.
 import assert from 'node:assert/strict';
+import { renameSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
-const [hubUrl, erpUrl, artifacts] = process.argv.slice(2);
+const [hubUrl, erpUrl, artifacts, inbox] = process.argv.slice(2);
 const OPERATOR = 'operator-secret', VIEWER = 'viewer-secret';
 const step = (text) => console.log('dashboard test: ' + text);
 
@@ -208,6 +212,188 @@ async function reconciliationSteps(op) {
   await checkLayout(op, 'trace-reconciliation', ['#trace-path', '.trace-doc']);
 }
 
+// ---- the dead letters an admin works through ----------------------------------------------
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const XSS_KEY = '<img src=x onerror="window.__xss=1">';
+const XSS_CUSTOMER = '<script>window.__xss=2</script>';
+
+async function apiSend(method, path, body) {
+  const r = await fetch(hubUrl + path, { method, headers: { Authorization: 'Bearer ' + OPERATOR, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json() };
+}
+
+// Polls the API until `ok(value)`; the value it ended with.
+async function until(read, ok, what) {
+  let value;
+  for (let i = 0; i < 150; ++i) {
+    value = await read();
+    if (ok(value)) return value;
+    await sleep(200);
+  }
+  assert.fail(what + ': ' + JSON.stringify(value));
+}
+
+function order(no, customer) {
+  const o = { external_no: no, customer_code: customer, customer_name: '客户', currency: 'CNY',
+    lines: [{ line_no: 1, sku: 'P-1', qty: 1, price: '5.00', amount: '5.00' }], total: '5.00' };
+  if (customer === undefined) delete o.customer_code;
+  return JSON.stringify(o);
+}
+
+// Orders the ERP refuses for three reasons: two customers it does not know (one of them soon
+// created), no customer at all, and a key and a customer holding HTML.
+function dropRefusedOrders() {
+  const lines = [order('SO-31', 'CUS-000003'), order('SO-32', 'CUS-000003'), order('SO-41', 'CUS-000009'),
+    order('SO-42', 'CUS-000009'), order('SO-43', 'CUS-000009'), order('SO-51'), order('SO-52'), order(XSS_KEY, XSS_CUSTOMER)];
+  writeFileSync(inbox + '/refused.part', lines.join('\n') + '\n');
+  renameSync(inbox + '/refused.part', inbox + '/refused.jsonl');  // whole, as a careful writer does
+}
+
+const shownKeys = (page) => page.locator('#dlq tr[data-key] .key-text').allTextContents();
+async function keysShown(page, expected, what) {
+  let keys;
+  for (let i = 0; i < 100; ++i) {
+    keys = (await shownKeys(page)).sort();
+    if (JSON.stringify(keys) === JSON.stringify(expected)) return;
+    await sleep(100);
+  }
+  assert.deepEqual(keys, expected, what);
+}
+
+async function groupingAndEscaping(op) {
+  step('dead letters grouped by reason, with the counts the API gives');
+  const { groups } = await api('/api/v1/dlq?group_by=reason');
+  const byError = (text) => groups.find((g) => g.example_error.includes(text));
+  assert.equal(byError('CUS-000009').count, 5, 'both unknown customers are one reason: ' + JSON.stringify(groups));
+  assert.equal(byError('customer_code is required').count, 2);
+  assert.equal(byError(XSS_CUSTOMER).count, 1);
+  await op.click('#nav-dlq');
+  const rows = op.locator('#dlq-reasons tbody tr');
+  for (let i = 0; i < 100 && (await rows.count()) !== groups.length; ++i) await sleep(100);
+  const shown = await rows.evaluateAll((rs) => rs.map((r) => [r.dataset.reason, r.cells[0].textContent, Number(r.cells[1].textContent)]));
+  assert.deepEqual(shown, groups.map((g) => [g.reason, g.reason, g.count]), 'one row per reason, most first');
+  await checkLayout(op, 'dead-letters-grouped', ['#dlq-reasons', '#dlq', '#dlq-bulk']);
+  await op.setViewportSize({ width: 1366, height: 768 });
+
+  step('HTML in a key and in an error is shown as text');
+  const row = op.locator('#dlq tr[data-key]', { has: op.locator('.key-text', { hasText: '<img src=x' }) });
+  assert.equal(await row.locator('.key-text').textContent(), XSS_KEY);
+  assert.match(await row.locator('td.wide').textContent(), /unknown customer <script>window\.__xss=2<\/script>/);
+  const idCell = row.locator('td.num').first();  // a click on the error would open the error
+  await idCell.click();
+  const entry = op.locator('.dlq-entry', { hasText: 'Trace ' + XSS_KEY });
+  await entry.waitFor();
+  assert.match(await entry.locator('pre.record').textContent(), /"external_no": "<img src=x onerror=\\"window.__xss=1\\">"/);
+  assert.equal(await op.locator('#view img, #view script').count(), 0, 'no element made of an entry\'s text');
+  assert.equal(await op.evaluate(() => window.__xss), undefined, 'no script of an entry ran');
+  await idCell.click();  // closed again
+  await entry.waitFor({ state: 'detached' });
+}
+
+async function searchSelectAndBulk(op) {
+  step('search by key');
+  await op.fill('#dlq-key', 'so-4');
+  const found = (await api('/api/v1/dlq?key=so-4')).entries.map((d) => d.key).sort();
+  assert.deepEqual(found, ['SO-41', 'SO-42', 'SO-43']);
+  await keysShown(op, found, 'the entries whose key holds so-4, any case');
+
+  step('two entries ticked and replayed once their customer exists');
+  const created = await fetch(erpUrl + '/customers', { method: 'POST', headers: { 'X-Api-Key': 'erp-test-key', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ crm_id: 'C3', name: '第三客户' }) });
+  assert.equal((await created.json()).code, 'CUS-000003');
+  await op.fill('#dlq-key', 'SO-3');
+  await keysShown(op, ['SO-31', 'SO-32'], 'SO-31 and SO-32 (SO-3 itself landed)');
+  const ids = (await api('/api/v1/dlq?key=SO-3')).entries.map((d) => d.id);
+  for (const key of ['SO-31', 'SO-32']) await op.locator(`#dlq tr[data-key="${key}"] .dlq-pick`).click();
+  await op.locator('#dlq tr[data-key="SO-32"].selected').waitFor();
+  assert.equal(await op.locator('[data-action=replay-selected]').textContent(), 'Replay selected (2)');
+  await op.click('[data-action=replay-selected]');
+  await op.locator('#dlq-result', { hasText: '2 dead letters sent back to their flows' }).waitFor();
+  for (const id of ids) {
+    const d = await until(() => api('/api/v1/dlq/' + id), (e) => e.status === 'replayed', 'entry ' + id + ' replayed');
+    assert.equal(d.history.at(-1).kind, 'replay_requested');
+    assert.equal(d.history.at(-1).by, 'operator token 1 (dashboard)', 'who replayed it');
+  }
+  for (const key of ['SO-31', 'SO-32']) {
+    const landed = await (await fetch(erpUrl + '/sales_orders?external_no=' + key, { headers: { 'X-Api-Key': 'erp-test-key' } })).json();
+    assert.equal(landed.items.length, 1, key + ' reached the ERP');
+  }
+
+  step('every entry of a reason discarded');
+  await op.fill('#dlq-key', '');
+  const reason = (await api('/api/v1/dlq?group_by=reason')).groups.find((g) => g.example_error.includes('CUS-000009'));
+  assert.equal(reason.count, 3, 'SO-41 to SO-43 left');
+  await op.locator('#dlq-reasons tbody tr', { hasText: reason.reason }).click();
+  await keysShown(op, ['SO-41', 'SO-42', 'SO-43'], 'the entries of that reason');
+  await op.click('#dlq-reason-bar [data-action=discard-reason]');
+  await op.locator('#dlq-result', { hasText: '3 dead letters discarded' }).waitFor();
+  const discarded = (await api('/api/v1/dlq?status=discarded&key=SO-4')).entries;
+  assert.deepEqual(discarded.map((d) => d.key).sort(), ['SO-41', 'SO-42', 'SO-43']);
+  assert.ok(discarded.every((d) => d.status === 'discarded'));
+  const history = (await api('/api/v1/dlq/' + discarded[0].id)).history;
+  assert.equal(history.at(-1).kind, 'discarded');
+  assert.equal(history.at(-1).by, 'operator token 1 (dashboard)');
+  await op.click('#dlq-reason-bar [data-action=clear-reason]');
+  await op.selectOption('#dlq-status', 'discarded');
+  await keysShown(op, ['SO-41', 'SO-42', 'SO-43'], 'discarded entries can be looked at');
+  await op.selectOption('#dlq-status', 'pending');
+  await keysShown(op, [XSS_KEY, 'SO-51', 'SO-52'].sort(), 'what is left pending');
+}
+
+async function editAndReplaySteps(op) {
+  step('an entry\'s input edited (its missing customer added) and replayed');
+  const before = (await api('/api/v1/dlq?key=SO-51')).entries[0];
+  const original = (await api('/api/v1/dlq/' + before.id)).input;
+  await op.locator('#dlq tr[data-key="SO-51"] td.num').first().click();
+  await op.click(`.dlq-entry[data-entry="${before.id}"] [data-action=edit]`);
+  const editor = op.locator('#dlq-editor-' + before.id);
+  await editor.fill('{"external_no": "SO-51",');
+  await op.click('[data-action=edit-replay]');
+  await op.locator(`[data-edit-error="${before.id}"]`, { hasText: 'Not valid JSON' }).waitFor();
+  assert.equal((await api('/api/v1/dlq/' + before.id)).history.some((e) => e.kind === 'edited'), false, 'nothing sent');
+  const fixed = original.replace('{', '{"customer_code": "CUS-000001", ');
+  await op.locator('#dlq-editor-' + before.id).fill(fixed);
+  await op.click('[data-action=edit-replay]');
+  await op.locator('#dlq-result', { hasText: `#${before.id}: the edited input was sent back` }).waitFor();
+  const done = await until(() => api('/api/v1/dlq/' + before.id), (d) => d.status === 'replayed', 'the edited entry replayed');
+  assert.deepEqual(done.history.map((e) => e.kind), ['failed', 'edited', 'replay_requested']);
+  const edit = done.history[1];
+  assert.equal(done.history[2].by, 'operator token 1 (dashboard)', 'who asked for the replay');
+  assert.equal(edit.by, 'operator token 1 (dashboard)');
+  assert.equal(edit.input_before, original);
+  assert.deepEqual(JSON.parse(edit.input), JSON.parse(fixed), 'the edit as typed');
+  assert.doesNotMatch(edit.input.replace(/"(?:[^"\\]|\\.)*"/g, '""'), /\s/, 'sent without the spaces between its tokens');
+  const landed = await (await fetch(erpUrl + '/sales_orders?external_no=SO-51', { headers: { 'X-Api-Key': 'erp-test-key' } })).json();
+  assert.equal(landed.items.length, 1, 'SO-51 reached the ERP');
+  assert.equal(landed.items[0].customer_code, 'CUS-000001');
+
+  step('the entry\'s history shows the edit: who, when, before and after');
+  const shown = op.locator(`.dlq-opened[data-opened="${before.id}"]`);
+  await shown.locator('[data-status=replayed]').waitFor();
+  const item = shown.locator('.dlq-history li[data-kind=edited]');
+  assert.match(await item.textContent(), /input edited .*by operator token 1 \(dashboard\)/);
+  assert.equal(await item.locator('time').getAttribute('datetime'), edit.time);
+  assert.doesNotMatch(await item.locator('pre.before').textContent(), /customer_code/);
+  assert.match(await item.locator('pre.after').textContent(), /"customer_code": "CUS-000001",\n/);
+  assert.deepEqual(await item.locator('pre.after .added').allTextContents(), ['  "customer_code": "CUS-000001",'], 'the line the edit added');
+  assert.equal(await shown.locator('.dlq-history li[data-kind=failed]').count(), 1, 'the failure before it');
+  assert.match(await shown.locator('.dlq-history li[data-kind=replay_requested]').textContent(), /replay requested .*by operator token 1 \(dashboard\)/);
+  await shown.locator('.dlq-history li[data-kind=replayed]').waitFor();
+  await checkLayout(op, 'dead-letter-edited', [`.dlq-opened[data-opened="${before.id}"] .dlq-history`]);
+}
+
+async function deadLetterSteps(op) {
+  step('more dead letters: three reasons, HTML in a key and an error');
+  op.on('dialog', (dialog) => dialog.accept());  // the page confirms bulk replays and discards
+  dropRefusedOrders();
+  await until(async () => (await api('/api/v1/dlq?flow=orders_to_erp')).entries, (e) => e.length === 8, 'eight pending entries');
+  await groupingAndEscaping(op);
+  await searchSelectAndBulk(op);
+  await editAndReplaySteps(op);
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   // --no-sandbox: tests run as root in CI; the others keep Chromium off the (closed) network.
@@ -309,6 +495,8 @@ try {
   await op.goto(hubUrl + '/#/trace/SO-5');
   await op.locator('.trace-doc[data-flow="orders_to_erp"] tr[data-event=replayed]').waitFor();
   await reconciliationSteps(op);
+  await op.setViewportSize({ width: 1366, height: 768 });
+  await deadLetterSteps(op);
   assert.deepEqual(pageErrors, [], 'no script error on the page');
   step('passed; screenshots in ' + artifacts);
 } finally {

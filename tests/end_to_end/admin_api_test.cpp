@@ -33,7 +33,8 @@ Json parse_prometheus(const TempDir& dir, const std::string& text) {
 class AdminHub {
  public:
   explicit AdminHub(const std::string& outbox = "{outbox: outbox, fsync: false}", const std::string& http = "{port: 0}",
-                    const std::string& ca_file = "", const std::string& more_fields = "")
+                    const std::string& ca_file = "", const std::string& more_fields = "",
+                    const std::string& admin = "{enabled: true, viewer_tokens: [view-1], operator_tokens: [op-1]}")
       : client_({.ca_file = ca_file}) {
     fs::create_directories(dir_.path() / "inbox");
     write_file(dir_.path() / "map.yaml",
@@ -41,7 +42,7 @@ class AdminHub {
     write_file(dir_.path() / "synchub.yaml", R"(hub:
   name: admin
   http: )" + http + R"(
-  admin: {enabled: true, viewer_tokens: [view-1], operator_tokens: [op-1]}
+  admin: )" + admin + R"(
 )" + file_orders_connectors(outbox) + R"(flows:
   orders:
     from: crm.orders
@@ -54,9 +55,10 @@ class AdminHub {
     base_ = wait_for_hub_url(dir_.path() / "log");
   }
   HttpReply call(const std::string& method, const std::string& path, const std::string& token = "",
-                 const std::string& body = "") {
+                 const std::string& body = "", const std::string& client = "") {
     HttpCall c{method, base_ + path, {}, body};
     if (!token.empty()) c.headers.emplace_back("Authorization", "Bearer " + token);
+    if (!client.empty()) c.headers.emplace_back("X-Synchub-Client", client);
     return client_.send(c);
   }
   Json get(const std::string& path) {
@@ -324,7 +326,8 @@ TEST(AdminApi, CountsPauseResumeAndDeadLetters) {
 // resolved when a later version lands, grouped by reason, searched by key, replayed and discarded
 // in bulk, corrected and replayed with the edit recorded.
 TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
-  AdminHub hub("{outbox: outbox, fsync: false}", "{port: 0}", "", "  amount: {from: amount, type: \"decimal(10,2)\"}\n");
+  AdminHub hub("{outbox: outbox, fsync: false}", "{port: 0}", "",
+               "  amount: {from: amount, type: \"decimal(10,2)\"}\n");
   hub.drop("a.jsonl",
            "{\"order_id\":\"SO-1\",\"name\":\"v1\"}\n{\"order_id\":\"SO-1\",\"name\":\"v2\"}\n"
            "{\"order_id\":\"SO-1\",\"name\":\"v3\"}\n{\"order_id\":\"SO-2\",\"id\":\"SO-2\",\"amount\":\"abc\"}\n"
@@ -340,7 +343,7 @@ TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
   EXPECT_EQ(families["synchub_dead_letters_pending"]["samples"][0]["value"], 4.0);
 
   auto entry_of = [&](const std::string& key) {
-    const Json list = hub.get("/api/v1/dlq?flow=orders&key=" + key);
+    const Json list = hub.get("/api/v1/dlq?flow=orders&status=all&key=" + key);
     EXPECT_EQ(list["entries"].size(), 1u) << key << list;
     return list["entries"][0];
   };
@@ -356,7 +359,10 @@ TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
   const Json so5 = entry_of("SO-5");
   EXPECT_EQ(so5["status"], "resolved");
   EXPECT_NE(so5["resolved"]["by"].get<std::string>().find("crm.orders/"), std::string::npos) << so5;
-  EXPECT_EQ(hub.get("/api/v1/dlq?flow=orders&key=so-")["entries"].size(), 5u) << "a part of the key, any case";
+  EXPECT_EQ(hub.get("/api/v1/dlq?flow=orders&status=all&key=so-")["entries"].size(), 5u)
+      << "a part of the key, any case";
+  EXPECT_EQ(hub.get("/api/v1/dlq?flow=orders&key=so-")["entries"].size(), 4u) << "pending entries unless asked";
+  EXPECT_EQ(hub.call("GET", "/api/v1/dlq?status=lost", "view-1").status, 400);
 
   // Grouped by reason: the missing id (SO-1, SO-4) and the bad amount (SO-2, SO-3).
   const Json groups = hub.get("/api/v1/dlq?flow=orders&status=pending&group_by=reason");
@@ -398,8 +404,13 @@ TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
   detail = hub.get(so1_path);
   EXPECT_EQ(detail["input"], fixed);
   const Json& history = detail["history"];
-  ASSERT_EQ(history.size(), 5u) << history;  // 3 failures, a replay that failed, the edit
-  const Json& edit = history[history.size() - 1];
+  // 3 failures, the replay of its reason (asked, failed), the edit and its replay
+  ASSERT_EQ(history.size(), 7u) << history;
+  EXPECT_EQ(history[3]["kind"], "replay_requested");
+  EXPECT_EQ(history[3]["by"], "operator token 1");
+  EXPECT_EQ(history[4]["kind"], "replay_failed");
+  EXPECT_EQ(history[6]["kind"], "replay_requested");
+  const Json& edit = history[5];
   EXPECT_EQ(edit["kind"], "edited");
   EXPECT_EQ(edit["by"], "operator token 1");
   EXPECT_EQ(edit["input_before"], "{\"order_id\":\"SO-1\",\"name\":\"v3\"}");
@@ -407,6 +418,26 @@ TEST(AdminApi, DeadLettersOnePerKeyResolvedGroupedSearchedAndWorkedThrough) {
   EXPECT_FALSE(edit["time"].get<std::string>().empty());
   flow = hub.flow_until([](const Json& f) { return f["counts"]["created"] == 2; });
   EXPECT_EQ(flow["dead_letters"], 1) << "SO-4 alone";
+
+  // The dashboard names itself: its changes are recorded as the token's and the dashboard's.
+  const std::string so4_path = "/api/v1/dlq/" + std::to_string(so4);
+  EXPECT_EQ(hub.call("DELETE", so4_path, "op-1", "", "dashboard").status, 200);
+  EXPECT_EQ(hub.get(so4_path)["history"].back()["by"], "operator token 1 (dashboard)");
+}
+
+// A hub without tokens names the dashboard in a dead letter's history, and other callers as before.
+TEST(AdminApi, WithoutTokensTheDashboardIsNamedInTheHistory) {
+  AdminHub hub("{outbox: outbox, fsync: false}", "{port: 0}", "", "", "{enabled: true}");
+  hub.drop("a.jsonl", "{\"order_id\":\"A\",\"name\":\"no id\"}\n{\"order_id\":\"B\",\"name\":\"no id\"}\n");
+  hub.flow_until([](const Json& f) { return f["dead_letters"] == 2; });
+  const Json entries = hub.get("/api/v1/dlq?flow=orders")["entries"];
+  ASSERT_EQ(entries.size(), 2u) << entries;
+  const std::string a = "/api/v1/dlq/" + std::to_string(entries[0]["id"].get<int64_t>());
+  const std::string b = "/api/v1/dlq/" + std::to_string(entries[1]["id"].get<int64_t>());
+  EXPECT_EQ(hub.call("DELETE", a, "", "", "dashboard").status, 200);
+  EXPECT_EQ(hub.call("DELETE", b).status, 200);
+  EXPECT_EQ(hub.get(a)["history"].back()["by"], "dashboard");
+  EXPECT_EQ(hub.get(b)["history"].back()["by"], "operator (no tokens configured)");
 }
 
 // HTTPS with the configured certificate; plain HTTP to it and clients that

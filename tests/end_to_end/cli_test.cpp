@@ -76,6 +76,60 @@ TEST(Cli, DlqReplayOfAFlowThatDoesNotExistIsRefused) {
   EXPECT_EQ(run_synchub({"dlq", "replay", "-c", config, "--all", "--flow", "crm.orders"}).exit_code, 0);
 }
 
+// `dlq list` shows what an admin works through, the pending entries, as GET /api/v1/dlq does;
+// `--status all` every one. An edit (replay --input) and a discard name who did them.
+TEST(Cli, DlqListShowsPendingEntriesUnlessAskedAndHistoryNamesTheCliUser) {
+  TempDir dir;
+  const std::string config = write_file_to_file_config(dir);
+  write_file(dir.path() / "inbox/orders/a.jsonl",
+             "{\"customer\":\"C-1\",\"total\":\"1.00\"}\n{\"customer\":\"C-2\",\"total\":\"2.00\"}\n{broken\n");
+  ASSERT_EQ(run_synchub({"run", "-c", config, "--once"}).exit_code, 0);
+  auto list = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"dlq", "list", "-c", config, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CommandResult r = run_synchub(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::map<std::string, std::string> status_of;  // origin -> status
+    for (const auto& e : nlohmann::json::parse(r.out)) status_of[e["origin"]] = e["status"];
+    return status_of;
+  };
+  auto id_of = [&](const std::string& origin) {
+    for (const auto& e : nlohmann::json::parse(run_synchub({"dlq", "list", "-c", config, "--json"}).out))
+      if (e["origin"] == origin) return std::to_string(e["id"].get<int64_t>());
+    return std::string("none");
+  };
+  ASSERT_EQ(list({}).size(), 3u);
+  const std::string fixed_id = id_of("a.jsonl:1"), dropped_id = id_of("a.jsonl:2");
+
+  ::setenv("USER", "dlq-tester", 1);
+  write_file(dir.path() / "fixed.json", "{\"order_id\":\"SO-FIXED\",\"customer\":\"C-1\",\"total\":\"1.00\"}\n");
+  const CommandResult replay = run_synchub({"dlq", "replay", "-c", config, fixed_id, "--input", dir.str("fixed.json")});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  ASSERT_EQ(run_synchub({"dlq", "discard", "-c", config, dropped_id}).exit_code, 0);
+  ASSERT_EQ(run_synchub({"run", "-c", config, "--once"}).exit_code, 0);
+
+  using Statuses = std::map<std::string, std::string>;
+  EXPECT_EQ(list({}), (Statuses{{"a.jsonl:3", "pending"}})) << "pending entries only, by default";
+  EXPECT_EQ(list({"--status", "all"}),
+            (Statuses{{"a.jsonl:1", "replayed"}, {"a.jsonl:2", "discarded"}, {"a.jsonl:3", "pending"}}));
+  EXPECT_EQ(list({"--status", "discarded"}), (Statuses{{"a.jsonl:2", "discarded"}}));
+  const CommandResult table = run_synchub({"dlq", "list", "-c", config});
+  EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 2) << "a header and one entry:\n" << table.out;
+
+  const auto fixed = nlohmann::json::parse(run_synchub({"dlq", "show", "-c", config, fixed_id}).out);
+  ASSERT_EQ(fixed["history"].size(), 3u) << fixed;  // failed, edited, replay_requested
+  const auto& edit = fixed["history"][1];
+  EXPECT_EQ(edit["kind"], "edited");
+  EXPECT_EQ(edit["by"], "cli:dlq-tester");
+  EXPECT_EQ(edit["input_before"], "{\"customer\":\"C-1\",\"total\":\"1.00\"}");
+  EXPECT_EQ(edit["input"], "{\"order_id\":\"SO-FIXED\",\"customer\":\"C-1\",\"total\":\"1.00\"}");
+  EXPECT_EQ(fixed["history"][2]["kind"], "replay_requested");
+  EXPECT_EQ(fixed["history"][2]["by"], "cli:dlq-tester");
+  const auto dropped = nlohmann::json::parse(run_synchub({"dlq", "show", "-c", config, dropped_id}).out);
+  EXPECT_EQ(dropped["history"].back()["kind"], "discarded");
+  EXPECT_EQ(dropped["history"].back()["by"], "cli:dlq-tester");
+}
+
 std::string tool(const std::string& name) {
   return std::string(SYNCHUB_TOOLS_DIR) + "/" + name;
 }

@@ -144,6 +144,14 @@ TEST_P(DeadLetterContract, ReasonsAreGroupedWithCounts) {
   EXPECT_EQ(dead_letter_reason("gave up after 7 attempts: HTTP 503 from 10.0.0.1"),
             "gave up after # attempts: HTTP 503 from #");
   EXPECT_EQ(dead_letter_reason("amount 1,234.50 over limit 1000.00"), "amount # over limit #");
+  // A target's JSON error body: its member names and messages say the cause; their values vary.
+  EXPECT_EQ(dead_letter_reason(R"(create of SO-43 answered HTTP 422: {"error":"unknown customer CUS-000009"})"),
+            R"(create of SO-# answered HTTP 422: {"error":"unknown customer CUS-#"})");
+  EXPECT_EQ(dead_letter_reason(R"(HTTP 422: {"error": "customer_code is required", "field": "customer_code"})"),
+            R"(HTTP 422: {"error": "customer_code is required", "field": "…"})");
+  EXPECT_EQ(dead_letter_reason(R"(HTTP 400: {"message":"value \"C9\" is not a party"})"),
+            R"(HTTP 400: {"message":"value "…" is not a party"})");
+  EXPECT_EQ(dead_letter_reason(R"(key "SO-1": refused)"), R"(key "…": refused)");
   auto state = open();
   state->commit_flow_batch(with_failures({failure("A", 1, R"(customer: value "C9" has no xref in crm)"),
                                           failure("B", 1, R"(customer: value "C12" has no xref in crm)"),
@@ -178,7 +186,7 @@ TEST_P(DeadLetterContract, KeysAreFoundByAPartAndIdsBySelection) {
   EXPECT_EQ(picked[1].key, "INV_1");
 }
 
-TEST_P(DeadLetterContract, AnEditIsRecordedWithWhoAndTheInputBeforeAndAfter) {
+TEST_P(DeadLetterContract, AnEditAndEachReplayAreRecordedWithWhoAndTheInputBeforeAndAfter) {
   auto state = open();
   state->commit_flow_batch(with_failures({failure("SO-1", 1)}));
   const auto entry = state->dead_letters({.flow = "orders"}).at(0);
@@ -188,19 +196,24 @@ TEST_P(DeadLetterContract, AnEditIsRecordedWithWhoAndTheInputBeforeAndAfter) {
   EXPECT_EQ(state->replay_requests("orders", 10).at(0).input, fixed) << "the replay takes the corrected input";
   // The replay fails again: back to pending, in the history.
   state->commit_flow_batch({"orders", {}, {}, {}, {{entry.id, "", {}, "", "", "HTTP 422: still refused", "m2"}}});
-  ASSERT_TRUE(state->discard(entry.id, "operator token 1"));
+  ASSERT_TRUE(state->request_replay(entry.id, std::nullopt, "cli:ana"));  // a replay as it is
+  ASSERT_TRUE(state->discard(entry.id, "operator token 1"));              // while it waits for its flow
   auto history = state->dead_letter_history(entry.id);
-  ASSERT_EQ(history.size(), 4u);
+  ASSERT_EQ(history.size(), 6u);
   EXPECT_EQ(history[0].kind, "failed");
   EXPECT_EQ(history[1].kind, "edited");
   EXPECT_EQ(history[1].actor, "operator token 2");
   EXPECT_EQ(history[1].input_before, failure("SO-1", 1).input);
   EXPECT_EQ(history[1].input, fixed);
-  EXPECT_EQ(history[2].kind, "replay_failed");
-  EXPECT_EQ(history[2].input, fixed);
-  EXPECT_EQ(history[2].error, "HTTP 422: still refused");
-  EXPECT_EQ(history[3].kind, "discarded");
-  EXPECT_EQ(history[3].actor, "operator token 1");
+  EXPECT_EQ(history[2].kind, "replay_requested");
+  EXPECT_EQ(history[2].actor, "operator token 2");
+  EXPECT_EQ(history[3].kind, "replay_failed");
+  EXPECT_EQ(history[3].input, fixed);
+  EXPECT_EQ(history[3].error, "HTTP 422: still refused");
+  EXPECT_EQ(history[4].kind, "replay_requested");
+  EXPECT_EQ(history[4].actor, "cli:ana");
+  EXPECT_EQ(history[5].kind, "discarded");
+  EXPECT_EQ(history[5].actor, "operator token 1");
 }
 
 TEST_P(DeadLetterContract, ANewerFailureFoldsIntoAnEntryBeingReplayed) {
