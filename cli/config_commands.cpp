@@ -20,20 +20,26 @@ struct ValidateOptions {
   bool no_env = false;
 };
 
+// "1 flow", "3 flows".
+std::string count_of(size_t n, const char* thing) {
+  return std::to_string(n) + " " + thing + (n == 1 ? "" : "s");
+}
+
 int validate(const ValidateOptions& options) {
   auto config =
       load_config(options.config, options.no_env ? config::ReferenceMode::KeepAll : config::ReferenceMode::Resolve);
   if (!config) return 1;
   size_t streams = 0;
   for (const auto& c : config->connectors) streams += c.streams.size();
-  std::printf("%s: OK (%zu connectors, %zu streams, %zu flows)\n", config->file.c_str(), config->connectors.size(),
-              streams, config->flows.size());
+  std::printf("%s: OK (%s, %s, %s)\n", config->file.c_str(), count_of(config->connectors.size(), "connector").c_str(),
+              count_of(streams, "stream").c_str(), count_of(config->flows.size(), "flow").c_str());
   for (const auto& f : config->flows)
     std::printf("  flow %s: %s -> %s\n", f.name.c_str(), f.from.str().c_str(), f.to.str().c_str());
   if (!config->references.empty()) {
     // What the environment will give at run time: named, never looked up.
-    std::printf("%zu value%s left as references (--no-env; resolved and checked when run):\n",
-                config->references.size(), config->references.size() == 1 ? "" : "s");
+    std::printf("%s left as %s (--no-env; resolved and checked when run):\n",
+                count_of(config->references.size(), "value").c_str(),
+                config->references.size() == 1 ? "a reference" : "references");
     for (const auto& r : config->references)
       std::printf("  %s:%d:%d: %s: %s\n", r.mark.file.c_str(), r.mark.line, r.mark.column, r.path.c_str(),
                   r.unresolved.c_str());

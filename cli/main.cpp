@@ -65,9 +65,20 @@ int main(int argc, char** argv) {
   synchub::cli::add_version_command(app, action);
 
   std::vector<std::string> args(argv + 1, argv + argc);
-  // `synchub help [COMMAND...]` is `synchub [COMMAND...] --help`.
+  // `synchub help [COMMAND...]` is `synchub [COMMAND...] --help`, for commands that exist.
   if (!args.empty() && args[0] == "help") {
     args.erase(args.begin());
+    const CLI::App* command = &app;
+    for (const std::string& word : args) {
+      std::vector<std::string> names;
+      for (const CLI::App* sub : command->get_subcommands({})) names.push_back(sub->get_name());
+      if (std::find(names.begin(), names.end(), word) == names.end()) {
+        std::fprintf(stderr, "synchub help: no command '%s' there; %s\nRun 'synchub --help' for the commands.\n",
+                     word.c_str(), synchub::config::suggest(word, names).c_str());
+        return 2;
+      }
+      command = command->get_subcommand(word);
+    }
     args.push_back("--help");
   }
   try {

@@ -11,9 +11,10 @@ int main(int argc, char** argv) {
                "synchub-gen-crm-orders"};
   unsigned long long n = 0, seed = 0;
   bool customers = false;
-  CLI::Option* count = app.add_option("n", n, "How many orders")->type_name("N");
-  CLI::Option* seed_option =
-      app.add_option("seed", seed, "Seed: the same seed gives the same orders")->type_name("SEED");
+  CLI::Option* count = app.add_option("n", n, "How many orders")->type_name("N")->check(CLI::NonNegativeNumber);
+  CLI::Option* seed_option = app.add_option("seed", seed, "Seed: the same seed gives the same orders")
+                                 ->type_name("SEED")
+                                 ->check(CLI::NonNegativeNumber);
   app.add_flag("--customers", customers, "Print the customer lookup table (JSON) instead")
       ->excludes(count)
       ->excludes(seed_option);

@@ -9,9 +9,15 @@ int main(int argc, char** argv) {
   CLI::App app{"synchub-gen-orders: generated sales orders (the file-to-file example's shape) as JSON lines on stdout",
                "synchub-gen-orders"};
   unsigned long long count = 0, seed = 1, start = 0;
-  app.add_option("count", count, "How many orders")->type_name("COUNT")->required();
-  app.add_option("seed", seed, "Seed: the same seed gives the same orders")->type_name("SEED")->capture_default_str();
-  app.add_option("start", start, "Index of the first order (its number)")->type_name("START")->capture_default_str();
+  app.add_option("count", count, "How many orders")->type_name("COUNT")->required()->check(CLI::NonNegativeNumber);
+  app.add_option("seed", seed, "Seed: the same seed gives the same orders")
+      ->type_name("SEED")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("start", start, "Index of the first order (its number)")
+      ->type_name("START")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help

@@ -20,7 +20,7 @@ TEST(Cli, ValidateReportsOkOrEveryErrorWithItsPosition) {
   const std::string config = write_file_to_file_config(dir);
   CommandResult ok = run_synchub({"validate", "-c", config});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
-  EXPECT_NE(ok.out.find("OK (2 connectors, 2 streams, 1 flows)"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("OK (2 connectors, 2 streams, 1 flow)"), std::string::npos) << ok.out;
 
   write_file(dir.str("bad.yaml"), "hub:\n  nmae: x\nflows:\n  f:\n    from: a.b\n    to: c.d\n");
   CommandResult bad = run_synchub({"validate", "-c", dir.str("bad.yaml")});
@@ -182,6 +182,12 @@ TEST(Cli, EveryCommandHasHelp) {
   const CommandResult help = run_synchub({"help", "dlq", "list"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_EQ(help.out, run_synchub({"dlq", "list", "--help"}).out);
+  // Help for a command that does not exist is a usage error, as running it is.
+  for (const std::vector<std::string>& wrong : {std::vector<std::string>{"help", "nosuch"}, {"help", "dlq", "lst"}}) {
+    const CommandResult r = run_synchub(wrong);
+    EXPECT_EQ(r.exit_code, 2) << wrong.back() << ": " << r.out;
+    EXPECT_NE(r.err.find("no command '" + wrong.back() + "'"), std::string::npos) << r.err;
+  }
   const CommandResult validate = run_synchub({"validate", "--help"});
   EXPECT_NE(validate.out.find("--no-env"), std::string::npos) << validate.out;
   EXPECT_NE(run_synchub({"status", "--help"}).out.find("-c,--config"), std::string::npos);
@@ -215,6 +221,15 @@ TEST(Cli, EveryToolHasHelp) {
   EXPECT_NE(orders.out.find("SO-00000010"), std::string::npos) << orders.out;
   EXPECT_EQ(run_tool("synchub-gen-crm-orders", {"--customers"}).exit_code, 0);
   EXPECT_EQ(run_tool("synchub-gen-crm-orders", {"2", "1"}).exit_code, 0);
+  // A negative count is a usage error (it wrapped to 2^64 - 5 and never stopped).
+  for (const auto& [tool, args] :
+       std::vector<std::pair<std::string, std::vector<std::string>>>{{"synchub-gen-orders", {"-5"}},
+                                                                     {"synchub-gen-orders", {"3", "-1"}},
+                                                                     {"synchub-gen-crm-orders", {"-3", "1"}}}) {
+    const CommandResult r = run_tool(tool, args);
+    EXPECT_EQ(r.exit_code, 2) << tool << " " << args[0] << ": " << r.err;
+    EXPECT_EQ(r.out, "") << tool;
+  }
 }
 
 TEST(Cli, UnknownOptionsAreRefused) {
@@ -265,7 +280,7 @@ TEST(Cli, TheConfigMayBeGivenAsTheArgument) {
   for (const auto& line : std::vector<std::vector<std::string>>{{"validate", config}, {"validate", "-c", config}}) {
     const CommandResult r = run_synchub(line);
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.out.find(config + ": OK (2 connectors, 2 streams, 1 flows)"), 0u) << r.out;
+    EXPECT_EQ(r.out.find(config + ": OK (2 connectors, 2 streams, 1 flow)"), 0u) << r.out;
   }
   write_file(dir.str("bad.yaml"), "hub:\n  nmae: x\n");
   const CommandResult bad = run_synchub({"validate", dir.str("bad.yaml")});
