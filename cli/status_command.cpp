@@ -68,16 +68,26 @@ void print_reconciliations(http::HttpClient& client, http::HttpCall call, bool c
 
 // One line per source stream the hub polls (an older hub, without the route, is skipped); true
 // when one is failing.
-bool print_sources(http::HttpClient& client, http::HttpCall call, bool colour) {
+// The hub's sources (GET /api/v1/sources), or an empty array.
+Json fetch_sources(http::HttpClient& client, http::HttpCall call) {
   call.url = call.url.substr(0, call.url.rfind("/api/v1/")) + "/api/v1/sources";
   const auto reply = client.send(call);
   const Json body = reply.status == 200 ? Json::parse(reply.body, nullptr, false) : Json();
-  if (!body.is_object() || !body.contains("sources") || body["sources"].empty()) return false;
-  bool failing = false;
+  if (!body.is_object() || !body.contains("sources") || !body["sources"].is_array()) return Json::array();
+  return body["sources"];
+}
+
+bool any_source_failing(const Json& sources) {
+  for (const auto& s : sources)
+    if (s.value("state", "") == "failing") return true;
+  return false;
+}
+
+void print_sources(const Json& sources, bool colour) {
+  if (sources.empty()) return;
   std::printf("\n%-26s %-14s %9s  %-24s %s\n", "SOURCE", "STATE", "READ", "LAST SUCCESS", "LAST ERROR");
-  for (const auto& s : body["sources"]) {
+  for (const auto& s : sources) {
     const std::string state = s.value("state", "?");
-    failing = failing || state == "failing";
     const char* paint = !colour                                       ? ""
                         : state == "failing"                          ? "\033[31m"
                         : state == "backing_off" || state == "paused" ? "\033[33m"
@@ -90,7 +100,6 @@ bool print_sources(http::HttpClient& client, http::HttpCall call, bool colour) {
                 colour ? "\033[0m" : "", text_of(s["records_read"]).c_str(), text_of(s["last_success"]).c_str(),
                 clip(error, 60).c_str());
   }
-  return failing;
 }
 
 struct StatusOptions {
@@ -144,10 +153,12 @@ int status(StatusOptions options) {
     std::fprintf(stderr, "synchub status: %s answered something that is not a flow list\n", url.c_str());
     return 2;
   }
-  bool failing = false;
+  const Json sources = fetch_sources(client, call);
+  bool failing = any_source_failing(sources);
   for (const auto& f : flows["flows"]) failing = failing || f.value("state", "") == "failing";
   if (as_json) {
-    std::printf("%s\n", flows["flows"].dump(2, ' ', false, Json::error_handler_t::replace).c_str());
+    const Json both = {{"flows", flows["flows"]}, {"sources", sources}};
+    std::printf("%s\n", both.dump(2, ' ', false, Json::error_handler_t::replace).c_str());
     return failing ? 1 : 0;
   }
   const bool colour = isatty(fileno(stdout)) && !std::getenv("NO_COLOR");
@@ -161,12 +172,15 @@ int status(StatusOptions options) {
                                                                           : "\033[32m";
     const Json& counts = f["counts"];
     std::string error = f["last_error"].is_object() ? text_of(f["last_error"]["message"]) : "-";
+    // As for sources: the error of a flow that delivers again is history, shown with its time.
+    if (f["last_error"].is_object() && state != "failing" && state != "backing-off" && state != "source-failing")
+      error = "(earlier, " + text_of(f["last_error"]["time"]) + ") " + error;
     std::printf("%-26s %s%-14s%s %8s %9s %9s %9s %6s  %-24s %s\n", clip(text_of(f["name"]), 26).c_str(), paint,
                 state.c_str(), colour ? "\033[0m" : "", text_of(f["lag_events"]).c_str(),
                 text_of(counts["read"]).c_str(), text_of(counts["created"]).c_str(), text_of(counts["updated"]).c_str(),
                 text_of(f["dead_letters"]).c_str(), text_of(f["last_success"]).c_str(), clip(error, 60).c_str());
   }
-  failing = print_sources(client, call, colour) || failing;
+  print_sources(sources, colour);
   print_reconciliations(client, call, colour);
   return failing ? 1 : 0;
 }
@@ -175,12 +189,13 @@ int status(StatusOptions options) {
 
 void add_status_command(CLI::App& app, Action& action) {
   auto options = std::make_shared<StatusOptions>();
-  CLI::App* sub = app.add_subcommand("status", "The flows of a running hub (exit 1 when one is failing)");
+  CLI::App* sub = app.add_subcommand("status", "The flows and sources of a running hub (exit 1 when one is failing)");
   sub->footer(
       "Shows each flow of a running hub (its admin API, hub.admin): state, lag, counts since start,\n"
-      "last success and last error; then each reconciliation's latest run (agrees, N differences,\n"
-      "failed) and when the next one is due. With -c, the config's connectors' secrets need not be set.\n"
-      "Exit status: 0 when no flow is failing, 1 when one is, 2 when the hub cannot be asked\n"
+      "last success and last error; each source: state, records read, last success and error; then\n"
+      "each reconciliation's latest run (agrees, N differences, failed) and when the next one is due.\n"
+      "With -c, the config's connectors' secrets need not be set. --json: {\"flows\": [..], \"sources\": [..]}.\n"
+      "Exit status: 0 when no flow or source is failing, 1 when one is, 2 when the hub cannot be asked\n"
       "(a reconciliation that differs does not change it: the alerts say so).");
   sub->add_option("-c,--config", options->config,
                   "Ask the hub of this config (hub.http; a token of hub.admin unless given)")
@@ -190,7 +205,7 @@ void add_status_command(CLI::App& app, Action& action) {
       ->type_name("TOKEN");
   sub->add_option("--ca", options->ca_file, "CA certificate(s) to trust for an https:// URL (default: the system's)")
       ->type_name("FILE");
-  sub->add_flag("--json", options->json, "The flows as JSON, for scripts");
+  sub->add_flag("--json", options->json, "The flows and sources as JSON, for scripts");
   sub->callback([&action, options, sub] {
     options->url_given = sub->count("--url") > 0;
     options->config_given = sub->count("--config") > 0;

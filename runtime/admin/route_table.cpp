@@ -83,6 +83,8 @@ RouteTable::Match RouteTable::match(std::string_view method, std::string_view pa
       found.params = std::move(params);
     }
     if (std::find(methods.begin(), methods.end(), route->method) == methods.end()) methods.push_back(route->method);
+    if (route->method == "GET" && std::find(methods.begin(), methods.end(), "HEAD") == methods.end())
+      methods.push_back("HEAD");  // every GET route answers HEAD too
   }
   if (found.route) return found;
   for (std::string_view m : methods) found.allow += (found.allow.empty() ? "" : ", ") + std::string(m);

@@ -110,7 +110,7 @@ TEST(AdminApi, RoutesRolesAndErrors) {
   EXPECT_EQ(hub.call("GET", "/api/v1/flows/nope", "view-1").status, 404);
   HttpReply wrong = hub.call("PUT", "/api/v1/flows", "op-1");
   EXPECT_EQ(wrong.status, 405);
-  EXPECT_EQ(wrong.header("allow"), "GET");
+  EXPECT_EQ(wrong.header("allow"), "GET, HEAD");
   EXPECT_EQ(hub.call("GET", "/api/v1/flows/orders/pause", "op-1").status, 405);
   EXPECT_EQ(hub.call("GET", "/api/v1/dlq?limit=0", "view-1").status, 400);
   EXPECT_EQ(hub.call("GET", "/api/v1/dlq?since=yesterday", "view-1").status, 400);
@@ -172,9 +172,9 @@ TEST(AdminApi, HeadWrongMethodsAndTheRouteList) {
   EXPECT_EQ(pause.status, 405);
   EXPECT_EQ(pause.header("allow"), "POST");
   EXPECT_EQ(Json::parse(pause.body)["error"], "method_not_allowed");
-  EXPECT_EQ(hub.call("PUT", "/api/v1/dlq/1", "op-1").header("allow"), "GET, DELETE");
+  EXPECT_EQ(hub.call("PUT", "/api/v1/dlq/1", "op-1").header("allow"), "GET, HEAD, DELETE");
   EXPECT_EQ(hub.call("GET", "/api/v1/dlq/replay", "view-1").header("allow"), "POST");
-  EXPECT_EQ(hub.call("POST", "/healthz").header("allow"), "GET");
+  EXPECT_EQ(hub.call("POST", "/healthz").header("allow"), "GET, HEAD");
   EXPECT_EQ(hub.call("POST", "/api/v1/flows", "view-1").status, 405);  // no POST for anyone
   // The charts' series: one step a minute over the last hour, for the flow and for its source.
   const Json series = hub.get("/api/v1/flows/orders/series");
@@ -472,7 +472,10 @@ TEST(StatusCommand, TableJsonAndExitCodes) {
   EXPECT_EQ(table.out.find("\033["), std::string::npos) << "no colour when not on a terminal";
   CommandResult json = run_synchub({"status", "--url", hub.base(), "--token", "view-1", "--json"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
-  EXPECT_EQ(Json::parse(json.out)[0]["counts"]["created"], 1);
+  const Json status = Json::parse(json.out);
+  EXPECT_EQ(status["flows"][0]["counts"]["created"], 1) << json.out;
+  ASSERT_EQ(status["sources"].size(), 1u) << json.out;  // the flow's file source
+  EXPECT_EQ(status["sources"][0]["records_read"], 1) << json.out;
   CommandResult refused = run_synchub({"status", "--url", hub.base()});
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("HTTP 401"), std::string::npos) << refused.err;

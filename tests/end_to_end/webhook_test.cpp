@@ -130,7 +130,7 @@ TEST(Webhook, HealthzAnswersWithoutTheAdminApi) {
   EXPECT_EQ(head.body, "");
   const HttpReply post = hub.call("POST", "/healthz");
   EXPECT_EQ(post.status, 405);
-  EXPECT_EQ(post.header("allow"), "GET");
+  EXPECT_EQ(post.header("allow"), "GET, HEAD");
   EXPECT_EQ(hub.call("GET", "/api/v1/flows").status, 404);
   EXPECT_EQ(hub.call("GET", "/hooks/crm/orders").header("allow"), "POST");
 }

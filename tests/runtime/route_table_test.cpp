@@ -78,7 +78,7 @@ TEST(RouteTable, AnotherMethodListsThePathsMethodsAndAnUnknownPathNone) {
   const RouteTable::Match put = table.match("PUT", "/api/v1/dlq/7");
   EXPECT_EQ(put.route, nullptr);
   EXPECT_TRUE(put.path_known);
-  EXPECT_EQ(put.allow, "GET, DELETE");
+  EXPECT_EQ(put.allow, "GET, HEAD, DELETE");
   EXPECT_EQ(put.least_role, Role::Viewer);
   const RouteTable::Match unknown = table.match("GET", "/api/v1/dlq/7/nothing");
   EXPECT_EQ(unknown.route, nullptr);
