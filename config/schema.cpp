@@ -29,7 +29,11 @@ static json field_schema(const FieldSpec& field) {
       if (field.min) schema["anyOf"][0]["minimum"] = *field.min;
       if (field.max) schema["anyOf"][0]["maximum"] = *field.max;
       break;
-    case FieldType::Bool: schema["type"] = json::array({"boolean", "string"}); break;
+    case FieldType::Bool:  // YAML 1.1's words as validate reads them (parse_bool), or a ${VAR}
+      schema["anyOf"] = json::array({{{"type", "boolean"}},
+                                     {{"enum", {"true", "false", "yes", "no", "on", "off"}}},
+                                     {{"type", "string"}, {"pattern", "\\$\\{"}}});
+      break;
     case FieldType::Duration:
       schema["type"] = "string";
       schema["pattern"] = "^([0-9]+(ms|s|m|h|d)|.*\\$\\{.*)$";

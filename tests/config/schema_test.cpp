@@ -80,6 +80,7 @@ TEST(Schema, WrongConfigsAreRefusedByTheSchemaAndByTheLoaderAlike) {
       {"connector-type", "connectors:\n  crm: {type: ftp, streams: {}}\n"},
       {"flow-without-to", "flows:\n  f: {from: crm.orders}\n"},
       {"reconciliation-side", "reconciliations:\n  r: {source: {stream: a.b}, target: {stream: c.d, key: k}}\n"},
+      {"boolean-word", "connectors:\n  crm: {type: file, streams: {orders: {inbox: in, fsync: maybe}}}\n"},
   };
   test::TempDir dir;
   std::vector<std::string> files;
