@@ -66,7 +66,8 @@ async function flowView(name) {
       card('Lag', number(f.lag_events) + ' events', f.lag_seconds ? el('div', { class: 'muted' }, duration(f.lag_seconds) + ' behind') : null),
       card('Read / s (5 min)', number(f.windows['5m'].read_per_second)),
       card('Last success', when(f.last_success)),
-      card('Source cursor', f.source_cursor || '—'),
+      // A cursor is the source's own text (JSON for a REST listing): small, three lines at most, whole on hover.
+      card('Source cursor', f.source_cursor ? el('code', { class: 'cursor-text', title: f.source_cursor }, f.source_cursor) : '—'),
       card('Retry', f.retry.attempt ? 'attempt ' + f.retry.attempt : 'none',
         f.retry.next_attempt ? el('div', { class: 'muted' }, 'next ' + f.retry.next_attempt) : null),
       card('Dead letters pending', f.dead_letters ? el('a', { href: '#/dlq' }, number(f.dead_letters)) : '0',
