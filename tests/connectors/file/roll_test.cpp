@@ -233,7 +233,9 @@ TEST(FileSinkRoll, SigkillMidRollLosesNothingAndDuplicatesNothing) {
   SCOPED_TRACE("kill schedule seed " + std::to_string(seed));
   int next = 1;  // the first record not reported written
   int kills_mid_file = 0;
-  for (int run = 0; run < 8 && next <= kRecords; ++run) {
+  // Short lives (20-200 ms: an idle machine writes about 1,000 records in 200 ms), so that
+  // several kills land while a file is open however fast the machine is.
+  for (int run = 0; run < 12 && next <= kRecords; ++run) {
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
     const pid_t child = ::fork();
@@ -248,7 +250,7 @@ TEST(FileSinkRoll, SigkillMidRollLosesNothingAndDuplicatesNothing) {
       ::_exit(0);
     }
     ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 600)(rng)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 200)(rng)));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
