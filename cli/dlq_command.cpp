@@ -121,6 +121,13 @@ int dlq(const DlqOptions& options) {
       buffer << in.rdbuf();
       corrected = buffer.str();
       while (!corrected->empty() && (corrected->back() == '\n' || corrected->back() == '\r')) corrected->pop_back();
+      // As the API: a record a flow maps is a JSON object; a source's reject is checked by its source.
+      if (entry->stage != runtime::DeadLetterStage::Source &&
+          !nlohmann::json::parse(*corrected, nullptr, false).is_object()) {
+        std::fprintf(stderr, "synchub dlq: %s is not a JSON object (the record the flow maps); nothing replayed\n",
+                     input_file.c_str());
+        return 1;
+      }
     }
     if (!state->request_replay(id, corrected, cli_actor())) {
       std::fprintf(stderr, "synchub dlq: dead letter %lld is %s, not pending\n", static_cast<long long>(id),

@@ -67,9 +67,16 @@ TEST(MappingFlow, MapsFiltersAndDeadLettersWithTheFieldPath) {
   EXPECT_EQ(dlq[0]["mapping_version"], "crm-order-to-erp/1");
   EXPECT_EQ(dlq[0]["error"], "lines[0].unit_price: expected a number, got \"abc\" (field entries[0].price)");
 
+  // An input that is not a record is refused before anything is replayed.
+  const std::string id = std::to_string(dlq[0]["id"].get<int64_t>());
+  write_file(dir.path() / "empty.json", "");
+  const CommandResult empty = run_synchub({"dlq", "replay", "-c", config, id, "--input", dir.str("empty.json")});
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.err.find("not a JSON object"), std::string::npos) << empty.err;
+  EXPECT_EQ(nlohmann::json::parse(run_synchub({"dlq", "show", "-c", config, id}).out)["status"], "pending");
+
   // Corrected, it lands once.
   write_file(dir.path() / "fixed.json", crm_order("3", "draft", "3.00"));
-  const std::string id = std::to_string(dlq[0]["id"].get<int64_t>());
   ASSERT_EQ(run_synchub({"dlq", "replay", "-c", config, id, "--input", dir.str("fixed.json")}).exit_code, 0);
   ASSERT_EQ(run_synchub({"run", "-c", config, "--once"}).exit_code, 0);
   delivered = lines_in_dir(dir.path() / "outbox");
