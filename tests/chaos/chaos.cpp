@@ -131,7 +131,8 @@ void quick_start_under_faults(std::vector<Row>& rows, const Scale& scale) {
     for (const auto& line : lines_in_dir(dir.path() / folder)) {
       if (csv) {
         std::vector<std::string> cells;
-        if (line.starts_with("invoice_no,") || !connectors::file::parse_csv_row(line, ',', cells).empty()) continue;
+        if (line.starts_with("\xEF\xBB\xBFinvoice_no,") || !connectors::file::parse_csv_row(line, ',', cells).empty())
+          continue;  // a file's header, after its byte order mark
         if (cells.size() > 1) keys.push_back(cells[1]);
       } else {
         keys.push_back(Json::parse(line)["order_no"].get<std::string>());
