@@ -235,7 +235,8 @@ void customers_patched_while_listed(std::vector<Row>& rows) {
     }
     return keys;
   };
-  eventually(
+  // Ends as soon as every newest version is there; the limit only bounds a machine under load.
+  const bool finished = eventually(
       [&] {
         auto got = arrived();
         size_t present = 0;
@@ -243,7 +244,8 @@ void customers_patched_while_listed(std::vector<Row>& rows) {
         for (const auto& k : newest) present += seen.count(k);
         return present == newest.size();
       },
-      std::chrono::seconds(60), std::chrono::seconds(1));
+      std::chrono::seconds(180), std::chrono::seconds(1));
+  if (!finished) std::printf("  stopped at its time limit of 180 s\n");
   hub.terminate();
   rows.push_back(count(fault, "customers' newest versions", newest, arrived(),
                        dead_letter_keys(dir.str("synchub.yaml"), "customers")));
