@@ -25,20 +25,18 @@ bool is_capture(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
-// The captures when `pattern` matches `path` (its segments as sent, percent-encoded), with how
-// many there are (fewer: more literal). Segments are decoded one by one, so a capture may hold
-// a '/' sent as %2F: a document key such as "2024/SO-1".
-bool matches(std::string_view pattern, const std::vector<std::string_view>& path, PathParams& params,
-             size_t& captures) {
+// The captures when `pattern` matches `path` (its segments, each decoded), with how many there
+// are (fewer: more literal).
+bool matches(std::string_view pattern, const std::vector<std::string>& path, PathParams& params, size_t& captures) {
   const std::vector<std::string_view> want = segments(pattern);
   if (want.size() != path.size()) return false;
   params.clear();
   captures = 0;
   for (size_t i = 0; i < want.size(); ++i) {
     if (is_capture(want[i])) {
-      params.emplace(std::string(want[i].substr(1, want[i].size() - 2)), config::path_decode(path[i]));
+      params.emplace(std::string(want[i].substr(1, want[i].size() - 2)), path[i]);
       ++captures;
-    } else if (want[i] != config::path_decode(path[i])) {
+    } else if (want[i] != path[i]) {
       return false;
     }
   }
@@ -58,7 +56,10 @@ const char* role_name(Role role) {
 
 RouteTable::Match RouteTable::match(std::string_view method, std::string_view path) const {
   const std::string_view wanted = method == "HEAD" ? "GET" : method;
-  const std::vector<std::string_view> parts = segments(path);
+  // Split as sent, then each segment decoded on its own (once, for every route): a capture may
+  // hold a '/' sent as %2F, a document key such as "2024/SO-1".
+  std::vector<std::string> parts;
+  for (std::string_view segment : segments(path)) parts.push_back(config::path_decode(segment));
   // Only the most literal patterns that match take part: /api/v1/dlq/replay hides
   // /api/v1/dlq/{id} for that path, under every method.
   std::vector<std::pair<const Route*, PathParams>> candidates;
